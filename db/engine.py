@@ -1,0 +1,159 @@
+"""Engine and session set-up for SQLite (embedded) and PostgreSQL (shared)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PureWindowsPath
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL cannot be used; the message is for the user, in Russian."""
+
+
+_NETWORK_FS = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "9p", "afs", "sshfs", "fuse.sshfs"}
+
+
+def _is_network_path(path: str) -> bool:
+    """True for a UNC path, a mapped network drive or a mount of a network file system."""
+    if path.startswith(("\\\\", "//")):
+        return True
+    if os.name == "nt":  # pragma: no cover - Windows only
+        drive = PureWindowsPath(path).drive
+        if drive and len(drive) == 2:
+            import ctypes
+
+            DRIVE_REMOTE = 4
+            return bool(ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == DRIVE_REMOTE)
+        return False
+    return _mount_fstype(Path(path)) in _NETWORK_FS
+
+
+def _mount_fstype(path: Path) -> str:
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return ""
+    target = path.resolve(strict=False)
+    best, fstype = "", ""
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount_point = parts[1].replace("\\040", " ")
+        inside = target == Path(mount_point) or Path(mount_point) in target.parents
+        if inside and len(mount_point) > len(best):
+            best, fstype = mount_point, parts[2]
+    return fstype
+
+
+def parse_url(raw: str) -> URL:
+    """Check a database URL and return it parsed, or raise DatabaseUrlError in Russian."""
+    raw = raw.strip()
+    if not raw:
+        raise DatabaseUrlError("Адрес базы данных пуст. Укажите, например, sqlite:///путь/к/файлу.db")
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise DatabaseUrlError(
+            f"Не удалось разобрать адрес базы данных «{raw}». Пример: sqlite:///C:/data/cabinet.db "
+            "или postgresql://пользователь@сервер:5432/база"
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        database = url.database or ""
+        if database in ("", ":memory:"):
+            raise DatabaseUrlError(
+                "Для SQLite нужен путь к файлу базы данных, например sqlite:///C:/data/cabinet.db"
+            )
+        if _is_network_path(database):
+            raise DatabaseUrlError(
+                f"Файл базы данных «{database}» лежит на сетевом диске. SQLite на сетевом диске "
+                "теряет блокировки и может испортить данные. Положите файл на локальный диск "
+                "или используйте общий сервер PostgreSQL."
+            )
+        return url
+    if backend == "postgresql":
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        elif url.drivername != "postgresql+psycopg":
+            raise DatabaseUrlError(
+                f"Драйвер «{url.drivername}» не поддерживается. Используйте postgresql://…"
+            )
+        if not url.database:
+            raise DatabaseUrlError("В адресе PostgreSQL не указано имя базы: postgresql://…/база")
+        return url
+    raise DatabaseUrlError(
+        f"База данных «{backend}» не поддерживается: используйте sqlite:///файл.db "
+        "или postgresql://сервер/база"
+    )
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling is switched off so that SQLAlchemy's BEGIN rules.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # IMMEDIATE takes the write lock at the start, so two writers wait for each other (the busy
+    # timeout) instead of one failing on upgrade. With WAL, readers are never blocked.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: URL | str) -> Engine:
+    """An engine with the project's settings for its backend."""
+    if isinstance(url, str):
+        url = parse_url(url)
+    if url.get_backend_name() == "sqlite":
+        Path(url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def redact(url: URL | str) -> str:
+    """The URL with its password hidden, for messages and logs."""
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+class Database:
+    """An engine plus a session factory; every change goes through one ``unit_of_work``."""
+
+    def __init__(self, url: URL | str) -> None:
+        self.url = parse_url(url) if isinstance(url, str) else url
+        self.engine = make_engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,39 @@
+"""Schema upgrades. Alembic is imported only when the schema is behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, text
+
+from db.migrations import HEAD
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def alembic_config():  # -> alembic.config.Config, imported lazily
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> bool:
+    """Bring the schema to ``revision``; True if anything was applied."""
+    if revision == "head" and current_revision(engine) == HEAD:
+        return False
+    from alembic import command
+
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+    return True

@@ -1,0 +1,18 @@
+"""Alembic environment: runs on the connection the application hands over."""
+
+from alembic import context
+
+from db.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - the project always passes a connection
+    raise RuntimeError("Run migrations through db.migrate.upgrade(), which passes a connection")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,362 @@
+"""The domain's tables as typed SQLAlchemy 2 models.
+
+Sized for 100 000 accounts: every lookup the core makes has an index, and the normalised
+``*_norm`` columns give case- and ё-insensitive search that works for Cyrillic on SQLite,
+whose own ``lower``/``LIKE`` fold ASCII only.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.types import MeterValue, Money, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Stored as the value's text, with no native PostgreSQL type: easier to migrate.
+    return Enum(
+        cls,
+        native_enum=False,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class MeterKind(enum.StrEnum):
+    COLD_WATER = "cold_water"
+    HOT_WATER = "hot_water"
+    ELECTRICITY = "electricity"
+    GAS = "gas"
+    HEATING = "heating"
+
+
+class Channel(enum.StrEnum):
+    """Where a reading came from."""
+
+    RESIDENT = "resident"
+    KIOSK = "kiosk"
+    CLERK = "clerk"
+    IMPORT = "import"
+
+
+class StaffRole(enum.StrEnum):
+    CLERK = "clerk"
+    ADMIN = "admin"
+
+
+class RequestStatus(enum.StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class Company(Base):
+    """The management company and its payment requisites."""
+
+    __tablename__ = "company"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    inn: Mapped[str] = mapped_column(String(12))
+    kpp: Mapped[str] = mapped_column(String(9), default="")
+    ogrn: Mapped[str] = mapped_column(String(15), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    bank_name: Mapped[str] = mapped_column(String(200))
+    bic: Mapped[str] = mapped_column(String(9))
+    settlement_account: Mapped[str] = mapped_column(String(20))
+    correspondent_account: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    office_hours: Mapped[str] = mapped_column(String(200), default="")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Building(Base):
+    __tablename__ = "building"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    address: Mapped[str] = mapped_column(String(300))
+
+
+class Premises(Base):
+    """A flat or other room in a building."""
+
+    __tablename__ = "premises"
+    __table_args__ = (UniqueConstraint("building_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"))
+    number: Mapped[str] = mapped_column(String(20))
+    area: Mapped[Decimal] = mapped_column(Money)
+
+    building: Mapped[Building] = relationship()
+
+
+class Account(Base):
+    """A personal account (лицевой счёт): who pays for which premises."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    fio: Mapped[str] = mapped_column(String(200))  # exactly as printed on the receipt
+    fio_norm: Mapped[str] = mapped_column(String(200), index=True)
+    premises_id: Mapped[int | None] = mapped_column(ForeignKey("premises.id"), index=True)
+    address: Mapped[str] = mapped_column(String(300))
+    address_norm: Mapped[str] = mapped_column(String(300), index=True)
+    area: Mapped[Decimal] = mapped_column(Money)  # m², 2 places
+    residents: Mapped[int] = mapped_column(Integer, default=1)
+
+    premises: Mapped[Premises | None] = relationship()
+
+
+class ResidentCredential(Base):
+    """A resident's sign-in to the cabinet: one per account."""
+
+    __tablename__ = "resident_credential"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # A one-time password is valid until this moment and forces a new password at login.
+    password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    must_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reset_code_hash: Mapped[str | None] = mapped_column(String(200))
+    reset_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship()
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(50), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    must_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Meter(Base):
+    """An individual meter of an account."""
+
+    __tablename__ = "meter"
+    __table_args__ = (
+        CheckConstraint("zones BETWEEN 1 AND 3", name="zones"),
+        CheckConstraint("digits BETWEEN 1 AND 12", name="digits"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    kind: Mapped[MeterKind] = mapped_column(_enum(MeterKind))
+    title: Mapped[str] = mapped_column(String(100))  # «ГВС 168500-12», «Эл.эн. №12765948»
+    serial: Mapped[str] = mapped_column(String(50), default="", index=True)
+    unit: Mapped[str] = mapped_column(String(20))
+    zones: Mapped[int] = mapped_column(Integer, default=1)
+    digits: Mapped[int] = mapped_column(Integer, default=5)  # integer digits on the dial
+    installed_on: Mapped[date | None] = mapped_column(Date)
+    next_verification_on: Mapped[date | None] = mapped_column(Date)
+    retired_on: Mapped[date | None] = mapped_column(Date)  # «Дата выбытия»
+    initial_value: Mapped[Decimal] = mapped_column(MeterValue, default=Decimal("0.000"))
+    display_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Period(Base):
+    """A month of readings for one account."""
+
+    __tablename__ = "period"
+    __table_args__ = (UniqueConstraint("account_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    month: Mapped[date] = mapped_column(Date)  # the first day of the month
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # «Обновлено из 1С»
+
+    readings: Mapped[list[Reading]] = relationship(
+        back_populates="period", cascade="all, delete-orphan", order_by="Reading.id"
+    )
+
+
+class Reading(Base):
+    """One meter's value in one tariff zone for a period."""
+
+    __tablename__ = "reading"
+    __table_args__ = (
+        UniqueConstraint("period_id", "meter_id", "zone"),
+        CheckConstraint("zone BETWEEN 1 AND 3", name="zone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id", ondelete="CASCADE"))
+    meter_id: Mapped[int] = mapped_column(ForeignKey("meter.id"), index=True)
+    zone: Mapped[int] = mapped_column(Integer, default=1)
+    previous: Mapped[Decimal] = mapped_column(MeterValue)
+    current: Mapped[Decimal | None] = mapped_column(MeterValue)
+    channel: Mapped[Channel | None] = mapped_column(_enum(Channel))
+    entered_by: Mapped[str | None] = mapped_column(String(100))  # account number or staff login
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(String(300), default="")  # clerk's reason, replacement
+
+    period: Mapped[Period] = relationship(back_populates="readings")
+    meter: Mapped[Meter] = relationship()
+
+
+class Service(Base):
+    """A line of the statement: Водоотведение, ХВС, Пеня…"""
+
+    __tablename__ = "service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    display_order: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(20), default="")
+    tariff: Mapped[Decimal | None] = mapped_column(Money)
+    is_penalty: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StatementRow(Base):
+    """One account's balance movement for one service in one month."""
+
+    __tablename__ = "statement_row"
+    __table_args__ = (UniqueConstraint("account_id", "month", "service_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    month: Mapped[date] = mapped_column(Date)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    opening: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    charged: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    recalculation: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    closing: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    volume: Mapped[Decimal | None] = mapped_column(MeterValue)
+
+    service: Mapped[Service] = relationship()
+
+
+class Receipt(Base):
+    __tablename__ = "receipt"
+    __table_args__ = (Index("ix_receipt_account_month", "account_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    number: Mapped[str] = mapped_column(String(50))
+    issued_on: Mapped[date] = mapped_column(Date)
+    month: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(300))
+    total: Mapped[Decimal] = mapped_column(Money)
+
+
+class SupportRequest(Base):
+    __tablename__ = "support_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str] = mapped_column(String(200))
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    answers: Mapped[list[SupportAnswer]] = relationship(
+        back_populates="request", order_by="SupportAnswer.created_at"
+    )
+
+
+class SupportAnswer(Base):
+    __tablename__ = "support_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    author: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    request: Mapped[SupportRequest] = relationship(back_populates="answers")
+
+
+class AuditEntry(Base):
+    """The append-only audit log: triggers refuse UPDATE and DELETE (see the migration)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_account_at", "account_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(100))  # «resident:3492», «staff:ivanova», «system»
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    details: Mapped[str] = mapped_column(Text, default="")  # JSON
+
+
+class ImportBatch(Base):
+    """A file imported from 1C, by its hash, so the same file is never applied twice."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    file_name: Mapped[str] = mapped_column(String(300))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    imported_by: Mapped[str] = mapped_column(String(100))
+
+
+class OutboxMessage(Base):
+    """Mail that could not be sent (no SMTP configured): the office prints it as a slip."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    handed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
