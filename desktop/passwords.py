@@ -1,0 +1,71 @@
+"""Password hashing (Argon2id) and the password policy."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cache
+from importlib import resources
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from desktop.errors import ValidationError
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+# A dummy hash to verify against when the account is unknown, so that both answers take
+# the same time and nothing tells whether an account exists.
+DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    text = resources.files("desktop").joinpath("data/common-passwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().casefold() for line in text.splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+def check_policy(password: str, *, account_number: str = "") -> None:
+    """Raise ValidationError (in Russian) if the new password is not acceptable."""
+    if len(password) < MIN_LENGTH:
+        raise ValidationError(f"Пароль слишком короткий: нужно не меньше {MIN_LENGTH} символов.")
+    if len(password) > MAX_LENGTH:
+        raise ValidationError(f"Пароль слишком длинный: не больше {MAX_LENGTH} символов.")
+    if password.casefold() in common_passwords():
+        raise ValidationError(
+            "Этот пароль слишком распространён и легко угадывается. Придумайте другой."
+        )
+    if account_number and account_number in password:
+        raise ValidationError("Пароль не должен содержать номер лицевого счёта.")
+
+
+def one_time_password(length: int = 10) -> str:
+    """A random password without look-alike characters, easy to type from a slip."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def reset_code() -> str:
+    """A 6-digit single-use code."""
+    return f"{secrets.randbelow(10**6):06d}"
