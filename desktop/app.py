@@ -1,0 +1,109 @@
+"""Wiring: one place that builds the database and the services from settings and a clock.
+
+Pages, the command line and tests receive a ``Services`` and call its members; nothing looks
+services up globally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from db.engine import Database, DatabaseUrlError, parse_url, redact
+from db.migrate import upgrade
+from desktop.accounts import AccountService
+from desktop.auth import AuthService
+from desktop.clock import Clock, SystemClock
+from desktop.errors import UserError
+from desktop.mail import Mailer
+from desktop.readings import ReadingService
+from desktop.receipts import ReceiptService
+from desktop.settings import Settings, load_settings
+from desktop.statement import StatementService
+from desktop.support import SupportService
+
+
+class DatabaseUnavailableError(UserError):
+    pass
+
+
+@dataclass
+class Services:
+    db: Database
+    clock: Clock
+    settings: Settings
+    accounts: AccountService
+    auth: AuthService
+    readings: ReadingService
+    statements: StatementService
+    receipts: ReceiptService
+    support: SupportService
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def connect(url: str, *, create: bool = True) -> Database:
+    """Open a database and bring its schema up to date; Russian messages for every failure.
+
+    With ``create=False`` a missing SQLite file is an error rather than a new empty database.
+    """
+    try:
+        parsed = parse_url(url)
+    except DatabaseUrlError as error:
+        raise DatabaseUnavailableError(str(error)) from None
+    if parsed.get_backend_name() == "sqlite" and not create:
+        path = Path(parsed.database or "").expanduser()
+        if not path.exists():
+            raise DatabaseUnavailableError(
+                f"Файл базы данных {path} не найден. Проверьте путь или создайте "
+                "демонстрационную базу: python -m desktop demo"
+            )
+    db = Database(parsed)
+    try:
+        upgrade(db.engine)
+    except OperationalError as error:
+        db.dispose()
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise DatabaseUnavailableError(
+            f"Не удалось открыть базу данных {redact(parsed)}: {reason}. Проверьте адрес, "
+            "что сервер запущен и доступен, и права на файл."
+        ) from None
+    except DBAPIError as error:
+        db.dispose()
+        raise DatabaseUnavailableError(
+            f"База данных {redact(parsed)} не подходит для приложения: {error.orig}."
+        ) from None
+    return db
+
+
+def build_services(
+    db: Database, settings: Settings, clock: Clock | None = None, mailer: Mailer | None = None
+) -> Services:
+    clock = clock or SystemClock()
+    return Services(
+        db=db,
+        clock=clock,
+        settings=settings,
+        accounts=AccountService(db, clock, settings),
+        auth=AuthService(db, clock, settings, mailer),
+        readings=ReadingService(db, clock, settings),
+        statements=StatementService(db, clock, settings),
+        receipts=ReceiptService(db, clock, settings),
+        support=SupportService(db, clock, settings),
+    )
+
+
+def open_services(
+    url: str | None = None,
+    *,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    mailer: Mailer | None = None,
+    create: bool = True,
+) -> Services:
+    settings = settings or load_settings()
+    db = connect(url or settings.database_url, create=create)
+    return build_services(db, settings, clock, mailer)

@@ -1,0 +1,355 @@
+"""The command line: ``python -m desktop [command] …``. The office uses it in scripts.
+
+Errors go to stderr in Russian with a non-zero exit code and no traceback; a command that
+fails changes nothing (every change is one transaction, every file is written whole).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from desktop import __version__
+from desktop.actors import Actor
+from desktop.app import Services, connect, open_services
+from desktop.errors import UserError
+from desktop.formatting import meter_value, money, money_plain, ru_date
+from desktop.months import month_iso, month_name, month_short, parse_month
+from desktop.settings import Settings, demo_database_url, load_settings
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+# argparse's own words, in Russian (it looks ``_`` up at call time).
+_ARGPARSE_RU = {
+    "usage: ": "использование: ",
+    "options": "параметры",
+    "positional arguments": "команды",
+    "show this help message and exit": "показать эту справку и выйти",
+    "the following arguments are required: %s": "не указаны обязательные параметры: %s",
+    "unrecognized arguments: %s": "неизвестные параметры: %s",
+    "expected one argument": "после параметра нужно значение",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "недопустимое значение %(value)r (можно: %(choices)s)"
+    ),
+    "argument %(argument_name)s: %(message)s": "параметр %(argument_name)s: %(message)s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: ошибка: %(message)s\n",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "неоднозначный параметр %(option)s: подходит %(matches)s"
+    ),
+}
+argparse._ = lambda text: _ARGPARSE_RU.get(text, text)  # type: ignore[attr-defined]
+
+
+def cli_actor() -> Actor:
+    """The office's scripts act as staff; the audit log records the OS user."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name in some service accounts
+        user = "unknown"
+    return Actor("system", f"cli:{user}")
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(
+            EXIT_USAGE,
+            f"Ошибка в командной строке: {message}.\nСправка: python -m desktop --help\n",
+        )
+
+
+def build_parser() -> Parser:
+    common = Parser(add_help=False)
+    common.add_argument(
+        "--database-url",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="адрес базы данных: sqlite:///файл.db или postgresql://сервер/база",
+    )
+    parser = Parser(
+        prog="python -m desktop",
+        description="Личный кабинет жителя и рабочее место офиса управляющей компании.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--demo", action="store_true", help="открыть демонстрационную базу")
+    parser.add_argument(
+        "--quit-after-start", action="store_true", help="показать окно входа и выйти (проверка)"
+    )
+    commands = parser.add_subparsers(dest="command", title="команды", metavar="КОМАНДА")
+
+    demo = commands.add_parser("demo", parents=[common], help="создать демонстрационную базу")
+    demo.add_argument("--reset", action="store_true", help="пересоздать демо-данные заново")
+    demo.set_defaults(run=cmd_demo)
+
+    db = commands.add_parser("db", parents=[common], help="обслуживание базы данных")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ДЕЙСТВИЕ", required=True)
+    db_upgrade = db_commands.add_parser(
+        "upgrade", parents=[common], help="обновить структуру базы до текущей версии"
+    )
+    db_upgrade.set_defaults(run=cmd_db_upgrade)
+
+    statement = commands.add_parser("statement", parents=[common], help="ведомость по счёту")
+    statement.add_argument("--account", required=True, metavar="N", help="номер лицевого счёта")
+    statement.add_argument("--format", choices=("table", "csv"), default="table")
+    statement.add_argument("--output", metavar="FILE", help="записать в файл")
+    statement.set_defaults(run=cmd_statement)
+
+    readings = commands.add_parser("readings", parents=[common], help="показания приборов")
+    readings.add_argument("--account", required=True, metavar="N", help="номер лицевого счёта")
+    readings.add_argument("--period", metavar="ГГГГ-ММ", help="период; по умолчанию последний")
+    readings.add_argument("--format", choices=("table", "csv"), default="table")
+    readings.add_argument("--output", metavar="FILE", help="записать в файл")
+    readings.set_defaults(run=cmd_readings)
+
+    debt = commands.add_parser("debt", parents=[common], help="задолженность по счёту")
+    debt.add_argument("--account", required=True, metavar="N", help="номер лицевого счёта")
+    debt.set_defaults(run=cmd_debt)
+    return parser
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def output_to(path: str | None, *, bom: bool = False):  # type: ignore[no-untyped-def]
+    """stdout, or a file that appears only once it is completely written."""
+    if path is None:
+        yield sys.stdout
+        return
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise UserError(f"«{target}» — это папка. Укажите имя файла, например {target / 'out.csv'}")
+    if not target.parent.is_dir():
+        raise UserError(f"Папка «{target.parent}» не существует. Создайте её или укажите другую.")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as error:
+        raise UserError(
+            f"Не удалось записать файл в «{target.parent}»: {error.strerror}."
+        ) from None
+    try:
+        encoding = "utf-8-sig" if bom else "utf-8"
+        with os.fdopen(handle, "w", encoding=encoding, newline="") as stream:
+            yield stream
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(headers), line(["─" * w for w in widths]), *map(line, rows)])
+
+
+def write_csv(stream: TextIO, rows: Sequence[Sequence[str]]) -> None:
+    import csv
+
+    writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
+    writer.writerows(rows)
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def _account_id(services: Services, number: str) -> int:
+    return services.accounts.get(cli_actor(), number).id
+
+
+def cmd_statement(services: Services, args: argparse.Namespace) -> int:
+    statement = services.statements.statement(cli_actor(), _account_id(services, args.account))
+    names = [c.name for c in statement.columns]
+    with output_to(args.output, bom=args.format == "csv") as out:
+        if args.format == "csv":
+            rows = [["Период", "Строка", "ИТОГО", *names]]
+            for block in statement.months:
+                for line in block.lines:
+                    rows.append(
+                        [month_iso(block.month), line.label, money_plain(line.total)]
+                        + [money_plain(a) for a in line.amounts]
+                    )
+            write_csv(out, rows)
+        else:
+            rows = []
+            for block in statement.months:
+                rows.append([month_short(block.month)] + [""] * (len(names) + 1))
+                for line in block.lines:
+                    rows.append(
+                        [line.label, money(line.total, blank_zero=True)]
+                        + [money(a, blank_zero=True) for a in line.amounts]
+                    )
+            out.write(f"Ведомость по лицевому счёту {statement.account_number}\n")
+            if not statement.months:
+                out.write("Начислений пока нет.\n")
+            else:
+                headers = ["", "ИТОГО", *names]
+                out.write(render_table(headers, rows, set(range(1, len(headers)))) + "\n")
+    for problem in statement.problems:
+        print(f"Внимание: {problem}", file=sys.stderr)
+    return 0
+
+
+def cmd_readings(services: Services, args: argparse.Namespace) -> int:
+    actor = cli_actor()
+    month = parse_month(args.period) if args.period else None
+    account_id = _account_id(services, args.account)
+    if month is None:
+        periods = services.readings.periods(actor, account_id)
+        if not periods:
+            raise UserError(f"По лицевому счёту {args.account} ещё нет показаний.")
+        month = periods[0].month
+    rows = services.readings.readings(actor, account_id, month)
+    headers = [
+        "Прибор",
+        "№ прибора",
+        "Дата выбытия",
+        "Ед. изм.",
+        "Пред. значение",
+        "Текущее значение",
+        "Разница",
+    ]
+    cells = [
+        [
+            r.title,
+            r.serial,
+            ru_date(r.retired_on),
+            r.unit,
+            meter_value(r.previous),
+            meter_value(r.current),
+            meter_value(r.difference),
+        ]
+        for r in rows
+    ]
+    with output_to(args.output, bom=args.format == "csv") as out:
+        if args.format == "csv":
+            write_csv(out, [headers, *cells])
+        else:
+            out.write(f"Показания приборов за период: {month_name(month)}\n")
+            out.write(render_table(headers, cells, {4, 5, 6}) + "\n")
+    return 0
+
+
+def cmd_debt(services: Services, args: argparse.Namespace) -> int:
+    debt = services.statements.debt(cli_actor(), _account_id(services, args.account))
+    if not debt.has_debt:
+        balance = debt.balance
+        state = (
+            f"к оплате {money(balance)} ₽"
+            if balance > 0
+            else f"переплата {money(-balance)} ₽"
+            if balance < 0
+            else "0,00 ₽"
+        )
+        print(f"Задолженности более {debt.older_than_months} месяцев нет. Текущий баланс: {state}.")
+        return 0
+    rows = [
+        [
+            month_name(i.month),
+            i.service,
+            money(i.amount),
+            ru_date(i.due),
+            str(i.days_overdue),
+            money(i.penalty),
+        ]
+        for i in debt.items
+    ]
+    print(f"Задолженность старше {debt.older_than_months} месяцев на {ru_date(debt.as_of)}")
+    headers = ["Месяц", "Услуга", "Сумма", "Срок оплаты", "Дней просрочки", "Пеня"]
+    print(render_table(headers, rows, {2, 4, 5}))
+    print(
+        f"Итого долг: {money(debt.total)} ₽, пеня: {money(debt.penalty)} ₽, "
+        f"всего: {money(debt.total + debt.penalty)} ₽"
+    )
+    return 0
+
+
+def cmd_db_upgrade(url: str, settings: Settings, args: argparse.Namespace) -> int:
+    connect(url, create=True).dispose()
+    print("Структура базы данных обновлена до текущей версии.")
+    return 0
+
+
+def cmd_demo(url: str, settings: Settings, args: argparse.Namespace) -> int:
+    from desktop.clock import SystemClock
+    from desktop.demo import build_demo
+
+    db = connect(url, create=True)
+    try:
+        summary = build_demo(db, SystemClock(), reset=args.reset)
+    finally:
+        db.dispose()
+    print(summary.describe())
+    return 0
+
+
+def cmd_start(url: str, settings: Settings, args: argparse.Namespace) -> int:
+    """No command: open the application (until the screens land, print what is there)."""
+    from desktop.clock import SystemClock
+    from desktop.demo import DEMO_ACCOUNT, build_demo, holds_demo
+
+    db = connect(url, create=True)
+    try:
+        if args.demo and not holds_demo(db):
+            build_demo(db, SystemClock())
+    finally:
+        db.dispose()
+    services = open_services(url, settings=settings)
+    try:
+        actor = cli_actor()
+        account = services.accounts.get(actor, DEMO_ACCOUNT) if args.demo else None
+        print(f"База данных: {url}")
+        if account is not None:
+            print(f"Демо-счёт {account.number}: {account.fio}, {account.address}")
+            window = services.readings.window()
+            print(window.message)
+            balance = services.statements.statement(actor, account.id).balance
+            print(f"Баланс по ведомости: {money(balance)} ₽")
+        print("Команды: python -m desktop statement|readings|debt --account N; --help — справка.")
+    finally:
+        services.close()
+    return 0
+
+
+Command = Callable[[Services, argparse.Namespace], int]
+DIRECT = {cmd_demo, cmd_db_upgrade, cmd_start}  # they manage the database themselves
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        url = getattr(args, "database_url", None)
+        if url is None:
+            url = demo_database_url() if args.demo else settings.database_url
+        run = getattr(args, "run", cmd_start)
+        if run in DIRECT:
+            return run(url, settings, args)
+        services = open_services(url, settings=settings, create=False)
+        try:
+            return run(services, args)
+        finally:
+            services.close()
+    except UserError as error:
+        print(f"Ошибка: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("Прервано.", file=sys.stderr)
+        return 130

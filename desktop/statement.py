@@ -1,0 +1,258 @@
+"""The statement (ведомость) and the debt: arrears older than a few months, with the penalty."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+
+from db.engine import Database
+from db.models import Account, Service, StatementRow
+from desktop.actors import Actor
+from desktop.clock import Clock
+from desktop.errors import NotFoundError
+from desktop.months import add_months, month_name, month_start, months_between
+from desktop.settings import DebtSettings, Settings
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+ROW_LABELS = ("Сальдо нач.", "Начислено", "Оплачено", "Перерасчет", "Сальдо кон.")
+FIELDS = ("opening", "charged", "paid", "recalculation", "closing")
+
+
+@dataclass(frozen=True)
+class Column:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """One of a month's five rows: a label, ИТОГО and the amount per service column."""
+
+    label: str
+    total: Decimal
+    amounts: tuple[Decimal, ...]
+
+
+@dataclass(frozen=True)
+class MonthBlock:
+    month: date
+    lines: tuple[Line, ...]  # in ROW_LABELS order
+
+    def line(self, label: str) -> Line:
+        return self.lines[ROW_LABELS.index(label)]
+
+
+@dataclass(frozen=True)
+class Statement:
+    account_number: str
+    columns: tuple[Column, ...]  # services, in display order
+    months: tuple[MonthBlock, ...]  # newest first
+    problems: tuple[str, ...]  # invariant breaches found in the data, in Russian
+
+    @property
+    def balance(self) -> Decimal:
+        """The newest closing ИТОГО: positive is owed, negative is paid in advance."""
+        return self.months[0].line("Сальдо кон.").total if self.months else ZERO
+
+
+@dataclass(frozen=True)
+class Arrear:
+    month: date
+    service: str
+    amount: Decimal
+    due: date
+    days_overdue: int
+    penalty: Decimal
+
+
+@dataclass(frozen=True)
+class Debt:
+    as_of: date
+    older_than_months: int
+    items: tuple[Arrear, ...]  # oldest first
+    balance: Decimal  # the statement's newest closing ИТОГО
+
+    @property
+    def total(self) -> Decimal:
+        return sum((i.amount for i in self.items), ZERO)
+
+    @property
+    def penalty(self) -> Decimal:
+        return sum((i.penalty for i in self.items), ZERO)
+
+    @property
+    def has_debt(self) -> bool:
+        return bool(self.items)
+
+    def by_service(self) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for item in self.items:
+            totals[item.service] += item.amount
+        return dict(totals)
+
+    def by_month(self) -> dict[date, Decimal]:
+        totals: dict[date, Decimal] = defaultdict(lambda: ZERO)
+        for item in self.items:
+            totals[item.month] += item.amount
+        return dict(totals)
+
+
+def check_invariant(rows: list[tuple[date, str, tuple[Decimal, ...]]]) -> list[str]:
+    """Breaches of closing = opening + charged − paid + recalculation, and of next month's
+    opening = this month's closing, per service; rows are (month, service, FIELDS values)."""
+    problems = []
+    last: dict[str, tuple[date, Decimal]] = {}
+    for month, service, (opening, charged, paid, recalc, closing) in sorted(
+        rows, key=lambda r: (r[1], r[0])
+    ):
+        if opening + charged - paid + recalc != closing:
+            problems.append(
+                f"{month_name(month)}, «{service}»: сальдо на конец {closing} не равно "
+                f"{opening} + {charged} − {paid} + {recalc}."
+            )
+        previous = last.get(service)
+        if previous and previous[0] == add_months(month, -1) and previous[1] != opening:
+            problems.append(
+                f"{month_name(month)}, «{service}»: сальдо на начало {opening} не равно "
+                f"сальдо на конец прошлого месяца {previous[1]}."
+            )
+        last[service] = (month, closing)
+    return problems
+
+
+class StatementService:
+    """The account's statement by month and service, and its debt."""
+
+    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+
+    def _load(
+        self, actor: Actor, account_id: int
+    ) -> tuple[Account, list[Service], list[tuple[date, int, tuple[Decimal, ...]]]]:
+        actor.check_account(account_id)
+        with self.db.unit_of_work() as s:
+            account = s.get(Account, account_id)
+            if account is None:
+                raise NotFoundError("Лицевой счёт не найден.")
+            services = list(s.scalars(select(Service).order_by(Service.display_order)))
+            rows = [
+                (month, service_id, (o, c, p, r, cl))
+                for month, service_id, o, c, p, r, cl in s.execute(
+                    select(
+                        StatementRow.month,
+                        StatementRow.service_id,
+                        StatementRow.opening,
+                        StatementRow.charged,
+                        StatementRow.paid,
+                        StatementRow.recalculation,
+                        StatementRow.closing,
+                    ).where(StatementRow.account_id == account_id)
+                )
+            ]
+            return account, services, rows
+
+    def statement(self, actor: Actor, account_id: int) -> Statement:
+        account, services, rows = self._load(actor, account_id)
+        position = {service.id: i for i, service in enumerate(services)}
+        names = {service.id: service.name for service in services}
+        grid: dict[date, list[list[Decimal]]] = {}
+        for month, service_id, values in rows:
+            block = grid.setdefault(month, [[ZERO] * len(services) for _ in FIELDS])
+            for field_index, value in enumerate(values):
+                block[field_index][position[service_id]] = value
+        months = tuple(
+            MonthBlock(
+                month,
+                tuple(
+                    Line(label, sum(amounts, ZERO), tuple(amounts))
+                    for label, amounts in zip(ROW_LABELS, grid[month], strict=True)
+                ),
+            )
+            for month in sorted(grid, reverse=True)
+        )
+        problems = check_invariant([(m, names[sid], values) for m, sid, values in rows])
+        return Statement(
+            account.number,
+            tuple(Column(s.code, s.name) for s in services),
+            months,
+            tuple(problems),
+        )
+
+    def debt(self, actor: Actor, account_id: int) -> Debt:
+        """Unpaid charges of months more than ``arrears_months`` before the current one."""
+        _account, services, rows = self._load(actor, account_id)
+        today = self.clock.today()
+        rules = self.settings.debt
+        by_service: dict[int, list[tuple[date, tuple[Decimal, ...]]]] = defaultdict(list)
+        for month, service_id, values in rows:
+            by_service[service_id].append((month, values))
+        items: list[Arrear] = []
+        balance = ZERO
+        newest = max((month for month, _sid, _v in rows), default=None)
+        for service in services:
+            history = sorted(by_service.get(service.id, []))
+            if not history:
+                continue
+            if history[-1][0] == newest:
+                balance += history[-1][1][4]
+            for month, amount in unpaid_charges(history):
+                if months_between(month, month_start(today)) <= rules.arrears_months:
+                    continue
+                due = _due_date(month, rules)
+                overdue = max((today - due).days, 0)
+                penalty = ZERO if service.is_penalty else penalty_for(amount, overdue, today, rules)
+                items.append(Arrear(month, service.name, amount, due, overdue, penalty))
+        items.sort(key=lambda i: (i.month, i.service))
+        return Debt(today, rules.arrears_months, tuple(items), balance)
+
+
+def unpaid_charges(history: list[tuple[date, tuple[Decimal, ...]]]) -> list[tuple[date, Decimal]]:
+    """What is left unpaid of each month's charges of one service, payments going to the
+    oldest charges first. A debt at the start of the history counts as the month before's."""
+    charges: list[list] = []  # [month, amount left]
+    credit = ZERO
+    first_month, first_values = history[0]
+    opening = first_values[0]
+    if opening > 0:
+        charges.append([add_months(first_month, -1), opening])
+    else:
+        credit -= opening
+    for month, (_opening, charged, paid, recalc, _closing) in history:
+        if charged > 0:
+            charges.append([month, charged])
+        else:
+            credit -= charged
+        if recalc > 0:
+            charges.append([month, recalc])
+        else:
+            credit -= recalc
+        credit += paid
+        for charge in charges:
+            if credit <= 0:
+                break
+            taken = min(charge[1], credit)
+            charge[1] -= taken
+            credit -= taken
+    return [(month, left) for month, left in charges if left > 0]
+
+
+def _due_date(month: date, rules: DebtSettings) -> date:
+    following = add_months(month, 1)
+    return following.replace(day=min(rules.payment_due_day, 28))
+
+
+def penalty_for(amount: Decimal, days_overdue: int, today: date, rules: DebtSettings) -> Decimal:
+    """Housing Code art. 155 p. 14: nothing for days 1–30, 1/300 of the key rate a day for
+    days 31–90, 1/130 from day 91; the rate in force today."""
+    rate = rules.key_rate_on(today) / 100
+    first = max(min(days_overdue, 90) - 30, 0)
+    second = max(days_overdue - 90, 0)
+    penalty = amount * rate * (Decimal(first) / 300 + Decimal(second) / 130)
+    return penalty.quantize(CENT, rounding=ROUND_HALF_UP)

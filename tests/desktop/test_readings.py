@@ -1,0 +1,311 @@
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from db.engine import Database
+from db.models import AuditEntry, Channel, MeterKind, Reading, StaffRole
+from desktop.actors import Actor
+from desktop.clock import FixedClock
+from desktop.errors import AccessDeniedError, UserError, ValidationError
+from desktop.readings import Confirmation, ReadingService, ReadingsRefused, parse_value
+from desktop.settings import Settings
+from tests.factories import make_account, make_meter, make_period
+
+D = Decimal
+JUNE, MAY, APRIL = date(2017, 6, 1), date(2017, 5, 1), date(2017, 4, 1)
+CLERK = Actor.staff(1, "operator", StaffRole.CLERK)
+NUMBERS = itertools.count(10_000)
+
+
+def service(db: Database, day: date | datetime) -> ReadingService:
+    return ReadingService(db, FixedClock(day), Settings())
+
+
+@pytest.fixture
+def flat(database: Database):
+    """An account with cold water, two-zone electricity and a meter retired on 31 May."""
+    account = make_account(database, "3492")
+    water = make_meter(database, account, "ХВС 21883-12", digits=5, retired_on=date(2017, 6, 30))
+    power = make_meter(database, account, "Эл.эн. №12765948", kind=MeterKind.ELECTRICITY,
+                       unit="кВт.ч", zones=2, digits=6, display_order=1)  # fmt: skip
+    old = make_meter(database, account, "ГВС 168500-12", retired_on=date(2017, 5, 31),
+                     display_order=-1)  # fmt: skip
+    make_period(
+        database,
+        account,
+        APRIL,
+        {
+            (water, 1): ("246", "249"),
+            (power, 1): ("9550", "9640"),
+            (power, 2): ("3310", "3345"),
+            (old, 1): ("125", "126"),
+        },
+    )
+    make_period(
+        database,
+        account,
+        MAY,
+        {
+            (water, 1): ("249", "252"),
+            (power, 1): ("9640", "9723.46"),
+            (power, 2): ("3345", "3383.57"),
+            (old, 1): ("126", "126"),
+        },
+    )
+    resident = Actor.resident(account, "3492")
+    return account, water, power, old, resident
+
+
+# -- the window ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "is_open", "days_left", "next_start"),
+    [
+        (date(2017, 6, 15), True, 11, date(2017, 6, 15)),
+        (date(2017, 6, 20), True, 6, date(2017, 6, 15)),
+        (date(2017, 6, 25), True, 1, date(2017, 6, 15)),
+        (date(2017, 6, 14), False, 0, date(2017, 6, 15)),
+        (date(2017, 6, 26), False, 0, date(2017, 7, 15)),
+        (date(2017, 12, 31), False, 0, date(2018, 1, 15)),
+    ],
+)
+def test_window(today, is_open, days_left, next_start):
+    window = ReadingService(None, FixedClock(today), Settings()).window()  # type: ignore[arg-type]
+    assert (window.is_open, window.days_left, window.next_start) == (is_open, days_left, next_start)
+    assert ("Осталось дней" in window.message) is is_open
+    if not is_open:
+        assert next_start.strftime("%d.%m.%Y") in window.message
+
+
+def test_window_end_beyond_a_short_month_is_its_last_day():
+    from desktop.settings import ReadingSettings
+
+    settings = Settings(readings=ReadingSettings(window_start=20, window_end=31))
+    window = ReadingService(None, FixedClock(date(2017, 2, 28)), settings).window()  # type: ignore[arg-type]
+    assert window.is_open and window.end == date(2017, 2, 28) and window.days_left == 1
+
+
+# -- periods -----------------------------------------------------------------------------------
+
+
+def test_create_period_fills_previous_values(database: Database, flat):
+    account, water, power, old, resident = flat
+    readings = service(database, date(2017, 6, 20))
+    period = readings.create_period(resident, account)
+    assert period.month == JUNE and not period.accepted and period.title == "Июнь 2017"
+    rows = readings.readings(resident, account, JUNE)
+    assert [(r.title, r.previous, r.current) for r in rows] == [
+        ("ГВС 168500-12", D("126.000"), D("126.000")),  # retired in May: carried, read-only
+        ("ХВС 21883-12", D("252.000"), None),
+        ("Эл.эн. №12765948 T1", D("9723.460"), None),
+        ("Эл.эн. №12765948 T2", D("3383.570"), None),
+    ]
+    assert "31.05.2017" in rows[0].locked_reason and not rows[1].locked_reason
+    assert [p.month for p in readings.periods(resident, account)] == [JUNE, MAY, APRIL]
+
+
+def test_create_period_outside_the_window_says_when_it_opens(database: Database, flat):
+    account, *_, resident = flat
+    with pytest.raises(UserError, match="15.07.2017"):
+        service(database, date(2017, 6, 27)).create_period(resident, account)
+    assert [p.month for p in service(database, date(2017, 6, 27)).periods(resident, account)] == [
+        MAY, APRIL,
+    ]  # fmt: skip
+
+
+def test_create_period_twice_is_refused(database: Database, flat):
+    account, *_, resident = flat
+    readings = service(database, date(2017, 6, 20))
+    readings.create_period(resident, account)
+    with pytest.raises(UserError, match="уже создан"):
+        readings.create_period(resident, account)
+
+
+def test_a_resident_cannot_touch_another_account(database: Database, flat):
+    account, *_ = flat
+    stranger = Actor.resident(account + 1000, "9999")
+    with pytest.raises(AccessDeniedError):
+        service(database, date(2017, 6, 20)).periods(stranger, account)
+
+
+# -- submitting --------------------------------------------------------------------------------
+
+
+def test_submit_stores_values_and_differences(database: Database, flat):
+    account, water, power, old, resident = flat
+    readings = service(database, datetime(2017, 6, 20, 10, 30, tzinfo=UTC))
+    readings.create_period(resident, account)
+    result = readings.submit(
+        resident, account, JUNE,
+        {(water, 1): "255", (power, 1): "9897,29", (power, 2): "3456.850"},
+    )  # fmt: skip
+    assert result.changed == 3 and result.message.startswith("Показания переданы 20.06.2017")
+    stored = {
+        r.title: (r.current, r.difference) for r in readings.readings(resident, account, JUNE)
+    }
+    assert stored["ХВС 21883-12"] == (D("255.000"), D("3.000"))
+    assert stored["Эл.эн. №12765948 T1"] == (D("9897.290"), D("173.830"))
+    assert stored["Эл.эн. №12765948 T2"] == (D("3456.850"), D("73.280"))
+    with database.unit_of_work() as s:
+        reading = s.scalar(
+            select(Reading)
+            .where(Reading.meter_id == water, Reading.current.is_not(None))
+            .order_by(Reading.id.desc())
+        )
+        assert (reading.channel, reading.entered_by) == (Channel.RESIDENT, "3492")
+        entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "readings.submit"))
+        assert entry.actor == "resident:3492" and "9897.290" in entry.details
+
+
+def test_zero_consumption_is_allowed(database: Database, flat):
+    account, water, *_, resident = flat
+    readings = service(database, date(2017, 6, 20))
+    readings.create_period(resident, account)
+    readings.submit(resident, account, JUNE, {(water, 1): "252"})
+    assert readings.readings(resident, account, JUNE)[1].difference == D("0.000")
+
+
+def test_a_value_below_the_previous_is_refused_and_nothing_is_saved(database: Database, flat):
+    account, water, power, _old, resident = flat
+    readings = service(database, date(2017, 6, 20))
+    readings.create_period(resident, account)
+    with pytest.raises(ReadingsRefused) as refused:
+        readings.submit(resident, account, JUNE, {(power, 1): "9900", (water, 1): "251,5"})
+    assert [p.key for p in refused.value.problems] == [(water, 1)]
+    assert "меньше предыдущего" in str(refused.value)
+    assert all(r.current is None for r in readings.readings(resident, account, JUNE)[1:])
+
+
+def test_a_clerk_confirms_a_replacement_with_a_reason(database: Database, flat):
+    account, water, *_ = flat
+    readings = service(database, date(2017, 6, 28))  # outside the window
+    readings.create_period(CLERK, account)
+    with pytest.raises(ValidationError, match="причину"):
+        readings.submit(CLERK, account, JUNE, {(water, 1): "3"})
+    with pytest.raises(ReadingsRefused) as refused:
+        readings.submit(CLERK, account, JUNE, {(water, 1): "3"}, reason="замена")
+    assert refused.value.needs_confirmation_only
+    readings.submit(CLERK, account, JUNE, {(water, 1): "3"}, reason="замена счётчика",
+                    confirmed={(water, 1): Confirmation.REPLACEMENT})  # fmt: skip
+    row = readings.readings(CLERK, account, JUNE)[1]
+    assert (row.current, row.difference, row.note) == (D("3.000"), D("3.000"), "replacement")
+
+
+def test_a_roll_over_counts_past_the_dials_maximum(database: Database):
+    account = make_account(database)
+    meter = make_meter(database, account, "ХВС", digits=5)
+    make_period(database, account, MAY, {(meter, 1): ("99990", "99998")})
+    readings = service(database, date(2017, 6, 20))
+    readings.create_period(CLERK, account)
+    readings.submit(CLERK, account, JUNE, {(meter, 1): "4"},
+                    confirmed={(meter, 1): Confirmation.ROLLOVER})  # fmt: skip
+    assert readings.readings(CLERK, account, JUNE)[0].difference == D("6.000")
+
+
+def test_a_big_jump_needs_confirmation(database: Database, flat):
+    account, water, *_, resident = flat
+    readings = service(database, date(2017, 6, 20))
+    readings.create_period(resident, account)
+    with pytest.raises(ReadingsRefused) as refused:  # average 3 m³ a month; 10 is > 3×
+        readings.submit(resident, account, JUNE, {(water, 1): "262"})
+    problem = refused.value.problems[0]
+    assert problem.needs == Confirmation.JUMP and "намного больше обычного" in problem.message
+    readings.submit(resident, account, JUNE, {(water, 1): "262"},
+                    confirmed={(water, 1): Confirmation.JUMP})  # fmt: skip
+    assert readings.readings(resident, account, JUNE)[1].current == D("262.000")
+
+
+def test_a_retired_meter_takes_nothing_and_says_when(database: Database, flat):
+    account, _water, _power, old, resident = flat
+    readings = service(database, date(2017, 6, 20))
+    readings.create_period(resident, account)
+    with pytest.raises(ReadingsRefused, match="выбыл 31.05.2017"):
+        readings.submit(resident, account, JUNE, {(old, 1): "127"})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("-1", "отрицательным"),
+        ("12,3456", "трёх знаков"),
+        ("123456", "не больше 5 цифр"),
+        ("abc", "не число"),
+        ("", "не число"),
+    ],
+)
+def test_malformed_values_are_refused(database: Database, flat, text, message):
+    account, water, *_, resident = flat
+    readings = service(database, date(2017, 6, 20))
+    readings.create_period(resident, account)
+    with pytest.raises(ReadingsRefused, match=message):
+        readings.submit(resident, account, JUNE, {(water, 1): text})
+
+
+def test_an_accepted_period_is_read_only_for_residents(database: Database, flat):
+    account, water, *_, resident = flat
+    readings = service(database, date(2017, 5, 20))
+    with pytest.raises(AccessDeniedError, match="принят в 1С"):
+        readings.submit(resident, account, MAY, {(water, 1): "253"})
+    with pytest.raises(AccessDeniedError, match="принят в 1С"):
+        readings.delete_period(resident, account, MAY)
+
+
+def test_residents_edit_only_inside_the_window(database: Database, flat):
+    account, water, *_, resident = flat
+    service(database, date(2017, 6, 20)).create_period(resident, account)
+    with pytest.raises(AccessDeniedError, match="15.07.2017"):
+        service(database, date(2017, 6, 26)).submit(resident, account, JUNE, {(water, 1): "253"})
+
+
+def test_delete_a_period_not_yet_accepted(database: Database, flat):
+    account, *_, resident = flat
+    readings = service(database, date(2017, 6, 20))
+    readings.create_period(resident, account)
+    readings.delete_period(resident, account, JUNE)
+    assert [p.month for p in readings.periods(resident, account)] == [MAY, APRIL]
+    with database.unit_of_work() as s:
+        actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert actions == ["period.create", "period.delete"]
+
+
+# -- the rules, over many values -----------------------------------------------------------------
+
+
+@given(st.decimals(min_value=0, max_value=10**7, places=4, allow_nan=False))
+def test_parse_value_accepts_exactly_the_valid_numbers(value: Decimal):
+    text = f"{value:f}".replace(".", ",")
+    valid = value == value.quantize(D("0.001")) and value < 10**6
+    if valid:
+        assert parse_value(text, digits=6) == value.quantize(D("0.001"))
+    else:
+        with pytest.raises(ValidationError):
+            parse_value(text, digits=6)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(current=st.decimals(min_value=0, max_value=99999, places=3, allow_nan=False))
+def test_a_resident_value_is_saved_iff_not_below_previous(database: Database, current: Decimal):
+    with database.unit_of_work() as s:
+        s.query(Reading).delete()
+    account = make_account(database, number=str(next(NUMBERS)))
+    meter = make_meter(database, account, "ХВС", digits=5)
+    make_period(database, account, MAY, {(meter, 1): ("500", "500")})  # no average: no jump check
+    resident = Actor.resident(account, "x")
+    readings = service(database, date(2017, 6, 20))
+    readings.create_period(resident, account)
+    if current >= 500:
+        readings.submit(resident, account, JUNE, {(meter, 1): current})
+        assert readings.readings(resident, account, JUNE)[0].difference == current - 500
+    else:
+        with pytest.raises(ReadingsRefused):
+            readings.submit(resident, account, JUNE, {(meter, 1): current})
+        assert readings.readings(resident, account, JUNE)[0].current is None
