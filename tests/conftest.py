@@ -26,6 +26,21 @@ _pg_problem: str | None = None
 _pg_checked = False
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never read or write the developer's own settings and databases."""
+    home = tmp_path_factory.mktemp("home")
+    saved = dict(os.environ)
+    keep = ("CABINET_TEST_PG", "CABINET_REQUIRE_PG")
+    for key in [k for k in os.environ if k.startswith("CABINET_") and k not in keep]:
+        del os.environ[key]
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    os.environ["XDG_DATA_HOME"] = str(home / "data")
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 def _pg_admin():
     return create_engine(
         f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
@@ -57,6 +72,8 @@ def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     problem = _pg_unavailable()
     if problem:
+        if os.environ.get("CABINET_REQUIRE_PG"):
+            pytest.fail(f"{problem} (CABINET_REQUIRE_PG is set: the PostgreSQL half must run)")
         pytest.skip(problem)
     name = f"cabinet_test_{uuid.uuid4().hex[:12]}"
     admin = _pg_admin()

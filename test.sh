@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Install the application with its test tools and run the whole test suite
+# (every database test on SQLite and on the PostgreSQL server at 127.0.0.1:5432).
+set -euo pipefail
+cd "$(dirname "$0")"
+bash scripts/bootstrap.sh test
+exec .venv/bin/python -m pytest "$@"
