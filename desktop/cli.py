@@ -122,6 +122,8 @@ def build_parser() -> Parser:
 def output_to(path: str | None, *, bom: bool = False):  # type: ignore[no-untyped-def]
     """stdout, or a file that appears only once it is completely written."""
     if path is None:
+        if bom:  # CSV always carries it, so that `> file.csv` opens right in Excel
+            sys.stdout.write("\ufeff")
         yield sys.stdout
         return
     target = Path(path).expanduser()
