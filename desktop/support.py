@@ -1,0 +1,237 @@
+"""Support requests («Обратиться в техподдержку»): residents write, the office answers."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from db.engine import Database
+from db.models import Account, RequestStatus, StaffUser, SupportAnswer, SupportRequest
+from desktop import audit
+from desktop.accounts import clean_text
+from desktop.actors import Actor
+from desktop.clock import Clock
+from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
+from desktop.settings import Settings
+
+TOPIC_LENGTH = 200  # SupportRequest.topic
+CONTACT_LENGTH = 200  # SupportRequest.contact
+MESSAGE_LENGTH = 5000
+_INVISIBLE = {"Cc", "Cf", "Cs"}
+ANONYMOUS = "anonymous"  # the audit log's actor for a request from the login window
+
+
+@dataclass(frozen=True)
+class AnswerInfo:
+    author: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """A support request with its answers, oldest answer first."""
+
+    id: int
+    created_at: datetime
+    topic: str
+    message: str
+    contact: str
+    status: RequestStatus
+    account_number: str | None  # None: written from the login window, before signing in
+    answers: tuple[AnswerInfo, ...]
+
+
+class SupportService:
+    """Creates support requests, lists them for residents and staff, lets staff answer."""
+
+    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+
+    def create(self, actor: Actor | None, topic: str, message: str, contact: str) -> RequestInfo:
+        """A new request: from a signed-in resident (on their account) or, with ``actor``
+        None, from someone at the login window."""
+        topic, contact = clean_text(topic), clean_text(contact)
+        message = _clean_message(message)
+        problems: list[str] = []
+        if not topic:
+            problems.append("Укажите тему обращения, например «Не приходит пароль».")
+        elif len(topic) > TOPIC_LENGTH:
+            problems.append(
+                f"Тема обращения слишком длинная: не больше {TOPIC_LENGTH} знаков "
+                f"(сейчас {len(topic)}). Подробности напишите в тексте обращения."
+            )
+        if not message:
+            problems.append("Напишите текст обращения: что случилось и что вам нужно.")
+        elif len(message) > MESSAGE_LENGTH:
+            problems.append(
+                f"Текст обращения слишком длинный: не больше {MESSAGE_LENGTH} знаков "
+                f"(сейчас {len(message)}). Сократите его или разделите на два обращения."
+            )
+        if not contact:
+            problems.append("Укажите, как с вами связаться: телефон или адрес электронной почты.")
+        elif len(contact) > CONTACT_LENGTH:
+            problems.append(
+                f"Контакт слишком длинный: не больше {CONTACT_LENGTH} знаков. "
+                "Укажите один телефон или адрес электронной почты."
+            )
+        if problems:
+            raise ValidationError("\n".join(problems))
+        # Staff have no account of their own: a request they type is not tied to one.
+        account_id = actor.account_id if actor is not None and not actor.is_staff else None
+        with self.db.unit_of_work() as s:
+            request = SupportRequest(
+                account_id=account_id,
+                topic=topic,
+                message=message,
+                contact=contact,
+                status=RequestStatus.OPEN,
+                created_at=self.clock.now(),
+            )
+            s.add(request)
+            s.flush()
+            audit.record(
+                s,
+                self.clock.now(),
+                actor if actor is not None else ANONYMOUS,
+                "support.create",
+                account_id=account_id,
+                request_id=request.id,
+                topic=topic,
+            )
+            return _load(s, request.id)
+
+    def list_for(
+        self, actor: Actor, *, open_only: bool = False, limit: int | None = None
+    ) -> list[RequestInfo]:
+        """Newest first: a resident's own requests, or for staff everyone's (only the
+        unanswered ones with ``open_only``)."""
+        query = _requests().order_by(SupportRequest.created_at.desc(), SupportRequest.id.desc())
+        if not actor.is_staff:
+            query = query.where(SupportRequest.account_id == actor.account_id)
+        if open_only:
+            query = query.where(SupportRequest.status == RequestStatus.OPEN)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.db.unit_of_work() as s:
+            return [_info(request, number) for request, number in s.execute(query)]
+
+    def answer(self, actor: Actor, request_id: int, body: str) -> RequestInfo:
+        """Staff answer a request; the resident sees the answer in their list."""
+        _staff_only(actor, "Отвечать на обращения могут только сотрудники офиса.")
+        body = _clean_message(body)
+        if not body:
+            raise ValidationError("Напишите текст ответа.")
+        if len(body) > MESSAGE_LENGTH:
+            raise ValidationError(
+                f"Ответ слишком длинный: не больше {MESSAGE_LENGTH} знаков (сейчас {len(body)})."
+            )
+        with self.db.unit_of_work() as s:
+            request = _get(s, request_id)
+            if request.status == RequestStatus.CLOSED:
+                raise ValidationError(
+                    f"Обращение № {request_id} закрыто, ответить на него уже нельзя. "
+                    "Если вопрос не решён, создайте новое обращение."
+                )
+            author = actor.name
+            if actor.staff_id is not None:
+                full_name = s.scalar(
+                    select(StaffUser.full_name).where(StaffUser.id == actor.staff_id)
+                )
+                author = full_name or author
+            now = self.clock.now()
+            s.add(
+                SupportAnswer(
+                    request_id=request.id,
+                    staff_id=actor.staff_id,
+                    author=author,
+                    body=body,
+                    created_at=now,
+                )
+            )
+            request.status = RequestStatus.ANSWERED
+            audit.record(
+                s,
+                now,
+                actor,
+                "support.answer",
+                account_id=request.account_id,
+                request_id=request.id,
+            )
+            s.flush()
+            return _load(s, request.id)
+
+    def close(self, actor: Actor, request_id: int) -> RequestInfo:
+        """Staff close a request that needs nothing more; closing twice changes nothing."""
+        _staff_only(actor, "Закрывать обращения могут только сотрудники офиса.")
+        with self.db.unit_of_work() as s:
+            request = _get(s, request_id)
+            if request.status != RequestStatus.CLOSED:
+                request.status = RequestStatus.CLOSED
+                audit.record(
+                    s,
+                    self.clock.now(),
+                    actor,
+                    "support.close",
+                    account_id=request.account_id,
+                    request_id=request.id,
+                )
+                s.flush()
+            return _load(s, request.id)
+
+
+def _clean_message(text: str) -> str:
+    """Several lines of text without invisible characters (PostgreSQL refuses NUL)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept = (c for c in text if c in "\n\t" or unicodedata.category(c) not in _INVISIBLE)
+    return "".join(kept).strip()
+
+
+def _staff_only(actor: Actor, message: str) -> None:
+    if not actor.is_staff:
+        raise AccessDeniedError(message)
+
+
+def _get(s: Session, request_id: int) -> SupportRequest:
+    request = s.get(SupportRequest, request_id, with_for_update=True)
+    if request is None:
+        raise NotFoundError(f"Обращение № {request_id} не найдено. Обновите список обращений.")
+    return request
+
+
+def _requests() -> Select[tuple[SupportRequest, str | None]]:
+    """Requests with their account's number and, in one more query, their answers."""
+    return (
+        select(SupportRequest, Account.number)
+        .outerjoin(Account, Account.id == SupportRequest.account_id)
+        .options(selectinload(SupportRequest.answers))
+    )
+
+
+def _load(s: Session, request_id: int) -> RequestInfo:
+    request, number = s.execute(
+        _requests().where(SupportRequest.id == request_id).execution_options(populate_existing=True)
+    ).one()
+    return _info(request, number)
+
+
+def _info(request: SupportRequest, number: str | None) -> RequestInfo:
+    return RequestInfo(
+        id=request.id,
+        created_at=request.created_at,
+        topic=request.topic,
+        message=request.message,
+        contact=request.contact,
+        status=request.status,
+        account_number=number,
+        answers=tuple(
+            AnswerInfo(author=a.author, body=a.body, created_at=a.created_at)
+            for a in request.answers
+        ),
+    )
