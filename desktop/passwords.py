@@ -56,8 +56,27 @@ def check_policy(password: str, *, account_number: str = "") -> None:
         raise ValidationError(
             "Этот пароль слишком распространён и легко угадывается. Придумайте другой."
         )
-    if account_number and account_number in password:
-        raise ValidationError("Пароль не должен содержать номер лицевого счёта.")
+    if account_number and _built_on(password, account_number):
+        raise ValidationError(
+            "Пароль не должен повторять номер лицевого счёта: его знают все, кто видел "
+            "квитанцию. Придумайте пароль, не основанный на номере счёта."
+        )
+
+
+def _built_on(password: str, account_number: str) -> bool:
+    """True if the password is the account number with little or nothing guessable around it.
+
+    A password that merely contains the number (a short one like «12» often will) is fine as
+    long as what remains is a password in its own right.
+    """
+    number = account_number.strip().casefold()
+    folded = password.casefold()
+    if not number or number not in folded:
+        return False
+    rest = folded.replace(number, "")
+    # Padding such as «!!», «ab», «1» or a common word («qwerty3492») is what a guesser tries
+    # first once they know the number.
+    return len(set(rest)) < 3 or rest in common_passwords()
 
 
 def one_time_password(length: int = 10) -> str:

@@ -1,0 +1,268 @@
+"""Outgoing mail: over SMTP when it is configured, otherwise into the office's outbox.
+
+The outbox holds what a resident should have received (a one-time password, a reset code)
+until a clerk prints it as a slip and hands it over at the counter.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Literal, Protocol
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from db.engine import Database
+from db.models import Account, OutboxMessage
+from desktop import audit
+from desktop.actors import Actor
+from desktop.clock import Clock, SystemClock
+from desktop.errors import AccessDeniedError, NotFoundError, UserError, ValidationError
+from desktop.settings import Settings, SmtpSettings
+
+Delivery = Literal["email", "outbox"]
+
+SECURITY_MODES = ("starttls", "ssl", "none")
+
+_EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_DOMAIN_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def normalize_email(text: str) -> str:
+    """An e-mail address with its domain in lower-case ASCII (Cyrillic domains such as .рф
+    in punycode, which every mail server accepts); ValidationError if it is malformed."""
+    value = text.strip()
+    if not value:
+        raise ValidationError("Укажите адрес электронной почты, например ivanov@mail.ru.")
+    bad = ValidationError(
+        "Адрес электронной почты указан неверно. Проверьте его: он должен быть вида "
+        "ivanov@mail.ru, латинскими буквами до знака @."
+    )
+    local, at, domain = value.rpartition("@")
+    if not at or not _EMAIL_LOCAL.match(local) or len(local) > 64:
+        raise bad
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise bad from None
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+        raise bad
+    address = f"{local}@{ascii_domain}"
+    if len(address) > 254:
+        raise bad
+    return address
+
+
+class MailError(UserError):
+    """The message could not be sent; nothing that depended on it was stored."""
+
+
+class Mailer(Protocol):
+    """Delivers one message to a resident; ``delivery`` says how, for every message alike."""
+
+    delivery: Delivery
+
+    def send(
+        self, session: Session, *, recipient: str, subject: str, body: str, account_id: int | None
+    ) -> Delivery:
+        """Send (or keep) the message; raise MailError if it cannot be done."""
+        ...
+
+
+class SmtpMailer:
+    """Sends through the SMTP server from the settings."""
+
+    delivery: Delivery = "email"
+
+    def __init__(self, smtp: SmtpSettings, clock: Clock | None = None) -> None:
+        self.smtp = smtp
+        self.clock = clock or SystemClock()
+
+    def build(self, *, recipient: str, subject: str, body: str) -> EmailMessage:
+        """The message as it goes on the wire: UTF-8 text with the headers spam filters want."""
+        sender = self.smtp.sender or self.smtp.username
+        if "@" not in sender:
+            raise MailError(
+                "В настройках почты не указан адрес отправителя (smtp.sender). Письмо не "
+                "отправлено: попросите администратора исправить настройки или обратитесь в офис."
+            )
+        message = EmailMessage()
+        message["From"] = sender
+        message["To"] = recipient
+        message["Subject"] = subject
+        message["Date"] = format_datetime(self.clock.now())
+        # The sender's domain, not the machine's name: getfqdn() can stall on office networks.
+        message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+        message.set_content(body, charset="utf-8")
+        return message
+
+    def send(
+        self, session: Session, *, recipient: str, subject: str, body: str, account_id: int | None
+    ) -> Delivery:
+        message = self.build(recipient=recipient, subject=subject, body=body)
+        smtp = self.smtp
+        if smtp.security not in SECURITY_MODES:
+            raise MailError(
+                f"Неизвестный режим защиты почты «{smtp.security}» (нужно starttls, ssl или "
+                "none). Письмо не отправлено: попросите администратора исправить настройки."
+            )
+        try:
+            client: smtplib.SMTP
+            if smtp.security == "ssl":
+                client = smtplib.SMTP_SSL(
+                    smtp.host,
+                    smtp.port,
+                    timeout=smtp.timeout,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+            with client:
+                if smtp.security == "starttls":
+                    client.starttls(context=ssl.create_default_context())
+                if smtp.username:
+                    client.login(smtp.username, smtp.password)
+                client.send_message(message)
+        except (smtplib.SMTPException, OSError) as error:
+            raise MailError(
+                "Не удалось отправить письмо: почтовый сервер недоступен или не принял его. "
+                "Попробуйте позже или обратитесь в офис управляющей компании."
+            ) from error
+        return self.delivery
+
+
+class OutboxMailer:
+    """Keeps the message in the outbox, in the caller's transaction, for the office to print."""
+
+    delivery: Delivery = "outbox"
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or SystemClock()
+
+    def send(
+        self, session: Session, *, recipient: str, subject: str, body: str, account_id: int | None
+    ) -> Delivery:
+        session.add(
+            OutboxMessage(
+                account_id=account_id,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                created_at=self.clock.now(),
+                handed_out_at=None,
+            )
+        )
+        return self.delivery
+
+
+def mailer_for(settings: Settings, clock: Clock | None = None) -> Mailer:
+    """SMTP when a server is configured, the outbox otherwise."""
+    if settings.smtp.configured:
+        return SmtpMailer(settings.smtp, clock)
+    return OutboxMailer(clock)
+
+
+def discard_pending(session: Session, account_id: int, subject: str) -> int:
+    """Drop slips not yet handed out that a newer message makes void (an old one-time
+    password, an old code), so the office never prints a password that no longer works."""
+    result = session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.account_id == account_id,
+            OutboxMessage.subject == subject,
+            OutboxMessage.handed_out_at.is_(None),
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A slip waiting in the outbox (or handed out), for the office's list and printout."""
+
+    id: int
+    account_id: int | None
+    account_number: str
+    recipient: str
+    subject: str
+    body: str
+    created_at: datetime
+    handed_out_at: datetime | None
+
+
+class OutboxService:
+    """The office's view of the outbox: list what is waiting, mark a slip as handed out."""
+
+    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+
+    def pending(self, actor: Actor, *, account_id: int | None = None) -> list[OutboxItem]:
+        """Slips not yet handed out, oldest first; staff only (they hold passwords)."""
+        _check_staff(actor)
+        with self.db.unit_of_work() as s:
+            query = (
+                select(OutboxMessage, Account.number)
+                .outerjoin(Account, Account.id == OutboxMessage.account_id)
+                .where(OutboxMessage.handed_out_at.is_(None))
+                .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            )
+            if account_id is not None:
+                query = query.where(OutboxMessage.account_id == account_id)
+            return [_item(message, number) for message, number in s.execute(query)]
+
+    def mark_handed_out(self, actor: Actor, message_id: int) -> OutboxItem:
+        """Record that the clerk gave the slip to the resident."""
+        _check_staff(actor)
+        with self.db.unit_of_work() as s:
+            row = s.execute(
+                select(OutboxMessage, Account.number)
+                .outerjoin(Account, Account.id == OutboxMessage.account_id)
+                .where(OutboxMessage.id == message_id)
+                .with_for_update(of=OutboxMessage)
+            ).first()
+            if row is None:
+                raise NotFoundError(
+                    "Сообщение не найдено: возможно, его заменило более новое. Обновите список."
+                )
+            message, number = row
+            if message.handed_out_at is not None:
+                raise ValidationError(
+                    f"Это сообщение уже выдано {message.handed_out_at:%d.%m.%Y %H:%M} (UTC)."
+                )
+            message.handed_out_at = self.clock.now()
+            audit.record(
+                s,
+                self.clock.now(),
+                actor,
+                "outbox_handed_out",
+                account_id=message.account_id,
+                message_id=message.id,
+                subject=message.subject,
+            )
+            return _item(message, number)
+
+
+def _check_staff(actor: Actor) -> None:
+    if not actor.is_staff:
+        raise AccessDeniedError("Исходящие сообщения доступны только сотрудникам офиса.")
+
+
+def _item(message: OutboxMessage, number: str | None) -> OutboxItem:
+    return OutboxItem(
+        id=message.id,
+        account_id=message.account_id,
+        account_number=number or "",
+        recipient=message.recipient,
+        subject=message.subject,
+        body=message.body,
+        created_at=message.created_at,
+        handed_out_at=message.handed_out_at,
+    )
