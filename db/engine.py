@@ -59,7 +59,9 @@ def parse_url(raw: str) -> URL:
     """Check a database URL and return it parsed, or raise DatabaseUrlError in Russian."""
     raw = raw.strip()
     if not raw:
-        raise DatabaseUrlError("Адрес базы данных пуст. Укажите, например, sqlite:///путь/к/файлу.db")
+        raise DatabaseUrlError(
+            "Адрес базы данных пуст. Укажите, например, sqlite:///путь/к/файлу.db"
+        )
     try:
         url = make_url(raw)
     except ArgumentError:
@@ -108,21 +110,27 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(conn: Any) -> None:
+def _sqlite_begin_immediate(conn: Any) -> None:
     # IMMEDIATE takes the write lock at the start, so two writers wait for each other (the busy
     # timeout) instead of one failing on upgrade. With WAL, readers are never blocked.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: URL | str) -> Engine:
-    """An engine with the project's settings for its backend."""
+def _sqlite_begin_deferred(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: URL | str, *, for_reading: bool = False) -> Engine:
+    """An engine with the project's settings for its backend. On SQLite, transactions take
+    the write lock at BEGIN unless the engine is ``for_reading`` only."""
     if isinstance(url, str):
         url = parse_url(url)
     if url.get_backend_name() == "sqlite":
         Path(url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_begin)
+        begin = _sqlite_begin_deferred if for_reading else _sqlite_begin_immediate
+        event.listen(engine, "begin", begin)
         return engine
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
@@ -144,6 +152,14 @@ class Database:
         self.url = parse_url(url) if isinstance(url, str) else url
         self.engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # On SQLite, reads get their own engine whose transactions do not take the write
+        # lock, so a search never queues behind another workstation's write.
+        self._read_engine = make_engine(self.url, for_reading=True) if self.is_sqlite else None
+        self._read_sessions = (
+            sessionmaker(self._read_engine, expire_on_commit=False)
+            if self._read_engine is not None
+            else self._sessions
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -155,5 +171,14 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction: a consistent snapshot, ended (rolled back by the pool)
+        when the block closes the session; loaded objects stay usable afterwards."""
+        with self._read_sessions() as session:
+            yield session
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._read_engine is not None:
+            self._read_engine.dispose()

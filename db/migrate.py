@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from db.migrations import HEAD
 
@@ -26,14 +26,19 @@ def alembic_config():  # -> alembic.config.Config, imported lazily
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> bool:
-    """Bring the schema to ``revision``; True if anything was applied."""
-    if revision == "head" and current_revision(engine) == HEAD:
-        return False
+def upgrade_on(conn: Connection, revision: str = "head") -> None:
+    """Migrate within the caller's transaction on ``conn``."""
     from alembic import command
 
     config = alembic_config()
+    config.attributes["connection"] = conn
+    command.upgrade(config, revision)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> bool:
+    """Bring the schema to ``revision`` in one transaction; True if anything was applied."""
+    if revision == "head" and current_revision(engine) == HEAD:
+        return False
     with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        upgrade_on(conn, revision)
     return True

@@ -107,7 +107,7 @@ class AccountService:
         number = clean_number(number)
         if not number:
             raise ValidationError("Укажите номер лицевого счёта: он напечатан в квитанции.")
-        with self.db.unit_of_work() as s:
+        with self.db.read() as s:
             row = s.execute(_info_query().where(Account.number == number)).one_or_none()
             if row is None:
                 # A resident learns nothing about other people's accounts, not even whether
@@ -124,7 +124,7 @@ class AccountService:
     def get_by_id(self, actor: Actor, account_id: int) -> AccountInfo:
         """The account with this id; a resident may read only their own."""
         actor.check_account(account_id)
-        with self.db.unit_of_work() as s:
+        with self.db.read() as s:
             row = s.execute(_info_query().where(Account.id == account_id)).one_or_none()
             if row is None:
                 raise NotFoundError("Лицевой счёт не найден: возможно, он был удалён.")
@@ -143,7 +143,7 @@ class AccountService:
         if not wanted or limit < 1:
             return []
         number = clean_number(query)
-        with self.db.unit_of_work() as s:
+        with self.db.read() as s:
             ranges = self._ranges_allowed(s)
             order = (
                 case((Account.number == number, 0), else_=1),

@@ -36,8 +36,9 @@ def record(
     )
 
 
-def entries(session: Session, *, account_id: int | None = None, action: str | None = None,
-            limit: int = 200) -> list[AuditEntry]:
+def entries(
+    session: Session, *, account_id: int | None = None, action: str | None = None, limit: int = 200
+) -> list[AuditEntry]:
     """The newest entries first, optionally for one account or one action."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if account_id is not None:

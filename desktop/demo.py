@@ -391,8 +391,6 @@ def _foreign_data(s: Session) -> list[str]:
 def _recreate_schema(s: Session) -> None:
     """Drop every table and migrate afresh, inside the session's transaction: the audit log
     refuses DELETE, and the database holds demo data only, so nothing of value is lost."""
-    from alembic import command
-
     s.expunge_all()
     conn = s.connection()
     Base.metadata.drop_all(conn)
@@ -400,9 +398,7 @@ def _recreate_schema(s: Session) -> None:
     if conn.dialect.name == "postgresql":
         # The audit log's trigger function outlives its table.
         conn.execute(text("DROP FUNCTION IF EXISTS audit_log_append_only()"))
-    config = migrate.alembic_config()
-    config.attributes["connection"] = conn
-    command.upgrade(config, "head")
+    migrate.upgrade_on(conn)
 
 
 @cache

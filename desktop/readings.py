@@ -211,7 +211,7 @@ class ReadingService:
     def periods(self, actor: Actor, account_id: int) -> list[PeriodInfo]:
         """The account's periods, newest first."""
         actor.check_account(account_id)
-        with self.db.unit_of_work() as s:
+        with self.db.read() as s:
             _account(s, account_id)
             found = s.scalars(
                 select(Period).where(Period.account_id == account_id).order_by(Period.month.desc())
@@ -221,7 +221,7 @@ class ReadingService:
     def readings(self, actor: Actor, account_id: int, month: date) -> list[ReadingRow]:
         """«Показания приборов за период» for one month."""
         actor.check_account(account_id)
-        with self.db.unit_of_work() as s:
+        with self.db.read() as s:
             period = _period(s, account_id, month_start(month))
             return self._rows(actor, period)
 

@@ -39,7 +39,7 @@ class ReceiptService:
     def receipts(self, actor: Actor, account_id: int) -> list[ReceiptInfo]:
         """Newest first, as the cabinet lists them."""
         actor.check_account(account_id)
-        with self.db.unit_of_work() as s:
+        with self.db.read() as s:
             found = s.scalars(
                 select(Receipt)
                 .where(Receipt.account_id == account_id)

@@ -200,7 +200,9 @@ def _apply(obj: Any, values: Mapping[str, Any], prefix: str) -> Any:
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    sections = {f.name for f in dataclasses.fields(Settings) if f.name in ("readings", "debt", "smtp")}
+    sections = {
+        f.name for f in dataclasses.fields(Settings) if f.name in ("readings", "debt", "smtp")
+    }
     for key, value in environ.items():
         if not key.startswith(ENV_PREFIX):
             continue
@@ -213,9 +215,7 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-def load_settings(
-    path: Path | None = None, environ: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Defaults, overlaid with the settings file (if any), overlaid with the environment."""
     path = path if path is not None else config_dir() / "settings.toml"
     environ = os.environ if environ is None else environ

@@ -137,7 +137,7 @@ class StatementService:
         self, actor: Actor, account_id: int
     ) -> tuple[Account, list[Service], list[tuple[date, int, tuple[Decimal, ...]]]]:
         actor.check_account(account_id)
-        with self.db.unit_of_work() as s:
+        with self.db.read() as s:
             account = s.get(Account, account_id)
             if account is None:
                 raise NotFoundError("Лицевой счёт не найден.")

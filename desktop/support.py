@@ -119,7 +119,7 @@ class SupportService:
             query = query.where(SupportRequest.status == RequestStatus.OPEN)
         if limit is not None:
             query = query.limit(limit)
-        with self.db.unit_of_work() as s:
+        with self.db.read() as s:
             return [_info(request, number) for request, number in s.execute(query)]
 
     def answer(self, actor: Actor, request_id: int, body: str) -> RequestInfo:

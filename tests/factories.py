@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
+
+from sqlalchemy import Engine, event
 
 from db.engine import Database
 from db.models import Account, Meter, MeterKind, Period, Reading, Service, StatementRow
@@ -107,3 +111,19 @@ def add_statement(
             )
         )
     return closing
+
+
+@contextmanager
+def counted_selects() -> Iterator[list[str]]:
+    """The SELECT statements any engine runs inside the block (reads and writes alike)."""
+    seen: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", listener)

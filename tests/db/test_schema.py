@@ -26,8 +26,17 @@ def test_upgrade_is_idempotent(database: Database):
 
 def test_money_round_trips_exactly(database: Database):
     with database.unit_of_work() as s:
-        s.add(Account(number="1", fio="Тест", fio_norm="тест", address="a", address_norm="a",
-                      area=Decimal("1234.10"), residents=1))
+        s.add(
+            Account(
+                number="1",
+                fio="Тест",
+                fio_norm="тест",
+                address="a",
+                address_norm="a",
+                area=Decimal("1234.10"),
+                residents=1,
+            )
+        )
     with database.unit_of_work() as s:
         area = s.scalar(select(Account.area))
     assert area == Decimal("1234.10") and str(area) == "1234.10"
@@ -35,8 +44,17 @@ def test_money_round_trips_exactly(database: Database):
 
 def test_money_refuses_float_and_extra_places(database: Database):
     with pytest.raises(Exception, match="Decimal|decimal places"), database.unit_of_work() as s:
-        s.add(Account(number="2", fio="x", fio_norm="x", address="a", address_norm="a",
-                      area=Decimal("1.005"), residents=1))
+        s.add(
+            Account(
+                number="2",
+                fio="x",
+                fio_norm="x",
+                address="a",
+                address_norm="a",
+                area=Decimal("1.005"),
+                residents=1,
+            )
+        )
         s.flush()
 
 
@@ -56,4 +74,30 @@ def test_sqlite_pragmas(sqlite_url: str):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+    db.dispose()
+
+
+def test_sqlite_reads_do_not_wait_for_a_writer(sqlite_url: str):
+    """A writer holds SQLite's write lock from BEGIN; a read sees the last commit meanwhile."""
+    from sqlalchemy import func
+
+    db = Database(sqlite_url)
+    upgrade(db.engine)
+    with db.unit_of_work() as writer:
+        writer.add(
+            Account(
+                number="1",
+                fio="x",
+                fio_norm="x",
+                address="a",
+                address_norm="a",
+                area=Decimal("1.00"),
+                residents=1,
+            )
+        )
+        writer.flush()
+        with db.read() as reader:
+            assert reader.scalar(select(func.count()).select_from(Account)) == 0
+    with db.read() as reader:
+        assert reader.scalar(select(func.count()).select_from(Account)) == 1
     db.dispose()

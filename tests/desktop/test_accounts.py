@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from db.engine import Database
 from db.models import (
@@ -30,6 +28,7 @@ from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
 from desktop.settings import Settings
+from tests.factories import counted_selects
 
 CLERK = Actor.staff(1, "petrova", StaffRole.CLERK)
 
@@ -72,21 +71,6 @@ def _add_meter(database: Database, account_id: int, serial: str) -> None:
 
 def numbers(found: list[AccountInfo]) -> list[str]:
     return [a.number for a in found]
-
-
-@contextmanager
-def counted_selects(database: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def listener(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(database.engine, "before_cursor_execute", listener)
 
 
 # -- search: ФИО, address, number, serial ------------------------------------------------
@@ -195,7 +179,7 @@ def test_search_is_one_query(
     service: AccountService, database: Database, people: dict[str, AccountInfo]
 ):
     service.search(CLERK, "и")  # the first search on PostgreSQL also asks for the collation
-    with counted_selects(database) as seen:
+    with counted_selects() as seen:
         found = service.search(CLERK, "подольск")
     assert len(found) == len(PEOPLE)
     assert len(seen) == 1

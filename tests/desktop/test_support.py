@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from db.engine import Database
 from db.models import AuditEntry, RequestStatus, StaffRole, StaffUser, SupportRequest
@@ -19,6 +17,7 @@ from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
 from desktop.settings import Settings
 from desktop.support import MESSAGE_LENGTH, SupportService
+from tests.factories import counted_selects
 
 
 @pytest.fixture
@@ -51,21 +50,6 @@ def _audit(database: Database, action: str) -> list[AuditEntry]:
     with database.unit_of_work() as s:
         query = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
         return list(s.scalars(query))
-
-
-@contextmanager
-def counted_selects(database: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def listener(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(database.engine, "before_cursor_execute", listener)
 
 
 def test_the_whole_flow(
@@ -200,7 +184,7 @@ def test_listing_is_two_queries(
         request = service.create(residents[i % 2], f"Тема {i}", "Текст", "8 916")
         clock.advance(minutes=1)
         service.answer(clerk, request.id, f"Ответ {i}")
-    with counted_selects(service.db) as seen:
+    with counted_selects() as seen:
         listed = service.list_for(clerk)
     assert len(listed) == 6 and all(len(r.answers) == 1 for r in listed)
     assert len(seen) == 2  # the requests, then all their answers at once
