@@ -17,7 +17,7 @@ from desktop.accounts import AccountService
 from desktop.auth import AuthService
 from desktop.clock import Clock, SystemClock
 from desktop.errors import UserError
-from desktop.mail import Mailer
+from desktop.mail import Mailer, OutboxService
 from desktop.readings import ReadingService
 from desktop.receipts import ReceiptService
 from desktop.settings import Settings, load_settings
@@ -40,6 +40,7 @@ class Services:
     statements: StatementService
     receipts: ReceiptService
     support: SupportService
+    outbox: OutboxService
 
     def close(self) -> None:
         self.db.dispose()
@@ -93,6 +94,7 @@ def build_services(
         statements=StatementService(db, clock, settings),
         receipts=ReceiptService(db, clock, settings),
         support=SupportService(db, clock, settings),
+        outbox=OutboxService(db, clock, settings),
     )
 
 

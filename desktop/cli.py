@@ -33,6 +33,7 @@ _ARGPARSE_RU = {
     "options": "параметры",
     "positional arguments": "команды",
     "show this help message and exit": "показать эту справку и выйти",
+    "show program's version number and exit": "показать версию и выйти",
     "the following arguments are required: %s": "не указаны обязательные параметры: %s",
     "unrecognized arguments: %s": "неизвестные параметры: %s",
     "expected one argument": "после параметра нужно значение",
@@ -80,9 +81,6 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--demo", action="store_true", help="открыть демонстрационную базу")
-    parser.add_argument(
-        "--quit-after-start", action="store_true", help="показать окно входа и выйти (проверка)"
-    )
     commands = parser.add_subparsers(dest="command", title="команды", metavar="КОМАНДА")
 
     demo = commands.add_parser("demo", parents=[common], help="создать демонстрационную базу")
@@ -304,23 +302,25 @@ def cmd_demo(url: str, settings: Settings, args: argparse.Namespace) -> int:
 def cmd_start(url: str, settings: Settings, args: argparse.Namespace) -> int:
     """No command: open the application (until the screens land, print what is there)."""
     from desktop.clock import SystemClock
-    from desktop.demo import DEMO_ACCOUNT, build_demo, holds_demo
+    from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD, build_demo, holds_demo
 
     db = connect(url, create=True)
     try:
         if args.demo and not holds_demo(db):
-            build_demo(db, SystemClock())
+            print(build_demo(db, SystemClock()).describe())
     finally:
         db.dispose()
     services = open_services(url, settings=settings)
     try:
         actor = cli_actor()
-        account = services.accounts.get(actor, DEMO_ACCOUNT) if args.demo else None
         print(f"База данных: {url}")
-        if account is not None:
-            print(f"Демо-счёт {account.number}: {account.fio}, {account.address}")
-            window = services.readings.window()
-            print(window.message)
+        if args.demo:
+            account = services.accounts.get(actor, DEMO_ACCOUNT)
+            print(
+                f"Демо-счёт {account.number} (пароль {DEMO_PASSWORD}): {account.fio}, "
+                f"{account.address}"
+            )
+            print(services.readings.window().message)
             balance = services.statements.statement(actor, account.id).balance
             print(f"Баланс по ведомости: {money(balance)} ₽")
         print("Команды: python -m desktop statement|readings|debt --account N; --help — справка.")
