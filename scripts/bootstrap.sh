@@ -45,6 +45,18 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
 
+# Qt's run-time libraries (PySide6 wheels bring Qt itself, not these system libraries).
+qt_libs=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3
+    libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0
+    libxcb-image0 libxcb-xinerama0 libxcb-randr0 libxrender1 libx11-xcb1)
+if command -v dpkg-query >/dev/null; then
+    missing=()
+    for lib in "${qt_libs[@]}"; do
+        dpkg-query -W -f='${Status}' "$lib" 2>/dev/null | grep -q "ok installed" || missing+=("$lib")
+    done
+    [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+fi
+
 extra=$([ "$target" = test ] && echo "[test]" || echo "")
 stamp=".venv/.installed-${target}"
 digest=$(sha256sum pyproject.toml | cut -d' ' -f1)
