@@ -109,3 +109,17 @@ def open_services(
     settings = settings or load_settings()
     db = connect(url or settings.database_url, create=create)
     return build_services(db, settings, clock, mailer)
+
+
+def ensure_demo(url: str) -> str | None:
+    """Build the demo database at ``url`` unless it holds the demo already; the summary to
+    show when it was built now."""
+    from desktop.demo import build_demo, holds_demo
+
+    db = connect(url, create=True)
+    try:
+        if holds_demo(db):
+            return None
+        return build_demo(db, SystemClock()).describe()
+    finally:
+        db.dispose()

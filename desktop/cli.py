@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import os
 import sys
 import tempfile
@@ -81,6 +82,11 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--demo", action="store_true", help="открыть демонстрационную базу")
+    parser.add_argument(
+        "--quit-after-start",
+        action="store_true",
+        help="показать окно входа и сразу выйти (проверка запуска)",
+    )
     commands = parser.add_subparsers(dest="command", title="команды", metavar="КОМАНДА")
 
     demo = commands.add_parser("demo", parents=[common], help="создать демонстрационную базу")
@@ -300,33 +306,16 @@ def cmd_demo(url: str, settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_start(url: str, settings: Settings, args: argparse.Namespace) -> int:
-    """No command: open the application (until the screens land, print what is there)."""
-    from desktop.clock import SystemClock
-    from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD, build_demo, holds_demo
-
-    db = connect(url, create=True)
+    """No command: open the application's window."""
     try:
-        if args.demo and not holds_demo(db):
-            print(build_demo(db, SystemClock()).describe())
-    finally:
-        db.dispose()
-    services = open_services(url, settings=settings)
-    try:
-        actor = cli_actor()
-        print(f"База данных: {url}")
-        if args.demo:
-            account = services.accounts.get(actor, DEMO_ACCOUNT)
-            print(
-                f"Демо-счёт {account.number} (пароль {DEMO_PASSWORD}): {account.fio}, "
-                f"{account.address}"
-            )
-            print(services.readings.window().message)
-            balance = services.statements.statement(actor, account.id).balance
-            print(f"Баланс по ведомости: {money(balance)} ₽")
-        print("Команды: python -m desktop statement|readings|debt --account N; --help — справка.")
-    finally:
-        services.close()
-    return 0
+        # Loaded by name: the screens sit above the core, which never depends on them.
+        gui = importlib.import_module("ui.app")
+    except ImportError as error:
+        raise UserError(
+            f"Не удалось запустить оконный интерфейс ({error}). Установите приложение "
+            "командой ./run.sh или пользуйтесь командами: python -m desktop --help"
+        ) from None
+    return gui.main(url, settings, demo=args.demo, quit_after_start=args.quit_after_start)
 
 
 Command = Callable[[Services, argparse.Namespace], int]

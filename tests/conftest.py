@@ -21,6 +21,9 @@ from db.engine import Database
 from db.migrate import upgrade
 from desktop.clock import FixedClock
 
+# Screens are tested offscreen: no display needed, nothing flashes on a developer's desk.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 PG_SERVER = os.environ.get("CABINET_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 _pg_problem: str | None = None
 _pg_checked = False

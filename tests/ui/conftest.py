@@ -1,0 +1,49 @@
+"""Fixtures for the screens: offscreen Qt, a demo database, services on a fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from db.engine import Database
+from desktop.app import Services, build_services
+from desktop.clock import FixedClock
+from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD, build_demo
+from desktop.settings import Settings
+from ui.context import AppContext, PageContext
+from ui.tasks import TaskRunner
+
+
+@pytest.fixture
+def ui_clock() -> FixedClock:
+    """20 November 2026: inside the reading window, with demo data up to this month."""
+    return FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def services(database: Database, ui_clock: FixedClock) -> Services:
+    build_demo(database, ui_clock)
+    return build_services(database, Settings(), ui_clock)
+
+
+@pytest.fixture
+def app_ctx(qtbot, services: Services) -> Iterator[AppContext]:
+    ctx = AppContext(services.settings, TaskRunner())
+    ctx.open(lambda: services)
+    wait_idle(qtbot, ctx)
+    yield ctx
+    wait_idle(qtbot, ctx)
+    ctx.tasks.shutdown()
+
+
+@pytest.fixture
+def page_ctx(app_ctx: AppContext, services: Services) -> PageContext:
+    """Logged in as the seed's account 3492."""
+    return PageContext(app_ctx, services.auth.login(DEMO_ACCOUNT, DEMO_PASSWORD))
+
+
+def wait_idle(qtbot, ctx: AppContext, timeout: int = 10_000) -> None:
+    """Let background work finish and its results reach the widgets."""
+    qtbot.waitUntil(lambda: ctx.tasks.idle, timeout=timeout)

@@ -1,0 +1,124 @@
+"""The application: start-up, the login window, the cabinet, logout.
+
+Start-up shows the login window first and opens the database only after it is painted, so
+the window appears as fast as a bare Qt window would (SQLAlchemy, Alembic and the services
+load in the background while the resident types).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QWidget
+
+from desktop.settings import Settings
+from ui import theme
+from ui.context import AppContext, PageContext
+from ui.login import LoginWindow
+from ui.tasks import TaskRunner
+from ui.window_state import WindowState
+
+APP_TITLE = "Личный кабинет жителя"
+
+
+class _FirstPaint(QObject):
+    """Calls back once, after the watched window's first paint has been delivered."""
+
+    def __init__(self, window: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._callback: Callable[[], None] | None = callback
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self._callback is not None:
+            callback, self._callback = self._callback, None
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, callback)  # after this paint has finished
+        return False
+
+
+class Controller(QObject):
+    """Switches between the login window and the cabinet; logout leaves nothing behind."""
+
+    def __init__(self, ctx: AppContext, state: WindowState | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.state = state
+        self.login: LoginWindow | None = None
+        self.main = None
+
+    def show_login(self) -> LoginWindow:
+        self.login = LoginWindow(self.ctx)
+        self.login.setWindowTitle(APP_TITLE)
+        self.login.logged_in.connect(self._logged_in)
+        if not (self.state and self.state.restore(self.login, "login")):
+            self.login.resize(1100, 700)
+        self.login.show()
+        return self.login
+
+    def _logged_in(self, session: object) -> None:
+        from ui.main_window import MainWindow
+
+        self.main = MainWindow(PageContext(self.ctx, session), self.state)  # type: ignore[arg-type]
+        self.main.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.main.logout_requested.connect(self.logout)
+        self.main.show()
+        if self.login is not None:
+            self._close(self.login, "login")
+            self.login = None
+
+    def logout(self) -> None:
+        """Back to the login window: the cabinet's pages are destroyed, the clipboard
+        emptied, and nothing of the account stays on screen."""
+        if self.main is not None:
+            self._close(self.main, None)
+            self.main = None
+        QGuiApplication.clipboard().clear()
+        self.show_login()
+
+    def _close(self, window: QWidget, name: str | None) -> None:
+        if name and self.state:
+            self.state.save(window, name)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.close()
+
+
+def open_services_for(url: str, settings: Settings, demo: bool):  # -> desktop.app.Services
+    """Runs on the background thread: import the core, prepare the database, open it."""
+    from desktop.app import ensure_demo, open_services
+
+    if demo:
+        ensure_demo(url)
+    return open_services(url, settings=settings)
+
+
+def main(
+    url: str, settings: Settings, *, demo: bool = False, quit_after_start: bool = False
+) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_TITLE)
+    app.setApplicationDisplayName(APP_TITLE)
+    theme.apply(app)
+    ctx = AppContext(settings, TaskRunner())
+    controller = Controller(ctx, WindowState())
+    login = controller.show_login()
+    if quit_after_start:
+        report = os.environ.get("CABINET_STARTUP_REPORT")
+
+        def painted() -> None:
+            if report:
+                print(f"painted {time.time():.6f}", flush=True)
+            app.quit()
+
+        _FirstPaint(login, painted)
+    else:
+        _FirstPaint(login, lambda: ctx.open(lambda: open_services_for(url, settings, demo)))
+    try:
+        return app.exec()
+    finally:
+        ctx.close()

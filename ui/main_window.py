@@ -1,0 +1,123 @@
+"""The cabinet's main window: a header with the account, the sidebar and the pages."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.context import PageContext
+from ui.pages.base import BasePage
+from ui.sidebar import FIRST_PAGE, PAGES, Page, PageSpec, Sidebar
+from ui.window_state import WindowState
+
+SUPPORT = "Обратиться в техподдержку"
+
+
+class MainWindow(QMainWindow):
+    logout_requested = Signal()
+
+    def __init__(
+        self,
+        ctx: PageContext,
+        state: WindowState | None = None,
+        pages: tuple[PageSpec, ...] = PAGES,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._state = state
+        self._specs = {spec.page: spec for spec in pages}
+        self._pages: dict[Page, BasePage] = {}
+        self.setWindowTitle(f"Личный кабинет — лицевой счёт {ctx.session.account_number}")
+        self.setMinimumSize(1000, 700)
+
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self._header())
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        side = QFrame()
+        side.setObjectName("sidebarPanel")
+        side.setFixedWidth(240)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 10, 0, 10)
+        self.sidebar = Sidebar(pages)
+        side_layout.addWidget(self.sidebar, 1)
+        self.support_button = QPushButton(SUPPORT)
+        self.support_button.setObjectName("link")
+        self.support_button.setAccessibleName(SUPPORT)
+        self.support_button.clicked.connect(self.open_support)
+        support_row = QHBoxLayout()
+        support_row.setContentsMargins(18, 0, 12, 0)
+        support_row.addWidget(self.support_button)
+        side_layout.addLayout(support_row)
+        phone = QLabel(f"Телефон офиса:\n{ctx.settings.office_phone}")
+        phone.setObjectName("hint")
+        phone.setContentsMargins(18, 6, 12, 0)
+        side_layout.addWidget(phone)
+        body.addWidget(side)
+
+        self.stack = QStackedWidget()
+        body.addWidget(self.stack, 1)
+        outer.addLayout(body, 1)
+        self.setCentralWidget(central)
+
+        self.sidebar.page_selected.connect(self.show_page)
+        self.sidebar.logout_requested.connect(self.logout_requested)
+        if not (state and state.restore(self, "main")):
+            self.resize(1280, 800)
+        self.sidebar.select(FIRST_PAGE)
+
+    def _header(self) -> QWidget:
+        session = self.ctx.session
+        header = QFrame()
+        header.setObjectName("header")
+        layout = QHBoxLayout(header)
+        layout.setContentsMargins(20, 12, 20, 12)
+        account = QLabel(f"Лицевой счёт {session.account_number}")
+        account.setObjectName("headerAccount")
+        who = QLabel(f"{session.fio}\n{session.address}")
+        who.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(account)
+        layout.addSpacing(24)
+        layout.addWidget(who, 1)
+        self.header_labels = (account, who)
+        return header
+
+    def show_page(self, page: Page) -> BasePage:
+        """Create the page the first time it is shown; reload it every time."""
+        widget = self._pages.get(page)
+        if widget is None:
+            widget = self._specs[page].load()(self.ctx)
+            self._pages[page] = widget
+            self.stack.addWidget(widget)
+        self.stack.setCurrentWidget(widget)
+        self.sidebar.select(page)
+        widget.activate()
+        return widget
+
+    def page(self, page: Page) -> BasePage | None:
+        return self._pages.get(page)
+
+    def open_support(self) -> None:
+        from ui.support import SupportDialog
+
+        SupportDialog(self.ctx.app, self.ctx.session, parent=self).exec()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._state is not None:
+            self._state.save(self, "main")
+        super().closeEvent(event)

@@ -1,0 +1,72 @@
+"""Inline messages (a bar inside the page, not a modal box) and error wording."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+from desktop.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+def describe_error(error: BaseException) -> str:
+    """The text to show for an error: the user's own message, or a calm generic one."""
+    if isinstance(error, UserError):
+        return str(error)
+    log.error("Unexpected error:\n%s", "".join(traceback.format_exception(error)))
+    return (
+        "Не удалось выполнить действие из-за внутренней ошибки. Попробуйте ещё раз; "
+        "если ошибка повторится, сообщите в офис."
+    )
+
+
+class MessageBar(QLabel):
+    """A coloured line of text inside a page: info, success, warning or error."""
+
+    KINDS = ("info", "success", "warning", "error")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAccessibleName("Сообщение")
+        self.hide()
+
+    def show_message(self, kind: str, text: str) -> None:
+        assert kind in self.KINDS
+        self.setProperty("kind", kind)
+        self.setText(text)
+        self.setAccessibleDescription(text)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.setVisible(bool(text))
+
+    def info(self, text: str) -> None:
+        self.show_message("info", text)
+
+    def success(self, text: str) -> None:
+        self.show_message("success", text)
+
+    def warning(self, text: str) -> None:
+        self.show_message("warning", text)
+
+    def error(self, text: str | BaseException) -> None:
+        self.show_message("error", text if isinstance(text, str) else describe_error(text))
+
+    def clear(self) -> None:  # type: ignore[override]
+        super().clear()
+        self.hide()
+
+    @property
+    def kind(self) -> str:
+        return str(self.property("kind") or "")
+
+
+def now_text() -> str:
+    return QDateTime.currentDateTime().toString("dd.MM.yyyy HH:mm")

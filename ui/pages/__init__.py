@@ -1,0 +1,1 @@
+"""The cabinet's pages, one module each; ``ui.sidebar.PAGES`` lists them."""

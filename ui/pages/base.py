@@ -1,0 +1,41 @@
+"""What every page has: a title, an inline message bar, and background calls whose errors
+land in that bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ui.context import PageContext
+from ui.messages import MessageBar
+
+
+class BasePage(QWidget):
+    title = ""
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setAccessibleName(self.title)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(24, 18, 24, 18)
+        self.layout_.setSpacing(12)
+        self.heading = QLabel(self.title)
+        self.heading.setObjectName("pageTitle")
+        self.layout_.addWidget(self.heading)
+        self.messages = MessageBar(self)
+        self.layout_.addWidget(self.messages)
+
+    def activate(self) -> None:
+        """Called each time the page is shown: reload what it displays."""
+
+    def call(
+        self,
+        work: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """Run ``work`` off the GUI thread; errors go to the page's message bar."""
+        self.ctx.tasks.run(work, on_done, on_error or self.messages.error, owner=self)
