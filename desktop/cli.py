@@ -12,18 +12,21 @@ import importlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from desktop import __version__
-from desktop.actors import Actor
-from desktop.app import Services, connect, open_services
 from desktop.errors import UserError
 from desktop.formatting import meter_value, money, money_plain, ru_date
 from desktop.months import month_iso, month_name, month_short, parse_month
 from desktop.settings import Settings, demo_database_url, load_settings
+
+if TYPE_CHECKING:  # the core pulls in SQLAlchemy: imported when a command needs it,
+    # so that opening the window (no command) stays fast
+    from desktop.actors import Actor
+    from desktop.app import Services
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -52,6 +55,8 @@ argparse._ = lambda text: _ARGPARSE_RU.get(text, text)  # type: ignore[attr-defi
 
 def cli_actor() -> Actor:
     """The office's scripts act as staff; the audit log records the OS user."""
+    from desktop.actors import Actor
+
     try:
         user = getpass.getuser()
     except Exception:  # no login name in some service accounts
@@ -287,12 +292,15 @@ def cmd_debt(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(url: str, settings: Settings, args: argparse.Namespace) -> int:
+    from desktop.app import connect
+
     connect(url, create=True).dispose()
     print("Структура базы данных обновлена до текущей версии.")
     return 0
 
 
 def cmd_demo(url: str, settings: Settings, args: argparse.Namespace) -> int:
+    from desktop.app import connect
     from desktop.clock import SystemClock
     from desktop.demo import build_demo
 
@@ -318,7 +326,6 @@ def cmd_start(url: str, settings: Settings, args: argparse.Namespace) -> int:
     return gui.main(url, settings, demo=args.demo, quit_after_start=args.quit_after_start)
 
 
-Command = Callable[[Services, argparse.Namespace], int]
 DIRECT = {cmd_demo, cmd_db_upgrade, cmd_start}  # they manage the database themselves
 
 
@@ -333,6 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = getattr(args, "run", cmd_start)
         if run in DIRECT:
             return run(url, settings, args)
+        from desktop.app import open_services
+
         services = open_services(url, settings=settings, create=False)
         try:
             return run(services, args)
