@@ -3,7 +3,12 @@ replace them."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QMessageBox, QWidget
+
+if TYPE_CHECKING:  # print support loads only when something is printed
+    from PySide6.QtPrintSupport import QPrinter
 
 
 def confirm(
@@ -22,3 +27,22 @@ def confirm(
     box.setDefaultButton(no_button)
     box.exec()
     return box.clickedButton() is yes_button
+
+
+def save_path(parent: QWidget | None, title: str, suggested: str, filters: str) -> str:
+    """Ask where to save a file; "" when the person cancels."""
+    from PySide6.QtWidgets import QFileDialog
+
+    path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    return path
+
+
+def choose_printer(parent: QWidget | None) -> QPrinter | None:
+    """Ask which printer to use and how; None when the person cancels."""
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+    from PySide6.QtWidgets import QDialog
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    dialog = QPrintDialog(printer, parent)
+    dialog.setWindowTitle("Печать")
+    return printer if dialog.exec() == QDialog.DialogCode.Accepted else None

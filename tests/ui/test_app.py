@@ -1,0 +1,132 @@
+"""The whole application: start-up, login to the cabinet, logout leaving nothing behind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMainWindow
+
+from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD
+from tests.ui.conftest import wait_idle
+from ui.app import Controller
+from ui.sidebar import Page
+from ui.window_state import WindowState
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = (
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "argon2",
+    "reportlab",
+    "openpyxl",
+    "pandas",
+    "pypdfium2",
+    "segno",
+)
+
+
+def visible_texts() -> list[str]:
+    texts = []
+    for window in QApplication.topLevelWidgets():
+        if not window.isVisible():
+            continue
+        texts += [w.text() for w in window.findChildren(QLabel)]
+        texts += [w.text() for w in window.findChildren(QLineEdit)]
+    return texts
+
+
+def log_in(qtbot, controller: Controller) -> None:
+    login = controller.login
+    login.account.setText(DEMO_ACCOUNT)
+    login.password.setText(DEMO_PASSWORD)
+    qtbot.mouseClick(login.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: controller.main is not None, timeout=10_000)
+
+
+def test_login_opens_the_meters_page_and_logout_leaves_nothing(qtbot, app_ctx, tmp_path):
+    controller = Controller(app_ctx, WindowState(str(tmp_path / "window.ini")))
+    login = controller.show_login()
+    qtbot.waitExposed(login)
+    assert login.focusWidget() is login.account
+    log_in(qtbot, controller)
+    main = controller.main
+    wait_idle(qtbot, app_ctx)
+    assert main.isVisible() and (not shiboken6.isValid(login) or not login.isVisible())
+    assert any("3492" in t for t in visible_texts()) and any(
+        "Иванов И.И." in t for t in visible_texts()
+    )
+    assert main.stack.currentWidget() is main.page(Page.METERS)
+    for page in (Page.STATEMENT, Page.DEBT, Page.RECEIPTS):
+        main.show_page(page)
+        wait_idle(qtbot, app_ctx)
+    QGuiApplication.clipboard().setText("3492 Иванов")
+
+    main.logout_requested.emit()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(main), timeout=5_000)
+    wait_idle(qtbot, app_ctx)
+    assert controller.main is None and controller.login is not None and controller.login.isVisible()
+    texts = visible_texts()
+    assert not any("3492" in t or "Садовая" in t for t in texts), texts  # number, address
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMainWindow)]
+    assert controller.login.account.text() == "" and controller.login.password.text() == ""
+    assert QGuiApplication.clipboard().text() == ""
+
+
+def test_the_windows_remember_their_geometry(qtbot, app_ctx, tmp_path):
+    path = tmp_path / "window.ini"
+    controller = Controller(app_ctx, WindowState(str(path)))
+    controller.show_login()
+    log_in(qtbot, controller)
+    controller.main.logout_requested.emit()
+    qtbot.waitUntil(lambda: controller.main is None)
+    saved = path.read_text()
+    assert "[main]" in saved and "[login]" in saved and "geometry=" in saved
+    probe = QMainWindow()
+    qtbot.addWidget(probe)
+    assert WindowState(str(path)).restore(probe, "main")
+    controller.login.close()
+
+
+def test_quit_after_start_shows_the_window_and_exits(tmp_path):
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "CABINET_STARTUP_REPORT": "1",
+        "XDG_CONFIG_HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path),
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "desktop",
+            "--quit-after-start",
+            "--database-url",
+            f"sqlite:///{(tmp_path / 'c.db').as_posix()}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("painted ")
+
+
+def test_opening_the_window_imports_no_heavy_library():
+    code = (
+        f"import sys, desktop.cli, ui.app; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip() == "[]"

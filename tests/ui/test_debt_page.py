@@ -1,0 +1,127 @@
+"""«Моя задолженность»: no debt with the overpayment for 3492, arrears with penalty for 4105."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop.demo import DEMO_PASSWORD
+from desktop.formatting import money, ru_date
+from desktop.months import month_name, months_between
+from tests.ui.conftest import wait_idle
+from ui.context import PageContext
+from ui.main_window import MainWindow
+from ui.pages.debt import NO_DEBT, DebtPage
+from ui.sidebar import PAGES, Page
+
+TODAY_MONTH = date(2026, 11, 1)  # the ui_clock's month
+
+
+def open_debt_page(qtbot, ctx: PageContext, app_ctx) -> tuple[MainWindow, DebtPage]:
+    window = MainWindow(ctx, pages=tuple(s for s in PAGES if s.page == Page.DEBT))
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    page = window.show_page(Page.DEBT)
+    wait_idle(qtbot, app_ctx)
+    assert isinstance(page, DebtPage)
+    return window, page
+
+
+@pytest.fixture
+def arrears_ctx(app_ctx, services) -> PageContext:
+    """Logged in as 4105, the demo account that stopped paying months ago."""
+    return PageContext(app_ctx, services.auth.login("4105", DEMO_PASSWORD))
+
+
+def test_no_debt_shows_the_overpayment(qtbot, page_ctx, app_ctx):
+    window, page = open_debt_page(qtbot, page_ctx, app_ctx)
+    assert page.states.currentWidget() is page.no_debt_view
+    assert page.no_debt_title.isVisible() and page.no_debt_title.text() == NO_DEBT
+    assert page.no_debt_balance.text().startswith("Переплата 11,86 ₽")
+    assert not page.arrears_view.isVisible()
+    assert page.arrears.rowCount() == 0
+
+
+def test_the_hint_explains_what_counts_as_debt(qtbot, page_ctx, app_ctx):
+    window, page = open_debt_page(qtbot, page_ctx, app_ctx)
+    hint = page.hint.text()
+    assert page.hint.isVisible()
+    assert "не оплаченные более 3 месяцев" in hint
+    assert "ч. 14 ст. 155 Жилищного кодекса РФ" in hint
+    assert "Расчёт на 20.11.2026" in hint
+
+
+def test_arrears_are_listed_by_month_and_service_with_the_penalty(
+    qtbot, qtmodeltester, arrears_ctx, app_ctx, services
+):
+    window, page = open_debt_page(qtbot, arrears_ctx, app_ctx)
+    session = arrears_ctx.session
+    debt = services.statements.debt(session.actor, session.account_id)
+    assert debt.has_debt and debt.penalty > 0
+
+    assert page.states.currentWidget() is page.debt_view
+    assert page.arrears_view.isVisible() and page.by_service_view.isVisible()
+    assert page.total_value.text() == f"{money(debt.total)} ₽"
+    assert page.penalty_value.text() == f"{money(debt.penalty)} ₽"
+    assert page.to_pay_value.text() == f"{money(debt.total + debt.penalty)} ₽"
+    assert f"{money(debt.balance)} ₽" in page.balance_note.text()
+
+    model = page.arrears
+    headers = [
+        model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.AccessibleTextRole)
+        for c in range(model.columnCount())
+    ]
+    assert headers == ["Месяц", "Услуга", "Сумма", "Срок оплаты", "Дней просрочки", "Пеня"]
+    assert model.rowCount() == len(debt.items)
+    shown = [
+        tuple(model.index(r, c).data() for c in range(model.columnCount()))
+        for r in range(model.rowCount())
+    ]
+    assert shown == [
+        (
+            month_name(i.month),
+            i.service,
+            money(i.amount),
+            ru_date(i.due),
+            str(i.days_overdue),
+            money(i.penalty, blank_zero=True),
+        )
+        for i in debt.items
+    ]
+    # Only months more than three before November 2026, oldest first.
+    assert all(months_between(i.month, TODAY_MONTH) > 3 for i in debt.items)
+    assert shown[0][0] == "Март 2026"
+    assert any(row[5] for row in shown)
+    assert model.index(0, 2).data(Qt.ItemDataRole.TextAlignmentRole) & Qt.AlignmentFlag.AlignRight
+
+    summary = page.by_service
+    by_service = {
+        summary.index(r, 0).data(): summary.index(r, 1).data() for r in range(summary.rowCount())
+    }
+    assert by_service == {name: money(amount) for name, amount in debt.by_service().items()}
+    amounts = [
+        Decimal(summary.index(r, 1).data().replace(" ", "").replace(",", "."))
+        for r in range(summary.rowCount())
+    ]
+    assert sum(amounts) == debt.total
+    qtmodeltester.check(model)
+    qtmodeltester.check(summary)
+
+
+def test_the_tables_go_one_above_the_other_on_a_narrow_screen(qtbot, arrears_ctx, app_ctx):
+    window, page = open_debt_page(qtbot, arrears_ctx, app_ctx)
+    assert page.splitter.orientation() == Qt.Orientation.Horizontal
+    window.resize(1024, 768)
+    qtbot.waitUntil(lambda: page.splitter.orientation() == Qt.Orientation.Vertical)
+    window.resize(1600, 900)
+    qtbot.waitUntil(lambda: page.splitter.orientation() == Qt.Orientation.Horizontal)
+
+
+def test_tables_have_accessible_names_and_labelled_sections(qtbot, arrears_ctx, app_ctx):
+    window, page = open_debt_page(qtbot, arrears_ctx, app_ctx)
+    assert page.arrears_view.accessibleName() == "Задолженность по месяцам и услугам"
+    assert page.by_service_view.accessibleName() == "Задолженность по услугам"

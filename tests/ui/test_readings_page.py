@@ -1,0 +1,450 @@
+"""«Приборы учета»: the seed's meters on screen, and entering this month's readings — typed,
+refused beside their row, confirmed, saved, and found stored through the service."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
+
+from desktop.clock import FixedClock
+from desktop.demo import DEMO_PASSWORD
+from desktop.readings import ReadingRow
+from tests.ui.conftest import wait_idle
+from ui.context import PageContext
+from ui.main_window import MainWindow
+from ui.models.readings import (
+    CONFIRM_BACKGROUND,
+    REFUSED_BACKGROUND,
+    PeriodsModel,
+    ReadingsModel,
+)
+from ui.pages.readings import (
+    ACCEPTED_NO_DELETE,
+    ACCEPTED_NO_EDIT,
+    SECTION,
+    ReadingsPage,
+)
+from ui.sidebar import PAGES, Page
+
+D = Decimal
+NOVEMBER = date(2026, 11, 1)
+CURRENT = ReadingsModel.CURRENT
+SEED_PERIODS = [
+    ["Июнь 2017", "Июнь 2017"],
+    ["Май 2017", "Июнь 2017"],
+    ["Апрель 2017", "Май 2017"],
+    ["Март 2017", "Апрель 2017"],
+    ["Февраль 2017", "Март 2017"],
+    ["Январь 2017", "Февраль 2017"],
+    ["Декабрь 2016", "Январь 2017"],
+    ["Ноябрь 2016", "Декабрь 2016"],
+]
+SEED_JUNE = [
+    ["ГВС 168500-12", "", "31.05.2017", "м3", "126,000", "126,000", "0,000"],
+    ["ХВС 21883-12", "", "30.06.2017", "м3", "252,000", "255,000", "3,000"],
+    ["Эл.эн. №12765948 T1", "", "", "кВт.ч", "9723,460", "9897,290", "173,830"],
+    ["Эл.эн. №12765948 T2", "", "", "кВт.ч", "3383,570", "3456,850", "73,280"],
+    ["ГВС 59537062", "59537062", "", "м3", "0,000", "0,000", "0,000"],
+]
+NOVEMBER_NEW = [
+    ["Эл.эн. №12765948 T1", "", "", "кВт.ч", "9897,290", "", ""],
+    ["Эл.эн. №12765948 T2", "", "", "кВт.ч", "3456,850", "", ""],
+    ["ГВС 59537062", "59537062", "", "м3", "0,000", "", ""],
+]
+
+
+@pytest.fixture
+def open_page(qtbot):
+    """Opens the page in a main window at 1280×800 (this page only), as after login; the
+    windows live as long as the test."""
+    windows: list[MainWindow] = []
+
+    def opener(ctx: PageContext) -> ReadingsPage:
+        window = MainWindow(ctx, pages=tuple(s for s in PAGES if s.page == Page.METERS))
+        qtbot.addWidget(window)
+        windows.append(window)
+        window.resize(1280, 800)
+        window.show()
+        page = window.show_page(Page.METERS)
+        wait_idle(qtbot, ctx.app)
+        assert isinstance(page, ReadingsPage)
+        return page
+
+    return opener
+
+
+def login(services, app_ctx, number: str) -> PageContext:
+    return PageContext(app_ctx, services.auth.login(number, DEMO_PASSWORD))
+
+
+def shown(model: ReadingsModel) -> list[list[str]]:
+    """The meters table as the eye reads it, without the note rows."""
+    return [
+        [model.index(row, column).data() for column in range(model.columnCount())]
+        for row in range(model.rowCount())
+        if not model.is_note(row)
+    ]
+
+
+def periods(model: PeriodsModel) -> list[list[str]]:
+    return [
+        [model.index(row, column).data() for column in (model.PERIOD, model.CHANGED)]
+        for row in range(model.rowCount())
+    ]
+
+
+def row_titled(model: ReadingsModel, title: str) -> int:
+    rows = [r for r in range(model.rowCount()) if model.index(r, 0).data() == title]
+    assert len(rows) == 1, title
+    return rows[0]
+
+
+def type_value(model: ReadingsModel, title: str, text: str) -> None:
+    assert model.setData(model.index(row_titled(model, title), CURRENT), text)
+
+
+def stored(services, ctx: PageContext, month: date) -> dict[str, Decimal | None]:
+    session = ctx.session
+    rows = services.readings.readings(session.actor, session.account_id, month)
+    return {row.title: row.current for row in rows}
+
+
+def click(qtbot, page: ReadingsPage, button) -> None:
+    assert button.isVisible() and button.isEnabled(), button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, page.ctx.app)
+
+
+# --- the seed ----------------------------------------------------------------------------------
+
+
+def test_june_2017_shows_the_seeds_rows(qtbot, open_page, page_ctx, qtmodeltester):
+    page = open_page(page_ctx)
+    assert page.title == page.heading.text() == "Приборы учета"
+    assert page.section.text() == SECTION
+    assert page.notice.isVisible() and page.notice.kind == "info"
+    assert page.notice.text() == (
+        "Передавайте показания с 15 по 25 число. Осталось дней: 6 (до 25.11.2026 включительно)."
+    )
+
+    assert periods(page.periods) == SEED_PERIODS  # newest first, as in the seed
+    assert page.periods_view.currentIndex().row() == 0  # June 2017 selected at start
+    accepted = [
+        page.periods.index(row, PeriodsModel.ACCEPTED) for row in range(page.periods.rowCount())
+    ]
+    assert {index.data(Qt.ItemDataRole.CheckStateRole) for index in accepted} == {
+        Qt.CheckState.Checked
+    }
+    assert {index.data(Qt.ItemDataRole.AccessibleTextRole) for index in accepted} == {"да"}
+    assert not accepted[0].flags() & Qt.ItemFlag.ItemIsUserCheckable  # 1C's word, read-only
+
+    model = page.readings
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(7)] == [
+        "Прибор", "№ прибора", "Дата выбытия", "Ед. изм.", "Пред. значение",
+        "Текущее значение", "Разница",
+    ]  # fmt: skip
+    assert shown(model) == SEED_JUNE
+    assert model.note_rows() == []
+    right = Qt.AlignmentFlag.AlignRight
+    for column in (ReadingsModel.PREVIOUS, CURRENT, ReadingsModel.DIFFERENCE):
+        assert model.index(2, column).data(Qt.ItemDataRole.TextAlignmentRole) & right
+    # The retired meters are greyed, and say why on hovering.
+    assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert "выбыл 31.05.2017" in model.index(0, CURRENT).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(2, 0).data(Qt.ItemDataRole.ForegroundRole) is None
+    assert not any(
+        model.flags(model.index(r, CURRENT)) & Qt.ItemFlag.ItemIsEditable for r in range(5)
+    )
+    assert page.period_label.text() == "Июнь 2017 — принят в 1С"
+
+    qtmodeltester.check(page.periods)
+
+
+def test_choosing_a_period_shows_its_readings(qtbot, open_page, page_ctx, qtmodeltester):
+    page = open_page(page_ctx)
+    qtmodeltester.check(page.readings)
+    qtbot.mouseClick(
+        page.periods_view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=page.periods_view.visualRect(page.periods.index(1, 0)).center(),
+    )
+    wait_idle(qtbot, page_ctx.app)
+    assert page.period_label.text() == "Май 2017 — принят в 1С"
+    rows = {row[0]: row for row in shown(page.readings)}
+    assert rows["Эл.эн. №12765948 T1"][4:] == ["9564,540", "9723,460", "158,920"]
+    assert rows["ХВС 21883-12"][4:] == ["249,000", "252,000", "3,000"]
+    # The keyboard moves through the periods too.
+    page.periods_view.setFocus()
+    qtbot.keyClick(page.periods_view, Qt.Key.Key_Down)
+    wait_idle(qtbot, page_ctx.app)
+    assert page.period_label.text() == "Апрель 2017 — принят в 1С"
+
+
+def test_an_accepted_period_cannot_be_edited_or_deleted(qtbot, open_page, page_ctx):
+    page = open_page(page_ctx)
+    assert not page.edit_button.isEnabled()
+    assert (
+        page.edit_button.toolTip() == ACCEPTED_NO_EDIT == "Период принят в 1С, изменить его нельзя"
+    )
+    assert not page.delete_button.isEnabled()
+    assert page.delete_button.toolTip() == ACCEPTED_NO_DELETE
+    page.periods_view.setFocus()
+    qtbot.keyClick(page.periods_view, Qt.Key.Key_Return)  # Enter: edit, if it were allowed
+    wait_idle(qtbot, page_ctx.app)
+    assert not page.readings.editing and not page.save_button.isVisible()
+
+
+def test_a_closed_month_the_service_refuses_with_its_own_words(
+    qtbot, open_page, services, app_ctx, ui_clock
+):
+    """3493's November is not accepted by 1C yet; in December it can no longer be changed."""
+    ui_clock.advance(days=30)  # 20 December
+    ctx = login(services, app_ctx, "3493")
+    page = open_page(ctx)
+    assert page.period_label.text() == "Ноябрь 2026 — ещё не принят в 1С"
+    click(qtbot, page, page.edit_button)
+    assert page.messages.kind == "warning"
+    assert page.messages.text() == (
+        "Период «Ноябрь 2026» закрыт: показания можно изменить только за текущий месяц."
+    )
+    assert not page.readings.editing
+
+
+# --- entering readings --------------------------------------------------------------------------
+
+
+def test_add_type_and_save(qtbot, open_page, page_ctx, services):
+    page = open_page(page_ctx)
+    click(qtbot, page, page.add_button)
+
+    assert periods(page.periods)[0] == ["Ноябрь 2026", "Ноябрь 2026"]
+    unchecked = page.periods.index(0, PeriodsModel.ACCEPTED)
+    assert unchecked.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
+    assert unchecked.data(Qt.ItemDataRole.AccessibleTextRole) == "нет"
+    assert page.periods_view.currentIndex().row() == 0
+    model, view = page.readings, page.readings_view
+    assert model.editing and page.save_button.isVisible() and page.cancel_button.isVisible()
+    assert shown(model) == NOVEMBER_NEW  # the previous values filled in
+    assert page.messages.text().startswith("Период «Ноябрь 2026» создан.")
+    assert view.currentIndex() == model.index(0, CURRENT)  # the first cell that takes a value
+    assert not page.add_button.isEnabled() and not page.periods_view.isEnabled()
+
+    # Typed with the keyboard: F2 opens the cell, Enter stores it and moves down.
+    page.activateWindow()
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    editor = view.indexWidget(view.currentIndex())
+    assert isinstance(editor, QLineEdit) and editor.accessibleName() == "Текущее значение"
+    qtbot.keyClicks(editor, "9950,5")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.currentIndex().row() == 1)
+    assert shown(model)[0][5:] == ["9950,500", "53,210"]  # Разница follows at once
+    # A decimal point is as good as a comma; Tab goes on to the next meter's cell.
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    qtbot.keyClicks(view.indexWidget(view.currentIndex()), "3500.25")
+    qtbot.keyClick(view.indexWidget(view.currentIndex()), Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: view.currentIndex().row() == 2)
+    assert shown(model)[1][5:] == ["3500,250", "43,400"]
+    editor = view.indexWidget(view.currentIndex())
+    assert isinstance(editor, QLineEdit)  # already open for typing
+    qtbot.keyClicks(editor, "1,5")
+    # Ctrl+S with the cell still open: what is typed there is saved too.
+    qtbot.keyClick(editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    wait_idle(qtbot, page_ctx.app)
+    assert page.messages.kind == "success"
+    assert page.messages.text().startswith("Показания переданы 20.11.2026 в ")
+    assert not model.editing and not page.save_button.isVisible()
+    assert [row[4:] for row in shown(model)] == [
+        ["9897,290", "9950,500", "53,210"],
+        ["3456,850", "3500,250", "43,400"],
+        ["0,000", "1,500", "1,500"],
+    ]
+    assert stored(services, page_ctx, NOVEMBER) == {
+        "Эл.эн. №12765948 T1": D("9950.500"),
+        "Эл.эн. №12765948 T2": D("3500.250"),
+        "ГВС 59537062": D("1.500"),
+    }
+    assert page.edit_button.isEnabled()  # not accepted by 1C, this month: may still change
+
+    # Редактировать: the stored values come back for correcting.
+    click(qtbot, page, page.edit_button)
+    assert model.editing
+    type_value(model, "ГВС 59537062", "2")
+    click(qtbot, page, page.save_button)
+    assert stored(services, page_ctx, NOVEMBER)["ГВС 59537062"] == D("2.000")
+
+
+def test_a_value_below_the_previous_is_refused_beside_its_row(
+    qtbot, open_page, page_ctx, services, qtmodeltester
+):
+    page = open_page(page_ctx)
+    model = page.readings
+    qtmodeltester.check(model)  # watches the note rows come and go
+    click(qtbot, page, page.add_button)
+    type_value(model, "Эл.эн. №12765948 T1", "9000,5")
+    type_value(model, "Эл.эн. №12765948 T2", "3500.5")
+    click(qtbot, page, page.save_button)
+
+    message = (
+        "Значение 9000,500 меньше предыдущего 9897,290. Проверьте показание; если счётчик "
+        "заменили, обратитесь в офис."
+    )
+    assert page.messages.kind == "error"
+    assert page.messages.text() == (
+        "Показания не сохранены.\nЭл.эн. №12765948 T1: значение 9000,500 меньше предыдущего "
+        "9897,290. Проверьте показание; если счётчик заменили, обратитесь в офис."
+    )
+    row = row_titled(model, "Эл.эн. №12765948 T1")
+    assert model.problem_rows() == [row] and model.note_rows() == [row + 1]
+    assert model.index(row + 1, 0).data() == message  # right beneath its row
+    assert page.readings_view.columnSpan(row + 1, 0) == model.columnCount()
+    assert model.index(row, CURRENT).data(Qt.ItemDataRole.BackgroundRole) == REFUSED_BACKGROUND
+    assert model.index(row, CURRENT).data(Qt.ItemDataRole.ToolTipRole) == message
+    assert shown(model)[0][5:] == ["9000,500", "-896,790"]
+    assert page.readings_view.currentIndex() == model.index(row, CURRENT)
+    assert model.editing  # still typing; and nothing at all was saved
+    assert set(stored(services, page_ctx, NOVEMBER).values()) == {None}
+
+    # A new value clears the mark; then it goes through.
+    type_value(model, "Эл.эн. №12765948 T1", "9900")
+    assert model.note_rows() == [] and model.problem_rows() == []
+    click(qtbot, page, page.save_button)
+    assert page.messages.kind == "success"
+    assert stored(services, page_ctx, NOVEMBER)["Эл.эн. №12765948 T1"] == D("9900.000")
+
+
+@pytest.mark.parametrize("answer", [True, False], ids=["confirmed", "declined"])
+def test_a_big_jump_asks_to_confirm(qtbot, open_page, services, app_ctx, monkeypatch, answer):
+    """3493 has a year of history: 50 m³ of cold water in a month is far above its average."""
+    ctx = login(services, app_ctx, "3493")
+    page = open_page(ctx)
+    model = page.readings
+    asked: list[str] = []
+
+    def confirm(parent, text, **_kw):
+        asked.append(text)
+        return answer
+
+    monkeypatch.setattr("ui.dialogs.confirm", confirm)
+    click(qtbot, page, page.edit_button)  # November 2026, not accepted yet
+    assert model.editing
+    title = next(row[0] for row in shown(model) if row[0].startswith("ХВС"))
+    type_value(model, title, "353,6")
+    click(qtbot, page, page.save_button)
+
+    assert len(asked) == 1 and "намного больше обычного" in asked[0]
+    if answer:
+        assert page.messages.kind == "success"
+        assert not model.editing
+        assert stored(services, ctx, NOVEMBER)[title] == D("353.600")
+    else:
+        assert page.messages.kind == "warning"
+        assert model.editing
+        row = row_titled(model, title)
+        assert "намного больше обычного" in model.index(row + 1, 0).data()
+        assert model.index(row, CURRENT).data(Qt.ItemDataRole.BackgroundRole) == CONFIRM_BACKGROUND
+        assert stored(services, ctx, NOVEMBER)[title] == D("303.600")  # as before
+
+
+def test_nothing_typed_saves_nothing(qtbot, open_page, page_ctx):
+    page = open_page(page_ctx)
+    click(qtbot, page, page.add_button)
+    click(qtbot, page, page.save_button)
+    assert page.messages.kind == "warning"
+    assert "введите текущие значения" in page.messages.text()
+    assert page.readings.editing
+
+
+@pytest.mark.parametrize(
+    "ui_clock", [FixedClock(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))], ids=["27 November"]
+)
+def test_outside_the_window_add_says_when_it_opens(qtbot, open_page, page_ctx, services):
+    page = open_page(page_ctx)
+    assert page.notice.text() == (
+        "Показания принимаются с 15 по 25 число месяца. Следующий приём откроется 15.12.2026."
+    )
+    click(qtbot, page, page.add_button)
+    assert page.messages.kind == "warning"
+    assert "15.12.2026" in page.messages.text()
+    assert not page.readings.editing
+    assert periods(page.periods) == SEED_PERIODS
+    session = page_ctx.session
+    assert len(services.readings.periods(session.actor, session.account_id)) == 8
+
+
+def test_cancel_and_delete_with_confirmation(qtbot, open_page, page_ctx, services, monkeypatch):
+    page = open_page(page_ctx)
+    click(qtbot, page, page.add_button)
+    type_value(page.readings, "Эл.эн. №12765948 T1", "9950")
+    qtbot.keyClick(page.readings_view, Qt.Key.Key_Escape)  # Esc: leave edit mode, drop typing
+    assert not page.readings.editing and not page.save_button.isVisible()
+    assert shown(page.readings) == NOVEMBER_NEW
+    assert periods(page.periods)[0] == ["Ноябрь 2026", "Ноябрь 2026"]  # the period stays
+
+    answers = iter([False, True])
+    asked: list[str] = []
+
+    def confirm(parent, text, **_kw):
+        asked.append(text)
+        return next(answers)
+
+    monkeypatch.setattr("ui.dialogs.confirm", confirm)
+    click(qtbot, page, page.delete_button)
+    assert page.periods.rowCount() == 9  # declined: still there
+    click(qtbot, page, page.delete_button)
+    assert asked == ["Удалить период «Ноябрь 2026» вместе с его показаниями?"] * 2
+    assert page.messages.kind == "success"
+    assert page.messages.text() == "Период «Ноябрь 2026» удалён."
+    assert periods(page.periods) == SEED_PERIODS
+    assert page.periods_view.currentIndex().row() == 0 and shown(page.readings) == SEED_JUNE
+    session = page_ctx.session
+    months = [p.month for p in services.readings.periods(session.actor, session.account_id)]
+    assert NOVEMBER not in months
+
+
+def test_returning_to_the_page_keeps_what_was_typed(qtbot, open_page, page_ctx):
+    page = open_page(page_ctx)
+    click(qtbot, page, page.add_button)
+    type_value(page.readings, "ГВС 59537062", "4,25")
+    page.activate()
+    wait_idle(qtbot, page_ctx.app)
+    assert page.readings.editing
+    assert shown(page.readings)[2][5:] == ["4,250", "4,250"]
+
+
+# --- the model alone ----------------------------------------------------------------------------
+
+
+def test_a_retired_meter_takes_no_value_and_says_why(qtmodeltester):
+    retired = ReadingRow(
+        1, 1, "ХВС 21883-12", "", date(2026, 10, 31), "м3", D("252.000"), None, None,
+        locked_reason="прибор выбыл 31.10.2026 — показания по нему не принимаются.",
+    )  # fmt: skip
+    working = ReadingRow(2, 1, "ГВС 59537062", "59537062", None, "м3", D("1"), None, None)
+    model = ReadingsModel()
+    model.set_rows([retired, working])
+    qtmodeltester.check(model)
+    assert model.rowCount() == 2
+
+    model.set_editing(True)
+    assert model.rowCount() == 3 and model.note_rows() == [1]
+    assert model.index(1, 0).data() == "Прибор выбыл 31.10.2026 — показания по нему не принимаются."
+    assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is not None  # greyed
+    assert not model.flags(model.index(0, CURRENT)) & Qt.ItemFlag.ItemIsEditable
+    assert not model.setData(model.index(0, CURRENT), "260")
+    assert model.first_editable_row() == 2
+    assert model.setData(model.index(2, CURRENT), "0.5")
+    assert model.index(2, CURRENT).data(Qt.ItemDataRole.EditRole) == "0.5"  # kept as typed
+    assert model.index(2, CURRENT).data() == "0,500"
+    assert model.index(2, ReadingsModel.DIFFERENCE).data() == "-0,500"
+    assert model.setData(model.index(2, CURRENT), "abc")
+    assert model.index(2, CURRENT).data() == "abc"  # not a number: shown, no difference yet
+    assert model.index(2, ReadingsModel.DIFFERENCE).data() == ""
+    assert model.typed_values() == {(2, 1): "abc"}
+
+    model.set_editing(False)
+    assert model.rowCount() == 2 and model.typed_values() == {}

@@ -1,0 +1,137 @@
+"""«Обратиться в техподдержку»: requests from a signed-in resident and from the login window,
+stored and listed through the service, with the office's answers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from desktop.app import Services
+from desktop.auth import Session
+from desktop.demo import DEMO_PASSWORD, DEMO_STAFF
+from tests.ui.conftest import wait_idle
+from tests.ui.test_login import check_accessible_names, show, type_text
+from ui.context import AppContext, PageContext
+from ui.support import STATUS_NAMES, SupportDialog
+
+TOPIC = "Не приходит квитанция"
+MESSAGE = "Здравствуйте! Квитанция за октябрь не пришла на почту.\nПришлите, пожалуйста."
+
+
+def open_dialog(qtbot, ctx: AppContext, session: Session | None) -> SupportDialog:
+    dialog = SupportDialog(ctx, session)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    wait_idle(qtbot, ctx)
+    return dialog
+
+
+def test_a_resident_request_is_stored_and_listed(
+    qtbot, qtmodeltester, page_ctx: PageContext, services: Services
+) -> None:
+    session = page_ctx.session
+    dialog = open_dialog(qtbot, page_ctx.app, session)
+    assert dialog.windowTitle() == "Обращение в техподдержку"
+    assert dialog.phone_label.text() == "Телефон офиса: 8 495 780 70 83"
+    assert dialog.focusWidget() is dialog.topic
+    # 3492 has written nothing yet: the contact is the account until the resident types one.
+    assert dialog.contact.text() == "лицевой счёт 3492"
+    assert dialog.model is not None and dialog.model.rowCount() == 0
+    assert dialog.empty_label.text() == "Обращений пока нет."
+
+    type_text(qtbot, dialog.topic, TOPIC)
+    type_text(qtbot, dialog.message, MESSAGE)
+    dialog.contact.selectAll()
+    type_text(qtbot, dialog.contact, "+7 915 000-34-92")
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    assert not dialog.send_button.isEnabled()
+    wait_idle(qtbot, page_ctx.app)
+
+    [stored] = services.support.list_for(session.actor)
+    assert (stored.topic, stored.message, stored.contact) == (TOPIC, MESSAGE, "+7 915 000-34-92")
+    assert stored.account_number == "3492" and stored.status == "open"
+    assert dialog.messages.kind == "success"
+    assert dialog.messages.text().startswith(f"Обращение № {stored.id} отправлено.")
+    assert dialog.topic.text() == "" and dialog.message.toPlainText() == ""
+    assert dialog.contact.text() == "+7 915 000-34-92"  # kept for the next one
+
+    model = dialog.model
+    assert model.rowCount() == 1 and not dialog.empty_label.isVisible()
+    row = [model.index(0, column).data() for column in range(3)]
+    assert row == ["20.11.2026 10:00", TOPIC, "Ожидает ответа"]
+    assert dialog.table.currentIndex().row() == 0
+    assert MESSAGE in dialog.details.toPlainText()
+    assert "Ответа пока нет" in dialog.details.toPlainText()
+    qtmodeltester.check(model)
+
+
+def test_answers_are_shown_under_the_selected_request(
+    qtbot, qtmodeltester, app_ctx: AppContext, services: Services
+) -> None:
+    session = services.auth.login("4105", DEMO_PASSWORD)  # the demo's answered request
+    dialog = open_dialog(qtbot, app_ctx, session)
+    model = dialog.model
+    assert model is not None and model.rowCount() == 1
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(3)] == [
+        "Дата",
+        "Тема",
+        "Статус",
+    ]
+    assert model.index(0, 1).data() == "Рассрочка задолженности"
+    assert model.index(0, 2).data() == STATUS_NAMES["answered"] == "Есть ответ"
+    details = dialog.details.toPlainText()
+    assert "Прошу рассмотреть возможность погасить долг частями" in details
+    assert "Рассрочку оформляем по заявлению в офисе" in details
+    assert details.index("Прошу рассмотреть") < details.index("Ответ от")
+    # The contact the resident gave last time is offered again.
+    assert dialog.contact.text() == "+7 900 000-41-05"
+    qtmodeltester.check(model)
+
+
+def test_validation_messages_are_inline_and_nothing_is_stored(
+    qtbot, page_ctx: PageContext, services: Services
+) -> None:
+    dialog = open_dialog(qtbot, page_ctx.app, page_ctx.session)
+    type_text(qtbot, dialog.message, MESSAGE)
+    qtbot.keyClick(dialog.contact, Qt.Key.Key_Return)  # Enter presses «Отправить»
+    wait_idle(qtbot, page_ctx.app)
+    assert dialog.messages.kind == "error"
+    assert dialog.messages.text().startswith("Укажите тему обращения")
+    assert dialog.focusWidget() is dialog.topic
+    assert services.support.list_for(page_ctx.session.actor) == []
+    assert dialog.model is not None and dialog.model.rowCount() == 0
+
+
+def test_an_anonymous_request_from_the_login_window(
+    qtbot, app_ctx: AppContext, services: Services
+) -> None:
+    window = show(qtbot, app_ctx)
+    qtbot.mouseClick(window.support_button, Qt.MouseButton.LeftButton)
+    dialog = window.support_dialog
+    assert isinstance(dialog, SupportDialog) and dialog.isVisible()
+    assert dialog.model is None  # no one is signed in: no list
+    assert dialog.contact.text() == ""
+    assert dialog.phone_label.text() == "Телефон офиса: 8 495 780 70 83"
+
+    type_text(qtbot, dialog.topic, "Не приходит пароль")
+    type_text(qtbot, dialog.message, "Зарегистрировался вчера, письма с паролем нет.")
+    type_text(qtbot, dialog.contact, "sidorov@mail.ru")
+    dialog.activateWindow()  # shortcuts work in the active window (offscreen: none is)
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.keyClick(dialog.message, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait_idle(qtbot, app_ctx)
+    assert dialog.messages.kind == "success"
+
+    clerk = services.auth.staff_login("operator", DEMO_STAFF["operator"]).actor
+    [anonymous] = [r for r in services.support.list_for(clerk) if r.account_number is None]
+    assert anonymous.topic == "Не приходит пароль"
+    assert anonymous.contact == "sidorov@mail.ru"
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.support_dialog is None)
+
+
+def test_accessible_names_equal_visible_labels(
+    qtbot, app_ctx: AppContext, page_ctx: PageContext
+) -> None:
+    assert check_accessible_names(open_dialog(qtbot, app_ctx, None)) == 5
+    assert check_accessible_names(open_dialog(qtbot, app_ctx, page_ctx.session)) == 7

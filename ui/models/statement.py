@@ -1,0 +1,164 @@
+"""The statement grid: per month a title row and its five rows; ИТОГО and one column per service."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from desktop.formatting import money
+from desktop.months import month_name, month_short
+
+if TYPE_CHECKING:  # the statement module imports SQLAlchemy; only its dataclasses are used
+    from desktop.statement import Statement
+
+TOTAL = "ИТОГО"
+HEADER_LINE = 13  # characters per line of a wrapped service header
+TITLE_BACKGROUND = QColor("#eef3fa")
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class _Row:
+    month: date
+    label: str  # the month's title on a title row, else one of the five row labels
+    cells: tuple[str, ...]  # empty on a title row
+    tips: tuple[str, ...]
+
+    @property
+    def is_title(self) -> bool:
+        return not self.cells
+
+
+def wrap_header(name: str, width: int = HEADER_LINE) -> str:
+    """A service name broken into short lines, so wide names do not make wide columns."""
+    return "\n".join(textwrap.wrap(name, width, break_long_words=False)) or name
+
+
+class StatementModel(QAbstractTableModel):
+    """Read-only; the row labels are the vertical header, so they stay put while the view
+    scrolls sideways. A title row (the month, «Июнь 17») is meant to be spanned by the view."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._columns: tuple[str, ...] = ()
+        self._headers: tuple[str, ...] = ()
+        self._rows: list[_Row] = []
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._title_font = QFont()
+        self._title_font.setBold(True)
+        self._title_font.setItalic(True)
+        self._title_brush = QBrush(TITLE_BACKGROUND)
+
+    def set_statement(self, statement: Statement | None) -> None:
+        """Show a statement (None: nothing). The whole grid changes, so the model resets."""
+        self.beginResetModel()
+        if statement is None:
+            self._columns, self._headers, self._rows = (), (), []
+        else:
+            self._columns = (TOTAL, *(column.name for column in statement.columns))
+            self._headers = tuple(wrap_header(name) for name in self._columns)
+            self._rows = []
+            for block in statement.months:
+                self._rows.append(_Row(block.month, month_short(block.month), (), ()))
+                for line in block.lines:
+                    amounts = (line.total, *line.amounts)
+                    cells = tuple(money(value, blank_zero=True) for value in amounts)
+                    where = f"{month_name(block.month)}, {line.label}"
+                    tips = tuple(
+                        f"{where}, {column}: {money(value)} ₽"
+                        for column, value in zip(self._columns, amounts, strict=True)
+                    )
+                    self._rows.append(_Row(block.month, line.label, cells, tips))
+        self.endResetModel()
+
+    # --- lookups for the view and the tests ----------------------------------------------
+
+    def title_rows(self) -> list[int]:
+        return [number for number, row in enumerate(self._rows) if row.is_title]
+
+    def row_of(self, month: date, label: str) -> int:
+        """The row of a month's line, e.g. (June 2017, «Сальдо нач.»); -1 if absent."""
+        for number, row in enumerate(self._rows):
+            if row.month == month and row.label == label and not row.is_title:
+                return number
+        return -1
+
+    def column_of(self, name: str) -> int:
+        return self._columns.index(name) if name in self._columns else -1
+
+    def text(self, month: date, label: str, column: str) -> str:
+        """The shown text of one cell, by month, row label and column name."""
+        return self._rows[self.row_of(month, label)].cells[self.column_of(column)]
+
+    # --- the model -----------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if row.is_title:
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return self._title_brush
+            if role == Qt.ItemDataRole.AccessibleTextRole:
+                return month_name(row.month)
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.cells[column]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if role == Qt.ItemDataRole.FontRole and column == 0:
+            return self._bold
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.tips[column]
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return row.tips[column]
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal:
+            if not 0 <= section < len(self._columns):
+                return None
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self._headers[section]
+            if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+                return self._columns[section]
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return Qt.AlignmentFlag.AlignCenter
+            return None
+        if not 0 <= section < len(self._rows):
+            return None
+        row = self._rows[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.label
+        if role == Qt.ItemDataRole.FontRole and row.is_title:
+            return self._title_font
+        if role == Qt.ItemDataRole.BackgroundRole and row.is_title:
+            return self._title_brush
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return (
+                month_name(row.month) if row.is_title else f"{month_name(row.month)}, {row.label}"
+            )
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

@@ -1,0 +1,220 @@
+"""«Моя задолженность»: arrears older than a few months with the penalty, or a clear
+«Задолженности нет» with the current balance."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.formatting import money, ru_date
+from ui.context import PageContext
+from ui.models.debt import ArrearsModel, DebtByServiceModel, TextTableModel
+from ui.pages.base import BasePage
+
+if TYPE_CHECKING:
+    from desktop.statement import Debt
+
+NO_DEBT = "Задолженности нет"
+SIDE_BY_SIDE_WIDTH = 980  # the page's width from which the two tables fit side by side
+
+
+def months_word(count: int) -> str:
+    if count % 10 == 1 and count % 100 != 11:
+        return "месяца"  # «более 1 месяца», «более 21 месяца»
+    return "месяцев"
+
+
+def explanation(debt: Debt) -> str:
+    """What counts as debt here and how the penalty is reckoned, in one paragraph."""
+    months = debt.older_than_months
+    return (
+        f"Задолженность — начисления, не оплаченные более {months} {months_word(months)}. "
+        "Пеня рассчитана по ч. 14 ст. 155 Жилищного кодекса РФ: первые 30 дней после срока "
+        "оплаты пеня не начисляется, с 31-го по 90-й день — 1/300 ключевой ставки Банка России "
+        f"за каждый день, с 91-го дня — 1/130. Расчёт на {ru_date(debt.as_of)}."
+    )
+
+
+def balance_text(debt: Debt) -> str:
+    """The current balance when there are no arrears: to pay, an overpayment, or nothing."""
+    if debt.balance > 0:
+        return (
+            f"К оплате {money(debt.balance)} ₽ — начисления последних месяцев, "
+            "срок которых ещё не вышел."
+        )
+    if debt.balance < 0:
+        return f"Переплата {money(-debt.balance)} ₽ — она будет учтена в следующих начислениях."
+    return "Баланс лицевого счёта — 0,00 ₽: долга и переплаты нет."
+
+
+def _card() -> tuple[QFrame, QVBoxLayout]:
+    card = QFrame()
+    card.setObjectName("card")
+    layout = QVBoxLayout(card)
+    layout.setContentsMargins(20, 16, 20, 16)
+    layout.setSpacing(8)
+    return card, layout
+
+
+def _table(model: TextTableModel, name: str, stretch: int) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setAccessibleName(name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return view
+
+
+def _titled(title: str, view: QTableView) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    label = QLabel(title)
+    label.setObjectName("sectionTitle")
+    label.setBuddy(view)
+    layout.addWidget(label)
+    layout.addWidget(view, 1)
+    return box
+
+
+class DebtPage(BasePage):
+    """Shows the debt the service computed; the tables appear only when there are arrears."""
+
+    title = "Моя задолженность"
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.debt: Debt | None = None
+
+        self.hint = QLabel()
+        self.hint.setObjectName("hint")
+        self.hint.setWordWrap(True)
+        self.hint.hide()
+        self.layout_.addWidget(self.hint)
+
+        self.states = QStackedWidget()
+        self.loading = QLabel("Загрузка…")
+        self.loading.setObjectName("hint")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.states.addWidget(self.loading)
+        self.states.addWidget(self._no_debt_view())
+        self.states.addWidget(self._debt_view())
+        self.layout_.addWidget(self.states, 1)
+
+    def _no_debt_view(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        card, inner = _card()
+        self.no_debt_title = QLabel(NO_DEBT)
+        self.no_debt_title.setObjectName("sectionTitle")
+        self.no_debt_title.setStyleSheet("color: #1e5b2a;")
+        self.no_debt_balance = QLabel()
+        self.no_debt_balance.setWordWrap(True)
+        self.no_debt_balance.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        inner.addWidget(self.no_debt_title)
+        inner.addWidget(self.no_debt_balance)
+        layout.addWidget(card)
+        layout.addStretch(1)
+        self.no_debt_view = page
+        return page
+
+    def _debt_view(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
+
+        card, inner = _card()
+        figures = QGridLayout()
+        figures.setHorizontalSpacing(40)
+        figures.setVerticalSpacing(2)
+        self.total_value = QLabel()
+        self.penalty_value = QLabel()
+        self.to_pay_value = QLabel()
+        captions = ("Долг", "Пеня", "Итого к оплате")
+        values = (self.total_value, self.penalty_value, self.to_pay_value)
+        for column, (caption, value) in enumerate(zip(captions, values, strict=True)):
+            label = QLabel(caption)
+            label.setObjectName("hint")
+            label.setBuddy(value)
+            value.setObjectName("sectionTitle")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            figures.addWidget(label, 0, column)
+            figures.addWidget(value, 1, column)
+        self.to_pay_value.setStyleSheet("color: #8a1c1c;")
+        figures.setColumnStretch(len(captions), 1)
+        inner.addLayout(figures)
+        self.balance_note = QLabel()
+        self.balance_note.setObjectName("hint")
+        self.balance_note.setWordWrap(True)
+        inner.addWidget(self.balance_note)
+        layout.addWidget(card)
+
+        self.arrears = ArrearsModel(self)
+        self.by_service = DebtByServiceModel(self)
+        self.arrears_view = _table(self.arrears, "Задолженность по месяцам и услугам", 1)
+        self.by_service_view = _table(self.by_service, "Задолженность по услугам", 0)
+        splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(_titled("По месяцам и услугам", self.arrears_view))
+        splitter.addWidget(_titled("Итого по услугам", self.by_service_view))
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([640, 360])
+        layout.addWidget(splitter, 1)
+        self.debt_view = page
+        return page
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # Side by side the two tables need room; on a narrow screen the summary goes below.
+        wide = event.size().width() >= SIDE_BY_SIDE_WIDTH
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+        super().resizeEvent(event)
+
+    def activate(self) -> None:
+        session = self.ctx.session
+        actor, account_id = session.actor, session.account_id
+        self.call(lambda: self.ctx.services.statements.debt(actor, account_id), self.show_debt)
+
+    def show_debt(self, debt: Debt) -> None:
+        self.debt = debt
+        self.hint.setText(explanation(debt))
+        self.hint.show()
+        self.arrears.set_debt(debt)
+        self.by_service.set_debt(debt)
+        if not debt.has_debt:
+            self.no_debt_balance.setText(balance_text(debt))
+            self.states.setCurrentWidget(self.no_debt_view)
+            return
+        self.total_value.setText(f"{money(debt.total)} ₽")
+        self.penalty_value.setText(f"{money(debt.penalty)} ₽")
+        self.to_pay_value.setText(f"{money(debt.total + debt.penalty)} ₽")
+        self.balance_note.setText(
+            f"Всего по лицевому счёту к оплате {money(debt.balance)} ₽ без пени: сюда входят "
+            "и начисления последних месяцев, срок оплаты которых ещё не вышел."
+        )
+        self.states.setCurrentWidget(self.debt_view)

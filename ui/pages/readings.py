@@ -1,0 +1,687 @@
+"""«Приборы учета»: the periods, the meters of the selected one, and this month's readings
+typed straight into the table and sent with «Сохранить»."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QRegularExpression,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import (
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QRegularExpressionValidator,
+    QResizeEvent,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.errors import UserError
+from desktop.readings import (
+    Confirmation,
+    PeriodInfo,
+    ReadingRow,
+    ReadingsRefused,
+    SubmitResult,
+    Window,
+)
+from ui import dialogs
+from ui.context import PageContext
+from ui.messages import MessageBar
+from ui.models.readings import PeriodsModel, ReadingsModel
+from ui.pages.base import BasePage
+
+ADD = "Добавить"
+EDIT = "Редактировать"
+DELETE = "Удалить"
+SAVE = "Сохранить"
+CANCEL = "Отмена"
+PERIODS = "Периоды"
+SECTION = "Показания приборов за период"
+WINDOW = "Приём показаний"
+ACCEPTED_NO_EDIT = "Период принят в 1С, изменить его нельзя"
+ACCEPTED_NO_DELETE = "Период принят в 1С, удалить его нельзя"
+ENTRY_HINT = (
+    "Введите текущие значения в столбце «Текущее значение»: Enter или F2 — изменить ячейку, "
+    "Tab — следующий прибор, Ctrl+S — сохранить, Esc — отменить."
+)
+NOTHING_TYPED = (
+    "Показания не изменены: введите текущие значения в столбце «Текущее значение» "
+    "или нажмите «Отмена»."
+)
+NO_PERIODS = "Периодов пока нет. Нажмите «Добавить», чтобы передать показания за текущий месяц."
+
+Index = QModelIndex | QPersistentModelIndex
+Loaded = tuple[Window, list[PeriodInfo], PeriodInfo | None, list[ReadingRow]]
+
+
+class CheckMarkDelegate(QStyledItemDelegate):
+    """Draws a cell's check mark in the middle of the cell rather than at its left edge."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        item = QStyleOptionViewItem(option)
+        self.initStyleOption(item, index)
+        widget = item.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        indicator = style.subElementRect(
+            QStyle.SubElement.SE_ItemViewItemCheckIndicator, item, widget
+        )
+        check = QStyleOptionViewItem(item)
+        item.features &= ~QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
+        rect = QRect(QPoint(0, 0), indicator.size())
+        rect.moveCenter(option.rect.center())
+        check.rect = rect
+        check.state &= ~QStyle.StateFlag.State_HasFocus
+        checked = check.checkState == Qt.CheckState.Checked
+        check.state |= QStyle.StateFlag.State_On if checked else QStyle.StateFlag.State_Off
+        style.drawPrimitive(
+            QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck, check, painter, widget
+        )
+
+
+class ValueDelegate(QStyledItemDelegate):
+    """The editor of «Текущее значение»: digits with a decimal comma or point, right-aligned.
+    Anything else the service explains on «Сохранить»; the editor only keeps out letters."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setObjectName("valueEditor")
+        editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        editor.setValidator(
+            QRegularExpressionValidator(QRegularExpression(r"[0-9 .,\-]{0,20}"), editor)
+        )
+        editor.setAccessibleName(ReadingsModel.COLUMNS[ReadingsModel.CURRENT])
+        editor.setAccessibleDescription(
+            str(index.siblingAtColumn(ReadingsModel.TITLE).data() or "")
+        )
+        # The style sheet's padded, rounded line edit does not fit a table row.
+        editor.setStyleSheet("padding: 0 4px; border: 2px solid #1f5fae; border-radius: 0;")
+        return editor
+
+
+class EntryTable(QTableView):
+    """The meters table. After a typed value, Enter moves down to the next row that takes a
+    value and Tab opens it straight away, as in a spreadsheet."""
+
+    def __init__(self, column: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entry_column = column
+
+    def next_entry(self, step: int) -> QModelIndex:
+        model = self.model()
+        row = self.currentIndex().row() + step
+        while 0 <= row < model.rowCount():
+            index = model.index(row, self.entry_column)
+            if model.flags(index) & Qt.ItemFlag.ItemIsEditable:
+                return index
+            row += step
+        return QModelIndex()
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        Hint = QAbstractItemDelegate.EndEditHint
+        if hint in (Hint.EditNextItem, Hint.EditPreviousItem):
+            super().closeEditor(editor, Hint.NoHint)
+            target = self.next_entry(1 if hint == Hint.EditNextItem else -1)
+            if target.isValid():
+                self.setCurrentIndex(target)
+                self.edit(target)
+            return
+        super().closeEditor(editor, hint)
+        if hint == Hint.SubmitModelCache:  # Enter
+            target = self.next_entry(1)
+            if target.isValid():
+                self.setCurrentIndex(target)
+
+    def commit_open_editor(self) -> None:
+        """Store what is typed in an open editor (Ctrl+S does not move the focus away)."""
+        editor = self.indexWidget(self.currentIndex())
+        if editor is not None and self.state() == QAbstractItemView.State.EditingState:
+            self.commitData(editor)
+            super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+
+def _pick(periods: Sequence[PeriodInfo], month: date | None) -> PeriodInfo | None:
+    """The period to select: the one asked for if it is still there, else the newest."""
+    for info in periods:
+        if info.month == month:
+            return info
+    return periods[0] if periods else None
+
+
+def _button(text: str, name: str = "") -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(text.replace("&", ""))
+    if name:
+        button.setObjectName(name)
+    return button
+
+
+class ReadingsPage(BasePage):
+    """The periods (newest first) above; the selected period's meters below. «Добавить» opens
+    this month's period for typing, «Сохранить» sends it; every refusal shows beside its row."""
+
+    title = "Приборы учета"
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self._selected: PeriodInfo | None = None
+        self._wanted: date | None = None  # the period whose rows are being loaded
+        self._busy = False
+        self._quiet = False  # selection changes made by the page itself load nothing
+        self._loaded = False  # the periods have arrived at least once
+        self._user_sized = False  # the divider between the tables was dragged
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_sections)
+
+        self.notice = MessageBar(self)
+        self.notice.setAccessibleName(WINDOW)
+        self.layout_.insertWidget(1, self.notice)
+
+        self.periods = PeriodsModel(self)
+        self.readings = ReadingsModel(self)
+
+        self.add_button = _button(ADD)
+        self.edit_button = _button(EDIT)
+        self.delete_button = _button(DELETE)
+        self.periods_view = QTableView()
+        self._setup_periods_view()
+
+        self.section = QLabel(SECTION)
+        self.section.setObjectName("sectionTitle")
+        self.period_label = QLabel()
+        self.period_label.setObjectName("hint")
+        self.period_label.setWordWrap(True)
+        self.readings_view = EntryTable(ReadingsModel.CURRENT)
+        self.section.setBuddy(self.readings_view)
+        self._setup_readings_view()
+        self.entry_hint = QLabel(ENTRY_HINT)
+        self.entry_hint.setObjectName("hint")
+        self.entry_hint.setWordWrap(True)
+        self.save_button = _button(SAVE, "primary")
+        self.cancel_button = _button(CANCEL)
+
+        self.layout_.addWidget(self._sections(), 1)
+        QWidget.setTabOrder(self.add_button, self.edit_button)
+        QWidget.setTabOrder(self.edit_button, self.delete_button)
+        QWidget.setTabOrder(self.delete_button, self.periods_view)
+        QWidget.setTabOrder(self.periods_view, self.readings_view)
+        QWidget.setTabOrder(self.readings_view, self.save_button)
+        QWidget.setTabOrder(self.save_button, self.cancel_button)
+
+        self.add_button.clicked.connect(self.add_period)
+        self.edit_button.clicked.connect(self.edit_period)
+        self.delete_button.clicked.connect(self.delete_period)
+        self.save_button.clicked.connect(lambda: self.save())
+        self.cancel_button.clicked.connect(self.cancel_edit)
+        self.periods_view.selectionModel().currentRowChanged.connect(self._period_changed)
+        self.periods_view.activated.connect(lambda _index: self.edit_period())
+        self.readings_view.activated.connect(self._entry_activated)
+        save = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
+        save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        save.activated.connect(self._save_shortcut)
+        self._update_controls()
+
+    # -- building the screen
+
+    def _setup_periods_view(self) -> None:
+        view = self.periods_view
+        view.setModel(self.periods)
+        view.setAccessibleName(PERIODS)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setTabKeyNavigation(False)
+        view.setWordWrap(False)
+        view.verticalHeader().hide()
+        view.verticalHeader().setDefaultSectionSize(32)
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setHighlightSections(False)
+        view.setItemDelegateForColumn(PeriodsModel.ACCEPTED, CheckMarkDelegate(view))
+        view.setMinimumHeight(32 * 3 + 34)
+
+    def _setup_readings_view(self) -> None:
+        view = self.readings_view
+        view.setModel(self.readings)
+        view.setAccessibleName(SECTION)
+        view.setItemDelegateForColumn(ReadingsModel.CURRENT, ValueDelegate(view))
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        Trigger = QAbstractItemView.EditTrigger
+        view.setEditTriggers(Trigger.DoubleClicked | Trigger.EditKeyPressed | Trigger.AnyKeyPressed)
+        view.setTabKeyNavigation(False)  # Tab leaves the table; inside an editor it moves down
+        view.setWordWrap(True)
+        view.verticalHeader().hide()
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        view.verticalHeader().setMinimumSectionSize(32)
+        header = view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(ReadingsModel.TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
+        view.setMinimumHeight(32 * 3 + 34)
+        for signal in (
+            self.readings.modelReset,
+            self.readings.rowsInserted,
+            self.readings.rowsRemoved,
+        ):
+            signal.connect(self._span_notes)
+            signal.connect(self._schedule_fit)
+
+    def _span_notes(self, *_args: object) -> None:
+        """A note row reads across the whole table, right beneath the row it explains."""
+        view = self.readings_view
+        view.clearSpans()
+        for row in self.readings.note_rows():
+            view.setSpan(row, 0, 1, self.readings.columnCount())
+
+    def _sections(self) -> QSplitter:
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 6)
+        top_layout.setSpacing(8)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(8)
+        for button in (self.add_button, self.edit_button, self.delete_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        top_layout.addLayout(buttons)
+        top_layout.addWidget(self.periods_view, 1)
+
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 10, 0, 0)
+        bottom_layout.setSpacing(8)
+        title = QHBoxLayout()
+        title.setSpacing(12)
+        title.addWidget(self.section)
+        title.addWidget(self.period_label, 1)
+        bottom_layout.addLayout(title)
+        bottom_layout.addWidget(self.readings_view, 1)
+        self.actions = QWidget()
+        actions = QHBoxLayout(self.actions)
+        actions.setContentsMargins(0, 0, 0, 0)
+        actions.setSpacing(8)
+        actions.addWidget(self.entry_hint, 1)
+        actions.addWidget(self.save_button)
+        actions.addWidget(self.cancel_button)
+        bottom_layout.addWidget(self.actions)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        splitter.setHandleWidth(8)
+        splitter.addWidget(top)
+        splitter.addWidget(bottom)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.splitterMoved.connect(self._divider_moved)
+        self.splitter, self._top, self._bottom = splitter, top, bottom
+        return splitter
+
+    def _divider_moved(self) -> None:
+        self._user_sized = True
+
+    def _schedule_fit(self, *_args: object) -> None:
+        self._fit_timer.start()
+
+    def _fit_sections(self) -> None:
+        """Give the meters table the height its rows need and the periods the rest (they
+        scroll) — until the person drags the divider: then it stays where they put it."""
+        total = sum(self.splitter.sizes())
+        if self._user_sized or total <= 0:
+            return
+        view = self.readings_view
+        header = view.verticalHeader()
+        # What the header's ResizeToContents will make of each row, even before it has.
+        rows = sum(
+            max(view.sizeHintForRow(row), header.sectionSizeHint(row))
+            for row in range(self.readings.rowCount())
+        )
+        table = max(
+            view.horizontalHeader().sizeHint().height() + rows + 2 * view.frameWidth() + 10,
+            view.minimumHeight(),
+        )
+        layout = self._bottom.layout()
+        needed = layout.contentsMargins().top() + self.section.sizeHint().height()
+        needed += layout.spacing() + table
+        if self.actions.isVisibleTo(self):
+            actions = self.actions
+            height = (
+                actions.heightForWidth(actions.width())
+                if actions.hasHeightForWidth()
+                else actions.sizeHint().height()
+            )
+            needed += layout.spacing() + height
+        bottom = min(needed, total - self._top.minimumSizeHint().height())
+        # Room to spare once every period shows goes to the meters, below their rows.
+        periods = self.periods_view
+        top_layout = self._top.layout()
+        all_periods = (
+            self.add_button.sizeHint().height()
+            + top_layout.spacing()
+            + top_layout.contentsMargins().bottom()
+            + periods.horizontalHeader().sizeHint().height()
+            + self.periods.rowCount() * periods.verticalHeader().defaultSectionSize()
+            + 2 * periods.frameWidth()
+            + 6
+        )
+        bottom = max(bottom, total - max(all_periods, self._top.minimumSizeHint().height()))
+        self.splitter.setSizes([total - bottom, bottom])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._schedule_fit()
+
+    # -- loading
+
+    def activate(self) -> None:
+        if self.readings.editing:  # coming back mid-entry: keep what was typed
+            self.call(lambda: self.ctx.services.readings.window(), self._show_window)
+            return
+        self._reload(self._selected.month if self._selected else None)
+
+    def _reload(self, month: date | None = None) -> None:
+        """Fetch the window, the periods and the rows of the one to select, in one job."""
+        self._run(lambda: self._fetch(month), self._show_loaded)
+
+    def _fetch(self, month: date | None) -> Loaded:
+        """Runs in the background."""
+        service, session = self.ctx.services.readings, self.ctx.session
+        periods = service.periods(session.actor, session.account_id)
+        chosen = _pick(periods, month)
+        rows = service.readings(session.actor, session.account_id, chosen.month) if chosen else []
+        return service.window(), periods, chosen, rows
+
+    def _show_loaded(self, loaded: Loaded) -> None:
+        window, periods, chosen, rows = loaded
+        self._show_window(window)
+        self._quiet = True
+        try:
+            self.periods.set_periods(periods)
+            row = self.periods.row_of(chosen.month) if chosen else None
+            if row is not None:
+                self.periods_view.selectRow(row)
+                self.periods_view.scrollTo(self.periods.index(row, 0))
+        finally:
+            self._quiet = False
+        self._selected, self._wanted = chosen, chosen.month if chosen else None
+        self._loaded = True
+        self.readings.set_rows(rows)
+        self._update_controls()
+
+    def _show_window(self, window: Window) -> None:
+        self.notice.info(window.message)
+
+    def _period_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._quiet:
+            return
+        info = self.periods.period(current.row())
+        self._selected = info
+        self._update_controls()
+        if info is None:
+            self.readings.set_rows([])
+            return
+        self._wanted = info.month
+        self.call(
+            lambda: self.ctx.services.readings.readings(
+                self.ctx.session.actor, self.ctx.session.account_id, info.month
+            ),
+            lambda rows: self._rows_loaded(info.month, rows),
+        )
+
+    def _rows_loaded(self, month: date, rows: list[ReadingRow]) -> None:
+        if month == self._wanted and not self.readings.editing:  # not a stale answer
+            self.readings.set_rows(rows)
+
+    # -- the buttons
+
+    def add_period(self) -> None:
+        """«Добавить»: this month's period, with the previous values, ready for typing."""
+        if self._busy or self.readings.editing:
+            return
+
+        def work() -> tuple[PeriodInfo, Loaded]:
+            service, session = self.ctx.services.readings, self.ctx.session
+            info = service.create_period(session.actor, session.account_id)
+            return info, self._fetch(info.month)
+
+        def done(result: tuple[PeriodInfo, Loaded]) -> None:
+            info, loaded = result
+            self._show_loaded(loaded)
+            self._enter_edit()
+            self.messages.info(
+                f"Период «{info.title}» создан. Введите текущие показания и нажмите «{SAVE}»."
+            )
+
+        self.messages.clear()
+        self._run(work, done)
+
+    def edit_period(self) -> None:
+        """«Редактировать»: the service decides whether the selected period may change."""
+        info = self._selected
+        if self._busy or self.readings.editing or info is None or info.accepted:
+            return
+        session = self.ctx.session
+
+        def done(result: SubmitResult) -> None:
+            self._selected = result.period
+            self.periods.update_period(result.period)
+            self.readings.set_rows(result.rows)
+            self._enter_edit()
+
+        self.messages.clear()
+        # Submitting nothing stores nothing: it asks the service whether the period is open to
+        # this resident now (its refusal is the message to show) and returns its current rows.
+        self._run(
+            lambda: self.ctx.services.readings.submit(
+                session.actor, session.account_id, info.month, {}
+            ),
+            done,
+        )
+
+    def delete_period(self) -> None:
+        info = self._selected
+        if self._busy or self.readings.editing or info is None or info.accepted:
+            return
+        question = f"Удалить период «{info.title}» вместе с его показаниями?"
+        if not dialogs.confirm(self, question, title="Удаление периода", yes=DELETE, no=CANCEL):
+            return
+        session = self.ctx.session
+
+        def work() -> Loaded:
+            self.ctx.services.readings.delete_period(session.actor, session.account_id, info.month)
+            return self._fetch(None)
+
+        def done(loaded: Loaded) -> None:
+            self._show_loaded(loaded)
+            self.messages.success(f"Период «{info.title}» удалён.")
+
+        self.messages.clear()
+        self._run(work, done)
+
+    def save(self, confirmed: dict[tuple[int, int], Confirmation] | None = None) -> None:
+        """«Сохранить»: send the typed values; the service checks them all or stores none."""
+        if self._busy or not self.readings.editing or self._selected is None:
+            return
+        self.readings_view.commit_open_editor()
+        values = self.readings.typed_values()
+        if not values:
+            self.messages.warning(NOTHING_TYPED)
+            return
+        session, month = self.ctx.session, self._selected.month
+        self._run(
+            lambda: self.ctx.services.readings.submit(
+                session.actor, session.account_id, month, values, confirmed=confirmed or {}
+            ),
+            self._saved,
+            self._save_failed,
+        )
+
+    def cancel_edit(self) -> None:
+        if not self.readings.editing or self._busy:
+            return
+        self._leave_edit()
+        self.messages.clear()
+        self.periods_view.setFocus()
+
+    # -- outcomes
+
+    def _saved(self, result: SubmitResult) -> None:
+        self._selected = result.period
+        self.periods.update_period(result.period)
+        self._leave_edit()
+        self.readings.set_rows(result.rows)
+        self.messages.success(result.message)
+        self.readings_view.setFocus()
+
+    def _save_failed(self, error: Exception) -> None:
+        if not isinstance(error, ReadingsRefused):
+            self._refused(error)
+            return
+        problems = error.problems
+        self.readings.set_problems(problems)
+        lines = "\n".join(problem.message for problem in problems)
+        if problems and all(problem.needs == Confirmation.JUMP for problem in problems):
+            self.messages.warning(f"Проверьте показания:\n{lines}")
+            question = f"{lines}\n\nЕсли показания верны, сохраните их."
+            if dialogs.confirm(
+                self, question, title="Проверьте показания", yes="Показания верны", no="Исправить"
+            ):
+                self.save({problem.key: Confirmation.JUMP for problem in problems})
+                return
+            self.messages.warning(
+                f"Показания не сохранены. Исправьте отмеченные значения или нажмите «{SAVE}» "
+                "ещё раз и подтвердите их.\n" + lines
+            )
+        else:
+            self.messages.error(str(error))
+        self._focus_problem()
+
+    def _refused(self, error: Exception) -> None:
+        """A service said no: its own words as a warning; anything unexpected as an error."""
+        if isinstance(error, UserError):
+            self.messages.warning(str(error))
+        else:
+            self.messages.error(error)
+
+    # -- edit mode
+
+    def _enter_edit(self) -> None:
+        self.readings.set_editing(True)
+        self._update_controls()
+        row = self.readings.first_editable_row()
+        if row is not None:
+            self.readings_view.setCurrentIndex(self.readings.index(row, ReadingsModel.CURRENT))
+        self.readings_view.setFocus()
+
+    def _leave_edit(self) -> None:
+        if self.readings_view.state() == QAbstractItemView.State.EditingState:
+            editor = self.readings_view.indexWidget(self.readings_view.currentIndex())
+            if editor is not None:
+                self.readings_view.closeEditor(
+                    editor, QAbstractItemDelegate.EndEditHint.RevertModelCache
+                )
+        self.readings.set_editing(False)
+        self._update_controls()
+
+    def _focus_problem(self) -> None:
+        rows = self.readings.problem_rows()
+        if rows:
+            # Current but not selected: the selection colour would hide the cell's red.
+            view = self.readings_view
+            view.clearSelection()
+            view.selectionModel().setCurrentIndex(
+                self.readings.index(rows[0], ReadingsModel.CURRENT),
+                QItemSelectionModel.SelectionFlag.NoUpdate,
+            )
+            view.setFocus()
+
+    def _entry_activated(self, index: QModelIndex) -> None:
+        """Enter on a cell that takes a value opens its editor (F2 does so by itself)."""
+        if self.readings.flags(index) & Qt.ItemFlag.ItemIsEditable:
+            self.readings_view.edit(index)
+
+    def _save_shortcut(self) -> None:
+        if self.readings.editing:
+            self.save()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Esc reaches the page only when no cell editor took it: then it ends edit mode.
+        if event.key() == Qt.Key.Key_Escape and self.readings.editing:
+            self.cancel_edit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    # -- state of the controls
+
+    def _run(self, work: Any, on_done: Any, on_error: Any = None) -> None:
+        self._busy = True
+        self._update_controls()
+
+        def finish(callback: Any) -> Any:
+            def wrapped(payload: Any) -> None:
+                self._busy = False
+                self._update_controls()
+                callback(payload)
+
+            return wrapped
+
+        self.call(work, finish(on_done), finish(on_error or self._refused))
+
+    def _update_controls(self) -> None:
+        editing, busy, info = self.readings.editing, self._busy, self._selected
+        self.add_button.setEnabled(not editing and not busy)
+        self.periods_view.setEnabled(not editing)
+        for button, refusal in (
+            (self.edit_button, ACCEPTED_NO_EDIT),
+            (self.delete_button, ACCEPTED_NO_DELETE),
+        ):
+            accepted = info is not None and info.accepted
+            button.setEnabled(not editing and not busy and info is not None and not accepted)
+            tip = refusal if accepted else ""
+            button.setToolTip(tip)
+            button.setAccessibleDescription(tip)
+        if self.actions.isVisibleTo(self) != editing:
+            self.actions.setVisible(editing)
+            self._schedule_fit()
+        self.save_button.setEnabled(editing and not busy)
+        self.cancel_button.setEnabled(editing and not busy)
+        if info is None:
+            self.period_label.setText(NO_PERIODS if self._loaded else "")
+        elif editing:
+            self.period_label.setText(f"{info.title} — ввод показаний")
+        elif info.accepted:
+            self.period_label.setText(f"{info.title} — принят в 1С")
+        else:
+            self.period_label.setText(f"{info.title} — ещё не принят в 1С")

@@ -1,0 +1,379 @@
+"""«Квитанции»: the account's receipts, newest first, to open, save or print."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QRect, QStandardPaths, Qt
+from PySide6.QtGui import QImage, QPainter, QPixmap, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.errors import UserError
+from desktop.months import month_name
+from ui import dialogs
+from ui.context import PageContext
+from ui.messages import MessageBar
+from ui.models.receipts import ReceiptsModel
+from ui.pages.base import BasePage
+
+if TYPE_CHECKING:
+    from PySide6.QtPrintSupport import QPrinter
+
+    from desktop.app import Services
+    from desktop.documents import DocumentService
+    from desktop.receipts import ReceiptInfo
+
+OPEN = "Открыть"
+SAVE = "Сохранить"
+PRINT = "Распечатать"
+CLOSE = "Закрыть"
+PREVIEW_DPI = 108  # an A4 page about 890 pixels wide: readable without scrolling sideways
+PRINT_DPI_LIMIT = 300  # finer than this only makes the print job bigger
+
+
+def documents(services: Services) -> DocumentService:
+    """The services' document maker (built here while the wiring does not include it)."""
+    found = getattr(services, "documents", None)
+    if found is not None:
+        return found
+    from desktop.documents import DocumentService
+
+    return DocumentService(services.db, services.clock, services.settings)
+
+
+def render_pages(pdf: bytes, dpi: float) -> list[QImage]:
+    """The PDF's pages as images at ``dpi``. Safe off the GUI thread (QImage, not QPixmap)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        images = []
+        for number in range(len(document)):
+            page = document[number]
+            try:
+                bitmap = page.render(scale=dpi / 72, prefer_bgrx=True)
+                try:
+                    # BGRx bytes are QImage's RGB32 on every little-endian machine we run on.
+                    image = QImage(
+                        bytes(bitmap.buffer),
+                        bitmap.width,
+                        bitmap.height,
+                        bitmap.stride,
+                        QImage.Format.Format_RGB32,
+                    ).copy()
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
+            images.append(image)
+        return images
+    finally:
+        document.close()
+
+
+def paint_pages(printer: QPrinter, images: list[QImage]) -> None:
+    """Print the rendered pages, each scaled to the paper as the PDF lays it out."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    printer.setFullPage(True)  # the receipt has its own margins
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise UserError("Не удалось начать печать. Проверьте, что принтер включён и доступен.")
+    try:
+        paper = printer.paperRect(QPrinter.Unit.DevicePixel).size().toSize()
+        for number, image in enumerate(images):
+            if number:
+                printer.newPage()
+            size = image.size().scaled(paper, Qt.AspectRatioMode.KeepAspectRatio)
+            painter.drawImage(QRect(QPoint(0, 0), size), image)
+    finally:
+        painter.end()
+
+
+def write_file(path: str, data: bytes) -> None:
+    """Save ``data``; the file appears only once it is complete. Runs in the background."""
+    target = Path(path)
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise UserError(
+            f"Не удалось сохранить файл {target}: {error.strerror or error}. "
+            "Выберите другую папку или другое имя файла."
+        ) from error
+
+
+def receipt_title(receipt: ReceiptInfo) -> str:
+    return f"Квитанция за {month_name(receipt.month).lower()} г."
+
+
+def _button(text: str, row: QHBoxLayout, action: Callable[[], None]) -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(text)
+    button.clicked.connect(lambda _checked=False: action())  # not «checked» as an argument
+    row.addWidget(button)
+    return button
+
+
+class ReceiptPreview(QDialog):
+    """The receipt's pages on screen, with save and print of the very same PDF."""
+
+    def __init__(
+        self, page: ReceiptsPage, receipt: ReceiptInfo, pdf: bytes, images: list[QImage]
+    ) -> None:
+        super().__init__(page)
+        self.receipt = receipt
+        self.pdf = pdf
+        self.setWindowTitle(receipt_title(receipt))
+        self.setAccessibleName(receipt_title(receipt))
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # An explicit minimum: the layout then never changes the window's size constraints
+        # after it is shown (a message appearing in the bar would otherwise).
+        self.setMinimumSize(480, 360)
+        layout = QVBoxLayout(self)
+        self.messages = MessageBar(self)
+        layout.addWidget(self.messages)
+
+        sheets = QWidget()
+        sheets.setObjectName("previewSheets")
+        sheets.setStyleSheet("#previewSheets { background: #8a939e; }")
+        column = QVBoxLayout(sheets)
+        column.setContentsMargins(16, 16, 16, 16)
+        column.setSpacing(16)
+        self.images = images
+        self.pages: list[QLabel] = []
+        for number in range(1, len(images) + 1):
+            label = QLabel()
+            label.setAccessibleName(f"Страница {number}")
+            column.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
+            self.pages.append(label)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(sheets)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setAccessibleName("Страницы квитанции")
+        layout.addWidget(self.scroll, 1)
+
+        buttons = QHBoxLayout()
+        self.save_button = _button(SAVE, buttons, lambda: page.save_receipt(self))
+        self.print_button = _button(PRINT, buttons, lambda: page.print_receipt(self))
+        buttons.addStretch(1)
+        self.close_button = _button(CLOSE, buttons, self.close)
+        layout.addLayout(buttons)
+
+        ratio = self.devicePixelRatioF()
+        width = images[0].width() / ratio if images else 600
+        screen = self.screen().availableGeometry()
+        self.resize(min(int(width) + 70, screen.width() - 40), min(1000, screen.height() - 60))
+        self._fit()
+        self.scroll.setFocus()
+
+    def _fit(self) -> None:
+        """Show the pages as wide as the window allows, never wider than rendered."""
+        ratio = self.devicePixelRatioF()
+        room = max(self.scroll.viewport().width() - 34, 200)
+        for label, image in zip(self.pages, self.images, strict=True):
+            width = min(room * ratio, image.width())
+            if label.pixmap().width() == int(width):
+                continue
+            scaled = image.scaledToWidth(int(width), Qt.TransformationMode.SmoothTransformation)
+            pixmap = QPixmap.fromImage(scaled)
+            pixmap.setDevicePixelRatio(ratio)
+            label.setPixmap(pixmap)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+
+class ReceiptsPage(BasePage):
+    """The list with three actions on the selected receipt; double-click or Enter opens it."""
+
+    title = "Квитанции"
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.busy = False
+        self.preview: ReceiptPreview | None = None
+        hint = QLabel(
+            "Выберите квитанцию и нажмите «Открыть» (или дважды щёлкните по ней), "
+            "«Сохранить» или «Распечатать»."
+        )
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        self.layout_.addWidget(hint)
+
+        self.model = ReceiptsModel(self)
+        self.view = QTableView(self)
+        self.view.setModel(self.model)
+        self.view.setAccessibleName("Список квитанций")
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().hide()
+        header = self.view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.view.activated.connect(self._activated)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.layout_.addWidget(self.view, 1)
+
+        self.empty = QLabel("Квитанций по лицевому счёту пока нет.")
+        self.empty.setObjectName("hint")
+        self.empty.hide()
+        self.layout_.addWidget(self.empty)
+
+        buttons = QHBoxLayout()
+        self.open_button = _button(OPEN, buttons, self.open_receipt)
+        self.open_button.setObjectName("primary")
+        self.save_button = _button(SAVE, buttons, self.save_receipt)
+        self.print_button = _button(PRINT, buttons, self.print_receipt)
+        buttons.addStretch(1)
+        self.layout_.addLayout(buttons)
+        self._selection_changed()
+
+    def activate(self) -> None:
+        session = self.ctx.session
+        actor, account_id = session.actor, session.account_id
+        self.call(
+            lambda: self.ctx.services.receipts.receipts(actor, account_id), self.show_receipts
+        )
+
+    def show_receipts(self, receipts: list[ReceiptInfo]) -> None:
+        self.model.set_receipts(receipts)
+        self.view.setVisible(bool(receipts))
+        self.empty.setVisible(not receipts)
+        for column in (0, 2):  # the date and the period, with air around them
+            self.view.resizeColumnToContents(column)
+            self.view.setColumnWidth(column, self.view.columnWidth(column) + 24)
+        if receipts:
+            self.view.selectRow(0)
+        self._selection_changed()
+
+    def selected(self) -> ReceiptInfo | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.receipt_at(rows[0].row()) if rows else None
+
+    def _selection_changed(
+        self,
+        _selected: QItemSelection | None = None,
+        _deselected: QItemSelection | None = None,
+    ) -> None:
+        chosen = self.selected() is not None and not self.busy
+        for button in (self.open_button, self.save_button, self.print_button):
+            button.setEnabled(chosen)
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_receipt()
+
+    # --- the actions -------------------------------------------------------------------
+
+    def _pdf_job(self, receipt: ReceiptInfo) -> Callable[[], bytes]:
+        ctx, session = self.ctx, self.ctx.session
+        actor, account_id = session.actor, session.account_id
+        return lambda: documents(ctx.services).receipt_pdf(actor, account_id, receipt.month)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self._selection_changed()
+
+    def _failed(self, bar: MessageBar) -> Callable[[Exception], None]:
+        def show(error: Exception) -> None:
+            self._set_busy(False)
+            bar.error(error)
+
+        return show
+
+    def open_receipt(self) -> None:
+        """Show the selected receipt in a preview window."""
+        receipt = self.selected()
+        if receipt is None or self.busy:
+            return
+        make = self._pdf_job(receipt)
+        dpi = PREVIEW_DPI * self.devicePixelRatioF()  # asked here: widgets stay on this thread
+
+        def work() -> tuple[bytes, list[QImage]]:
+            pdf = make()
+            return pdf, render_pages(pdf, dpi)
+
+        self._set_busy(True)
+        self.messages.clear()
+        self.call(
+            work, lambda result: self._show_preview(receipt, *result), self._failed(self.messages)
+        )
+
+    def _show_preview(self, receipt: ReceiptInfo, pdf: bytes, images: list[QImage]) -> None:
+        self._set_busy(False)
+        self.preview = ReceiptPreview(self, receipt, pdf, images)
+        self.preview.finished.connect(self._preview_closed)
+        self.preview.open()
+
+    def _preview_closed(self, _result: int) -> None:
+        self.preview = None  # the dialog deletes itself on close
+
+    def save_receipt(self, preview: ReceiptPreview | None = None) -> None:
+        """Ask where to save the receipt's PDF, then write it."""
+        receipt = preview.receipt if preview else self.selected()
+        if receipt is None or self.busy:
+            return
+        bar = preview.messages if preview else self.messages
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        name = f"Квитанция {self.ctx.session.account_number} {month_name(receipt.month)}.pdf"
+        path = dialogs.save_path(
+            preview or self, "Сохранить квитанцию", str(Path(folder) / name), "Документ PDF (*.pdf)"
+        )
+        if not path:
+            return
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        make = (lambda pdf=preview.pdf: pdf) if preview else self._pdf_job(receipt)
+        self._set_busy(True)
+
+        def saved(_result: None) -> None:
+            self._set_busy(False)
+            bar.success(f"Квитанция сохранена: {path}")
+
+        self.call(lambda: write_file(path, make()), saved, self._failed(bar))
+
+    def print_receipt(self, preview: ReceiptPreview | None = None) -> None:
+        """Ask for a printer, then print the receipt on it."""
+        receipt = preview.receipt if preview else self.selected()
+        if receipt is None or self.busy:
+            return
+        bar = preview.messages if preview else self.messages
+        printer = dialogs.choose_printer(preview or self)
+        if printer is None:
+            return
+        printer.setDocName(receipt_title(receipt))
+        dpi = min(printer.resolution(), PRINT_DPI_LIMIT)
+        make = (lambda pdf=preview.pdf: pdf) if preview else self._pdf_job(receipt)
+        self._set_busy(True)
+
+        def rendered(images: list[QImage]) -> None:
+            self._set_busy(False)
+            try:
+                paint_pages(printer, images)
+            except UserError as error:
+                bar.error(error)
+                return
+            bar.success(f"{receipt_title(receipt)} отправлена на печать.")
+
+        self.call(lambda: render_pages(make(), dpi), rendered, self._failed(bar))

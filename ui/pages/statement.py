@@ -1,0 +1,244 @@
+"""«Ведомость»: the account's history by month and service, newest month first."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QRect, QStandardPaths, Qt
+from PySide6.QtGui import QBrush, QFont, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QStyleOptionHeader,
+    QTableView,
+    QWidget,
+)
+
+from desktop.errors import UserError
+from desktop.formatting import money
+from desktop.months import MONTHS_GENITIVE
+from ui import dialogs
+from ui.context import PageContext
+from ui.messages import MessageBar
+from ui.models.statement import StatementModel
+from ui.pages.base import BasePage
+
+if TYPE_CHECKING:
+    from desktop.actors import Actor
+    from desktop.app import Services
+    from desktop.documents import DocumentService
+    from desktop.statement import Statement
+
+EXPORT_XLSX = "Экспорт в XLSX"
+EXPORT_PDF = "Экспорт в PDF"
+FILTERS = {"xlsx": "Книга Excel (*.xlsx)", "pdf": "Документ PDF (*.pdf)"}
+MIN_COLUMN_WIDTH = 88  # «15 720,33» with room to spare, and narrow headers such as «Пеня»
+
+
+def balance_text(statement: Statement) -> str:
+    """The newest closing balance in words: what is owed, or what was paid in advance."""
+    if not statement.months:
+        return ""
+    month = statement.months[0].month
+    when = f"На конец {MONTHS_GENITIVE[month.month - 1]} {month.year} г."
+    balance = statement.balance
+    if balance > 0:
+        return f"{when}: к оплате {money(balance)} ₽."
+    if balance < 0:
+        return f"{when}: переплата {money(-balance)} ₽."
+    return f"{when}: задолженности и переплаты нет."
+
+
+def documents(services: Services) -> DocumentService:
+    """The services' document maker (built here while the wiring does not include it)."""
+    found = getattr(services, "documents", None)
+    if found is not None:
+        return found
+    from desktop.documents import DocumentService
+
+    return DocumentService(services.db, services.clock, services.settings)
+
+
+def export_statement(
+    services: Services, actor: Actor, account_id: int, path: str, fmt: str
+) -> Statement:
+    """Write the statement to ``path``; the file appears only once it is complete.
+    Runs in the background."""
+    target = Path(path)
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        with partial.open("wb") as out:
+            statement = documents(services).write_statement(actor, account_id, out, fmt)  # type: ignore[arg-type]
+        os.replace(partial, target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise UserError(
+            f"Не удалось сохранить файл {target}: {error.strerror or error}. "
+            "Выберите другую папку или другое имя файла."
+        ) from error
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return statement
+
+
+class RowLabels(QHeaderView):
+    """The vertical header with the model's fonts and backgrounds: the style sheet would
+    otherwise force one font on every section, and the month titles must stand out."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Vertical, parent)
+        self._plain = QFont(self.font())
+        self._plain.setBold(False)
+
+    def paintSection(self, painter: QPainter, rect: QRect, index: int) -> None:
+        if not rect.isValid():
+            return
+        option = QStyleOptionHeader()
+        self.initStyleOption(option)
+        self.initStyleOptionForIndex(option, index)
+        option.rect = rect
+        text, option.text = option.text, ""
+        self.style().drawControl(QStyle.ControlElement.CE_Header, option, painter, self)
+        model = self.model()
+        font = model.headerData(index, self.orientation(), Qt.ItemDataRole.FontRole)
+        brush = model.headerData(index, self.orientation(), Qt.ItemDataRole.BackgroundRole)
+        painter.save()
+        if isinstance(brush, QBrush):
+            painter.fillRect(rect.adjusted(0, 0, -1, -1), brush)
+        painter.setFont(font if isinstance(font, QFont) else self._plain)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(rect.adjusted(8, 0, -6, 0), align, text)
+        painter.restore()
+
+
+class StatementPage(BasePage):
+    """The statement grid with the row labels fixed at the left, and export buttons."""
+
+    title = "Ведомость"
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.statement: Statement | None = None
+
+        self.problems = MessageBar(self)
+        self.layout_.addWidget(self.problems)
+
+        top = QHBoxLayout()
+        self.summary = QLabel("Загрузка ведомости…")
+        self.summary.setObjectName("hint")
+        self.summary.setWordWrap(True)
+        top.addWidget(self.summary, 1)
+        self.export_xlsx = self._button(EXPORT_XLSX, top)
+        self.export_pdf = self._button(EXPORT_PDF, top)
+        self.export_xlsx.clicked.connect(lambda: self.export("xlsx"))
+        self.export_pdf.clicked.connect(lambda: self.export("pdf"))
+        self.layout_.addLayout(top)
+
+        self.model = StatementModel(self)
+        self.view = QTableView(self)
+        self.view.setVerticalHeader(RowLabels(self.view))
+        self.view.setModel(self.model)
+        self.view.setAccessibleName("Ведомость по месяцам и услугам")
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setWordWrap(False)
+        self.view.setCornerButtonEnabled(False)
+        self.view.setStyleSheet(
+            "QTableCornerButton::section { background: #eef1f5; border: none; "
+            "border-right: 1px solid #dde3ea; border-bottom: 1px solid #dde3ea; }"
+        )
+        header = self.view.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setHighlightSections(False)
+        rows = self.view.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        rows.setHighlightSections(False)
+        self.layout_.addWidget(self.view, 1)
+
+        self.empty = QLabel("Начислений и оплат по лицевому счёту пока нет.")
+        self.empty.setObjectName("hint")
+        self.empty.hide()
+        self.layout_.addWidget(self.empty)
+        self._set_exports_enabled(False)
+
+    def _button(self, text: str, row: QHBoxLayout) -> QPushButton:
+        button = QPushButton(text)
+        button.setAccessibleName(text)
+        row.addWidget(button)
+        return button
+
+    def _set_exports_enabled(self, enabled: bool) -> None:
+        self.export_xlsx.setEnabled(enabled)
+        self.export_pdf.setEnabled(enabled)
+
+    def activate(self) -> None:
+        session = self.ctx.session
+        actor, account_id = session.actor, session.account_id
+        self.call(
+            lambda: self.ctx.services.statements.statement(actor, account_id),
+            self.show_statement,
+        )
+
+    def show_statement(self, statement: Statement) -> None:
+        self.statement = statement
+        self.model.set_statement(statement)
+        self.view.clearSpans()
+        for row in self.model.title_rows():
+            self.view.setSpan(row, 0, 1, self.model.columnCount())
+        self.view.resizeColumnsToContents()
+        for column in range(self.model.columnCount()):
+            if self.view.columnWidth(column) < MIN_COLUMN_WIDTH:
+                self.view.setColumnWidth(column, MIN_COLUMN_WIDTH)
+        self.summary.setText(balance_text(statement))
+        has_months = bool(statement.months)
+        self.view.setVisible(has_months)
+        self.empty.setVisible(not has_months)
+        self._set_exports_enabled(has_months)
+        if statement.problems:
+            self.problems.warning(
+                "В данных ведомости найдены расхождения; сообщите о них в офис:\n"
+                + "\n".join(statement.problems)
+            )
+        else:
+            self.problems.clear()
+
+    def export(self, fmt: str) -> None:
+        """Ask where to save the statement as XLSX or PDF, then write it in the background."""
+        if not self.statement or not self.statement.months:
+            return
+        session = self.ctx.session
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        suggested = str(Path(folder) / f"Ведомость {session.account_number}.{fmt}")
+        path = dialogs.save_path(self, "Сохранить ведомость", suggested, FILTERS[fmt])
+        if not path:
+            return
+        if not path.lower().endswith(f".{fmt}"):
+            path += f".{fmt}"
+        actor, account_id, ctx = session.actor, session.account_id, self.ctx
+        self._set_exports_enabled(False)
+        self.messages.info("Сохранение ведомости…")
+        self.call(
+            lambda: export_statement(ctx.services, actor, account_id, path, fmt),
+            lambda _statement: self._exported(path),
+            self._export_failed,
+        )
+
+    def _exported(self, path: str) -> None:
+        self._set_exports_enabled(True)
+        self.messages.success(f"Ведомость сохранена: {path}")
+
+    def _export_failed(self, error: Any) -> None:
+        self._set_exports_enabled(True)
+        self.messages.error(error)
