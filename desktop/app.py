@@ -16,6 +16,7 @@ from db.migrate import upgrade
 from desktop.accounts import AccountService
 from desktop.auth import AuthService
 from desktop.clock import Clock, SystemClock
+from desktop.documents.service import DocumentService
 from desktop.errors import UserError
 from desktop.mail import Mailer, OutboxService
 from desktop.readings import ReadingService
@@ -41,6 +42,7 @@ class Services:
     receipts: ReceiptService
     support: SupportService
     outbox: OutboxService
+    documents: DocumentService
 
     def close(self) -> None:
         self.db.dispose()
@@ -95,6 +97,7 @@ def build_services(
         receipts=ReceiptService(db, clock, settings),
         support=SupportService(db, clock, settings),
         outbox=OutboxService(db, clock, settings),
+        documents=DocumentService(db, clock, settings),
     )
 
 

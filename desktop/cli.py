@@ -9,16 +9,15 @@ from __future__ import annotations
 import argparse
 import getpass
 import importlib
-import os
+import io
 import sys
-import tempfile
 from collections.abc import Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from desktop import __version__
 from desktop.errors import UserError
+from desktop.files import atomic_file
 from desktop.formatting import meter_value, money, money_plain, ru_date
 from desktop.months import month_iso, month_name, month_short, parse_month
 from desktop.settings import Settings, demo_database_url, load_settings
@@ -107,7 +106,7 @@ def build_parser() -> Parser:
 
     statement = commands.add_parser("statement", parents=[common], help="ведомость по счёту")
     statement.add_argument("--account", required=True, metavar="N", help="номер лицевого счёта")
-    statement.add_argument("--format", choices=("table", "csv"), default="table")
+    statement.add_argument("--format", choices=("table", "csv", "xlsx", "pdf"), default="table")
     statement.add_argument("--output", metavar="FILE", help="записать в файл")
     statement.set_defaults(run=cmd_statement)
 
@@ -121,6 +120,10 @@ def build_parser() -> Parser:
     debt = commands.add_parser("debt", parents=[common], help="задолженность по счёту")
     debt.add_argument("--account", required=True, metavar="N", help="номер лицевого счёта")
     debt.set_defaults(run=cmd_debt)
+
+    from desktop.documents.commands import add_document_commands
+
+    add_document_commands(commands, common)
     return parser
 
 
@@ -129,31 +132,18 @@ def build_parser() -> Parser:
 
 @contextmanager
 def output_to(path: str | None, *, bom: bool = False):  # type: ignore[no-untyped-def]
-    """stdout, or a file that appears only once it is completely written."""
+    """stdout, or a file that appears only once it is completely written (its binary
+    stream is ``.buffer``)."""
     if path is None:
         if bom:  # CSV always carries it, so that `> file.csv` opens right in Excel
             sys.stdout.write("\ufeff")
         yield sys.stdout
         return
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise UserError(f"«{target}» — это папка. Укажите имя файла, например {target / 'out.csv'}")
-    if not target.parent.is_dir():
-        raise UserError(f"Папка «{target.parent}» не существует. Создайте её или укажите другую.")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    except OSError as error:
-        raise UserError(
-            f"Не удалось записать файл в «{target.parent}»: {error.strerror}."
-        ) from None
-    try:
-        encoding = "utf-8-sig" if bom else "utf-8"
-        with os.fdopen(handle, "w", encoding=encoding, newline="") as stream:
-            yield stream
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as raw:
+        stream = io.TextIOWrapper(raw, encoding="utf-8-sig" if bom else "utf-8", newline="")
+        yield stream
+        stream.flush()
+        stream.detach()
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
@@ -185,6 +175,10 @@ def _account_id(services: Services, number: str) -> int:
 
 
 def cmd_statement(services: Services, args: argparse.Namespace) -> int:
+    if args.format in ("xlsx", "pdf"):
+        from desktop.documents.commands import export_statement
+
+        return export_statement(services, args)
     statement = services.statements.statement(cli_actor(), _account_id(services, args.account))
     names = [c.name for c in statement.columns]
     with output_to(args.output, bom=args.format == "csv") as out:

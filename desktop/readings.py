@@ -177,7 +177,7 @@ def zone_label(meter: Meter, zone: int) -> str:
     return f"{meter.title} T{zone}" if meter.zones > 1 else meter.title
 
 
-def _difference(reading: Reading) -> Decimal | None:
+def reading_difference(reading: Reading) -> Decimal | None:
     if reading.current is None:
         return None
     if reading.note == Confirmation.ROLLOVER:
@@ -448,7 +448,7 @@ class ReadingService:
                     unit=meter.unit,
                     previous=reading.previous,
                     current=reading.current,
-                    difference=_difference(reading),
+                    difference=reading_difference(reading),
                     note=reading.note,
                     locked_reason=_locked_reason(meter, today),
                 )

@@ -205,7 +205,7 @@ class StatementService:
             for month, amount in unpaid_charges(history):
                 if months_between(month, month_start(today)) <= rules.arrears_months:
                     continue
-                due = _due_date(month, rules)
+                due = due_date(month, rules)
                 overdue = max((today - due).days, 0)
                 penalty = ZERO if service.is_penalty else penalty_for(amount, overdue, today, rules)
                 items.append(Arrear(month, service.name, amount, due, overdue, penalty))
@@ -243,7 +243,7 @@ def unpaid_charges(history: list[tuple[date, tuple[Decimal, ...]]]) -> list[tupl
     return [(month, left) for month, left in charges if left > 0]
 
 
-def _due_date(month: date, rules: DebtSettings) -> date:
+def due_date(month: date, rules: DebtSettings) -> date:
     following = add_months(month, 1)
     return following.replace(day=min(rules.payment_due_day, 28))
 
