@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/bootstrap.sh test
-exec .venv/bin/python -m pytest "$@"
+# Two workers: the database tests wait on I/O, and each worker has its own databases.
+exec .venv/bin/python -m pytest -n 2 "$@"

@@ -187,7 +187,7 @@ def test_an_unwritable_place_is_reported_inline(page, qtbot, app_ctx, monkeypatc
     qtbot.mouseClick(page.export_pdf, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, app_ctx)
     assert page.messages.kind == "error"
-    assert "Не удалось сохранить файл" in page.messages.text()
+    assert "missing-folder» не существует" in page.messages.text()
     assert page.export_pdf.isEnabled()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.errors import UserError
+from desktop.files import atomic_file
 from desktop.months import month_name
 from ui import dialogs
 from ui.context import PageContext
@@ -33,8 +33,6 @@ from ui.pages.base import BasePage
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
 
-    from desktop.app import Services
-    from desktop.documents import DocumentService
     from desktop.receipts import ReceiptInfo
 
 OPEN = "Открыть"
@@ -43,16 +41,6 @@ PRINT = "Распечатать"
 CLOSE = "Закрыть"
 PREVIEW_DPI = 108  # an A4 page about 890 pixels wide: readable without scrolling sideways
 PRINT_DPI_LIMIT = 300  # finer than this only makes the print job bigger
-
-
-def documents(services: Services) -> DocumentService:
-    """The services' document maker (built here while the wiring does not include it)."""
-    found = getattr(services, "documents", None)
-    if found is not None:
-        return found
-    from desktop.documents import DocumentService
-
-    return DocumentService(services.db, services.clock, services.settings)
 
 
 def render_pages(pdf: bytes, dpi: float) -> list[QImage]:
@@ -106,17 +94,8 @@ def paint_pages(printer: QPrinter, images: list[QImage]) -> None:
 
 def write_file(path: str, data: bytes) -> None:
     """Save ``data``; the file appears only once it is complete. Runs in the background."""
-    target = Path(path)
-    partial = target.with_name(f".{target.name}.part")
-    try:
-        partial.write_bytes(data)
-        os.replace(partial, target)
-    except OSError as error:
-        partial.unlink(missing_ok=True)
-        raise UserError(
-            f"Не удалось сохранить файл {target}: {error.strerror or error}. "
-            "Выберите другую папку или другое имя файла."
-        ) from error
+    with atomic_file(path) as out:
+        out.write(data)
 
 
 def receipt_title(receipt: ReceiptInfo) -> str:
@@ -289,7 +268,7 @@ class ReceiptsPage(BasePage):
     def _pdf_job(self, receipt: ReceiptInfo) -> Callable[[], bytes]:
         ctx, session = self.ctx, self.ctx.session
         actor, account_id = session.actor, session.account_id
-        return lambda: documents(ctx.services).receipt_pdf(actor, account_id, receipt.month)
+        return lambda: ctx.services.documents.receipt_pdf(actor, account_id, receipt.month)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import UserError
+from desktop.files import atomic_file
 from desktop.formatting import money
 from desktop.months import MONTHS_GENITIVE
 from ui import dialogs
@@ -32,7 +31,6 @@ from ui.pages.base import BasePage
 if TYPE_CHECKING:
     from desktop.actors import Actor
     from desktop.app import Services
-    from desktop.documents import DocumentService
     from desktop.statement import Statement
 
 EXPORT_XLSX = "Экспорт в XLSX"
@@ -55,37 +53,13 @@ def balance_text(statement: Statement) -> str:
     return f"{when}: задолженности и переплаты нет."
 
 
-def documents(services: Services) -> DocumentService:
-    """The services' document maker (built here while the wiring does not include it)."""
-    found = getattr(services, "documents", None)
-    if found is not None:
-        return found
-    from desktop.documents import DocumentService
-
-    return DocumentService(services.db, services.clock, services.settings)
-
-
 def export_statement(
     services: Services, actor: Actor, account_id: int, path: str, fmt: str
 ) -> Statement:
     """Write the statement to ``path``; the file appears only once it is complete.
     Runs in the background."""
-    target = Path(path)
-    partial = target.with_name(f".{target.name}.part")
-    try:
-        with partial.open("wb") as out:
-            statement = documents(services).write_statement(actor, account_id, out, fmt)  # type: ignore[arg-type]
-        os.replace(partial, target)
-    except OSError as error:
-        partial.unlink(missing_ok=True)
-        raise UserError(
-            f"Не удалось сохранить файл {target}: {error.strerror or error}. "
-            "Выберите другую папку или другое имя файла."
-        ) from error
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return statement
+    with atomic_file(path) as out:
+        return services.documents.write_statement(actor, account_id, out, fmt)  # type: ignore[arg-type]
 
 
 class RowLabels(QHeaderView):
