@@ -17,9 +17,6 @@ from typing import TYPE_CHECKING, TextIO
 
 from desktop import __version__
 from desktop.errors import UserError
-from desktop.files import atomic_file
-from desktop.formatting import meter_value, money, money_plain, ru_date
-from desktop.months import month_iso, month_name, month_short, parse_month
 from desktop.settings import Settings, demo_database_url, load_settings
 
 if TYPE_CHECKING:  # the core pulls in SQLAlchemy: imported when a command needs it,
@@ -139,6 +136,8 @@ def output_to(path: str | None, *, bom: bool = False):  # type: ignore[no-untype
             sys.stdout.write("\ufeff")
         yield sys.stdout
         return
+    from desktop.files import atomic_file
+
     with atomic_file(path) as raw:
         stream = io.TextIOWrapper(raw, encoding="utf-8-sig" if bom else "utf-8", newline="")
         yield stream
@@ -175,6 +174,9 @@ def _account_id(services: Services, number: str) -> int:
 
 
 def cmd_statement(services: Services, args: argparse.Namespace) -> int:
+    from desktop.formatting import money, money_plain
+    from desktop.months import month_iso, month_short
+
     if args.format in ("xlsx", "pdf"):
         from desktop.documents.commands import export_statement
 
@@ -212,6 +214,9 @@ def cmd_statement(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_readings(services: Services, args: argparse.Namespace) -> int:
+    from desktop.formatting import meter_value, ru_date
+    from desktop.months import month_name, parse_month
+
     actor = cli_actor()
     month = parse_month(args.period) if args.period else None
     account_id = _account_id(services, args.account)
@@ -252,6 +257,9 @@ def cmd_readings(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_debt(services: Services, args: argparse.Namespace) -> int:
+    from desktop.formatting import money, ru_date
+    from desktop.months import month_name
+
     debt = services.statements.debt(cli_actor(), _account_id(services, args.account))
     if not debt.has_debt:
         balance = debt.balance

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +28,8 @@ def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
         raise UserError(f"«{target}» — это папка. Укажите имя файла.")
     if not target.parent.is_dir():
         raise UserError(f"Папка «{target.parent}» не существует. Создайте её или укажите другую.")
+    import tempfile  # not at import time: the command line starts the window too
+
     try:
         handle, name = tempfile.mkstemp(
             dir=target.parent, prefix=f".{target.name}.", suffix=".part"

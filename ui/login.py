@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 from desktop.errors import ValidationError
 from ui.context import AppContext
 from ui.messages import MessageBar, describe_error
-from ui.password_form import PasswordForm
 
 if TYPE_CHECKING:
     from desktop.auth import RegistrationResult, ResetRequestResult, Session
@@ -150,13 +149,21 @@ class LoginWindow(QWidget):
         outer.addWidget(self.stack)
         self.forms = self._forms_page()
         self.stack.addWidget(self.forms)
-        self.change_step = PasswordChangeStep(ctx)
-        self.change_step.done.connect(self._fully_in)
-        self.change_step.cancelled.connect(self._change_cancelled)
-        self.change_page = scrolling(self.change_step)
-        self.stack.addWidget(self.change_page)
+        # The forced password change is built when first needed: start-up shows only the forms.
+        self._change_step: PasswordChangeStep | None = None
+        self.change_page: QWidget | None = None
 
         self.account.setFocus()
+
+    @property
+    def change_step(self) -> PasswordChangeStep:
+        if self._change_step is None:
+            self._change_step = PasswordChangeStep(self.ctx)
+            self._change_step.done.connect(self._fully_in)
+            self._change_step.cancelled.connect(self._change_cancelled)
+            self.change_page = scrolling(self._change_step)
+            self.stack.addWidget(self.change_page)
+        return self._change_step
 
     # -- layout
 
@@ -308,8 +315,9 @@ class LoginWindow(QWidget):
         self._set_logging_in(False)
         self.password.clear()
         if session.must_change_password:
+            step = self.change_step
             self.stack.setCurrentWidget(self.change_page)
-            self.change_step.start(session, password)
+            step.start(session, password)
         else:
             self._fully_in(session)
 
@@ -451,6 +459,8 @@ class PasswordChangeStep(QWidget):
         layout.addSpacing(8)
         self.messages = MessageBar()
         layout.addWidget(self.messages)
+        from ui.password_form import PasswordForm  # only when a password is being set
+
         self.form = PasswordForm(ask_current=False)
         self.form.submitted.connect(self.save)
         layout.addWidget(self.form)
@@ -597,6 +607,8 @@ class ResetDialog(QDialog):
         self.code = add_field(second_layout, code_label, max_length=12)
         self.code.setPlaceholderText("6 цифр")
         second_layout.addSpacing(6)
+        from ui.password_form import PasswordForm  # only when a password is being set
+
         self.form = PasswordForm(ask_current=False)
         second_layout.addWidget(self.form)
         second_layout.addSpacing(12)

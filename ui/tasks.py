@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
 
@@ -46,7 +48,7 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
+        self._executor: ThreadPoolExecutor | None = None  # started with the first job
         self._deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
         self._pending = 0
 
@@ -71,6 +73,10 @@ class TaskRunner(QObject):
             self._deliver.emit(owner, on_done, result, True)
             return result
 
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
         return self._executor.submit(job)
 
     def run_with_progress(
@@ -111,7 +117,8 @@ class TaskRunner(QObject):
 
     def shutdown(self) -> None:
         """Wait for running work to finish (before the application quits)."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _reraise(error: Exception) -> None:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
 
 from desktop.resources import FONT_BOLD, FONT_REGULAR, resource
 
 FAMILY = "PT Sans"
 ACCENT = "#1f5fae"
+TEXT = "#1d232b"
 
 STYLE = f"""
-QWidget {{ color: #1d232b; }}
+
 QMainWindow, QDialog, #loginWindow {{ background: #f4f6f9; }}
 #card {{ background: white; border: 1px solid #dde3ea; border-radius: 8px; }}
 #pageTitle {{ font-size: 17pt; font-weight: bold; }}
@@ -67,4 +68,9 @@ def apply(app: QApplication) -> None:
     font = QFont(family)
     font.setPointSizeF(11)
     app.setFont(font)
+    palette = app.palette()  # the text colour via the palette: a style-sheet rule on every
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(TEXT))  # widget slows start-up
+    palette.setColor(QPalette.ColorRole.Text, QColor(TEXT))
+    palette.setColor(QPalette.ColorRole.ButtonText, QColor(TEXT))
+    app.setPalette(palette)
     app.setStyleSheet(STYLE)

@@ -509,7 +509,9 @@ def test_forgot_password_answers_neutrally_and_checks_input(
 
 def test_accessible_names_equal_visible_labels(qtbot, bare_ctx: AppContext) -> None:
     window = show(qtbot, bare_ctx)
-    assert check_accessible_names(window) == 16  # both forms, the change step's form
+    assert check_accessible_names(window) == 11  # both forms
+    assert window.change_step is not None  # built when first needed
+    assert check_accessible_names(window) == 16  # and the forced change step's form
     dialog = window.open_reset()
     assert check_accessible_names(dialog) == 11
     assert window.fio.accessibleDescription() == window.fio_hint.text()
