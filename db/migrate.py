@@ -18,6 +18,13 @@ def current_revision(engine: Engine) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def holds_other_tables(engine: Engine) -> bool:
+    """True for a database with tables but no schema of ours: another program's."""
+    with engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+    return bool(tables) and "alembic_version" not in tables
+
+
 def alembic_config():  # -> alembic.config.Config, imported lazily
     from alembic.config import Config
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.engine import Database, DatabaseUrlError, parse_url, redact
-from db.migrate import upgrade
+from db.migrate import holds_other_tables, upgrade
 from desktop.accounts import AccountService
 from desktop.auth import AuthService
 from desktop.clock import Clock, SystemClock
@@ -66,6 +66,12 @@ def connect(url: str, *, create: bool = True) -> Database:
             )
     db = Database(parsed)
     try:
+        if holds_other_tables(db.engine):
+            db.dispose()
+            raise DatabaseUnavailableError(
+                f"В базе данных {redact(parsed)} есть таблицы другой программы. Приложение "
+                "не меняет чужие базы: укажите пустую базу или базу этого приложения."
+            )
         upgrade(db.engine)
     except OperationalError as error:
         db.dispose()

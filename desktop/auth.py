@@ -48,6 +48,8 @@ from desktop.text import normalize_fio
 
 OTP_LIFETIME = timedelta(hours=24)  # a one-time password from registration
 RESET_CODE_LIFETIME = timedelta(minutes=10)
+# Once used to sign in, a one-time password stays valid only for choosing the new one.
+OTP_AFTER_USE = timedelta(minutes=15)
 # A new reset code is not mailed sooner than this after the previous one (no mail bombing).
 RESET_RESEND_INTERVAL = timedelta(minutes=1)
 FREE_ATTEMPTS = 3
@@ -316,6 +318,9 @@ class AuthService:
                 if outcome.ok and stored:
                     if needs_rehash(stored):
                         credential.password_hash = hash_password(password)
+                    expires = credential.password_expires_at
+                    if credential.must_change and expires is not None:
+                        credential.password_expires_at = min(expires, now + OTP_AFTER_USE)
                     account = credential.account
                     actor = Actor.resident(account.id, account.number, kiosk=kiosk)
                     audit.record(

@@ -250,7 +250,7 @@ class ReadingService:
             for meter in _meters_for(s, account_id, month):
                 for zone in range(1, meter.zones + 1):
                     previous = latest.get((meter.id, zone), meter.initial_value)
-                    retired = meter.retired_on is not None and meter.retired_on < month
+                    retired = bool(_locked_reason(meter, month, self.clock.today()))
                     period.readings.append(
                         Reading(
                             meter_id=meter.id,
@@ -390,7 +390,7 @@ class ReadingService:
         def problem(text: str, needs: Confirmation | None = None) -> Problem:
             return Problem(meter.id, reading.zone, f"{title}: {text}", needs)
 
-        locked = _locked_reason(meter, self.clock.today())
+        locked = _locked_reason(meter, reading.period.month, self.clock.today())
         if locked:
             return problem(locked)
         try:
@@ -450,7 +450,7 @@ class ReadingService:
                     current=reading.current,
                     difference=reading_difference(reading),
                     note=reading.note,
-                    locked_reason=_locked_reason(meter, today),
+                    locked_reason=_locked_reason(meter, period.month, today),
                 )
             )
         return rows
@@ -462,8 +462,11 @@ def _clamped(day: date, day_of_month: int) -> date:
     return day.replace(day=min(day_of_month, last))
 
 
-def _locked_reason(meter: Meter, today: date) -> str:
-    if meter.retired_on is not None and meter.retired_on < today:
+def _locked_reason(meter: Meter, month: date, today: date) -> str:
+    """Why a meter takes no value for a month: it was retired before that month's readings
+    could be taken (before today for the current month, before its end for a past one)."""
+    cutoff = min(today, add_months(month, 1) - timedelta(days=1))
+    if meter.retired_on is not None and meter.retired_on < cutoff:
         return (
             f"прибор выбыл {ru_date(meter.retired_on)} — показания по нему не принимаются. "
             "Для замены или поверки обратитесь в офис."

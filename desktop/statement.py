@@ -116,7 +116,12 @@ def check_invariant(rows: list[tuple[date, str, tuple[Decimal, ...]]]) -> list[s
                 f"{opening} + {charged} − {paid} + {recalc}."
             )
         previous = last.get(service)
-        if previous and previous[0] == add_months(month, -1) and previous[1] != opening:
+        if previous and previous[0] != add_months(month, -1):
+            problems.append(
+                f"«{service}»: пропущен месяц {month_name(add_months(month, -1)).lower()} "
+                f"(есть {month_name(previous[0]).lower()} и {month_name(month).lower()})."
+            )
+        if previous and previous[1] != opening:
             problems.append(
                 f"{month_name(month)}, «{service}»: сальдо на начало {opening} не равно "
                 f"сальдо на конец прошлого месяца {previous[1]}."

@@ -142,6 +142,22 @@ def test_a_one_time_password_expires_after_24_hours(
         auth.login("3492", otp)
 
 
+def test_a_used_one_time_password_only_lets_the_resident_choose_a_new_one(
+    auth: AuthService, smtp: SmtpServer, clock: FixedClock
+) -> None:
+    """Signing in uses the one-time password up: left unchanged, it soon stops working, so a
+    slip or e-mail found later is worthless."""
+    otp = register(auth, smtp)
+    assert auth.login("3492", otp).must_change_password
+    clock.advance(minutes=14)
+    session = auth.login("3492", otp)  # the window closed by mistake: still in time
+    clock.advance(minutes=2)
+    with pytest.raises(LoginError):
+        auth.login("3492", otp)
+    with pytest.raises(UserError):
+        auth.change_password(session.actor, otp, NEW_PASSWORD)
+
+
 def test_fio_is_compared_as_on_the_receipt(
     database: Database, clock: FixedClock, smtp: SmtpServer
 ) -> None:

@@ -202,3 +202,19 @@ def test_python_m_desktop_runs_as_a_program(tmp_path: Path):
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     assert done.returncode == 1 and "не найден" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_database_of_another_program_is_left_alone(tmp_path: Path, capsys):
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE clients (id INTEGER PRIMARY KEY, name TEXT)")
+    for argv in (["demo"], ["db", "upgrade"], ["statement", "--account", "3492"]):
+        code, _, err = run(capsys, *argv, "--database-url", f"sqlite:///{path.as_posix()}")
+        assert code == 1 and "таблицы другой программы" in err
+    with sqlite3.connect(path) as conn:
+        tables = [
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+    assert tables == ["clients"]

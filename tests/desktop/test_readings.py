@@ -309,3 +309,14 @@ def test_a_resident_value_is_saved_iff_not_below_previous(database: Database, cu
         with pytest.raises(ReadingsRefused):
             readings.submit(resident, account, JUNE, {(meter, 1): current})
         assert readings.readings(resident, account, JUNE)[0].current is None
+
+
+def test_a_clerk_corrects_a_past_month_of_a_meter_retired_since(database: Database, flat):
+    """The old hot-water meter was retired on 31 May; May's reading can still be corrected."""
+    account, _water, _power, old, _resident = flat
+    readings = service(database, date(2017, 6, 20))
+    rows = {r.title: r for r in readings.readings(CLERK, account, MAY)}
+    assert rows["ГВС 168500-12"].locked_reason == ""
+    readings.submit(CLERK, account, MAY, {(old, 1): "126,5"}, reason="ошибка в мае")
+    rows = {r.title: r for r in readings.readings(CLERK, account, MAY)}
+    assert rows["ГВС 168500-12"].current == D("126.500")

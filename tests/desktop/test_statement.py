@@ -64,6 +64,18 @@ def test_statement_reports_broken_invariants(database: Database):
     )
 
 
+def test_a_missing_month_is_reported():
+    from desktop.statement import check_invariant
+
+    rows = [
+        (date(2017, 3, 1), "ХВС", (D("0"), D("10"), D("0"), D("0"), D("10"))),
+        (date(2017, 5, 1), "ХВС", (D("12"), D("10"), D("0"), D("0"), D("22"))),
+    ]
+    problems = check_invariant(rows)
+    assert problems[0] == "«ХВС»: пропущен месяц апрель 2017 (есть март 2017 и май 2017)."
+    assert "сальдо на начало 12 не равно сальдо на конец прошлого месяца 10" in problems[1]
+
+
 def test_debt_counts_unpaid_charges_older_than_three_months(database: Database):
     account = make_account(database)
     ids = make_services(database, ["ХВС", "Пеня"])
