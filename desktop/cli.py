@@ -7,6 +7,7 @@ fails changes nothing (every change is one transaction, every file is written wh
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import importlib
 import io
@@ -83,6 +84,9 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--demo", action="store_true", help="открыть демонстрационную базу")
+    parser.add_argument(
+        "--kiosk", action="store_true", help="режим киоска: окно во весь экран, только для жителей"
+    )
     parser.add_argument(
         "--quit-after-start",
         action="store_true",
@@ -325,6 +329,8 @@ def cmd_start(url: str, settings: Settings, args: argparse.Namespace) -> int:
             f"Не удалось запустить оконный интерфейс ({error}). Установите приложение "
             "командой ./run.sh или пользуйтесь командами: python -m desktop --help"
         ) from None
+    if args.kiosk:
+        settings = dataclasses.replace(settings, mode="kiosk")
     return gui.main(url, settings, demo=args.demo, quit_after_start=args.quit_after_start)
 
 
