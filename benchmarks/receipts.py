@@ -25,29 +25,19 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import selectinload
 
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import (
     Account,
-    Building,
-    Company,
-    Meter,
-    Period,
-    Premises,
-    Reading,
-    Receipt,
-    StatementRow,
 )
 from desktop.actors import Actor
 from desktop.clock import FixedClock
-from desktop.demo import build_demo
+from desktop.demo import build_demo, clone_accounts
 from desktop.documents.service import DocumentService
 from desktop.settings import Settings
-from desktop.text import normalize
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 MONTH = date(2017, 5, 1)
@@ -73,97 +63,6 @@ def rss_mb() -> float:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def clone(db: Database, count: int) -> None:
-    """``count`` new accounts in a new building, each a copy of account 3492's May 2017."""
-    with db.unit_of_work() as s:
-        original = s.scalar(select(Account).where(Account.number == "3492"))
-        assert original is not None
-        building = Building(
-            company_id=s.scalar(select(Company.id)), address="г. Тест, ул. Тестовая, д. 1"
-        )
-        s.add(building)
-        s.flush()
-        meters = list(s.scalars(select(Meter).where(Meter.account_id == original.id)))
-        rows = list(
-            s.scalars(
-                select(StatementRow).where(
-                    StatementRow.account_id == original.id, StatementRow.month == MONTH
-                )
-            )
-        )
-        period = s.scalar(
-            select(Period)
-            .where(Period.account_id == original.id, Period.month == MONTH)
-            .options(selectinload(Period.readings))
-        )
-        receipt = s.scalar(
-            select(Receipt).where(Receipt.account_id == original.id, Receipt.month == MONTH)
-        )
-        assert period is not None and receipt is not None
-        accounts = []
-        for flat in range(1, count + 1):
-            address = f"{building.address}, кв. {flat}"
-            accounts.append(
-                Account(
-                    number=str(100000 + flat), fio=original.fio, fio_norm=original.fio_norm,
-                    address=address, address_norm=normalize(address), area=original.area,
-                    residents=original.residents,
-                    premises=Premises(
-                        building_id=building.id, number=str(flat), area=original.area
-                    ),
-                )
-            )  # fmt: skip
-        s.add_all(accounts)
-        s.flush()
-        copies = {
-            (a.id, m.id): Meter(
-                account_id=a.id, kind=m.kind, title=m.title, serial=m.serial, unit=m.unit,
-                zones=m.zones, digits=m.digits, installed_on=m.installed_on,
-                next_verification_on=m.next_verification_on, retired_on=m.retired_on,
-                display_order=m.display_order,
-            )
-            for a in accounts
-            for m in meters
-        }  # fmt: skip
-        periods = {
-            a.id: Period(
-                account_id=a.id,
-                month=MONTH,
-                changed_at=period.changed_at,
-                accepted_at=period.accepted_at,
-            )
-            for a in accounts
-        }
-        s.add_all([*copies.values(), *periods.values()])
-        s.flush()
-        fields = ("service_id", "opening", "charged", "paid", "recalculation", "closing", "volume")
-        s.execute(
-            insert(StatementRow),
-            [
-                {"account_id": a.id, "month": MONTH} | {f: getattr(r, f) for f in fields}
-                for a in accounts
-                for r in rows
-            ],
-        )
-        s.execute(
-            insert(Reading),
-            [
-                {"period_id": periods[a.id].id, "meter_id": copies[(a.id, r.meter_id)].id,
-                 "zone": r.zone, "previous": r.previous, "current": r.current, "note": r.note}
-                for a in accounts
-                for r in period.readings
-            ],
-        )  # fmt: skip
-        s.execute(
-            insert(Receipt),
-            [
-                {"account_id": a.id, "number": f"{a.number}-201705", "issued_on": receipt.issued_on,
-                 "month": MONTH, "description": receipt.description, "total": receipt.total}
-                for a in accounts
-            ],
-        )  # fmt: skip
 
 
 def floor_page_ms(repeat: int, payload: str) -> float:
@@ -201,7 +100,9 @@ def measure(url: str, label: str, count: int, repeat: int) -> None:
     upgrade(db.engine)
     started = time.perf_counter()
     build_demo(db, CLOCK)
-    clone(db, count - 6)  # the demo's six accounts are charged for May 2017 too
+    clone_accounts(
+        db, count - 6, month=MONTH
+    )  # the demo's six accounts are charged for May 2017 too
     print(f"\n{label}: demo + {count - 6} copies built in {time.perf_counter() - started:.1f} s")
     service = DocumentService(db, CLOCK, Settings())
     with db.read() as s:

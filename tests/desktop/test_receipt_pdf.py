@@ -17,26 +17,18 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 from reportlab.pdfbase import pdfmetrics
-from sqlalchemy import insert, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from db.engine import Database
 from db.models import (
     Account,
     AuditEntry,
-    Building,
     Company,
-    Meter,
-    Period,
-    Premises,
-    Reading,
-    Receipt,
     StaffRole,
-    StatementRow,
 )
 from desktop.actors import Actor
 from desktop.clock import FixedClock
-from desktop.demo import build_demo
+from desktop.demo import build_demo, clone_accounts
 from desktop.documents.fonts import BOLD, REGULAR
 from desktop.documents.model import MeterLine, Payee, Payer, ReceiptData, ServiceLine
 from desktop.documents.qr import payment_payload, qr_matrix
@@ -44,7 +36,6 @@ from desktop.documents.receipt import render_receipt
 from desktop.documents.service import CHUNK, BatchCancelled, DocumentService
 from desktop.errors import AccessDeniedError, NotFoundError, UserError
 from desktop.settings import Settings
-from desktop.text import normalize
 from tests.desktop.test_qr import DEMO_PAYLOAD
 from tests.factories import add_statement, counted_selects, make_account, make_services
 
@@ -84,124 +75,6 @@ def decode_qr(data: bytes, page: int = 0) -> list[str]:
 def audit_entries(db: Database, action: str) -> list[AuditEntry]:
     with db.read() as s:
         return list(s.scalars(select(AuditEntry).where(AuditEntry.action == action)))
-
-
-def clone_accounts(db: Database, count: int, *, source: str = "3492", month: date = MAY) -> int:
-    """A new building of ``count`` accounts, each a copy of the source account's month
-    (statement, meters and readings, receipt); returns the building's id."""
-    with db.unit_of_work() as s:
-        original = s.scalar(select(Account).where(Account.number == source))
-        assert original is not None
-        building = Building(
-            company_id=s.scalar(select(Company.id)), address=f"г. Тест, ул. Копий, д. {count}"
-        )
-        s.add(building)
-        s.flush()
-        meters = list(s.scalars(select(Meter).where(Meter.account_id == original.id)))
-        rows = list(
-            s.scalars(
-                select(StatementRow).where(
-                    StatementRow.account_id == original.id, StatementRow.month == month
-                )
-            )
-        )
-        period = s.scalar(
-            select(Period)
-            .where(Period.account_id == original.id, Period.month == month)
-            .options(selectinload(Period.readings))
-        )
-        receipt = s.scalar(
-            select(Receipt).where(Receipt.account_id == original.id, Receipt.month == month)
-        )
-        assert period is not None and receipt is not None
-        accounts = []
-        for flat in range(1, count + 1):
-            address = f"{building.address}, кв. {flat}"
-            accounts.append(
-                Account(
-                    number=f"{building.id}{flat:05d}",
-                    fio=original.fio,
-                    fio_norm=original.fio_norm,
-                    address=address,
-                    address_norm=normalize(address),
-                    area=original.area,
-                    residents=original.residents,
-                    premises=Premises(
-                        building_id=building.id, number=str(flat), area=original.area
-                    ),
-                )
-            )
-        s.add_all(accounts)
-        s.flush()
-        copies = {
-            (account.id, meter.id): Meter(
-                account_id=account.id,
-                kind=meter.kind,
-                title=meter.title,
-                serial=meter.serial,
-                unit=meter.unit,
-                zones=meter.zones,
-                digits=meter.digits,
-                installed_on=meter.installed_on,
-                next_verification_on=meter.next_verification_on,
-                retired_on=meter.retired_on,
-                initial_value=meter.initial_value,
-                display_order=meter.display_order,
-            )
-            for account in accounts
-            for meter in meters
-        }
-        periods = {
-            account.id: Period(
-                account_id=account.id,
-                month=month,
-                changed_at=period.changed_at,
-                accepted_at=period.accepted_at,
-            )
-            for account in accounts
-        }
-        s.add_all([*copies.values(), *periods.values()])
-        s.flush()
-        fields = ("opening", "charged", "paid", "recalculation", "closing", "volume")
-        s.execute(
-            insert(StatementRow),
-            [
-                {"account_id": a.id, "month": month, "service_id": row.service_id}
-                | {f: getattr(row, f) for f in fields}
-                for a in accounts
-                for row in rows
-            ],
-        )
-        s.execute(
-            insert(Reading),
-            [
-                {
-                    "period_id": periods[a.id].id,
-                    "meter_id": copies[(a.id, r.meter_id)].id,
-                    "zone": r.zone,
-                    "previous": r.previous,
-                    "current": r.current,
-                    "note": r.note,
-                }
-                for a in accounts
-                for r in period.readings
-            ],
-        )
-        s.execute(
-            insert(Receipt),
-            [
-                {
-                    "account_id": a.id,
-                    "number": f"{a.number}-{month:%Y%m}",
-                    "issued_on": receipt.issued_on,
-                    "month": month,
-                    "description": receipt.description,
-                    "total": receipt.total,
-                }
-                for a in accounts
-            ],
-        )
-        return building.id
 
 
 # -- one receipt -------------------------------------------------------------------------------
@@ -381,7 +254,7 @@ def test_a_cancelled_batch_stops_saves_nothing_and_leaves_no_state_behind(servic
 
 def test_a_batch_reads_in_chunks_and_makes_one_whole_valid_file(service, demo):
     count = CHUNK + 10
-    building = clone_accounts(demo, count)
+    building = clone_accounts(demo, count, month=MAY)
     out = io.BytesIO()
     with counted_selects() as selects:
         result = service.write_receipts(CLERK, MAY, out, building_id=building)
@@ -412,7 +285,7 @@ def _batch_peak(service: DocumentService, building: int) -> int:
 
 def test_a_batch_streams_page_by_page_with_flat_memory(service, demo, monkeypatch):
     assert CHUNK <= 50  # both batches read full chunks: what is compared is the pages
-    small, large = clone_accounts(demo, 50), clone_accounts(demo, 200)
+    small, large = clone_accounts(demo, 50, month=MAY), clone_accounts(demo, 200, month=MAY)
     # Under tracemalloc the pure-Python QR encoder runs some ten times slower; every page
     # still draws a real code's matrix, encoded once here.
     matrix = qr_matrix(DEMO_PAYLOAD)
