@@ -56,9 +56,10 @@ class Controller(QObject):
         self.login = LoginWindow(self.ctx)
         self.login.setWindowTitle(APP_TITLE)
         self.login.logged_in.connect(self._logged_in)
+        self.login.staff_logged_in.connect(self._staff_logged_in)
         if not (self.state and self.state.restore(self.login, "login")):
             self.login.resize(1100, 700)
-        self.login.show()
+        self._show(self.login)
         return self.login
 
     def _logged_in(self, session: object) -> None:
@@ -67,10 +68,30 @@ class Controller(QObject):
         self.main = MainWindow(PageContext(self.ctx, session), self.state)  # type: ignore[arg-type]
         self.main.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.main.logout_requested.connect(self.logout)
-        self.main.show()
+        self._show(self.main)
         if self.login is not None:
             self._close(self.login, "login")
             self.login = None
+
+    def _staff_logged_in(self, session: object) -> None:
+        from ui.office import OfficeWindow
+
+        self.main = OfficeWindow(self.ctx, session)
+        self.main.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.main.logout_requested.connect(self.logout)
+        self.main.resize(1280, 800)
+        self._show(self.main)
+        if self.login is not None:
+            self._close(self.login, "login")
+            self.login = None
+
+    def _show(self, window: QWidget) -> None:
+        if (
+            self.ctx.settings.mode == "kiosk"
+        ):  # the kiosk's own shell (idle logout, keypad) comes later
+            window.showFullScreen()
+        else:
+            window.show()
 
     def logout(self) -> None:
         """Back to the login window: the cabinet's pages are destroyed, the clipboard

@@ -47,6 +47,10 @@ EMAIL = "Электронная почта"
 SENDING = "Отправка…"
 NEED_ACCOUNT = "Укажите номер лицевого счёта — он напечатан в квитанции."
 PASSWORD_CHANGED = "Пароль изменён. Войдите с номером лицевого счёта и новым паролем."
+STAFF_LOGIN = "Логин сотрудника"
+TO_STAFF = "Вход для сотрудников"
+TO_RESIDENT = "Вход для жителя"
+NEED_STAFF_LOGIN = "Укажите логин сотрудника."
 
 
 # --- small builders shared by the window and its dialogs ----------------------------------
@@ -128,9 +132,11 @@ def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
 
 class LoginWindow(QWidget):
     """Sign-in and registration. Emits ``logged_in(Session)`` once the resident is fully in,
-    i.e. after a forced change of a one-time password."""
+    i.e. after a forced change of a one-time password; in staff mode («Вход для сотрудников»)
+    it emits ``staff_logged_in(Session)`` for a clerk or administrator instead."""
 
     logged_in = Signal(object)
+    staff_logged_in = Signal(object)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -142,6 +148,7 @@ class LoginWindow(QWidget):
         self.support_dialog: QDialog | None = None
         self._logging_in = False
         self._registering = False
+        self.staff_mode = False
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -216,9 +223,12 @@ class LoginWindow(QWidget):
 
     def _login_card(self) -> QFrame:
         card, layout = _card("Выполнить вход")
+        self.login_card = card
+        self.login_heading = layout.itemAt(0).widget()
         self.login_messages = MessageBar()
         layout.addWidget(self.login_messages)
         self.account = add_field(layout, ACCOUNT, max_length=20)
+        self.account_label = self.account_label_of(layout)
         self.password = add_field(layout, PASSWORD, password=True, max_length=128)
         self.account.returnPressed.connect(self.login)
         self.password.returnPressed.connect(self.login)
@@ -231,7 +241,14 @@ class LoginWindow(QWidget):
         self.to_register_button.clicked.connect(self.go_to_registration)
         self.support_button = make_button(SUPPORT, "link")
         self.support_button.clicked.connect(self.open_support)
-        for button in (self.forgot_button, self.to_register_button, self.support_button):
+        self.staff_button = make_button(TO_STAFF, "link")
+        self.staff_button.clicked.connect(lambda: self.set_staff_mode(not self.staff_mode))
+        for button in (
+            self.forgot_button,
+            self.to_register_button,
+            self.support_button,
+            self.staff_button,
+        ):
             layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addSpacing(14)
         self.login_button = make_button(LOGIN, "primary")
@@ -241,6 +258,34 @@ class LoginWindow(QWidget):
         layout.addWidget(self.login_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
         return card
+
+    @staticmethod
+    def account_label_of(layout: QVBoxLayout) -> QLabel:
+        """The label add_field has just put above the account field."""
+        label = layout.itemAt(layout.count() - 2).widget()
+        assert isinstance(label, QLabel)
+        return label
+
+    def set_staff_mode(self, staff: bool) -> None:
+        """Switch the login card between a resident's account number and a staff login."""
+        if self._logging_in or staff == self.staff_mode:
+            return
+        self.staff_mode = staff
+        label = STAFF_LOGIN if staff else ACCOUNT
+        self.account_label.setText(label)
+        self.account.setAccessibleName(label)
+        self.account.setMaxLength(64 if staff else 20)
+        set_button_text(self.staff_button, TO_RESIDENT if staff else TO_STAFF)
+        heading = TO_STAFF if staff else "Выполнить вход"
+        self.login_heading.setText(heading)
+        self.login_card.setAccessibleName(heading)
+        # Password recovery and registration are for residents only.
+        self.forgot_button.setVisible(not staff)
+        self.to_register_button.setVisible(not staff)
+        self.account.clear()
+        self.password.clear()
+        self.login_messages.clear()
+        self.account.setFocus()
 
     def _register_card(self) -> QFrame:
         card, layout = _card("Регистрация")
@@ -289,7 +334,7 @@ class LoginWindow(QWidget):
         number = self.account.text().strip()
         password = self.password.text()
         if not number:
-            self.login_messages.error(NEED_ACCOUNT)
+            self.login_messages.error(NEED_STAFF_LOGIN if self.staff_mode else NEED_ACCOUNT)
             self.account.setFocus()
             return
         if not password:
@@ -299,6 +344,14 @@ class LoginWindow(QWidget):
         self.login_messages.clear()
         self._set_logging_in(True)
         ctx = self.ctx
+        if self.staff_mode:
+            ctx.tasks.run(
+                lambda: ctx.services.auth.staff_login(number, password),
+                self._staff_login_done,
+                self._login_failed,
+                owner=self,
+            )
+            return
         ctx.tasks.run(
             lambda: ctx.services.auth.login(number, password),
             lambda session: self._login_done(session, password),
@@ -320,6 +373,12 @@ class LoginWindow(QWidget):
             step.start(session, password)
         else:
             self._fully_in(session)
+
+    def _staff_login_done(self, session: Session) -> None:
+        self._set_logging_in(False)
+        self.password.clear()
+        self.login_messages.clear()
+        self.staff_logged_in.emit(session)
 
     def _login_failed(self, error: Exception) -> None:
         self._set_logging_in(False)

@@ -247,6 +247,7 @@ def test_tab_goes_through_the_login_form_then_the_registration_form(
         "Забыли пароль?",
         "Зарегистрироваться",
         "Обратиться в техподдержку",
+        "Вход для сотрудников",
         "Войти",
         "ФИО",
         "Номер лицевого счета",
@@ -509,9 +510,9 @@ def test_forgot_password_answers_neutrally_and_checks_input(
 
 def test_accessible_names_equal_visible_labels(qtbot, bare_ctx: AppContext) -> None:
     window = show(qtbot, bare_ctx)
-    assert check_accessible_names(window) == 11  # both forms
+    assert check_accessible_names(window) == 12  # both forms and «Вход для сотрудников»
     assert window.change_step is not None  # built when first needed
-    assert check_accessible_names(window) == 16  # and the forced change step's form
+    assert check_accessible_names(window) == 17  # and the forced change step's form
     dialog = window.open_reset()
     assert check_accessible_names(dialog) == 11
     assert window.fio.accessibleDescription() == window.fio_hint.text()

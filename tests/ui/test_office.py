@@ -1,0 +1,187 @@
+"""The staff workplace on the demo database (SQLite and PostgreSQL): staff sign-in from the
+login window, and a building's receipts printed into one PDF in the background, cancellable."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop.app import Services
+from desktop.demo import DEMO_STAFF
+from tests.ui.conftest import wait_idle
+from ui import dialogs
+from ui.app import Controller
+from ui.context import AppContext
+from ui.login import LoginWindow
+from ui.office import ALL_BUILDINGS, CANCELLED, OfficeWindow, receipts_word
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+def staff_sign_in(qtbot, window: LoginWindow, login: str = "operator") -> None:
+    qtbot.mouseClick(window.staff_button, LEFT)
+    qtbot.keyClicks(window.account, login)
+    qtbot.keyClicks(window.password, DEMO_STAFF[login])
+    qtbot.mouseClick(window.login_button, LEFT)
+
+
+@pytest.fixture
+def office(qtbot, app_ctx: AppContext, services: Services) -> OfficeWindow:
+    session = services.auth.staff_login("operator", DEMO_STAFF["operator"])
+    window = OfficeWindow(app_ctx, session)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    wait_idle(qtbot, app_ctx)
+    return window
+
+
+def choose(window: OfficeWindow, building_id: int | None) -> None:
+    window.building.setCurrentIndex(window.building.findData(building_id))
+
+
+def print_to(qtbot, window: OfficeWindow, monkeypatch, path: Path) -> None:
+    monkeypatch.setattr(dialogs, "save_path", lambda *args: str(path))
+    qtbot.mouseClick(window.make_button, LEFT)
+
+
+def test_staff_mode_signs_a_clerk_in(qtbot, app_ctx: AppContext) -> None:
+    window = LoginWindow(app_ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.mouseClick(window.staff_button, LEFT)
+    assert window.account_label.text() == window.account.accessibleName() == "Логин сотрудника"
+    assert window.staff_button.text() == window.staff_button.accessibleName() == "Вход для жителя"
+    assert not window.forgot_button.isVisible()
+    qtbot.mouseClick(window.staff_button, LEFT)  # and back
+    assert window.account_label.text() == "Номер лицевого счета"
+    assert window.staff_button.accessibleName() == "Вход для сотрудников"
+    assert window.forgot_button.isVisible()
+
+    qtbot.mouseClick(window.staff_button, LEFT)
+    qtbot.keyClicks(window.account, "admin")
+    qtbot.keyClicks(window.password, "wrong-password")
+    qtbot.keyClick(window.password, Qt.Key.Key_Return)
+    wait_idle(qtbot, app_ctx)
+    assert window.login_messages.kind == "error"
+    with qtbot.waitSignal(window.staff_logged_in, timeout=10_000) as signal:
+        qtbot.keyClicks(window.password, DEMO_STAFF["admin"])
+        qtbot.keyClick(window.password, Qt.Key.Key_Return)
+    session = signal.args[0]
+    assert session.actor.is_staff and session.actor.name == "admin"
+    assert window.password.text() == ""
+
+
+def test_the_controller_opens_the_workplace_and_logout_returns(qtbot, app_ctx) -> None:
+    controller = Controller(app_ctx)
+    login = controller.show_login()
+    qtbot.waitExposed(login)
+    staff_sign_in(qtbot, login)
+    qtbot.waitUntil(lambda: isinstance(controller.main, OfficeWindow), timeout=10_000)
+    office = controller.main
+    assert office.windowTitle() == "Рабочее место сотрудника — operator"
+    wait_idle(qtbot, app_ctx)
+    qtbot.mouseClick(office.logout_button, LEFT)
+    assert controller.main is None and controller.login is not None
+    assert controller.login.isVisible()
+    assert QApplication.clipboard().text() == ""
+    controller.login.close()
+
+
+def test_the_buildings_and_the_previous_month_are_offered(office, services) -> None:
+    actor = office.session.actor
+    buildings = services.documents.buildings(actor)
+    assert buildings
+    items = [office.building.itemText(i) for i in range(office.building.count())]
+    assert items[0] == ALL_BUILDINGS and office.building.itemData(0) is None
+    assert items[1:] == [f"{b.address} — лицевых счетов: {b.accounts}" for b in buildings]
+    assert office.month.text() == "10.2026"
+    assert office.month_hint.text() == "Октябрь 2026"
+    assert office.make_button.isEnabled() and not office.cancel_button.isEnabled()
+
+
+def test_a_building_batch_writes_the_pdf(qtbot, office, services, monkeypatch, tmp_path):
+    # Every account of Лесная, 12 has charges for October 2026.
+    buildings = services.documents.buildings(office.session.actor)
+    building = next(b for b in buildings if "Лесная" in b.address)
+    choose(office, building.id)
+    target = tmp_path / "Квитанции.pdf"
+    values: list[int] = []
+    office.progress.valueChanged.connect(values.append)
+    print_to(qtbot, office, monkeypatch, target)
+    wait_idle(qtbot, office.ctx)
+
+    assert len(PdfReader(target).pages) == building.accounts
+    assert office.progress.maximum() == office.progress.value() == building.accounts
+    assert office.progress.text() == f"{building.accounts} из {building.accounts}"
+    assert values[-1] == building.accounts
+    assert office.messages.kind == "success"
+    assert office.messages.text() == (f"Готово: {receipts_word(building.accounts)}, файл {target}.")
+    assert office.make_button.isEnabled() and not office.cancel_button.isEnabled()
+
+
+def test_accounts_without_charges_are_counted_as_skipped(
+    qtbot, office, services, monkeypatch, tmp_path
+) -> None:
+    # Садовая, 7 holds the seed's account 3492, whose data ends in June 2017.
+    buildings = services.documents.buildings(office.session.actor)
+    building = next(b for b in buildings if "Садовая" in b.address)
+    choose(office, building.id)
+    target = tmp_path / "sadovaya.pdf"
+    print_to(qtbot, office, monkeypatch, target)
+    wait_idle(qtbot, office.ctx)
+    printed = building.accounts - 1
+    assert len(PdfReader(target).pages) == printed
+    assert office.messages.text() == (
+        f"Готово: {receipts_word(printed)}, файл {target}. "
+        "Без начислений за месяц пропущено лицевых счетов: 1."
+    )
+
+
+def test_cancelling_leaves_no_file(qtbot, office, services, monkeypatch, tmp_path) -> None:
+    # The batch pauses after its first page until «Отмена» has been pressed: no race.
+    first_page, go_on = threading.Event(), threading.Event()
+    write = services.documents.write_receipts
+
+    def paused(*args, progress, **kwargs):
+        def report(done: int, total: int) -> None:
+            progress(done, total)
+            first_page.set()
+            go_on.wait(10)
+
+        return write(*args, progress=report, **kwargs)
+
+    monkeypatch.setattr(services.documents, "write_receipts", paused)
+    choose(office, None)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "all.pdf"
+    print_to(qtbot, office, monkeypatch, target)
+    assert office.cancel_button.isEnabled() and not office.make_button.isEnabled()
+    qtbot.waitUntil(lambda: office.progress.value() == 1, timeout=10_000)
+    qtbot.mouseClick(office.cancel_button, LEFT)
+    go_on.set()
+    wait_idle(qtbot, office.ctx)
+
+    assert first_page.is_set()
+    assert office.messages.text() == CANCELLED
+    assert "Печать отменена" in office.messages.text()
+    assert list(folder.iterdir()) == []  # neither the PDF nor its partial file
+    assert office.make_button.isEnabled() and not office.cancel_button.isEnabled()
+
+
+def test_receipts_word() -> None:
+    assert [receipts_word(n) for n in (1, 3, 5, 11, 21, 112)] == [
+        "1 квитанция",
+        "3 квитанции",
+        "5 квитанций",
+        "11 квитанций",
+        "21 квитанция",
+        "112 квитанций",
+    ]

@@ -1,0 +1,322 @@
+"""The staff workplace: after «Вход для сотрудников», a clerk prints a building's receipts for a
+month into one PDF, in the background, with a progress bar and «Отмена»."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.months import add_months, month_name, month_start
+from ui import dialogs
+from ui.context import AppContext
+from ui.messages import MessageBar, describe_error
+from ui.tasks import Cancelled, TaskState
+
+if TYPE_CHECKING:
+    from desktop.auth import Session
+    from desktop.documents.model import BatchResult
+    from desktop.documents.service import BuildingInfo
+
+ALL_BUILDINGS = "Все дома"
+BUILDING = "Дом"
+MONTH = "Месяц"
+MAKE_PDF = "Сформировать PDF…"
+CANCEL = "Отмена"
+LOGOUT = "Выйти"
+CANCELLED = "Печать отменена: файл не сохранён."
+
+
+def _button(text: str, kind: str = "") -> QPushButton:
+    button = QPushButton(text)
+    if kind:
+        button.setObjectName(kind)
+    button.setAccessibleName(text.replace("&", ""))
+    button.setAutoDefault(True)
+    return button
+
+
+def receipts_word(count: int) -> str:
+    """«1 квитанция», «3 квитанции», «5 квитанций»."""
+    if count % 10 == 1 and count % 100 != 11:
+        word = "квитанция"
+    elif 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        word = "квитанции"
+    else:
+        word = "квитанций"
+    return f"{count} {word}"
+
+
+class OfficeWindow(QMainWindow):
+    """A clerk's or administrator's window: the header and «Печать квитанций»."""
+
+    logout_requested = Signal()
+
+    def __init__(self, app_ctx: AppContext, session: Session) -> None:
+        super().__init__()
+        self.ctx = app_ctx
+        self.session = session
+        self.task: TaskState | None = None
+        self.total = 0
+        self.setWindowTitle(f"Рабочее место сотрудника — {session.actor.name}")
+        self.setMinimumSize(1000, 700)
+
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self._header())
+
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(32, 24, 32, 24)
+        column.setSpacing(14)
+        title = QLabel("Печать квитанций")
+        title.setObjectName("pageTitle")
+        column.addWidget(title)
+        column.addWidget(self._print_card())
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        self.setCentralWidget(central)
+
+        self.setTabOrder(self.building, self.month)
+        self.setTabOrder(self.month, self.make_button)
+        self.setTabOrder(self.make_button, self.cancel_button)
+        self.setTabOrder(self.cancel_button, self.logout_button)
+        self._load()
+
+    # -- layout
+
+    def _header(self) -> QWidget:
+        header = QFrame()
+        header.setObjectName("header")
+        layout = QHBoxLayout(header)
+        layout.setContentsMargins(20, 12, 20, 12)
+        place = QLabel("Рабочее место сотрудника")
+        place.setObjectName("headerAccount")
+        who = QLabel(f"{self.session.fio}\nЛогин: {self.session.actor.name}")
+        who.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.logout_button = _button(LOGOUT)
+        self.logout_button.clicked.connect(self.logout_requested)
+        layout.addWidget(place)
+        layout.addSpacing(24)
+        layout.addWidget(who, 1)
+        layout.addWidget(self.logout_button)
+        return header
+
+    def _print_card(self) -> QFrame:
+        card = QFrame()
+        card.setObjectName("card")
+        card.setAccessibleName("Печать квитанций")
+        card.setMaximumWidth(760)
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(28, 22, 28, 24)
+        layout.setSpacing(10)
+        intro = QLabel(
+            "Квитанции всех лицевых счетов дома (или всех домов) за месяц — в один PDF-файл, "
+            "по порядку квартир. Счета без начислений за месяц пропускаются."
+        )
+        intro.setObjectName("hint")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+
+        form = QFormLayout()
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(10)
+        self.building = QComboBox()
+        self.building.setAccessibleName(BUILDING)
+        self.building.setMinimumWidth(320)
+        self.building.addItem(ALL_BUILDINGS, None)
+        building_label = QLabel(BUILDING)
+        building_label.setBuddy(self.building)
+        form.addRow(building_label, self.building)
+
+        self.month = QDateEdit()
+        self.month.setAccessibleName(MONTH)
+        self.month.setDisplayFormat("MM.yyyy")
+        self.month.setMinimumWidth(120)
+        self.month_hint = QLabel()
+        self.month_hint.setObjectName("hint")
+        self.month.dateChanged.connect(self._month_changed)
+        month_row = QHBoxLayout()
+        month_row.addWidget(self.month)
+        month_row.addSpacing(8)
+        month_row.addWidget(self.month_hint, 1)
+        month_label = QLabel(MONTH)
+        month_label.setBuddy(self.month)
+        form.addRow(month_label, month_row)
+        layout.addLayout(form)
+
+        layout.addSpacing(6)
+        buttons = QHBoxLayout()
+        self.make_button = _button(MAKE_PDF, "primary")
+        self.make_button.setDefault(True)
+        self.make_button.setMinimumWidth(200)
+        self.make_button.setEnabled(False)  # until the buildings are loaded
+        self.make_button.clicked.connect(self.make_pdf)
+        self.cancel_button = _button(CANCEL)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons.addWidget(self.make_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Ход печати")
+        self.progress.setFormat("%v из %m")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        self.messages = MessageBar()
+        layout.addWidget(self.messages)
+        return card
+
+    # -- data
+
+    def _load(self) -> None:
+        ctx, actor = self.ctx, self.session.actor
+
+        def work() -> tuple[list[BuildingInfo], date]:
+            services = ctx.services
+            return services.documents.buildings(actor), services.clock.today()
+
+        ctx.tasks.run(work, self._loaded, self.messages.error, owner=self)
+
+    def _loaded(self, result: tuple[list[BuildingInfo], date]) -> None:
+        buildings, today = result
+        for info in buildings:
+            self.building.addItem(f"{info.address} — лицевых счетов: {info.accounts}", info.id)
+        previous = add_months(month_start(today), -1)
+        self.month.setDate(QDate(previous.year, previous.month, 1))
+        self._month_changed()
+        self.make_button.setEnabled(True)
+        self.building.setFocus()
+
+    def _month_changed(self) -> None:
+        self.month_hint.setText(month_name(self.selected_month()))
+
+    def selected_month(self) -> date:
+        chosen = self.month.date()
+        return date(chosen.year(), chosen.month(), 1)
+
+    def selected_building(self) -> int | None:
+        return self.building.currentData()
+
+    # -- the batch
+
+    def make_pdf(self) -> None:
+        """Ask where to save, then print the receipts in the background."""
+        if self.task is not None:
+            return
+        month = self.selected_month()
+        suggested = str(Path.home() / f"Квитанции {month:%m.%Y}.pdf")
+        path = dialogs.save_path(self, "Сохранить квитанции", suggested, "PDF (*.pdf)")
+        if not path:
+            return
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        self.start(path, month, self.selected_building())
+
+    def start(self, path: str, month: date, building_id: int | None) -> None:
+        ctx, actor = self.ctx, self.session.actor
+        self.messages.info("Квитанции формируются…")
+        self.progress.setRange(0, 0)  # busy until the first page tells the total
+        self.progress.setValue(0)
+        self.progress.show()
+        self._set_running(True)
+
+        def work(state: TaskState) -> BatchResult:
+            from desktop.files import atomic_file
+
+            # A cancelled or failed batch leaves no file: atomic_file drops the partial one.
+            with atomic_file(path) as out:
+                return ctx.services.documents.write_receipts(
+                    actor,
+                    month,
+                    out,
+                    building_id=building_id,
+                    progress=state.progress,
+                    cancelled=lambda: state.cancelled,
+                )
+
+        self.task = ctx.tasks.run_with_progress(
+            work,
+            self._progressed,
+            lambda result: self._done(result, path),
+            self._failed,
+            owner=self,
+        )
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.cancel_button.setEnabled(False)
+            self.messages.info("Печать останавливается…")
+
+    def _progressed(self, step: tuple[int, int]) -> None:
+        done, total = step
+        self.total = total
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _done(self, result: BatchResult, path: str) -> None:
+        self._set_running(False)
+        self.progress.setRange(0, max(result.printed, 1))
+        self.progress.setValue(result.printed)
+        text = f"Готово: {receipts_word(result.printed)}, файл {path}."
+        if result.skipped:
+            text += f" Без начислений за месяц пропущено лицевых счетов: {result.skipped}."
+        self.messages.success(text)
+
+    def _failed(self, error: Exception) -> None:
+        from desktop.documents.service import BatchCancelled
+
+        self._set_running(False)
+        if isinstance(error, Cancelled | BatchCancelled):
+            self.progress.hide()
+            self.messages.warning(CANCELLED)
+        else:
+            self.progress.hide()
+            self.messages.error(describe_error(error))
+
+    def _set_running(self, running: bool) -> None:
+        if not running:
+            self.task = None
+        self.make_button.setEnabled(not running)
+        self.building.setEnabled(not running)
+        self.month.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        if running:
+            self.cancel_button.setFocus()
+        else:
+            self.make_button.setFocus()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Logout while printing: stop the batch; its partial file is removed.
+        if self.task is not None:
+            self.task.cancel()
+        super().closeEvent(event)
