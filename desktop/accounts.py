@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -31,7 +30,7 @@ from desktop.actors import Actor
 from desktop.clock import Clock
 from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
 from desktop.settings import Settings
-from desktop.text import normalize
+from desktop.text import clean_text, normalize
 
 MAX_LIMIT = 500
 _NUMBER_LENGTH = 20  # Account.number
@@ -40,8 +39,6 @@ _ADDRESS_LENGTH = 300  # Account.address
 _MAX_AREA = Decimal("10000.00")  # m²; more is a typo, not a flat
 _MAX_RESIDENTS = 99
 _ADDRESS_MIN = 3  # letters before an address substring search is worth its scan
-_SPACES = re.compile(r"\s+")
-_INVISIBLE = {"Cc", "Cf", "Cs"}
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
 _MAX_CHAR = 0x10FFFF
 _SURROGATES = range(0xD800, 0xE000)
@@ -59,13 +56,6 @@ class AccountInfo:
     residents: int
     registered: bool  # the resident has a password for the cabinet
     company: str | None  # the management company's name, when the premises are known
-
-
-def clean_text(value: str) -> str:
-    """Typed or pasted text with runs of white space made one space and invisible characters
-    (control, soft hyphen, zero-width; PostgreSQL refuses NUL) dropped."""
-    value = _SPACES.sub(" ", value)
-    return "".join(c for c in value if unicodedata.category(c) not in _INVISIBLE).strip()
 
 
 def clean_number(number: str) -> str:

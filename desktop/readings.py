@@ -225,6 +225,17 @@ class ReadingService:
             period = _period(s, account_id, month_start(month))
             return self._rows(actor, period)
 
+    def open_for_edit(
+        self, actor: Actor, account_id: int, month: date, *, reason: str = ""
+    ) -> tuple[PeriodInfo, list[ReadingRow]]:
+        """«Редактировать»: the period and its rows if this actor may change it now;
+        otherwise the refusal to show. Changes nothing."""
+        actor.check_account(account_id)
+        with self.db.read() as s:
+            period = _period(s, account_id, month_start(month))
+            self._check_editable(actor, period, reason)
+            return _period_info(period), self._rows(actor, period)
+
     # -- changes -------------------------------------------------------------------------------
 
     def create_period(self, actor: Actor, account_id: int) -> PeriodInfo:

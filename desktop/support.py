@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session, selectinload
 from db.engine import Database
 from db.models import Account, RequestStatus, StaffUser, SupportAnswer, SupportRequest
 from desktop import audit
-from desktop.accounts import clean_text
 from desktop.actors import Actor
 from desktop.clock import Clock
 from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
 from desktop.settings import Settings
+from desktop.text import clean_text
 
 TOPIC_LENGTH = 200  # SupportRequest.topic
 CONTACT_LENGTH = 200  # SupportRequest.contact

@@ -320,3 +320,15 @@ def test_a_clerk_corrects_a_past_month_of_a_meter_retired_since(database: Databa
     readings.submit(CLERK, account, MAY, {(old, 1): "126,5"}, reason="ошибка в мае")
     rows = {r.title: r for r in readings.readings(CLERK, account, MAY)}
     assert rows["ГВС 168500-12"].current == D("126.500")
+
+
+def test_open_for_edit_says_why_not_and_changes_nothing(database: Database, flat):
+    account, *_, resident = flat
+    readings = service(database, date(2017, 6, 20))
+    with pytest.raises(AccessDeniedError, match="принят в 1С"):
+        readings.open_for_edit(resident, account, MAY)
+    readings.create_period(resident, account)
+    period, rows = readings.open_for_edit(resident, account, JUNE)
+    assert period.month == JUNE and [r.title for r in rows][1] == "ХВС 21883-12"
+    with database.unit_of_work() as s:
+        assert s.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())) == "period.create"

@@ -493,18 +493,16 @@ class ReadingsPage(BasePage):
             return
         session = self.ctx.session
 
-        def done(result: SubmitResult) -> None:
-            self._selected = result.period
-            self.periods.update_period(result.period)
-            self.readings.set_rows(result.rows)
+        def done(opened: tuple[PeriodInfo, list[ReadingRow]]) -> None:
+            self._selected, rows = opened
+            self.periods.update_period(self._selected)
+            self.readings.set_rows(rows)
             self._enter_edit()
 
         self.messages.clear()
-        # Submitting nothing stores nothing: it asks the service whether the period is open to
-        # this resident now (its refusal is the message to show) and returns its current rows.
         self._run(
-            lambda: self.ctx.services.readings.submit(
-                session.actor, session.account_id, info.month, {}
+            lambda: self.ctx.services.readings.open_for_edit(
+                session.actor, session.account_id, info.month
             ),
             done,
         )
