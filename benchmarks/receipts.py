@@ -19,14 +19,12 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.exc import OperationalError
+from scratch_pg import scratch_database  # benchmarks/ is on sys.path when run
+from sqlalchemy import select
 
 from db.engine import Database
 from db.migrate import upgrade
@@ -150,28 +148,6 @@ def measure(url: str, label: str, count: int, repeat: int) -> None:
     db.dispose()
 
 
-@contextmanager
-def postgres(server: str) -> Iterator[str | None]:
-    admin = create_engine(
-        f"{server}/postgres", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    name = f"cabinet_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        print(f"\nPostgreSQL at {server} is unreachable, skipped: {error.orig}")
-        admin.dispose()
-        yield None
-        return
-    try:
-        yield f"{server}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=1000, help="receipts in the batch (≥ 6)")
@@ -185,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             f"sqlite:///{Path(folder, 'bench.db').as_posix()}", "SQLite", args.batch, args.repeat
         )
     if args.postgres:
-        with postgres(args.pg_server) as url:
+        with scratch_database(args.pg_server) as url:
             if url:
                 measure(url, "PostgreSQL", args.batch, args.repeat)
     return 0

@@ -17,7 +17,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,8 +24,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, insert, text
-from sqlalchemy.exc import OperationalError
+from scratch_pg import scratch_database  # benchmarks/ is on sys.path when run
+from sqlalchemy import event, insert
 
 from db.engine import Database
 from db.migrate import upgrade
@@ -293,33 +292,6 @@ def run(
     measure(db, samples, repeat, explain)
 
 
-@contextmanager
-def _postgres(server: str, icu_locale: str | None) -> Iterator[str | None]:
-    admin = create_engine(
-        f"{server}/postgres", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    name = f"cabinet_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            options = (
-                f" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}'"
-                if icu_locale
-                else ""
-            )
-            conn.execute(text(f'CREATE DATABASE "{name}"{options}'))
-    except OperationalError as error:
-        print(f"\nPostgreSQL at {server} is unreachable, skipped: {error.orig}")
-        admin.dispose()
-        yield None
-        return
-    try:
-        yield f"{server}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=100_000)
@@ -351,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
                 db.dispose()
 
     def postgres() -> None:
-        with _postgres(args.pg_server, args.pg_icu_locale) as url:
+        with scratch_database(args.pg_server, icu_locale=args.pg_icu_locale) as url:
             if url is None:
                 return
             db = Database(url)
