@@ -12,13 +12,14 @@ import sys
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.settings import Settings
 from ui import theme
 from ui.context import AppContext, PageContext
+from ui.forms import delete_on_close
 from ui.login import LoginWindow
 from ui.tasks import TaskRunner
 from ui.window_state import WindowState
@@ -27,18 +28,32 @@ APP_TITLE = "Личный кабинет жителя"
 
 
 class _FirstPaint(QObject):
-    """Calls back once, after the watched window's first paint has been delivered."""
+    """Calls back once, after a shown window is first painted: Qt paints a widget window
+    while it handles the window's first expose event, so the callback is queued from there.
+    (The window's own paint event is no signal: opaque children, such as a scroll area's
+    viewport, can cover it so that it gets none.)"""
 
     def __init__(self, window: QWidget, callback: Callable[[], None]) -> None:
         super().__init__(window)
         self._callback: Callable[[], None] | None = callback
-        window.installEventFilter(self)
+        handle = window.windowHandle()
+        assert handle is not None, "the window is shown before its first paint is awaited"
+        if handle.isExposed():  # exposed within show(): the paint is already queued
+            self._callback = None
+            QTimer.singleShot(0, callback)
+        else:
+            handle.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and self._callback is not None:
+        if (
+            event.type() == QEvent.Type.Expose
+            and self._callback is not None
+            and isinstance(watched, QWindow)
+            and watched.isExposed()
+        ):
             callback, self._callback = self._callback, None
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, callback)  # after this paint has finished
+            QTimer.singleShot(0, callback)  # after the painting this event causes
         return False
 
 
@@ -58,7 +73,7 @@ class Controller(QObject):
         self.login.logged_in.connect(self._logged_in)
         self.login.staff_logged_in.connect(self._staff_logged_in)
         if not (self.state and self.state.restore(self.login, "login")):
-            self.login.resize(1100, 700)
+            _resize_within_screen(self.login, 1100, 780)  # the whole form, no scroll bar
         self._show(self.login)
         return self.login
 
@@ -66,7 +81,7 @@ class Controller(QObject):
         from ui.main_window import MainWindow
 
         self.main = MainWindow(PageContext(self.ctx, session), self.state)  # type: ignore[arg-type]
-        self.main.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        delete_on_close(self.main)
         self.main.logout_requested.connect(self.logout)
         self._show(self.main)
         if self.login is not None:
@@ -77,7 +92,7 @@ class Controller(QObject):
         from ui.office import OfficeWindow
 
         self.main = OfficeWindow(self.ctx, session)
-        self.main.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        delete_on_close(self.main)
         self.main.logout_requested.connect(self.logout)
         self.main.resize(1280, 800)
         self._show(self.main)
@@ -105,8 +120,17 @@ class Controller(QObject):
     def _close(self, window: QWidget, name: str | None) -> None:
         if name and self.state:
             self.state.save(window, name)
-        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        delete_on_close(window)
         window.close()
+
+
+def _resize_within_screen(window: QWidget, width: int, height: int) -> None:
+    """The first size of a window: as asked, but never larger than the screen (1024×768)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        available = screen.availableGeometry()
+        width, height = min(width, available.width()), min(height, available.height())
+    window.resize(width, height)
 
 
 def open_services_for(url: str, settings: Settings, demo: bool):  # -> desktop.app.Services

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.errors import UserError
@@ -33,13 +33,15 @@ class MessageBar(QLabel):
         super().__init__(parent)
         self.setObjectName("messageBar")
         self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setProperty("selectable", True)  # the style sheet makes it selectable
         self.setAccessibleName("Сообщение")
         self.hide()
 
     def show_message(self, kind: str, text: str) -> None:
+        from PySide6.QtCore import Qt  # not at start-up (see ui.forms)
+
         assert kind in self.KINDS
+        self.setTextFormat(Qt.TextFormat.PlainText)  # a message may quote what was typed
         self.setProperty("kind", kind)
         self.setText(text)
         self.setAccessibleDescription(text)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.context import AppContext
-from ui.login import add_field, hint_label, make_button, scrolling, set_button_text
+from ui.forms import add_field, hint_label, make_button, scrolling, set_button_text
 from ui.messages import MessageBar, describe_error
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -49,7 +49,9 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._executor: ThreadPoolExecutor | None = None  # started with the first job
-        self._deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
+        # Emitted on the worker thread only, so delivery is queued to the GUI thread (an
+        # explicit Qt.ConnectionType would create PySide's Qt namespace before the first paint).
+        self._deliver.connect(self._on_deliver)
         self._pending = 0
 
     def run(

@@ -1,4 +1,8 @@
-"""The look: the bundled PT Sans registered at start, and one style sheet."""
+"""The look: the bundled PT Sans registered at start, a palette and one style sheet.
+
+The style sheet also sets a few widget properties (``qproperty-…``) that the login window
+needs at its first paint, so that no Python code touches PySide's ``Qt`` namespace before
+then (see ``ui.forms``)."""
 
 from __future__ import annotations
 
@@ -10,10 +14,13 @@ from desktop.resources import FONT_BOLD, FONT_REGULAR, resource
 FAMILY = "PT Sans"
 ACCENT = "#1f5fae"
 TEXT = "#1d232b"
+BACKGROUND = "#f4f6f9"  # of every window, through the palette
 
 STYLE = f"""
 
-QMainWindow, QDialog, #loginWindow {{ background: #f4f6f9; }}
+QLabel[centered="true"] {{ qproperty-alignment: AlignHCenter; }}
+QLabel[selectable="true"] {{ qproperty-textInteractionFlags: TextSelectableByMouse; }}
+QScrollArea#formScroll {{ qproperty-focusPolicy: NoFocus; }}
 #card {{ background: white; border: 1px solid #dde3ea; border-radius: 8px; }}
 #pageTitle {{ font-size: 17pt; font-weight: bold; }}
 #sectionTitle {{ font-size: 13pt; font-weight: bold; }}
@@ -68,8 +75,9 @@ def apply(app: QApplication) -> None:
     font = QFont(family)
     font.setPointSizeF(11)
     app.setFont(font)
-    palette = app.palette()  # the text colour via the palette: a style-sheet rule on every
-    palette.setColor(QPalette.ColorRole.WindowText, QColor(TEXT))  # widget slows start-up
+    palette = app.palette()  # colours via the palette: a style-sheet rule on every widget
+    palette.setColor(QPalette.ColorRole.Window, QColor(BACKGROUND))  # slows start-up
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(TEXT))
     palette.setColor(QPalette.ColorRole.Text, QColor(TEXT))
     palette.setColor(QPalette.ColorRole.ButtonText, QColor(TEXT))
     app.setPalette(palette)

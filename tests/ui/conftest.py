@@ -12,8 +12,17 @@ from desktop.app import Services, build_services
 from desktop.clock import FixedClock
 from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD, build_demo
 from desktop.settings import Settings
+from ui import theme
 from ui.context import AppContext, PageContext
 from ui.tasks import TaskRunner
+
+
+@pytest.fixture(scope="session", autouse=True)
+def themed_app(qapp):
+    """The screens as the application shows them: its font, palette and style sheet (which
+    also sets a few widget properties, see ui.forms)."""
+    theme.apply(qapp)
+    return qapp
 
 
 @pytest.fixture

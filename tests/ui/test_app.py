@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -122,11 +123,48 @@ def test_quit_after_start_shows_the_window_and_exits(tmp_path):
     assert done.stdout.startswith("painted ")
 
 
-def test_opening_the_window_imports_no_heavy_library():
+def test_the_login_window_is_painted_before_anything_it_does_not_need(tmp_path):
+    """Up to the first paint: no heavy library, no core service, and not PySide's ``Qt``
+    namespace (creating its enums costs about 15 ms; see ui.forms)."""
+    url = f"sqlite:///{(tmp_path / 'c.db').as_posix()}"
     code = (
-        f"import sys, desktop.cli, ui.app; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+        "import json, sys, desktop.cli\n"
+        f"code = desktop.cli.main(['--quit-after-start', '--database-url', {url!r}])\n"
+        "import PySide6.QtCore\n"
+        "print(json.dumps({'code': code,\n"
+        f"    'heavy': sorted(m for m in {HEAVY!r} if m in sys.modules),\n"
+        "    'core': sorted(m for m in ('desktop.app', 'desktop.auth') if m in sys.modules),\n"
+        "    'qt_namespace': 'Qt' in vars(PySide6.QtCore)}))\n"
     )
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path),
+    }
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=True,
     )
-    assert done.stdout.strip() == "[]"
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report == {"code": 0, "heavy": [], "core": [], "qt_namespace": False}
+
+
+def test_the_check_for_the_qt_namespace_would_see_it():
+    """The check above is meaningful: using any Qt enum creates the namespace."""
+    code = (
+        "import PySide6.QtCore as core; before = 'Qt' in vars(core)\n"
+        "from PySide6.QtWidgets import QApplication, QLabel\n"
+        "app = QApplication([]); QLabel().alignment()\n"
+        "print(before, 'Qt' in vars(core))"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.split() == ["False", "True"]

@@ -40,7 +40,8 @@ from desktop.settings import Settings, SmtpSettings
 from tests.ui.conftest import wait_idle
 from ui import password_form
 from ui.context import AppContext
-from ui.login import NEED_ACCOUNT, PASSWORD_CHANGED, LoginWindow, ResetDialog
+from ui.login import NEED_ACCOUNT, PASSWORD_CHANGED, LoginWindow
+from ui.login_steps import ResetDialog
 from ui.tasks import TaskRunner
 
 NEW_PASSWORD = "Садовая-12-весна"
@@ -186,6 +187,37 @@ def check_accessible_names(root: QWidget) -> int:
 
 
 # --- sign-in -------------------------------------------------------------------------------
+
+
+def test_the_window_gets_from_the_style_sheet_what_it_cannot_set_before_its_first_paint(
+    qtbot, bare_ctx: AppContext
+) -> None:
+    """ui.forms leaves alignment, selectability and the scroll area's focus to the style
+    sheet; the window must still look and behave as if they were set in Python."""
+    window = show(qtbot, bare_ctx)
+    title = next(w for w in window.findChildren(QLabel) if w.text() == "Личный кабинет жителя")
+    assert title.alignment() & Qt.AlignmentFlag.AlignHCenter
+    assert window.phone_label.alignment() & Qt.AlignmentFlag.AlignHCenter
+    assert window.phone_label.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+    scroll = window.forms
+    assert scroll.objectName() == "formScroll"
+    assert scroll.focusPolicy() == Qt.FocusPolicy.NoFocus
+    # The buttons under the fields keep their natural width, on the left.
+    card_left = window.login_card.contentsRect().left()
+    for button in (window.forgot_button, window.login_button):
+        assert button.width() == max(button.sizeHint().width(), button.minimumWidth())
+        assert button.x() - card_left == window.account.x() - card_left
+    assert window.palette().color(window.backgroundRole()).name() == "#f4f6f9"
+
+
+def test_a_message_shows_what_was_typed_as_plain_text(qtbot, bare_ctx: AppContext) -> None:
+    window = show(qtbot, bare_ctx)
+    window.login_messages.error("Номер «<b>12</b>» не найден.")
+    assert window.login_messages.textFormat() == Qt.TextFormat.PlainText
+    assert window.login_messages.text() == "Номер «<b>12</b>» не найден."
+    assert (
+        window.login_messages.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+    )
 
 
 def test_the_account_field_has_the_focus_at_start(qtbot, bare_ctx: AppContext) -> None:
