@@ -66,3 +66,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}"
     echo "$digest" > "$stamp"
 fi
+
+# Byte-compile the application as installing a wheel would, so that start-up reads no source.
+# (An editable install leaves that to the first run, and PYTHONDONTWRITEBYTECODE stops it.)
+.venv/bin/python -m compileall -q -j 0 db desktop ui >/dev/null
