@@ -61,8 +61,8 @@ def connect(url: str, *, create: bool = True) -> Database:
         path = Path(parsed.database or "").expanduser()
         if not path.exists():
             raise DatabaseUnavailableError(
-                f"Файл базы данных {path} не найден. Проверьте путь или создайте "
-                "демонстрационную базу: python -m desktop demo"
+                f"Файл базы данных {path} не найден. Проверьте путь, создайте новую базу "
+                "(python -m desktop db upgrade) или демонстрационную (python -m desktop demo)."
             )
     db = Database(parsed)
     try:

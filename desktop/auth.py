@@ -598,7 +598,7 @@ class AuthService:
     ) -> StaffInfo:
         """Add a clerk or administrator. Only an administrator (or the system, for the first
         one) may; a password an administrator chose must be changed at first sign-in."""
-        if not (by.kind == "system" or (by.kind == "staff" and by.role == StaffRole.ADMIN)):
+        if not _manages_staff(by):
             raise AccessDeniedError("Добавлять сотрудников может только администратор.")
         login_value = login.strip().casefold()
         if not 2 <= len(login_value) <= LOGIN_LIMIT or any(ch.isspace() for ch in login_value):
@@ -639,6 +639,16 @@ class AuthService:
             return StaffInfo(
                 user.id, user.login, user.full_name, user.role, user.active, user.must_change
             )
+
+    def list_staff(self, by: Actor = SYSTEM) -> list[StaffInfo]:
+        """Every clerk and administrator, by login; for an administrator (or the system)."""
+        if not _manages_staff(by):
+            raise AccessDeniedError("Список сотрудников доступен только администратору.")
+        with self.db.read() as s:
+            return [
+                StaffInfo(u.id, u.login, u.full_name, u.role, u.active, u.must_change)
+                for u in s.scalars(select(StaffUser).order_by(StaffUser.login))
+            ]
 
     def staff_login(self, login: str, password: str) -> Session:
         """Sign a clerk or administrator in; one message for every failure."""
@@ -748,6 +758,10 @@ class AuthService:
                 ok=False,
                 reason="mail_failed",
             )
+
+
+def _manages_staff(actor: Actor) -> bool:
+    return actor.kind == "system" or (actor.kind == "staff" and actor.role == StaffRole.ADMIN)
 
 
 def _set_password(

@@ -610,6 +610,15 @@ def test_staff_accounts(auth: AuthService, database: Database, clock: FixedClock
     with pytest.raises(ValidationError, match="распространён"):
         auth.create_staff("new", "Новый", "clerk", "password1")
 
+    listed = auth.list_staff(session.actor)
+    assert [(i.login, i.role, i.active) for i in listed] == [
+        ("admin", StaffRole.ADMIN, True),
+        ("petrova", StaffRole.CLERK, True),
+    ]
+    assert listed == auth.list_staff()  # the system (the command line) may list them too
+    with pytest.raises(AccessDeniedError):
+        auth.list_staff(clerk_session.actor)
+
     wrong = error_of(auth.staff_login, "admin", "wrong")
     unknown = error_of(auth.staff_login, "nobody", "wrong")
     assert type(wrong) is type(unknown) is LoginError

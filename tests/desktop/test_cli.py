@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import io
 import os
 import subprocess
 import sys
@@ -12,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from db.engine import Database
-from db.models import Account, AuditEntry
+from db.models import Account, AuditEntry, StaffUser
+from desktop.app import open_services
 from desktop.cli import main
 
 SEED_STATEMENT_CSV = """\
@@ -218,3 +221,105 @@ def test_a_database_of_another_program_is_left_alone(tmp_path: Path, capsys):
             row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
         ]
     assert tables == ["clients"]
+
+
+# -- staff ------------------------------------------------------------------------------------
+
+STAFF_PASSWORD = "Садовая-12-весна"
+
+
+def staff_rows(url: str) -> list[tuple[str, str, str, bool]]:
+    db = Database(url)
+    try:
+        with db.unit_of_work() as s:
+            users = s.scalars(select(StaffUser).order_by(StaffUser.login))
+            return [(u.login, u.full_name, u.role.value, u.must_change) for u in users]
+    finally:
+        db.dispose()
+
+
+def test_the_first_administrator_is_added_from_the_command_line(database_url, capsys, monkeypatch):
+    """A new office database has no staff: the installer's administrator adds the first."""
+    assert main(["db", "upgrade", "--database-url", database_url]) == 0
+    code, out, _ = run(capsys, "staff", "list", "--database-url", database_url)
+    assert code == 0 and "Сотрудников пока нет" in out
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(STAFF_PASSWORD + "\n"))
+    code, out, err = run(
+        capsys, "staff", "add", "--login", "Ivanova", "--name", " Иванова  А.А. ",
+        "--role", "admin", "--password-stdin", "--database-url", database_url,
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert "Иванова А.А. (администратор) добавлен" in out and "ivanova" in out
+    # She chose the password herself at the console: no forced change at first sign-in.
+    assert staff_rows(database_url) == [("ivanova", "Иванова А.А.", "admin", False)]
+    services = open_services(database_url, create=False)
+    try:
+        session = services.auth.staff_login("ivanova", STAFF_PASSWORD)
+    finally:
+        services.close()
+    assert session.actor.is_staff and not session.must_change_password
+
+    code, out, _ = run(capsys, "staff", "list", "--database-url", database_url)
+    assert code == 0
+    assert out.splitlines()[2].split() == ["ivanova", "Иванова", "А.А.", "администратор", "да"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [
+        (["--login", "ivanova", "--role", "clerk"], "Другой-пароль-2026\n", "уже есть"),
+        (["--login", "petrov", "--role", "clerk"], "12345678\n", "распространён"),
+        (["--login", "petrov", "--role", "clerk"], "\n", "Пароль не получен"),
+        (["--login", "p", "--role", "clerk"], "Другой-пароль-2026\n", "Логин должен быть"),
+    ],
+)
+def test_a_staff_member_that_cannot_be_added_changes_nothing(
+    database_url, capsys, monkeypatch, argv, stdin, message
+):
+    assert main(["db", "upgrade", "--database-url", database_url]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO(STAFF_PASSWORD + "\n"))
+    assert main(["staff", "add", "--login", "ivanova", "--name", "Иванова А.А.", "--role",
+                 "admin", "--password-stdin", "--database-url", database_url]) == 0  # fmt: skip
+    before, audit_before = staff_rows(database_url), audit_count(database_url)
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code, _, err = run(
+        capsys, "staff", "add", *argv, "--name", "Петров П.П.", "--password-stdin",
+        "--database-url", database_url,
+    )  # fmt: skip
+    assert code == 1 and err.startswith("Ошибка:") and message in err, err
+    assert staff_rows(database_url) == before
+    assert audit_count(database_url) == audit_before
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_password_is_typed_twice_at_a_terminal_and_never_echoed(
+    database_url, capsys, monkeypatch
+):
+    assert main(["db", "upgrade", "--database-url", database_url]) == 0
+    add = ["staff", "add", "--login", "petrov", "--name", "Петров П.П.", "--role", "clerk",
+           "--database-url", database_url]  # fmt: skip
+    # Not a terminal and no --password-stdin: explained, nothing asked.
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    code, _, err = run(capsys, *add)
+    assert code == 1 and "--password-stdin" in err
+
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    typed = iter([STAFF_PASSWORD, STAFF_PASSWORD + "!"])
+    prompts: list[str] = []
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: prompts.append(prompt) or next(typed))
+    code, _, err = run(capsys, *add)
+    assert code == 1 and "Пароли не совпадают" in err
+    assert prompts == ["Пароль сотрудника: ", "Повторите пароль: "]
+    assert staff_rows(database_url) == []
+
+    typed = iter([STAFF_PASSWORD, STAFF_PASSWORD])
+    code, out, _ = run(capsys, *add)
+    assert code == 0 and "Петров П.П. (оператор) добавлен" in out
+    assert STAFF_PASSWORD not in out
+    assert staff_rows(database_url) == [("petrov", "Петров П.П.", "clerk", False)]
