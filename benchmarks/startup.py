@@ -37,7 +37,8 @@ for title in ("Выполнить вход", "Регистрация"):
         form.addRow(label, QLineEdit())
     form.addRow(QPushButton("Войти"))
     row.addWidget(pane)
-window.resize(1100, 700)
+available = app.primaryScreen().availableGeometry()  # the login window's size rule
+window.resize(min(1100, available.width()), min(780, available.height()))
 
 
 class FirstPaint(QObject):
