@@ -14,6 +14,10 @@ The file is ``settings.toml`` in the user's config directory (platformdirs), for
     port = 587
     sender = "cabinet@example.ru"
 
+    [kiosk]
+    idle_seconds = 90
+    countdown_seconds = 20
+
 Every key can be overridden by an environment variable ``CABINET_<SECTION>_<KEY>`` (or
 ``CABINET_<KEY>`` for top-level keys), e.g. ``CABINET_DATABASE_URL``, ``CABINET_SMTP_HOST``.
 """
@@ -141,6 +145,12 @@ class DebtSettings:
 
 
 @dataclass(frozen=True)
+class KioskSettings:
+    idle_seconds: int = 90  # without a touch or a key: the resident is signed out
+    countdown_seconds: int = 20  # the last seconds of it, counted down on screen
+
+
+@dataclass(frozen=True)
 class Settings:
     version: int = SETTINGS_VERSION
     database_url: str = field(default_factory=default_database_url)
@@ -150,6 +160,7 @@ class Settings:
     readings: ReadingSettings = field(default_factory=ReadingSettings)
     debt: DebtSettings = field(default_factory=DebtSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    kiosk: KioskSettings = field(default_factory=KioskSettings)
 
 
 def _convert(value: Any, to: Any, name: str) -> Any:
@@ -199,8 +210,8 @@ def _apply(obj: Any, values: Mapping[str, Any], prefix: str) -> Any:
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    sections = {
-        f.name for f in dataclasses.fields(Settings) if f.name in ("readings", "debt", "smtp")
+    sections = {  # the tables: readings, debt, smtp, kiosk
+        f.name for f in dataclasses.fields(Settings) if dataclasses.is_dataclass(f.default_factory)
     }
     for key, value in environ.items():
         if not key.startswith(ENV_PREFIX):
@@ -237,5 +248,11 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     if not 1 <= window.window_start <= window.window_end <= 31:
         raise ValidationError(
             "Окно приёма показаний задано неверно: нужно 1 ≤ начало ≤ конец ≤ 31."
+        )
+    kiosk = settings.kiosk
+    if not 5 <= kiosk.countdown_seconds < kiosk.idle_seconds:
+        raise ValidationError(
+            "Время выхода из кабинета на киоске задано неверно: нужно "
+            "5 ≤ kiosk.countdown_seconds < kiosk.idle_seconds (секунды)."
         )
     return settings

@@ -14,12 +14,13 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QWindow
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from desktop.settings import Settings
 from ui import theme
 from ui.context import AppContext, PageContext
 from ui.forms import delete_on_close
+from ui.idle import IdleWatch
 from ui.login import LoginWindow
 from ui.tasks import TaskRunner
 from ui.window_state import WindowState
@@ -66,6 +67,7 @@ class Controller(QObject):
         self.state = state
         self.login: LoginWindow | None = None
         self.main = None
+        self.idle: IdleWatch | None = None
 
     def show_login(self) -> LoginWindow:
         self.login = LoginWindow(self.ctx)
@@ -101,12 +103,35 @@ class Controller(QObject):
             self.login = None
 
     def _show(self, window: QWidget) -> None:
-        if (
-            self.ctx.settings.mode == "kiosk"
-        ):  # the kiosk's own shell (idle logout, keypad) comes later
+        if self.ctx.settings.mode == "kiosk":  # the keypad and the PIN to leave come later
             window.showFullScreen()
         else:
             window.show()
+
+    # -- the kiosk's idle logout
+
+    def watch_idle(self, watch: IdleWatch) -> None:
+        """Sign the resident out after the watch's idle time, counting the last seconds
+        down in the cabinet; at the login window, clear what was typed."""
+        self.idle = watch
+        watch.countdown.connect(self._idle_countdown)
+        watch.resumed.connect(lambda: self._idle_countdown(None))
+        watch.expired.connect(self._idle_expired)
+        watch.start()
+
+    def _idle_countdown(self, seconds: int | None) -> None:
+        show = getattr(self.main, "show_idle_countdown", None)
+        if show is not None:
+            show(seconds)
+
+    def _idle_expired(self) -> None:
+        if self.main is not None:
+            _close_dialogs()
+            self.logout()
+        elif self.login is not None and self.login.has_input():
+            _close_dialogs()
+            self._close(self.login, "login")
+            self.show_login()
 
     def logout(self) -> None:
         """Back to the login window: the cabinet's pages are destroyed, the clipboard
@@ -122,6 +147,18 @@ class Controller(QObject):
             self.state.save(window, name)
         delete_on_close(window)
         window.close()
+
+
+def _close_dialogs() -> None:
+    """Close the dialogs in front (a question, the support form) before a window goes."""
+    for _ in range(10):  # a dialog inside a dialog at most, in practice
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            return
+        if isinstance(dialog, QDialog):
+            dialog.reject()
+        else:
+            dialog.close()
 
 
 def _resize_within_screen(window: QWidget, width: int, height: int) -> None:
@@ -162,7 +199,16 @@ def main(
 
         _FirstPaint(login, painted)
     else:
-        _FirstPaint(login, lambda: ctx.open(lambda: open_services_for(url, settings, demo)))
+
+        def painted() -> None:
+            ctx.open(lambda: open_services_for(url, settings, demo))
+            if settings.mode == "kiosk":
+                kiosk = settings.kiosk
+                controller.watch_idle(
+                    IdleWatch(kiosk.idle_seconds, kiosk.countdown_seconds, parent=controller)
+                )
+
+        _FirstPaint(login, painted)
     try:
         return app.exec()
     finally:

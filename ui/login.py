@@ -76,6 +76,7 @@ class LoginWindow(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.kiosk = ctx.settings.mode == "kiosk"
         self.setObjectName("loginWindow")
         self.setMinimumSize(760, 540)
         self.reset_dialog: ResetDialog | None = None
@@ -175,6 +176,8 @@ class LoginWindow(QWidget):
         self.support_button.clicked.connect(self.open_support)
         self.staff_button = make_button(TO_STAFF, "link")
         self.staff_button.clicked.connect(lambda: self.set_staff_mode(not self.staff_mode))
+        if self.kiosk:  # a kiosk is for residents only
+            self.staff_button.hide()
         for button in (
             self.forgot_button,
             self.to_register_button,
@@ -190,6 +193,18 @@ class LoginWindow(QWidget):
         add_left(layout, self.login_button)
         layout.addStretch(1)
         return login_card
+
+    def has_input(self) -> bool:
+        """Whether anything a resident typed, or was told, is on screen (an idle kiosk then
+        starts afresh)."""
+        fields = (self.account, self.password, self.fio, self.reg_account, self.phone, self.email)
+        return (
+            any(field.text() for field in fields)
+            or any(bar.text() for bar in (self.login_messages, self.register_messages))
+            or self.stack.currentWidget() is not self.forms
+            or self.reset_dialog is not None
+            or self.support_dialog is not None
+        )
 
     @staticmethod
     def account_label_of(layout: QVBoxLayout) -> QLabel:
@@ -285,7 +300,7 @@ class LoginWindow(QWidget):
             )
             return
         ctx.tasks.run(
-            lambda: ctx.services.auth.login(number, password),
+            lambda: ctx.services.auth.login(number, password, kiosk=self.kiosk),
             lambda session: self._login_done(session, password),
             self._login_failed,
             owner=self,

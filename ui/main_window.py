@@ -21,6 +21,7 @@ from ui.sidebar import FIRST_PAGE, PAGES, Page, PageSpec, Sidebar
 from ui.window_state import WindowState
 
 SUPPORT = "Обратиться в техподдержку"
+STAY = "Продолжить"
 
 
 class MainWindow(QMainWindow):
@@ -45,6 +46,7 @@ class MainWindow(QMainWindow):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         outer.addWidget(self._header())
+        outer.addWidget(self._idle_bar())
 
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
@@ -96,6 +98,35 @@ class MainWindow(QMainWindow):
         layout.addWidget(who, 1)
         self.header_labels = (account, who)
         return header
+
+    def _idle_bar(self) -> QWidget:
+        """The kiosk's warning before it signs the resident out; hidden until then."""
+        self.idle_bar = QFrame()
+        self.idle_bar.setObjectName("idleBar")
+        layout = QHBoxLayout(self.idle_bar)
+        layout.setContentsMargins(20, 10, 20, 10)
+        self.idle_label = QLabel()
+        self.idle_label.setAccessibleName("Выход из кабинета")
+        self.idle_label.setWordWrap(True)
+        stay = QPushButton(STAY)
+        stay.setObjectName("primary")
+        stay.setAccessibleName(STAY)
+        stay.clicked.connect(lambda: self.show_idle_countdown(None))  # a click is input too
+        layout.addWidget(self.idle_label, 1)
+        layout.addWidget(stay)
+        self.idle_bar.hide()
+        return self.idle_bar
+
+    def show_idle_countdown(self, seconds: int | None) -> None:
+        """Seconds left before the kiosk signs the resident out; None hides the warning."""
+        if seconds is None:
+            self.idle_bar.hide()
+            return
+        self.idle_label.setText(
+            f"Вы давно ничего не нажимали. Выход из кабинета через {seconds} с — коснитесь "
+            "экрана или нажмите «Продолжить», чтобы остаться."
+        )
+        self.idle_bar.show()
 
     def show_page(self, page: Page) -> BasePage:
         """Create the page the first time it is shown; reload it every time."""

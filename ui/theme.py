@@ -53,6 +53,8 @@ QHeaderView::section {{ background: #eef1f5; padding: 5px; border: none;
                         border-right: 1px solid #dde3ea; border-bottom: 1px solid #dde3ea;
                         font-weight: bold; }}
 #messageBar {{ padding: 8px 10px; border-radius: 5px; }}
+#idleBar {{ background: #fff4d9; border-bottom: 1px solid #e8d49a; }}
+#idleBar QLabel {{ color: #6b4a00; font-size: 13pt; }}
 #messageBar[kind="info"] {{ background: #e8f0fb; color: #173d6e; }}
 #messageBar[kind="success"] {{ background: #e3f4e6; color: #1e5b2a; }}
 #messageBar[kind="warning"] {{ background: #fff4d9; color: #6b4a00; }}

@@ -56,6 +56,8 @@ def test_file_then_environment(tmp_path: Path):
         ("this is not toml", {}, "повреждён"),
         ("", {"CABINET_SMTP_PORT": "abc"}, "smtp.port"),
         ("smtp = 5\n", {}, "должен быть таблицей"),
+        ("[kiosk]\nidle_seconds = 20\n", {}, "kiosk.countdown_seconds < kiosk.idle_seconds"),
+        ("", {"CABINET_KIOSK_COUNTDOWN_SECONDS": "2"}, "5 ≤ kiosk.countdown_seconds"),
     ],
 )
 def test_bad_settings_are_explained(tmp_path: Path, text, environ, message):
