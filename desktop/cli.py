@@ -82,7 +82,12 @@ def build_parser() -> Parser:
         description="Личный кабинет жителя и рабочее место офиса управляющей компании.",
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help="показать версию и выйти",  # argparse's own text escapes its translation hook
+    )
     parser.add_argument("--demo", action="store_true", help="открыть демонстрационную базу")
     parser.add_argument(
         "--kiosk", action="store_true", help="режим киоска: окно во весь экран, только для жителей"

@@ -323,3 +323,12 @@ def test_the_password_is_typed_twice_at_a_terminal_and_never_echoed(
     assert code == 0 and "Петров П.П. (оператор) добавлен" in out
     assert STAFF_PASSWORD not in out
     assert staff_rows(database_url) == [("petrov", "Петров П.П.", "clerk", False)]
+
+
+def test_the_help_is_in_russian(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and out.startswith("использование: python -m desktop")
+    assert "показать версию и выйти" in out and "staff" in out
+    assert "show " not in out and "usage" not in out
+    code, out, _ = run(capsys, "staff", "add", "--help")
+    assert code == 0 and "--password-stdin" in out and "admin — администратор" in out
