@@ -598,27 +598,11 @@ class AuthService:
     ) -> StaffInfo:
         """Add a clerk or administrator. Only an administrator (or the system, for the first
         one) may; a password an administrator chose must be changed at first sign-in."""
-        if not _manages_staff(by):
-            raise AccessDeniedError("Добавлять сотрудников может только администратор.")
-        login_value = login.strip().casefold()
-        if not 2 <= len(login_value) <= LOGIN_LIMIT or any(ch.isspace() for ch in login_value):
-            raise ValidationError(
-                f"Логин должен быть от 2 до {LOGIN_LIMIT} символов, без пробелов."
-            )
-        name = " ".join(full_name.split())
-        if not name:
-            raise ValidationError("Укажите фамилию, имя и отчество сотрудника.")
-        try:
-            role_value = StaffRole(role)
-        except ValueError:
-            raise ValidationError(
-                f"Неизвестная роль «{role}»: выберите clerk (оператор) или admin (администратор)."
-            ) from None
+        login_value, name, role_value = _new_staff(login, full_name, role, by)
         check_policy(password)
-        taken = ValidationError(f"Сотрудник с логином «{login_value}» уже есть.")
         with self.db.unit_of_work() as s:
-            if s.scalar(select(StaffUser.id).where(StaffUser.login == login_value)) is not None:
-                raise taken
+            if _login_taken(s, login_value):
+                raise _taken(login_value)
             user = StaffUser(
                 login=login_value,
                 full_name=name,
@@ -632,13 +616,23 @@ class AuthService:
             try:
                 s.flush()
             except IntegrityError:  # the same login added a moment ago at another desk
-                raise taken from None
+                raise _taken(login_value) from None
             audit.record(
                 s, self.clock.now(), by, "staff_create", login=login_value, role=role_value.value
             )
             return StaffInfo(
                 user.id, user.login, user.full_name, user.role, user.active, user.must_change
             )
+
+    def check_new_staff(
+        self, login: str, full_name: str, role: StaffRole | str, *, by: Actor = SYSTEM
+    ) -> None:
+        """What create_staff would refuse before the password: asked first, so that nobody
+        types a password twice for a login that is taken."""
+        login_value, _name, _role = _new_staff(login, full_name, role, by)
+        with self.db.read() as s:
+            if _login_taken(s, login_value):
+                raise _taken(login_value)
 
     def list_staff(self, by: Actor = SYSTEM) -> list[StaffInfo]:
         """Every clerk and administrator, by login; for an administrator (or the system)."""
@@ -762,6 +756,35 @@ class AuthService:
 
 def _manages_staff(actor: Actor) -> bool:
     return actor.kind == "system" or (actor.kind == "staff" and actor.role == StaffRole.ADMIN)
+
+
+def _new_staff(
+    login: str, full_name: str, role: StaffRole | str, by: Actor
+) -> tuple[str, str, StaffRole]:
+    """A new staff member's login, name and role as stored; Russian messages if refused."""
+    if not _manages_staff(by):
+        raise AccessDeniedError("Добавлять сотрудников может только администратор.")
+    login_value = login.strip().casefold()
+    if not 2 <= len(login_value) <= LOGIN_LIMIT or any(ch.isspace() for ch in login_value):
+        raise ValidationError(f"Логин должен быть от 2 до {LOGIN_LIMIT} символов, без пробелов.")
+    name = " ".join(full_name.split())
+    if not name:
+        raise ValidationError("Укажите фамилию, имя и отчество сотрудника.")
+    try:
+        role_value = StaffRole(role)
+    except ValueError:
+        raise ValidationError(
+            f"Неизвестная роль «{role}»: выберите clerk (оператор) или admin (администратор)."
+        ) from None
+    return login_value, name, role_value
+
+
+def _login_taken(s: OrmSession, login_value: str) -> bool:
+    return s.scalar(select(StaffUser.id).where(StaffUser.login == login_value)) is not None
+
+
+def _taken(login_value: str) -> ValidationError:
+    return ValidationError(f"Сотрудник с логином «{login_value}» уже есть.")
 
 
 def _set_password(

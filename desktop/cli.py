@@ -330,6 +330,11 @@ ROLE_NAMES = {"admin": "администратор", "clerk": "оператор"
 def read_new_password(from_stdin: bool) -> str:
     """The new staff member's password: typed twice at the terminal, or a script's line."""
     if from_stdin:
+        if sys.stdin.isatty():
+            raise UserError(
+                "С ключом --password-stdin пароль был бы виден на экране. В терминале "
+                "запустите команду без него: пароль спросят, не показывая."
+            )
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise UserError("Пароль не получен: передайте его первой строкой стандартного ввода.")
@@ -346,8 +351,10 @@ def read_new_password(from_stdin: bool) -> str:
 
 
 def cmd_staff_add(services: Services, args: argparse.Namespace) -> int:
+    actor = cli_actor()
+    services.auth.check_new_staff(args.login, args.name, args.role, by=actor)
     password = read_new_password(args.password_stdin)
-    staff = services.auth.create_staff(args.login, args.name, args.role, password, by=cli_actor())
+    staff = services.auth.create_staff(args.login, args.name, args.role, password, by=actor)
     print(
         f"Сотрудник {staff.full_name} ({ROLE_NAMES[staff.role.value]}) добавлен. Логин: "
         f"{staff.login}; вход — «Вход для сотрудников» в окне входа."

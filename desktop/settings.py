@@ -250,9 +250,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             "Окно приёма показаний задано неверно: нужно 1 ≤ начало ≤ конец ≤ 31."
         )
     kiosk = settings.kiosk
-    if not 5 <= kiosk.countdown_seconds < kiosk.idle_seconds:
+    if not 5 <= kiosk.countdown_seconds < kiosk.idle_seconds or kiosk.idle_seconds < 30:
         raise ValidationError(
             "Время выхода из кабинета на киоске задано неверно: нужно "
-            "5 ≤ kiosk.countdown_seconds < kiosk.idle_seconds (секунды)."
+            "5 ≤ kiosk.countdown_seconds < kiosk.idle_seconds и kiosk.idle_seconds ≥ 30 "
+            "(в секундах)."
         )
     return settings

@@ -17,7 +17,7 @@ from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from desktop.settings import Settings
-from ui import theme
+from ui import dialogs, theme
 from ui.context import AppContext, PageContext
 from ui.forms import delete_on_close
 from ui.idle import IdleWatch
@@ -150,15 +150,15 @@ class Controller(QObject):
 
 
 def _close_dialogs() -> None:
-    """Close the dialogs in front (a question, the support form) before a window goes."""
+    """Close what is in front (a menu, a question, the support form) before a window goes."""
     for _ in range(10):  # a dialog inside a dialog at most, in practice
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
+        widget = QApplication.activePopupWidget() or QApplication.activeModalWidget()
+        if widget is None:
             return
-        if isinstance(dialog, QDialog):
-            dialog.reject()
+        if isinstance(widget, QDialog):
+            widget.reject()
         else:
-            dialog.close()
+            widget.close()
 
 
 def _resize_within_screen(window: QWidget, width: int, height: int) -> None:
@@ -205,7 +205,12 @@ def main(
             if settings.mode == "kiosk":
                 kiosk = settings.kiosk
                 controller.watch_idle(
-                    IdleWatch(kiosk.idle_seconds, kiosk.countdown_seconds, parent=controller)
+                    IdleWatch(
+                        kiosk.idle_seconds,
+                        kiosk.countdown_seconds,
+                        hold=dialogs.in_system_dialog,
+                        parent=controller,
+                    )
                 )
 
         _FirstPaint(login, painted)

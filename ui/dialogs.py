@@ -3,12 +3,33 @@ replace them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 if TYPE_CHECKING:  # print support loads only when something is printed
     from PySide6.QtPrintSupport import QPrinter
+
+
+_system_dialogs = 0  # open now: the system's own save or print dialog
+
+
+def in_system_dialog() -> bool:
+    """Whether the system's own save or print dialog is open. The application sees no
+    input in it, so the kiosk's idle logout waits for it to close."""
+    return _system_dialogs > 0
+
+
+@contextmanager
+def _system_dialog() -> Iterator[None]:
+    global _system_dialogs
+    _system_dialogs += 1
+    try:
+        yield
+    finally:
+        _system_dialogs -= 1
 
 
 def confirm(
@@ -33,7 +54,8 @@ def save_path(parent: QWidget | None, title: str, suggested: str, filters: str) 
     """Ask where to save a file; "" when the person cancels."""
     from PySide6.QtWidgets import QFileDialog
 
-    path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    with _system_dialog():
+        path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, filters)
     return path
 
 
@@ -45,4 +67,6 @@ def choose_printer(parent: QWidget | None) -> QPrinter | None:
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle("Печать")
-    return printer if dialog.exec() == QDialog.DialogCode.Accepted else None
+    with _system_dialog():
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    return printer if accepted else None

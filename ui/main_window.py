@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -45,8 +45,8 @@ class MainWindow(QMainWindow):
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        outer.addWidget(self._header())
-        outer.addWidget(self._idle_bar())
+        self.header = self._header()
+        outer.addWidget(self.header)
 
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         body.addWidget(self.stack, 1)
         outer.addLayout(body, 1)
         self.setCentralWidget(central)
+        self._idle_bar(central)
 
         self.sidebar.page_selected.connect(self.show_page)
         self.sidebar.logout_requested.connect(self.logout_requested)
@@ -99,9 +100,11 @@ class MainWindow(QMainWindow):
         self.header_labels = (account, who)
         return header
 
-    def _idle_bar(self) -> QWidget:
-        """The kiosk's warning before it signs the resident out; hidden until then."""
-        self.idle_bar = QFrame()
+    def _idle_bar(self, central: QWidget) -> None:
+        """The kiosk's warning before it signs the resident out; hidden until then. It lies
+        over the page rather than in the layout, so that hiding it on the touch that keeps
+        the resident in moves nothing under their finger."""
+        self.idle_bar = QFrame(central)
         self.idle_bar.setObjectName("idleBar")
         layout = QHBoxLayout(self.idle_bar)
         layout.setContentsMargins(20, 10, 20, 10)
@@ -115,7 +118,6 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.idle_label, 1)
         layout.addWidget(stay)
         self.idle_bar.hide()
-        return self.idle_bar
 
     def show_idle_countdown(self, seconds: int | None) -> None:
         """Seconds left before the kiosk signs the resident out; None hides the warning."""
@@ -126,7 +128,20 @@ class MainWindow(QMainWindow):
             f"Вы давно ничего не нажимали. Выход из кабинета через {seconds} с — коснитесь "
             "экрана или нажмите «Продолжить», чтобы остаться."
         )
+        self._place_idle_bar()
         self.idle_bar.show()
+        self.idle_bar.raise_()
+
+    def _place_idle_bar(self) -> None:
+        width = self.idle_bar.parentWidget().width()
+        height = self.idle_bar.heightForWidth(width)
+        height = height if height > 0 else self.idle_bar.sizeHint().height()
+        self.idle_bar.setGeometry(0, self.header.height(), width, height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.idle_bar.isVisible():
+            self._place_idle_bar()
 
     def show_page(self, page: Page) -> BasePage:
         """Create the page the first time it is shown; reload it every time."""

@@ -310,9 +310,15 @@ def test_the_password_is_typed_twice_at_a_terminal_and_never_echoed(
     assert code == 1 and "--password-stdin" in err
 
     monkeypatch.setattr(sys, "stdin", _Terminal())
+    # At a terminal --password-stdin would echo the password: refused.
+    code, _, err = run(capsys, *add, "--password-stdin")
+    assert code == 1 and "был бы виден на экране" in err
     typed = iter([STAFF_PASSWORD, STAFF_PASSWORD + "!"])
     prompts: list[str] = []
     monkeypatch.setattr(getpass, "getpass", lambda prompt: prompts.append(prompt) or next(typed))
+    # A login that cannot be is refused before anyone types a password.
+    code, _, err = run(capsys, *add[:3], "a", *add[4:])
+    assert code == 1 and "Логин должен быть" in err and prompts == []
     code, _, err = run(capsys, *add)
     assert code == 1 and "Пароли не совпадают" in err
     assert prompts == ["Пароль сотрудника: ", "Повторите пароль: "]
@@ -323,6 +329,9 @@ def test_the_password_is_typed_twice_at_a_terminal_and_never_echoed(
     assert code == 0 and "Петров П.П. (оператор) добавлен" in out
     assert STAFF_PASSWORD not in out
     assert staff_rows(database_url) == [("petrov", "Петров П.П.", "clerk", False)]
+    prompts.clear()  # and so is a login already taken
+    code, _, err = run(capsys, *add)
+    assert code == 1 and "уже есть" in err and prompts == []
 
 
 def test_the_help_is_in_russian(capsys):

@@ -57,6 +57,7 @@ def test_file_then_environment(tmp_path: Path):
         ("", {"CABINET_SMTP_PORT": "abc"}, "smtp.port"),
         ("smtp = 5\n", {}, "должен быть таблицей"),
         ("[kiosk]\nidle_seconds = 20\n", {}, "kiosk.countdown_seconds < kiosk.idle_seconds"),
+        ("[kiosk]\nidle_seconds = 8\ncountdown_seconds = 5\n", {}, "idle_seconds ≥ 30"),
         ("", {"CABINET_KIOSK_COUNTDOWN_SECONDS": "2"}, "5 ≤ kiosk.countdown_seconds"),
     ],
 )

@@ -19,6 +19,7 @@ from tests.ui.test_app import log_in, visible_texts
 from ui.app import Controller
 from ui.context import AppContext
 from ui.idle import IdleWatch
+from ui.sidebar import Page
 from ui.tasks import TaskRunner
 
 
@@ -143,3 +144,54 @@ def test_what_was_typed_at_an_idle_login_window_is_cleared(qtbot, kiosk, fake_ti
     fresh = kiosk.login
     assert fresh.isVisible() and not fresh.has_input()
     assert not any("Петров" in t or "petrov@" in t for t in visible_texts())
+
+
+def test_the_touch_that_stops_the_countdown_lands_where_it_was_aimed(
+    qtbot, kiosk, kiosk_ctx, fake_time
+) -> None:
+    """The warning lies over the page: hiding it on the press moves nothing under the
+    finger, so the release still clicks the button that was touched."""
+    log_in(qtbot, kiosk)
+    main = kiosk.main
+    wait_idle(qtbot, kiosk_ctx)
+    page = main.page(Page.METERS)
+    idle_for(kiosk, fake_time, 75)
+    assert main.idle_bar.isVisible()
+    button = page.add_button
+    finger = button.mapTo(main, button.rect().center())  # where on the screen it touches
+    with qtbot.waitSignal(button.clicked, timeout=2_000):
+        qtbot.mousePress(button, Qt.MouseButton.LeftButton, pos=button.mapFrom(main, finger))
+        qtbot.wait(50)  # the layout would settle here if the warning took room in it
+        assert not main.idle_bar.isVisible()
+        qtbot.mouseRelease(button, Qt.MouseButton.LeftButton, pos=button.mapFrom(main, finger))
+    wait_idle(qtbot, kiosk_ctx)
+
+
+def test_the_watch_runs_on_its_own_timer_and_stops_listening_when_stopped(qtbot, fake_time) -> None:
+    watch = IdleWatch(90, 20, now=fake_time)
+    watch.start()
+    fake_time.now += 90
+    with qtbot.waitSignal(watch.expired, timeout=3_000):
+        pass  # the one-second timer ticks by itself
+    watch.stop()
+    fake_time.now += 50
+    field = QLineEdit()
+    qtbot.addWidget(field)
+    field.show()
+    qtbot.keyClick(field, Qt.Key.Key_5)
+    assert watch.seconds_left == 40  # the key press no longer counts
+
+
+def test_the_watch_waits_while_a_system_dialog_is_open(qtbot, fake_time) -> None:
+    """The system's save and print dialogs hide their input from the application."""
+    open_dialog = [True]
+    watch = IdleWatch(90, 20, now=fake_time, hold=lambda: open_dialog[0])
+    expired: list[bool] = []
+    watch.expired.connect(lambda: expired.append(True))
+    fake_time.now += 300
+    watch.tick()
+    assert not expired and watch.seconds_left == 90
+    open_dialog[0] = False
+    fake_time.now += 90
+    watch.tick()
+    assert expired == [True]
