@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from ui.forms import add_field
+
 # desktop.passwords.MIN_LENGTH; not imported: that module hashes a password at import time,
 # which the login window must not pay for at start-up (a test keeps the two equal).
 MIN_LENGTH = 8
@@ -75,18 +77,9 @@ class PasswordForm(QWidget):
         self._update_hint()
 
     def _field(self, layout: QVBoxLayout, text: str) -> QLineEdit:
-        label = QLabel(text)
-        field = QLineEdit()
-        field.setEchoMode(QLineEdit.EchoMode.Password)
-        field.setAccessibleName(text)
-        field.setMaxLength(128)
+        field = add_field(layout, text, password=True, max_length=128)
         field.returnPressed.connect(self.submitted)
         field.textChanged.connect(self.changed)
-        label.setBuddy(field)
-        if layout.count():
-            layout.addSpacing(6)
-        layout.addWidget(label)
-        layout.addWidget(field)
         return field
 
     def fields(self) -> list[QLineEdit]:

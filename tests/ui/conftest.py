@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -37,14 +38,21 @@ def services(database: Database, ui_clock: FixedClock) -> Services:
     return build_services(database, Settings(), ui_clock)
 
 
-@pytest.fixture
-def app_ctx(qtbot, services: Services) -> Iterator[AppContext]:
-    ctx = AppContext(services.settings, TaskRunner())
+@contextmanager
+def running(qtbot, services: Services, settings: Settings | None = None) -> Iterator[AppContext]:
+    """An application context on the services, as after start-up; shut down at the end."""
+    ctx = AppContext(settings or services.settings, TaskRunner())
     ctx.open(lambda: services)
     wait_idle(qtbot, ctx)
     yield ctx
     wait_idle(qtbot, ctx)
     ctx.tasks.shutdown()
+
+
+@pytest.fixture
+def app_ctx(qtbot, services: Services) -> Iterator[AppContext]:
+    with running(qtbot, services) as ctx:
+        yield ctx
 
 
 @pytest.fixture

@@ -14,13 +14,12 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from db.models import Channel
 from desktop.app import Services
-from tests.ui.conftest import wait_idle
+from tests.ui.conftest import running, wait_idle
 from tests.ui.test_app import log_in, visible_texts
 from ui.app import Controller
 from ui.context import AppContext
 from ui.idle import IdleWatch
 from ui.sidebar import Page
-from ui.tasks import TaskRunner
 
 
 class FakeTime:
@@ -33,12 +32,8 @@ class FakeTime:
 
 @pytest.fixture
 def kiosk_ctx(qtbot, services: Services) -> Iterator[AppContext]:
-    ctx = AppContext(dataclasses.replace(services.settings, mode="kiosk"), TaskRunner())
-    ctx.open(lambda: services)
-    wait_idle(qtbot, ctx)
-    yield ctx
-    wait_idle(qtbot, ctx)
-    ctx.tasks.shutdown()
+    with running(qtbot, services, dataclasses.replace(services.settings, mode="kiosk")) as ctx:
+        yield ctx
 
 
 @pytest.fixture
