@@ -17,7 +17,7 @@ from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from desktop.settings import Settings
-from ui import dialogs, theme
+from ui import theme
 from ui.context import AppContext, PageContext
 from ui.forms import delete_on_close
 from ui.idle import IdleWatch
@@ -203,6 +203,8 @@ def main(
         def painted() -> None:
             ctx.open(lambda: open_services_for(url, settings, demo))
             if settings.mode == "kiosk":
+                from ui import dialogs
+
                 kiosk = settings.kiosk
                 controller.watch_idle(
                     IdleWatch(
