@@ -7,6 +7,7 @@ Argon2 work. Failed attempts slow down per account (a growing delay, never a loc
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -30,6 +31,7 @@ from desktop.mail import (
     Delivery,
     Mailer,
     MailError,
+    OutboxMailer,
     discard_pending,
     mailer_for,
     normalize_email,
@@ -45,6 +47,8 @@ from desktop.passwords import (
 )
 from desktop.settings import Settings
 from desktop.text import normalize_fio
+
+log = logging.getLogger(__name__)
 
 OTP_LIFETIME = timedelta(hours=24)  # a one-time password from registration
 RESET_CODE_LIFETIME = timedelta(minutes=10)
@@ -372,62 +376,59 @@ class AuthService:
         email_value = normalize_email(email)
         who = actor or _typed_name("resident", number, ACCOUNT_NUMBER_LIMIT)
         account_id: int | None = None
-        try:
-            with self.db.unit_of_work() as s:
-                now = self.clock.now()
-                account = s.scalars(select(Account).where(Account.number == number)).one_or_none()
-                credential = None
-                if account is not None:
-                    account_id = account.id
-                    credential = s.scalars(
-                        select(ResidentCredential)
-                        .where(ResidentCredential.account_id == account.id)
-                        .with_for_update()
-                    ).one_or_none()
-                password = one_time_password()
-                password_hash = hash_password(password)  # always: a match costs what a miss does
-                if account is None:
-                    reason = "unknown_account"
-                elif normalize_fio(fio) != normalize_fio(account.fio):
-                    reason = "fio_mismatch"
-                elif credential and credential.password_hash and not credential.must_change:
-                    reason = "already_registered"
-                else:
-                    reason = ""
-                if reason or account is None:
-                    audit.record(
-                        s, now, who, "register", account_id=account_id, ok=False, reason=reason
-                    )
-                    return RegistrationResult(self._registration_message(), None)
-                if credential is None:
-                    credential = ResidentCredential(
-                        account_id=account.id, created_at=now, failed_attempts=0
-                    )
-                    s.add(credential)
-                credential.email = email_value
-                credential.phone = phone_value
-                _set_password(credential, password_hash, now, expires_at=now + OTP_LIFETIME)
-                discard_pending(s, account.id, REGISTRATION_SUBJECT)
-                delivery = self.mailer.send(
-                    s,
-                    recipient=email_value,
-                    subject=REGISTRATION_SUBJECT,
-                    body=self._registration_body(account.number, password),
-                    account_id=account.id,
-                )
+        with self.db.unit_of_work() as s:
+            now = self.clock.now()
+            account = s.scalars(select(Account).where(Account.number == number)).one_or_none()
+            credential = None
+            if account is not None:
+                account_id = account.id
+                credential = s.scalars(
+                    select(ResidentCredential)
+                    .where(ResidentCredential.account_id == account.id)
+                    .with_for_update()
+                ).one_or_none()
+            password = one_time_password()
+            password_hash = hash_password(password)  # always: a match costs what a miss does
+            if account is None:
+                reason = "unknown_account"
+            elif normalize_fio(fio) != normalize_fio(account.fio):
+                reason = "fio_mismatch"
+            elif credential and credential.password_hash and not credential.must_change:
+                reason = "already_registered"
+            else:
+                reason = ""
+            if reason or account is None:
                 audit.record(
-                    s,
-                    now,
-                    who,
-                    "register",
-                    account_id=account.id,
-                    delivery=delivery,
-                    email=email_value,
+                    s, now, who, "register", account_id=account_id, ok=False, reason=reason
                 )
-                return RegistrationResult(self._registration_message(), delivery)
-        except MailError:
-            self._record_mail_failure(who, "register", account_id)
-            raise
+                return RegistrationResult(self._registration_message(), None)
+            if credential is None:
+                credential = ResidentCredential(
+                    account_id=account.id, created_at=now, failed_attempts=0
+                )
+                s.add(credential)
+            credential.email = email_value
+            credential.phone = phone_value
+            _set_password(credential, password_hash, now, expires_at=now + OTP_LIFETIME)
+            discard_pending(s, account.id, REGISTRATION_SUBJECT)
+            delivery, mail_failed = self._send(
+                s,
+                recipient=email_value,
+                subject=REGISTRATION_SUBJECT,
+                body=self._registration_body(account.number, password),
+                account_id=account.id,
+            )
+            audit.record(
+                s,
+                now,
+                who,
+                "register",
+                account_id=account.id,
+                delivery=delivery,
+                email=email_value,
+                **({"reason": "mail_failed"} if mail_failed else {}),
+            )
+            return RegistrationResult(self._registration_message(), delivery)
 
     def request_reset(
         self, account_number: str, email: str, *, actor: Actor | None = None
@@ -438,52 +439,54 @@ class AuthService:
         email_value = normalize_email(email)
         who = actor or _typed_name("resident", number, ACCOUNT_NUMBER_LIMIT)
         account_id: int | None = None
-        try:
-            with self.db.unit_of_work() as s:
-                now = self.clock.now()
-                credential = _credential_by_number(s, number)
-                code = reset_code()
-                code_hash = hash_password(code)
-                if credential is None:
-                    reason = "unknown_account"
+        with self.db.unit_of_work() as s:
+            now = self.clock.now()
+            credential = _credential_by_number(s, number)
+            code = reset_code()
+            code_hash = hash_password(code)
+            if credential is None:
+                reason = "unknown_account"
+            else:
+                account_id = credential.account_id
+                expires = credential.reset_code_expires_at
+                if credential.email.casefold() != email_value.casefold():
+                    reason = "email_mismatch"
+                elif expires and now < expires - RESET_CODE_LIFETIME + RESET_RESEND_INTERVAL:
+                    reason = "too_soon"
                 else:
-                    account_id = credential.account_id
-                    expires = credential.reset_code_expires_at
-                    if credential.email.casefold() != email_value.casefold():
-                        reason = "email_mismatch"
-                    elif expires and now < expires - RESET_CODE_LIFETIME + RESET_RESEND_INTERVAL:
-                        reason = "too_soon"
-                    else:
-                        reason = ""
-                if reason or credential is None:
-                    audit.record(
-                        s,
-                        now,
-                        who,
-                        "password_reset_request",
-                        account_id=account_id,
-                        ok=False,
-                        reason=reason,
-                    )
-                    return ResetRequestResult(self._reset_message(), None)
-                credential.reset_code_hash = code_hash
-                credential.reset_code_expires_at = now + RESET_CODE_LIFETIME
-                credential.updated_at = now
-                discard_pending(s, credential.account_id, RESET_SUBJECT)
-                delivery = self.mailer.send(
-                    s,
-                    recipient=credential.email,
-                    subject=RESET_SUBJECT,
-                    body=self._reset_body(credential.account.number, code),
-                    account_id=credential.account_id,
-                )
+                    reason = ""
+            if reason or credential is None:
                 audit.record(
-                    s, now, who, "password_reset_request", account_id=account_id, delivery=delivery
+                    s,
+                    now,
+                    who,
+                    "password_reset_request",
+                    account_id=account_id,
+                    ok=False,
+                    reason=reason,
                 )
-                return ResetRequestResult(self._reset_message(), delivery)
-        except MailError:
-            self._record_mail_failure(who, "password_reset_request", account_id)
-            raise
+                return ResetRequestResult(self._reset_message(), None)
+            credential.reset_code_hash = code_hash
+            credential.reset_code_expires_at = now + RESET_CODE_LIFETIME
+            credential.updated_at = now
+            discard_pending(s, credential.account_id, RESET_SUBJECT)
+            delivery, mail_failed = self._send(
+                s,
+                recipient=credential.email,
+                subject=RESET_SUBJECT,
+                body=self._reset_body(credential.account.number, code),
+                account_id=credential.account_id,
+            )
+            audit.record(
+                s,
+                now,
+                who,
+                "password_reset_request",
+                account_id=account_id,
+                delivery=delivery,
+                **({"reason": "mail_failed"} if mail_failed else {}),
+            )
+            return ResetRequestResult(self._reset_message(), delivery)
 
     def complete_reset(self, account_number: str, code: str, new_password: str) -> None:
         """Set a new password with the mailed code; the code works once. A wrong code counts
@@ -740,18 +743,23 @@ class AuthService:
             f"{self._signature()}\n"
         )
 
-    def _record_mail_failure(self, who: Actor | str, action: str, account_id: int | None) -> None:
-        # The transaction that was to send the mail rolled back; the attempt is still logged.
-        with self.db.unit_of_work() as s:
-            audit.record(
-                s,
-                self.clock.now(),
-                who,
-                action,
-                account_id=account_id,
-                ok=False,
-                reason="mail_failed",
+    def _send(
+        self, s: OrmSession, *, recipient: str, subject: str, body: str, account_id: int
+    ) -> tuple[Delivery, bool]:
+        """Mail the message; when the mail server or its settings fail, keep it in the
+        outbox for the office instead (and say so in the audit log and the log). Either way
+        the resident gets the same neutral answer: an error shown only when the data matched
+        would tell that they did. Whether it failed is the second value."""
+        try:
+            return self.mailer.send(
+                s, recipient=recipient, subject=subject, body=body, account_id=account_id
+            ), False
+        except MailError as error:
+            log.warning("Mail failed, kept in the outbox: %s", error.__cause__ or error)
+            delivery = OutboxMailer(self.clock).send(
+                s, recipient=recipient, subject=subject, body=body, account_id=account_id
             )
+            return delivery, True
 
 
 def _manages_staff(actor: Actor) -> bool:
