@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 CENT = Decimal("0.01")
@@ -44,3 +44,8 @@ def meter_value(value: Decimal | None, *, separator: str = "") -> str:
 
 def ru_date(day: date | None) -> str:
     return "" if day is None else day.strftime("%d.%m.%Y")
+
+
+def ru_datetime(moment: datetime | None) -> str:
+    """A stored UTC moment in this computer's local time: ``31.05.2017 14:05``."""
+    return "" if moment is None else moment.astimezone().strftime("%d.%m.%Y %H:%M")

@@ -1,5 +1,6 @@
 """The staff workplace: after «Вход для сотрудников», a clerk prints a building's receipts for a
-month into one PDF, in the background, with a progress bar and «Отмена»."""
+month into one PDF, in the background, with a progress bar and «Отмена»; and prints the
+residents' slips (one-time passwords and codes that were not e-mailed) to hand over."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from desktop.months import add_months, month_name, month_start
 from ui import dialogs
 from ui.context import AppContext
 from ui.messages import MessageBar, describe_error
+from ui.outbox import OutboxPanel
 from ui.tasks import Cancelled, TaskState
 
 if TYPE_CHECKING:
@@ -92,6 +94,8 @@ class OfficeWindow(QMainWindow):
         title.setObjectName("pageTitle")
         column.addWidget(title)
         column.addWidget(self._print_card())
+        self.outbox = OutboxPanel(app_ctx, session)
+        column.addWidget(self.outbox)
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)

@@ -3,12 +3,14 @@ login window, and a building's receipts printed into one PDF in the background, 
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
 
 from desktop.app import Services
@@ -185,3 +187,48 @@ def test_receipts_word() -> None:
         "21 квитанция",
         "112 квитанций",
     ]
+
+
+def test_a_slip_that_was_not_mailed_is_printed_and_handed_out(
+    qtbot, qtmodeltester, app_ctx: AppContext, services: Services, monkeypatch, tmp_path: Path
+) -> None:
+    """Without a mail server the one-time password waits for the office: the clerk prints
+    the slip (the table itself shows no password) and marks it handed out."""
+    result = services.auth.register("Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "p@mail.ru")
+    assert result.delivery == "outbox"
+    session = services.auth.staff_login("operator", DEMO_STAFF["operator"])
+    window = OfficeWindow(app_ctx, session)
+    qtbot.addWidget(window)
+    window.resize(1280, 900)
+    window.show()
+    wait_idle(qtbot, app_ctx)
+    panel = window.outbox
+    model = panel.model
+    assert model.rowCount() == 1
+    row = [model.index(0, c).data() for c in range(model.columnCount())]
+    assert row[1:] == ["5210", "Пароль для входа в личный кабинет", "p@mail.ru"]
+    [slip] = services.outbox.pending(session.actor)
+    secret = re.search(r"Одноразовый пароль: (\S+)", slip.body).group(1)
+    assert not any(secret in cell for cell in row)
+    qtmodeltester.check(model)
+
+    target = tmp_path / "slip.pdf"
+
+    def choose_printer(parent):
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(target))
+        return printer
+
+    monkeypatch.setattr(dialogs, "choose_printer", choose_printer)
+    qtbot.mouseClick(panel.print_button, LEFT)
+    printed = "".join(page.extract_text() for page in PdfReader(target).pages)
+    flat = "".join(printed.split())  # the PDF's text comes back with spacing of its own
+    assert "Лицевойсчёт:5210" in flat and secret in flat
+    assert panel.messages.kind == "success"
+
+    qtbot.mouseClick(panel.handed_button, LEFT)
+    wait_idle(qtbot, app_ctx)
+    assert model.rowCount() == 0 and not panel.print_button.isEnabled()
+    assert services.outbox.pending(session.actor) == []
+    assert panel.messages.text() == "Памятка для лицевого счёта 5210 отмечена как выданная."

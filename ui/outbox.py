@@ -1,0 +1,188 @@
+"""«Памятки для жителей» on the staff workplace: one-time passwords and reset codes that were
+not e-mailed (no mail server set up, or it failed) wait here for a clerk to print and hand
+over. The table shows no password: only the printout does."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QTextDocument
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+)
+
+from desktop.formatting import ru_datetime
+from ui import dialogs
+from ui.context import AppContext
+from ui.forms import make_button
+from ui.messages import MessageBar
+from ui.models.text_table import TextTableModel
+
+if TYPE_CHECKING:
+    from desktop.auth import Session
+    from desktop.mail import OutboxItem
+
+TITLE = "Памятки для жителей"
+PRINT = "Напечатать…"
+HANDED_OUT = "Выдана жителю"
+REFRESH = "Обновить"
+NONE_WAITING = "Памяток нет: все пароли и коды ушли по почте или уже выданы."
+
+
+class OutboxModel(TextTableModel):
+    headers = ("Создана", "Лицевой счёт", "Что", "Почта жителя")
+    alignments = (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,) * 4
+
+    def __init__(self, parent: object = None) -> None:
+        super().__init__(parent)
+        self.items: list[OutboxItem] = []
+
+    def set_items(self, items: list[OutboxItem]) -> None:
+        self.items = items
+        self.set_rows(
+            [(ru_datetime(i.created_at), i.account_number, i.subject, i.recipient) for i in items]
+        )
+
+
+class OutboxPanel(QFrame):
+    """The card: the slips waiting, «Напечатать…», «Выдана жителю», «Обновить»."""
+
+    def __init__(self, app_ctx: AppContext, session: Session) -> None:
+        super().__init__()
+        self.ctx = app_ctx
+        self.session = session
+        self.setObjectName("card")
+        self.setAccessibleName(TITLE)
+        self.setMaximumWidth(960)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 22, 28, 24)
+        layout.setSpacing(10)
+        heading = QLabel(TITLE)
+        heading.setObjectName("sectionTitle")
+        layout.addWidget(heading)
+        intro = QLabel(
+            "Одноразовые пароли и коды восстановления, которые не ушли по почте (почта не "
+            "настроена или не сработала). Напечатайте памятку и отдайте её жителю лично, "
+            "проверив документ; затем отметьте, что она выдана."
+        )
+        intro.setObjectName("hint")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+
+        self.model = OutboxModel(self)
+        self.table = QTableView()
+        self.table.setAccessibleName(TITLE)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the subject
+        self.table.setMinimumHeight(160)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        layout.addWidget(self.table)
+
+        buttons = QHBoxLayout()
+        self.print_button = make_button(PRINT, "primary")
+        self.print_button.clicked.connect(self.print_selected)
+        self.handed_button = make_button(HANDED_OUT)
+        self.handed_button.clicked.connect(self.mark_handed_out)
+        self.refresh_button = make_button(REFRESH)
+        self.refresh_button.clicked.connect(lambda: self.load())
+        buttons.addWidget(self.print_button)
+        buttons.addWidget(self.handed_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.refresh_button)
+        layout.addLayout(buttons)
+        self.messages = MessageBar()
+        layout.addWidget(self.messages)
+        self._update_buttons()
+        self.load()
+
+    def load(self, done: str = "") -> None:
+        """Fetch the slips waiting; ``done`` is what to say once they are shown."""
+        ctx, actor = self.ctx, self.session.actor
+        ctx.tasks.run(
+            lambda: ctx.services.outbox.pending(actor),
+            lambda items: self._loaded(items, done),
+            self.messages.error,
+            owner=self,
+        )
+
+    def _loaded(self, items: list[OutboxItem], done: str) -> None:
+        self.model.set_items(items)
+        if items:
+            self.table.selectRow(0)
+        if done:
+            self.messages.success(done)
+        elif not items:
+            self.messages.info(NONE_WAITING)
+        else:
+            self.messages.clear()
+        self._update_buttons()
+
+    def selected(self) -> OutboxItem | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.items[rows[0].row()] if rows else None
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected() is not None
+        self.print_button.setEnabled(chosen)
+        self.handed_button.setEnabled(chosen)
+
+    def print_selected(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        printer = dialogs.choose_printer(self)
+        if printer is None:
+            return
+        printer.setDocName(f"Памятка, лицевой счёт {item.account_number}")
+        document = QTextDocument()
+        font = QFont(self.font())
+        font.setPointSize(12)
+        document.setDefaultFont(font)
+        document.setPlainText(slip_text(item))
+        document.print_(printer)
+        self.messages.success(
+            f"Памятка для лицевого счёта {item.account_number} отправлена на печать. Когда "
+            f"отдадите её жителю, нажмите «{HANDED_OUT}»."
+        )
+
+    def mark_handed_out(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        ctx, actor = self.ctx, self.session.actor
+        ctx.tasks.run(
+            lambda: ctx.services.outbox.mark_handed_out(actor, item.id),
+            self._handed_out,
+            self._failed,
+            owner=self,
+        )
+
+    def _handed_out(self, item: OutboxItem) -> None:
+        self.load(f"Памятка для лицевого счёта {item.account_number} отмечена как выданная.")
+
+    def _failed(self, error: Exception) -> None:
+        self.messages.error(error)
+        self.load()  # it may have been replaced by a newer one meanwhile
+
+
+def slip_text(item: OutboxItem) -> str:
+    """What is printed: whom it is for, then the message itself."""
+    return (
+        f"Лицевой счёт: {item.account_number}\n"
+        f"Кому: {item.recipient}\n"
+        f"Тема: {item.subject}\n"
+        f"Создана: {ru_datetime(item.created_at)}\n\n"
+        f"{item.body}"
+    )
