@@ -213,17 +213,12 @@ class BackgroundMailer:
     def _deliver(
         self, message: EmailMessage, recipient: str, subject: str, body: str, account_id: int | None
     ) -> None:
-        # One thread, in the order of the commits: the newest message for an account and
-        # subject is handled last, and voids the older slips either way (their password or
-        # code was replaced), so the office never prints a stale one.
         try:
             self.smtp.deliver(message)
         except MailError as error:
             log.warning("Mail failed, kept in the outbox: %s", error.__cause__ or error)
             with self.db.unit_of_work() as s:
                 now = self.clock.now()
-                if account_id is not None:
-                    discard_pending(s, account_id, subject)
                 OutboxMailer(self.clock).send(
                     s, recipient=recipient, subject=subject, body=body, account_id=account_id
                 )
@@ -237,10 +232,6 @@ class BackgroundMailer:
                     reason="mail_failed",
                     subject=subject,
                 )
-            return
-        if account_id is not None:
-            with self.db.unit_of_work() as s:
-                discard_pending(s, account_id, subject)
 
     def flush(self, timeout: float = 60) -> None:
         """Wait until the mail on its way has been sent (or put in the outbox)."""

@@ -254,29 +254,6 @@ def test_background_mail_goes_only_after_commit(
     assert [m.get_content().strip() for m in smtp_server.messages] == ["отправится"]
 
 
-def test_a_newer_message_voids_the_slip_of_an_older_one_that_failed(
-    database: Database, clock: FixedClock
-) -> None:
-    """The server was down for the first one-time password (a slip for the office), up for
-    the second: the office must not print the first, which no longer works."""
-    account_id = add_account(database)
-    server = SmtpServer()  # not started yet: the first message fails
-    mailer = BackgroundMailer(SmtpMailer(server.settings(timeout=2).smtp, clock), database, clock)
-    outbox = OutboxService(database, clock, Settings())
-    clerk = Actor.staff(1, "petrova", StaffRole.CLERK)
-    kwargs: dict[str, Any] = {"recipient": "ivanov@mail.ru", "subject": "Пароль"}
-    with database.unit_of_work() as s:
-        mailer.send(s, body="старый", account_id=account_id, **kwargs)
-    mailer.flush()
-    assert [i.body for i in outbox.pending(clerk)] == ["старый"]
-    with server:
-        with database.unit_of_work() as s:
-            mailer.send(s, body="новый", account_id=account_id, **kwargs)
-        mailer.close()
-    assert outbox.pending(clerk) == []
-    assert [m.get_content().strip() for m in server.messages] == ["новый"]
-
-
 # --- the outbox --------------------------------------------------------------------------
 
 
