@@ -45,7 +45,6 @@ class Services:
     documents: DocumentService
 
     def close(self) -> None:
-        self.auth.mailer.close()  # mail on its way is sent (or kept) before the database goes
         self.db.dispose()
 
 

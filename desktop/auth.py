@@ -292,7 +292,7 @@ class AuthService:
         self.db = db
         self.clock = clock
         self.settings = settings
-        self.mailer = mailer if mailer is not None else mailer_for(settings, clock, db)
+        self.mailer = mailer if mailer is not None else mailer_for(settings, clock)
         self._phantoms = _phantom_throttle(db)
 
     # --- residents ----------------------------------------------------------------------

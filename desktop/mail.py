@@ -2,41 +2,31 @@
 
 The outbox holds what a resident should have received (a one-time password, a reset code)
 until a clerk prints it as a slip and hands it over at the counter.
-
-In the application, SMTP runs in the background after the transaction that wrote the
-password has committed (``BackgroundMailer``): a resident's answer never waits for the mail
-server, so its timing cannot tell whether the data matched. Mail the server refuses goes to
-the outbox instead.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import smtplib
 import ssl
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Literal, Protocol
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import Account, OutboxMessage
 from desktop import audit
-from desktop.actors import SYSTEM, Actor
+from desktop.actors import Actor
 from desktop.clock import Clock, SystemClock
 from desktop.errors import AccessDeniedError, NotFoundError, UserError, ValidationError
 from desktop.settings import Settings, SmtpSettings
 
 Delivery = Literal["email", "outbox"]
-
-log = logging.getLogger(__name__)
 
 SECURITY_MODES = ("starttls", "ssl", "none")
 
@@ -85,10 +75,6 @@ class Mailer(Protocol):
         """Send (or keep) the message; raise MailError if it cannot be done."""
         ...
 
-    def close(self) -> None:
-        """Finish what is on its way (the application is closing)."""
-        ...
-
 
 class SmtpMailer:
     """Sends through the SMTP server from the settings."""
@@ -120,25 +106,13 @@ class SmtpMailer:
     def send(
         self, session: Session, *, recipient: str, subject: str, body: str, account_id: int | None
     ) -> Delivery:
-        """Send now, inside the caller's request."""
-        self.deliver(self.build(recipient=recipient, subject=subject, body=body))
-        return self.delivery
-
-    def close(self) -> None:
-        pass
-
-    def check(self) -> None:
-        """MailError for settings that cannot work, before any server is asked."""
-        if self.smtp.security not in SECURITY_MODES:
-            raise MailError(
-                f"Неизвестный режим защиты почты «{self.smtp.security}» (нужно starttls, ssl "
-                "или none). Письмо не отправлено: попросите администратора исправить настройки."
-            )
-
-    def deliver(self, message: EmailMessage) -> None:
-        """Hand the message to the SMTP server; MailError if it cannot be done."""
-        self.check()
+        message = self.build(recipient=recipient, subject=subject, body=body)
         smtp = self.smtp
+        if smtp.security not in SECURITY_MODES:
+            raise MailError(
+                f"Неизвестный режим защиты почты «{smtp.security}» (нужно starttls, ssl или "
+                "none). Письмо не отправлено: попросите администратора исправить настройки."
+            )
         try:
             client: smtplib.SMTP
             if smtp.security == "ssl":
@@ -161,90 +135,7 @@ class SmtpMailer:
                 "Не удалось отправить письмо: почтовый сервер недоступен или не принял его. "
                 "Попробуйте позже или обратитесь в офис управляющей компании."
             ) from error
-
-
-class BackgroundMailer:
-    """SMTP after commit, on a thread of its own; what the server refuses goes to the outbox
-    (and the audit log says so). ``flush()`` waits for what is on its way; ``close()`` too,
-    then stops the thread."""
-
-    delivery: Delivery = "email"
-
-    def __init__(self, smtp: SmtpMailer, db: Database, clock: Clock) -> None:
-        self.smtp = smtp
-        self.db = db
-        self.clock = clock
-        self._executor: ThreadPoolExecutor | None = None
-        self._pending: set[Future[None]] = set()
-        self._lock = threading.Lock()
-
-    def send(
-        self, session: Session, *, recipient: str, subject: str, body: str, account_id: int | None
-    ) -> Delivery:
-        message = self.smtp.build(recipient=recipient, subject=subject, body=body)
-        self.smtp.check()  # settings that cannot work are found now, not in the background
-        event.listen(
-            session,
-            "after_commit",
-            lambda _session: self._submit(message, recipient, subject, body, account_id),
-            once=True,
-        )
         return self.delivery
-
-    def _submit(
-        self, message: EmailMessage, recipient: str, subject: str, body: str, account_id: int | None
-    ) -> None:
-        with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail")
-            future = self._executor.submit(
-                self._deliver, message, recipient, subject, body, account_id
-            )
-            self._pending.add(future)
-        future.add_done_callback(self._done)
-
-    def _done(self, future: Future[None]) -> None:
-        with self._lock:
-            self._pending.discard(future)
-        error = future.exception()
-        if error is not None:  # not even the outbox could keep it: say so in the log
-            log.error("Mail lost: %s", error, exc_info=error)
-
-    def _deliver(
-        self, message: EmailMessage, recipient: str, subject: str, body: str, account_id: int | None
-    ) -> None:
-        try:
-            self.smtp.deliver(message)
-        except MailError as error:
-            log.warning("Mail failed, kept in the outbox: %s", error.__cause__ or error)
-            with self.db.unit_of_work() as s:
-                now = self.clock.now()
-                OutboxMailer(self.clock).send(
-                    s, recipient=recipient, subject=subject, body=body, account_id=account_id
-                )
-                audit.record(
-                    s,
-                    now,
-                    SYSTEM,
-                    "mail_send",
-                    account_id=account_id,
-                    ok=False,
-                    reason="mail_failed",
-                    subject=subject,
-                )
-
-    def flush(self, timeout: float = 60) -> None:
-        """Wait until the mail on its way has been sent (or put in the outbox)."""
-        with self._lock:
-            pending = list(self._pending)
-        for future in pending:
-            future.result(timeout=timeout)
-
-    def close(self) -> None:
-        with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True)
 
 
 class OutboxMailer:
@@ -270,14 +161,11 @@ class OutboxMailer:
         )
         return self.delivery
 
-    def close(self) -> None:
-        pass
 
-
-def mailer_for(settings: Settings, clock: Clock, db: Database) -> Mailer:
-    """SMTP in the background when a server is configured, the outbox otherwise."""
+def mailer_for(settings: Settings, clock: Clock | None = None) -> Mailer:
+    """SMTP when a server is configured, the outbox otherwise."""
     if settings.smtp.configured:
-        return BackgroundMailer(SmtpMailer(settings.smtp, clock), db, clock)
+        return SmtpMailer(settings.smtp, clock)
     return OutboxMailer(clock)
 
 

@@ -22,7 +22,6 @@ from desktop.actors import SYSTEM, Actor
 from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
 from desktop.mail import (
-    BackgroundMailer,
     MailError,
     OutboxMailer,
     OutboxService,
@@ -226,32 +225,11 @@ def test_unknown_security_mode_is_refused(clock: FixedClock) -> None:
         )
 
 
-def test_mailer_for_picks_smtp_only_when_configured(database: Database, clock: FixedClock) -> None:
-    assert isinstance(mailer_for(Settings(), clock, database), OutboxMailer)
-    configured = mailer_for(Settings(smtp=SmtpSettings(host="smtp.example.ru")), clock, database)
-    assert isinstance(configured, BackgroundMailer)
-
-
-def test_background_mail_goes_only_after_commit(
-    database: Database, clock: FixedClock, smtp_server: SmtpServer
-) -> None:
-    """Nothing is sent for a transaction that rolls back; a committed one is sent by the
-    mailer's own thread, not the caller's."""
-    account_id = add_account(database)
-    mailer = BackgroundMailer(SmtpMailer(smtp_server.settings().smtp, clock), database, clock)
-    kwargs = {"recipient": "ivanov@mail.ru", "subject": "Тема", "account_id": account_id}
-
-    class Abort(Exception):
-        pass
-
-    with pytest.raises(Abort), database.unit_of_work() as s:
-        assert mailer.send(s, body="не отправится", **kwargs) == "email"
-        raise Abort
-    with database.unit_of_work() as s:
-        mailer.send(s, body="отправится", **kwargs)
-        assert smtp_server.messages == []  # not before the commit
-    mailer.close()
-    assert [m.get_content().strip() for m in smtp_server.messages] == ["отправится"]
+def test_mailer_for_picks_smtp_only_when_configured(clock: FixedClock) -> None:
+    assert isinstance(mailer_for(Settings(), clock), OutboxMailer)
+    assert isinstance(
+        mailer_for(Settings(smtp=SmtpSettings(host="smtp.example.ru")), clock), SmtpMailer
+    )
 
 
 # --- the outbox --------------------------------------------------------------------------
