@@ -218,6 +218,20 @@ class OutboxService:
                 query = query.where(OutboxMessage.account_id == account_id)
             return [_item(message, number) for message, number in s.execute(query)]
 
+    def record_printed(self, actor: Actor, message_id: int) -> None:
+        """Log that a clerk printed the slip (it holds a password): who, which, when."""
+        _check_staff(actor)
+        with self.db.unit_of_work() as s:
+            message = s.get(OutboxMessage, message_id)
+            audit.record(
+                s,
+                self.clock.now(),
+                actor,
+                "outbox_printed",
+                account_id=message.account_id if message is not None else None,
+                message_id=message_id,
+            )
+
     def mark_handed_out(self, actor: Actor, message_id: int) -> OutboxItem:
         """Record that the clerk gave the slip to the resident."""
         _check_staff(actor)

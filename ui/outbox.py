@@ -104,23 +104,36 @@ class OutboxPanel(QFrame):
         layout.addLayout(buttons)
         self.messages = MessageBar()
         layout.addWidget(self.messages)
+        self._busy = False
         self._update_buttons()
         self.load()
 
     def load(self, done: str = "") -> None:
         """Fetch the slips waiting; ``done`` is what to say once they are shown."""
         ctx, actor = self.ctx, self.session.actor
+        self._set_busy(True)
         ctx.tasks.run(
             lambda: ctx.services.outbox.pending(actor),
             lambda items: self._loaded(items, done),
-            self.messages.error,
+            self._failed_to_load,
             owner=self,
         )
 
+    def _failed_to_load(self, error: Exception) -> None:
+        self._set_busy(False)
+        self.messages.error(error)
+
     def _loaded(self, items: list[OutboxItem], done: str) -> None:
+        chosen = self.selected()
         self.model.set_items(items)
-        if items:
+        # The same slip stays selected; once it is gone, none is (a clerk must not mark
+        # another one by mistake). The first list starts on its first slip.
+        ids = [i.id for i in items]
+        if chosen is not None and chosen.id in ids:
+            self.table.selectRow(ids.index(chosen.id))
+        elif chosen is None and items and not done:
             self.table.selectRow(0)
+        self._set_busy(False)
         if done:
             self.messages.success(done)
         elif not items:
@@ -133,8 +146,13 @@ class OutboxPanel(QFrame):
         rows = self.table.selectionModel().selectedRows()
         return self.model.items[rows[0].row()] if rows else None
 
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.refresh_button.setEnabled(not busy)
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
-        chosen = self.selected() is not None
+        chosen = self.selected() is not None and not self._busy
         self.print_button.setEnabled(chosen)
         self.handed_button.setEnabled(chosen)
 
@@ -152,6 +170,16 @@ class OutboxPanel(QFrame):
         document.setDefaultFont(font)
         document.setPlainText(slip_text(item))
         document.print_(printer)
+        if printer.printerState() == printer.PrinterState.Error:
+            self.messages.error("Памятку не удалось напечатать: проверьте принтер и повторите.")
+            return
+        ctx, actor = self.ctx, self.session.actor
+        ctx.tasks.run(
+            lambda: ctx.services.outbox.record_printed(actor, item.id),
+            lambda _none: None,
+            self.messages.error,
+            owner=self,
+        )
         self.messages.success(
             f"Памятка для лицевого счёта {item.account_number} отправлена на печать. Когда "
             f"отдадите её жителю, нажмите «{HANDED_OUT}»."
@@ -162,6 +190,7 @@ class OutboxPanel(QFrame):
         if item is None:
             return
         ctx, actor = self.ctx, self.session.actor
+        self._set_busy(True)
         ctx.tasks.run(
             lambda: ctx.services.outbox.mark_handed_out(actor, item.id),
             self._handed_out,
@@ -173,8 +202,8 @@ class OutboxPanel(QFrame):
         self.load(f"Памятка для лицевого счёта {item.account_number} отмечена как выданная.")
 
     def _failed(self, error: Exception) -> None:
-        self.messages.error(error)
-        self.load()  # it may have been replaced by a newer one meanwhile
+        self._set_busy(False)
+        self.messages.error(error)  # it may have been replaced meanwhile: «Обновить» shows
 
 
 def slip_text(item: OutboxItem) -> str:

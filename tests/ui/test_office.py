@@ -12,7 +12,9 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
 
+from db.models import AuditEntry
 from desktop.app import Services
 from desktop.demo import DEMO_STAFF
 from tests.ui.conftest import wait_idle
@@ -226,9 +228,39 @@ def test_a_slip_that_was_not_mailed_is_printed_and_handed_out(
     flat = "".join(printed.split())  # the PDF's text comes back with spacing of its own
     assert "Лицевойсчёт:5210" in flat and secret in flat
     assert panel.messages.kind == "success"
+    wait_idle(qtbot, app_ctx)
+    with services.db.unit_of_work() as s:
+        printed_by = s.scalars(
+            select(AuditEntry.actor).where(AuditEntry.action == "outbox_printed")
+        ).all()
+    assert printed_by == ["staff:operator"]
 
     qtbot.mouseClick(panel.handed_button, LEFT)
     wait_idle(qtbot, app_ctx)
     assert model.rowCount() == 0 and not panel.print_button.isEnabled()
     assert services.outbox.pending(session.actor) == []
     assert panel.messages.text() == "Памятка для лицевого счёта 5210 отмечена как выданная."
+
+
+def test_the_chosen_slip_stays_chosen_when_the_list_is_refreshed(
+    qtbot, app_ctx: AppContext, services: Services
+) -> None:
+    """A clerk picks a slip, the list is refreshed, and «Выдана жителю» still means that
+    slip; once it is handed out, nothing is chosen for the next click."""
+    services.auth.register("Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "f@mail.ru")
+    services.auth.request_reset("3493", "petrova@demo.example")  # registered in the demo
+    session = services.auth.staff_login("operator", DEMO_STAFF["operator"])
+    window = OfficeWindow(app_ctx, session)
+    qtbot.addWidget(window)
+    window.show()
+    wait_idle(qtbot, app_ctx)
+    panel = window.outbox
+    assert panel.model.rowCount() == 2 and panel.selected().account_number == "5210"
+    panel.table.selectRow(1)
+    qtbot.mouseClick(panel.refresh_button, LEFT)
+    wait_idle(qtbot, app_ctx)
+    assert panel.selected().account_number == "3493"
+    qtbot.mouseClick(panel.handed_button, LEFT)
+    wait_idle(qtbot, app_ctx)
+    assert [i.account_number for i in panel.model.items] == ["5210"]
+    assert panel.selected() is None and not panel.handed_button.isEnabled()
