@@ -151,17 +151,24 @@ def test_smtp_mailer_sends_a_proper_utf8_message(
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
+def send_directly(
+    smtp: SmtpSettings, clock: FixedClock, subject: str = "s", body: str = "b"
+) -> None:
+    """One message straight over SMTP (no database session needed)."""
+    SmtpMailer(smtp, clock).send(
+        None,  # type: ignore[arg-type]
+        recipient="a@b.ru",
+        subject=subject,
+        body=body,
+        account_id=None,
+    )
+
+
 def test_smtp_mailer_logs_in_when_a_username_is_set(clock: FixedClock) -> None:
     # With no sender set, the login (an address) is the sender.
     with SmtpServer(with_auth=True) as server:
         settings = server.settings(username="cabinet@example.ru", password="secret", sender="")
-        SmtpMailer(settings.smtp, clock).send(
-            None,  # type: ignore[arg-type]  # SMTP needs no database session
-            recipient="a@b.ru",
-            subject="Тема",
-            body="Текст",
-            account_id=None,
-        )
+        send_directly(settings.smtp, clock, subject="Тема", body="Текст")
         assert server.collector.logins == ["cabinet@example.ru"]
         assert server.messages[0]["From"] == "cabinet@example.ru"
 
@@ -176,25 +183,13 @@ def test_wrong_credentials_and_unreachable_server_become_a_user_error(clock: Fix
     with SmtpServer(with_auth=True) as server:
         settings = server.settings(username="cabinet@example.ru", password="wrong")
         with pytest.raises(MailError, match="Попробуйте позже или обратитесь в офис"):
-            SmtpMailer(settings.smtp, clock).send(
-                None,  # type: ignore[arg-type]
-                recipient="a@b.ru",
-                subject="s",
-                body="b",
-                account_id=None,
-            )
+            send_directly(settings.smtp, clock)
         assert server.messages == []
     closed = SmtpSettings(
         host="127.0.0.1", port=free_port(), security="none", sender="cabinet@example.ru", timeout=2
     )
     with pytest.raises(MailError, match="Не удалось отправить письмо") as caught:
-        SmtpMailer(closed, clock).send(
-            None,  # type: ignore[arg-type]
-            recipient="a@b.ru",
-            subject="s",
-            body="b",
-            account_id=None,
-        )
+        send_directly(closed, clock)
     assert isinstance(caught.value.__cause__, OSError)
 
 
@@ -203,26 +198,14 @@ def test_starttls_against_a_server_without_it_fails_politely(
 ) -> None:
     settings = smtp_server.settings(security="starttls")
     with pytest.raises(MailError, match="Не удалось отправить письмо"):
-        SmtpMailer(settings.smtp, clock).send(
-            None,  # type: ignore[arg-type]
-            recipient="a@b.ru",
-            subject="s",
-            body="b",
-            account_id=None,
-        )
+        send_directly(settings.smtp, clock)
     assert smtp_server.messages == []
 
 
 def test_unknown_security_mode_is_refused(clock: FixedClock) -> None:
     smtp = SmtpSettings(host="127.0.0.1", security="tls13", sender="c@example.ru")
     with pytest.raises(MailError, match="tls13"):
-        SmtpMailer(smtp, clock).send(
-            None,  # type: ignore[arg-type]
-            recipient="a@b.ru",
-            subject="s",
-            body="b",
-            account_id=None,
-        )
+        send_directly(smtp, clock)
 
 
 def test_mailer_for_picks_smtp_only_when_configured(clock: FixedClock) -> None:
