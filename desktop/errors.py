@@ -1,8 +1,16 @@
 """Errors whose message is for the user: Russian, saying what is wrong and what to do."""
 
+from desktop.common.errors import UserError
+from desktop.common.problems import Problem, ProblemError
 
-class UserError(Exception):
-    """Something the user can put right; ``str(error)`` is the message to show."""
+__all__ = [
+    "AccessDeniedError",
+    "NotFoundError",
+    "Problem",
+    "ProblemError",
+    "UserError",
+    "ValidationError",
+]
 
 
 class NotFoundError(UserError):

@@ -3,41 +3,20 @@ writer anyway) and their results come back to the GUI thread through a queued si
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 
+from desktop.common.tasks import Cancelled, TaskState
+
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
 
-
-class Cancelled(Exception):
-    """Raised inside a task whose TaskState was cancelled."""
-
-
-class TaskState:
-    """Handed to a long task: it reports progress and checks whether to stop."""
-
-    def __init__(self, report: Callable[[int, int], None]) -> None:
-        self._report = report
-        self._cancel = threading.Event()
-
-    def progress(self, done: int, total: int) -> None:
-        if self._cancel.is_set():
-            raise Cancelled
-        self._report(done, total)
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
+__all__ = ["Cancelled", "TaskRunner", "TaskState"]
 
 
 class TaskRunner(QObject):
