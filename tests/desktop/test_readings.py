@@ -179,8 +179,18 @@ def test_a_value_below_the_previous_is_refused_and_nothing_is_saved(database: Da
     readings.create_period(resident, account)
     with pytest.raises(ReadingsRefused) as refused:
         readings.submit(resident, account, JUNE, {(power, 1): "9900", (water, 1): "251,5"})
-    assert [p.key for p in refused.value.problems] == [(water, 1)]
-    assert "меньше предыдущего" in str(refused.value)
+    # Line 1 of June: the retired hot-water meter comes first, then the cold water.
+    [problem] = refused.value.problems
+    assert (problem.row, problem.column, problem.place) == (1, "Текущее значение", "ХВС 21883-12")
+    assert problem.needs is None  # a resident cannot confirm this away
+    assert problem.message == (
+        "Значение 251,500 меньше предыдущего 252,000. Проверьте показание; если счётчик "
+        "заменили, обратитесь в офис."
+    )
+    assert str(refused.value) == (
+        "Показания не сохранены.\nХВС 21883-12: значение 251,500 меньше предыдущего 252,000. "
+        "Проверьте показание; если счётчик заменили, обратитесь в офис."
+    )
     assert all(r.current is None for r in readings.readings(resident, account, JUNE)[1:])
 
 
@@ -193,6 +203,7 @@ def test_a_clerk_confirms_a_replacement_with_a_reason(database: Database, flat):
     with pytest.raises(ReadingsRefused) as refused:
         readings.submit(CLERK, account, JUNE, {(water, 1): "3"}, reason="замена")
     assert refused.value.needs_confirmation_only
+    assert [(p.row, p.needs) for p in refused.value.problems] == [(1, Confirmation.REPLACEMENT)]
     readings.submit(CLERK, account, JUNE, {(water, 1): "3"}, reason="замена счётчика",
                     confirmed={(water, 1): Confirmation.REPLACEMENT})  # fmt: skip
     row = readings.readings(CLERK, account, JUNE)[1]
@@ -216,8 +227,9 @@ def test_a_big_jump_needs_confirmation(database: Database, flat):
     readings.create_period(resident, account)
     with pytest.raises(ReadingsRefused) as refused:  # average 3 m³ a month; 10 is > 3×
         readings.submit(resident, account, JUNE, {(water, 1): "262"})
-    problem = refused.value.problems[0]
+    [problem] = refused.value.problems
     assert problem.needs == Confirmation.JUMP and "намного больше обычного" in problem.message
+    assert problem.row == 1 and problem.message.startswith("Расход 10,000 м3")
     readings.submit(resident, account, JUNE, {(water, 1): "262"},
                     confirmed={(water, 1): Confirmation.JUMP})  # fmt: skip
     assert readings.readings(resident, account, JUNE)[1].current == D("262.000")
