@@ -478,4 +478,3 @@ def _parsed(text: str) -> Decimal | None:
         return parse_value(text)
     except UserError:
         return None
-
