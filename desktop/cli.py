@@ -194,6 +194,7 @@ def cmd_statement(services: Services, args: argparse.Namespace) -> int:
 def cmd_readings(services: Services, args: argparse.Namespace) -> int:
     from desktop.formatting import meter_value, ru_date
     from desktop.months import month_name, parse_month
+    from desktop.readings import COLUMNS
 
     actor = cli_actor()
     month = parse_month(args.period) if args.period else None
@@ -204,15 +205,7 @@ def cmd_readings(services: Services, args: argparse.Namespace) -> int:
             raise UserError(f"По лицевому счёту {args.account} ещё нет показаний.")
         month = periods[0].month
     rows = services.readings.readings(actor, account_id, month)
-    headers = [
-        "Прибор",
-        "№ прибора",
-        "Дата выбытия",
-        "Ед. изм.",
-        "Пред. значение",
-        "Текущее значение",
-        "Разница",
-    ]
+    headers = list(COLUMNS)
     cells = [
         [
             r.title,

@@ -14,7 +14,13 @@ from db.models import AuditEntry, Channel, MeterKind, Reading, StaffRole
 from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError, UserError, ValidationError
-from desktop.readings import Confirmation, ReadingService, ReadingsRefused, parse_value
+from desktop.readings import (
+    Confirmation,
+    ReadingService,
+    ReadingsRefused,
+    consumption,
+    parse_value,
+)
 from desktop.settings import Settings
 from tests.factories import make_account, make_meter, make_period
 
@@ -344,3 +350,35 @@ def test_open_for_edit_says_why_not_and_changes_nothing(database: Database, flat
     assert period.month == JUNE and [r.title for r in rows][1] == "ХВС 21883-12"
     with database.unit_of_work() as s:
         assert s.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())) == "period.create"
+
+
+# -- one home for consumption ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "note", "expected"),
+    [
+        ("252", "255", "", "3"),
+        ("252", "252", "jump", "0"),
+        ("99990", "4", "rollover", "14"),  # 5 digits: past 99999 to 4
+        ("3456", "3", "replacement", "3"),  # a new meter counts from zero
+    ],
+)
+def test_consumption_is_the_same_for_a_check_and_a_stored_row(previous, current, note, expected):
+    assert consumption(D(previous), D(current), note, 5) == D(expected)
+
+
+def test_a_problem_names_each_refused_line_top_to_bottom(database: Database, flat):
+    account, water, power, old, resident = flat
+    readings = service(database, date(2017, 6, 20))
+    readings.create_period(resident, account)
+    with pytest.raises(ReadingsRefused) as refused:
+        readings.submit(resident, account, JUNE, {(power, 2): "abc", (old, 1): "127"})
+    problems = refused.value.problems
+    assert [(p.row, p.place, p.needs) for p in problems] == [
+        (0, "ГВС 168500-12", None),
+        (3, "Эл.эн. №12765948 T2", None),
+    ]
+    assert problems[0].message.startswith("Прибор выбыл 31.05.2017")
+    assert problems[1].message.startswith("«abc» — не число.")
+    assert refused.value.lines[0].startswith("ГВС 168500-12: прибор выбыл 31.05.2017")
