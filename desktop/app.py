@@ -103,7 +103,13 @@ def build_services(
         receipts=ReceiptService(db, clock, settings),
         support=SupportService(db, clock, settings),
         outbox=OutboxService(db, clock, settings),
-        documents=DocumentService(db, clock, settings),
+        documents=DocumentService(
+            db,
+            clock,
+            settings,
+            accounts=AccountService(db, clock, settings),
+            statements=StatementService(db, clock, settings),
+        ),
     )
 
 

@@ -10,20 +10,20 @@ import argparse
 import dataclasses
 import getpass
 import importlib
-import io
 import sys
 from collections.abc import Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from desktop import __version__
+from desktop.cli_common import cli_actor, output_to, render_table, write_csv
 from desktop.errors import UserError
 from desktop.settings import Settings, demo_database_url, load_settings
 
 if TYPE_CHECKING:  # the core pulls in SQLAlchemy: imported when a command needs it,
     # so that opening the window (no command) stays fast
-    from desktop.actors import Actor
     from desktop.app import Services
+
+__all__ = ["cli_actor", "main", "output_to", "render_table", "write_csv"]
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -48,17 +48,6 @@ _ARGPARSE_RU = {
     ),
 }
 argparse._ = lambda text: _ARGPARSE_RU.get(text, text)  # type: ignore[attr-defined]
-
-
-def cli_actor() -> Actor:
-    """The office's scripts act as staff; the audit log records the OS user."""
-    from desktop.actors import Actor
-
-    try:
-        user = getpass.getuser()
-    except Exception:  # no login name in some service accounts
-        user = "unknown"
-    return Actor("system", f"cli:{user}")
 
 
 class Parser(argparse.ArgumentParser):
@@ -155,48 +144,6 @@ def build_parser() -> Parser:
     return parser
 
 
-# -- output ------------------------------------------------------------------------------------
-
-
-@contextmanager
-def output_to(path: str | None, *, bom: bool = False):  # type: ignore[no-untyped-def]
-    """stdout, or a file that appears only once it is completely written (its binary
-    stream is ``.buffer``)."""
-    if path is None:
-        if bom:  # CSV always carries it, so that `> file.csv` opens right in Excel
-            sys.stdout.write("\ufeff")
-        yield sys.stdout
-        return
-    from desktop.files import atomic_file
-
-    with atomic_file(path) as raw:
-        stream = io.TextIOWrapper(raw, encoding="utf-8-sig" if bom else "utf-8", newline="")
-        yield stream
-        stream.flush()
-        stream.detach()
-
-
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    return "\n".join([line(headers), line(["─" * w for w in widths]), *map(line, rows)])
-
-
-def write_csv(stream: TextIO, rows: Sequence[Sequence[str]]) -> None:
-    import csv
-
-    writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
-    writer.writerows(rows)
-
-
 # -- commands ---------------------------------------------------------------------------------
 
 
@@ -247,6 +194,7 @@ def cmd_statement(services: Services, args: argparse.Namespace) -> int:
 def cmd_readings(services: Services, args: argparse.Namespace) -> int:
     from desktop.formatting import meter_value, ru_date
     from desktop.months import month_name, parse_month
+    from desktop.readings import COLUMNS
 
     actor = cli_actor()
     month = parse_month(args.period) if args.period else None
@@ -257,15 +205,7 @@ def cmd_readings(services: Services, args: argparse.Namespace) -> int:
             raise UserError(f"По лицевому счёту {args.account} ещё нет показаний.")
         month = periods[0].month
     rows = services.readings.readings(actor, account_id, month)
-    headers = [
-        "Прибор",
-        "№ прибора",
-        "Дата выбытия",
-        "Ед. изм.",
-        "Пред. значение",
-        "Текущее значение",
-        "Разница",
-    ]
+    headers = list(COLUMNS)
     cells = [
         [
             r.title,

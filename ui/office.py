@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.common.plural import plural
 from desktop.months import add_months, month_name, month_start
 from ui import dialogs
 from ui.context import AppContext
@@ -57,13 +58,7 @@ def _button(text: str, kind: str = "") -> QPushButton:
 
 def receipts_word(count: int) -> str:
     """«1 квитанция», «3 квитанции», «5 квитанций»."""
-    if count % 10 == 1 and count % 100 != 11:
-        word = "квитанция"
-    elif 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
-        word = "квитанции"
-    else:
-        word = "квитанций"
-    return f"{count} {word}"
+    return plural(count, "квитанция", "квитанции", "квитанций")
 
 
 class OfficeWindow(QMainWindow):
@@ -259,12 +254,7 @@ class OfficeWindow(QMainWindow):
             # A cancelled or failed batch leaves no file: atomic_file drops the partial one.
             with atomic_file(path) as out:
                 return ctx.services.documents.write_receipts(
-                    actor,
-                    month,
-                    out,
-                    building_id=building_id,
-                    progress=state.progress,
-                    cancelled=lambda: state.cancelled,
+                    actor, month, out, building_id=building_id, state=state
                 )
 
         self.task = ctx.tasks.run_with_progress(
@@ -297,10 +287,8 @@ class OfficeWindow(QMainWindow):
         self.messages.success(text)
 
     def _failed(self, error: Exception) -> None:
-        from desktop.documents.service import BatchCancelled
-
         self._set_running(False)
-        if isinstance(error, Cancelled | BatchCancelled):
+        if isinstance(error, Cancelled):
             self.progress.hide()
             self.messages.warning(CANCELLED)
         else:

@@ -1,10 +1,13 @@
-"""Work off the GUI thread: service calls run on one background thread (SQLite has one
-writer anyway) and their results come back to the GUI thread through a queued signal."""
+"""Work off the GUI thread, in two lanes: interactive service calls run one after another on
+one background thread, long jobs (a building's receipts, an import) on another, so a page
+never waits behind a 100 000-receipt print. Results come back to the GUI thread through a
+queued signal."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
@@ -15,20 +18,29 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
+Lane = Literal["interactive", "long"]
 
-__all__ = ["Cancelled", "TaskRunner", "TaskState"]
+__all__ = ["Cancelled", "Lane", "TaskRunner", "TaskState"]
 
 
 class TaskRunner(QObject):
-    """Runs callables in the background; callbacks run on the GUI thread."""
+    """Runs callables in the background; callbacks run on the GUI thread.
+
+    Interactive jobs run in the order they were started, one at a time (the first one opens
+    the database: see ``AppContext.open``). A long job starts only once the interactive jobs
+    started before it are over, so it, too, finds the database open; after that the two
+    lanes run side by side. ``busy_changed`` and ``idle`` count the jobs of both lanes."""
 
     busy_changed = Signal(bool)
     _deliver = Signal(object, object, object, bool)  # owner, callback, payload, final
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._executor: ThreadPoolExecutor | None = None  # started with the first job
-        # Emitted on the worker thread only, so delivery is queued to the GUI thread (an
+        self._lanes: dict[Lane, ThreadPoolExecutor] = {}  # each started with its first job
+        self._last_interactive: Future[Any] | None = None
+        # Weak: a finished job's state goes with it; shutdown cancels those still held.
+        self._long_states: weakref.WeakSet[TaskState] = weakref.WeakSet()
+        # Emitted on the worker threads only, so delivery is queued to the GUI thread (an
         # explicit Qt.ConnectionType would create PySide's Qt namespace before the first paint).
         self._deliver.connect(self._on_deliver)
         self._pending = 0
@@ -40,13 +52,19 @@ class TaskRunner(QObject):
         on_error: Callable[[Exception], None] | None = None,
         *,
         owner: QObject | None = None,
+        lane: Lane = "interactive",
     ) -> Future[T]:
         """Call ``work()`` in the background, then ``on_done(result)`` or ``on_error(error)``
         on the GUI thread — unless ``owner`` has been destroyed meanwhile (logout)."""
         self._set_pending(+1)
+        before = self._last_interactive if lane == "long" else None
 
         def job() -> T:
             try:
+                if before is not None:
+                    from concurrent.futures import wait
+
+                    wait([before])  # never the other way round: no deadlock
                 result = work()
             except Exception as error:
                 self._deliver.emit(owner, on_error or _reraise, error, True)
@@ -54,11 +72,10 @@ class TaskRunner(QObject):
             self._deliver.emit(owner, on_done, result, True)
             return result
 
-        if self._executor is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
-        return self._executor.submit(job)
+        future = self._executor(lane).submit(job)
+        if lane == "interactive":
+            self._last_interactive = future
+        return future
 
     def run_with_progress(
         self,
@@ -68,13 +85,28 @@ class TaskRunner(QObject):
         on_error: Callable[[Exception], None] | None = None,
         *,
         owner: QObject | None = None,
+        lane: Lane = "long",
     ) -> TaskState:
-        """Like ``run``, for long work that reports progress and can be cancelled."""
+        """Like ``run``, for long work that reports progress and can be cancelled; it goes to
+        the long lane unless told otherwise."""
         state = TaskState(
             lambda done, total: self._deliver.emit(owner, on_progress, (done, total), False)
         )
-        self.run(lambda: work(state), on_done, on_error, owner=owner)
+        if lane == "long":
+            self._long_states.add(state)
+        self.run(lambda: work(state), on_done, on_error, owner=owner, lane=lane)
         return state
+
+    def _executor(self, lane: Lane) -> ThreadPoolExecutor:
+        executor = self._lanes.get(lane)
+        if executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            name = "db" if lane == "interactive" else "db-long"
+            executor = self._lanes[lane] = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix=name
+            )
+        return executor
 
     @Slot(object, object, object, bool)
     def _on_deliver(
@@ -97,9 +129,12 @@ class TaskRunner(QObject):
         return self._pending == 0
 
     def shutdown(self) -> None:
-        """Wait for running work to finish (before the application quits)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+        """Before the application quits: cancel the long jobs (a batch keeps no half-made
+        file), drop what has not started, and wait for what is running in both lanes."""
+        for state in list(self._long_states):
+            state.cancel()
+        for executor in self._lanes.values():
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _reraise(error: Exception) -> None:

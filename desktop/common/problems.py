@@ -31,11 +31,12 @@ class Problem:
 class ProblemError(UserError):
     """Input refused, with every problem found; ``str()`` joins them for a plain message."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], *, message: str | None = None) -> None:
+        """``message`` replaces the plain text made of the problems (a heading, say)."""
         self.problems = tuple(problems)
         if not self.problems:
             raise ValueError("ProblemError needs at least one problem")
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__(message or "\n".join(str(p) for p in self.problems))
 
     @classmethod
     def one(cls, message: str, **where: object) -> ProblemError:

@@ -1,7 +1,7 @@
 """The documents' commands: ``receipt``, ``receipts`` and the statement's XLSX and PDF.
 
-Files are written whole or not at all (``desktop.cli.output_to``'s temporary file, renamed
-when complete); errors are Russian messages with exit code 1. Nothing heavy is imported
+Files are written whole or not at all (``desktop.cli_common.output_to``'s temporary file,
+renamed when complete); errors are Russian messages with exit code 1. Nothing heavy is imported
 until a command runs: ``python -m desktop`` starts as fast as before.
 """
 
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+from desktop.cli_common import cli_actor, output_to, progress_state
+from desktop.common.plural import plural
 from desktop.errors import UserError
 
 if TYPE_CHECKING:
@@ -43,26 +44,13 @@ def add_document_commands(commands: Any, common: argparse.ArgumentParser) -> Non
 def binary_output(path: str | None) -> Iterator[BinaryIO]:
     """A binary file that appears only once it is completely written (``output_to``'s
     checks, temporary file and rename, used through its binary buffer)."""
-    from desktop.cli import output_to
-
     if not path:
         raise UserError("Укажите файл для документа: --output ИМЯ_ФАЙЛА.")
     with output_to(path) as stream:
         yield stream.buffer  # type: ignore[attr-defined,misc]
 
 
-def _plural(count: int, one: str, few: str, many: str) -> str:
-    if count % 10 == 1 and count % 100 != 11:
-        word = one
-    elif 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
-        word = few
-    else:
-        word = many
-    return f"{count} {word}"
-
-
 def cmd_receipt(services: Services, args: argparse.Namespace) -> int:
-    from desktop.cli import cli_actor
     from desktop.months import parse_month
 
     actor = cli_actor()
@@ -73,36 +61,7 @@ def cmd_receipt(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-class ProgressBar:
-    """A one-line progress bar on a terminal; silent when the stream is not one."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: TextIO, title: str) -> None:
-        self.stream = stream
-        self.title = title
-        self.live = stream.isatty()
-        self._shown = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if not self.live or (done < total and now - self._shown < 0.1):
-            return
-        self._shown = now
-        filled = self.WIDTH * done // max(total, 1)
-        bar = "█" * filled + "░" * (self.WIDTH - filled)
-        percent = 100 * done // max(total, 1)
-        self.stream.write(f"\r{self.title}: {bar} {done} из {total} ({percent} %)")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.live and self._shown:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
 def cmd_receipts(services: Services, args: argparse.Namespace) -> int:
-    from desktop.cli import cli_actor
     from desktop.documents.receipt import month_title
     from desktop.months import parse_month
 
@@ -113,22 +72,18 @@ def cmd_receipts(services: Services, args: argparse.Namespace) -> int:
         if not args.building.strip().isdigit():
             raise UserError(f"Код дома «{args.building}» указан неверно: нужно число, например 1.")
         building = int(args.building)
-    bar = ProgressBar(sys.stderr, "Квитанции")
-    try:
-        with binary_output(args.output) as out:
-            result = services.documents.write_receipts(
-                actor, month, out, building_id=building, progress=bar
-            )
-    finally:
-        bar.close()
+    with progress_state("Квитанции") as state, binary_output(args.output) as out:
+        result = services.documents.write_receipts(
+            actor, month, out, building_id=building, state=state
+        )
     line = (
-        f"Готово: {_plural(result.printed, 'квитанция', 'квитанции', 'квитанций')} "
+        f"Готово: {plural(result.printed, 'квитанция', 'квитанции', 'квитанций')} "
         f"за {month_title(month)} в файле {args.output}."
     )
     if result.skipped:
         line += (
             " Пропущено без начислений за этот месяц: "
-            f"{_plural(result.skipped, 'лицевой счёт', 'лицевых счёта', 'лицевых счетов')}."
+            f"{plural(result.skipped, 'лицевой счёт', 'лицевых счёта', 'лицевых счетов')}."
         )
     print(line, file=sys.stderr)
     return 0
@@ -136,7 +91,6 @@ def cmd_receipts(services: Services, args: argparse.Namespace) -> int:
 
 def export_statement(services: Services, args: argparse.Namespace) -> int:
     """``statement --format xlsx|pdf --output FILE``."""
-    from desktop.cli import cli_actor
 
     if not args.output:
         raise UserError(f"Для формата {args.format} укажите файл: --output ведомость.{args.format}")

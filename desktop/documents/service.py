@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -27,6 +27,7 @@ from desktop import audit
 from desktop.accounts import AccountService
 from desktop.actors import Actor
 from desktop.clock import Clock
+from desktop.common.tasks import TaskState
 from desktop.documents.model import (
     BatchResult,
     MeterLine,
@@ -38,20 +39,12 @@ from desktop.documents.model import (
 from desktop.documents.qr import payment_payload
 from desktop.errors import AccessDeniedError, NotFoundError, UserError
 from desktop.months import month_name, month_start
-from desktop.readings import reading_difference, zone_label
+from desktop.readings import reading_rows
 from desktop.settings import Settings
 from desktop.statement import Statement, StatementService, due_date
 
 CHUNK = 50  # accounts read per transaction in a batch
 StatementFormat = Literal["xlsx", "pdf"]
-Progress = Callable[[int, int], None]  # (done, total)
-
-
-class BatchCancelled(UserError):
-    """The person printing a batch stopped it; nothing was saved."""
-
-    def __init__(self) -> None:
-        super().__init__("Печать квитанций отменена: файл не сохранён.")
 
 
 @dataclass(frozen=True)
@@ -163,24 +156,24 @@ def _meter_lines(s: Session, ids: Sequence[int], month: date) -> dict[int, list[
         .where(Period.account_id.in_(ids), Period.month == month)
         .options(contains_eager(Reading.period), joinedload(Reading.meter))
     ).unique()
-    lines: dict[int, list[tuple[tuple[int, int, int], MeterLine]]] = defaultdict(list)
+    by_account: dict[int, list[Reading]] = defaultdict(list)
     for reading in readings:
-        meter = reading.meter
-        lines[reading.period.account_id].append(
-            (
-                (meter.display_order, meter.id, reading.zone),
-                MeterLine(
-                    title=zone_label(meter, reading.zone),
-                    serial=meter.serial,
-                    retired_on=meter.retired_on,
-                    unit=meter.unit,
-                    previous=reading.previous,
-                    current=reading.current,
-                    difference=reading_difference(reading),
-                ),
+        by_account[reading.period.account_id].append(reading)
+    return {
+        account: [
+            MeterLine(
+                title=row.title,
+                serial=row.serial,
+                retired_on=row.retired_on,
+                unit=row.unit,
+                previous=row.previous,
+                current=row.current,
+                difference=row.difference,
             )
-        )
-    return {account: [line for _key, line in sorted(found)] for account, found in lines.items()}
+            for row in reading_rows(found)
+        ]
+        for account, found in by_account.items()
+    }
 
 
 def _receipt_rows(s: Session, ids: Sequence[int], month: date) -> dict[int, tuple[str, date]]:
@@ -196,10 +189,20 @@ def _receipt_rows(s: Session, ids: Sequence[int], month: date) -> dict[int, tupl
 class DocumentService:
     """Receipts and statement exports, as PDF and XLSX written to a binary stream."""
 
-    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        *,
+        accounts: AccountService,
+        statements: StatementService,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
+        self.accounts = accounts
+        self.statements = statements
 
     # -- receipts: data ------------------------------------------------------------------------
 
@@ -363,13 +366,12 @@ class DocumentService:
         out: BinaryIO,
         *,
         building_id: int | None = None,
-        progress: Progress | None = None,
-        cancelled: Callable[[], bool] | None = None,
+        state: TaskState | None = None,
     ) -> BatchResult:
         """Every charged account's receipt for ``month`` (of one building, or all) into one
         PDF written to ``out`` page by page; memory stays flat however many there are.
-        ``progress(done, total)`` is called after each page; when ``cancelled()`` turns true
-        the batch stops with BatchCancelled and ``out`` holds an incomplete file to discard."""
+        ``state`` hears of each page; once it is cancelled the batch stops with ``Cancelled``
+        and ``out`` holds an incomplete file to discard."""
         from desktop.documents.receipt import ReceiptWriter, month_title
 
         if not actor.is_staff:
@@ -386,23 +388,20 @@ class DocumentService:
             )
         total = len(ids)
         done = 0
-        stop = cancelled or (lambda: False)
+        state = state or TaskState()
         author = next(iter(payees.values())).name
         with ReceiptWriter(
             out, title=f"Квитанции за {month_title(month)}", author=author
         ) as writer:
             for chunk in _chunks(ids, CHUNK):
-                if stop():
-                    raise BatchCancelled()
+                state.check()
                 with self.db.read() as s:
                     receipts = self._load(s, chunk, month, payees=payees)
                 for data in receipts:
-                    if stop():
-                        raise BatchCancelled()
+                    state.check()
                     writer.add(data)
                     done += 1
-                    if progress is not None:
-                        progress(done, total)
+                    state.progress(done, total)
             # Accounts charged when the list was read but not by the time their chunk was.
             skipped += total - done
         with self.db.unit_of_work() as s:
@@ -428,10 +427,8 @@ class DocumentService:
 
         if fmt not in ("xlsx", "pdf"):
             raise ValueError(f"unknown statement format {fmt!r}")
-        account = AccountService(self.db, self.clock, self.settings).get_by_id(actor, account_id)
-        statement = StatementService(self.db, self.clock, self.settings).statement(
-            actor, account_id
-        )
+        account = self.accounts.get_by_id(actor, account_id)
+        statement = self.statements.statement(actor, account_id)
         writer = write_statement_xlsx if fmt == "xlsx" else write_statement_pdf
         writer(
             statement,

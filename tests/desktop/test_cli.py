@@ -341,3 +341,14 @@ def test_the_help_is_in_russian(capsys):
     assert "show " not in out and "usage" not in out
     code, out, _ = run(capsys, "staff", "add", "--help")
     assert code == 0 and "--password-stdin" in out and "admin — администратор" in out
+
+
+def test_the_command_line_and_its_command_modules_import_no_cycle():
+    """desktop.cli loads the documents' commands; they take what they share from
+    desktop.cli_common and never reach back (grimp sees imports inside functions too)."""
+    import grimp
+
+    graph = grimp.build_graph("desktop")
+    assert graph.chain_exists(importer="desktop.cli", imported="desktop.documents.commands")
+    assert not graph.chain_exists(importer="desktop.documents.commands", imported="desktop.cli")
+    assert not graph.chain_exists(importer="desktop.cli_common", imported="desktop.cli")

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from desktop.documents.commands import ProgressBar
+from desktop.cli_common import ProgressBar
 from tests.desktop.test_cli import audit_count, run
 
 

@@ -14,7 +14,13 @@ from db.models import AuditEntry, Channel, MeterKind, Reading, StaffRole
 from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError, UserError, ValidationError
-from desktop.readings import Confirmation, ReadingService, ReadingsRefused, parse_value
+from desktop.readings import (
+    Confirmation,
+    ReadingService,
+    ReadingsRefused,
+    consumption,
+    parse_value,
+)
 from desktop.settings import Settings
 from tests.factories import make_account, make_meter, make_period
 
@@ -179,8 +185,18 @@ def test_a_value_below_the_previous_is_refused_and_nothing_is_saved(database: Da
     readings.create_period(resident, account)
     with pytest.raises(ReadingsRefused) as refused:
         readings.submit(resident, account, JUNE, {(power, 1): "9900", (water, 1): "251,5"})
-    assert [p.key for p in refused.value.problems] == [(water, 1)]
-    assert "меньше предыдущего" in str(refused.value)
+    # Line 1 of June: the retired hot-water meter comes first, then the cold water.
+    [problem] = refused.value.problems
+    assert (problem.row, problem.column, problem.place) == (1, "Текущее значение", "ХВС 21883-12")
+    assert problem.needs is None  # a resident cannot confirm this away
+    assert problem.message == (
+        "Значение 251,500 меньше предыдущего 252,000. Проверьте показание; если счётчик "
+        "заменили, обратитесь в офис."
+    )
+    assert str(refused.value) == (
+        "Показания не сохранены.\nХВС 21883-12: значение 251,500 меньше предыдущего 252,000. "
+        "Проверьте показание; если счётчик заменили, обратитесь в офис."
+    )
     assert all(r.current is None for r in readings.readings(resident, account, JUNE)[1:])
 
 
@@ -193,6 +209,7 @@ def test_a_clerk_confirms_a_replacement_with_a_reason(database: Database, flat):
     with pytest.raises(ReadingsRefused) as refused:
         readings.submit(CLERK, account, JUNE, {(water, 1): "3"}, reason="замена")
     assert refused.value.needs_confirmation_only
+    assert [(p.row, p.needs) for p in refused.value.problems] == [(1, Confirmation.REPLACEMENT)]
     readings.submit(CLERK, account, JUNE, {(water, 1): "3"}, reason="замена счётчика",
                     confirmed={(water, 1): Confirmation.REPLACEMENT})  # fmt: skip
     row = readings.readings(CLERK, account, JUNE)[1]
@@ -216,8 +233,9 @@ def test_a_big_jump_needs_confirmation(database: Database, flat):
     readings.create_period(resident, account)
     with pytest.raises(ReadingsRefused) as refused:  # average 3 m³ a month; 10 is > 3×
         readings.submit(resident, account, JUNE, {(water, 1): "262"})
-    problem = refused.value.problems[0]
+    [problem] = refused.value.problems
     assert problem.needs == Confirmation.JUMP and "намного больше обычного" in problem.message
+    assert problem.row == 1 and problem.message.startswith("Расход 10,000 м3")
     readings.submit(resident, account, JUNE, {(water, 1): "262"},
                     confirmed={(water, 1): Confirmation.JUMP})  # fmt: skip
     assert readings.readings(resident, account, JUNE)[1].current == D("262.000")
@@ -332,3 +350,35 @@ def test_open_for_edit_says_why_not_and_changes_nothing(database: Database, flat
     assert period.month == JUNE and [r.title for r in rows][1] == "ХВС 21883-12"
     with database.unit_of_work() as s:
         assert s.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())) == "period.create"
+
+
+# -- one home for consumption ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "note", "expected"),
+    [
+        ("252", "255", "", "3"),
+        ("252", "252", "jump", "0"),
+        ("99990", "4", "rollover", "14"),  # 5 digits: past 99999 to 4
+        ("3456", "3", "replacement", "3"),  # a new meter counts from zero
+    ],
+)
+def test_consumption_is_the_same_for_a_check_and_a_stored_row(previous, current, note, expected):
+    assert consumption(D(previous), D(current), note, 5) == D(expected)
+
+
+def test_a_problem_names_each_refused_line_top_to_bottom(database: Database, flat):
+    account, water, power, old, resident = flat
+    readings = service(database, date(2017, 6, 20))
+    readings.create_period(resident, account)
+    with pytest.raises(ReadingsRefused) as refused:
+        readings.submit(resident, account, JUNE, {(power, 2): "abc", (old, 1): "127"})
+    problems = refused.value.problems
+    assert [(p.row, p.place, p.needs) for p in problems] == [
+        (0, "ГВС 168500-12", None),
+        (3, "Эл.эн. №12765948 T2", None),
+    ]
+    assert problems[0].message.startswith("Прибор выбыл 31.05.2017")
+    assert problems[1].message.startswith("«abc» — не число.")
+    assert refused.value.lines[0].startswith("ГВС 168500-12: прибор выбыл 31.05.2017")

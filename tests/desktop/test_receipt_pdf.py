@@ -27,13 +27,15 @@ from db.models import (
     StaffRole,
 )
 from desktop.actors import Actor
+from desktop.app import build_services
 from desktop.clock import FixedClock
+from desktop.common.tasks import Cancelled, TaskState
 from desktop.demo import build_demo, clone_accounts
 from desktop.documents.fonts import BOLD, REGULAR
 from desktop.documents.model import MeterLine, Payee, Payer, ReceiptData, ServiceLine
 from desktop.documents.qr import payment_payload, qr_matrix
 from desktop.documents.receipt import render_receipt
-from desktop.documents.service import CHUNK, BatchCancelled, DocumentService
+from desktop.documents.service import CHUNK, DocumentService
 from desktop.errors import AccessDeniedError, NotFoundError, UserError
 from desktop.settings import Settings
 from tests.desktop.test_qr import DEMO_PAYLOAD
@@ -52,7 +54,12 @@ def demo(database: Database, clock: FixedClock) -> Database:
 
 @pytest.fixture
 def service(demo: Database, clock: FixedClock) -> DocumentService:
-    return DocumentService(demo, clock, Settings())
+    return documents(demo, clock)
+
+
+def documents(db: Database, clock: FixedClock) -> DocumentService:
+    """The document service as the application builds it, with the services it is given."""
+    return build_services(db, Settings(), clock).documents
 
 
 def account_id(db: Database, number: str = "3492") -> int:
@@ -173,9 +180,8 @@ def test_without_company_requisites_there_is_no_receipt(database, clock):
     account = make_account(database, "100")
     services = make_services(database, ["ХВС"])
     add_statement(database, account, services["ХВС"], MAY, "0", "100", "0")
-    documents = DocumentService(database, clock, Settings())
     with pytest.raises(UserError, match="реквизиты управляющей компании"):
-        documents.receipt(CLERK, account, MAY)
+        documents(database, clock).receipt(CLERK, account, MAY)
 
 
 def test_an_account_without_receipt_row_or_readings_still_gets_a_receipt(database, clock):
@@ -186,13 +192,13 @@ def test_an_account_without_receipt_row_or_readings_still_gets_a_receipt(databas
         s.add(Company(name="ТСЖ «Тест»", inn="5012345672", bank_name="Банк", bic="044525999",
                       settlement_account="40703810040000012345", correspondent_account=""))  # fmt: skip
     later = FixedClock(datetime(2017, 7, 3, 8, tzinfo=UTC))
-    documents = DocumentService(database, later, Settings())
-    data = documents.receipt(CLERK, account, MAY)
+    service = documents(database, later)
+    data = service.receipt(CLERK, account, MAY)
     assert data.number == "" and data.issued_on == date(2017, 7, 3) and data.meters == ()
     assert data.qr_payload is not None
     assert "|CorrespAcc=0|PayeeINN=5012345672|Sum=10050|" in data.qr_payload
     assert "|LastName=Петров|FirstName=Пётр|MiddleName=Петрович|" in data.qr_payload
-    pdf = documents.receipt_pdf(CLERK, account, MAY)
+    pdf = service.receipt_pdf(CLERK, account, MAY)
     assert "Сформирована 03.07.2017" in pdf_text(pdf)[0]
     assert decode_qr(pdf) == [data.qr_payload]
 
@@ -214,7 +220,8 @@ def test_a_receipt_is_read_with_a_few_queries_and_its_export_audited(service, de
 def test_a_batch_has_a_page_per_charged_account_in_delivery_order(service, demo):
     out = io.BytesIO()
     steps: list[tuple[int, int]] = []
-    result = service.write_receipts(CLERK, MAY, out, progress=lambda d, t: steps.append((d, t)))
+    state = TaskState(lambda done, total: steps.append((done, total)))
+    result = service.write_receipts(CLERK, MAY, out, state=state)
     # With the clock in June 2017 every demo account has May 2017 charges.
     assert (result.printed, result.skipped) == (6, 0)
     assert steps == [(n, 6) for n in range(1, 7)]
@@ -241,11 +248,15 @@ def test_a_batch_has_a_page_per_charged_account_in_delivery_order(service, demo)
 def test_a_cancelled_batch_stops_saves_nothing_and_leaves_no_state_behind(service, demo):
     out = io.BytesIO()
     steps: list[int] = []
-    with pytest.raises(BatchCancelled, match="отменена"):
-        service.write_receipts(
-            CLERK, MAY, out, progress=lambda done, total: steps.append(done),
-            cancelled=lambda: len(steps) >= 3,
-        )  # fmt: skip
+
+    def report(done: int, total: int) -> None:
+        steps.append(done)
+        if done == 3:
+            state.cancel()  # as «Отмена» would, from another thread, while page 3 is reported
+
+    state = TaskState(report)
+    with pytest.raises(Cancelled, match="отменена"):
+        service.write_receipts(CLERK, MAY, out, state=state)
     assert steps == [1, 2, 3]
     assert audit_entries(demo, "receipt.export") == []
     for name in (REGULAR, BOLD):  # the abandoned document is forgotten by the fonts

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from db.engine import Database
 from db.models import Account, AuditEntry
 from desktop.actors import Actor
+from desktop.app import build_services
 from desktop.clock import FixedClock
 from desktop.demo import build_demo
 from desktop.documents.service import DocumentService
@@ -36,7 +37,7 @@ def demo(database: Database, clock: FixedClock) -> tuple[DocumentService, int]:
     with database.read() as s:
         account = s.scalar(select(Account.id).where(Account.number == "3492"))
     assert account is not None
-    return DocumentService(database, clock, Settings()), account
+    return build_services(database, Settings(), clock).documents, account
 
 
 def seed_rows() -> dict[tuple[str, str], list[Decimal]]:

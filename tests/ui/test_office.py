@@ -153,13 +153,16 @@ def test_cancelling_leaves_no_file(qtbot, office, services, monkeypatch, tmp_pat
     first_page, go_on = threading.Event(), threading.Event()
     write = services.documents.write_receipts
 
-    def paused(*args, progress, **kwargs):
-        def report(done: int, total: int) -> None:
-            progress(done, total)
+    def paused(*args, state, **kwargs):
+        report = state.progress
+
+        def pausing(done: int, total: int) -> None:
+            report(done, total)
             first_page.set()
             go_on.wait(10)
 
-        return write(*args, progress=report, **kwargs)
+        state.progress = pausing
+        return write(*args, state=state, **kwargs)
 
     monkeypatch.setattr(services.documents, "write_receipts", paused)
     choose(office, None)

@@ -448,3 +448,29 @@ def test_a_retired_meter_takes_no_value_and_says_why(qtmodeltester):
 
     model.set_editing(False)
     assert model.rowCount() == 2 and model.typed_values() == {}
+
+
+def test_a_problem_is_shown_by_its_row_and_column_as_given(qtmodeltester):
+    """The service's problem names its line and column; the model shows its message beneath
+    that line word for word, and a problem a confirmation would clear in the confirm colour."""
+    from desktop.common.problems import Problem
+
+    cold = ReadingRow(1, 1, "ХВС 21883-12", "", None, "м3", D("252"), None, None)
+    hot = ReadingRow(2, 1, "ГВС 59537062", "59537062", None, "м3", D("1"), None, None)
+    model = ReadingsModel()
+    model.set_rows([cold, hot])
+    model.set_editing(True)
+    qtmodeltester.check(model)
+    jump = "Расход 60,000 м3 намного больше обычного (в среднем 3,000 в месяц)."
+    model.set_problems(
+        [Problem(jump, row=1, column="Текущее значение", place="ГВС 59537062", needs="jump")]
+    )
+    assert model.problem_rows() == [1] and model.note_rows() == [2]
+    assert model.index(2, 0).data() == jump
+    assert model.index(1, CURRENT).data(Qt.ItemDataRole.BackgroundRole) == CONFIRM_BACKGROUND
+    assert model.index(1, CURRENT).data(Qt.ItemDataRole.ToolTipRole) == jump
+    assert model.index(0, CURRENT).data(Qt.ItemDataRole.BackgroundRole) != CONFIRM_BACKGROUND
+    model.set_problems([Problem("Не число.", row=0, column="Текущее значение", place="ХВС")])
+    assert model.problem_rows() == [0] and model.note_rows() == [1]
+    assert model.index(0, CURRENT).data(Qt.ItemDataRole.BackgroundRole) == REFUSED_BACKGROUND
+    qtmodeltester.check(model)

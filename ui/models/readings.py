@@ -12,10 +12,20 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 # Loaded with the page, after login: importing the readings core here costs no start-up time.
+from desktop.common.problems import Problem
 from desktop.errors import UserError
 from desktop.formatting import meter_value, ru_date
 from desktop.months import month_name
-from desktop.readings import Confirmation, PeriodInfo, Problem, ReadingRow, RowKey, parse_value
+from desktop.readings import (
+    COLUMNS,
+    CURRENT_COLUMN,
+    Confirmation,
+    PeriodInfo,
+    ReadingRow,
+    RowKey,
+    consumption,
+    parse_value,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 Role = Qt.ItemDataRole
@@ -156,6 +166,7 @@ class _ReadingLine:
     typed: str | None = None  # what the resident typed in this session, exactly
     problem: str = ""  # why the last «Сохранить» refused this row, or what it asks to confirm
     needs: Confirmation | None = None
+    column: int = COLUMNS.index(CURRENT_COLUMN)  # the cell the problem is about
     note: str = ""  # the text of the note row shown beneath, if any
 
 
@@ -168,15 +179,7 @@ class ReadingsModel(QAbstractTableModel):
     row right beneath its line, meant to be spanned across the table by the view: it stays
     beside its row at any window width."""
 
-    COLUMNS = (
-        "Прибор",
-        "№ прибора",
-        "Дата выбытия",
-        "Ед. изм.",
-        "Пред. значение",
-        "Текущее значение",
-        "Разница",
-    )
+    COLUMNS = COLUMNS
     TITLE, SERIAL, RETIRED, UNIT, PREVIOUS, CURRENT, DIFFERENCE = range(7)
     NUMERIC = frozenset({PREVIOUS, CURRENT, DIFFERENCE})
 
@@ -234,6 +237,7 @@ class ReadingsModel(QAbstractTableModel):
         if not editing:
             for line in self._lines:
                 line.typed, line.problem, line.needs = None, "", None
+                line.column = self.CURRENT
         for line in self._lines:
             line.cells = self._cells(line)
         if self._rows:
@@ -263,16 +267,21 @@ class ReadingsModel(QAbstractTableModel):
         return values
 
     def set_problems(self, problems: Iterable[Problem]) -> None:
-        """Mark the rows a refused «Сохранить» named, each with its own message beneath."""
-        by_key = {problem.key: problem for problem in problems}
-        for line in self._lines:
-            problem = by_key.get(line.row.key)
-            text = _own_message(problem.message, line.row.title) if problem else ""
-            needs = problem.needs if problem else None
-            if (text, needs) != (line.problem, line.needs):
-                line.problem, line.needs = text, needs
+        """Mark the rows a refused «Сохранить» named (a problem's ``row`` is the position of
+        its reading among the rows shown), each with its own message beneath."""
+        by_row = {problem.row: problem for problem in problems if problem.row is not None}
+        for position, line in enumerate(self._lines):
+            problem = by_row.get(position)
+            text = problem.message if problem else ""
+            needs = Confirmation(problem.needs) if problem and problem.needs else None
+            column = self._column(problem.column if problem else None)
+            if (text, needs, column) != (line.problem, line.needs, line.column):
+                line.problem, line.needs, line.column = text, needs, column
                 self._line_changed(line)
         self._sync_notes()
+
+    def _column(self, title: str | None) -> int:
+        return self.COLUMNS.index(title) if title in self.COLUMNS else self.CURRENT
 
     def problem(self, row: int) -> str:
         """The problem of a table row's reading, as shown beneath it."""
@@ -294,7 +303,7 @@ class ReadingsModel(QAbstractTableModel):
         if line.typed is not None:
             parsed = _parsed(line.typed)
             current_text = line.typed if parsed is None else meter_value(parsed)
-            difference = None if parsed is None else parsed - row.previous
+            difference = None if parsed is None else consumption(row.previous, parsed)
         return [
             row.title,
             row.serial,
@@ -328,7 +337,8 @@ class ReadingsModel(QAbstractTableModel):
     def _line_changed(self, line: _ReadingLine) -> None:
         line.cells = self._cells(line)
         row = self._line_row(line)
-        self.dataChanged.emit(self.index(row, self.CURRENT), self.index(row, self.DIFFERENCE))
+        # The whole line: the problem's cell may be another column than the value's.
+        self.dataChanged.emit(self.index(row, self.TITLE), self.index(row, self.DIFFERENCE))
 
     def _sync_notes(self) -> None:
         """Insert, remove or refresh the note rows so that each line has the note it needs."""
@@ -405,7 +415,7 @@ class ReadingsModel(QAbstractTableModel):
         return None
 
     def _tooltip(self, row: int, line: _ReadingLine, column: int) -> str | None:
-        if line.problem and column in (self.CURRENT, self.DIFFERENCE):
+        if line.problem and column in (line.column, self.DIFFERENCE):
             return line.problem
         if line.row.locked_reason:
             return _sentence(line.row.locked_reason)
@@ -414,10 +424,10 @@ class ReadingsModel(QAbstractTableModel):
         return None
 
     def _background(self, row: int, line: _ReadingLine, column: int) -> QBrush | None:
+        if line.problem and column == line.column:
+            return CONFIRM_BACKGROUND if line.needs else REFUSED_BACKGROUND
         if column != self.CURRENT:
             return None
-        if line.problem:
-            return CONFIRM_BACKGROUND if line.needs else REFUSED_BACKGROUND
         if self._editing:
             return EDITABLE_BACKGROUND if self.is_editable(row) else LOCKED_BACKGROUND
         return None
@@ -443,7 +453,8 @@ class ReadingsModel(QAbstractTableModel):
         line = self._lines[self._rows[index.row()][0]]
         text = "" if value is None else str(value).strip()
         line.typed = text or None  # an emptied cell keeps the stored value
-        line.problem, line.needs = "", None  # a new value: the old verdict no longer applies
+        # A new value: the old verdict no longer applies.
+        line.problem, line.needs, line.column = "", None, self.CURRENT
         line.cells = self._cells(line)
         # Separate ranges: an open editor on this very cell is refreshed only by a one-cell change.
         self.dataChanged.emit(index, index)
@@ -467,9 +478,3 @@ def _parsed(text: str) -> Decimal | None:
         return parse_value(text)
     except UserError:
         return None
-
-
-def _own_message(message: str, title: str) -> str:
-    """The service prefixes a problem with the row's title; beside the row it goes without."""
-    prefix = f"{title}: "
-    return _sentence(message[len(prefix) :] if message.startswith(prefix) else message)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.common.plural import plural_form
 from desktop.formatting import money, ru_date
 from ui.context import PageContext
 from ui.models.debt import ArrearsModel, DebtByServiceModel, TextTableModel
@@ -33,9 +34,8 @@ SIDE_BY_SIDE_WIDTH = 980  # the page's width from which the two tables fit side 
 
 
 def months_word(count: int) -> str:
-    if count % 10 == 1 and count % 100 != 11:
-        return "месяца"  # «более 1 месяца», «более 21 месяца»
-    return "месяцев"
+    """The genitive after «более»: «более 1 месяца», «более 3 месяцев», «более 21 месяца»."""
+    return plural_form(count, "месяца", "месяцев", "месяцев")
 
 
 def explanation(debt: Debt) -> str:

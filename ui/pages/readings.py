@@ -568,14 +568,17 @@ class ReadingsPage(BasePage):
             return
         problems = error.problems
         self.readings.set_problems(problems)
-        lines = "\n".join(problem.message for problem in problems)
-        if problems and all(problem.needs == Confirmation.JUMP for problem in problems):
+        lines = "\n".join(error.lines)
+        if all(problem.needs == Confirmation.JUMP for problem in problems):
             self.messages.warning(f"Проверьте показания:\n{lines}")
             question = f"{lines}\n\nЕсли показания верны, сохраните их."
             if dialogs.confirm(
                 self, question, title="Проверьте показания", yes="Показания верны", no="Исправить"
             ):
-                self.save({problem.key: Confirmation.JUMP for problem in problems})
+                rows = self.readings.rows
+                self.save(
+                    {rows[p.row].key: Confirmation.JUMP for p in problems if p.row is not None}
+                )
                 return
             self.messages.warning(
                 f"Показания не сохранены. Исправьте отмеченные значения или нажмите «{SAVE}» "

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import enum
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -17,110 +15,51 @@ from db.models import Account, Meter, Period, Reading
 from desktop import audit
 from desktop.actors import Actor
 from desktop.clock import Clock
+from desktop.common.problems import Problem, ProblemError
 from desktop.errors import AccessDeniedError, NotFoundError, UserError, ValidationError
-from desktop.formatting import meter_value, ru_date
+from desktop.formatting import meter_value
 from desktop.months import add_months, month_name, month_start
+from desktop.readings.rows import (
+    CURRENT_COLUMN,
+    PeriodInfo,
+    ReadingRow,
+    RowKey,
+    in_row_order,
+    reading_rows,
+    zone_label,
+)
+from desktop.readings.values import ZERO, Confirmation, consumption, locked_reason, parse_value
+from desktop.readings.window import Window, submission_window
 from desktop.settings import Settings
 
-ZERO = Decimal("0.000")
 AVERAGE_OVER = 12  # months of history behind «the meter's average»
 
-RowKey = tuple[int, int]  # (meter_id, zone)
 
-
-class Confirmation(enum.StrEnum):
-    """What the person submitting has confirmed for one row."""
-
-    JUMP = "jump"  # consumption far above the meter's average is real
-    ROLLOVER = "rollover"  # the dial went past its maximum (clerk only)
-    REPLACEMENT = "replacement"  # a new meter counting from zero (clerk only)
-
-
-@dataclass(frozen=True)
-class Window:
-    """The days residents may submit readings, relative to today."""
-
-    today: date
-    start: date  # this month's window
-    end: date
-    is_open: bool
-    days_left: int  # including today; 0 when closed
-    next_start: date  # when it opens next (== start while open)
-
-    @property
-    def message(self) -> str:
-        first, last = self.start.day, self.end.day
-        if self.is_open:
-            return (
-                f"Передавайте показания с {first} по {last} число. "
-                f"Осталось дней: {self.days_left} (до {ru_date(self.end)} включительно)."
-            )
-        return (
-            f"Показания принимаются с {first} по {last} число месяца. "
-            f"Следующий приём откроется {ru_date(self.next_start)}."
-        )
-
-
-@dataclass(frozen=True)
-class PeriodInfo:
-    id: int
-    month: date
-    changed_at: datetime
-    accepted_at: datetime | None  # «Обновлено из 1С»
-
-    @property
-    def accepted(self) -> bool:
-        return self.accepted_at is not None
-
-    @property
-    def title(self) -> str:
-        return month_name(self.month)
-
-
-@dataclass(frozen=True)
-class ReadingRow:
-    """One line of «Показания приборов за период»: one meter in one tariff zone."""
-
-    meter_id: int
-    zone: int
-    title: str  # «Эл.эн. №12765948 T1»
-    serial: str
-    retired_on: date | None
-    unit: str
-    previous: Decimal
-    current: Decimal | None
-    difference: Decimal | None
-    note: str = ""
-    locked_reason: str = ""  # why this row takes no value now, if so
-
-    @property
-    def key(self) -> RowKey:
-        return (self.meter_id, self.zone)
-
-
-@dataclass(frozen=True)
-class Problem:
-    meter_id: int
-    zone: int
-    message: str
-    needs: Confirmation | None = None  # None: a refusal; otherwise what would let it through
-
-    @property
-    def key(self) -> RowKey:
-        return (self.meter_id, self.zone)
-
-
-class ReadingsRefused(ValidationError):
-    """Some values break a rule; nothing was saved. ``problems`` says which and why."""
+class ReadingsRefused(ProblemError, ValidationError):
+    """Some values break a rule; nothing was saved. Each problem names its line (``row``, the
+    position in the period's rows), the column, the meter (``place``) and, if a confirmation
+    would let the value through, that confirmation (``needs``)."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        lines = "\n".join(p.message for p in problems)
-        super().__init__(f"Показания не сохранены.\n{lines}")
+        # The plain text reads «T1: значение … меньше …»: after the colon, no capital.
+        self.lines = tuple(f"{p.place}: {_clause(p.message)}" for p in problems)
+        super().__init__(problems, message="Показания не сохранены.\n" + "\n".join(self.lines))
 
     @property
     def needs_confirmation_only(self) -> bool:
-        return all(p.needs is not None for p in self.problems)
+        return self.only_needs_confirmation
+
+
+def _clause(sentence: str) -> str:
+    """A sentence continued after a colon: its first word in lower case, unless it is an
+    abbreviation or a name in quotes."""
+    if len(sentence) > 1 and sentence[0].isupper() and sentence[1].islower():
+        return sentence[0].lower() + sentence[1:]
+    return sentence
+
+
+def _sentence(clause: str) -> str:
+    return clause[:1].upper() + clause[1:]
 
 
 @dataclass(frozen=True)
@@ -135,58 +74,6 @@ class SubmitResult:
         return f"Показания переданы {self.saved_at.astimezone().strftime('%d.%m.%Y в %H:%M')}."
 
 
-_NUMBER = re.compile(r"^\s*(\d+)(?:[.,](\d*))?\s*$")
-
-
-def parse_value(text: str | Decimal, *, digits: int | None = None) -> Decimal:
-    """A typed meter value (decimal comma or point) → Decimal, or a Russian message."""
-    if isinstance(text, Decimal):
-        value = text
-        if not value.is_finite():
-            raise ValidationError("Показание должно быть числом.")
-        whole_digits = len(str(int(abs(value))))
-        places = max(0, -value.as_tuple().exponent)  # type: ignore[operator]
-        if value < 0:
-            raise ValidationError("Показание не может быть отрицательным.")
-    else:
-        raw = text.strip().replace("\u00a0", "").replace(" ", "")
-        if raw.startswith("-"):
-            raise ValidationError("Показание не может быть отрицательным.")
-        match = _NUMBER.match(raw)
-        if not match:
-            raise ValidationError(
-                f"«{text.strip()}» — не число. Введите показание цифрами, например 9897,29."
-            )
-        whole, frac = match[1], (match[2] or "").rstrip("0")
-        whole_digits = len(whole.lstrip("0") or "0")
-        places = len(frac)
-        try:
-            value = Decimal(f"{whole}.{frac or '0'}")
-        except InvalidOperation:  # pragma: no cover - the pattern admits digits only
-            raise ValidationError("Показание должно быть числом.") from None
-    if places > 3:
-        raise ValidationError("Не больше трёх знаков после запятой.")
-    if digits is not None and whole_digits > digits:
-        raise ValidationError(
-            f"В целой части не больше {digits} цифр — столько, сколько на счётчике."
-        )
-    return value.quantize(Decimal("0.001"))
-
-
-def zone_label(meter: Meter, zone: int) -> str:
-    return f"{meter.title} T{zone}" if meter.zones > 1 else meter.title
-
-
-def reading_difference(reading: Reading) -> Decimal | None:
-    if reading.current is None:
-        return None
-    if reading.note == Confirmation.ROLLOVER:
-        return Decimal(10) ** reading.meter.digits - reading.previous + reading.current
-    if reading.note == Confirmation.REPLACEMENT:
-        return reading.current
-    return reading.current - reading.previous
-
-
 class ReadingService:
     """Periods and readings of one account, for residents and clerks."""
 
@@ -198,13 +85,8 @@ class ReadingService:
     # -- the window ------------------------------------------------------------------------
 
     def window(self) -> Window:
-        today = self.clock.today()
-        first, last = self.settings.readings.window_start, self.settings.readings.window_end
-        start, end = _clamped(today, first), _clamped(today, last)
-        if start <= today <= end:
-            return Window(today, start, end, True, (end - today).days + 1, start)
-        next_start = start if today < start else _clamped(add_months(today, 1), first)
-        return Window(today, start, end, False, 0, next_start)
+        readings = self.settings.readings
+        return submission_window(self.clock.today(), readings.window_start, readings.window_end)
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -261,7 +143,7 @@ class ReadingService:
             for meter in _meters_for(s, account_id, month):
                 for zone in range(1, meter.zones + 1):
                     previous = latest.get((meter.id, zone), meter.initial_value)
-                    retired = bool(_locked_reason(meter, month, self.clock.today()))
+                    retired = bool(locked_reason(meter, month, self.clock.today()))
                     period.readings.append(
                         Reading(
                             meter_id=meter.id,
@@ -295,7 +177,9 @@ class ReadingService:
         with self.db.unit_of_work() as s:
             period = _period(s, account_id, month)
             self._check_editable(actor, period, reason)
-            by_key = {(r.meter_id, r.zone): r for r in period.readings}
+            ordered = in_row_order(period.readings)
+            by_key = {(r.meter_id, r.zone): r for r in ordered}
+            line_of = {key: line for line, key in enumerate(by_key)}
             averages = _averages(s, account_id, month)
             problems: list[Problem] = []
             accepted: dict[RowKey, tuple[Decimal, str]] = {}
@@ -303,13 +187,15 @@ class ReadingService:
                 reading = by_key.get(key)
                 if reading is None:
                     raise NotFoundError("Такого прибора нет в этом периоде. Обновите страницу.")
-                outcome = self._check(actor, reading, raw, confirmed.get(key), averages.get(key))
+                outcome = self._check(
+                    actor, reading, raw, confirmed.get(key), averages.get(key), line_of[key]
+                )
                 if isinstance(outcome, Problem):
                     problems.append(outcome)
                 else:
                     accepted[key] = outcome
             if problems:
-                raise ReadingsRefused(problems)
+                raise ReadingsRefused(sorted(problems, key=lambda p: p.row or 0))
             now = self.clock.now()
             changes = []
             for key, (value, note) in accepted.items():
@@ -394,14 +280,20 @@ class ReadingService:
         raw: Decimal | str,
         confirmation: Confirmation | None,
         average: Decimal | None,
+        line: int,
     ) -> Problem | tuple[Decimal, str]:
         meter = reading.meter
-        title = zone_label(meter, reading.zone)
 
         def problem(text: str, needs: Confirmation | None = None) -> Problem:
-            return Problem(meter.id, reading.zone, f"{title}: {text}", needs)
+            return Problem(
+                _sentence(text),
+                row=line,
+                column=CURRENT_COLUMN,
+                place=zone_label(meter, reading.zone),
+                needs=needs,
+            )
 
-        locked = _locked_reason(meter, reading.period.month, self.clock.today())
+        locked = locked_reason(meter, reading.period.month, self.clock.today())
         if locked:
             return problem(locked)
         try:
@@ -424,18 +316,12 @@ class ReadingService:
                     Confirmation.REPLACEMENT,
                 )
             note = str(confirmation)
-        consumption = (
-            Decimal(10) ** meter.digits - reading.previous + value
-            if note == Confirmation.ROLLOVER
-            else value
-            if note == Confirmation.REPLACEMENT
-            else value - reading.previous
-        )
+        used = consumption(reading.previous, value, note, meter.digits)
         factor = self.settings.readings.jump_factor
-        if average and average > 0 and consumption > factor * average:
+        if average and average > 0 and used > factor * average:
             if confirmation != Confirmation.JUMP and not note:
                 return problem(
-                    f"расход {meter_value(consumption)} {meter.unit} намного больше обычного "
+                    f"расход {meter_value(used)} {meter.unit} намного больше обычного "
                     f"(в среднем {meter_value(average.quantize(ZERO))} в месяц). "
                     "Проверьте показание и подтвердите, если оно верно.",
                     Confirmation.JUMP,
@@ -445,44 +331,9 @@ class ReadingService:
 
     def _rows(self, actor: Actor, period: Period) -> list[ReadingRow]:
         today = self.clock.today()
-        ordered = sorted(period.readings, key=lambda r: (r.meter.display_order, r.meter.id, r.zone))
-        rows = []
-        for reading in ordered:
-            meter = reading.meter
-            rows.append(
-                ReadingRow(
-                    meter_id=meter.id,
-                    zone=reading.zone,
-                    title=zone_label(meter, reading.zone),
-                    serial=meter.serial,
-                    retired_on=meter.retired_on,
-                    unit=meter.unit,
-                    previous=reading.previous,
-                    current=reading.current,
-                    difference=reading_difference(reading),
-                    note=reading.note,
-                    locked_reason=_locked_reason(meter, period.month, today),
-                )
-            )
-        return rows
-
-
-def _clamped(day: date, day_of_month: int) -> date:
-    """That day of ``day``'s month, or its last day if the month is shorter."""
-    last = (add_months(month_start(day), 1) - timedelta(days=1)).day
-    return day.replace(day=min(day_of_month, last))
-
-
-def _locked_reason(meter: Meter, month: date, today: date) -> str:
-    """Why a meter takes no value for a month: it was retired before that month's readings
-    could be taken (before today for the current month, before its end for a past one)."""
-    cutoff = min(today, add_months(month, 1) - timedelta(days=1))
-    if meter.retired_on is not None and meter.retired_on < cutoff:
-        return (
-            f"прибор выбыл {ru_date(meter.retired_on)} — показания по нему не принимаются. "
-            "Для замены или поверки обратитесь в офис."
+        return reading_rows(
+            period.readings, lambda meter: locked_reason(meter, period.month, today)
         )
-    return ""
 
 
 def _period_info(period: Period) -> PeriodInfo:

@@ -1,0 +1,37 @@
+"""Meter readings: the values' own rules (``values``), the lines shown of them (``rows``), the
+submission window (``window``) and the service that stores them (``service``)."""
+
+from desktop.readings.rows import (
+    COLUMNS,
+    CURRENT_COLUMN,
+    PeriodInfo,
+    ReadingRow,
+    RowKey,
+    reading_difference,
+    reading_rows,
+    zone_label,
+)
+from desktop.readings.service import ReadingService, ReadingsRefused, SubmitResult
+from desktop.readings.values import ZERO, Confirmation, consumption, locked_reason, parse_value
+from desktop.readings.window import Window, submission_window
+
+__all__ = [
+    "COLUMNS",
+    "CURRENT_COLUMN",
+    "ZERO",
+    "Confirmation",
+    "PeriodInfo",
+    "ReadingRow",
+    "ReadingService",
+    "ReadingsRefused",
+    "RowKey",
+    "SubmitResult",
+    "Window",
+    "consumption",
+    "locked_reason",
+    "parse_value",
+    "reading_difference",
+    "reading_rows",
+    "submission_window",
+    "zone_label",
+]

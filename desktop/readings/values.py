@@ -1,0 +1,88 @@
+"""The rules a typed meter value must pass on its own, and consumption: pure, no database."""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from desktop.errors import ValidationError
+from desktop.formatting import ru_date
+from desktop.months import add_months
+
+if TYPE_CHECKING:
+    from db.models import Meter
+
+ZERO = Decimal("0.000")
+
+
+class Confirmation(enum.StrEnum):
+    """What the person submitting has confirmed for one row."""
+
+    JUMP = "jump"  # consumption far above the meter's average is real
+    ROLLOVER = "rollover"  # the dial went past its maximum (clerk only)
+    REPLACEMENT = "replacement"  # a new meter counting from zero (clerk only)
+
+
+_NUMBER = re.compile(r"^\s*(\d+)(?:[.,](\d*))?\s*$")
+
+
+def parse_value(text: str | Decimal, *, digits: int | None = None) -> Decimal:
+    """A typed meter value (decimal comma or point) → Decimal, or a Russian message."""
+    if isinstance(text, Decimal):
+        value = text
+        if not value.is_finite():
+            raise ValidationError("Показание должно быть числом.")
+        whole_digits = len(str(int(abs(value))))
+        places = max(0, -value.as_tuple().exponent)  # type: ignore[operator]
+        if value < 0:
+            raise ValidationError("Показание не может быть отрицательным.")
+    else:
+        raw = text.strip().replace("\u00a0", "").replace(" ", "")
+        if raw.startswith("-"):
+            raise ValidationError("Показание не может быть отрицательным.")
+        match = _NUMBER.match(raw)
+        if not match:
+            raise ValidationError(
+                f"«{text.strip()}» — не число. Введите показание цифрами, например 9897,29."
+            )
+        whole, frac = match[1], (match[2] or "").rstrip("0")
+        whole_digits = len(whole.lstrip("0") or "0")
+        places = len(frac)
+        try:
+            value = Decimal(f"{whole}.{frac or '0'}")
+        except InvalidOperation:  # pragma: no cover - the pattern admits digits only
+            raise ValidationError("Показание должно быть числом.") from None
+    if places > 3:
+        raise ValidationError("Не больше трёх знаков после запятой.")
+    if digits is not None and whole_digits > digits:
+        raise ValidationError(
+            f"В целой части не больше {digits} цифр — столько, сколько на счётчике."
+        )
+    return value.quantize(Decimal("0.001"))
+
+
+def consumption(
+    previous: Decimal, current: Decimal, note: str = "", digits: int | None = None
+) -> Decimal:
+    """What a meter counted between two values: past the dial's maximum after a roll-over
+    (``digits`` whole digits), from zero after a replacement, else the difference."""
+    if note == Confirmation.ROLLOVER and digits is not None:
+        return Decimal(10) ** digits - previous + current
+    if note == Confirmation.REPLACEMENT:
+        return current
+    return current - previous
+
+
+def locked_reason(meter: Meter, month: date, today: date) -> str:
+    """Why a meter takes no value for a month: it was retired before that month's readings
+    could be taken (before today for the current month, before its end for a past one)."""
+    cutoff = min(today, add_months(month, 1) - timedelta(days=1))
+    if meter.retired_on is not None and meter.retired_on < cutoff:
+        return (
+            f"прибор выбыл {ru_date(meter.retired_on)} — показания по нему не принимаются. "
+            "Для замены или поверки обратитесь в офис."
+        )
+    return ""
