@@ -36,30 +36,31 @@ from ui.forms import (
     scrolling,
     set_button_text,
 )
+from ui.login_texts import (
+    ACCOUNT,
+    EMAIL,
+    FIO,
+    FIO_HINT,
+    FORGOT,
+    LOGGING_IN,
+    LOGIN,
+    NEED_ACCOUNT,
+    NEED_STAFF_LOGIN,
+    PASSWORD,
+    PASSWORD_CHANGED,
+    PHONE,
+    REGISTER,
+    SENDING,
+    STAFF_LOGIN,
+    SUPPORT,
+    TO_RESIDENT,
+    TO_STAFF,
+)
 from ui.messages import MessageBar, describe_error
 
 if TYPE_CHECKING:
     from desktop.auth import RegistrationResult, Session
     from ui.login_steps import PasswordChangeStep, ResetDialog
-
-ACCOUNT = "Номер лицевого счета"
-PASSWORD = "Пароль"
-FORGOT = "Забыли пароль?"
-REGISTER = "Зарегистрироваться"
-SUPPORT = "Обратиться в техподдержку"
-LOGIN = "Войти"
-LOGGING_IN = "Вход…"
-FIO = "ФИО"
-FIO_HINT = "ФИО необходимо указывать в точности как в квитанции, например: Иванов И.И."
-PHONE = "Телефон"
-EMAIL = "Электронная почта"
-SENDING = "Отправка…"
-NEED_ACCOUNT = "Укажите номер лицевого счёта — он напечатан в квитанции."
-PASSWORD_CHANGED = "Пароль изменён. Войдите с номером лицевого счёта и новым паролем."
-STAFF_LOGIN = "Логин сотрудника"
-TO_STAFF = "Вход для сотрудников"
-TO_RESIDENT = "Вход для жителя"
-NEED_STAFF_LOGIN = "Укажите логин сотрудника."
 
 
 # --- the window --------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from desktop.errors import ValidationError
 from ui.context import AppContext
 from ui.forms import add_field, add_left, card, hint_label, make_button, scrolling, set_button_text
-from ui.login import ACCOUNT, EMAIL, NEED_ACCOUNT, PASSWORD_CHANGED
+from ui.login_texts import ACCOUNT, EMAIL, NEED_ACCOUNT, PASSWORD_CHANGED
 from ui.messages import MessageBar, describe_error
 from ui.password_form import PasswordForm
 

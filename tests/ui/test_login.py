@@ -40,8 +40,9 @@ from desktop.settings import Settings, SmtpSettings
 from tests.ui.conftest import wait_idle
 from ui import password_form
 from ui.context import AppContext
-from ui.login import NEED_ACCOUNT, PASSWORD_CHANGED, LoginWindow
+from ui.login import LoginWindow
 from ui.login_steps import ResetDialog
+from ui.login_texts import NEED_ACCOUNT, PASSWORD_CHANGED
 from ui.tasks import TaskRunner
 
 NEW_PASSWORD = "Садовая-12-весна"
