@@ -14,11 +14,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from db.engine import Database, DatabaseUrlError, parse_url, redact
 from db.migrate import holds_other_tables, upgrade
 from desktop.accounts import AccountService
-from desktop.auth import AuthService
+from desktop.auth import AuthService, PhantomThrottle
 from desktop.clock import Clock, SystemClock
 from desktop.documents.service import DocumentService
 from desktop.errors import UserError
-from desktop.mail import Mailer, OutboxService
+from desktop.mail import Mailer, OutboxMailer, OutboxService, mailer_for
 from desktop.readings import ReadingService
 from desktop.receipts import ReceiptService
 from desktop.settings import Settings, load_settings
@@ -97,7 +97,14 @@ def build_services(
         clock=clock,
         settings=settings,
         accounts=AccountService(db, clock, settings),
-        auth=AuthService(db, clock, settings, mailer),
+        auth=AuthService(
+            db,
+            clock,
+            settings,
+            mailer=mailer if mailer is not None else mailer_for(settings, clock),
+            fallback=OutboxMailer(clock),  # keeps what the mailer failed to send
+            throttle=PhantomThrottle(),  # the process builds its Services once per database
+        ),
         readings=ReadingService(db, clock, settings),
         statements=StatementService(db, clock, settings),
         receipts=ReceiptService(db, clock, settings),

@@ -13,7 +13,7 @@ from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # the services import SQLAlchemy: loaded after the first paint
     from desktop.app import Services
-    from desktop.auth import Session
+    from desktop.auth import SignedIn
 
 
 class AppContext:
@@ -57,7 +57,7 @@ class PageContext:
     """What a page of the cabinet needs: the app's context and who is logged in."""
 
     app: AppContext
-    session: Session
+    session: SignedIn
 
     @property
     def tasks(self) -> TaskRunner:

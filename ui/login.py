@@ -36,39 +36,40 @@ from ui.forms import (
     scrolling,
     set_button_text,
 )
-from ui.messages import MessageBar, describe_error
+from ui.login_texts import (
+    ACCOUNT,
+    EMAIL,
+    FIO,
+    FIO_HINT,
+    FORGOT,
+    LOGGING_IN,
+    LOGIN,
+    NEED_ACCOUNT,
+    NEED_STAFF_LOGIN,
+    PASSWORD,
+    PASSWORD_CHANGED,
+    PHONE,
+    REGISTER,
+    SENDING,
+    STAFF_LOGIN,
+    SUPPORT,
+    TO_RESIDENT,
+    TO_STAFF,
+)
+from ui.messages import MessageBar, describe_error, error_field
 
 if TYPE_CHECKING:
-    from desktop.auth import RegistrationResult, Session
+    from desktop.auth import RegistrationResult, SignedIn
     from ui.login_steps import PasswordChangeStep, ResetDialog
-
-ACCOUNT = "Номер лицевого счета"
-PASSWORD = "Пароль"
-FORGOT = "Забыли пароль?"
-REGISTER = "Зарегистрироваться"
-SUPPORT = "Обратиться в техподдержку"
-LOGIN = "Войти"
-LOGGING_IN = "Вход…"
-FIO = "ФИО"
-FIO_HINT = "ФИО необходимо указывать в точности как в квитанции, например: Иванов И.И."
-PHONE = "Телефон"
-EMAIL = "Электронная почта"
-SENDING = "Отправка…"
-NEED_ACCOUNT = "Укажите номер лицевого счёта — он напечатан в квитанции."
-PASSWORD_CHANGED = "Пароль изменён. Войдите с номером лицевого счёта и новым паролем."
-STAFF_LOGIN = "Логин сотрудника"
-TO_STAFF = "Вход для сотрудников"
-TO_RESIDENT = "Вход для жителя"
-NEED_STAFF_LOGIN = "Укажите логин сотрудника."
 
 
 # --- the window --------------------------------------------------------------------------
 
 
 class LoginWindow(QWidget):
-    """Sign-in and registration. Emits ``logged_in(Session)`` once the resident is fully in,
+    """Sign-in and registration. Emits ``logged_in(SignedIn)`` once the resident is fully in,
     i.e. after a forced change of a one-time password; in staff mode («Вход для сотрудников»)
-    it emits ``staff_logged_in(Session)`` for a clerk or administrator instead."""
+    it emits ``staff_logged_in(SignedIn)`` for a clerk or administrator instead."""
 
     logged_in = Signal(object)
     staff_logged_in = Signal(object)
@@ -301,7 +302,7 @@ class LoginWindow(QWidget):
             return
         ctx.tasks.run(
             lambda: ctx.services.auth.login(number, password, kiosk=self.kiosk),
-            lambda session: self._login_done(session, password),
+            lambda signed_in: self._login_done(signed_in, password),
             self._login_failed,
             owner=self,
         )
@@ -311,32 +312,34 @@ class LoginWindow(QWidget):
         self.login_button.setEnabled(not busy)
         set_button_text(self.login_button, LOGGING_IN if busy else LOGIN)
 
-    def _login_done(self, session: Session, password: str) -> None:
+    def _login_done(self, signed_in: SignedIn, password: str) -> None:
         self._set_logging_in(False)
         self.password.clear()
-        if session.must_change_password:
+        if signed_in.must_change_password:
             step = self.change_step
             self.stack.setCurrentWidget(self.change_page)
-            step.start(session, password)
+            step.start(signed_in, password)
         else:
-            self._fully_in(session)
+            self._fully_in(signed_in)
 
-    def _staff_login_done(self, session: Session) -> None:
+    def _staff_login_done(self, signed_in: SignedIn) -> None:
         self._set_logging_in(False)
         self.password.clear()
         self.login_messages.clear()
-        self.staff_logged_in.emit(session)
+        self.staff_logged_in.emit(signed_in)
 
     def _login_failed(self, error: Exception) -> None:
         self._set_logging_in(False)
         self.login_messages.error(describe_error(error))
         self.password.clear()
-        self.password.setFocus()
+        # The service names the password whatever was wrong: which one it was stays secret.
+        fields = {"account": self.account, "password": self.password}
+        fields.get(error_field(error) or "", self.password).setFocus()
 
-    def _fully_in(self, session: Session) -> None:
+    def _fully_in(self, signed_in: SignedIn) -> None:
         self.stack.setCurrentWidget(self.forms)
         self.login_messages.clear()
-        self.logged_in.emit(session)
+        self.logged_in.emit(signed_in)
 
     def _change_cancelled(self) -> None:
         self.stack.setCurrentWidget(self.forms)
@@ -382,20 +385,18 @@ class LoginWindow(QWidget):
 
     def _register_failed(self, error: Exception) -> None:
         self._set_registering(False)
-        text = describe_error(error)
         self.register_note.hide()
-        self.register_messages.error(text)
-        # The service checks the fields in the form's order; put the cursor where it failed.
-        for field, words in (
-            (self.fio, "ФИО"),
-            (self.reg_account, "лицевого"),
-            (self.phone, "Телефон"),
-            (self.email, "почты"),
-        ):
-            if words.casefold() in text.casefold():
-                field.setFocus()
-                field.selectAll()
-                break
+        self.register_messages.error(describe_error(error))
+        fields = {
+            "fio": self.fio,
+            "account": self.reg_account,
+            "phone": self.phone,
+            "email": self.email,
+        }
+        field = fields.get(error_field(error) or "")
+        if field is not None:
+            field.setFocus()
+            field.selectAll()
 
     # -- dialogs
 

@@ -18,15 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import ValidationError
 from ui.context import AppContext
 from ui.forms import add_field, add_left, card, hint_label, make_button, scrolling, set_button_text
-from ui.login import ACCOUNT, EMAIL, NEED_ACCOUNT, PASSWORD_CHANGED
-from ui.messages import MessageBar, describe_error
+from ui.login_texts import ACCOUNT, EMAIL, NEED_ACCOUNT, PASSWORD_CHANGED
+from ui.messages import MessageBar, describe_error, error_field
 from ui.password_form import PasswordForm
 
 if TYPE_CHECKING:
-    from desktop.auth import ResetRequestResult, Session
+    from desktop.auth import ResetRequestResult, SignedIn
 
 
 # --- the forced change of a one-time password ---------------------------------------------
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
 
 class PasswordChangeStep(QWidget):
     """Shown instead of the forms after signing in with a one-time password: the resident
-    chooses their own before anything else. ``done(Session)`` when changed."""
+    chooses their own before anything else. ``done(SignedIn)`` when changed."""
 
     done = Signal(object)
     cancelled = Signal()
@@ -42,7 +41,7 @@ class PasswordChangeStep(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self._session: Session | None = None
+        self._signed_in: SignedIn | None = None
         self._one_time_password = ""
         self._busy = False
 
@@ -83,32 +82,32 @@ class PasswordChangeStep(QWidget):
         escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         escape.activated.connect(self.cancel)
 
-    def start(self, session: Session, one_time_password: str) -> None:
-        self._session = session
+    def start(self, signed_in: SignedIn, one_time_password: str) -> None:
+        self._signed_in = signed_in
         self._one_time_password = one_time_password
         self.form.clear()
         self.messages.clear()
         self.explanation.setText(
-            f"Вы вошли в кабинет лицевого счёта {session.account_number} с одноразовым "
+            f"Вы вошли в кабинет лицевого счёта {signed_in.account_number} с одноразовым "
             "паролем. Прежде чем продолжить, придумайте свой пароль: одноразовый после этого "
             "перестанет действовать."
         )
         self.form.focus_first()
 
     def save(self) -> None:
-        if self._busy or self._session is None:
+        if self._busy or self._signed_in is None:
             return
         problem = self.form.problem()
         if problem:
             self.messages.error(problem)
             return
-        session, current, new = self._session, self._one_time_password, self.form.values().new
+        signed_in, current, new = self._signed_in, self._one_time_password, self.form.values().new
         self.messages.clear()
         self._set_busy(True)
         ctx = self.ctx
         ctx.tasks.run(
-            lambda: ctx.services.auth.change_password(session.actor, current, new),
-            lambda _none: self._changed(session),
+            lambda: ctx.services.auth.change_password(signed_in.actor, current, new),
+            lambda _none: self._changed(signed_in),
             self._failed,
             owner=self,
         )
@@ -119,10 +118,10 @@ class PasswordChangeStep(QWidget):
         self.cancel_button.setEnabled(not busy)
         set_button_text(self.save_button, "Сохранение…" if busy else "Сохранить и войти")
 
-    def _changed(self, session: Session) -> None:
+    def _changed(self, signed_in: SignedIn) -> None:
         self._set_busy(False)
         self._forget()
-        self.done.emit(dataclasses.replace(session, must_change_password=False))
+        self.done.emit(dataclasses.replace(signed_in, must_change_password=False))
 
     def _failed(self, error: Exception) -> None:
         self._set_busy(False)
@@ -137,7 +136,7 @@ class PasswordChangeStep(QWidget):
         self.cancelled.emit()
 
     def _forget(self) -> None:
-        self._session = None
+        self._signed_in = None
         self._one_time_password = ""
         self.form.clear()
         self.messages.clear()
@@ -286,9 +285,10 @@ class ResetDialog(QDialog):
     def _request_failed(self, error: Exception) -> None:
         self._set_busy(False, self.request_button, "Получить код")
         self.messages.error(describe_error(error))
-        if isinstance(error, ValidationError):  # the e-mail is malformed
-            self.email.setFocus()
-            self.email.selectAll()
+        field = {"account": self.account, "email": self.email}.get(error_field(error) or "")
+        if field is not None:
+            field.setFocus()
+            field.selectAll()
 
     def back_to_request(self) -> None:
         if not self._busy:
@@ -329,7 +329,8 @@ class ResetDialog(QDialog):
         self._set_busy(False, self.change_button, "Сменить пароль")
         self.messages.error(describe_error(error))
         # The policy refused the password, or the code was wrong, used or expired.
-        field = self.form.new if isinstance(error, ValidationError) else self.code
+        fields = {"new_password": self.form.new, "code": self.code}
+        field = fields.get(error_field(error) or "", self.code)
         field.setFocus()
         field.selectAll()
 

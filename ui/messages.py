@@ -8,7 +8,7 @@ import traceback
 from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import QLabel, QWidget
 
-from desktop.errors import UserError
+from desktop.errors import ProblemError, UserError
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,14 @@ def describe_error(error: BaseException) -> str:
         "Не удалось выполнить действие из-за внутренней ошибки. Попробуйте ещё раз; "
         "если ошибка повторится, сообщите в офис."
     )
+
+
+def error_field(error: BaseException) -> str | None:
+    """The form field a refusal names (its first problem's key, e.g. "email"), if any: the
+    screen puts the cursor there instead of guessing from the message."""
+    if isinstance(error, ProblemError):
+        return next((p.field for p in error.problems if p.field), None)
+    return None
 
 
 class MessageBar(QLabel):

@@ -34,7 +34,7 @@ from ui.outbox import OutboxPanel
 from ui.tasks import Cancelled, TaskState
 
 if TYPE_CHECKING:
-    from desktop.auth import Session
+    from desktop.auth import SignedIn
     from desktop.documents.model import BatchResult
     from desktop.documents.service import BuildingInfo
 
@@ -66,7 +66,7 @@ class OfficeWindow(QMainWindow):
 
     logout_requested = Signal()
 
-    def __init__(self, app_ctx: AppContext, session: Session) -> None:
+    def __init__(self, app_ctx: AppContext, session: SignedIn) -> None:
         super().__init__()
         self.ctx = app_ctx
         self.session = session

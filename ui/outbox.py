@@ -26,7 +26,7 @@ from ui.messages import MessageBar
 from ui.models.text_table import TextTableModel
 
 if TYPE_CHECKING:
-    from desktop.auth import Session
+    from desktop.auth import SignedIn
     from desktop.mail import OutboxItem
 
 TITLE = "Памятки для жителей"
@@ -54,7 +54,7 @@ class OutboxModel(TextTableModel):
 class OutboxPanel(QFrame):
     """The card: the slips waiting, «Напечатать…», «Выдана жителю», «Обновить»."""
 
-    def __init__(self, app_ctx: AppContext, session: Session) -> None:
+    def __init__(self, app_ctx: AppContext, session: SignedIn) -> None:
         super().__init__()
         self.ctx = app_ctx
         self.session = session

@@ -27,7 +27,7 @@ from ui.forms import add_field, hint_label, make_button, scrolling, set_button_t
 from ui.messages import MessageBar, describe_error
 
 if TYPE_CHECKING:
-    from desktop.auth import Session
+    from desktop.auth import SignedIn
     from desktop.support import RequestInfo
 
 TITLE = "Обращение в техподдержку"
@@ -132,7 +132,7 @@ class SupportDialog(QDialog):
     """The feedback form; with a session, also the resident's requests and answers."""
 
     def __init__(
-        self, app_ctx: AppContext, session: Session | None, parent: QWidget | None = None
+        self, app_ctx: AppContext, session: SignedIn | None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.ctx = app_ctx

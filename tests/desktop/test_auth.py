@@ -15,22 +15,24 @@ from sqlalchemy import select
 
 from db.engine import Database
 from db.models import AuditEntry, Channel, OutboxMessage, ResidentCredential, StaffRole, StaffUser
-from desktop import auth as auth_module
 from desktop import passwords
 from desktop.actors import SYSTEM, Actor
 from desktop.auth import (
     MAX_DELAY,
+    REGISTRATION_SUBJECT,
+    RESET_SUBJECT,
     AuthService,
     LoginError,
     LoginThrottled,
+    PhantomThrottle,
     ResetCodeError,
     delay_after,
-    normalize_email,
     normalize_phone,
 )
 from desktop.clock import FixedClock
+from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError, UserError, ValidationError
-from desktop.mail import OutboxService
+from desktop.mail import OutboxMailer, OutboxService, mailer_for, normalize_email
 from desktop.passwords import needs_rehash
 from desktop.settings import Settings, SmtpSettings
 from tests.desktop.test_mail import SmtpServer, add_account, free_port
@@ -45,7 +47,7 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     with the production parameters is tested in test_passwords."""
     hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
     monkeypatch.setattr(passwords, "_hasher", hasher)
-    monkeypatch.setattr(auth_module, "DUMMY_HASH", hasher.hash("not a password"))
+    monkeypatch.setattr(passwords, "DUMMY_HASH", hasher.hash("not a password"))
 
 
 @pytest.fixture
@@ -54,10 +56,40 @@ def smtp() -> Iterator[SmtpServer]:
         yield server
 
 
+def auth_service(
+    database: Database,
+    clock: FixedClock,
+    settings: Settings,
+    throttle: PhantomThrottle | None = None,
+) -> AuthService:
+    """Wired as desktop.app wires it: the mailer the settings ask for, the outbox to fall
+    back on, and a throttle of its own unless one is shared."""
+    return AuthService(
+        database,
+        clock,
+        settings,
+        mailer=mailer_for(settings, clock),
+        fallback=OutboxMailer(clock),
+        throttle=throttle or PhantomThrottle(),
+    )
+
+
 @pytest.fixture
-def auth(database: Database, clock: FixedClock, smtp: SmtpServer) -> AuthService:
+def throttle() -> PhantomThrottle:
+    return PhantomThrottle()
+
+
+@pytest.fixture
+def auth(
+    database: Database, clock: FixedClock, smtp: SmtpServer, throttle: PhantomThrottle
+) -> AuthService:
     add_account(database)
-    return AuthService(database, clock, smtp.settings())
+    return auth_service(database, clock, smtp.settings(), throttle)
+
+
+def field_of(error: pytest.ExceptionInfo[ProblemError]) -> str | None:
+    [problem] = error.value.problems
+    return problem.field
 
 
 def last_mail_secret(smtp: SmtpServer, label: str) -> str:
@@ -162,7 +194,7 @@ def test_fio_is_compared_as_on_the_receipt(
     database: Database, clock: FixedClock, smtp: SmtpServer
 ) -> None:
     add_account(database, "100", "Семёнов П.П.")
-    auth = AuthService(database, clock, smtp.settings())
+    auth = auth_service(database, clock, smtp.settings())
     for variant in ("семенов п. п.", "  СЕМЁНОВ  П.П. ", "Семенов П.П."):
         assert auth.register(variant, " 100 ", "9151234567", "p@mail.ru").delivery == "email"
     assert len(smtp.messages) == 3  # a pending one-time password may be replaced
@@ -206,15 +238,16 @@ def test_registration_answers_the_same_whatever_happened(
 
 
 @pytest.mark.parametrize(
-    ("fio", "number", "phone", "email", "message"),
+    ("fio", "number", "phone", "email", "message", "field"),
     [
-        ("", "3492", "+79151234567", "a@mail.ru", "Укажите ФИО"),
-        ("Иванов И.И.", " ", "+79151234567", "a@mail.ru", "номер лицевого счёта"),
-        ("Иванов И.И.", "3492", "", "a@mail.ru", "Укажите телефон"),
-        ("Иванов И.И.", "3492", "12345", "a@mail.ru", "Телефон указан неверно"),
-        ("Иванов И.И.", "3492", "+79151234567", "", "Укажите адрес электронной почты"),
-        ("Иванов И.И.", "3492", "+79151234567", "ivanov.mail.ru", "почты указан неверно"),
-        ("Иванов И.И.", "3492", "+79151234567", "иванов@mail.ru", "почты указан неверно"),
+        ("", "3492", "+79151234567", "a@mail.ru", "Укажите ФИО", "fio"),
+        ("Иванов И.И.", " ", "+79151234567", "a@mail.ru", "номер лицевого счёта", "account"),
+        ("Иванов И.И.", "3492", "", "a@mail.ru", "Укажите телефон", "phone"),
+        ("Иванов И.И.", "3492", "12345", "a@mail.ru", "Телефон указан неверно", "phone"),
+        ("Иванов И.И.", "3492", "+79151234567", "", "Укажите адрес электронной почты", "email"),
+        ("Иванов И.И.", "3492", "+7915123456", "ivanov.mail.ru", "Телефон указан", "phone"),
+        ("Иванов И.И.", "3492", "+79151234567", "ivanov.mail.ru", "почты указан неверно", "email"),
+        ("Иванов И.И.", "3492", "+79151234567", "иванов@mail.ru", "почты указан неверно", "email"),
     ],
 )
 def test_registration_input_is_checked_with_specific_messages(
@@ -226,9 +259,12 @@ def test_registration_input_is_checked_with_specific_messages(
     phone: str,
     email: str,
     message: str,
+    field: str,
 ) -> None:
-    with pytest.raises(ValidationError, match=message):
+    """Checked in the form's order; the first problem names its field for the screen."""
+    with pytest.raises(ProblemError, match=message) as refused:
         auth.register(fio, number, phone, email)
+    assert field_of(refused) == field
     assert smtp.messages == [] and credential(database) is None
 
 
@@ -244,7 +280,7 @@ def test_when_mail_fails_the_answer_is_the_same_and_the_office_has_the_slip(
             host="127.0.0.1", port=free_port(), security="none", sender="c@example.ru", timeout=2
         )
     )
-    auth = AuthService(database, clock, unreachable)
+    auth = auth_service(database, clock, unreachable)
     miss = auth.register("Никто Н.Н.", "3492", "+79151234567", "ivanov@mail.ru")
     hit = auth.register("Иванов И.И.", "3492", "+79151234567", "ivanov@mail.ru")
     assert hit.message == miss.message and "на указанную почту" in hit.message
@@ -261,8 +297,8 @@ def test_when_mail_fails_the_answer_is_the_same_and_the_office_has_the_slip(
     code_hit = auth.request_reset("3492", "ivanov@mail.ru")
     assert code_hit.message == code_miss.message and code_hit.delivery == "outbox"
     assert [i.subject for i in OutboxService(database, clock, unreachable).pending(clerk)] == [
-        auth_module.REGISTRATION_SUBJECT,
-        auth_module.RESET_SUBJECT,
+        REGISTRATION_SUBJECT,
+        RESET_SUBJECT,
     ]
     entry = audit_rows(database, "password_reset_request")[-1]
     assert entry.ok and json.loads(entry.details)["reason"] == "mail_failed"
@@ -272,7 +308,7 @@ def test_without_smtp_the_password_waits_in_the_outbox(
     database: Database, clock: FixedClock
 ) -> None:
     add_account(database)
-    auth = AuthService(database, clock, Settings())
+    auth = auth_service(database, clock, Settings())
     result = auth.register("Иванов И.И.", "3492", "+79151234567", "ivanov@mail.ru")
     assert result.delivery == "outbox"
     assert "у сотрудника офиса" in result.message
@@ -371,38 +407,53 @@ def test_unknown_and_known_accounts_answer_identically(
     database: Database, clock: FixedClock, smtp: SmtpServer
 ) -> None:
     add_account(database, "5000", "Петров П.П.")  # exists, never registered
-    auth = AuthService(database, clock, smtp.settings())
+    auth = auth_service(database, clock, smtp.settings())
     add_account(database)
     registered(auth, smtp)
-    answers: dict[str, list[tuple[str, str]]] = {}
+    answers: dict[str, list[tuple[str, str, str | None]]] = {}
     for number in ("3492", "5000", "77777"):
         seen = []
         for _ in range(6):
             error = error_of(auth.login, number, "wrong")
-            seen.append((type(error).__name__, str(error)))
+            assert isinstance(error, ProblemError)
+            seen.append((type(error).__name__, str(error), error.problems[0].field))
         answers[number] = seen
     assert answers["3492"] == answers["5000"] == answers["77777"]
-    assert answers["3492"][:5] == [("LoginError", answers["3492"][0][1])] * 4 + [
+    assert answers["3492"][:5] == [("LoginError", answers["3492"][0][1], "password")] * 4 + [
         (
             "LoginThrottled",
             "Слишком много неудачных попыток. Подождите 2 секунды и попробуйте снова.",
+            "password",
         )
     ]
     assert answers["3492"][0][1].startswith("Неверный номер лицевого счёта или пароль")
 
 
 def test_a_new_service_remembers_the_delay_on_unknown_accounts_too(
-    auth: AuthService, smtp: SmtpServer, database: Database, clock: FixedClock
+    auth: AuthService,
+    smtp: SmtpServer,
+    database: Database,
+    clock: FixedClock,
+    throttle: PhantomThrottle,
 ) -> None:
+    """Known accounts keep their delay in the database; unknown ones in the throttle that
+    desktop.app builds once and hands to everything signing people in on the database."""
     registered(auth, smtp)
     for number in ("3492", "77777"):
         for _ in range(4):
             with pytest.raises(LoginError):
                 auth.login(number, "wrong")
-    again = AuthService(database, clock, smtp.settings())  # e.g. a fresh login screen
+    again = auth_service(database, clock, smtp.settings(), throttle)
     for number in ("3492", "77777"):
         with pytest.raises(LoginThrottled):
             again.login(number, "wrong")
+    # Another throttle (another process) has no counters for unknown names, and shows why
+    # one must be shared: the first wrong try on 77777 there is not delayed, on 3492 it is.
+    elsewhere = auth_service(database, clock, smtp.settings())
+    with pytest.raises(LoginThrottled):
+        elsewhere.login("3492", "wrong")
+    with pytest.raises(LoginError):
+        elsewhere.login("77777", "wrong")
 
 
 def test_every_attempt_is_audited_without_the_password(
@@ -469,10 +520,12 @@ def test_a_reset_code_works_once(auth: AuthService, smtp: SmtpServer, database: 
     assert re.fullmatch(r"\d{6}", code)
 
     wrong = "000000" if code != "000000" else "111111"
-    with pytest.raises(ResetCodeError):
+    with pytest.raises(ResetCodeError) as refused:
         auth.complete_reset("3492", wrong, OTHER_PASSWORD)
-    with pytest.raises(ValidationError, match="распространён"):
+    assert field_of(refused) == "code"
+    with pytest.raises(ProblemError, match="распространён") as refused:
         auth.complete_reset("3492", code, "password")  # the policy first; the code survives
+    assert field_of(refused) == "new_password"
     auth.complete_reset("3492", code, OTHER_PASSWORD)
     with pytest.raises(ResetCodeError):
         auth.complete_reset("3492", code, "another-Strong-one")
@@ -549,8 +602,9 @@ def test_wrong_codes_slow_down_like_wrong_passwords(
     for _ in range(4):
         with pytest.raises(ResetCodeError):
             auth.complete_reset("3492", wrong, OTHER_PASSWORD)
-    with pytest.raises(LoginThrottled):
+    with pytest.raises(LoginThrottled) as throttled:
         auth.complete_reset("3492", code, OTHER_PASSWORD)
+    assert field_of(throttled) == "code"  # where the resident waits to type it again
     with pytest.raises(LoginThrottled):
         auth.login("3492", NEW_PASSWORD)  # one counter per account
     clock.advance(seconds=2)
@@ -569,14 +623,16 @@ def test_wrong_codes_slow_down_like_wrong_passwords(
 def test_change_password_rules(auth: AuthService, smtp: SmtpServer, database: Database) -> None:
     registered(auth, smtp)
     actor = auth.login("3492", NEW_PASSWORD).actor
-    with pytest.raises(ValidationError, match="Текущий пароль введён неверно"):
-        auth.change_password(actor, "not it", OTHER_PASSWORD)
-    with pytest.raises(ValidationError, match="совпадает с текущим"):
-        auth.change_password(actor, NEW_PASSWORD, NEW_PASSWORD)
-    with pytest.raises(ValidationError, match="номер лицевого счёта"):
-        auth.change_password(actor, NEW_PASSWORD, "34923492")
-    with pytest.raises(ValidationError, match="короткий"):
-        auth.change_password(actor, NEW_PASSWORD, "short")
+    refusals = [
+        ("not it", OTHER_PASSWORD, "Текущий пароль введён неверно", "current_password"),
+        (NEW_PASSWORD, NEW_PASSWORD, "совпадает с текущим", "new_password"),
+        (NEW_PASSWORD, "34923492", "номер лицевого счёта", "new_password"),
+        (NEW_PASSWORD, "short", "короткий", "new_password"),
+    ]
+    for current, new, message, field in refusals:
+        with pytest.raises(ProblemError, match=message) as refused:
+            auth.change_password(actor, current, new)
+        assert field_of(refused) == field
     auth.change_password(actor, NEW_PASSWORD, OTHER_PASSWORD)
     assert auth.login("3492", OTHER_PASSWORD)
     changes = [(e.ok, e.actor) for e in audit_rows(database, "password_change")]
@@ -591,8 +647,9 @@ def test_an_expired_one_time_password_cannot_be_changed(
     otp = register(auth, smtp)
     actor = auth.login("3492", otp).actor
     clock.advance(hours=24)
-    with pytest.raises(ValidationError, match="истёк"):
+    with pytest.raises(ProblemError, match="истёк") as refused:
         auth.change_password(actor, otp, NEW_PASSWORD)
+    assert field_of(refused) == "current_password"
 
 
 # --- staff -------------------------------------------------------------------------------
@@ -623,12 +680,20 @@ def test_staff_accounts(auth: AuthService, database: Database, clock: FixedClock
         auth.create_staff("ivanov", "Иванов", "clerk", OTHER_PASSWORD, by=clerk_session.actor)
     with pytest.raises(AccessDeniedError):
         auth.create_staff("ivanov", "Иванов", "clerk", OTHER_PASSWORD, by=Actor.resident(1, "3492"))
-    with pytest.raises(ValidationError, match="уже есть"):
-        auth.create_staff("PETROVA", "Другая", "clerk", OTHER_PASSWORD)
-    with pytest.raises(ValidationError, match="роль"):
-        auth.create_staff("new", "Новый", "boss", OTHER_PASSWORD)
-    with pytest.raises(ValidationError, match="распространён"):
-        auth.create_staff("new", "Новый", "clerk", "password1")
+    refusals = [
+        (("PETROVA", "Другая", "clerk", OTHER_PASSWORD), "уже есть", "login"),
+        (("a b", "Новый", "clerk", OTHER_PASSWORD), "без пробелов", "login"),
+        (("new", "  ", "clerk", OTHER_PASSWORD), "Укажите фамилию", "full_name"),
+        (("new", "Новый", "boss", OTHER_PASSWORD), "роль", "role"),
+        (("new", "Новый", "clerk", "password1"), "распространён", "password"),
+    ]
+    for args, message, field in refusals:
+        with pytest.raises(ProblemError, match=message) as refused:
+            auth.create_staff(*args)
+        assert field_of(refused) == field
+    with pytest.raises(ProblemError, match="уже есть") as refused:
+        auth.check_new_staff("petrova", "Другая", "clerk")
+    assert field_of(refused) == "login"
 
     listed = auth.list_staff(session.actor)
     assert [(i.login, i.role, i.active) for i in listed] == [
@@ -688,6 +753,22 @@ def test_delay_schedule() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("seconds", "wait"),
+    [
+        (1, "1 секунду"),
+        (3, "3 секунды"),
+        (11, "11 секунд"),
+        (21, "21 секунду"),
+        (300, "300 секунд"),
+    ],
+)
+def test_the_wait_is_said_in_russian(seconds: int, wait: str) -> None:
+    error = LoginThrottled(seconds)
+    assert str(error) == f"Слишком много неудачных попыток. Подождите {wait} и попробуйте снова."
+    assert error.seconds == seconds and error.problems[0].field == "password"
+
+
 @settings(max_examples=60)
 @given(st.integers(min_value=0, max_value=10**6))
 def test_the_delay_grows_and_is_capped(failures: int) -> None:
@@ -715,8 +796,9 @@ def test_phone_formats(digits: str, prefix: str, style: str) -> None:
     ["123", "+1 202 555 0100", "8 915 123 45", "телефон", "+7 915 123 45 678", "٩١٥١٢٣٤٥٦٧"],
 )
 def test_bad_phones(phone: str) -> None:
-    with pytest.raises(ValidationError, match="Телефон указан неверно"):
+    with pytest.raises(ProblemError, match="Телефон указан неверно") as refused:
         normalize_phone(phone)
+    assert field_of(refused) == "phone"
 
 
 @pytest.mark.parametrize(

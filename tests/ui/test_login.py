@@ -40,8 +40,9 @@ from desktop.settings import Settings, SmtpSettings
 from tests.ui.conftest import wait_idle
 from ui import password_form
 from ui.context import AppContext
-from ui.login import NEED_ACCOUNT, PASSWORD_CHANGED, LoginWindow
+from ui.login import LoginWindow
 from ui.login_steps import ResetDialog
+from ui.login_texts import NEED_ACCOUNT, PASSWORD_CHANGED
 from ui.tasks import TaskRunner
 
 NEW_PASSWORD = "Садовая-12-весна"
@@ -456,6 +457,42 @@ def test_registration_errors_are_shown_beside_the_form(qtbot, app_ctx: AppContex
     assert window.register_button.isEnabled()
 
 
+@pytest.mark.parametrize(
+    ("fio", "number", "phone", "email", "message", "field"),
+    [
+        ("", UNREGISTERED, "+79151234567", "a@mail.ru", "Укажите ФИО", "fio"),
+        # «лицевого счёта» is in the message, yet the field is the number, not the ФИО's
+        ("Фёдорова", "  ", "+79151234567", "a@mail.ru", "Укажите номер лицевого", "reg_account"),
+        ("Фёдорова", UNREGISTERED, "+79151234567", "", "Укажите адрес электронной", "email"),
+        ("Фёдорова", UNREGISTERED, "+79151234567", "ivanov.mail.ru", "Адрес электронной", "email"),
+    ],
+)
+def test_the_cursor_goes_to_the_field_the_service_names(
+    qtbot,
+    app_ctx: AppContext,
+    fio: str,
+    number: str,
+    phone: str,
+    email: str,
+    message: str,
+    field: str,
+) -> None:
+    window = show(qtbot, app_ctx)
+    for widget, text in (
+        (window.fio, fio),
+        (window.reg_account, number),
+        (window.phone, phone),
+        (window.email, email),
+    ):
+        type_text(qtbot, widget, text)
+    window.account.setFocus()  # somewhere else: the answer must move it
+    qtbot.mouseClick(window.register_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, app_ctx)
+    assert window.register_messages.kind == "error"
+    assert window.register_messages.text().startswith(message)
+    assert window.focusWidget() is getattr(window, field)
+
+
 # --- «Забыли пароль?» ------------------------------------------------------------------------
 
 
@@ -489,8 +526,20 @@ def test_forgot_password_mails_a_code_that_sets_a_new_password(
     assert dialog.messages.kind == "error" and dialog.messages.text() == RESET_CODE_FAILED
     assert dialog.focusWidget() is dialog.code
 
+    # The policy is checked before the code: the cursor goes to the new password.
     dialog.code.clear()
     qtbot.keyClicks(dialog.code, code)
+    dialog.form.clear()
+    qtbot.keyClicks(dialog.form.new, "qwerty123")
+    qtbot.keyClicks(dialog.form.repeat, "qwerty123")
+    qtbot.mouseClick(dialog.change_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, smtp_ctx)
+    assert dialog.messages.kind == "error" and "распространён" in dialog.messages.text()
+    assert dialog.focusWidget() is dialog.form.new
+
+    dialog.form.clear()
+    type_text(qtbot, dialog.form.new, NEW_PASSWORD)
+    type_text(qtbot, dialog.form.repeat, NEW_PASSWORD)
     qtbot.keyClick(dialog.code, Qt.Key.Key_Return)
     wait_idle(qtbot, smtp_ctx)
     assert dialog.messages.kind == "success" and dialog.messages.text() == PASSWORD_CHANGED

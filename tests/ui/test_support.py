@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from desktop.app import Services
-from desktop.auth import Session
+from desktop.auth import SignedIn
 from desktop.demo import DEMO_PASSWORD, DEMO_STAFF
 from tests.ui.conftest import wait_idle
 from tests.ui.test_login import check_accessible_names, show, type_text
@@ -17,7 +17,7 @@ TOPIC = "Не приходит квитанция"
 MESSAGE = "Здравствуйте! Квитанция за октябрь не пришла на почту.\nПришлите, пожалуйста."
 
 
-def open_dialog(qtbot, ctx: AppContext, session: Session | None) -> SupportDialog:
+def open_dialog(qtbot, ctx: AppContext, session: SignedIn | None) -> SupportDialog:
     dialog = SupportDialog(ctx, session)
     qtbot.addWidget(dialog)
     dialog.show()

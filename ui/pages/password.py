@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.context import PageContext
+from ui.messages import error_field
 from ui.pages.base import BasePage
 from ui.password_form import PasswordForm
 
@@ -93,6 +94,7 @@ class PasswordPage(BasePage):
         # The service refuses either the current password or the new one: put the cursor
         # where the fix is to be typed.
         current = self.form.current
-        field = current if current is not None and "екущий пароль" in str(error) else self.form.new
+        on_current = error_field(error) == "current_password"
+        field = current if current is not None and on_current else self.form.new
         field.setFocus()
         field.selectAll()

@@ -1,0 +1,51 @@
+"""What the sign-in services answer with, and how they name someone not signed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop.actors import Actor
+from desktop.mail import Delivery
+
+ACCOUNT_NUMBER_LIMIT = 20  # the column's length: anything longer is not an account number
+LOGIN_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who signed in: a resident (with their account) or a staff member (no account)."""
+
+    actor: Actor
+    account_id: int | None
+    account_number: str
+    fio: str  # a resident's ФИО as on the receipt, or the staff member's full name
+    address: str
+    must_change_password: bool  # a one-time password was used: ask for a new one now
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    """The answer to a registration.
+
+    ``message`` is neutral and is what a resident sees, whatever happened. ``delivery`` is
+    for clerks only — "email", "outbox" (print the slip) or None when nothing was sent — and
+    must never be shown on a resident's screen: it tells whether the data matched.
+    """
+
+    message: str
+    delivery: Delivery | None
+
+
+@dataclass(frozen=True)
+class ResetRequestResult:
+    """The answer to «Забыли пароль?»: as RegistrationResult, ``delivery`` for clerks only."""
+
+    message: str
+    delivery: Delivery | None
+
+
+def typed_name(kind: str, typed: str, limit: int) -> str:
+    """An audit actor for someone who has not signed in. What is longer than any account
+    number or login cannot be one — likely a password typed into the wrong field — and is
+    not recorded."""
+    return f"{kind}:{typed if len(typed) <= limit else '…'}"

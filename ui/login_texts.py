@@ -1,0 +1,22 @@
+"""The login window's texts, shared by the window and its steps (``ui.login_steps``)."""
+
+from __future__ import annotations
+
+ACCOUNT = "Номер лицевого счета"
+PASSWORD = "Пароль"
+FORGOT = "Забыли пароль?"
+REGISTER = "Зарегистрироваться"
+SUPPORT = "Обратиться в техподдержку"
+LOGIN = "Войти"
+LOGGING_IN = "Вход…"
+FIO = "ФИО"
+FIO_HINT = "ФИО необходимо указывать в точности как в квитанции, например: Иванов И.И."
+PHONE = "Телефон"
+EMAIL = "Электронная почта"
+SENDING = "Отправка…"
+NEED_ACCOUNT = "Укажите номер лицевого счёта — он напечатан в квитанции."
+PASSWORD_CHANGED = "Пароль изменён. Войдите с номером лицевого счёта и новым паролем."
+STAFF_LOGIN = "Логин сотрудника"
+TO_STAFF = "Вход для сотрудников"
+TO_RESIDENT = "Вход для жителя"
+NEED_STAFF_LOGIN = "Укажите логин сотрудника."
