@@ -22,8 +22,10 @@ from db.engine import Database
 from db.models import Account, OutboxMessage
 from desktop import audit
 from desktop.actors import Actor
+from desktop.audit import AuditAction
 from desktop.clock import Clock, SystemClock
-from desktop.errors import AccessDeniedError, NotFoundError, UserError, ValidationError
+from desktop.errors import NotFoundError, UserError, ValidationError
+from desktop.permissions import Permission, require
 from desktop.settings import Settings, SmtpSettings
 
 Delivery = Literal["email", "outbox"]
@@ -227,7 +229,7 @@ class OutboxService:
                 s,
                 self.clock.now(),
                 actor,
-                "outbox_printed",
+                AuditAction.OUTBOX_PRINT,
                 account_id=message.account_id if message is not None else None,
                 message_id=message_id,
             )
@@ -256,7 +258,7 @@ class OutboxService:
                 s,
                 self.clock.now(),
                 actor,
-                "outbox_handed_out",
+                AuditAction.OUTBOX_HAND_OUT,
                 account_id=message.account_id,
                 message_id=message.id,
                 subject=message.subject,
@@ -265,8 +267,7 @@ class OutboxService:
 
 
 def _check_staff(actor: Actor) -> None:
-    if not actor.is_staff:
-        raise AccessDeniedError("Исходящие сообщения доступны только сотрудникам офиса.")
+    require(actor, Permission.HANDLE_OUTBOX)
 
 
 def _item(message: OutboxMessage, number: str | None) -> OutboxItem:

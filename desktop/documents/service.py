@@ -26,6 +26,7 @@ from db.models import StatementRow as StatementRowModel
 from desktop import audit
 from desktop.accounts import AccountService
 from desktop.actors import Actor
+from desktop.audit import AuditAction
 from desktop.clock import Clock
 from desktop.documents.model import (
     BatchResult,
@@ -36,8 +37,9 @@ from desktop.documents.model import (
     ServiceLine,
 )
 from desktop.documents.qr import payment_payload
-from desktop.errors import AccessDeniedError, NotFoundError, UserError
+from desktop.errors import NotFoundError, UserError
 from desktop.months import month_name, month_start
+from desktop.permissions import Permission, require, require_account
 from desktop.readings import reading_difference, zone_label
 from desktop.settings import Settings
 from desktop.statement import Statement, StatementService, due_date
@@ -205,7 +207,7 @@ class DocumentService:
 
     def receipt(self, actor: Actor, account_id: int, month: date) -> ReceiptData:
         """Everything the account's receipt for ``month`` shows, read in one transaction."""
-        actor.check_account(account_id)
+        require_account(actor, account_id)
         month = month_start(month)
         with self.db.read() as s:
             accounts = _account_rows(s, [account_id])
@@ -293,7 +295,7 @@ class DocumentService:
                 s,
                 self.clock.now(),
                 actor,
-                "receipt.export",
+                AuditAction.RECEIPT_EXPORT,
                 account_id=account_id,
                 month=data.month.isoformat(),
                 number=data.number,
@@ -309,8 +311,7 @@ class DocumentService:
 
     def buildings(self, actor: Actor) -> list[BuildingInfo]:
         """The buildings receipts can be printed for, with their accounts' count."""
-        if not actor.is_staff:
-            raise AccessDeniedError("Список домов доступен только сотрудникам офиса.")
+        require(actor, Permission.LIST_BUILDINGS)
         with self.db.read() as s:
             found = s.execute(
                 select(Building.id, Building.address, func.count(Account.id))
@@ -372,8 +373,7 @@ class DocumentService:
         the batch stops with BatchCancelled and ``out`` holds an incomplete file to discard."""
         from desktop.documents.receipt import ReceiptWriter, month_title
 
-        if not actor.is_staff:
-            raise AccessDeniedError("Печать квитанций по дому доступна только сотрудникам офиса.")
+        require(actor, Permission.PRINT_BATCHES)
         month = month_start(month)
         with self.db.read() as s:
             ids, skipped = self._batch_ids(s, month, building_id)
@@ -410,7 +410,8 @@ class DocumentService:
                 s,
                 self.clock.now(),
                 actor,
-                "receipt.export",
+                AuditAction.RECEIPT_EXPORT,
+                account_id=None,  # a batch serves a building's accounts, or all of them
                 month=month.isoformat(),
                 building_id=building_id,
                 count=done,
@@ -445,7 +446,7 @@ class DocumentService:
                 s,
                 self.clock.now(),
                 actor,
-                "statement.export",
+                AuditAction.STATEMENT_EXPORT,
                 account_id=account_id,
                 format=fmt,
                 months=len(statement.months),
