@@ -27,15 +27,6 @@ class ActorKind(enum.StrEnum):
         """The kind in Russian, as screens and messages name it."""
         return _LABELS[self]
 
-    @property
-    def is_resident(self) -> bool:
-        return self in (ActorKind.RESIDENT, ActorKind.KIOSK)
-
-    @property
-    def is_staff(self) -> bool:
-        """A clerk or an administrator: a person of the office (not the system)."""
-        return self in (ActorKind.CLERK, ActorKind.ADMIN)
-
     def __eq__(self, other: object) -> bool:
         # Transitional: desktop/auth.py still compares kinds with the strings "staff" and
         # "resident" of the former two-kind model. Delete this, _UNPORTED_KINDS and __hash__
@@ -85,10 +76,8 @@ class Actor:
         a kiosk resident is «resident:…» (the login's ``channel`` tells the kiosk) and
         clerks and administrators are both «staff:…» (the login names the person).
         """
-        if self.kind is ActorKind.SYSTEM:
-            return self.name
-        prefix = "resident" if self.kind.is_resident else "staff"
-        return f"{prefix}:{self.name}"
+        prefix = _LABEL_PREFIXES[self.kind]
+        return f"{prefix}:{self.name}" if prefix else self.name
 
     @property
     def role(self) -> StaffRole | None:
@@ -107,6 +96,13 @@ class Actor:
         return cls(kind, login, staff_id=staff_id, channel=Channel.CLERK)
 
 
+_LABEL_PREFIXES = {
+    ActorKind.RESIDENT: "resident",
+    ActorKind.KIOSK: "resident",
+    ActorKind.CLERK: "staff",
+    ActorKind.ADMIN: "staff",
+    ActorKind.SYSTEM: "",
+}
 _ROLES = {ActorKind.CLERK: StaffRole.CLERK, ActorKind.ADMIN: StaffRole.ADMIN}
 
 SYSTEM = Actor(ActorKind.SYSTEM, "system", channel=Channel.IMPORT)
