@@ -208,7 +208,7 @@ class OutboxService:
 
     def pending(self, actor: Actor, *, account_id: int | None = None) -> list[OutboxItem]:
         """Slips not yet handed out, oldest first; staff only (they hold passwords)."""
-        _check_staff(actor)
+        require(actor, Permission.HANDLE_OUTBOX)
         with self.db.unit_of_work() as s:
             query = (
                 select(OutboxMessage, Account.number)
@@ -222,7 +222,7 @@ class OutboxService:
 
     def record_printed(self, actor: Actor, message_id: int) -> None:
         """Log that a clerk printed the slip (it holds a password): who, which, when."""
-        _check_staff(actor)
+        require(actor, Permission.HANDLE_OUTBOX)
         with self.db.unit_of_work() as s:
             message = s.get(OutboxMessage, message_id)
             audit.record(
@@ -236,7 +236,7 @@ class OutboxService:
 
     def mark_handed_out(self, actor: Actor, message_id: int) -> OutboxItem:
         """Record that the clerk gave the slip to the resident."""
-        _check_staff(actor)
+        require(actor, Permission.HANDLE_OUTBOX)
         with self.db.unit_of_work() as s:
             row = s.execute(
                 select(OutboxMessage, Account.number)
@@ -264,10 +264,6 @@ class OutboxService:
                 subject=message.subject,
             )
             return _item(message, number)
-
-
-def _check_staff(actor: Actor) -> None:
-    require(actor, Permission.HANDLE_OUTBOX)
 
 
 def _item(message: OutboxMessage, number: str | None) -> OutboxItem:
