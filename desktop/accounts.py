@@ -27,8 +27,10 @@ from db.engine import Database
 from db.models import Account, Building, Company, Meter, Premises, ResidentCredential
 from desktop import audit
 from desktop.actors import Actor
+from desktop.audit import AuditAction
 from desktop.clock import Clock
 from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
+from desktop.permissions import Permission, allows, require, require_account
 from desktop.settings import Settings
 from desktop.text import clean_text, normalize
 
@@ -102,18 +104,18 @@ class AccountService:
             if row is None:
                 # A resident learns nothing about other people's accounts, not even whether
                 # they exist.
-                if not actor.is_staff and actor.name != number:
+                if not allows(actor, Permission.ACT_FOR_ANY_ACCOUNT) and actor.name != number:
                     raise AccessDeniedError("Нет доступа к этому лицевому счёту.")
                 raise NotFoundError(
                     f"Лицевой счёт {number} не найден. Проверьте номер по квитанции."
                 )
             info = _info(row)
-        actor.check_account(info.id)
+        require_account(actor, info.id)
         return info
 
     def get_by_id(self, actor: Actor, account_id: int) -> AccountInfo:
         """The account with this id; a resident may read only their own."""
-        actor.check_account(account_id)
+        require_account(actor, account_id)
         with self.db.read() as s:
             row = s.execute(_info_query().where(Account.id == account_id)).one_or_none()
             if row is None:
@@ -126,8 +128,7 @@ class AccountService:
         """Staff find accounts by number prefix, ФИО prefix, address substring or meter
         serial (exact or prefix); case- and ё-insensitive. The account whose number is
         exactly the query comes first, then the rest by number."""
-        if not actor.is_staff:
-            raise AccessDeniedError("Поиск лицевых счетов доступен только сотрудникам офиса.")
+        require(actor, Permission.SEARCH_ACCOUNTS)
         query = clean_text(query)
         wanted = normalize(query)
         if not wanted or limit < 1:
@@ -176,8 +177,7 @@ class AccountService:
         premises_id: int | None = None,
     ) -> AccountInfo:
         """Staff add an account (by hand or for tests); every field is checked first."""
-        if not actor.is_staff:
-            raise AccessDeniedError("Лицевые счета заводят только сотрудники офиса.")
+        require(actor, Permission.CREATE_ACCOUNTS)
         number = clean_number(number)
         fio = clean_text(fio)
         address = clean_text(address)
@@ -224,7 +224,7 @@ class AccountService:
                 s,
                 self.clock.now(),
                 actor,
-                "account.create",
+                AuditAction.ACCOUNT_CREATE,
                 account_id=account.id,
                 number=number,
                 fio=fio,

@@ -22,8 +22,10 @@ from db.engine import Database
 from db.models import Account, OutboxMessage
 from desktop import audit
 from desktop.actors import Actor
+from desktop.audit import AuditAction
 from desktop.clock import Clock, SystemClock
-from desktop.errors import AccessDeniedError, NotFoundError, UserError, ValidationError
+from desktop.errors import NotFoundError, UserError, ValidationError
+from desktop.permissions import Permission, require
 from desktop.settings import Settings, SmtpSettings
 
 Delivery = Literal["email", "outbox"]
@@ -206,7 +208,7 @@ class OutboxService:
 
     def pending(self, actor: Actor, *, account_id: int | None = None) -> list[OutboxItem]:
         """Slips not yet handed out, oldest first; staff only (they hold passwords)."""
-        _check_staff(actor)
+        require(actor, Permission.HANDLE_OUTBOX)
         with self.db.unit_of_work() as s:
             query = (
                 select(OutboxMessage, Account.number)
@@ -220,21 +222,21 @@ class OutboxService:
 
     def record_printed(self, actor: Actor, message_id: int) -> None:
         """Log that a clerk printed the slip (it holds a password): who, which, when."""
-        _check_staff(actor)
+        require(actor, Permission.HANDLE_OUTBOX)
         with self.db.unit_of_work() as s:
             message = s.get(OutboxMessage, message_id)
             audit.record(
                 s,
                 self.clock.now(),
                 actor,
-                "outbox_printed",
+                AuditAction.OUTBOX_PRINT,
                 account_id=message.account_id if message is not None else None,
                 message_id=message_id,
             )
 
     def mark_handed_out(self, actor: Actor, message_id: int) -> OutboxItem:
         """Record that the clerk gave the slip to the resident."""
-        _check_staff(actor)
+        require(actor, Permission.HANDLE_OUTBOX)
         with self.db.unit_of_work() as s:
             row = s.execute(
                 select(OutboxMessage, Account.number)
@@ -256,17 +258,12 @@ class OutboxService:
                 s,
                 self.clock.now(),
                 actor,
-                "outbox_handed_out",
+                AuditAction.OUTBOX_HAND_OUT,
                 account_id=message.account_id,
                 message_id=message.id,
                 subject=message.subject,
             )
             return _item(message, number)
-
-
-def _check_staff(actor: Actor) -> None:
-    if not actor.is_staff:
-        raise AccessDeniedError("Исходящие сообщения доступны только сотрудникам офиса.")
 
 
 def _item(message: OutboxMessage, number: str | None) -> OutboxItem:

@@ -13,6 +13,7 @@ from db.models import Receipt
 from desktop.actors import Actor
 from desktop.clock import Clock
 from desktop.months import month_name
+from desktop.permissions import require_account
 from desktop.settings import Settings
 
 
@@ -38,7 +39,7 @@ class ReceiptService:
 
     def receipts(self, actor: Actor, account_id: int) -> list[ReceiptInfo]:
         """Newest first, as the cabinet lists them."""
-        actor.check_account(account_id)
+        require_account(actor, account_id)
         with self.db.read() as s:
             found = s.scalars(
                 select(Receipt)

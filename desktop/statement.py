@@ -15,6 +15,7 @@ from desktop.actors import Actor
 from desktop.clock import Clock
 from desktop.errors import NotFoundError
 from desktop.months import add_months, month_name, month_start, months_between
+from desktop.permissions import require_account
 from desktop.settings import DebtSettings, Settings
 
 ZERO = Decimal("0.00")
@@ -141,7 +142,7 @@ class StatementService:
     def _load(
         self, actor: Actor, account_id: int
     ) -> tuple[Account, list[Service], list[tuple[date, int, tuple[Decimal, ...]]]]:
-        actor.check_account(account_id)
+        require_account(actor, account_id)
         with self.db.read() as s:
             account = s.get(Account, account_id)
             if account is None:

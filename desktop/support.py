@@ -13,8 +13,10 @@ from db.engine import Database
 from db.models import Account, RequestStatus, StaffUser, SupportAnswer, SupportRequest
 from desktop import audit
 from desktop.actors import Actor
+from desktop.audit import AuditAction
 from desktop.clock import Clock
-from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
+from desktop.errors import NotFoundError, ValidationError
+from desktop.permissions import Permission, allows, require
 from desktop.settings import Settings
 from desktop.text import clean_text
 
@@ -84,7 +86,7 @@ class SupportService:
         if problems:
             raise ValidationError("\n".join(problems))
         # Staff have no account of their own: a request they type is not tied to one.
-        account_id = actor.account_id if actor is not None and not actor.is_staff else None
+        account_id = actor.account_id if actor is not None else None
         with self.db.unit_of_work() as s:
             request = SupportRequest(
                 account_id=account_id,
@@ -100,7 +102,7 @@ class SupportService:
                 s,
                 self.clock.now(),
                 actor if actor is not None else ANONYMOUS,
-                "support.create",
+                AuditAction.SUPPORT_CREATE,
                 account_id=account_id,
                 request_id=request.id,
                 topic=topic,
@@ -113,7 +115,7 @@ class SupportService:
         """Newest first: a resident's own requests, or for staff everyone's (only the
         unanswered ones with ``open_only``)."""
         query = _requests().order_by(SupportRequest.created_at.desc(), SupportRequest.id.desc())
-        if not actor.is_staff:
+        if not allows(actor, Permission.ANSWER_SUPPORT):
             query = query.where(SupportRequest.account_id == actor.account_id)
         if open_only:
             query = query.where(SupportRequest.status == RequestStatus.OPEN)
@@ -124,7 +126,7 @@ class SupportService:
 
     def answer(self, actor: Actor, request_id: int, body: str) -> RequestInfo:
         """Staff answer a request; the resident sees the answer in their list."""
-        _staff_only(actor, "Отвечать на обращения могут только сотрудники офиса.")
+        require(actor, Permission.ANSWER_SUPPORT)
         body = _clean_message(body)
         if not body:
             raise ValidationError("Напишите текст ответа.")
@@ -160,7 +162,7 @@ class SupportService:
                 s,
                 now,
                 actor,
-                "support.answer",
+                AuditAction.SUPPORT_ANSWER,
                 account_id=request.account_id,
                 request_id=request.id,
             )
@@ -169,7 +171,7 @@ class SupportService:
 
     def close(self, actor: Actor, request_id: int) -> RequestInfo:
         """Staff close a request that needs nothing more; closing twice changes nothing."""
-        _staff_only(actor, "Закрывать обращения могут только сотрудники офиса.")
+        require(actor, Permission.ANSWER_SUPPORT)
         with self.db.unit_of_work() as s:
             request = _get(s, request_id)
             if request.status != RequestStatus.CLOSED:
@@ -178,7 +180,7 @@ class SupportService:
                     s,
                     self.clock.now(),
                     actor,
-                    "support.close",
+                    AuditAction.SUPPORT_CLOSE,
                     account_id=request.account_id,
                     request_id=request.id,
                 )
@@ -191,11 +193,6 @@ def _clean_message(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     kept = (c for c in text if c in "\n\t" or unicodedata.category(c) not in _INVISIBLE)
     return "".join(kept).strip()
-
-
-def _staff_only(actor: Actor, message: str) -> None:
-    if not actor.is_staff:
-        raise AccessDeniedError(message)
 
 
 def _get(s: Session, request_id: int) -> SupportRequest:

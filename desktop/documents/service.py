@@ -26,6 +26,7 @@ from db.models import StatementRow as StatementRowModel
 from desktop import audit
 from desktop.accounts import AccountService
 from desktop.actors import Actor
+from desktop.audit import AuditAction
 from desktop.clock import Clock
 from desktop.common.tasks import TaskState
 from desktop.documents.model import (
@@ -37,8 +38,9 @@ from desktop.documents.model import (
     ServiceLine,
 )
 from desktop.documents.qr import payment_payload
-from desktop.errors import AccessDeniedError, NotFoundError, UserError
+from desktop.errors import NotFoundError, UserError
 from desktop.months import month_name, month_start
+from desktop.permissions import Permission, require, require_account
 from desktop.readings import reading_rows
 from desktop.settings import Settings
 from desktop.statement import Statement, StatementService, due_date
@@ -208,7 +210,7 @@ class DocumentService:
 
     def receipt(self, actor: Actor, account_id: int, month: date) -> ReceiptData:
         """Everything the account's receipt for ``month`` shows, read in one transaction."""
-        actor.check_account(account_id)
+        require_account(actor, account_id)
         month = month_start(month)
         with self.db.read() as s:
             accounts = _account_rows(s, [account_id])
@@ -296,7 +298,7 @@ class DocumentService:
                 s,
                 self.clock.now(),
                 actor,
-                "receipt.export",
+                AuditAction.RECEIPT_EXPORT,
                 account_id=account_id,
                 month=data.month.isoformat(),
                 number=data.number,
@@ -312,8 +314,7 @@ class DocumentService:
 
     def buildings(self, actor: Actor) -> list[BuildingInfo]:
         """The buildings receipts can be printed for, with their accounts' count."""
-        if not actor.is_staff:
-            raise AccessDeniedError("Список домов доступен только сотрудникам офиса.")
+        require(actor, Permission.LIST_BUILDINGS)
         with self.db.read() as s:
             found = s.execute(
                 select(Building.id, Building.address, func.count(Account.id))
@@ -374,8 +375,7 @@ class DocumentService:
         and ``out`` holds an incomplete file to discard."""
         from desktop.documents.receipt import ReceiptWriter, month_title
 
-        if not actor.is_staff:
-            raise AccessDeniedError("Печать квитанций по дому доступна только сотрудникам офиса.")
+        require(actor, Permission.PRINT_BATCHES)
         month = month_start(month)
         with self.db.read() as s:
             ids, skipped = self._batch_ids(s, month, building_id)
@@ -409,7 +409,8 @@ class DocumentService:
                 s,
                 self.clock.now(),
                 actor,
-                "receipt.export",
+                AuditAction.RECEIPT_EXPORT,
+                account_id=None,  # a batch serves a building's accounts, or all of them
                 month=month.isoformat(),
                 building_id=building_id,
                 count=done,
@@ -442,7 +443,7 @@ class DocumentService:
                 s,
                 self.clock.now(),
                 actor,
-                "statement.export",
+                AuditAction.STATEMENT_EXPORT,
                 account_id=account_id,
                 format=fmt,
                 months=len(statement.months),

@@ -14,11 +14,13 @@ from db.engine import Database
 from db.models import Account, Meter, Period, Reading
 from desktop import audit
 from desktop.actors import Actor
+from desktop.audit import AuditAction
 from desktop.clock import Clock
 from desktop.common.problems import Problem, ProblemError
 from desktop.errors import AccessDeniedError, NotFoundError, UserError, ValidationError
 from desktop.formatting import meter_value
 from desktop.months import add_months, month_name, month_start
+from desktop.permissions import Permission, allows, require_account
 from desktop.readings.rows import (
     CURRENT_COLUMN,
     PeriodInfo,
@@ -92,7 +94,7 @@ class ReadingService:
 
     def periods(self, actor: Actor, account_id: int) -> list[PeriodInfo]:
         """The account's periods, newest first."""
-        actor.check_account(account_id)
+        require_account(actor, account_id)
         with self.db.read() as s:
             _account(s, account_id)
             found = s.scalars(
@@ -102,7 +104,7 @@ class ReadingService:
 
     def readings(self, actor: Actor, account_id: int, month: date) -> list[ReadingRow]:
         """«Показания приборов за период» for one month."""
-        actor.check_account(account_id)
+        require_account(actor, account_id)
         with self.db.read() as s:
             period = _period(s, account_id, month_start(month))
             return self._rows(actor, period)
@@ -112,7 +114,7 @@ class ReadingService:
     ) -> tuple[PeriodInfo, list[ReadingRow]]:
         """«Редактировать»: the period and its rows if this actor may change it now;
         otherwise the refusal to show. Changes nothing."""
-        actor.check_account(account_id)
+        require_account(actor, account_id)
         with self.db.read() as s:
             period = _period(s, account_id, month_start(month))
             self._check_editable(actor, period, reason)
@@ -122,10 +124,10 @@ class ReadingService:
 
     def create_period(self, actor: Actor, account_id: int) -> PeriodInfo:
         """«Добавить»: this month's period with the previous values filled in."""
-        actor.check_account(account_id)
+        require_account(actor, account_id)
         month = month_start(self.clock.today())
         window = self.window()
-        if not actor.is_staff and not window.is_open:
+        if not allows(actor, Permission.ENTER_READINGS_OUTSIDE_WINDOW) and not window.is_open:
             raise UserError(window.message)
         with self.db.unit_of_work() as s:
             _account(s, account_id)
@@ -156,7 +158,12 @@ class ReadingService:
             s.add(period)
             s.flush()
             audit.record(
-                s, now, actor, "period.create", account_id=account_id, month=month.isoformat()
+                s,
+                now,
+                actor,
+                AuditAction.PERIOD_CREATE,
+                account_id=account_id,
+                month=month.isoformat(),
             )
             return _period_info(period)
 
@@ -171,7 +178,7 @@ class ReadingService:
         reason: str = "",
     ) -> SubmitResult:
         """«Сохранить»: check every value, then store them all or none."""
-        actor.check_account(account_id)
+        require_account(actor, account_id)
         confirmed = confirmed or {}
         month = month_start(month)
         with self.db.unit_of_work() as s:
@@ -221,7 +228,9 @@ class ReadingService:
                 details: dict[str, object] = {"month": month.isoformat(), "changes": changes}
                 if reason:
                     details["reason"] = reason
-                audit.record(s, now, actor, "readings.submit", account_id=account_id, **details)
+                audit.record(
+                    s, now, actor, AuditAction.READINGS_SUBMIT, account_id=account_id, **details
+                )
             s.flush()
             return SubmitResult(_period_info(period), self._rows(actor, period), now, len(changes))
 
@@ -229,7 +238,7 @@ class ReadingService:
         self, actor: Actor, account_id: int, month: date, *, reason: str = ""
     ) -> None:
         """«Удалить»: a period 1C has not accepted yet."""
-        actor.check_account(account_id)
+        require_account(actor, account_id)
         with self.db.unit_of_work() as s:
             period = _period(s, account_id, month_start(month))
             self._check_editable(actor, period, reason)
@@ -241,7 +250,7 @@ class ReadingService:
                 s,
                 self.clock.now(),
                 actor,
-                "period.delete",
+                AuditAction.PERIOD_DELETE,
                 account_id=account_id,
                 month=period.month.isoformat(),
                 reason=reason or None,
@@ -252,7 +261,7 @@ class ReadingService:
 
     def _check_editable(self, actor: Actor, period: Period, reason: str) -> None:
         name = month_name(period.month)
-        if actor.is_staff:
+        if allows(actor, Permission.ENTER_READINGS_OUTSIDE_WINDOW):
             window = self.window()
             current = period.month == month_start(self.clock.today())
             if not (current and window.is_open) and not reason.strip():
@@ -302,7 +311,7 @@ class ReadingService:
             return problem(str(error))
         note = ""
         if value < reading.previous:
-            if not actor.is_staff:
+            if not allows(actor, Permission.CONFIRM_REPLACEMENT):
                 return problem(
                     f"значение {meter_value(value)} меньше предыдущего "
                     f"{meter_value(reading.previous)}. Проверьте показание; если счётчик "

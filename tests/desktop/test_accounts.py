@@ -187,7 +187,7 @@ def test_search_is_one_query(
 
 def test_a_resident_cannot_search(service: AccountService, people: dict[str, AccountInfo]):
     resident = Actor.resident(people["3492"].id, "3492")
-    with pytest.raises(AccessDeniedError, match="только сотрудникам"):
+    with pytest.raises(AccessDeniedError, match="искать лицевые счета: это могут только"):
         service.search(resident, "ива")
 
 

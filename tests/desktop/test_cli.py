@@ -258,7 +258,7 @@ def test_the_first_administrator_is_added_from_the_command_line(database_url, ca
         session = services.auth.staff_login("ivanova", STAFF_PASSWORD)
     finally:
         services.close()
-    assert session.actor.is_staff and not session.must_change_password
+    assert session.actor.kind == "admin" and not session.must_change_password
 
     code, out, _ = run(capsys, "staff", "list", "--database-url", database_url)
     assert code == 0

@@ -251,9 +251,7 @@ def test_outbox_keeps_lists_and_hands_out(database: Database, clock: FixedClock)
     with pytest.raises(NotFoundError):
         outbox.mark_handed_out(CLERK, 10_000)
     with database.unit_of_work() as s:
-        entries = s.scalars(
-            select(AuditEntry).where(AuditEntry.action == "outbox_handed_out")
-        ).all()
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "outbox.hand_out")).all()
     assert [(e.actor, e.account_id, e.ok) for e in entries] == [("staff:petrova", account_id, True)]
     assert "Пароль: x" not in entries[0].details  # the slip's text is not copied to the log
 

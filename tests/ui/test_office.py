@@ -78,7 +78,7 @@ def test_staff_mode_signs_a_clerk_in(qtbot, app_ctx: AppContext) -> None:
         qtbot.keyClicks(window.password, DEMO_STAFF["admin"])
         qtbot.keyClick(window.password, Qt.Key.Key_Return)
     session = signal.args[0]
-    assert session.actor.is_staff and session.actor.name == "admin"
+    assert session.actor.kind == "admin" and session.actor.name == "admin"
     assert window.password.text() == ""
 
 
@@ -234,7 +234,7 @@ def test_a_slip_that_was_not_mailed_is_printed_and_handed_out(
     wait_idle(qtbot, app_ctx)
     with services.db.unit_of_work() as s:
         printed_by = s.scalars(
-            select(AuditEntry.actor).where(AuditEntry.action == "outbox_printed")
+            select(AuditEntry.actor).where(AuditEntry.action == "outbox.print")
         ).all()
     assert printed_by == ["staff:operator"]
 

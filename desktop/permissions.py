@@ -1,0 +1,124 @@
+"""Who may do what: every permission, one table of what each kind of actor holds, and the checks
+the services call."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+from desktop.actors import Actor, ActorKind
+from desktop.errors import AccessDeniedError
+
+ACCOUNT_DENIED = "Нет доступа к этому лицевому счёту."
+
+
+class Permission(enum.Enum):
+    """Something an actor may be allowed to do; ``label`` completes «Недостаточно прав, чтобы…»."""
+
+    READ_OWN_ACCOUNT = "read_own_account"
+    ACT_FOR_ANY_ACCOUNT = "act_for_any_account"
+    # Also past periods and those 1C accepted, always with a reason for the audit log.
+    ENTER_READINGS_OUTSIDE_WINDOW = "enter_readings_outside_window"
+    CONFIRM_REPLACEMENT = "confirm_replacement"  # a value below the previous one
+    SEARCH_ACCOUNTS = "search_accounts"
+    CREATE_ACCOUNTS = "create_accounts"
+    LIST_BUILDINGS = "list_buildings"
+    PRINT_BATCHES = "print_batches"
+    HANDLE_OUTBOX = "handle_outbox"  # its slips hold one-time passwords
+    ANSWER_SUPPORT = "answer_support"  # and see every resident's requests
+    IMPORT = "import"
+    EXPORT = "export"
+    SEE_AUDIT_LOG = "see_audit_log"
+    MANAGE_STAFF = "manage_staff"
+    CHANGE_SETTINGS = "change_settings"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Permission.READ_OWN_ACCOUNT: "открывать свой лицевой счёт",
+    Permission.ACT_FOR_ANY_ACCOUNT: "работать с любым лицевым счётом",
+    Permission.ENTER_READINGS_OUTSIDE_WINDOW: "вводить показания вне окна приёма",
+    Permission.CONFIRM_REPLACEMENT: "подтверждать замену счётчика или переход через ноль",
+    Permission.SEARCH_ACCOUNTS: "искать лицевые счета",
+    Permission.CREATE_ACCOUNTS: "заводить лицевые счета",
+    Permission.LIST_BUILDINGS: "смотреть список домов",
+    Permission.PRINT_BATCHES: "печатать квитанции по дому",
+    Permission.HANDLE_OUTBOX: "работать с исходящими сообщениями",
+    Permission.ANSWER_SUPPORT: "отвечать на обращения жителей",
+    Permission.IMPORT: "загружать данные из 1С и банка",
+    Permission.EXPORT: "выгружать данные в 1С и ГИС ЖКХ",
+    Permission.SEE_AUDIT_LOG: "смотреть журнал действий",
+    Permission.MANAGE_STAFF: "управлять сотрудниками",
+    Permission.CHANGE_SETTINGS: "менять настройки организации",
+}
+
+_RESIDENT = frozenset({Permission.READ_OWN_ACCOUNT})
+_CLERK = frozenset(
+    {
+        Permission.ACT_FOR_ANY_ACCOUNT,
+        Permission.ENTER_READINGS_OUTSIDE_WINDOW,
+        Permission.CONFIRM_REPLACEMENT,
+        Permission.SEARCH_ACCOUNTS,
+        Permission.CREATE_ACCOUNTS,
+        Permission.LIST_BUILDINGS,
+        Permission.PRINT_BATCHES,
+        Permission.HANDLE_OUTBOX,
+        Permission.ANSWER_SUPPORT,
+        Permission.IMPORT,
+        Permission.EXPORT,
+    }
+)
+_ADMIN = _CLERK | {Permission.SEE_AUDIT_LOG, Permission.MANAGE_STAFF, Permission.CHANGE_SETTINGS}
+
+GRANTS: Mapping[ActorKind, frozenset[Permission]] = {
+    ActorKind.RESIDENT: _RESIDENT,
+    # A kiosk resident holds what a resident does; what the kiosk does not offer (files,
+    # dialogs) is the kiosk shell's business, not a permission.
+    ActorKind.KIOSK: _RESIDENT,
+    ActorKind.CLERK: _CLERK,
+    ActorKind.ADMIN: _ADMIN,
+    # The command line, imports and the first administrator of a new database.
+    ActorKind.SYSTEM: frozenset(Permission) - {Permission.READ_OWN_ACCOUNT},
+}
+"""The one table of permissions: each kind of actor and everything it may do."""
+
+
+def allows(actor: Actor, permission: Permission) -> bool:
+    return permission in GRANTS[actor.kind]
+
+
+def require(actor: Actor, permission: Permission) -> None:
+    """AccessDeniedError naming what is not allowed and who may, unless ``actor`` may."""
+    if not allows(actor, permission):
+        raise AccessDeniedError(f"Недостаточно прав, чтобы {permission.label}: {_who(permission)}.")
+
+
+def require_account(actor: Actor, account_id: int) -> None:
+    """AccessDeniedError unless the account is the actor's own or they act for any account.
+
+    The message is the same whether the account exists or not: a resident learns nothing
+    about other people's accounts.
+    """
+    if allows(actor, Permission.ACT_FOR_ANY_ACCOUNT):
+        return
+    if allows(actor, Permission.READ_OWN_ACCOUNT) and actor.account_id == account_id:
+        return
+    raise AccessDeniedError(ACCOUNT_DENIED)
+
+
+def _who(permission: Permission) -> str:
+    """Who may, for the refusal: the kinds of people holding the permission."""
+    kinds = {kind for kind, granted in GRANTS.items() if permission in granted}
+    kinds.discard(ActorKind.SYSTEM)
+    if kinds == {ActorKind.CLERK, ActorKind.ADMIN}:
+        return "это могут только сотрудники офиса"
+    if kinds == {ActorKind.ADMIN}:
+        return "это может только администратор"
+    if kinds == {ActorKind.RESIDENT, ActorKind.KIOSK}:
+        return "это может только сам житель"
+    if not kinds:
+        return "это делается только автоматически"
+    return "это могут только: " + ", ".join(kind.label for kind in ActorKind if kind in kinds)
