@@ -24,8 +24,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from db.search import normalize
 from db.types import MeterValue, Money, UTCDateTime
 
 NAMING = {
@@ -139,6 +140,12 @@ class Account(Base):
     residents: Mapped[int] = mapped_column(Integer, default=1)
 
     premises: Mapped[Premises | None] = relationship()
+
+    @validates("fio", "address")
+    def _fill_search_column(self, key: str, value: str) -> str:
+        # The one writer of the *_norm columns for ORM writes; bulk inserts use search_columns.
+        setattr(self, f"{key}_norm", normalize(value))
+        return value
 
 
 class ResidentCredential(Base):

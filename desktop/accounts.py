@@ -207,9 +207,7 @@ class AccountService:
             account = Account(
                 number=number,
                 fio=fio,
-                fio_norm=normalize(fio),
                 address=address,
-                address_norm=normalize(address),
                 area=area_value,
                 residents=residents,
                 premises_id=premises_id,

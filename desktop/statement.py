@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from db.engine import Database
 from db.models import Account, Service, StatementRow
 from desktop.actors import Actor
+from desktop.billing.charges import unpaid_charges
+from desktop.billing.penalty import Charge, accrued, charge_penalty, days_overdue, due_date
 from desktop.clock import Clock
 from desktop.errors import NotFoundError
 from desktop.months import add_months, month_name, month_start, months_between
 from desktop.permissions import require_account
-from desktop.settings import DebtSettings, Settings
+from desktop.settings import Settings
 
 ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 ROW_LABELS = ("Сальдо нач.", "Начислено", "Оплачено", "Перерасчет", "Сальдо кон.")
 FIELDS = ("opening", "charged", "paid", "recalculation", "closing")
 
@@ -68,15 +69,21 @@ class Arrear:
     amount: Decimal
     due: date
     days_overdue: int
-    penalty: Decimal
+    penalty: Decimal  # what this charge accrued since the statement (``Debt.penalty_since``)
 
 
 @dataclass(frozen=True)
 class Debt:
+    """The arrears, and the penalty: the statement's unpaid «Пеня» plus what the same rule
+    (desktop.billing.penalty) has accrued on all unpaid charges since the statement."""
+
     as_of: date
     older_than_months: int
-    items: tuple[Arrear, ...]  # oldest first
+    items: tuple[Arrear, ...]  # oldest first; the penalty itself is not among them
     balance: Decimal  # the statement's newest closing ИТОГО
+    penalty_charged: Decimal  # the statement's «Пеня» left unpaid
+    penalty_accrued: Decimal  # accrued on every unpaid charge over (penalty_since, as_of]
+    penalty_since: date | None  # the last day the statement's penalty covers
 
     @property
     def total(self) -> Decimal:
@@ -84,7 +91,7 @@ class Debt:
 
     @property
     def penalty(self) -> Decimal:
-        return sum((i.penalty for i in self.items), ZERO)
+        return self.penalty_charged + self.penalty_accrued
 
     @property
     def has_debt(self) -> bool:
@@ -192,16 +199,22 @@ class StatementService:
         )
 
     def debt(self, actor: Actor, account_id: int) -> Debt:
-        """Unpaid charges of months more than ``arrears_months`` before the current one."""
+        """Unpaid charges of months more than ``arrears_months`` before the current one, and
+        the penalty: the statement's unpaid «Пеня» plus the rule's accrual since the last
+        closed statement month (the current month's row, if any, is still open)."""
         _account, services, rows = self._load(actor, account_id)
         today = self.clock.today()
         rules = self.settings.debt
         by_service: dict[int, list[tuple[date, tuple[Decimal, ...]]]] = defaultdict(list)
         for month, service_id, values in rows:
             by_service[service_id].append((month, values))
-        items: list[Arrear] = []
-        balance = ZERO
         newest = max((month for month, _sid, _v in rows), default=None)
+        since = None
+        if newest is not None:
+            since = min(add_months(newest, 1), month_start(today)) - timedelta(days=1)
+        items: list[Arrear] = []
+        balance = penalty_charged = ZERO
+        unpaid: list[Charge] = []
         for service in services:
             history = sorted(by_service.get(service.id, []))
             if not history:
@@ -209,56 +222,27 @@ class StatementService:
             if history[-1][0] == newest:
                 balance += history[-1][1][4]
             for month, amount in unpaid_charges(history):
+                if service.is_penalty:  # a penalty accrues no penalty
+                    penalty_charged += amount
+                    continue
+                charge = Charge(month, amount)
+                unpaid.append(charge)
                 if months_between(month, month_start(today)) <= rules.arrears_months:
                     continue
+                penalty = ZERO
+                if since is not None:
+                    penalty = charge_penalty(charge, since, today, rules)
                 due = due_date(month, rules)
-                overdue = max((today - due).days, 0)
-                penalty = ZERO if service.is_penalty else penalty_for(amount, overdue, today, rules)
+                overdue = days_overdue(month, today, rules)
                 items.append(Arrear(month, service.name, amount, due, overdue, penalty))
         items.sort(key=lambda i: (i.month, i.service))
-        return Debt(today, rules.arrears_months, tuple(items), balance)
-
-
-def unpaid_charges(history: list[tuple[date, tuple[Decimal, ...]]]) -> list[tuple[date, Decimal]]:
-    """What is left unpaid of each month's charges of one service, payments going to the
-    oldest charges first. A debt at the start of the history counts as the month before's."""
-    charges: list[list] = []  # [month, amount left]
-    credit = ZERO
-    first_month, first_values = history[0]
-    opening = first_values[0]
-    if opening > 0:
-        charges.append([add_months(first_month, -1), opening])
-    else:
-        credit -= opening
-    for month, (_opening, charged, paid, recalc, _closing) in history:
-        if charged > 0:
-            charges.append([month, charged])
-        else:
-            credit -= charged
-        if recalc > 0:
-            charges.append([month, recalc])
-        else:
-            credit -= recalc
-        credit += paid
-        for charge in charges:
-            if credit <= 0:
-                break
-            taken = min(charge[1], credit)
-            charge[1] -= taken
-            credit -= taken
-    return [(month, left) for month, left in charges if left > 0]
-
-
-def due_date(month: date, rules: DebtSettings) -> date:
-    following = add_months(month, 1)
-    return following.replace(day=min(rules.payment_due_day, 28))
-
-
-def penalty_for(amount: Decimal, days_overdue: int, today: date, rules: DebtSettings) -> Decimal:
-    """Housing Code art. 155 p. 14: nothing for days 1–30, 1/300 of the key rate a day for
-    days 31–90, 1/130 from day 91; the rate in force today."""
-    rate = rules.key_rate_on(today) / 100
-    first = max(min(days_overdue, 90) - 30, 0)
-    second = max(days_overdue - 90, 0)
-    penalty = amount * rate * (Decimal(first) / 300 + Decimal(second) / 130)
-    return penalty.quantize(CENT, rounding=ROUND_HALF_UP)
+        penalty_accrued = accrued(unpaid, since, today, rules) if since is not None else ZERO
+        return Debt(
+            today,
+            rules.arrears_months,
+            tuple(items),
+            balance,
+            penalty_charged,
+            penalty_accrued,
+            since,
+        )

@@ -1,17 +1,18 @@
-"""Text normalisation for comparison and search: case-, space- and ё-insensitive."""
+"""Text normalisation for comparison and search: case-, space- and ё-insensitive.
+
+``normalize`` lives with the search columns it fills (db.search); it is re-exported here."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
+from db.search import normalize
+
+__all__ = ["clean_text", "normalize", "normalize_fio"]
+
 _SPACES = re.compile(r"\s+")
 _INVISIBLE = {"Cc", "Cf", "Cs"}  # control, format (soft hyphen, zero-width), surrogates
-
-
-def normalize(text: str) -> str:
-    """For search columns: casefolded, ё → е, runs of spaces collapsed."""
-    return _SPACES.sub(" ", text.casefold().replace("ё", "е")).strip()
 
 
 def normalize_fio(text: str) -> str:

@@ -11,7 +11,7 @@ from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.months import add_months
 from desktop.settings import DebtSettings, Settings
-from desktop.statement import ROW_LABELS, StatementService, penalty_for, unpaid_charges
+from desktop.statement import ROW_LABELS, StatementService, unpaid_charges
 from tests.factories import add_statement, make_account, make_services
 
 D = Decimal
@@ -100,17 +100,17 @@ def test_debt_counts_unpaid_charges_older_than_three_months(database: Database):
     assert debt.total == D("200.00") and debt.by_month() == {
         date(2017, 4, 1): D("50.00"), date(2017, 5, 1): D("150.00"),
     }  # fmt: skip
-    assert debt.penalty == sum(i.penalty for i in debt.items) > 0
-
-
-def test_penalty_follows_article_155():
-    rules = DebtSettings(key_rates=((date(2017, 1, 1), D("9.00")),))
-    today = date(2017, 12, 1)
-    assert penalty_for(D("1000"), 30, today, rules) == ZERO
-    # days 31..90 at 1/300 of 9 %: 60 days × 1000 × 0.09 / 300 = 18.00
-    assert penalty_for(D("1000"), 90, today, rules) == D("18.00")
-    # plus 10 days at 1/130: 10 × 1000 × 0.09 / 130 = 6.923… → 6.92
-    assert penalty_for(D("1000"), 100, today, rules) == D("24.92")
+    # The statement closes June: its unpaid «Пеня» 12,50 is the penalty up to 30 June; from
+    # then to 20 September the rule adds, at 8,5 % (the rate of 20 September):
+    # April's 50 (overdue 51 → 133 days): 39 days at 1/300 and 43 at 1/130 → 1,96;
+    # May's 150 (20 → 102 days): 60 at 1/300 and 12 at 1/130 → 3,73;
+    # June's 150, not yet an arrear (0 → 72 days): 42 at 1/300 → 1,785 → 1,79.
+    assert debt.penalty_since == date(2017, 6, 30)
+    assert debt.penalty_charged == D("12.50")
+    assert [i.penalty for i in debt.items] == [D("1.96"), D("3.73")]
+    assert debt.penalty_accrued == D("7.48")
+    assert debt.penalty == D("19.98")
+    assert "Пеня" not in debt.by_service()  # the penalty is not counted as a debt twice
 
 
 def test_key_rate_is_the_one_in_force_that_day():

@@ -69,6 +69,15 @@ def test_arrears_are_listed_by_month_and_service_with_the_penalty(
     assert page.penalty_value.text() == f"{money(debt.penalty)} ₽"
     assert page.to_pay_value.text() == f"{money(debt.total + debt.penalty)} ₽"
     assert f"{money(debt.balance)} ₽" in page.balance_note.text()
+    # The penalty: the statement's unpaid «Пеня» and what accrued in November so far.
+    assert debt.penalty == debt.penalty_charged + debt.penalty_accrued
+    assert debt.penalty_charged > 0 and debt.penalty_accrued > 0
+    assert page.penalty_note.text() == (
+        f"Пеня: {money(debt.penalty_charged)} ₽ начислено по ведомости и ещё не оплачено; "
+        f"ещё {money(debt.penalty_accrued)} ₽ набежало с 01.11.2026 по 20.11.2026 на все "
+        "неоплаченные начисления — в таблицах эта часть показана по каждому долгу."
+    )
+    assert all(i.service != "Пеня" for i in debt.items)  # not a debt and a penalty at once
 
     model = page.arrears
     headers = [

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -46,6 +47,19 @@ def explanation(debt: Debt) -> str:
         "Пеня рассчитана по ч. 14 ст. 155 Жилищного кодекса РФ: первые 30 дней после срока "
         "оплаты пеня не начисляется, с 31-го по 90-й день — 1/300 ключевой ставки Банка России "
         f"за каждый день, с 91-го дня — 1/130. Расчёт на {ru_date(debt.as_of)}."
+    )
+
+
+def penalty_text(debt: Debt) -> str:
+    """Where the penalty figure comes from: the statement's unpaid «Пеня» and the days since."""
+    charged = f"{money(debt.penalty_charged)} ₽ начислено по ведомости и ещё не оплачено"
+    if debt.penalty_since is None or not debt.penalty_accrued:
+        return f"Пеня: {charged}."
+    first = debt.penalty_since + timedelta(days=1)
+    return (
+        f"Пеня: {charged}; ещё {money(debt.penalty_accrued)} ₽ набежало с {ru_date(first)} "
+        f"по {ru_date(debt.as_of)} на все неоплаченные начисления — в таблицах эта часть "
+        "показана по каждому долгу."
     )
 
 
@@ -166,6 +180,10 @@ class DebtPage(BasePage):
         self.to_pay_value.setStyleSheet("color: #8a1c1c;")
         figures.setColumnStretch(len(captions), 1)
         inner.addLayout(figures)
+        self.penalty_note = QLabel()
+        self.penalty_note.setObjectName("hint")
+        self.penalty_note.setWordWrap(True)
+        inner.addWidget(self.penalty_note)
         self.balance_note = QLabel()
         self.balance_note.setObjectName("hint")
         self.balance_note.setWordWrap(True)
@@ -213,6 +231,7 @@ class DebtPage(BasePage):
         self.total_value.setText(f"{money(debt.total)} ₽")
         self.penalty_value.setText(f"{money(debt.penalty)} ₽")
         self.to_pay_value.setText(f"{money(debt.total + debt.penalty)} ₽")
+        self.penalty_note.setText(penalty_text(debt))
         self.balance_note.setText(
             f"Всего по лицевому счёту к оплате {money(debt.balance)} ₽ без пени: сюда входят "
             "и начисления последних месяцев, срок оплаты которых ещё не вышел."

@@ -1,0 +1,1 @@
+"""Billing rules shared by the statement, the debt page, the receipts and the demo."""
