@@ -89,7 +89,7 @@ def test_a_kiosk_signs_residents_in_on_the_kiosk_channel_only(qtbot, kiosk, kios
     assert not login.staff_button.isVisible()  # no «Вход для сотрудников» for the public
     log_in(qtbot, kiosk)
     assert kiosk.main.isFullScreen()
-    assert kiosk.main.ctx.session.actor.channel == Channel.KIOSK
+    assert kiosk.main.ctx.actor.channel == Channel.KIOSK
 
 
 def test_an_idle_resident_is_signed_out_after_a_visible_countdown(
