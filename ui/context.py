@@ -56,11 +56,16 @@ class AppContext:
 class SignedInLike(Protocol):
     """What the login hands over (``desktop.auth``'s sign-in result), read by duck typing."""
 
-    actor: Actor
-    account_id: int | None
-    account_number: str
-    fio: str
-    address: str
+    @property
+    def actor(self) -> Actor: ...
+    @property
+    def account_id(self) -> int | None: ...
+    @property
+    def account_number(self) -> str: ...
+    @property
+    def fio(self) -> str: ...
+    @property
+    def address(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -103,9 +108,9 @@ class PageContext:
     @property
     def role(self) -> str:
         """«resident», «clerk» or «admin»: what the page registry chooses by."""
-        if self.actor.kind != "staff":
-            return "resident"
-        return str(self.actor.role)
+        if self.actor.kind == "staff" and self.actor.role is not None:
+            return str(self.actor.role)
+        return "resident"
 
     @property
     def tasks(self) -> TaskRunner:
