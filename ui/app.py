@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QWindow
@@ -18,12 +19,15 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from desktop.settings import Settings
 from ui import theme
-from ui.context import AppContext, PageContext
+from ui.context import AppContext, PageContext, SignedInLike
 from ui.forms import delete_on_close
 from ui.idle import IdleWatch
 from ui.login import LoginWindow
 from ui.tasks import TaskRunner
 from ui.window_state import WindowState
+
+if TYPE_CHECKING:  # the main window is imported after sign-in
+    from ui.main_window import MainWindow
 
 APP_TITLE = "Личный кабинет жителя"
 
@@ -66,37 +70,26 @@ class Controller(QObject):
         self.ctx = ctx
         self.state = state
         self.login: LoginWindow | None = None
-        self.main = None
+        self.main: MainWindow | None = None
         self.idle: IdleWatch | None = None
 
     def show_login(self) -> LoginWindow:
         self.login = LoginWindow(self.ctx)
         self.login.setWindowTitle(APP_TITLE)
-        self.login.logged_in.connect(self._logged_in)
-        self.login.staff_logged_in.connect(self._staff_logged_in)
+        self.login.logged_in.connect(self._signed_in)
+        self.login.staff_logged_in.connect(self._signed_in)
         if not (self.state and self.state.restore(self.login, "login")):
             _resize_within_screen(self.login, 1100, 780)  # the whole form, no scroll bar
         self._show(self.login)
         return self.login
 
-    def _logged_in(self, session: object) -> None:
+    def _signed_in(self, signed_in: SignedInLike) -> None:
+        """Open the main window with the pages the registry gives this actor in this mode."""
         from ui.main_window import MainWindow
 
-        self.main = MainWindow(PageContext(self.ctx, session), self.state)  # type: ignore[arg-type]
+        self.main = MainWindow(PageContext.for_sign_in(self.ctx, signed_in), self.state)
         delete_on_close(self.main)
         self.main.logout_requested.connect(self.logout)
-        self._show(self.main)
-        if self.login is not None:
-            self._close(self.login, "login")
-            self.login = None
-
-    def _staff_logged_in(self, session: object) -> None:
-        from ui.office import OfficeWindow
-
-        self.main = OfficeWindow(self.ctx, session)
-        delete_on_close(self.main)
-        self.main.logout_requested.connect(self.logout)
-        self.main.resize(1280, 800)
         self._show(self.main)
         if self.login is not None:
             self._close(self.login, "login")
@@ -120,9 +113,8 @@ class Controller(QObject):
         watch.start()
 
     def _idle_countdown(self, seconds: int | None) -> None:
-        show = getattr(self.main, "show_idle_countdown", None)
-        if show is not None:
-            show(seconds)
+        if self.main is not None:
+            self.main.show_idle_countdown(seconds)
 
     def _idle_expired(self) -> None:
         if self.main is not None:
@@ -138,7 +130,7 @@ class Controller(QObject):
         emptied, and nothing of the account stays on screen."""
         if self.main is not None:
             self._close(self.main, None)
-            self.main = None
+            self.main: MainWindow | None = None
         QGuiApplication.clipboard().clear()
         self.show_login()
 

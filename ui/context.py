@@ -1,19 +1,20 @@
 """What screens are given: the services (opened in the background), the task runner, the
-settings, and after login the resident's session. Injected, never looked up globally."""
+settings, and after sign-in who acts and which account they serve. Injected, never looked
+up globally."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from desktop.errors import UserError
 from desktop.settings import Settings
 from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # the services import SQLAlchemy: loaded after the first paint
+    from desktop.actors import Actor
     from desktop.app import Services
-    from desktop.auth import SignedIn
 
 
 class AppContext:
@@ -52,12 +53,63 @@ class AppContext:
             self._services.close()
 
 
-@dataclass
+class SignedInLike(Protocol):
+    """What the login hands over (``desktop.auth``'s sign-in result), read by duck typing."""
+
+    @property
+    def actor(self) -> Actor: ...
+    @property
+    def account_id(self) -> int | None: ...
+    @property
+    def account_number(self) -> str: ...
+    @property
+    def fio(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ServedAccount:
+    """The account a page shows and changes: the resident's own, or one a clerk serves."""
+
+    id: int
+    number: str
+    fio: str  # exactly as on the receipt
+    address: str
+
+
+@dataclass(frozen=True)
 class PageContext:
-    """What a page of the cabinet needs: the app's context and who is logged in."""
+    """What a page needs: the app's context, who acts, and the account served (none for
+    staff pages). The actor and the account are apart, so a clerk can serve a resident."""
 
     app: AppContext
-    session: SignedIn
+    actor: Actor
+    account: ServedAccount | None
+    actor_name: str = ""  # the staff member's full name, for the header
+
+    @classmethod
+    def for_sign_in(cls, app: AppContext, signed_in: SignedInLike) -> PageContext:
+        """A resident serves their own account; a staff member, none yet."""
+        account = None
+        if signed_in.account_id is not None:
+            account = ServedAccount(
+                signed_in.account_id, signed_in.account_number, signed_in.fio, signed_in.address
+            )
+        return cls(app, signed_in.actor, account, signed_in.fio)
+
+    @property
+    def served(self) -> ServedAccount:
+        """The account served, for pages that need one (every resident page does)."""
+        if self.account is None:
+            raise UserError("Сначала выберите лицевой счёт.")
+        return self.account
+
+    @property
+    def role(self) -> str:
+        """«resident», «clerk» or «admin»: what the page registry chooses by."""
+        kind = str(self.actor.kind)  # a StrEnum: compared as text, desktop.actors loads later
+        return kind if kind in ("clerk", "admin") else "resident"
 
     @property
     def tasks(self) -> TaskRunner:

@@ -9,7 +9,10 @@ never takes the focus itself, and a label marked ``selectable`` can be selected 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QLabel,
     QLineEdit,
@@ -21,8 +24,16 @@ from PySide6.QtWidgets import (
 )
 
 
-def make_button(text: str, kind: str = "", *, description: str = "") -> QPushButton:
-    """A button whose accessible name is its label; Enter on it clicks it, as Space does."""
+def make_button(
+    text: str,
+    kind: str = "",
+    *,
+    description: str = "",
+    clicked: Callable[[], object] | None = None,
+    row: QBoxLayout | None = None,
+) -> QPushButton:
+    """A button whose accessible name is its label; Enter on it clicks it, as Space does.
+    ``clicked`` is called without arguments; ``row`` is the layout to add the button to."""
     button = QPushButton(text)
     if kind:
         button.setObjectName(kind)
@@ -30,6 +41,11 @@ def make_button(text: str, kind: str = "", *, description: str = "") -> QPushBut
     if description:
         button.setAccessibleDescription(description)
     button.setAutoDefault(True)
+    if clicked is not None:
+        # A lambda, so that Qt does not pass «checked» to a callable that takes an argument.
+        button.clicked.connect(lambda _checked=False: clicked())
+    if row is not None:
+        row.addWidget(button)
     return button
 
 

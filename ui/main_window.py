@@ -1,4 +1,5 @@
-"""The cabinet's main window: a header with the account, the sidebar and the pages."""
+"""The main window for everyone who signs in: a header with the account served (or the staff
+member), the sidebar with the pages the registry chose for the actor and mode, the pages."""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.context import PageContext
+from ui.forms import make_button
 from ui.pages.base import BasePage
-from ui.sidebar import FIRST_PAGE, PAGES, Page, PageSpec, Sidebar
+from ui.pages.registry import Page, PageSpec, first_page, pages_for
+from ui.sidebar import Sidebar
 from ui.window_state import WindowState
 
 SUPPORT = "Обратиться в техподдержку"
@@ -31,14 +33,16 @@ class MainWindow(QMainWindow):
         self,
         ctx: PageContext,
         state: WindowState | None = None,
-        pages: tuple[PageSpec, ...] = PAGES,
+        pages: tuple[PageSpec, ...] | None = None,
     ) -> None:
         super().__init__()
         self.ctx = ctx
         self._state = state
+        if pages is None:
+            pages = pages_for(ctx.settings.mode, ctx.role)
         self._specs = {spec.page: spec for spec in pages}
         self._pages: dict[Page, BasePage] = {}
-        self.setWindowTitle(f"Личный кабинет — лицевой счёт {ctx.session.account_number}")
+        self.setWindowTitle(self._title())
         self.setMinimumSize(1000, 700)
 
         central = QWidget()
@@ -58,10 +62,7 @@ class MainWindow(QMainWindow):
         side_layout.setContentsMargins(0, 10, 0, 10)
         self.sidebar = Sidebar(pages)
         side_layout.addWidget(self.sidebar, 1)
-        self.support_button = QPushButton(SUPPORT)
-        self.support_button.setObjectName("link")
-        self.support_button.setAccessibleName(SUPPORT)
-        self.support_button.clicked.connect(self.open_support)
+        self.support_button = make_button(SUPPORT, "link", clicked=self.open_support)
         support_row = QHBoxLayout()
         support_row.setContentsMargins(18, 0, 12, 0)
         support_row.addWidget(self.support_button)
@@ -82,22 +83,41 @@ class MainWindow(QMainWindow):
         self.sidebar.logout_requested.connect(self.logout_requested)
         if not (state and state.restore(self, "main")):
             self.resize(1280, 800)
-        self.sidebar.select(FIRST_PAGE)
+        first = first_page(pages)
+        if first is not None:
+            self.sidebar.select(first)
+
+    def _title(self) -> str:
+        ctx = self.ctx
+        if ctx.account is not None:
+            return f"Личный кабинет — лицевой счёт {ctx.account.number}"
+        return f"Рабочее место сотрудника — {ctx.actor.name}"
 
     def _header(self) -> QWidget:
-        session = self.ctx.session
+        """The account served, with its ФИО and address; for staff, their name and login."""
+        ctx = self.ctx
         header = QFrame()
         header.setObjectName("header")
         layout = QHBoxLayout(header)
         layout.setContentsMargins(20, 12, 20, 12)
-        account = QLabel(f"Лицевой счёт {session.account_number}")
-        account.setObjectName("headerAccount")
-        who = QLabel(f"{session.fio}\n{session.address}")
+        if ctx.account is not None:
+            place = QLabel(f"Лицевой счёт {ctx.account.number}")
+            who = QLabel(f"{ctx.account.fio}\n{ctx.account.address}")
+        else:
+            place = QLabel("Рабочее место сотрудника")
+            who = QLabel(f"{ctx.actor_name}\nЛогин: {ctx.actor.name}")
+        place.setObjectName("headerAccount")
         who.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(account)
+        layout.addWidget(place)
         layout.addSpacing(24)
         layout.addWidget(who, 1)
-        self.header_labels = (account, who)
+        labels = [place, who]
+        if ctx.account is not None and ctx.actor.is_staff:  # a clerk serving a resident
+            staff = QLabel(f"Сотрудник: {ctx.actor_name}\nЛогин: {ctx.actor.name}")
+            staff.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(staff)
+            labels.append(staff)
+        self.header_labels = tuple(labels)
         return header
 
     def _idle_bar(self, central: QWidget) -> None:
@@ -111,10 +131,7 @@ class MainWindow(QMainWindow):
         self.idle_label = QLabel()
         self.idle_label.setAccessibleName("Выход из кабинета")
         self.idle_label.setWordWrap(True)
-        stay = QPushButton(STAY)
-        stay.setObjectName("primary")
-        stay.setAccessibleName(STAY)
-        stay.clicked.connect(lambda: self.show_idle_countdown(None))  # a click is input too
+        stay = make_button(STAY, "primary", clicked=lambda: self.show_idle_countdown(None))
         layout.addWidget(self.idle_label, 1)
         layout.addWidget(stay)
         self.idle_bar.hide()
@@ -161,9 +178,11 @@ class MainWindow(QMainWindow):
     def open_support(self) -> None:
         from ui.support import SupportDialog
 
-        SupportDialog(self.ctx.app, self.ctx.session, parent=self).exec()
+        SupportDialog(self.ctx.app, self.ctx, parent=self).exec()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for page in self._pages.values():
+            page.closing()
         if self._state is not None:
             self._state.save(self, "main")
         super().closeEvent(event)

@@ -1,6 +1,5 @@
-"""The staff workplace: after «Вход для сотрудников», a clerk prints a building's receipts for a
-month into one PDF, in the background, with a progress bar and «Отмена»; and prints the
-residents' slips (one-time passwords and codes that were not e-mailed) to hand over."""
+"""«Печать квитанций», a page of the staff workplace: a clerk prints a building's receipts for
+a month into one PDF, in the background, with a progress bar and «Отмена»."""
 
 from __future__ import annotations
 
@@ -8,8 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -17,10 +15,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QMainWindow,
     QProgressBar,
-    QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -28,13 +23,13 @@ from PySide6.QtWidgets import (
 from desktop.common.plural import plural
 from desktop.months import add_months, month_name, month_start
 from ui import dialogs
-from ui.context import AppContext
-from ui.messages import MessageBar, describe_error
-from ui.outbox import OutboxPanel
+from ui.context import PageContext
+from ui.forms import make_button
+from ui.messages import describe_error
+from ui.pages.base import BasePage
 from ui.tasks import Cancelled, TaskState
 
 if TYPE_CHECKING:
-    from desktop.auth import SignedIn
     from desktop.documents.model import BatchResult
     from desktop.documents.service import BuildingInfo
 
@@ -43,17 +38,7 @@ BUILDING = "Дом"
 MONTH = "Месяц"
 MAKE_PDF = "Сформировать PDF…"
 CANCEL = "Отмена"
-LOGOUT = "Выйти"
 CANCELLED = "Печать отменена: файл не сохранён."
-
-
-def _button(text: str, kind: str = "") -> QPushButton:
-    button = QPushButton(text)
-    if kind:
-        button.setObjectName(kind)
-    button.setAccessibleName(text.replace("&", ""))
-    button.setAutoDefault(True)
-    return button
 
 
 def receipts_word(count: int) -> str:
@@ -61,68 +46,26 @@ def receipts_word(count: int) -> str:
     return plural(count, "квитанция", "квитанции", "квитанций")
 
 
-class OfficeWindow(QMainWindow):
-    """A clerk's or administrator's window: the header and «Печать квитанций»."""
+class ReceiptBatchPage(BasePage):
+    """«Печать квитанций» for a clerk or administrator: a building's receipts in one PDF."""
 
-    logout_requested = Signal()
+    title = "Печать квитанций"
 
-    def __init__(self, app_ctx: AppContext, session: SignedIn) -> None:
-        super().__init__()
-        self.ctx = app_ctx
-        self.session = session
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
         self.task: TaskState | None = None
         self.total = 0
-        self.setWindowTitle(f"Рабочее место сотрудника — {session.actor.name}")
-        self.setMinimumSize(1000, 700)
-
-        central = QWidget()
-        outer = QVBoxLayout(central)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(0)
-        outer.addWidget(self._header())
-
-        body = QWidget()
-        column = QVBoxLayout(body)
-        column.setContentsMargins(32, 24, 32, 24)
-        column.setSpacing(14)
-        title = QLabel("Печать квитанций")
-        title.setObjectName("pageTitle")
-        column.addWidget(title)
-        column.addWidget(self._print_card())
-        self.outbox = OutboxPanel(app_ctx, session)
-        column.addWidget(self.outbox)
-        column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
-        self.setCentralWidget(central)
+        # The page's message bar goes into the card, under the progress it reports on.
+        self.layout_.removeWidget(self.messages)
+        self.layout_.addWidget(self._print_card())
+        self.layout_.addStretch(1)
 
         self.setTabOrder(self.building, self.month)
         self.setTabOrder(self.month, self.make_button)
         self.setTabOrder(self.make_button, self.cancel_button)
-        self.setTabOrder(self.cancel_button, self.logout_button)
         self._load()
 
     # -- layout
-
-    def _header(self) -> QWidget:
-        header = QFrame()
-        header.setObjectName("header")
-        layout = QHBoxLayout(header)
-        layout.setContentsMargins(20, 12, 20, 12)
-        place = QLabel("Рабочее место сотрудника")
-        place.setObjectName("headerAccount")
-        who = QLabel(f"{self.session.fio}\nЛогин: {self.session.actor.name}")
-        who.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.logout_button = _button(LOGOUT)
-        self.logout_button.clicked.connect(self.logout_requested)
-        layout.addWidget(place)
-        layout.addSpacing(24)
-        layout.addWidget(who, 1)
-        layout.addWidget(self.logout_button)
-        return header
 
     def _print_card(self) -> QFrame:
         card = QFrame()
@@ -169,12 +112,12 @@ class OfficeWindow(QMainWindow):
 
         layout.addSpacing(6)
         buttons = QHBoxLayout()
-        self.make_button = _button(MAKE_PDF, "primary")
+        self.make_button = make_button(MAKE_PDF, "primary")
         self.make_button.setDefault(True)
         self.make_button.setMinimumWidth(200)
         self.make_button.setEnabled(False)  # until the buildings are loaded
         self.make_button.clicked.connect(self.make_pdf)
-        self.cancel_button = _button(CANCEL)
+        self.cancel_button = make_button(CANCEL)
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
         buttons.addWidget(self.make_button)
@@ -190,14 +133,13 @@ class OfficeWindow(QMainWindow):
         self.progress.setTextVisible(True)
         self.progress.hide()
         layout.addWidget(self.progress)
-        self.messages = MessageBar()
         layout.addWidget(self.messages)
         return card
 
     # -- data
 
     def _load(self) -> None:
-        ctx, actor = self.ctx, self.session.actor
+        ctx, actor = self.ctx, self.ctx.actor
 
         def work() -> tuple[list[BuildingInfo], date]:
             services = ctx.services
@@ -241,7 +183,7 @@ class OfficeWindow(QMainWindow):
         self.start(path, month, self.selected_building())
 
     def start(self, path: str, month: date, building_id: int | None) -> None:
-        ctx, actor = self.ctx, self.session.actor
+        ctx, actor = self.ctx, self.ctx.actor
         self.messages.info("Квитанции формируются…")
         self.progress.setRange(0, 0)  # busy until the first page tells the total
         self.progress.setValue(0)
@@ -307,8 +249,7 @@ class OfficeWindow(QMainWindow):
         else:
             self.make_button.setFocus()
 
-    def closeEvent(self, event: QCloseEvent) -> None:
+    def closing(self) -> None:
         # Logout while printing: stop the batch; its partial file is removed.
         if self.task is not None:
             self.task.cancel()
-        super().closeEvent(event)

@@ -1,6 +1,6 @@
-"""«Памятки для жителей» on the staff workplace: one-time passwords and reset codes that were
-not e-mailed (no mail server set up, or it failed) wait here for a clerk to print and hand
-over. The table shows no password: only the printout does."""
+"""«Памятки для жителей», a page of the staff workplace: one-time passwords and reset codes
+that were not e-mailed (no mail server set up, or it failed) wait here for a clerk to print
+and hand over. The table shows no password: only the printout does."""
 
 from __future__ import annotations
 
@@ -16,17 +16,17 @@ from PySide6.QtWidgets import (
     QLabel,
     QTableView,
     QVBoxLayout,
+    QWidget,
 )
 
 from desktop.formatting import ru_datetime
 from ui import dialogs
-from ui.context import AppContext
+from ui.context import PageContext
 from ui.forms import make_button
-from ui.messages import MessageBar
 from ui.models.text_table import TextTableModel
+from ui.pages.base import BasePage
 
 if TYPE_CHECKING:
-    from desktop.auth import SignedIn
     from desktop.mail import OutboxItem
 
 TITLE = "Памятки для жителей"
@@ -51,22 +51,20 @@ class OutboxModel(TextTableModel):
         )
 
 
-class OutboxPanel(QFrame):
-    """The card: the slips waiting, «Напечатать…», «Выдана жителю», «Обновить»."""
+class OutboxPage(BasePage):
+    """The slips waiting, «Напечатать…», «Выдана жителю», «Обновить»."""
 
-    def __init__(self, app_ctx: AppContext, session: SignedIn) -> None:
-        super().__init__()
-        self.ctx = app_ctx
-        self.session = session
-        self.setObjectName("card")
-        self.setAccessibleName(TITLE)
-        self.setMaximumWidth(960)
-        layout = QVBoxLayout(self)
+    title = TITLE
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        card = QFrame()
+        card.setObjectName("card")
+        card.setAccessibleName(TITLE)
+        card.setMaximumWidth(960)
+        layout = QVBoxLayout(card)
         layout.setContentsMargins(28, 22, 28, 24)
         layout.setSpacing(10)
-        heading = QLabel(TITLE)
-        heading.setObjectName("sectionTitle")
-        layout.addWidget(heading)
         intro = QLabel(
             "Одноразовые пароли и коды восстановления, которые не ушли по почте (почта не "
             "настроена или не сработала). Напечатайте памятку и отдайте её жителю лично, "
@@ -102,15 +100,19 @@ class OutboxPanel(QFrame):
         buttons.addStretch(1)
         buttons.addWidget(self.refresh_button)
         layout.addLayout(buttons)
-        self.messages = MessageBar()
+        # The page's message bar goes into the card, under the buttons it answers.
+        self.layout_.removeWidget(self.messages)
         layout.addWidget(self.messages)
+        self.layout_.addWidget(card, 1)
         self._busy = False
         self._update_buttons()
+
+    def activate(self) -> None:
         self.load()
 
     def load(self, done: str = "") -> None:
         """Fetch the slips waiting; ``done`` is what to say once they are shown."""
-        ctx, actor = self.ctx, self.session.actor
+        ctx, actor = self.ctx, self.ctx.actor
         self._set_busy(True)
         ctx.tasks.run(
             lambda: ctx.services.outbox.pending(actor),
@@ -173,7 +175,7 @@ class OutboxPanel(QFrame):
         if printer.printerState() == printer.PrinterState.Error:
             self.messages.error("Памятку не удалось напечатать: проверьте принтер и повторите.")
             return
-        ctx, actor = self.ctx, self.session.actor
+        ctx, actor = self.ctx, self.ctx.actor
         ctx.tasks.run(
             lambda: ctx.services.outbox.record_printed(actor, item.id),
             lambda _none: None,
@@ -189,7 +191,7 @@ class OutboxPanel(QFrame):
         item = self.selected()
         if item is None:
             return
-        ctx, actor = self.ctx, self.session.actor
+        ctx, actor = self.ctx, self.ctx.actor
         self._set_busy(True)
         ctx.tasks.run(
             lambda: ctx.services.outbox.mark_handed_out(actor, item.id),

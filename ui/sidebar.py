@@ -1,42 +1,15 @@
-"""The cabinet's pages in the seed's order: an enum, a registry and a list widget."""
+"""The sidebar: the pages the registry chose for this window, then «Выйти»."""
 
 from __future__ import annotations
-
-import enum
-import importlib
-from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
+from ui.pages.registry import PAGES, Page, PageSpec
 
-class Page(enum.Enum):
-    DEBT = "debt"
-    METERS = "meters"
-    RECEIPTS = "receipts"
-    STATEMENT = "statement"
-    PASSWORD = "password"
+__all__ = ["LOGOUT", "PAGES", "Page", "PageSpec", "Sidebar"]  # Page: where pages once lived
 
 
-@dataclass(frozen=True)
-class PageSpec:
-    page: Page
-    title: str
-    module: str  # imported when the page is first opened
-    class_name: str
-
-    def load(self) -> type:
-        return getattr(importlib.import_module(self.module), self.class_name)
-
-
-PAGES = (
-    PageSpec(Page.DEBT, "Моя задолженность", "ui.pages.debt", "DebtPage"),
-    PageSpec(Page.METERS, "Приборы учета", "ui.pages.readings", "ReadingsPage"),
-    PageSpec(Page.RECEIPTS, "Квитанции", "ui.pages.receipts", "ReceiptsPage"),
-    PageSpec(Page.STATEMENT, "Ведомость", "ui.pages.statement", "StatementPage"),
-    PageSpec(Page.PASSWORD, "Изменить пароль", "ui.pages.password", "PasswordPage"),
-)
-FIRST_PAGE = Page.METERS
 LOGOUT = "Выйти"
 
 
@@ -46,10 +19,10 @@ class Sidebar(QListWidget):
     page_selected = Signal(object)
     logout_requested = Signal()
 
-    def __init__(self, pages: tuple[PageSpec, ...] = PAGES, parent: QWidget | None = None) -> None:
+    def __init__(self, pages: tuple[PageSpec, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sidebar")
-        self.setAccessibleName("Разделы кабинета")
+        self.setAccessibleName("Разделы")
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for spec in pages:

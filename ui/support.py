@@ -22,12 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.context import AppContext
+from ui.context import AppContext, PageContext
 from ui.forms import add_field, hint_label, make_button, scrolling, set_button_text
 from ui.messages import MessageBar, describe_error
 
 if TYPE_CHECKING:
-    from desktop.auth import SignedIn
     from desktop.support import RequestInfo
 
 TITLE = "Обращение в техподдержку"
@@ -129,14 +128,16 @@ class RequestsModel(QAbstractTableModel):
 
 
 class SupportDialog(QDialog):
-    """The feedback form; with a session, also the resident's requests and answers."""
+    """The feedback form; with a signed-in page context that serves an account, also that
+    account's requests and answers. At the login window there is none."""
 
     def __init__(
-        self, app_ctx: AppContext, session: SignedIn | None, parent: QWidget | None = None
+        self, app_ctx: AppContext, page: PageContext | None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.ctx = app_ctx
-        self.session = session
+        self.signed_in = page
+        self.page = page if page is not None and page.account is not None else None
         self._sending = False
         self.setWindowTitle(TITLE)
         self.setAccessibleName(TITLE)
@@ -147,7 +148,7 @@ class SupportDialog(QDialog):
         columns.setSpacing(24)
         columns.addLayout(self._form(), 5)
         self.model: RequestsModel | None = None
-        if session is not None:
+        if self.page is not None:
             columns.addLayout(self._requests(), 6)
             self.setMinimumSize(760, 480)
             self.resize(980, 640)
@@ -193,8 +194,8 @@ class SupportDialog(QDialog):
         layout.addWidget(self.message, 1)
         self.contact = add_field(layout, CONTACT, max_length=200)
         self.contact.setPlaceholderText("Телефон или электронная почта")
-        if self.session is not None:
-            self.contact.setText(f"лицевой счёт {self.session.account_number}")
+        if self.page is not None:
+            self.contact.setText(f"лицевой счёт {self.page.served.number}")
         layout.addWidget(hint_label("Телефон или адрес электронной почты."))
         layout.addSpacing(10)
         buttons = QHBoxLayout()
@@ -252,8 +253,8 @@ class SupportDialog(QDialog):
     # -- the resident's requests
 
     def _load(self) -> None:
-        assert self.session is not None
-        actor, ctx = self.session.actor, self.ctx
+        assert self.page is not None
+        actor, ctx = self.page.actor, self.ctx
         ctx.tasks.run(
             lambda: ctx.services.support.list_for(actor),
             self._loaded,
@@ -293,7 +294,7 @@ class SupportDialog(QDialog):
             self.message.toPlainText(),
             self.contact.text(),
         )
-        actor = self.session.actor if self.session is not None else None
+        actor = self.signed_in.actor if self.signed_in is not None else None
         self.messages.clear()
         self._set_sending(True)
         ctx = self.ctx

@@ -58,7 +58,7 @@ def app_ctx(qtbot, services: Services) -> Iterator[AppContext]:
 @pytest.fixture
 def page_ctx(app_ctx: AppContext, services: Services) -> PageContext:
     """Logged in as the seed's account 3492."""
-    return PageContext(app_ctx, services.auth.login(DEMO_ACCOUNT, DEMO_PASSWORD))
+    return PageContext.for_sign_in(app_ctx, services.auth.login(DEMO_ACCOUNT, DEMO_PASSWORD))
 
 
 def wait_idle(qtbot, ctx: AppContext, timeout: int = 10_000) -> None:

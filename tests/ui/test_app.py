@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMainWindow
 from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD
 from tests.ui.conftest import wait_idle
 from ui.app import Controller
-from ui.sidebar import Page
+from ui.pages.base import BasePage
+from ui.pages.registry import Page
 from ui.window_state import WindowState
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,10 +68,14 @@ def test_login_opens_the_meters_page_and_logout_leaves_nothing(qtbot, app_ctx, t
     for page in (Page.STATEMENT, Page.DEBT, Page.RECEIPTS):
         main.show_page(page)
         wait_idle(qtbot, app_ctx)
+    pages = main.findChildren(BasePage)
+    assert len(pages) == 4
     QGuiApplication.clipboard().setText("3492 Иванов")
 
     main.logout_requested.emit()
     qtbot.waitUntil(lambda: not shiboken6.isValid(main), timeout=5_000)
+    assert not any(shiboken6.isValid(page) for page in pages)
+    assert not [w for w in QApplication.allWidgets() if isinstance(w, BasePage)]
     wait_idle(qtbot, app_ctx)
     assert controller.main is None and controller.login is not None and controller.login.isVisible()
     texts = visible_texts()

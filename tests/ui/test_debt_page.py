@@ -34,7 +34,7 @@ def open_debt_page(qtbot, ctx: PageContext, app_ctx) -> tuple[MainWindow, DebtPa
 @pytest.fixture
 def arrears_ctx(app_ctx, services) -> PageContext:
     """Logged in as 4105, the demo account that stopped paying months ago."""
-    return PageContext(app_ctx, services.auth.login("4105", DEMO_PASSWORD))
+    return PageContext.for_sign_in(app_ctx, services.auth.login("4105", DEMO_PASSWORD))
 
 
 def test_no_debt_shows_the_overpayment(qtbot, page_ctx, app_ctx):
@@ -59,8 +59,7 @@ def test_arrears_are_listed_by_month_and_service_with_the_penalty(
     qtbot, qtmodeltester, arrears_ctx, app_ctx, services
 ):
     window, page = open_debt_page(qtbot, arrears_ctx, app_ctx)
-    session = arrears_ctx.session
-    debt = services.statements.debt(session.actor, session.account_id)
+    debt = services.statements.debt(arrears_ctx.actor, arrears_ctx.served.id)
     assert debt.has_debt and debt.penalty > 0
 
     assert page.states.currentWidget() is page.debt_view

@@ -19,7 +19,7 @@ from tests.ui.test_app import log_in, visible_texts
 from ui.app import Controller
 from ui.context import AppContext
 from ui.idle import IdleWatch
-from ui.sidebar import Page
+from ui.pages.registry import Page
 
 
 class FakeTime:
@@ -89,7 +89,16 @@ def test_a_kiosk_signs_residents_in_on_the_kiosk_channel_only(qtbot, kiosk, kios
     assert not login.staff_button.isVisible()  # no «Вход для сотрудников» for the public
     log_in(qtbot, kiosk)
     assert kiosk.main.isFullScreen()
-    assert kiosk.main.ctx.session.actor.channel == Channel.KIOSK
+    assert kiosk.main.ctx.actor.channel == Channel.KIOSK
+    sidebar = kiosk.main.sidebar
+    assert [sidebar.item(row).text() for row in range(sidebar.count())] == [
+        "Моя задолженность",
+        "Приборы учета",
+        "Квитанции",
+        "Ведомость",
+        "Изменить пароль",
+        "Выйти",
+    ]
 
 
 def test_an_idle_resident_is_signed_out_after_a_visible_countdown(

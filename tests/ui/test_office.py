@@ -1,5 +1,6 @@
 """The staff workplace on the demo database (SQLite and PostgreSQL): staff sign-in from the
-login window, and a building's receipts printed into one PDF in the background, cancellable."""
+login window into the main window with the staff pages, a building's receipts printed into one
+PDF in the background, cancellable, and the residents' slips."""
 
 from __future__ import annotations
 
@@ -20,9 +21,12 @@ from desktop.demo import DEMO_STAFF
 from tests.ui.conftest import wait_idle
 from ui import dialogs
 from ui.app import Controller
-from ui.context import AppContext
+from ui.context import AppContext, PageContext
 from ui.login import LoginWindow
-from ui.office import ALL_BUILDINGS, CANCELLED, OfficeWindow, receipts_word
+from ui.main_window import MainWindow
+from ui.office import ALL_BUILDINGS, CANCELLED, ReceiptBatchPage, receipts_word
+from ui.outbox import OutboxPage
+from ui.pages.registry import Page
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -34,10 +38,10 @@ def staff_sign_in(qtbot, window: LoginWindow, login: str = "operator") -> None:
     qtbot.mouseClick(window.login_button, LEFT)
 
 
-@pytest.fixture
-def office(qtbot, app_ctx: AppContext, services: Services) -> OfficeWindow:
-    session = services.auth.staff_login("operator", DEMO_STAFF["operator"])
-    window = OfficeWindow(app_ctx, session)
+def staff_window(qtbot, app_ctx: AppContext, services: Services) -> MainWindow:
+    """The main window as the operator signs in, on its first page."""
+    signed_in = services.auth.staff_login("operator", DEMO_STAFF["operator"])
+    window = MainWindow(PageContext.for_sign_in(app_ctx, signed_in))
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
@@ -46,11 +50,34 @@ def office(qtbot, app_ctx: AppContext, services: Services) -> OfficeWindow:
     return window
 
 
-def choose(window: OfficeWindow, building_id: int | None) -> None:
+def click_item(qtbot, window: MainWindow, title: str) -> None:
+    """Click a sidebar entry, as the clerk does."""
+    sidebar = window.sidebar
+    [item] = sidebar.findItems(title, Qt.MatchFlag.MatchExactly)
+    qtbot.mouseClick(sidebar.viewport(), LEFT, pos=sidebar.visualItemRect(item).center())
+
+
+def slips_page(qtbot, app_ctx: AppContext, services: Services) -> OutboxPage:
+    window = staff_window(qtbot, app_ctx, services)
+    click_item(qtbot, window, "Памятки для жителей")
+    page = window.page(Page.SLIPS)
+    assert isinstance(page, OutboxPage) and window.stack.currentWidget() is page
+    wait_idle(qtbot, app_ctx)
+    return page
+
+
+@pytest.fixture
+def office(qtbot, app_ctx: AppContext, services: Services) -> ReceiptBatchPage:
+    page = staff_window(qtbot, app_ctx, services).page(Page.PRINT_RECEIPTS)
+    assert isinstance(page, ReceiptBatchPage)
+    return page
+
+
+def choose(window: ReceiptBatchPage, building_id: int | None) -> None:
     window.building.setCurrentIndex(window.building.findData(building_id))
 
 
-def print_to(qtbot, window: OfficeWindow, monkeypatch, path: Path) -> None:
+def print_to(qtbot, window: ReceiptBatchPage, monkeypatch, path: Path) -> None:
     monkeypatch.setattr(dialogs, "save_path", lambda *args: str(path))
     qtbot.mouseClick(window.make_button, LEFT)
 
@@ -87,11 +114,20 @@ def test_the_controller_opens_the_workplace_and_logout_returns(qtbot, app_ctx) -
     login = controller.show_login()
     qtbot.waitExposed(login)
     staff_sign_in(qtbot, login)
-    qtbot.waitUntil(lambda: isinstance(controller.main, OfficeWindow), timeout=10_000)
+    qtbot.waitUntil(lambda: controller.main is not None, timeout=10_000)
     office = controller.main
+    assert isinstance(office, MainWindow)
     assert office.windowTitle() == "Рабочее место сотрудника — operator"
+    sidebar = office.sidebar
+    titles = [sidebar.item(row).text() for row in range(sidebar.count())]
+    assert titles == ["Печать квитанций", "Памятки для жителей", "Выйти"]
+    assert [label.text() for label in office.header_labels] == [
+        "Рабочее место сотрудника",
+        "Смирнова Т.В. (оператор, демо)\nЛогин: operator",
+    ]
+    assert isinstance(office.stack.currentWidget(), ReceiptBatchPage)
     wait_idle(qtbot, app_ctx)
-    qtbot.mouseClick(office.logout_button, LEFT)
+    click_item(qtbot, office, "Выйти")
     assert controller.main is None and controller.login is not None
     assert controller.login.isVisible()
     assert QApplication.clipboard().text() == ""
@@ -99,7 +135,7 @@ def test_the_controller_opens_the_workplace_and_logout_returns(qtbot, app_ctx) -
 
 
 def test_the_buildings_and_the_previous_month_are_offered(office, services) -> None:
-    actor = office.session.actor
+    actor = office.ctx.actor
     buildings = services.documents.buildings(actor)
     assert buildings
     items = [office.building.itemText(i) for i in range(office.building.count())]
@@ -112,7 +148,7 @@ def test_the_buildings_and_the_previous_month_are_offered(office, services) -> N
 
 def test_a_building_batch_writes_the_pdf(qtbot, office, services, monkeypatch, tmp_path):
     # Every account of Лесная, 12 has charges for October 2026.
-    buildings = services.documents.buildings(office.session.actor)
+    buildings = services.documents.buildings(office.ctx.actor)
     building = next(b for b in buildings if "Лесная" in b.address)
     choose(office, building.id)
     target = tmp_path / "Квитанции.pdf"
@@ -134,7 +170,7 @@ def test_accounts_without_charges_are_counted_as_skipped(
     qtbot, office, services, monkeypatch, tmp_path
 ) -> None:
     # Садовая, 7 holds the seed's account 3492, whose data ends in June 2017.
-    buildings = services.documents.buildings(office.session.actor)
+    buildings = services.documents.buildings(office.ctx.actor)
     building = next(b for b in buildings if "Садовая" in b.address)
     choose(office, building.id)
     target = tmp_path / "sadovaya.pdf"
@@ -201,18 +237,12 @@ def test_a_slip_that_was_not_mailed_is_printed_and_handed_out(
     the slip (the table itself shows no password) and marks it handed out."""
     result = services.auth.register("Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "p@mail.ru")
     assert result.delivery == "outbox"
-    session = services.auth.staff_login("operator", DEMO_STAFF["operator"])
-    window = OfficeWindow(app_ctx, session)
-    qtbot.addWidget(window)
-    window.resize(1280, 900)
-    window.show()
-    wait_idle(qtbot, app_ctx)
-    panel = window.outbox
+    panel = slips_page(qtbot, app_ctx, services)
     model = panel.model
     assert model.rowCount() == 1
     row = [model.index(0, c).data() for c in range(model.columnCount())]
     assert row[1:] == ["5210", "Пароль для входа в личный кабинет", "p@mail.ru"]
-    [slip] = services.outbox.pending(session.actor)
+    [slip] = services.outbox.pending(panel.ctx.actor)
     secret = re.search(r"Одноразовый пароль: (\S+)", slip.body).group(1)
     assert not any(secret in cell for cell in row)
     qtmodeltester.check(model)
@@ -241,7 +271,7 @@ def test_a_slip_that_was_not_mailed_is_printed_and_handed_out(
     qtbot.mouseClick(panel.handed_button, LEFT)
     wait_idle(qtbot, app_ctx)
     assert model.rowCount() == 0 and not panel.print_button.isEnabled()
-    assert services.outbox.pending(session.actor) == []
+    assert services.outbox.pending(panel.ctx.actor) == []
     assert panel.messages.text() == "Памятка для лицевого счёта 5210 отмечена как выданная."
 
 
@@ -252,12 +282,7 @@ def test_the_chosen_slip_stays_chosen_when_the_list_is_refreshed(
     slip; once it is handed out, nothing is chosen for the next click."""
     services.auth.register("Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "f@mail.ru")
     services.auth.request_reset("3493", "petrova@demo.example")  # registered in the demo
-    session = services.auth.staff_login("operator", DEMO_STAFF["operator"])
-    window = OfficeWindow(app_ctx, session)
-    qtbot.addWidget(window)
-    window.show()
-    wait_idle(qtbot, app_ctx)
-    panel = window.outbox
+    panel = slips_page(qtbot, app_ctx, services)
     assert panel.model.rowCount() == 2 and panel.selected().account_number == "5210"
     panel.table.selectRow(1)
     qtbot.mouseClick(panel.refresh_button, LEFT)

@@ -78,7 +78,7 @@ def open_page(qtbot):
 
 
 def login(services, app_ctx, number: str) -> PageContext:
-    return PageContext(app_ctx, services.auth.login(number, DEMO_PASSWORD))
+    return PageContext.for_sign_in(app_ctx, services.auth.login(number, DEMO_PASSWORD))
 
 
 def shown(model: ReadingsModel) -> list[list[str]]:
@@ -108,8 +108,7 @@ def type_value(model: ReadingsModel, title: str, text: str) -> None:
 
 
 def stored(services, ctx: PageContext, month: date) -> dict[str, Decimal | None]:
-    session = ctx.session
-    rows = services.readings.readings(session.actor, session.account_id, month)
+    rows = services.readings.readings(ctx.actor, ctx.served.id, month)
     return {row.title: row.current for row in rows}
 
 
@@ -372,8 +371,7 @@ def test_outside_the_window_add_says_when_it_opens(qtbot, open_page, page_ctx, s
     assert "15.12.2026" in page.messages.text()
     assert not page.readings.editing
     assert periods(page.periods) == SEED_PERIODS
-    session = page_ctx.session
-    assert len(services.readings.periods(session.actor, session.account_id)) == 8
+    assert len(services.readings.periods(page_ctx.actor, page_ctx.served.id)) == 8
 
 
 def test_cancel_and_delete_with_confirmation(qtbot, open_page, page_ctx, services, monkeypatch):
@@ -401,8 +399,7 @@ def test_cancel_and_delete_with_confirmation(qtbot, open_page, page_ctx, service
     assert page.messages.text() == "Период «Ноябрь 2026» удалён."
     assert periods(page.periods) == SEED_PERIODS
     assert page.periods_view.currentIndex().row() == 0 and shown(page.readings) == SEED_JUNE
-    session = page_ctx.session
-    months = [p.month for p in services.readings.periods(session.actor, session.account_id)]
+    months = [p.month for p in services.readings.periods(page_ctx.actor, page_ctx.served.id)]
     assert NOVEMBER not in months
 
 

@@ -201,7 +201,7 @@ def test_a_breach_of_the_balance_invariant_shows_a_warning(qtbot, window, app_ct
             select(StatementRow)
             .join(Service)
             .where(
-                StatementRow.account_id == window.ctx.session.account_id,
+                StatementRow.account_id == window.ctx.served.id,
                 StatementRow.month == JUNE,
                 Service.name == "Отопление",
             )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from desktop.app import Services
-from desktop.auth import SignedIn
 from desktop.demo import DEMO_PASSWORD, DEMO_STAFF
 from tests.ui.conftest import wait_idle
 from tests.ui.test_login import check_accessible_names, show, type_text
@@ -17,8 +16,8 @@ TOPIC = "Не приходит квитанция"
 MESSAGE = "Здравствуйте! Квитанция за октябрь не пришла на почту.\nПришлите, пожалуйста."
 
 
-def open_dialog(qtbot, ctx: AppContext, session: SignedIn | None) -> SupportDialog:
-    dialog = SupportDialog(ctx, session)
+def open_dialog(qtbot, ctx: AppContext, page: PageContext | None) -> SupportDialog:
+    dialog = SupportDialog(ctx, page)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -29,8 +28,7 @@ def open_dialog(qtbot, ctx: AppContext, session: SignedIn | None) -> SupportDial
 def test_a_resident_request_is_stored_and_listed(
     qtbot, qtmodeltester, page_ctx: PageContext, services: Services
 ) -> None:
-    session = page_ctx.session
-    dialog = open_dialog(qtbot, page_ctx.app, session)
+    dialog = open_dialog(qtbot, page_ctx.app, page_ctx)
     assert dialog.windowTitle() == "Обращение в техподдержку"
     assert dialog.phone_label.text() == "Телефон офиса: 8 495 780 70 83"
     assert dialog.focusWidget() is dialog.topic
@@ -47,7 +45,7 @@ def test_a_resident_request_is_stored_and_listed(
     assert not dialog.send_button.isEnabled()
     wait_idle(qtbot, page_ctx.app)
 
-    [stored] = services.support.list_for(session.actor)
+    [stored] = services.support.list_for(page_ctx.actor)
     assert (stored.topic, stored.message, stored.contact) == (TOPIC, MESSAGE, "+7 915 000-34-92")
     assert stored.account_number == "3492" and stored.status == "open"
     assert dialog.messages.kind == "success"
@@ -68,8 +66,8 @@ def test_a_resident_request_is_stored_and_listed(
 def test_answers_are_shown_under_the_selected_request(
     qtbot, qtmodeltester, app_ctx: AppContext, services: Services
 ) -> None:
-    session = services.auth.login("4105", DEMO_PASSWORD)  # the demo's answered request
-    dialog = open_dialog(qtbot, app_ctx, session)
+    signed_in = services.auth.login("4105", DEMO_PASSWORD)  # the demo's answered request
+    dialog = open_dialog(qtbot, app_ctx, PageContext.for_sign_in(app_ctx, signed_in))
     model = dialog.model
     assert model is not None and model.rowCount() == 1
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(3)] == [
@@ -91,14 +89,14 @@ def test_answers_are_shown_under_the_selected_request(
 def test_validation_messages_are_inline_and_nothing_is_stored(
     qtbot, page_ctx: PageContext, services: Services
 ) -> None:
-    dialog = open_dialog(qtbot, page_ctx.app, page_ctx.session)
+    dialog = open_dialog(qtbot, page_ctx.app, page_ctx)
     type_text(qtbot, dialog.message, MESSAGE)
     qtbot.keyClick(dialog.contact, Qt.Key.Key_Return)  # Enter presses «Отправить»
     wait_idle(qtbot, page_ctx.app)
     assert dialog.messages.kind == "error"
     assert dialog.messages.text().startswith("Укажите тему обращения")
     assert dialog.focusWidget() is dialog.topic
-    assert services.support.list_for(page_ctx.session.actor) == []
+    assert services.support.list_for(page_ctx.actor) == []
     assert dialog.model is not None and dialog.model.rowCount() == 0
 
 
@@ -134,4 +132,4 @@ def test_accessible_names_equal_visible_labels(
     qtbot, app_ctx: AppContext, page_ctx: PageContext
 ) -> None:
     assert check_accessible_names(open_dialog(qtbot, app_ctx, None)) == 5
-    assert check_accessible_names(open_dialog(qtbot, app_ctx, page_ctx.session)) == 7
+    assert check_accessible_names(open_dialog(qtbot, app_ctx, page_ctx)) == 7

@@ -31,6 +31,9 @@ class BasePage(QWidget):
     def activate(self) -> None:
         """Called each time the page is shown: reload what it displays."""
 
+    def closing(self) -> None:
+        """Called when its window closes (logout): stop what the page still runs."""
+
     def call(
         self,
         work: Callable[[], Any],

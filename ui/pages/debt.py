@@ -214,8 +214,7 @@ class DebtPage(BasePage):
         super().resizeEvent(event)
 
     def activate(self) -> None:
-        session = self.ctx.session
-        actor, account_id = session.actor, session.account_id
+        actor, account_id = self.ctx.actor, self.ctx.served.id
         self.call(lambda: self.ctx.services.statements.debt(actor, account_id), self.show_debt)
 
     def show_debt(self, debt: Debt) -> None:

@@ -68,7 +68,7 @@ class PasswordPage(BasePage):
             self.messages.error(problem)
             return
         values = self.form.values()
-        actor, ctx = self.ctx.session.actor, self.ctx
+        actor, ctx = self.ctx.actor, self.ctx
         self._set_busy(True)
         self.messages.clear()
         self.call(

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
@@ -54,6 +53,7 @@ from desktop.readings import (
 )
 from ui import dialogs
 from ui.context import PageContext
+from ui.forms import make_button
 from ui.messages import MessageBar
 from ui.models.readings import PeriodsModel, ReadingsModel
 from ui.pages.base import BasePage
@@ -176,14 +176,6 @@ def _pick(periods: Sequence[PeriodInfo], month: date | None) -> PeriodInfo | Non
     return periods[0] if periods else None
 
 
-def _button(text: str, name: str = "") -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(text.replace("&", ""))
-    if name:
-        button.setObjectName(name)
-    return button
-
-
 class ReadingsPage(BasePage):
     """The periods (newest first) above; the selected period's meters below. «Добавить» opens
     this month's period for typing, «Сохранить» sends it; every refusal shows beside its row."""
@@ -210,9 +202,9 @@ class ReadingsPage(BasePage):
         self.periods = PeriodsModel(self)
         self.readings = ReadingsModel(self)
 
-        self.add_button = _button(ADD)
-        self.edit_button = _button(EDIT)
-        self.delete_button = _button(DELETE)
+        self.add_button = make_button(ADD)
+        self.edit_button = make_button(EDIT)
+        self.delete_button = make_button(DELETE)
         self.periods_view = QTableView()
         self._setup_periods_view()
 
@@ -227,8 +219,8 @@ class ReadingsPage(BasePage):
         self.entry_hint = QLabel(ENTRY_HINT)
         self.entry_hint.setObjectName("hint")
         self.entry_hint.setWordWrap(True)
-        self.save_button = _button(SAVE, "primary")
-        self.cancel_button = _button(CANCEL)
+        self.save_button = make_button(SAVE, "primary")
+        self.cancel_button = make_button(CANCEL)
 
         self.layout_.addWidget(self._sections(), 1)
         QWidget.setTabOrder(self.add_button, self.edit_button)
@@ -416,10 +408,10 @@ class ReadingsPage(BasePage):
 
     def _fetch(self, month: date | None) -> Loaded:
         """Runs in the background."""
-        service, session = self.ctx.services.readings, self.ctx.session
-        periods = service.periods(session.actor, session.account_id)
+        service, actor, account_id = self.ctx.services.readings, self.ctx.actor, self.ctx.served.id
+        periods = service.periods(actor, account_id)
         chosen = _pick(periods, month)
-        rows = service.readings(session.actor, session.account_id, chosen.month) if chosen else []
+        rows = service.readings(actor, account_id, chosen.month) if chosen else []
         return service.window(), periods, chosen, rows
 
     def _show_loaded(self, loaded: Loaded) -> None:
@@ -454,7 +446,7 @@ class ReadingsPage(BasePage):
         self._wanted = info.month
         self.call(
             lambda: self.ctx.services.readings.readings(
-                self.ctx.session.actor, self.ctx.session.account_id, info.month
+                self.ctx.actor, self.ctx.served.id, info.month
             ),
             lambda rows: self._rows_loaded(info.month, rows),
         )
@@ -471,8 +463,8 @@ class ReadingsPage(BasePage):
             return
 
         def work() -> tuple[PeriodInfo, Loaded]:
-            service, session = self.ctx.services.readings, self.ctx.session
-            info = service.create_period(session.actor, session.account_id)
+            service, ctx = self.ctx.services.readings, self.ctx
+            info = service.create_period(ctx.actor, ctx.served.id)
             return info, self._fetch(info.month)
 
         def done(result: tuple[PeriodInfo, Loaded]) -> None:
@@ -491,7 +483,7 @@ class ReadingsPage(BasePage):
         info = self._selected
         if self._busy or self.readings.editing or info is None or info.accepted:
             return
-        session = self.ctx.session
+        ctx = self.ctx
 
         def done(opened: tuple[PeriodInfo, list[ReadingRow]]) -> None:
             self._selected, rows = opened
@@ -501,9 +493,7 @@ class ReadingsPage(BasePage):
 
         self.messages.clear()
         self._run(
-            lambda: self.ctx.services.readings.open_for_edit(
-                session.actor, session.account_id, info.month
-            ),
+            lambda: self.ctx.services.readings.open_for_edit(ctx.actor, ctx.served.id, info.month),
             done,
         )
 
@@ -514,10 +504,10 @@ class ReadingsPage(BasePage):
         question = f"Удалить период «{info.title}» вместе с его показаниями?"
         if not dialogs.confirm(self, question, title="Удаление периода", yes=DELETE, no=CANCEL):
             return
-        session = self.ctx.session
+        ctx = self.ctx
 
         def work() -> Loaded:
-            self.ctx.services.readings.delete_period(session.actor, session.account_id, info.month)
+            ctx.services.readings.delete_period(ctx.actor, ctx.served.id, info.month)
             return self._fetch(None)
 
         def done(loaded: Loaded) -> None:
@@ -536,10 +526,10 @@ class ReadingsPage(BasePage):
         if not values:
             self.messages.warning(NOTHING_TYPED)
             return
-        session, month = self.ctx.session, self._selected.month
+        ctx, month = self.ctx, self._selected.month
         self._run(
             lambda: self.ctx.services.readings.submit(
-                session.actor, session.account_id, month, values, confirmed=confirmed or {}
+                ctx.actor, ctx.served.id, month, values, confirmed=confirmed or {}
             ),
             self._saved,
             self._save_failed,

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QScrollArea,
     QTableView,
     QVBoxLayout,
@@ -26,6 +25,7 @@ from desktop.files import atomic_file
 from desktop.months import month_name
 from ui import dialogs
 from ui.context import PageContext
+from ui.forms import make_button
 from ui.messages import MessageBar
 from ui.models.receipts import ReceiptsModel
 from ui.pages.base import BasePage
@@ -102,14 +102,6 @@ def receipt_title(receipt: ReceiptInfo) -> str:
     return f"Квитанция за {month_name(receipt.month).lower()} г."
 
 
-def _button(text: str, row: QHBoxLayout, action: Callable[[], None]) -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(text)
-    button.clicked.connect(lambda _checked=False: action())  # not «checked» as an argument
-    row.addWidget(button)
-    return button
-
-
 class ReceiptPreview(QDialog):
     """The receipt's pages on screen, with save and print of the very same PDF."""
 
@@ -149,10 +141,12 @@ class ReceiptPreview(QDialog):
         layout.addWidget(self.scroll, 1)
 
         buttons = QHBoxLayout()
-        self.save_button = _button(SAVE, buttons, lambda: page.save_receipt(self))
-        self.print_button = _button(PRINT, buttons, lambda: page.print_receipt(self))
+        self.save_button = make_button(SAVE, row=buttons, clicked=lambda: page.save_receipt(self))
+        self.print_button = make_button(
+            PRINT, row=buttons, clicked=lambda: page.print_receipt(self)
+        )
         buttons.addStretch(1)
-        self.close_button = _button(CLOSE, buttons, self.close)
+        self.close_button = make_button(CLOSE, row=buttons, clicked=self.close)
         layout.addLayout(buttons)
 
         ratio = self.devicePixelRatioF()
@@ -220,17 +214,15 @@ class ReceiptsPage(BasePage):
         self.layout_.addWidget(self.empty)
 
         buttons = QHBoxLayout()
-        self.open_button = _button(OPEN, buttons, self.open_receipt)
-        self.open_button.setObjectName("primary")
-        self.save_button = _button(SAVE, buttons, self.save_receipt)
-        self.print_button = _button(PRINT, buttons, self.print_receipt)
+        self.open_button = make_button(OPEN, "primary", row=buttons, clicked=self.open_receipt)
+        self.save_button = make_button(SAVE, row=buttons, clicked=self.save_receipt)
+        self.print_button = make_button(PRINT, row=buttons, clicked=self.print_receipt)
         buttons.addStretch(1)
         self.layout_.addLayout(buttons)
         self._selection_changed()
 
     def activate(self) -> None:
-        session = self.ctx.session
-        actor, account_id = session.actor, session.account_id
+        actor, account_id = self.ctx.actor, self.ctx.served.id
         self.call(
             lambda: self.ctx.services.receipts.receipts(actor, account_id), self.show_receipts
         )
@@ -266,8 +258,8 @@ class ReceiptsPage(BasePage):
     # --- the actions -------------------------------------------------------------------
 
     def _pdf_job(self, receipt: ReceiptInfo) -> Callable[[], bytes]:
-        ctx, session = self.ctx, self.ctx.session
-        actor, account_id = session.actor, session.account_id
+        ctx = self.ctx
+        actor, account_id = ctx.actor, ctx.served.id
         return lambda: ctx.services.documents.receipt_pdf(actor, account_id, receipt.month)
 
     def _set_busy(self, busy: bool) -> None:
@@ -315,7 +307,7 @@ class ReceiptsPage(BasePage):
             return
         bar = preview.messages if preview else self.messages
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        name = f"Квитанция {self.ctx.session.account_number} {month_name(receipt.month)}.pdf"
+        name = f"Квитанция {self.ctx.served.number} {month_name(receipt.month)}.pdf"
         path = dialogs.save_path(
             preview or self, "Сохранить квитанцию", str(Path(folder) / name), "Документ PDF (*.pdf)"
         )

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QStyle,
     QStyleOptionHeader,
     QTableView,
@@ -24,6 +23,7 @@ from desktop.formatting import money
 from desktop.months import MONTHS_GENITIVE
 from ui import dialogs
 from ui.context import PageContext
+from ui.forms import make_button
 from ui.messages import MessageBar
 from ui.models.statement import StatementModel
 from ui.pages.base import BasePage
@@ -110,10 +110,8 @@ class StatementPage(BasePage):
         self.summary.setObjectName("hint")
         self.summary.setWordWrap(True)
         top.addWidget(self.summary, 1)
-        self.export_xlsx = self._button(EXPORT_XLSX, top)
-        self.export_pdf = self._button(EXPORT_PDF, top)
-        self.export_xlsx.clicked.connect(lambda: self.export("xlsx"))
-        self.export_pdf.clicked.connect(lambda: self.export("pdf"))
+        self.export_xlsx = make_button(EXPORT_XLSX, row=top, clicked=lambda: self.export("xlsx"))
+        self.export_pdf = make_button(EXPORT_PDF, row=top, clicked=lambda: self.export("pdf"))
         self.layout_.addLayout(top)
 
         self.model = StatementModel(self)
@@ -147,19 +145,12 @@ class StatementPage(BasePage):
         self.layout_.addWidget(self.empty)
         self._set_exports_enabled(False)
 
-    def _button(self, text: str, row: QHBoxLayout) -> QPushButton:
-        button = QPushButton(text)
-        button.setAccessibleName(text)
-        row.addWidget(button)
-        return button
-
     def _set_exports_enabled(self, enabled: bool) -> None:
         self.export_xlsx.setEnabled(enabled)
         self.export_pdf.setEnabled(enabled)
 
     def activate(self) -> None:
-        session = self.ctx.session
-        actor, account_id = session.actor, session.account_id
+        actor, account_id = self.ctx.actor, self.ctx.served.id
         self.call(
             lambda: self.ctx.services.statements.statement(actor, account_id),
             self.show_statement,
@@ -192,15 +183,15 @@ class StatementPage(BasePage):
         """Ask where to save the statement as XLSX or PDF, then write it in the background."""
         if not self.statement or not self.statement.months:
             return
-        session = self.ctx.session
+        account = self.ctx.served
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        suggested = str(Path(folder) / f"Ведомость {session.account_number}.{fmt}")
+        suggested = str(Path(folder) / f"Ведомость {account.number}.{fmt}")
         path = dialogs.save_path(self, "Сохранить ведомость", suggested, FILTERS[fmt])
         if not path:
             return
         if not path.lower().endswith(f".{fmt}"):
             path += f".{fmt}"
-        actor, account_id, ctx = session.actor, session.account_id, self.ctx
+        actor, account_id, ctx = self.ctx.actor, account.id, self.ctx
         self._set_exports_enabled(False)
         self.messages.info("Сохранение ведомости…")
         self.call(
