@@ -207,14 +207,9 @@ class OrganisationSettings:
         return values
 
     def apply(self, base: Settings) -> Settings:
-        """``base`` (this machine's settings) with the organisation's values over it."""
-        merged = overlay(base, self.stored())
-        try:
-            check(merged)
-        except ValidationError as error:  # stored values that no longer fit together
-            log.warning("Organisation settings do not fit together (%s); defaults used", error)
-            return base
-        return merged
+        """This machine's settings with the organisation's part taken from the database (a
+        setting it does not hold has its default: never a value of this machine's own)."""
+        return merged(base, self.stored())
 
     def describe(self, base: Settings) -> list[SettingView]:
         with self.db.read() as s:
@@ -254,8 +249,8 @@ class OrganisationSettings:
                 stored.pop(key, None)
             else:
                 stored[key] = value
-            merged = overlay(base, stored)
-            check(merged)
+            result = _compose(base, stored)
+            check(result)
             row = rows.get(key)
             if row is None:
                 row = OrganisationSetting(key=key)
@@ -272,7 +267,7 @@ class OrganisationSettings:
                 old=as_text(key, old),
                 new="по умолчанию" if value is None else as_text(key, value),
             )
-        return merged
+        return result
 
     def adopt(self, file_values: Mapping[str, Any], source: str) -> list[str]:
         """Seed the database with organisation values from an old settings file, once: a
@@ -324,6 +319,22 @@ class OrganisationSettings:
                             changed_by=label,
                         )
                     )
+
+
+def _compose(base: Settings, stored: Mapping[str, Any]) -> Settings:
+    defaults = Settings()
+    return overlay(base, {d.key: stored.get(d.key, d.get(defaults)) for d in DECLARED})
+
+
+def merged(base: Settings, stored: Mapping[str, Any]) -> Settings:
+    """``base`` with every organisation setting at its stored value or its default."""
+    result = _compose(base, stored)
+    try:
+        check(result)
+    except ValidationError as error:  # stored values that no longer fit together
+        log.warning("Organisation settings do not fit together (%s); defaults used", error)
+        return _compose(base, {})
+    return result
 
 
 def file_values(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -206,3 +206,40 @@ def test_key_rates_round_trip(rates: dict[date, Decimal]):
     value = tuple(sorted(rates.items()))
     assert parse(key, as_text(key, value)) == value
     assert decode(key, encode(key, value)) == value
+
+
+def test_a_machine_value_never_overrides_the_organisation(database: Database, clock):
+    """A desk whose own file or environment still says 10 reads what the database says."""
+    from desktop.settings import ReadingSettings
+
+    machine = Settings(readings=ReadingSettings(window_start=10), office_phone="000")
+    organisation = OrganisationSettings(database, clock)
+    assert organisation.apply(machine).readings.window_start == 15  # the default: nothing stored
+    assert organisation.apply(machine).office_phone == Settings().office_phone
+    organisation.change(ADMIN, "readings.window_start", "13", machine)
+    assert organisation.apply(machine).readings.window_start == 13
+    assert organisation.apply(machine).database_url == machine.database_url
+
+
+def test_the_command_line_lists_and_changes_them(database_url: str, capsys):
+    from desktop.cli import main
+
+    assert main(["demo", "--database-url", database_url]) == 0
+    assert (
+        main(["settings", "set", "readings.jump_factor", "2,5", "--database-url", database_url])
+        == 0
+    )
+    assert "теперь: 2,5" in capsys.readouterr().out
+    assert (
+        main(["settings", "set", "readings.window_end", "10", "--database-url", database_url]) == 1
+    )
+    assert "Окно приёма показаний" in capsys.readouterr().err
+    assert main(["settings", "list", "--database-url", database_url]) == 0
+    listing = capsys.readouterr().out
+    assert "readings.jump_factor" in listing and "2,5" in listing
+    window_end = next(
+        line for line in listing.splitlines() if line.startswith("readings.window_end")
+    )
+    assert "25" in window_end
+    assert main(["settings", "reset", "readings.jump_factor", "--database-url", database_url]) == 0
+    assert "теперь: 3" in capsys.readouterr().out
