@@ -367,3 +367,15 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     handed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OrganisationSetting(Base):
+    """One organisation setting that every desk and kiosk sharing the database reads (the
+    reading window, the key rates, …): its value as JSON, or NULL for «the default»."""
+
+    __tablename__ = "organisation_setting"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)  # «readings.window_start»
+    value: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_by: Mapped[str] = mapped_column(String(100))

@@ -19,9 +19,10 @@ from desktop.clock import Clock, SystemClock
 from desktop.documents.service import DocumentService
 from desktop.errors import UserError
 from desktop.mail import Mailer, OutboxMailer, OutboxService, mailer_for
+from desktop.organisation import OrganisationSettings, file_values
 from desktop.readings import ReadingService
 from desktop.receipts import ReceiptService
-from desktop.settings import Settings, load_settings
+from desktop.settings import Settings, load_settings, read_file, settings_path
 from desktop.statement import StatementService
 from desktop.support import SupportService
 
@@ -43,6 +44,7 @@ class Services:
     support: SupportService
     outbox: OutboxService
     documents: DocumentService
+    organisation: OrganisationSettings
 
     def close(self) -> None:
         self.db.dispose()
@@ -92,11 +94,13 @@ def build_services(
     db: Database, settings: Settings, clock: Clock | None = None, mailer: Mailer | None = None
 ) -> Services:
     clock = clock or SystemClock()
+    accounts = AccountService(db, clock, settings)
+    statements = StatementService(db, clock, settings)
     return Services(
         db=db,
         clock=clock,
         settings=settings,
-        accounts=AccountService(db, clock, settings),
+        accounts=accounts,
         auth=AuthService(
             db,
             clock,
@@ -106,17 +110,12 @@ def build_services(
             throttle=PhantomThrottle(),  # the process builds its Services once per database
         ),
         readings=ReadingService(db, clock, settings),
-        statements=StatementService(db, clock, settings),
+        statements=statements,
         receipts=ReceiptService(db, clock, settings),
         support=SupportService(db, clock, settings),
         outbox=OutboxService(db, clock, settings),
-        documents=DocumentService(
-            db,
-            clock,
-            settings,
-            accounts=AccountService(db, clock, settings),
-            statements=StatementService(db, clock, settings),
-        ),
+        documents=DocumentService(db, clock, settings, accounts=accounts, statements=statements),
+        organisation=OrganisationSettings(db, clock),
     )
 
 
@@ -127,10 +126,22 @@ def open_services(
     clock: Clock | None = None,
     mailer: Mailer | None = None,
     create: bool = True,
+    settings_file: Path | None = None,
 ) -> Services:
+    """Open the database and the services on this machine's ``settings`` (by default, its
+    settings file) with the organisation's settings from the database over them. Values of
+    the organisation's settings still written in the settings file seed the database once."""
     settings = settings or load_settings()
     db = connect(url or settings.database_url, create=create)
-    return build_services(db, settings, clock, mailer)
+    clock = clock or SystemClock()
+    organisation = OrganisationSettings(db, clock)
+    path = settings_file or settings_path()
+    try:
+        organisation.adopt(file_values(read_file(path)), str(path))
+    except UserError:
+        db.dispose()
+        raise
+    return build_services(db, organisation.apply(settings), clock, mailer)
 
 
 def ensure_demo(url: str) -> str | None:

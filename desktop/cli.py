@@ -139,8 +139,10 @@ def build_parser() -> Parser:
     staff_list.set_defaults(run=cmd_staff_list)
 
     from desktop.documents.commands import add_document_commands
+    from desktop.settings_commands import add_settings_commands
 
     add_document_commands(commands, common)
+    add_settings_commands(commands, common)
     return parser
 
 

@@ -225,29 +225,80 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Defaults, overlaid with the settings file (if any), overlaid with the environment."""
-    path = path if path is not None else config_dir() / "settings.toml"
-    environ = os.environ if environ is None else environ
-    settings = Settings()
-    if path.exists():
-        import tomllib  # only when there is a file to read
+def read_file(path: Path) -> dict[str, Any]:
+    """The settings file's tables as TOML gives them; an empty dict when there is no file."""
+    if not path.exists():
+        return {}
+    import tomllib  # only when there is a file to read
 
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise ValidationError(
-                f"Файл настроек {path} повреждён ({error}). Исправьте его или удалите, "
-                "чтобы вернуть настройки по умолчанию."
-            ) from None
-        settings = _apply(settings, data, "")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ValidationError(
+            f"Файл настроек {path} повреждён ({error}). Исправьте его или удалите, "
+            "чтобы вернуть настройки по умолчанию."
+        ) from None
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.toml"
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, overlaid with the settings file (if any), overlaid with the environment.
+
+    The organisation's part (see desktop.organisation) is overlaid later from the database,
+    which wins: a value here only seeds the database once.
+    """
+    path = path if path is not None else settings_path()
+    environ = os.environ if environ is None else environ
+    settings = _apply(Settings(), read_file(path), "")
     settings = _apply(settings, _from_environment(environ), "")
+    check(settings)
+    return settings
+
+
+def from_tables(data: Mapping[str, Any]) -> Settings:
+    """The defaults with a settings file's tables over them, each value typed."""
+    return _apply(Settings(), data, "")
+
+
+def overlay(settings: Settings, values: Mapping[str, Any]) -> Settings:
+    """``settings`` with values given by dotted keys («readings.window_start»), as typed."""
+    nested: dict[str, Any] = {}
+    for key, value in values.items():
+        section, _, name = key.rpartition(".")
+        target = nested.setdefault(section, {}) if section else nested
+        target[name] = value
+    changes: dict[str, Any] = {}
+    for name, value in nested.items():
+        current = getattr(settings, name)
+        changes[name] = dataclasses.replace(current, **value) if isinstance(value, dict) else value
+    return dataclasses.replace(settings, **changes)
+
+
+def check(settings: Settings) -> None:
+    """The rules that tie settings together; a Russian message naming the one broken."""
     if settings.mode not in ("office", "kiosk"):
         raise ValidationError(f"Режим «{settings.mode}» неизвестен: укажите office или kiosk.")
     window = settings.readings
     if not 1 <= window.window_start <= window.window_end <= 31:
         raise ValidationError(
             "Окно приёма показаний задано неверно: нужно 1 ≤ начало ≤ конец ≤ 31."
+        )
+    if window.jump_factor <= 1:
+        raise ValidationError(
+            "Порог скачка расхода должен быть больше 1 (во сколько раз расход выше среднего)."
+        )
+    debt = settings.debt
+    if not 1 <= debt.arrears_months <= 24:
+        raise ValidationError("Срок задолженности задаётся в месяцах: от 1 до 24.")
+    if not 1 <= debt.payment_due_day <= 28:
+        raise ValidationError("Срок оплаты — число месяца от 1 до 28.")
+    if not debt.key_rates or any(rate <= 0 or rate >= 100 for _day, rate in debt.key_rates):
+        raise ValidationError(
+            "Ключевая ставка задаётся датами и процентами больше 0 и меньше 100; нужна хотя бы "
+            "одна ставка."
         )
     kiosk = settings.kiosk
     if not 5 <= kiosk.countdown_seconds < kiosk.idle_seconds or kiosk.idle_seconds < 30:
@@ -256,4 +307,3 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             "5 ≤ kiosk.countdown_seconds < kiosk.idle_seconds и kiosk.idle_seconds ≥ 30 "
             "(в секундах)."
         )
-    return settings

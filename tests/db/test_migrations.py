@@ -54,8 +54,12 @@ def _snapshot(engine: Engine) -> dict[str, list[dict[str, Any]]]:
             if name == "alembic_version":
                 continue
             rows = [dict(row._mapping) for row in conn.execute(select(table))]
-            tables[name] = sorted(rows, key=repr)
+            tables[name] = sorted(rows, key=_order)
     return tables
+
+
+def _order(row: dict[str, Any]) -> str:
+    return repr(sorted(row.items()))
 
 
 def _revisions() -> tuple[str, str | None]:
@@ -89,6 +93,6 @@ def test_upgrading_from_the_previous_revision_loses_nothing(database: Database, 
     for name, rows in before.items():
         assert name in after, f"table {name} was dropped"
         columns = set(rows[0]) if rows else set()
-        kept = sorted(({k: row[k] for k in columns} for row in after[name]), key=repr)
+        kept = sorted(({k: row[k] for k in columns} for row in after[name]), key=_order)
         assert kept == rows, f"rows of {name} changed"
     assert _differences(database.engine) == []

@@ -1,0 +1,355 @@
+"""Organisation settings: the policy every desk and kiosk sharing one database must agree on.
+
+The reading window, the jump factor, arrears months, the due day, the key rates, the kiosk's
+timings and the office's phone and hours live in the ``organisation_setting`` table; this
+machine's settings file keeps only what belongs to the machine (database URL, mode, SMTP,
+window geometry). A value written in an old settings file seeds the database once, with a
+note in the log; from then on the database wins.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+
+from db.engine import Database
+from db.models import OrganisationSetting, StaffRole
+from desktop import audit
+from desktop.actors import Actor
+from desktop.clock import Clock
+from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
+from desktop.settings import Settings, check, from_tables, overlay
+
+log = logging.getLogger(__name__)
+
+KeyRates = tuple[tuple[date, Decimal], ...]
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One organisation setting: its dotted key in ``Settings``, its Russian name, its type."""
+
+    key: str
+    label: str
+    kind: type | str  # int, Decimal, str, or "key_rates"
+
+    def get(self, settings: Settings) -> Any:
+        value: Any = settings
+        for part in self.key.split("."):
+            value = getattr(value, part)
+        return value
+
+
+DECLARED = (
+    Declared("readings.window_start", "Приём показаний: первый день месяца", int),
+    Declared("readings.window_end", "Приём показаний: последний день месяца", int),
+    Declared("readings.jump_factor", "Скачок расхода: во сколько раз выше среднего", Decimal),
+    Declared("debt.arrears_months", "Задолженность: старше скольких месяцев", int),
+    Declared("debt.payment_due_day", "Срок оплаты: число следующего месяца", int),
+    Declared("debt.key_rates", "Ключевая ставка Банка России по датам", "key_rates"),
+    Declared("kiosk.idle_seconds", "Киоск: выход после бездействия, секунд", int),
+    Declared("kiosk.countdown_seconds", "Киоск: обратный отсчёт перед выходом, секунд", int),
+    Declared("office_phone", "Телефон офиса", str),
+    Declared("office_hours", "Часы работы офиса", str),
+)
+BY_KEY = {d.key: d for d in DECLARED}
+
+
+@dataclass(frozen=True)
+class SettingView:
+    """One setting as the administrator sees it."""
+
+    key: str
+    label: str
+    text: str  # the value in Russian notation
+    is_default: bool
+    changed_at: datetime | None
+    changed_by: str | None
+
+
+# -- values: typed text in, JSON in the database, Russian text out --------------------------
+
+
+def parse(key: str, text: str) -> Any:
+    """The value an administrator typed for ``key``; a Russian message if it is not one."""
+    declared = _declared(key)
+    text = text.strip()
+    if declared.kind is int:
+        if not re.fullmatch(r"\d{1,6}", text):
+            raise ValidationError(f"«{declared.label}»: введите целое число, например 15.")
+        return int(text)
+    if declared.kind is Decimal:
+        try:
+            value = Decimal(text.replace(",", ".").replace(" ", ""))
+        except InvalidOperation:
+            raise ValidationError(
+                f"«{declared.label}»: введите число, например 3 или 2,5."
+            ) from None
+        if not value.is_finite():
+            raise ValidationError(f"«{declared.label}»: введите число, например 3 или 2,5.")
+        return value
+    if declared.kind == "key_rates":
+        return _parse_key_rates(declared, text)
+    if not text:
+        raise ValidationError(f"«{declared.label}»: значение не может быть пустым.")
+    if len(text) > 200:
+        raise ValidationError(f"«{declared.label}»: не длиннее 200 знаков.")
+    return text
+
+
+def _parse_key_rates(declared: Declared, text: str) -> KeyRates:
+    """«19.09.2016 10,00; 27.03.2017 9,75» (or ISO dates, «=» between, one a line)."""
+    rates: dict[date, Decimal] = {}
+    for item in filter(None, (part.strip() for part in re.split(r"[;\n]", text))):
+        match = re.fullmatch(r"(\S+)\s*(?:=|\s)\s*([\d.,]+)\s*%?", item)
+        day = _parse_date(match.group(1)) if match else None
+        if match is None or day is None:
+            raise ValidationError(
+                f"«{declared.label}»: не понятно «{item}». Пишите дату и ставку в процентах через "
+                "пробел, ставки — через точку с запятой: «19.09.2016 10,00; 27.03.2017 9,75»."
+            )
+        try:
+            rates[day] = Decimal(match.group(2).replace(",", "."))
+        except InvalidOperation:
+            raise ValidationError(
+                f"«{declared.label}»: ставка «{match.group(2)}» — не число."
+            ) from None
+    if not rates:
+        raise ValidationError(f"«{declared.label}»: нужна хотя бы одна ставка с датой.")
+    return tuple(sorted(rates.items()))
+
+
+def _parse_date(text: str) -> date | None:
+    for pattern, order in (
+        (r"(\d{2})\.(\d{2})\.(\d{4})", (3, 2, 1)),
+        (r"(\d{4})-(\d{2})-(\d{2})", (1, 2, 3)),
+    ):
+        match = re.fullmatch(pattern, text)
+        if match:
+            try:
+                return date(*(int(match.group(i)) for i in order))
+            except ValueError:
+                return None
+    return None
+
+
+def encode(key: str, value: Any) -> str:
+    declared = _declared(key)
+    if declared.kind == "key_rates":
+        return json.dumps([[day.isoformat(), str(rate)] for day, rate in value])
+    if declared.kind is Decimal:
+        return json.dumps(str(value))
+    return json.dumps(value, ensure_ascii=False)
+
+
+def decode(key: str, stored: str) -> Any:
+    declared = _declared(key)
+    raw = json.loads(stored)
+    if declared.kind == "key_rates":
+        return tuple((date.fromisoformat(day), Decimal(rate)) for day, rate in raw)
+    if declared.kind is Decimal:
+        return Decimal(raw)
+    if declared.kind is int and not (isinstance(raw, int) and not isinstance(raw, bool)):
+        raise ValueError(f"{key}: {raw!r} is not an integer")
+    if declared.kind is str and not isinstance(raw, str):
+        raise ValueError(f"{key}: {raw!r} is not text")
+    return raw
+
+
+def as_text(key: str, value: Any) -> str:
+    """The value as an administrator reads it: «9,75», «19.09.2016 10,00; …»."""
+    declared = _declared(key)
+    if declared.kind == "key_rates":
+        return "; ".join(f"{day:%d.%m.%Y} {str(rate).replace('.', ',')}" for day, rate in value)
+    if declared.kind is Decimal:
+        return str(value).replace(".", ",")
+    return str(value)
+
+
+def _declared(key: str) -> Declared:
+    try:
+        return BY_KEY[key]
+    except KeyError:
+        known = ", ".join(BY_KEY)
+        raise NotFoundError(f"Настройки «{key}» нет. Есть такие: {known}.") from None
+
+
+# -- the service ------------------------------------------------------------------------------
+
+
+class OrganisationSettings:
+    """Reads and changes the organisation's settings; every change is validated and audited."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def stored(self) -> dict[str, Any]:
+        """The values set in the database (a reset one is absent: its default applies)."""
+        with self.db.read() as s:
+            rows = s.execute(select(OrganisationSetting.key, OrganisationSetting.value)).all()
+        values: dict[str, Any] = {}
+        for key, stored in rows:
+            if key not in BY_KEY or stored is None:
+                continue  # a newer version's setting, or an explicit reset
+            try:
+                values[key] = decode(key, stored)
+            except (ValueError, TypeError, InvalidOperation, json.JSONDecodeError):
+                log.warning("Organisation setting %s holds an unreadable value; default used", key)
+        return values
+
+    def apply(self, base: Settings) -> Settings:
+        """This machine's settings with the organisation's part taken from the database (a
+        setting it does not hold has its default: never a value of this machine's own)."""
+        return merged(base, self.stored())
+
+    def describe(self, base: Settings) -> list[SettingView]:
+        with self.db.read() as s:
+            rows = {row.key: row for row in s.scalars(select(OrganisationSetting))}
+        current = self.apply(base)
+        views = []
+        for declared in DECLARED:
+            row = rows.get(declared.key)
+            views.append(
+                SettingView(
+                    declared.key,
+                    declared.label,
+                    as_text(declared.key, declared.get(current)),
+                    row is None or row.value is None,
+                    row.changed_at if row else None,
+                    row.changed_by if row else None,
+                )
+            )
+        return views
+
+    def change(self, actor: Actor, key: str, text: str | None, base: Settings) -> Settings:
+        """Set ``key`` from the typed ``text`` (None: back to the default); the settings
+        that now apply. Refused, changing nothing, if the result breaks a rule."""
+        _require_admin(actor)
+        declared = _declared(key)
+        value = None if text is None else parse(key, text)
+        now = self.clock.now()
+        with self.db.unit_of_work() as s:
+            rows = {
+                row.key: row for row in s.scalars(select(OrganisationSetting).with_for_update())
+            }
+            stored = {
+                k: decode(k, row.value) for k, row in rows.items() if k in BY_KEY and row.value
+            }
+            old = stored.get(key, declared.get(Settings()))
+            if value is None:
+                stored.pop(key, None)
+            else:
+                stored[key] = value
+            result = _compose(base, stored)
+            check(result)
+            row = rows.get(key)
+            if row is None:
+                row = OrganisationSetting(key=key)
+                s.add(row)
+            row.value = None if value is None else encode(key, value)
+            row.changed_at = now
+            row.changed_by = actor.label
+            audit.record(
+                s,
+                now,
+                actor,
+                "settings_change",
+                setting=key,
+                old=as_text(key, old),
+                new="по умолчанию" if value is None else as_text(key, value),
+            )
+        return result
+
+    def adopt(self, file_values: Mapping[str, Any], source: str) -> list[str]:
+        """Seed the database with organisation values from an old settings file, once: a
+        key the database already holds (even as «default») keeps the database's value."""
+        wanted = {k: v for k, v in file_values.items() if k in BY_KEY}
+        if not wanted:
+            return []
+        now = self.clock.now()
+        adopted: list[str] = []
+        with self.db.unit_of_work() as s:
+            held = set(s.scalars(select(OrganisationSetting.key)))
+            for key, value in wanted.items():
+                if key in held:
+                    continue
+                s.add(
+                    OrganisationSetting(
+                        key=key, value=encode(key, value), changed_at=now, changed_by=source
+                    )
+                )
+                adopted.append(key)
+            if adopted:
+                audit.record(s, now, "system", "settings_adopt", source=source, settings=adopted)
+        for key in adopted:
+            log.warning(
+                "Organisation setting %s moved from %s into the database; it is read from the "
+                "database from now on, and the line in the file can be deleted",
+                key,
+                source,
+            )
+        ignored = sorted(set(wanted) - set(adopted))
+        if ignored:
+            log.info("Settings %s in %s are ignored: the database holds them", ignored, source)
+        return adopted
+
+    def fill_defaults(self, actor: Actor | str = "system") -> None:
+        """Store every setting at its default value (the demo does): the office sees them all."""
+        now = self.clock.now()
+        defaults = Settings()
+        with self.db.unit_of_work() as s:
+            held = set(s.scalars(select(OrganisationSetting.key)))
+            for declared in DECLARED:
+                if declared.key not in held:
+                    label = actor if isinstance(actor, str) else actor.label
+                    s.add(
+                        OrganisationSetting(
+                            key=declared.key,
+                            value=encode(declared.key, declared.get(defaults)),
+                            changed_at=now,
+                            changed_by=label,
+                        )
+                    )
+
+
+def _compose(base: Settings, stored: Mapping[str, Any]) -> Settings:
+    defaults = Settings()
+    return overlay(base, {d.key: stored.get(d.key, d.get(defaults)) for d in DECLARED})
+
+
+def merged(base: Settings, stored: Mapping[str, Any]) -> Settings:
+    """``base`` with every organisation setting at its stored value or its default."""
+    result = _compose(base, stored)
+    try:
+        check(result)
+    except ValidationError as error:  # stored values that no longer fit together
+        log.warning("Organisation settings do not fit together (%s); defaults used", error)
+        return _compose(base, {})
+    return result
+
+
+def file_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The organisation settings that an old settings file's tables set, typed."""
+    typed = from_tables(data)
+    present: dict[str, Any] = {}
+    for declared in DECLARED:
+        section, _, name = declared.key.rpartition(".")
+        table = data.get(section, {}) if section else data
+        if isinstance(table, Mapping) and name in table:
+            present[declared.key] = declared.get(typed)
+    return present
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.kind == "system" or (actor.kind == "staff" and actor.role == StaffRole.ADMIN):
+        return
+    raise AccessDeniedError("Настройки организации может менять только администратор.")
