@@ -27,19 +27,6 @@ class ActorKind(enum.StrEnum):
         """The kind in Russian, as screens and messages name it."""
         return _LABELS[self]
 
-    def __eq__(self, other: object) -> bool:
-        # Transitional: desktop/auth.py still compares kinds with the strings "staff" and
-        # "resident" of the former two-kind model. Delete this, _UNPORTED_KINDS and __hash__
-        # once it compares members (see the report of the "perms" branch).
-        if type(other) is str and other in _UNPORTED_KINDS:
-            return self in _UNPORTED_KINDS[other]
-        return str.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    __hash__ = enum.Enum.__hash__
-
 
 _LABELS = {
     ActorKind.RESIDENT: "житель",
@@ -47,11 +34,6 @@ _LABELS = {
     ActorKind.CLERK: "оператор",
     ActorKind.ADMIN: "администратор",
     ActorKind.SYSTEM: "система",
-}
-
-_UNPORTED_KINDS = {
-    "staff": frozenset({ActorKind.CLERK, ActorKind.ADMIN}),
-    "resident": frozenset({ActorKind.RESIDENT, ActorKind.KIOSK}),
 }
 
 

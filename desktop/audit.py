@@ -44,6 +44,8 @@ class AuditAction(enum.StrEnum):
     OUTBOX_PRINT = "outbox.print"
     OUTBOX_HAND_OUT = "outbox.hand_out"
     DEMO_BUILD = "demo.build"
+    SETTINGS_CHANGE = "settings.change"
+    SETTINGS_ADOPT = "settings.adopt"  # values of an old settings file moved into the database
 
     @property
     def label(self) -> str:
@@ -70,6 +72,8 @@ _LABELS = {
     AuditAction.OUTBOX_PRINT: "Печать памятки с паролем",
     AuditAction.OUTBOX_HAND_OUT: "Памятка выдана жителю",
     AuditAction.DEMO_BUILD: "Создание демонстрационной базы",
+    AuditAction.SETTINGS_CHANGE: "Изменение настройки организации",
+    AuditAction.SETTINGS_ADOPT: "Перенос настроек из файла в базу",
 }
 
 LEGACY_NAMES = {
@@ -85,21 +89,6 @@ LEGACY_NAMES = {
     "demo_built": AuditAction.DEMO_BUILD,
 }
 """Names rows were written with before AuditAction, and the action each one means."""
-
-# Transitional: desktop/auth.py and desktop/demo.py still pass these strings; they are
-# stored as given until those modules pass members (then drop this and accept members only).
-_UNPORTED = frozenset(
-    {
-        "login",
-        "register",
-        "password_reset_request",
-        "password_reset",
-        "password_change",
-        "staff_login",
-        "staff_create",
-        "demo_built",
-    }
-)
 
 
 def label_of(stored: str) -> str:
@@ -126,7 +115,7 @@ def record(
     ``account_id`` is the account the action served; None only where none was (a batch, a
     sign-in with an unknown number, a request from the login window).
     """
-    if not isinstance(action, AuditAction) and action not in _UNPORTED:
+    if not isinstance(action, AuditAction):
         raise ValueError(f"audit actions are AuditAction members, not {action!r}")
     session.add(
         AuditEntry(

@@ -19,13 +19,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db.engine import Database
-from db.models import OrganisationSetting, StaffRole
+from db.models import OrganisationSetting
 from desktop import audit
-from desktop.actors import Actor
+from desktop.actors import SYSTEM, Actor
+from desktop.audit import AuditAction
 from desktop.clock import Clock
-from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
+from desktop.errors import NotFoundError, ValidationError
+from desktop.permissions import Permission, require
 from desktop.settings import Settings, check, from_tables, overlay
 
 log = logging.getLogger(__name__)
@@ -233,7 +236,7 @@ class OrganisationSettings:
     def change(self, actor: Actor, key: str, text: str | None, base: Settings) -> Settings:
         """Set ``key`` from the typed ``text`` (None: back to the default); the settings
         that now apply. Refused, changing nothing, if the result breaks a rule."""
-        _require_admin(actor)
+        require(actor, Permission.CHANGE_SETTINGS)
         declared = _declared(key)
         value = None if text is None else parse(key, text)
         now = self.clock.now()
@@ -262,7 +265,7 @@ class OrganisationSettings:
                 s,
                 now,
                 actor,
-                "settings_change",
+                AuditAction.SETTINGS_CHANGE,
                 setting=key,
                 old=as_text(key, old),
                 new="по умолчанию" if value is None else as_text(key, value),
@@ -289,7 +292,9 @@ class OrganisationSettings:
                 )
                 adopted.append(key)
             if adopted:
-                audit.record(s, now, "system", "settings_adopt", source=source, settings=adopted)
+                audit.record(
+                    s, now, SYSTEM, AuditAction.SETTINGS_ADOPT, source=source, settings=adopted
+                )
         for key in adopted:
             log.warning(
                 "Organisation setting %s moved from %s into the database; it is read from the "
@@ -302,23 +307,24 @@ class OrganisationSettings:
             log.info("Settings %s in %s are ignored: the database holds them", ignored, source)
         return adopted
 
-    def fill_defaults(self, actor: Actor | str = "system") -> None:
-        """Store every setting at its default value (the demo does): the office sees them all."""
-        now = self.clock.now()
-        defaults = Settings()
+    def fill_defaults(self, actor: Actor = SYSTEM) -> None:
+        """Store every setting at its default value: the office sees them all listed."""
         with self.db.unit_of_work() as s:
-            held = set(s.scalars(select(OrganisationSetting.key)))
-            for declared in DECLARED:
-                if declared.key not in held:
-                    label = actor if isinstance(actor, str) else actor.label
-                    s.add(
-                        OrganisationSetting(
-                            key=declared.key,
-                            value=encode(declared.key, declared.get(defaults)),
-                            changed_at=now,
-                            changed_by=label,
-                        )
-                    )
+            store_defaults(s, self.clock.now(), actor)
+
+
+def store_defaults(s: Session, now: datetime, actor: Actor) -> None:
+    """In the caller's transaction, store each setting the database lacks at its default."""
+    defaults = Settings()
+    held = set(s.scalars(select(OrganisationSetting.key)))
+    for declared in DECLARED:
+        if declared.key not in held:
+            value = encode(declared.key, declared.get(defaults))
+            s.add(
+                OrganisationSetting(
+                    key=declared.key, value=value, changed_at=now, changed_by=actor.label
+                )
+            )
 
 
 def _compose(base: Settings, stored: Mapping[str, Any]) -> Settings:
@@ -347,9 +353,3 @@ def file_values(data: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(table, Mapping) and name in table:
             present[declared.key] = declared.get(typed)
     return present
-
-
-def _require_admin(actor: Actor) -> None:
-    if actor.kind == "system" or (actor.kind == "staff" and actor.role == StaffRole.ADMIN):
-        return
-    raise AccessDeniedError("Настройки организации может менять только администратор.")

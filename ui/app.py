@@ -101,6 +101,16 @@ class Controller(QObject):
         else:
             window.show()
 
+    def apply_settings(self, settings: Settings) -> None:
+        """The organisation's settings, read from the database once it is open: every desk
+        and kiosk on it shows the same phone, hours and reading window, and times out alike."""
+        self.ctx.settings = settings
+        if self.login is not None:
+            self.login.show_office(settings)
+        if self.idle is not None:
+            self.idle.idle_seconds = settings.kiosk.idle_seconds
+            self.idle.countdown_seconds = settings.kiosk.countdown_seconds
+
     # -- the kiosk's idle logout
 
     def watch_idle(self, watch: IdleWatch) -> None:
@@ -162,6 +172,10 @@ def _resize_within_screen(window: QWidget, width: int, height: int) -> None:
     window.resize(width, height)
 
 
+def _ignore(_error: Exception) -> None:
+    """Opening the database failed: the login window reports it at the first sign-in."""
+
+
 def open_services_for(url: str, settings: Settings, demo: bool):  # -> desktop.app.Services
     """Runs on the background thread: import the core, prepare the database, open it."""
     from desktop.app import ensure_demo, open_services
@@ -194,10 +208,12 @@ def main(
 
         def painted() -> None:
             ctx.open(lambda: open_services_for(url, settings, demo))
+            # Jobs on this lane run in order: this one finds the services open.
+            ctx.tasks.run(lambda: ctx.services.settings, controller.apply_settings, _ignore)
             if settings.mode == "kiosk":
                 from ui import dialogs
 
-                kiosk = settings.kiosk
+                kiosk = settings.kiosk  # this machine's until the organisation's are read
                 controller.watch_idle(
                     IdleWatch(
                         kiosk.idle_seconds,

@@ -60,6 +60,7 @@ from ui.messages import MessageBar, describe_error, error_field
 
 if TYPE_CHECKING:
     from desktop.auth import RegistrationResult, SignedIn
+    from desktop.settings import Settings
     from ui.login_steps import PasswordChangeStep, ResetDialog
 
 
@@ -141,19 +142,25 @@ class LoginWindow(QWidget):
         column.addLayout(cards)
         column.addSpacing(10)
 
-        settings = self.ctx.settings
-        self.phone_label = centered(QLabel(f"Телефон офиса: {settings.office_phone}"))
+        self.phone_label = centered(QLabel())
         self.phone_label.setProperty("selectable", True)  # to copy the number
         column.addWidget(self.phone_label)
+        self.footer = hint_label("")
+        column.addWidget(centered(self.footer))
+        column.addStretch(1)
+        self.show_office(self.ctx.settings)
+
+        return scrolling(page)
+
+    def show_office(self, settings: Settings) -> None:
+        """The office's phone, hours and reading window: this machine's until the database
+        is open, then the organisation's."""
+        self.phone_label.setText(f"Телефон офиса: {settings.office_phone}")
         window = settings.readings
-        footer = hint_label(
+        self.footer.setText(
             f"Часы работы: {settings.office_hours}.\nПередавайте показания приборов учета "
             f"ежемесячно с {window.window_start} по {window.window_end} число текущего месяца."
         )
-        column.addWidget(centered(footer))
-        column.addStretch(1)
-
-        return scrolling(page)
 
     def _login_card(self) -> QFrame:
         login_card, layout = card("Выполнить вход")

@@ -19,6 +19,7 @@ from db.engine import Database
 from db.models import Account, ResidentCredential
 from desktop import audit
 from desktop.actors import Actor
+from desktop.audit import AuditAction
 from desktop.auth.errors import LOGIN_FAILED, LoginError, LoginThrottled, ResetCodeError, on_field
 from desktop.auth.letters import REGISTRATION_SUBJECT, RESET_SUBJECT, ResidentMail
 from desktop.auth.model import (
@@ -94,7 +95,7 @@ class ResidentAuth:
                         s,
                         now,
                         actor,
-                        "login",
+                        AuditAction.RESIDENT_SIGN_IN,
                         account_id=account.id,
                         channel=channel,
                         one_time=credential.must_change,
@@ -112,7 +113,7 @@ class ResidentAuth:
                 s,
                 now,
                 who,
-                "login",
+                AuditAction.RESIDENT_SIGN_IN,
                 account_id=account_id,
                 ok=False,
                 reason=reason,
@@ -167,7 +168,13 @@ class ResidentAuth:
                 reason = ""
             if reason or account is None:
                 audit.record(
-                    s, now, who, "register", account_id=account_id, ok=False, reason=reason
+                    s,
+                    now,
+                    who,
+                    AuditAction.RESIDENT_REGISTER,
+                    account_id=account_id,
+                    ok=False,
+                    reason=reason,
                 )
                 return RegistrationResult(self.mail.registration_answer(), None)
             if credential is None:
@@ -190,7 +197,7 @@ class ResidentAuth:
                 s,
                 now,
                 who,
-                "register",
+                AuditAction.RESIDENT_REGISTER,
                 account_id=account.id,
                 delivery=delivery,
                 email=email_value,
@@ -229,7 +236,7 @@ class ResidentAuth:
                     s,
                     now,
                     who,
-                    "password_reset_request",
+                    AuditAction.PASSWORD_REQUEST_RESET,
                     account_id=account_id,
                     ok=False,
                     reason=reason,
@@ -250,7 +257,7 @@ class ResidentAuth:
                 s,
                 now,
                 who,
-                "password_reset_request",
+                AuditAction.PASSWORD_REQUEST_RESET,
                 account_id=account_id,
                 delivery=delivery,
                 **({"reason": "mail_failed"} if mail_failed else {}),
@@ -284,7 +291,7 @@ class ResidentAuth:
                 account_id = credential.account_id
                 if outcome.ok:
                     set_password(credential, hash_password(new_password), now, expires_at=None)
-                    audit.record(s, now, who, "password_reset", account_id=account_id)
+                    audit.record(s, now, who, AuditAction.PASSWORD_RESET, account_id=account_id)
                     return
                 if outcome.reason == "expired":
                     credential.reset_code_hash = credential.reset_code_expires_at = None
@@ -292,7 +299,7 @@ class ResidentAuth:
                 s,
                 now,
                 who,
-                "password_reset",
+                AuditAction.PASSWORD_RESET,
                 account_id=account_id,
                 ok=False,
                 reason=outcome.reason,

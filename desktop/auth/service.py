@@ -12,7 +12,8 @@ from sqlalchemy import select
 from db.engine import Database
 from db.models import ResidentCredential, StaffRole, StaffUser
 from desktop import audit
-from desktop.actors import SYSTEM, Actor
+from desktop.actors import SYSTEM, Actor, ActorKind
+from desktop.audit import AuditAction
 from desktop.auth.errors import LoginThrottled, on_field
 from desktop.auth.letters import ResidentMail
 from desktop.auth.model import RegistrationResult, ResetRequestResult, SignedIn
@@ -102,10 +103,10 @@ class AuthService:
         """Replace the signed-in user's password (a one-time one too): the current one must be
         right, the new one must pass the policy and differ from it. A wrong current password
         counts as a failed attempt, as at sign-in."""
-        if actor.kind == "resident" and actor.account_id is not None:
+        if actor.kind in (ActorKind.RESIDENT, ActorKind.KIOSK) and actor.account_id is not None:
             with on_field("new_password"):
                 check_policy(new_password, account_number=actor.name)
-        elif actor.kind == "staff" and actor.staff_id is not None:
+        elif actor.kind in (ActorKind.CLERK, ActorKind.ADMIN) and actor.staff_id is not None:
             with on_field("new_password"):
                 check_policy(new_password)
         else:
@@ -113,7 +114,7 @@ class AuthService:
         with self.db.unit_of_work() as s:
             now = self.clock.now()
             holder: ResidentCredential | StaffUser | None
-            if actor.kind == "resident":
+            if actor.kind in (ActorKind.RESIDENT, ActorKind.KIOSK):
                 holder = s.scalars(
                     select(ResidentCredential)
                     .where(ResidentCredential.account_id == actor.account_id)
@@ -139,13 +140,15 @@ class AuthService:
                 else:
                     holder.password_hash = hash_password(new_password)
                     holder.must_change = False
-                audit.record(s, now, actor, "password_change", account_id=actor.account_id)
+                audit.record(
+                    s, now, actor, AuditAction.PASSWORD_CHANGE, account_id=actor.account_id
+                )
                 return
             audit.record(
                 s,
                 now,
                 actor,
-                "password_change",
+                AuditAction.PASSWORD_CHANGE,
                 account_id=actor.account_id,
                 ok=False,
                 reason=outcome.reason,

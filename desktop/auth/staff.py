@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session as OrmSession
 from db.engine import Database
 from db.models import StaffRole, StaffUser
 from desktop import audit
-from desktop.actors import SYSTEM, Actor
+from desktop.actors import SYSTEM, Actor, ActorKind
+from desktop.audit import AuditAction
 from desktop.auth.errors import STAFF_LOGIN_FAILED, LoginError, LoginThrottled, on_field
 from desktop.auth.model import LOGIN_LIMIT, SignedIn, typed_name
 from desktop.auth.throttle import Attempts, PhantomThrottle, attempt
@@ -19,6 +20,7 @@ from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError
 from desktop.passwords import check_policy, hash_password, needs_rehash
+from desktop.permissions import Permission, allows
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class StaffAuth:
                 full_name=name,
                 role=role_value,
                 password_hash=hash_password(password),
-                must_change=by.kind == "staff",
+                must_change=by.kind is not ActorKind.SYSTEM,
                 active=True,
                 failed_attempts=0,
             )
@@ -73,7 +75,12 @@ class StaffAuth:
             except IntegrityError:  # the same login added a moment ago at another desk
                 raise _taken(login_value) from None
             audit.record(
-                s, self.clock.now(), by, "staff_create", login=login_value, role=role_value.value
+                s,
+                self.clock.now(),
+                by,
+                AuditAction.STAFF_CREATE,
+                login=login_value,
+                role=role_value.value,
             )
             return StaffInfo(
                 user.id, user.login, user.full_name, user.role, user.active, user.must_change
@@ -91,7 +98,7 @@ class StaffAuth:
 
     def list_staff(self, by: Actor = SYSTEM) -> list[StaffInfo]:
         """Every clerk and administrator, by login; for an administrator (or the system)."""
-        if not _manages_staff(by):
+        if not allows(by, Permission.MANAGE_STAFF):
             raise AccessDeniedError("Список сотрудников доступен только администратору.")
         with self.db.read() as s:
             return [
@@ -117,7 +124,7 @@ class StaffAuth:
                 if needs_rehash(user.password_hash):
                     user.password_hash = hash_password(password)
                 actor = Actor.staff(user.id, user.login, user.role)
-                audit.record(s, now, actor, "staff_login")
+                audit.record(s, now, actor, AuditAction.STAFF_SIGN_IN)
                 return SignedIn(
                     actor, None, "", user.full_name, "", must_change_password=user.must_change
                 )
@@ -128,20 +135,22 @@ class StaffAuth:
                 reason = "inactive"
             who = typed_name("staff", login_value, LOGIN_LIMIT)
             audit.record(
-                s, now, who, "staff_login", ok=False, reason=reason, failures=holder.failed_attempts
+                s,
+                now,
+                who,
+                AuditAction.STAFF_SIGN_IN,
+                ok=False,
+                reason=reason,
+                failures=holder.failed_attempts,
             )
         raise LoginThrottled(outcome.wait) if outcome.wait else LoginError(STAFF_LOGIN_FAILED)
-
-
-def _manages_staff(actor: Actor) -> bool:
-    return actor.kind == "system" or (actor.kind == "staff" and actor.role == StaffRole.ADMIN)
 
 
 def _new_staff(
     login: str, full_name: str, role: StaffRole | str, by: Actor
 ) -> tuple[str, str, StaffRole]:
     """A new staff member's login, name and role as stored; Russian messages if refused."""
-    if not _manages_staff(by):
+    if not allows(by, Permission.MANAGE_STAFF):
         raise AccessDeniedError("Добавлять сотрудников может только администратор.")
     login_value = login.strip().casefold()
     if not 2 <= len(login_value) <= LOGIN_LIMIT or any(ch.isspace() for ch in login_value):

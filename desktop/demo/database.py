@@ -25,6 +25,7 @@ from db.models import (
 )
 from desktop import audit
 from desktop.actors import SYSTEM
+from desktop.audit import AuditAction
 from desktop.clock import Clock
 from desktop.demo.builder import Builder
 from desktop.demo.catalog import (
@@ -35,6 +36,7 @@ from desktop.demo.catalog import (
     DemoSummary,
 )
 from desktop.errors import UserError
+from desktop.organisation import store_defaults
 from desktop.passwords import hash_password
 from desktop.settings import DebtSettings
 
@@ -75,11 +77,12 @@ def build_demo(
                 )
             _recreate_schema(s)
         summary = Builder(s, clock, hashes, rules or DebtSettings()).build()
+        store_defaults(s, clock.now(), SYSTEM)  # every desk lists the organisation's settings
         audit.record(
             s,
             clock.now(),
             SYSTEM,
-            "demo_built",
+            AuditAction.DEMO_BUILD,
             reset=reset,
             accounts=summary.accounts,
             statement_rows=summary.statement_rows,
