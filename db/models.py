@@ -75,6 +75,14 @@ class StaffRole(enum.StrEnum):
     ADMIN = "admin"
 
 
+class Confirmation(enum.StrEnum):
+    """What the person submitting a reading confirmed for it."""
+
+    JUMP = "jump"  # consumption far above the meter's average is real
+    ROLLOVER = "rollover"  # the dial went past its maximum (clerk only)
+    REPLACEMENT = "replacement"  # a new meter counting from zero (clerk only)
+
+
 class RequestStatus(enum.StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
@@ -244,7 +252,8 @@ class Reading(Base):
     channel: Mapped[Channel | None] = mapped_column(_enum(Channel))
     entered_by: Mapped[str | None] = mapped_column(String(100))  # account number or staff login
     entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    note: Mapped[str] = mapped_column(String(300), default="")  # clerk's reason, replacement
+    confirmation: Mapped[Confirmation | None] = mapped_column(_enum(Confirmation))
+    reason: Mapped[str] = mapped_column(String(300), default="")  # a clerk's, outside the window
 
     period: Mapped[Period] = relationship(back_populates="readings")
     meter: Mapped[Meter] = relationship()

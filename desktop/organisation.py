@@ -307,11 +307,6 @@ class OrganisationSettings:
             log.info("Settings %s in %s are ignored: the database holds them", ignored, source)
         return adopted
 
-    def fill_defaults(self, actor: Actor = SYSTEM) -> None:
-        """Store every setting at its default value: the office sees them all listed."""
-        with self.db.unit_of_work() as s:
-            store_defaults(s, self.clock.now(), actor)
-
 
 def store_defaults(s: Session, now: datetime, actor: Actor) -> None:
     """In the caller's transaction, store each setting the database lacks at its default."""

@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         layout.addSpacing(24)
         layout.addWidget(who, 1)
         labels = [place, who]
-        if ctx.account is not None and ctx.actor.is_staff:  # a clerk serving a resident
+        if ctx.account is not None and ctx.role != "resident":  # a clerk serving a resident
             staff = QLabel(f"Сотрудник: {ctx.actor_name}\nЛогин: {ctx.actor.name}")
             staff.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(staff)

@@ -115,7 +115,8 @@ def clone_accounts(db: Database, count: int, *, source: str = DEMO_ACCOUNT, mont
                     "zone": r.zone,
                     "previous": r.previous,
                     "current": r.current,
-                    "note": r.note,
+                    "confirmation": r.confirmation,
+                    "reason": r.reason,
                 }
                 for a in accounts
                 for r in period.readings

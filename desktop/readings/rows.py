@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from desktop.months import month_name
-from desktop.readings.values import consumption
+from desktop.readings.values import Confirmation, consumption
 
 if TYPE_CHECKING:
     from db.models import Meter, Reading
@@ -59,7 +59,8 @@ class ReadingRow:
     previous: Decimal
     current: Decimal | None
     difference: Decimal | None
-    note: str = ""
+    confirmation: Confirmation | None = None  # what was confirmed when it was entered
+    reason: str = ""  # why a clerk entered it outside the window
     locked_reason: str = ""  # why this row takes no value now, if so
 
     @property
@@ -74,7 +75,9 @@ def zone_label(meter: Meter, zone: int) -> str:
 def reading_difference(reading: Reading) -> Decimal | None:
     if reading.current is None:
         return None
-    return consumption(reading.previous, reading.current, reading.note, reading.meter.digits)
+    return consumption(
+        reading.previous, reading.current, reading.confirmation, reading.meter.digits
+    )
 
 
 def in_row_order(readings: Iterable[Reading]) -> list[Reading]:
@@ -97,7 +100,8 @@ def reading_rows(
             previous=reading.previous,
             current=reading.current,
             difference=reading_difference(reading),
-            note=reading.note,
+            confirmation=reading.confirmation,
+            reason=reading.reason,
             locked_reason=locked(reading.meter),
         )
         for reading in in_row_order(readings)

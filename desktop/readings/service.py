@@ -152,7 +152,6 @@ class ReadingService:
                             zone=zone,
                             previous=previous,
                             current=previous if retired else None,
-                            note="",
                         )
                     )
             s.add(period)
@@ -189,7 +188,7 @@ class ReadingService:
             line_of = {key: line for line, key in enumerate(by_key)}
             averages = _averages(s, account_id, month)
             problems: list[Problem] = []
-            accepted: dict[RowKey, tuple[Decimal, str]] = {}
+            accepted: dict[RowKey, tuple[Decimal, Confirmation | None]] = {}
             for key, raw in values.items():
                 reading = by_key.get(key)
                 if reading is None:
@@ -205,9 +204,10 @@ class ReadingService:
                 raise ReadingsRefused(sorted(problems, key=lambda p: p.row or 0))
             now = self.clock.now()
             changes = []
-            for key, (value, note) in accepted.items():
+            reason = reason.strip()
+            for key, (value, confirmation) in accepted.items():
                 reading = by_key[key]
-                if reading.current == value and reading.note == note:
+                if reading.current == value and reading.confirmation == confirmation:
                     continue
                 changes.append(
                     {
@@ -215,11 +215,12 @@ class ReadingService:
                         "zone": reading.zone,
                         "old": None if reading.current is None else str(reading.current),
                         "new": str(value),
-                        "note": note,
+                        "confirmation": confirmation,
                     }
                 )
                 reading.current = value
-                reading.note = note
+                reading.confirmation = confirmation
+                reading.reason = reason
                 reading.channel = actor.channel
                 reading.entered_by = actor.name
                 reading.entered_at = now
@@ -290,7 +291,7 @@ class ReadingService:
         confirmation: Confirmation | None,
         average: Decimal | None,
         line: int,
-    ) -> Problem | tuple[Decimal, str]:
+    ) -> Problem | tuple[Decimal, Confirmation | None]:
         meter = reading.meter
 
         def problem(text: str, needs: Confirmation | None = None) -> Problem:
@@ -309,7 +310,7 @@ class ReadingService:
             value = parse_value(raw, digits=meter.digits)
         except ValidationError as error:
             return problem(str(error))
-        note = ""
+        confirmed: Confirmation | None = None
         if value < reading.previous:
             if not allows(actor, Permission.CONFIRM_REPLACEMENT):
                 return problem(
@@ -324,19 +325,19 @@ class ReadingService:
                     "переход через ноль.",
                     Confirmation.REPLACEMENT,
                 )
-            note = str(confirmation)
-        used = consumption(reading.previous, value, note, meter.digits)
+            confirmed = confirmation
+        used = consumption(reading.previous, value, confirmed, meter.digits)
         factor = self.settings.readings.jump_factor
         if average and average > 0 and used > factor * average:
-            if confirmation != Confirmation.JUMP and not note:
+            if confirmation != Confirmation.JUMP and confirmed is None:
                 return problem(
                     f"расход {meter_value(used)} {meter.unit} намного больше обычного "
                     f"(в среднем {meter_value(average.quantize(ZERO))} в месяц). "
                     "Проверьте показание и подтвердите, если оно верно.",
                     Confirmation.JUMP,
                 )
-            note = note or str(Confirmation.JUMP)
-        return value, note
+            confirmed = confirmed or Confirmation.JUMP
+        return value, confirmed
 
     def _rows(self, actor: Actor, period: Period) -> list[ReadingRow]:
         today = self.clock.today()

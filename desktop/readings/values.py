@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 import re
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
+from db.models import Confirmation
 from desktop.errors import ValidationError
 from desktop.formatting import ru_date
 from desktop.months import add_months
@@ -15,15 +15,9 @@ from desktop.months import add_months
 if TYPE_CHECKING:
     from db.models import Meter
 
+__all__ = ["ZERO", "Confirmation", "consumption", "locked_reason", "parse_value"]
+
 ZERO = Decimal("0.000")
-
-
-class Confirmation(enum.StrEnum):
-    """What the person submitting has confirmed for one row."""
-
-    JUMP = "jump"  # consumption far above the meter's average is real
-    ROLLOVER = "rollover"  # the dial went past its maximum (clerk only)
-    REPLACEMENT = "replacement"  # a new meter counting from zero (clerk only)
 
 
 _NUMBER = re.compile(r"^\s*(\d+)(?:[.,](\d*))?\s*$")
@@ -65,13 +59,16 @@ def parse_value(text: str | Decimal, *, digits: int | None = None) -> Decimal:
 
 
 def consumption(
-    previous: Decimal, current: Decimal, note: str = "", digits: int | None = None
+    previous: Decimal,
+    current: Decimal,
+    confirmation: Confirmation | None = None,
+    digits: int | None = None,
 ) -> Decimal:
     """What a meter counted between two values: past the dial's maximum after a roll-over
     (``digits`` whole digits), from zero after a replacement, else the difference."""
-    if note == Confirmation.ROLLOVER and digits is not None:
+    if confirmation == Confirmation.ROLLOVER and digits is not None:
         return Decimal(10) ** digits - previous + current
-    if note == Confirmation.REPLACEMENT:
+    if confirmation == Confirmation.REPLACEMENT:
         return current
     return current - previous
 

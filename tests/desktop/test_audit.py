@@ -83,13 +83,12 @@ def test_the_factories_choose_the_kind():
     assert Actor("system", "import").kind is ActorKind.SYSTEM  # a plain value is converted
 
 
-def test_the_former_two_kind_names_still_compare_until_auth_is_ported():
+def test_kinds_compare_as_their_own_names_only():
+    """The former two-kind names («staff», «resident») mean nothing any more."""
     clerk = Actor.staff(1, "p", StaffRole.CLERK).kind
-    kiosk = Actor.resident(1, "3492", kiosk=True).kind
-    assert clerk == "staff" and ActorKind.ADMIN == "staff" and clerk != "resident"
-    assert kiosk == "resident" and ActorKind.RESIDENT == "resident" and kiosk != "staff"
-    assert ActorKind.SYSTEM != "staff" and ActorKind.SYSTEM != "resident"
-    assert clerk == "clerk" and clerk != "admin" and ActorKind("kiosk") is kiosk
+    assert clerk == "clerk" and clerk != "staff" and clerk != "admin"
+    assert ActorKind("kiosk") is Actor.resident(1, "3492", kiosk=True).kind
+    assert ActorKind.RESIDENT != "staff" and ActorKind.SYSTEM != "resident"
 
 
 # -- a clerk at the counter, serving 3492 -------------------------------------------------------

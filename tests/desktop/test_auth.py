@@ -233,7 +233,9 @@ def test_registration_answers_the_same_whatever_happened(
     assert before is not None and after is not None
     assert after.password_hash == before.password_hash and after.email == "ivanov@mail.ru"
     assert auth.login("3492", NEW_PASSWORD)
-    reasons = [json.loads(e.details).get("reason") for e in audit_rows(database, "register")]
+    reasons = [
+        json.loads(e.details).get("reason") for e in audit_rows(database, "resident.register")
+    ]
     assert reasons == [None, "unknown_account", "fio_mismatch", "already_registered"]
 
 
@@ -289,7 +291,7 @@ def test_when_mail_fails_the_answer_is_the_same_and_the_office_has_the_slip(
     [slip] = OutboxService(database, clock, unreachable).pending(clerk)
     otp = re.search(r"Одноразовый пароль: (\S+)", slip.body)
     assert otp is not None and auth.login("3492", otp.group(1)).must_change_password
-    entry = audit_rows(database, "register")[-1]
+    entry = audit_rows(database, "resident.register")[-1]
     assert entry.ok and json.loads(entry.details)["reason"] == "mail_failed"
 
     clock.advance(minutes=1)
@@ -300,7 +302,7 @@ def test_when_mail_fails_the_answer_is_the_same_and_the_office_has_the_slip(
         REGISTRATION_SUBJECT,
         RESET_SUBJECT,
     ]
-    entry = audit_rows(database, "password_reset_request")[-1]
+    entry = audit_rows(database, "password.request_reset")[-1]
     assert entry.ok and json.loads(entry.details)["reason"] == "mail_failed"
 
 
@@ -343,7 +345,7 @@ def test_a_clerk_registering_at_the_counter_is_the_audited_actor(
 ) -> None:
     clerk = Actor.staff(7, "petrova", StaffRole.CLERK)
     auth.register("Иванов И.И.", "3492", "+79151234567", "ivanov@mail.ru", actor=clerk)
-    [entry] = audit_rows(database, "register")
+    [entry] = audit_rows(database, "resident.register")
     assert entry.actor == "staff:petrova" and entry.ok
 
 
@@ -467,7 +469,7 @@ def test_every_attempt_is_audited_without_the_password(
     with pytest.raises(LoginError):
         auth.login("x" * 40, "secret-wrong-3")  # a password typed into the number field
     auth.login("3492", NEW_PASSWORD, kiosk=True)
-    entries = audit_rows(database, "login")
+    entries = audit_rows(database, "resident.sign_in")
     summary = [(e.actor, e.ok, json.loads(e.details).get("reason")) for e in entries]
     assert summary == [
         ("resident:3492", True, None),  # the one-time password, in registered()
@@ -536,11 +538,11 @@ def test_a_reset_code_works_once(auth: AuthService, smtp: SmtpServer, database: 
     assert stored is not None and stored.reset_code_hash is None
     requests = [
         (e.ok, json.loads(e.details).get("reason"))
-        for e in audit_rows(database, "password_reset_request")
+        for e in audit_rows(database, "password.request_reset")
     ]
     assert requests == [(False, "email_mismatch"), (False, "unknown_account"), (True, None)]
     reasons = [
-        (e.ok, json.loads(e.details).get("reason")) for e in audit_rows(database, "password_reset")
+        (e.ok, json.loads(e.details).get("reason")) for e in audit_rows(database, "password.reset")
     ]
     assert reasons == [(False, "wrong_code"), (True, None), (False, "wrong_code")]
 
@@ -635,7 +637,7 @@ def test_change_password_rules(auth: AuthService, smtp: SmtpServer, database: Da
         assert field_of(refused) == field
     auth.change_password(actor, NEW_PASSWORD, OTHER_PASSWORD)
     assert auth.login("3492", OTHER_PASSWORD)
-    changes = [(e.ok, e.actor) for e in audit_rows(database, "password_change")]
+    changes = [(e.ok, e.actor) for e in audit_rows(database, "password.change")]
     assert changes == [(True, "resident:3492"), (False, "resident:3492"), (True, "resident:3492")]
     with pytest.raises(AccessDeniedError):
         auth.change_password(SYSTEM, OTHER_PASSWORD, NEW_PASSWORD)
@@ -713,9 +715,9 @@ def test_staff_accounts(auth: AuthService, database: Database, clock: FixedClock
         s.scalars(select(StaffUser).where(StaffUser.login == "petrova")).one().active = False
     with pytest.raises(LoginError):
         auth.staff_login("petrova", "Петрова-своя-2017")
-    actions = [(e.action, e.actor, e.ok) for e in audit_rows(database, "staff_create")]
-    assert actions == [("staff_create", "system", True), ("staff_create", "staff:admin", True)]
-    reasons = [json.loads(e.details).get("reason") for e in audit_rows(database, "staff_login")]
+    actions = [(e.action, e.actor, e.ok) for e in audit_rows(database, "staff.create")]
+    assert actions == [("staff.create", "system", True), ("staff.create", "staff:admin", True)]
+    reasons = [json.loads(e.details).get("reason") for e in audit_rows(database, "staff.sign_in")]
     assert reasons == [None, None, None, "wrong_password", "unknown_login", "inactive"]
 
 

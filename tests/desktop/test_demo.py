@@ -509,7 +509,7 @@ def test_building_twice_needs_reset(database: Database, clock: FixedClock):
     assert counts["reading"] == first.readings
     with database.unit_of_work() as s:
         assert s.scalar(select(func.count()).select_from(Company)) == 1
-        assert list(s.scalars(select(AuditEntry.action))) == ["demo_built"]
+        assert list(s.scalars(select(AuditEntry.action))) == ["demo.build"]
         credential = s.scalar(
             select(ResidentCredential).join(Account).where(Account.number == "3492")
         )

@@ -13,14 +13,14 @@ from sqlalchemy import select
 from db.engine import Database
 from db.models import Account
 from desktop.actors import Actor
+from desktop.app import build_services
 from desktop.billing.charges import unpaid_charges
 from desktop.billing.penalty import Charge, accrued
 from desktop.clock import FixedClock
 from desktop.demo import DEMO_ACCOUNT, DEMO_ACCOUNTS, build_demo
-from desktop.documents.service import DocumentService
 from desktop.months import add_months
 from desktop.settings import Settings
-from desktop.statement import Statement, StatementService
+from desktop.statement import Statement
 
 ZERO = Decimal("0.00")
 PENALTY = "Пеня"
@@ -60,8 +60,8 @@ def test_the_penalty_tells_one_story_in_every_demo_account(database: Database, m
     settings = Settings()
     rules = settings.debt
     build_demo(database, clock, rules=rules)
-    statements = StatementService(database, clock, settings)
-    documents = DocumentService(database, clock, settings)
+    services = build_services(database, settings, clock)
+    statements, documents = services.statements, services.documents
     with database.read() as s:
         accounts = dict(s.execute(select(Account.number, Account.id)).all())
     assert set(accounts) == set(DEMO_ACCOUNTS)

@@ -20,7 +20,15 @@ from desktop.actors import SYSTEM, Actor
 from desktop.app import open_services
 from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
-from desktop.organisation import DECLARED, OrganisationSettings, as_text, decode, encode, parse
+from desktop.organisation import (
+    DECLARED,
+    OrganisationSettings,
+    as_text,
+    decode,
+    encode,
+    parse,
+    store_defaults,
+)
 from desktop.settings import Settings
 
 ADMIN = Actor.staff(1, "admin", StaffRole.ADMIN)
@@ -56,7 +64,7 @@ def test_a_change_at_one_desk_is_what_the_next_desk_opens_with(
         assert second.settings.office_phone == "8 800 555 35 35"
         window = second.readings.window()
         assert (window.start.day, window.end.day) == (12, 25)
-        (entry,) = [e for e in audit_rows(second.db, "settings_change") if "window" in e.details]
+        (entry,) = [e for e in audit_rows(second.db, "settings.change") if "window" in e.details]
         assert entry.actor == ADMIN.label
         assert json.loads(entry.details) == {
             "setting": "readings.window_start",
@@ -76,7 +84,7 @@ def test_only_an_administrator_changes_them(database: Database, clock, actor, er
     with pytest.raises(error, match="только администратор"):
         organisation.change(actor, "readings.window_end", "20", Settings())
     assert stored_rows(database) == {}
-    assert audit_rows(database, "settings_change") == []
+    assert audit_rows(database, "settings.change") == []
 
 
 @pytest.mark.parametrize(
@@ -103,7 +111,7 @@ def test_a_bad_value_is_explained_and_changes_nothing(
     with pytest.raises(ValidationError, match=message):
         organisation.change(ADMIN, key, text, Settings())
     assert stored_rows(database) == before
-    assert len(audit_rows(database, "settings_change")) == 1
+    assert len(audit_rows(database, "settings.change")) == 1
 
 
 def test_an_unknown_setting_names_the_known_ones(database: Database, clock):
@@ -151,7 +159,7 @@ def test_an_old_settings_file_seeds_the_database_once(
         assert services.settings.kiosk.idle_seconds == 100
         assert set(stored_rows(services.db)) == {"readings.window_start", "kiosk.idle_seconds"}
         assert "moved from" in caplog.text and "readings.window_start" in caplog.text
-        (entry,) = audit_rows(services.db, "settings_adopt")
+        (entry,) = audit_rows(services.db, "settings.adopt")
         assert str(path) in entry.details
     finally:
         services.close()
@@ -167,14 +175,15 @@ def test_an_old_settings_file_seeds_the_database_once(
     services = open_services(database_url, settings=Settings(), clock=clock, settings_file=path)
     try:
         assert services.settings.readings.window_start == 14
-        assert len(audit_rows(services.db, "settings_adopt")) == 1
+        assert len(audit_rows(services.db, "settings.adopt")) == 1
     finally:
         services.close()
 
 
 def test_every_declared_default_survives_the_database(database: Database, clock):
     organisation = OrganisationSettings(database, clock)
-    organisation.fill_defaults()
+    with database.unit_of_work() as s:
+        store_defaults(s, clock.now(), SYSTEM)
     assert len(stored_rows(database)) == len(DECLARED)
     assert organisation.apply(Settings()) == Settings()
 

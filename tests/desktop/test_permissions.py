@@ -97,6 +97,12 @@ ACCOUNT_USERS = ("resident", "clerk", "admin", "system")
 STAFF = ("clerk", "admin", "system")
 
 
+READ_BY_EVERY_DESK = (
+    "every desk and kiosk reads the office's phone, hours and reading window before anyone "
+    "signs in; nothing in them is private"
+)
+
+
 def _support_lists(w: World) -> None:
     support = w.services.support
     mine = support.list_for(w.resident)
@@ -243,6 +249,21 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
         ),
         RESIDENTS,
         ("clerk",),
+    ),
+    # -- the organisation's settings
+    "organisation.stored": Anonymous(READ_BY_EVERY_DESK),
+    "organisation.apply": Anonymous(READ_BY_EVERY_DESK),
+    "organisation.describe": Anonymous(READ_BY_EVERY_DESK),
+    "organisation.adopt": Anonymous(
+        "start-up only: the machine's own settings file (which only its administrator can "
+        "write) seeds values the database lacks"
+    ),
+    "organisation.change": Guarded(
+        lambda w, a: w.services.organisation.change(
+            a, "readings.jump_factor", "2,5", w.services.settings
+        ),
+        NOT_ADMIN,
+        ("admin", "system"),
     ),
 }
 

@@ -213,7 +213,8 @@ def test_a_clerk_confirms_a_replacement_with_a_reason(database: Database, flat):
     readings.submit(CLERK, account, JUNE, {(water, 1): "3"}, reason="замена счётчика",
                     confirmed={(water, 1): Confirmation.REPLACEMENT})  # fmt: skip
     row = readings.readings(CLERK, account, JUNE)[1]
-    assert (row.current, row.difference, row.note) == (D("3.000"), D("3.000"), "replacement")
+    assert (row.current, row.difference) == (D("3.000"), D("3.000"))
+    assert (row.confirmation, row.reason) == (Confirmation.REPLACEMENT, "замена счётчика")
 
 
 def test_a_roll_over_counts_past_the_dials_maximum(database: Database):
@@ -356,16 +357,18 @@ def test_open_for_edit_says_why_not_and_changes_nothing(database: Database, flat
 
 
 @pytest.mark.parametrize(
-    ("previous", "current", "note", "expected"),
+    ("previous", "current", "confirmation", "expected"),
     [
-        ("252", "255", "", "3"),
-        ("252", "252", "jump", "0"),
-        ("99990", "4", "rollover", "14"),  # 5 digits: past 99999 to 4
-        ("3456", "3", "replacement", "3"),  # a new meter counts from zero
+        ("252", "255", None, "3"),
+        ("252", "252", Confirmation.JUMP, "0"),
+        ("99990", "4", Confirmation.ROLLOVER, "14"),  # 5 digits: past 99999 to 4
+        ("3456", "3", Confirmation.REPLACEMENT, "3"),  # a new meter counts from zero
     ],
 )
-def test_consumption_is_the_same_for_a_check_and_a_stored_row(previous, current, note, expected):
-    assert consumption(D(previous), D(current), note, 5) == D(expected)
+def test_consumption_is_the_same_for_a_check_and_a_stored_row(
+    previous, current, confirmation, expected
+):
+    assert consumption(D(previous), D(current), confirmation, 5) == D(expected)
 
 
 def test_a_problem_names_each_refused_line_top_to_bottom(database: Database, flat):

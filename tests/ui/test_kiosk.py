@@ -199,3 +199,20 @@ def test_the_watch_waits_while_a_system_dialog_is_open(qtbot, fake_time) -> None
     fake_time.now += 90
     watch.tick()
     assert expired == [True]
+
+
+def test_the_kiosk_times_out_as_the_organisation_set_it(qtbot, kiosk, kiosk_ctx, fake_time) -> None:
+    """Changed at the office, the idle time and the phone reach the kiosk once its database
+    is open: the login window and the watch take the organisation's values."""
+    services = kiosk_ctx.services
+    admin = services.auth.staff_login("admin", "demo-admin-2017").actor
+    services.organisation.change(admin, "kiosk.idle_seconds", "60", services.settings)
+    changed = services.organisation.change(
+        admin, "office_phone", "8 800 100 00 00", services.settings
+    )
+    kiosk.apply_settings(changed)
+    assert "Телефон офиса: 8 800 100 00 00" in visible_texts()
+    idle_for(kiosk, fake_time, 39)
+    assert kiosk.idle.seconds_left == 21  # 60, not the machine's 90
+    idle_for(kiosk, fake_time, 21)
+    assert kiosk.idle.seconds_left == 60  # it expired and restarted

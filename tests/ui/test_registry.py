@@ -64,7 +64,7 @@ def test_a_clerk_serving_account_3492_opens_each_resident_page(
     on the account served and asks the core with the clerk as the actor."""
     signed_in = services.auth.staff_login("operator", DEMO_STAFF["operator"])
     clerk = signed_in.actor
-    assert clerk.kind == "staff" and clerk.role == StaffRole.CLERK
+    assert clerk.kind == "clerk" and clerk.role == StaffRole.CLERK
     account = page_ctx.served
     ctx = PageContext(app_ctx, clerk, account, signed_in.fio)
     window = MainWindow(ctx, pages=pages_for("office", "resident"))
