@@ -60,3 +60,72 @@ def test_the_contracts_catch_a_violation(tmp_path: Path):
     assert "0 kept, 4 broken" in result.stdout, result.stdout + result.stderr
     assert "desktop -> PySide6" in result.stdout and "ui -> sqlalchemy" in result.stdout
     assert "desktop.common.errors -> desktop.months" in result.stdout
+
+
+def _cycles(graph) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported not in graph.modules:
+                continue
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_module_imports_itself_round_a_cycle():
+    """Imports inside functions count too (they only hide a cycle); type-only ones do not."""
+    import grimp
+
+    graph = grimp.build_graph("db", "desktop", "ui", exclude_type_checking_imports=True)
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_check_sees_a_cycle(tmp_path: Path, monkeypatch):
+    import grimp
+
+    package = tmp_path / "loop"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from loop import b\n")
+    (package / "b.py").write_text("import loop.a\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _cycles(grimp.build_graph("loop")) == [["loop.a", "loop.b"]]
+
+
+def test_modules_keep_to_one_idea_each():
+    """No module of the application over about 500 lines (migrations aside): split by idea."""
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for package in ("db", "desktop", "ui")
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > 520
+    }
+    assert long == {}
