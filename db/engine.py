@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PureWindowsPath
@@ -26,7 +26,7 @@ def _is_network_path(path: str) -> bool:
     """True for a UNC path, a mapped network drive or a mount of a network file system."""
     if path.startswith(("\\\\", "//")):
         return True
-    if os.name == "nt":  # pragma: no cover - Windows only
+    if sys.platform == "win32":  # pragma: no cover - Windows only
         drive = PureWindowsPath(path).drive
         if drive and len(drive) == 2:
             import ctypes

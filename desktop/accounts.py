@@ -351,7 +351,7 @@ def _parse_area(area: Decimal | str, problems: list[str]) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
-def _info_query() -> Select[Any]:
+def _info_query() -> Select[int, str, str, str, Decimal, int, bool, str]:
     """Accounts with what AccountInfo needs beside them, in one query (no N+1)."""
     return (
         select(

@@ -93,6 +93,7 @@ LEGACY_NAMES = {
 
 def label_of(stored: str) -> str:
     """The Russian label of an action name as a row stores it, old names included."""
+    action: AuditAction | None
     try:
         action = AuditAction(stored)
     except ValueError:

@@ -11,7 +11,7 @@ import dataclasses
 import getpass
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from desktop import __version__
@@ -27,6 +27,11 @@ __all__ = ["cli_actor", "main", "output_to", "render_table", "write_csv"]
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+Command = Callable[["Services", argparse.Namespace], int]
+"""A command that works through the services: the parser's ``run``."""
+DirectCommand = Callable[[str, Settings, argparse.Namespace], int]
+"""A command that manages the database at the URL itself: the parser's ``direct``."""
 
 # argparse's own words, in Russian (it looks ``_`` up at call time).
 _ARGPARSE_RU = {
@@ -90,14 +95,14 @@ def build_parser() -> Parser:
 
     demo = commands.add_parser("demo", parents=[common], help="создать демонстрационную базу")
     demo.add_argument("--reset", action="store_true", help="пересоздать демо-данные заново")
-    demo.set_defaults(run=cmd_demo)
+    demo.set_defaults(direct=cmd_demo)
 
     db = commands.add_parser("db", parents=[common], help="обслуживание базы данных")
     db_commands = db.add_subparsers(dest="db_command", metavar="ДЕЙСТВИЕ", required=True)
     db_upgrade = db_commands.add_parser(
         "upgrade", parents=[common], help="обновить структуру базы до текущей версии"
     )
-    db_upgrade.set_defaults(run=cmd_db_upgrade)
+    db_upgrade.set_defaults(direct=cmd_db_upgrade)
 
     statement = commands.add_parser("statement", parents=[common], help="ведомость по счёту")
     statement.add_argument("--account", required=True, metavar="N", help="номер лицевого счёта")
@@ -361,9 +366,6 @@ def cmd_start(url: str, settings: Settings, args: argparse.Namespace) -> int:
     return gui.main(url, settings, demo=args.demo, quit_after_start=args.quit_after_start)
 
 
-DIRECT = {cmd_demo, cmd_db_upgrade, cmd_start}  # they manage the database themselves
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -372,9 +374,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         url = getattr(args, "database_url", None)
         if url is None:
             url = demo_database_url() if args.demo else settings.database_url
-        run = getattr(args, "run", cmd_start)
-        if run in DIRECT:
-            return run(url, settings, args)
+        run: Command | None = getattr(args, "run", None)
+        if run is None:  # a command that opens the database itself, or the window
+            direct: DirectCommand = getattr(args, "direct", cmd_start)
+            return direct(url, settings, args)
         from desktop.app import open_services
 
         services = open_services(url, settings=settings, create=False)

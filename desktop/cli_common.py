@@ -20,13 +20,13 @@ if TYPE_CHECKING:
 
 def cli_actor() -> Actor:
     """The office's scripts act as staff; the audit log records the OS user."""
-    from desktop.actors import Actor
+    from desktop.actors import Actor, ActorKind
 
     try:
         user = getpass.getuser()
     except Exception:  # no login name in some service accounts
         user = "unknown"
-    return Actor("system", f"cli:{user}")
+    return Actor(ActorKind.SYSTEM, f"cli:{user}")
 
 
 @contextmanager

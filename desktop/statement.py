@@ -155,7 +155,7 @@ class StatementService:
             if account is None:
                 raise NotFoundError("Лицевой счёт не найден.")
             services = list(s.scalars(select(Service).order_by(Service.display_order)))
-            rows = [
+            rows: list[tuple[date, int, tuple[Decimal, ...]]] = [
                 (month, service_id, (o, c, p, r, cl))
                 for month, service_id, o, c, p, r, cl in s.execute(
                     select(

@@ -202,8 +202,10 @@ def _get(s: Session, request_id: int) -> SupportRequest:
     return request
 
 
-def _requests() -> Select[tuple[SupportRequest, str | None]]:
+def _requests() -> Select[SupportRequest, str]:
     """Requests with their account's number and, in one more query, their answers."""
+    # The number is None for a request with no account (the outer join); the column's type
+    # cannot say so.
     return (
         select(SupportRequest, Account.number)
         .outerjoin(Account, Account.id == SupportRequest.account_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
@@ -201,7 +202,7 @@ class ResidentAuth:
                 account_id=account.id,
                 delivery=delivery,
                 email=email_value,
-                **({"reason": "mail_failed"} if mail_failed else {}),
+                **_mail_failure(mail_failed),
             )
             return RegistrationResult(self.mail.registration_answer(), delivery)
 
@@ -260,7 +261,7 @@ class ResidentAuth:
                 AuditAction.PASSWORD_REQUEST_RESET,
                 account_id=account_id,
                 delivery=delivery,
-                **({"reason": "mail_failed"} if mail_failed else {}),
+                **_mail_failure(mail_failed),
             )
             return ResetRequestResult(self.mail.reset_answer(), delivery)
 
@@ -359,3 +360,8 @@ def _credential_by_number(s: OrmSession, number: str) -> ResidentCredential | No
 
 def _account_id(s: OrmSession, number: str) -> int | None:
     return s.scalar(select(Account.id).where(Account.number == number))
+
+
+def _mail_failure(failed: bool) -> dict[str, Any]:
+    """The audit detail of a letter that could not be sent; none when it went."""
+    return {"reason": "mail_failed"} if failed else {}

@@ -46,7 +46,8 @@ HIGH_SHARE = 130
 class PenaltyRules(Protocol):
     """What the rule needs of the organisation's settings (``DebtSettings`` has it)."""
 
-    payment_due_day: int
+    @property
+    def payment_due_day(self) -> int: ...
 
     def key_rate_on(self, day: date) -> Decimal: ...
 

@@ -268,8 +268,8 @@ class Builder:
         # Each zone's values month by month, worked back from June's previous value.
         values: dict[tuple[int, int], list[tuple[Decimal, Decimal]]] = {}
         for index, spec in enumerate(SEED_METERS):
-            for zone, (previous, current) in enumerate(spec.june, 1):
-                chain = [(D(previous).quantize(MILLI), D(current).quantize(MILLI))]
+            for zone, (june_previous, june_current) in enumerate(spec.june, 1):
+                chain = [(D(june_previous).quantize(MILLI), D(june_current).quantize(MILLI))]
                 usage = spec.history[zone - 1] if spec.history else ()
                 for amount in reversed(usage):
                     end = chain[0][0]

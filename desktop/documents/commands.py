@@ -47,7 +47,7 @@ def binary_output(path: str | None) -> Iterator[BinaryIO]:
     if not path:
         raise UserError("Укажите файл для документа: --output ИМЯ_ФАЙЛА.")
     with output_to(path) as stream:
-        yield stream.buffer  # type: ignore[attr-defined,misc]
+        yield stream.buffer
 
 
 def cmd_receipt(services: Services, args: argparse.Namespace) -> int:

@@ -11,12 +11,23 @@ file is the one reportlab would have made, in a different order.
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
 from desktop.documents.fonts import forget_document
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
+
+    # Attributes reportlab sets on these objects, which their stubs do not declare.
+    class _Info(pdfdoc.PDFInfo):
+        invariant: bool | int
+
+    class _Catalog(pdfdoc.PDFCatalog):
+        Outlines: pdfdoc.PDFOutlines | None
 
 
 class _Written(pdfdoc.PDFObject):
@@ -30,6 +41,14 @@ _WRITTEN = _Written()
 
 
 class _StreamingDocument(pdfdoc.PDFDocument):
+    # reportlab's internals used here, which its stubs leave out (or type more loosely).
+    _pdfVersion: tuple[int, int]
+    signature: _Hash
+    Catalog: _Catalog
+    Pages: pdfdoc.PDFPages
+    Outlines: pdfdoc.PDFOutlines  # never the dummy: ``dummyoutline`` is not passed
+    info: _Info
+
     def __init__(self, out: BinaryIO, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._out = out
@@ -85,7 +104,7 @@ class _StreamingDocument(pdfdoc.PDFDocument):
         self.Reference(self.Catalog)
         self.Reference(self.info)
         self.Outlines.prepare(self, canvas)
-        if self.Outlines.ready < 0:
+        if self.Outlines.ready == -1:  # prepare() leaves -1 (no outline) or 1
             self.Catalog.Outlines = None
         catalog = self.Reference(self.Catalog)
         info = self.Reference(self.info)
@@ -110,6 +129,12 @@ class _StreamingDocument(pdfdoc.PDFDocument):
 class StreamingCanvas(Canvas):
     """A canvas whose pages go to ``out`` as they are finished; ``save()`` completes the file.
     ``out`` is a binary stream that is only written to, never sought."""
+
+    # reportlab's internals used here, which its stubs leave out.
+    _doc: _StreamingDocument  # once __init__ has replaced the canvas's own document
+    _code: list[str]
+    _pageCompression: bool | int | None
+    _make_preamble: Callable[[], None]
 
     def __init__(self, out: BinaryIO, **kwargs: Any) -> None:
         super().__init__(out, **kwargs)

@@ -36,9 +36,11 @@ def write_statement_xlsx(
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.worksheet.worksheet import Worksheet
 
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = "Ведомость"
     names = [column.name for column in statement.columns]
     width = 2 + len(names)
@@ -89,7 +91,7 @@ def write_statement_xlsx(
     sheet.column_dimensions["A"].width = 14
     for column in range(2, width + 1):
         sheet.column_dimensions[get_column_letter(column)].width = 12.5
-    sheet.freeze_panes = sheet.cell(header_row + 1, 2)
+    sheet.freeze_panes = sheet.cell(header_row + 1, 2).coordinate
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
@@ -98,7 +100,9 @@ def write_statement_xlsx(
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.page_margins.top = sheet.page_margins.bottom = 0.5
-    sheet.oddFooter.center.text = "Страница &P из &N"
+    footer = sheet.oddFooter
+    assert footer is not None  # a new sheet has an empty one
+    footer.center.text = "Страница &P из &N"
     workbook.properties.title = _title(statement)
     workbook.properties.creator = "Личный кабинет жителя"
     workbook.save(out)
@@ -149,7 +153,11 @@ def write_statement_pdf(
     pages = _pages(statement.months, per_page)
 
     canvas = Canvas(
-        out, pagesize=(page_width, page_height), pageCompression=1, initialFontName=regular
+        out,
+        pagesize=(page_width, page_height),
+        pageCompression=1,
+        # The stubs type the initial font's name as a float; reportlab takes the name.
+        initialFontName=regular,  # type: ignore[arg-type]
     )
     canvas.setTitle(_title(statement))
     canvas.setCreator("Личный кабинет жителя")

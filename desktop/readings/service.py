@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -226,7 +227,7 @@ class ReadingService:
                 reading.entered_at = now
             if changes:
                 period.changed_at = now
-                details: dict[str, object] = {"month": month.isoformat(), "changes": changes}
+                details: dict[str, Any] = {"month": month.isoformat(), "changes": changes}
                 if reason:
                     details["reason"] = reason
                 audit.record(
