@@ -7,38 +7,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import (
-    QItemSelectionModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QPoint,
-    QRect,
-    QRegularExpression,
-    Qt,
-    QTimer,
-)
-from PySide6.QtGui import (
-    QKeyEvent,
-    QKeySequence,
-    QPainter,
-    QRegularExpressionValidator,
-    QResizeEvent,
-    QShortcut,
-)
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
-    QApplication,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QSplitter,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -57,6 +33,8 @@ from ui.forms import make_button
 from ui.messages import MessageBar
 from ui.models.readings import PeriodsModel, ReadingsModel
 from ui.pages.base import BasePage
+from ui.pages.readings_sections import ReadingsSections
+from ui.pages.readings_table import CheckMarkDelegate, EntryTable, ValueDelegate
 
 ADD = "Добавить"
 EDIT = "Редактировать"
@@ -78,94 +56,7 @@ NOTHING_TYPED = (
 )
 NO_PERIODS = "Периодов пока нет. Нажмите «Добавить», чтобы передать показания за текущий месяц."
 
-Index = QModelIndex | QPersistentModelIndex
 Loaded = tuple[Window, list[PeriodInfo], PeriodInfo | None, list[ReadingRow]]
-
-
-class CheckMarkDelegate(QStyledItemDelegate):
-    """Draws a cell's check mark in the middle of the cell rather than at its left edge."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        item = QStyleOptionViewItem(option)
-        self.initStyleOption(item, index)
-        widget = item.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        indicator = style.subElementRect(
-            QStyle.SubElement.SE_ItemViewItemCheckIndicator, item, widget
-        )
-        check = QStyleOptionViewItem(item)
-        item.features &= ~QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
-        rect = QRect(QPoint(0, 0), indicator.size())
-        rect.moveCenter(option.rect.center())
-        check.rect = rect
-        check.state &= ~QStyle.StateFlag.State_HasFocus
-        checked = check.checkState == Qt.CheckState.Checked
-        check.state |= QStyle.StateFlag.State_On if checked else QStyle.StateFlag.State_Off
-        style.drawPrimitive(
-            QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck, check, painter, widget
-        )
-
-
-class ValueDelegate(QStyledItemDelegate):
-    """The editor of «Текущее значение»: digits with a decimal comma or point, right-aligned.
-    Anything else the service explains on «Сохранить»; the editor only keeps out letters."""
-
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
-        editor = QLineEdit(parent)
-        editor.setObjectName("valueEditor")
-        editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        editor.setValidator(
-            QRegularExpressionValidator(QRegularExpression(r"[0-9 .,\-]{0,20}"), editor)
-        )
-        editor.setAccessibleName(ReadingsModel.COLUMNS[ReadingsModel.CURRENT])
-        editor.setAccessibleDescription(
-            str(index.siblingAtColumn(ReadingsModel.TITLE).data() or "")
-        )
-        # The style sheet's padded, rounded line edit does not fit a table row.
-        editor.setStyleSheet("padding: 0 4px; border: 2px solid #1f5fae; border-radius: 0;")
-        return editor
-
-
-class EntryTable(QTableView):
-    """The meters table. After a typed value, Enter moves down to the next row that takes a
-    value and Tab opens it straight away, as in a spreadsheet."""
-
-    def __init__(self, column: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.entry_column = column
-
-    def next_entry(self, step: int) -> QModelIndex:
-        model = self.model()
-        row = self.currentIndex().row() + step
-        while 0 <= row < model.rowCount():
-            index = model.index(row, self.entry_column)
-            if model.flags(index) & Qt.ItemFlag.ItemIsEditable:
-                return index
-            row += step
-        return QModelIndex()
-
-    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
-        Hint = QAbstractItemDelegate.EndEditHint
-        if hint in (Hint.EditNextItem, Hint.EditPreviousItem):
-            super().closeEditor(editor, Hint.NoHint)
-            target = self.next_entry(1 if hint == Hint.EditNextItem else -1)
-            if target.isValid():
-                self.setCurrentIndex(target)
-                self.edit(target)
-            return
-        super().closeEditor(editor, hint)
-        if hint == Hint.SubmitModelCache:  # Enter
-            target = self.next_entry(1)
-            if target.isValid():
-                self.setCurrentIndex(target)
-
-    def commit_open_editor(self) -> None:
-        """Store what is typed in an open editor (Ctrl+S does not move the focus away)."""
-        editor = self.indexWidget(self.currentIndex())
-        if editor is not None and self.state() == QAbstractItemView.State.EditingState:
-            self.commitData(editor)
-            super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
 
 
 def _pick(periods: Sequence[PeriodInfo], month: date | None) -> PeriodInfo | None:
@@ -189,11 +80,6 @@ class ReadingsPage(BasePage):
         self._busy = False
         self._quiet = False  # selection changes made by the page itself load nothing
         self._loaded = False  # the periods have arrived at least once
-        self._user_sized = False  # the divider between the tables was dragged
-        self._fit_timer = QTimer(self)
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.setInterval(0)
-        self._fit_timer.timeout.connect(self._fit_sections)
 
         self.notice = MessageBar(self)
         self.notice.setAccessibleName(WINDOW)
@@ -222,7 +108,17 @@ class ReadingsPage(BasePage):
         self.save_button = make_button(SAVE, "primary")
         self.cancel_button = make_button(CANCEL)
 
-        self.layout_.addWidget(self._sections(), 1)
+        self.splitter = ReadingsSections(
+            (self.add_button, self.edit_button, self.delete_button),
+            self.periods_view,
+            self.section,
+            self.period_label,
+            self.readings_view,
+            self.entry_hint,
+            (self.save_button, self.cancel_button),
+        )
+        self.actions = self.splitter.actions
+        self.layout_.addWidget(self.splitter, 1)
         QWidget.setTabOrder(self.add_button, self.edit_button)
         QWidget.setTabOrder(self.edit_button, self.delete_button)
         QWidget.setTabOrder(self.delete_button, self.periods_view)
@@ -297,98 +193,8 @@ class ReadingsPage(BasePage):
         for row in self.readings.note_rows():
             view.setSpan(row, 0, 1, self.readings.columnCount())
 
-    def _sections(self) -> QSplitter:
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 6)
-        top_layout.setSpacing(8)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(8)
-        for button in (self.add_button, self.edit_button, self.delete_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        top_layout.addLayout(buttons)
-        top_layout.addWidget(self.periods_view, 1)
-
-        bottom = QWidget()
-        bottom_layout = QVBoxLayout(bottom)
-        bottom_layout.setContentsMargins(0, 10, 0, 0)
-        bottom_layout.setSpacing(8)
-        title = QHBoxLayout()
-        title.setSpacing(12)
-        title.addWidget(self.section)
-        title.addWidget(self.period_label, 1)
-        bottom_layout.addLayout(title)
-        bottom_layout.addWidget(self.readings_view, 1)
-        self.actions = QWidget()
-        actions = QHBoxLayout(self.actions)
-        actions.setContentsMargins(0, 0, 0, 0)
-        actions.setSpacing(8)
-        actions.addWidget(self.entry_hint, 1)
-        actions.addWidget(self.save_button)
-        actions.addWidget(self.cancel_button)
-        bottom_layout.addWidget(self.actions)
-
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setChildrenCollapsible(False)
-        splitter.setHandleWidth(8)
-        splitter.addWidget(top)
-        splitter.addWidget(bottom)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.splitterMoved.connect(self._divider_moved)
-        self.splitter, self._top, self._bottom = splitter, top, bottom
-        return splitter
-
-    def _divider_moved(self) -> None:
-        self._user_sized = True
-
     def _schedule_fit(self, *_args: object) -> None:
-        self._fit_timer.start()
-
-    def _fit_sections(self) -> None:
-        """Give the meters table the height its rows need and the periods the rest (they
-        scroll) — until the person drags the divider: then it stays where they put it."""
-        total = sum(self.splitter.sizes())
-        if self._user_sized or total <= 0:
-            return
-        view = self.readings_view
-        header = view.verticalHeader()
-        # What the header's ResizeToContents will make of each row, even before it has.
-        rows = sum(
-            max(view.sizeHintForRow(row), header.sectionSizeHint(row))
-            for row in range(self.readings.rowCount())
-        )
-        table = max(
-            view.horizontalHeader().sizeHint().height() + rows + 2 * view.frameWidth() + 10,
-            view.minimumHeight(),
-        )
-        layout = self._bottom.layout()
-        needed = layout.contentsMargins().top() + self.section.sizeHint().height()
-        needed += layout.spacing() + table
-        if self.actions.isVisibleTo(self):
-            actions = self.actions
-            height = (
-                actions.heightForWidth(actions.width())
-                if actions.hasHeightForWidth()
-                else actions.sizeHint().height()
-            )
-            needed += layout.spacing() + height
-        bottom = min(needed, total - self._top.minimumSizeHint().height())
-        # Room to spare once every period shows goes to the meters, below their rows.
-        periods = self.periods_view
-        top_layout = self._top.layout()
-        all_periods = (
-            self.add_button.sizeHint().height()
-            + top_layout.spacing()
-            + top_layout.contentsMargins().bottom()
-            + periods.horizontalHeader().sizeHint().height()
-            + self.periods.rowCount() * periods.verticalHeader().defaultSectionSize()
-            + 2 * periods.frameWidth()
-            + 6
-        )
-        bottom = max(bottom, total - max(all_periods, self._top.minimumSizeHint().height()))
-        self.splitter.setSizes([total - bottom, bottom])
+        self.splitter.schedule_fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
