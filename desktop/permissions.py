@@ -67,11 +67,16 @@ _CLERK = frozenset(
         Permission.PRINT_BATCHES,
         Permission.HANDLE_OUTBOX,
         Permission.ANSWER_SUPPORT,
-        Permission.IMPORT,
         Permission.EXPORT,
     }
 )
-_ADMIN = _CLERK | {Permission.SEE_AUDIT_LOG, Permission.MANAGE_STAFF, Permission.CHANGE_SETTINGS}
+# Loading 1C's and the bank's files rewrites many accounts at once: the administrator's.
+_ADMIN = _CLERK | {
+    Permission.IMPORT,
+    Permission.SEE_AUDIT_LOG,
+    Permission.MANAGE_STAFF,
+    Permission.CHANGE_SETTINGS,
+}
 
 GRANTS: Mapping[ActorKind, frozenset[Permission]] = {
     ActorKind.RESIDENT: _RESIDENT,
