@@ -12,12 +12,18 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.engine import Database, DatabaseUrlError, parse_url, redact
-from db.migrate import holds_other_tables, upgrade
+from db.migrate import current_revision, holds_other_tables, upgrade
 from desktop.accounts import AccountService
 from desktop.auth import AuthService, PhantomThrottle
 from desktop.clock import Clock, SystemClock
 from desktop.documents.service import DocumentService
-from desktop.errors import UserError
+from desktop.errors import (
+    ConnectionLostError,
+    DatabaseUnavailableError,
+    EmptyDatabaseError,
+    UserError,
+)
+from desktop.failures import RETRY, database_failure
 from desktop.mail import Mailer, OutboxMailer, OutboxService, mailer_for
 from desktop.organisation import OrganisationSettings, file_values
 from desktop.readings import ReadingService
@@ -25,10 +31,6 @@ from desktop.receipts import ReceiptService
 from desktop.settings import Settings, load_settings, read_file, settings_path
 from desktop.statement import StatementService
 from desktop.support import SupportService
-
-
-class DatabaseUnavailableError(UserError):
-    pass
 
 
 @dataclass
@@ -53,7 +55,8 @@ class Services:
 def connect(url: str, *, create: bool = True) -> Database:
     """Open a database and bring its schema up to date; Russian messages for every failure.
 
-    With ``create=False`` a missing SQLite file is an error rather than a new empty database.
+    With ``create=False`` a missing SQLite file, or a database without the application's
+    tables, is an error rather than a new empty database: commands that read create nothing.
     """
     try:
         parsed = parse_url(url)
@@ -74,10 +77,27 @@ def connect(url: str, *, create: bool = True) -> Database:
                 f"В базе данных {redact(parsed)} есть таблицы другой программы. Приложение "
                 "не меняет чужие базы: укажите пустую базу или базу этого приложения."
             )
+        if not create and current_revision(db.engine) is None:
+            db.dispose()
+            raise EmptyDatabaseError(
+                f"База данных {redact(parsed)} пуста: в ней ещё нет таблиц приложения, и "
+                "команда ничего в ней не создала. Подготовьте базу: python -m desktop db "
+                "upgrade --database-url АДРЕС (или демонстрационную: python -m desktop demo "
+                "--database-url АДРЕС)."
+            )
         upgrade(db.engine)
     except OperationalError as error:
         db.dispose()
+        where = parsed.database if parsed.get_backend_name() == "sqlite" else redact(parsed)
+        known = database_failure(error, where or "")
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        if isinstance(known, ConnectionLostError):
+            raise ConnectionLostError(
+                f"Не удалось открыть базу данных {redact(parsed)}: нет связи с сервером "
+                f"({reason}). Проверьте адрес. {RETRY}"
+            ) from None
+        if known is not None:
+            raise known from None
         raise DatabaseUnavailableError(
             f"Не удалось открыть базу данных {redact(parsed)}: {reason}. Проверьте адрес, "
             "что сервер запущен и доступен, и права на файл."

@@ -177,8 +177,12 @@ def _ignore(_error: Exception) -> None:
 
 
 def open_services_for(url: str, settings: Settings, demo: bool):  # -> desktop.app.Services
-    """Runs on the background thread: import the core, prepare the database, open it."""
+    """Runs on the background thread: remove what a killed export left behind, import the
+    core, prepare the database, open it."""
     from desktop.app import ensure_demo, open_services
+    from desktop.files import clean_stale_parts
+
+    clean_stale_parts()
 
     if demo:
         ensure_demo(url)

@@ -26,9 +26,11 @@ class AppContext:
         self.tasks = tasks
         self._services: Services | None = None
         self._error: Exception | None = None
+        self._loader: Callable[[], Services] | None = None
 
     def open(self, loader: Callable[[], Services]) -> None:
         """Open the services in the background, after the window has been shown."""
+        self._loader = loader
 
         def load() -> None:
             try:
@@ -41,7 +43,17 @@ class AppContext:
 
     @property
     def services(self) -> Services:
+        """The services; if opening them failed (the server was down), the next job that
+        asks opens them again, so the window recovers without a restart."""
         if self._services is None:
+            if self._error is not None and self._loader is not None:
+                self._error = None
+                try:
+                    self._services = self._loader()
+                except Exception as error:
+                    self._error = error
+                    raise
+                return self._services
             if self._error is not None:
                 raise self._error
             raise UserError("База данных ещё открывается. Подождите несколько секунд.")
