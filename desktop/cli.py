@@ -410,9 +410,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         run: Command | None = getattr(args, "run", None)
         direct: DirectCommand | None = getattr(args, "direct", None)
         if run is not None or direct is not None:  # the window does it in the background
-            from desktop.files import clean_stale_parts
+            from desktop.files import check_target, clean_stale_parts
 
             clean_stale_parts()  # what a killed export left behind
+            if getattr(args, "output", None):
+                check_target(args.output)  # a bad file name is refused before any work
         if run is None:  # a command that opens the database itself, or the window
             return (direct or cmd_start)(url, settings, args)
         if _command_name(args) in READ_ONLY_COMMANDS:
