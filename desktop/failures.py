@@ -3,8 +3,8 @@ psycopg, sqlite3, the operating system's) to ``desktop.errors`` classes. The com
 ``main`` and the window's error display both use it, so a lost server, a locked or read-only
 SQLite file, a full disk and a statement timeout read the same everywhere.
 
-SQLAlchemy, psycopg and sqlite3 are not imported here: an error of theirs is recognised by the module
-its class comes from, so the window can use this before the core is loaded.
+SQLAlchemy, psycopg and sqlite3 are not imported here: an error of theirs is recognised by the
+module its class comes from, so the window can use this before the core is loaded.
 """
 
 from __future__ import annotations
@@ -98,8 +98,10 @@ def _from_sqlite(error: BaseException, where: str) -> UserError | None:
     if primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or "database is locked" in message:
         return DatabaseBusyError(BUSY)
     cannot_open = primary in (_SQLITE_CANTOPEN, _SQLITE_IOERR) or "unable to open" in message
-    if primary == _SQLITE_READONLY or "readonly database" in message or (
-        cannot_open and _unwritable(where)
+    if (
+        primary == _SQLITE_READONLY
+        or "readonly database" in message
+        or (cannot_open and _unwritable(where))
     ):
         return ReadOnlyDatabaseError(
             f"Файл базы доступен только для чтения{_where(where)}. Ничего не изменено. "

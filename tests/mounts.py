@@ -48,7 +48,9 @@ def read_only_folder(folder: Path) -> Iterator[None]:
 def tiny_disk(folder: Path, size_kib: int = 64) -> Iterator[Path]:
     """A file system of ``size_kib`` KiB mounted at ``folder`` (root only)."""
     folder.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() != 0 or not _mount("-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs", str(folder)):
+    if os.geteuid() != 0 or not _mount(
+        "-t", "tmpfs", "-o", f"size={size_kib}k", "tmpfs", str(folder)
+    ):
         pytest.skip("a small disk needs a tmpfs mount (root)")
     try:
         yield folder

@@ -3,6 +3,7 @@ without stopping it (other tests use it)."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -69,20 +70,16 @@ class TcpProxy:
         except OSError:
             pass
         for s in (source, sink):
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def drop_connections(self) -> None:
         """Break the connections that are open; new ones are still accepted."""
         with self._lock:
             sockets, self._sockets = self._sockets, []
         for s in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             s.close()
 
     def cut(self) -> None:

@@ -27,6 +27,7 @@ from desktop.failures import database_failure, retry_read
 from tests.mounts import read_only_folder
 from tests.tcp_proxy import TcpProxy
 
+
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     try:
         code = main(list(argv))

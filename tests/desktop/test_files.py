@@ -37,9 +37,7 @@ def _dead_pid() -> int:
     return int(done.stdout)
 
 
-def test_an_export_killed_midway_leaves_a_part_that_the_next_start_removes(
-    tmp_path: Path, capsys
-):
+def test_an_export_killed_midway_leaves_a_part_that_the_next_start_removes(tmp_path: Path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     target = out / "receipts.pdf"
@@ -109,9 +107,8 @@ def test_the_file_is_on_the_disk_before_it_gets_its_name(tmp_path: Path, monkeyp
 
 def test_a_name_over_255_bytes_is_refused_before_writing(tmp_path: Path, capsys):
     long = tmp_path / ("ведомость-" * 15 + ".csv")  # 285 bytes in UTF-8
-    with pytest.raises(UserError, match="слишком длинное"):
-        with atomic_file(long):
-            raise AssertionError("nothing is written")
+    with pytest.raises(UserError, match="слишком длинное"), atomic_file(long):
+        raise AssertionError("nothing is written")
     assert list(tmp_path.iterdir()) == []
     code = main(["statement", "--account", "1", "--output", str(long), "--database-url",
                  f"sqlite:///{(tmp_path / 'none.db').as_posix()}"])  # fmt: skip
@@ -129,10 +126,9 @@ def test_a_name_of_250_bytes_is_written(tmp_path: Path):
 def test_a_full_disk_is_told_in_russian_and_leaves_nothing(tmp_path: Path):
     with tiny_disk(tmp_path / "disk", size_kib=64) as disk:
         (disk / "old.pdf").write_bytes(b"old")
-        with pytest.raises(DiskFullError) as caught:
-            with atomic_file(disk / "old.pdf") as out:
-                for _ in range(100):
-                    out.write(b"x" * 4096)
+        with pytest.raises(DiskFullError) as caught, atomic_file(disk / "old.pdf") as out:
+            for _ in range(100):
+                out.write(b"x" * 4096)
         assert "Нет места на диске" in str(caught.value) and "old.pdf" in str(caught.value)
         assert [p.name for p in disk.iterdir()] == ["old.pdf"]
         assert (disk / "old.pdf").read_bytes() == b"old"
@@ -140,7 +136,6 @@ def test_a_full_disk_is_told_in_russian_and_leaves_nothing(tmp_path: Path):
 
 def test_a_write_failing_for_lack_of_space_is_a_disk_full_error(tmp_path: Path):
     """Where no small disk can be mounted: the error a write raises on a full disk."""
-    with pytest.raises(DiskFullError, match="Нет места на диске"):
-        with atomic_file(tmp_path / "s.pdf"):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    with pytest.raises(DiskFullError, match="Нет места на диске"), atomic_file(tmp_path / "s.pdf"):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     assert list(tmp_path.iterdir()) == []
