@@ -24,7 +24,7 @@ from desktop.errors import (
     StatementTimeoutError,
 )
 from desktop.failures import database_failure, retry_read
-from tests.mounts import read_only_folder
+from tests.mounts import read_only_folder, tiny_disk
 from tests.tcp_proxy import TcpProxy
 
 
@@ -280,3 +280,15 @@ def test_a_building_number_beyond_any_record_is_refused(demo_url: str, capsys, t
                              "--output", str(target), "--database-url", demo_url)  # fmt: skip
         assert code == 1 and "Traceback" not in err and "Код дома" in err, (building, err)
         assert not target.exists() and list(out_dir.iterdir()) == []
+
+
+def test_a_command_on_a_full_disk_says_so_and_keeps_the_base_whole(tmp_path: Path, capsys):
+    with tiny_disk(tmp_path / "disk", size_kib=400) as disk:
+        url = f"sqlite:///{(disk / 'cabinet.db').as_posix()}"
+        assert main(["db", "upgrade", "--database-url", url]) == 0
+        capsys.readouterr()
+        code, out, err = run(capsys, "demo", "--database-url", url)
+        assert code == 1 and "Traceback" not in err
+        assert "Нет места на диске" in err
+        code, out, err = run(capsys, "staff", "list", "--database-url", url)
+        assert code == 0 and "Сотрудников пока нет" in out  # the demo's transaction left nothing
