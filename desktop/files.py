@@ -1,10 +1,11 @@
 """Writing files whole: a file appears at its path only once it is completely written and on
 the disk; a half-written one never does, and what a killed process left behind is removed.
 
-While a file is written its content goes to a hidden ``.NAME.PID.XXXXXXXX.cabinet.part`` beside
-it. If the process is killed (kill -9, a power cut) that temporary file stays; it holds
-residents' data, so the folders we write to are remembered and, at the next start (and before
-each new file in the same folder), temporary files of ours whose process is gone are deleted.
+While a file is written its content goes to a hidden ``.NAME.HOST-PID.XXXXXXXX.cabinet.part``
+beside it (HOST: six hex digits naming the computer). If the process is killed (kill -9, a
+power cut) that file stays, with residents' data in it; so the folders we write to are
+remembered and, at the next start (and before each new file in the same folder), temporary
+files of ours whose process is gone are deleted (another computer's, after a day).
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ MAX_NAME_BYTES = 255
 """The longest file name the usual file systems take (ext4, NTFS in UTF-16 units, APFS)."""
 
 PART_SUFFIX = ".cabinet.part"
-_PART = re.compile(r"^\..*\.(?P<pid>\d+)\.[A-Za-z0-9_]{8}" + re.escape(PART_SUFFIX) + r"$", re.S)
+_PART = re.compile(
+    r"^\..*\.(?P<host>[0-9a-f]{6})-(?P<pid>\d+)\.[A-Za-z0-9_]{8}" + re.escape(PART_SUFFIX) + "$",
+    re.S,
+)
+_OTHER_HOSTS_AFTER = (
+    24 * 3600
+)  # a writer on another computer (a shared folder) never pauses so long
 _SHORT_NAME_BYTES = 180  # the temporary name adds about 35 bytes to (a prefix of) the name
 _REMEMBERED_FOLDERS = 50
 _DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
@@ -84,7 +91,7 @@ def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
     clean_stale_parts([folder])
     try:
         handle, name = tempfile.mkstemp(
-            dir=folder, prefix=f".{_short(target.name)}.{os.getpid()}.", suffix=PART_SUFFIX
+            dir=folder, prefix=f".{_short(target.name)}.{_writer()}.", suffix=PART_SUFFIX
         )
     except OSError as error:
         if error.errno in _DISK_FULL:
@@ -190,12 +197,29 @@ def _process_started(pid: int) -> float | None:
         return time.time()
 
 
+def host_tag() -> str:
+    """Six hex digits naming this computer: a process number means nothing on another."""
+    import hashlib
+    import socket
+
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:6]
+
+
+def _writer() -> str:
+    return f"{host_tag()}-{os.getpid()}"
+
+
 def is_stale(part: Path) -> bool:
     """True for a temporary file of ours whose writer is gone (its process has ended, or the
     process now under that number started after the file was last written)."""
     match = _PART.match(part.name)
     if not match:
         return False
+    if match["host"] != host_tag():  # written from another computer into a shared folder
+        try:
+            return part.stat().st_mtime < time.time() - _OTHER_HOSTS_AFTER
+        except OSError:
+            return False
     pid = int(match["pid"])
     if pid == os.getpid():
         return False  # ours, being written now

@@ -15,7 +15,7 @@ import pytest
 
 from desktop.cli import main
 from desktop.errors import DiskFullError, UserError
-from desktop.files import PART_SUFFIX, atomic_file, clean_stale_parts
+from desktop.files import PART_SUFFIX, atomic_file, clean_stale_parts, host_tag
 from tests.mounts import tiny_disk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,24 +64,29 @@ def test_an_export_killed_midway_leaves_a_part_that_the_next_start_removes(tmp_p
 
 
 def test_only_stale_parts_of_ours_are_removed(tmp_path: Path):
-    old = time.time() - 3600
-    stale = tmp_path / f".receipts.pdf.{_dead_pid()}.abcd1234{PART_SUFFIX}"
-    mine = tmp_path / f".receipts.pdf.{os.getpid()}.abcd1234{PART_SUFFIX}"
+    here, hour_ago, two_days_ago = host_tag(), time.time() - 3600, time.time() - 2 * 86400
+    stale = tmp_path / f".receipts.pdf.{here}-{_dead_pid()}.abcd1234{PART_SUFFIX}"
+    mine = tmp_path / f".receipts.pdf.{here}-{os.getpid()}.abcd1234{PART_SUFFIX}"
     # pid 1 lives on, but started before this file was last written: kept.
-    alive = tmp_path / f".receipts.pdf.1.abcd1234{PART_SUFFIX}"
+    alive = tmp_path / f".receipts.pdf.{here}-1.abcd1234{PART_SUFFIX}"
+    # Another computer writing into a shared folder: its process numbers mean nothing here.
+    elsewhere = tmp_path / f".s.csv.000000-{_dead_pid()}.abcd1234{PART_SUFFIX}"
+    abandoned = tmp_path / f".t.csv.000000-{_dead_pid()}.abcd1234{PART_SUFFIX}"
     foreign = [tmp_path / "film.mkv.part", tmp_path / ".notes.txt.abcd1234.part",
                tmp_path / f"x{PART_SUFFIX}"]  # fmt: skip
-    for path in [stale, mine, alive, *foreign]:
+    for path in [stale, mine, alive, elsewhere, abandoned, *foreign]:
         path.write_bytes(b"data")
-    os.utime(stale, (old, old))
-    assert clean_stale_parts([tmp_path]) == [stale]
+    os.utime(stale, (hour_ago, hour_ago))
+    os.utime(elsewhere, (hour_ago, hour_ago))
+    os.utime(abandoned, (two_days_ago, two_days_ago))
+    assert sorted(clean_stale_parts([tmp_path])) == sorted([stale, abandoned])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        p.name for p in [mine, alive, *foreign]
+        p.name for p in [mine, alive, elsewhere, *foreign]
     )
 
 
 def test_a_new_file_in_a_folder_removes_the_stale_parts_there(tmp_path: Path):
-    stale = tmp_path / f".s.csv.{_dead_pid()}.abcd1234{PART_SUFFIX}"
+    stale = tmp_path / f".s.csv.{host_tag()}-{_dead_pid()}.abcd1234{PART_SUFFIX}"
     stale.write_bytes(b"old data")
     with atomic_file(tmp_path / "t.csv") as out:
         out.write(b"new")
