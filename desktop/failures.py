@@ -133,6 +133,8 @@ def _from_psycopg(error: BaseException, where: str) -> UserError | None:
     server = where or _server_of(str(error))
     if sqlstate == "57014":  # query_canceled: the statement timeout, or a cancel
         return StatementTimeoutError(TIMEOUT)
+    if sqlstate.startswith("40") or sqlstate == "55P03":  # deadlock, serialization, lock
+        return DatabaseBusyError(BUSY)
     if sqlstate == "53100":  # disk_full
         return disk_full(f"на сервере базы данных{_where(server)}")
     if sqlstate == "25006":  # read_only_sql_transaction: a standby server

@@ -292,3 +292,40 @@ def test_a_command_on_a_full_disk_says_so_and_keeps_the_base_whole(tmp_path: Pat
         assert "Нет места на диске" in err
         code, out, err = run(capsys, "staff", "list", "--database-url", url)
         assert code == 0 and "Сотрудников пока нет" in out  # the demo's transaction left nothing
+
+
+def test_a_deadlock_between_two_desks_is_told_as_busy(pg_url: str):
+    """Two transactions locking two rows in opposite order: the server ends one of them."""
+    import threading
+
+    db = Database(pg_url)
+    with db.unit_of_work() as s:
+        s.execute(text("CREATE TABLE pair (id INT PRIMARY KEY, v INT)"))
+        s.execute(text("INSERT INTO pair VALUES (1, 0), (2, 0)"))
+    first_locked, second_locked = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def desk(mine: int, other: int, locked: threading.Event, wait: threading.Event) -> None:
+        try:
+            with db.unit_of_work() as s:
+                s.execute(text("UPDATE pair SET v = 1 WHERE id = :i"), {"i": mine})
+                locked.set()
+                wait.wait(10)
+                s.execute(text("UPDATE pair SET v = 1 WHERE id = :i"), {"i": other})
+        except Exception as error:
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=desk, args=(1, 2, first_locked, second_locked)),
+        threading.Thread(target=desk, args=(2, 1, second_locked, first_locked)),
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        db.dispose()
+    assert len(errors) == 1
+    failure = database_failure(errors[0])
+    assert isinstance(failure, DatabaseBusyError) and "повторите" in str(failure)

@@ -70,3 +70,22 @@ def test_the_window_opens_the_database_once_the_server_is_back(
         assert len(results) == 1 and len(shown) == 1
     finally:
         ctx.close()
+
+
+def test_the_window_removes_what_a_killed_export_left_at_its_start(tmp_path: Path, sqlite_url):
+    import subprocess
+    import sys
+
+    from desktop.files import PART_SUFFIX, host_tag, remember_folder
+    from ui.app import open_services_for
+
+    out = tmp_path / "exports"
+    out.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    part = out / f".receipts.pdf.{host_tag()}-{int(dead.stdout)}.abcd1234{PART_SUFFIX}"
+    part.write_bytes(b"residents' data")
+    remember_folder(out)  # as the killed export did when it began
+    services = open_services_for(sqlite_url, Settings(database_url=sqlite_url), demo=False)
+    services.close()
+    assert list(out.iterdir()) == []
