@@ -67,6 +67,15 @@ def check_target(path: str | Path) -> Path:
     """The file to write, after the checks that need no writing: a folder that exists, a
     name that is not a folder's and not too long. Russian errors."""
     target = Path(path).expanduser()
+    try:
+        if "\0" in str(target):
+            raise ValueError("NUL")
+        os.fsencode(target)
+    except (ValueError, UnicodeError):
+        raise UserError(
+            "В имени файла есть недопустимые символы (нулевой байт или неверная кодировка). "
+            "Укажите имя из обычных букв и цифр."
+        ) from None
     if name_too_long(target.name):
         raise UserError(
             f"Имя файла слишком длинное ({len(os.fsencode(target.name))} байт, можно не больше "

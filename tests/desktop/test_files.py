@@ -144,3 +144,13 @@ def test_a_write_failing_for_lack_of_space_is_a_disk_full_error(tmp_path: Path):
     with pytest.raises(DiskFullError, match="Нет места на диске"), atomic_file(tmp_path / "s.pdf"):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["a\0b.csv", "\udcff\ud800.csv"])
+def test_a_name_the_file_system_cannot_take_is_refused(tmp_path: Path, capsys, name: str):
+    with pytest.raises(UserError, match="недопустимые символы"), atomic_file(tmp_path / name):
+        raise AssertionError("nothing is written")
+    assert list(tmp_path.iterdir()) == []
+    code = main(["statement", "--account", "1", "--output", str(tmp_path / name),
+                 "--database-url", f"sqlite:///{(tmp_path / 'none.db').as_posix()}"])  # fmt: skip
+    assert code == 1 and "недопустимые символы" in capsys.readouterr().err
