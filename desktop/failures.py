@@ -104,7 +104,8 @@ def _from_sqlite(error: BaseException, where: str) -> UserError | None:
         or (cannot_open and _unwritable(where))
     ):
         return ReadOnlyDatabaseError(
-            f"Файл базы доступен только для чтения{_where(where)}. Ничего не изменено. "
+            f"Файл базы доступен только для чтения{': ' + where if where else ''}. "
+            "Ничего не изменено. "
             "Дайте этой учётной записи право на запись в файл и его папку (SQLite создаёт "
             "рядом с файлом служебные файлы -wal и -shm) или откройте базу, которую можно менять."
         )
