@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -180,20 +180,20 @@ def record(
     if postgres:  # the sequence stays in step, so an id is never handed out twice
         serial = conn.execute(text("SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))"))
         entry_id = max(entry_id, serial.scalar_one())
-    values = {
-        "actor": actor if isinstance(actor, str) else actor.label,
-        "action": str(action),
-        "account_id": account_id,
-        "ok": ok,
-        "details": json.dumps(details, ensure_ascii=False, default=str, sort_keys=True),
-    }
+    name = actor if isinstance(actor, str) else actor.label
+    text_details = json.dumps(details, ensure_ascii=False, default=str, sort_keys=True)
+    row_hash = chain_hash(prev_hash, entry_id, at, name, str(action), account_id, ok, text_details)
     session.add(
         AuditEntry(
             id=entry_id,
             at=at,
+            actor=name,
+            action=str(action),
+            account_id=account_id,
+            ok=ok,
+            details=text_details,
             prev_hash=prev_hash,
-            row_hash=chain_hash(prev_hash, entry_id, at, **values),
-            **values,
+            row_hash=row_hash,
         )
     )
     session.flush()
@@ -261,11 +261,6 @@ class ChainReport:
 def verify(db: Database, actor: Actor, *, batch: int = 1000) -> ChainReport:
     """Walk the whole log in id order, in constant memory, and report the first break."""
     require(actor, Permission.SEE_AUDIT_LOG)
-    with db.read() as s:
-        return _walk(_rows(s, batch))
-
-
-def _rows(session: Session, batch: int) -> Iterator[Any]:
     query = (
         select(
             AuditEntry.id,
@@ -279,12 +274,17 @@ def _rows(session: Session, batch: int) -> Iterator[Any]:
             AuditEntry.row_hash,
         )
         .order_by(AuditEntry.id)
-        .execution_options(yield_per=batch)
+        .execution_options(yield_per=batch)  # a server-side cursor on PostgreSQL
     )
-    yield from session.execute(query)
+    with db.read() as s:
+        result = s.execute(query)
+        try:
+            return _walk(result)
+        finally:
+            result.close()  # the walk may stop at a break, with rows left unread
 
 
-def _walk(rows: Iterator[Any]) -> ChainReport:
+def _walk(rows: Iterable[Any]) -> ChainReport:
     expected, previous_id, checked = GENESIS, None, 0
     for row in rows:
         checked += 1
