@@ -3,6 +3,7 @@ tamper-evident: a row changed or removed behind its back is named by ``audit ver
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 
@@ -66,10 +67,13 @@ SQLITE_REFUSED = [
     "ALTER TABLE audit_log DROP COLUMN row_hash",
     "ALTER TABLE audit_log RENAME COLUMN actor TO who",
     "CREATE TRIGGER audit_log_silence BEFORE INSERT ON audit_log BEGIN SELECT 1; END",
-    "CREATE TEMP TRIGGER audit_log_silence AFTER INSERT ON main.audit_log "
-    "BEGIN SELECT 1; END",
+    "CREATE TEMP TRIGGER audit_log_silence AFTER INSERT ON main.audit_log BEGIN SELECT 1; END",
     "PRAGMA writable_schema = ON",
 ]
+
+
+def _refused() -> pytest.RaisesExc[DatabaseError]:
+    return pytest.raises(DatabaseError, match="append-only|not authorized")
 
 
 def test_nothing_the_application_runs_on_sqlite_rewrites_the_log(
@@ -81,13 +85,11 @@ def test_nothing_the_application_runs_on_sqlite_rewrites_the_log(
         _fill(database, clock, 2)
         before = _rows(database)
         for statement in SQLITE_REFUSED:
-            with pytest.raises(DatabaseError, match="append-only|not authorized"):
-                with database.unit_of_work() as s:
-                    s.execute(text(statement))
+            with _refused(), database.unit_of_work() as s:
+                s.execute(text(statement))
             # the engine for reading is a connection of ours too
-            with pytest.raises(DatabaseError, match="append-only|not authorized"):
-                with database._read_engine.begin() as conn:  # type: ignore[union-attr]
-                    conn.exec_driver_sql(statement)
+            with _refused(), database._read_engine.begin() as conn:  # type: ignore[union-attr]
+                conn.exec_driver_sql(statement)
         assert _rows(database) == before
         assert audit.verify(database, SYSTEM).describe() == "Журнал аудита цел: 2 записей"
         # Other tables stay the application's to change.
@@ -113,9 +115,8 @@ def test_postgresql_refuses_update_delete_and_truncate(pg_url: str, clock: Fixed
             "INSERT " + ROW.replace(", 1, ''", ", true, ''") + " ON CONFLICT (id) DO UPDATE "
             "SET actor = excluded.actor",
         ):
-            with pytest.raises(DatabaseError, match="append-only"):
-                with database.unit_of_work() as s:
-                    s.execute(text(statement))
+            with pytest.raises(DatabaseError, match="append-only"), database.unit_of_work() as s:
+                s.execute(text(statement))
         assert _rows(database) == before
     finally:
         database.dispose()
@@ -234,7 +235,7 @@ def test_the_chain_goes_on_after_entries_in_one_transaction(
         rows = list(s.scalars(select(AuditEntry).order_by(AuditEntry.id)))
     assert [r.id for r in rows] == [1, 2, 3, 4, 5]
     assert rows[0].prev_hash == GENESIS
-    assert all(a.row_hash == b.prev_hash for a, b in zip(rows, rows[1:], strict=False))
+    assert all(a.row_hash == b.prev_hash for a, b in itertools.pairwise(rows))
     assert audit.verify(database, SYSTEM).intact
 
 
@@ -250,7 +251,7 @@ def test_writers_at_once_keep_one_chain(database: Database, clock: FixedClock) -
             for i in range(15):
                 with database.unit_of_work() as s:
                     audit.record(s, clock.now(), f"staff:desk{n}", AuditAction.READINGS_SUBMIT, i=i)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:  # reported below
             errors.append(error)
 
     threads = [threading.Thread(target=desk, args=(n,)) for n in range(4)]
@@ -274,3 +275,48 @@ def test_verify_reads_in_batches(database: Database, clock: FixedClock) -> None:
     _fill(database, clock, 7)
     assert audit.verify(database, SYSTEM, batch=2) == audit.ChainReport(7, None)
     assert audit.verify(database, SYSTEM, batch=1000) == audit.ChainReport(7, None)
+
+
+# -- the migration ------------------------------------------------------------------------------
+
+
+def test_the_migration_chains_the_rows_already_there(database: Database, clock: FixedClock) -> None:
+    from alembic import command
+
+    from db.migrate import alembic_config, current_revision
+    from desktop.demo import build_demo
+
+    build_demo(database, clock)
+    _fill(database, clock, 3)
+    config = alembic_config()
+    with database.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+    assert current_revision(database.engine) == "0003"
+    with database.engine.begin() as conn:  # rows written by the version before the chain
+        for n in range(1200):  # more than one batch of the migration
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (at, actor, action, ok, details) "
+                    "VALUES (:at, 'system', 'demo.build', :ok, :details)"
+                ),
+                {
+                    "at": clock.now().replace(tzinfo=None),
+                    "ok": n % 2 == 0,
+                    "details": f'{{"n": {n}}}',
+                },
+            )
+    with database.read() as s:
+        count = s.scalar(select(text("count(*)")).select_from(text("audit_log")))
+    assert count == 1 + 3 + 1200
+
+    upgrade(database.engine)
+    with database.read() as s:
+        first = s.scalars(select(AuditEntry).order_by(AuditEntry.id).limit(1)).one()
+    assert first.prev_hash == GENESIS and len(first.row_hash) == 64
+    assert audit.verify(database, SYSTEM).describe() == f"Журнал аудита цел: {count} записей"
+    # New rows go on from the chain the migration made; the log stays append-only.
+    _fill(database, clock, 1)
+    assert audit.verify(database, SYSTEM) == audit.ChainReport(count + 1, None)
+    with pytest.raises(DatabaseError, match="append-only"), database.unit_of_work() as s:
+        s.execute(text("DELETE FROM audit_log"))

@@ -121,4 +121,3 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER audit_log_no_replace")
     op.drop_column("audit_log", "row_hash")
     op.drop_column("audit_log", "prev_hash")
-
