@@ -254,7 +254,9 @@ class ChainReport:
 
     def describe(self) -> str:
         if self.broken is None:
-            return f"Журнал аудита цел: {self.checked} записей"
+            from desktop.common.plural import plural
+
+            return f"Журнал аудита цел: {plural(self.checked, 'запись', 'записи', 'записей')}"
         return self.broken.describe()
 
 
