@@ -164,6 +164,8 @@ def record(
     already holds the write lock (BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped
     advisory lock is taken here and held to the commit. The caller's pending changes are
     flushed first, so their row locks come before the chain's lock, never after it.
+    A PostgreSQL role that writes the log needs INSERT on it, USAGE on its id sequence and
+    SELECT on its ``id`` and ``row_hash`` columns only (not on what the rows say).
     """
     if not isinstance(action, AuditAction):
         raise ValueError(f"audit actions are AuditAction members, not {action!r}")
