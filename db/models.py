@@ -336,7 +336,10 @@ class SupportAnswer(Base):
 
 
 class AuditEntry(Base):
-    """The append-only audit log: triggers refuse UPDATE and DELETE (see the migration)."""
+    """The append-only, tamper-evident audit log. Triggers refuse UPDATE, DELETE, a REPLACE
+    of an existing row and (PostgreSQL) TRUNCATE; see migrations 0001 and 0005. Each row's
+    ``row_hash`` covers its values and the previous row's hash (``prev_hash``), so a changed
+    or removed row breaks the chain (``desktop.audit.verify``)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_account_at", "account_id", "at"),)
@@ -348,6 +351,8 @@ class AuditEntry(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     ok: Mapped[bool] = mapped_column(Boolean, default=True)
     details: Mapped[str] = mapped_column(Text, default="")  # JSON
+    prev_hash: Mapped[str] = mapped_column(String(64), server_default="")  # sha256 hex
+    row_hash: Mapped[str] = mapped_column(String(64), server_default="")
 
 
 class ImportBatch(Base):

@@ -143,11 +143,13 @@ def build_parser() -> Parser:
     staff_list = staff_commands.add_parser("list", parents=[common], help="список сотрудников")
     staff_list.set_defaults(run=cmd_staff_list)
 
+    from desktop.audit_commands import add_audit_commands
     from desktop.documents.commands import add_document_commands
     from desktop.settings_commands import add_settings_commands
 
     add_document_commands(commands, common)
     add_settings_commands(commands, common)
+    add_audit_commands(commands, common)
     return parser
 
 

@@ -475,7 +475,7 @@ def test_every_attempt_is_audited_without_the_password(
         ("resident:3492", True, None),  # the one-time password, in registered()
         ("resident:3492", False, "wrong_password"),
         ("resident:0001", False, "unknown_account"),
-        ("resident:…", False, "unknown_account"),
+        ("resident:malformed", False, "unknown_account"),
         ("resident:3492", True, None),
     ]
     assert json.loads(entries[-1].details)["channel"] == "kiosk"
