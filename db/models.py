@@ -237,7 +237,7 @@ class Period(Base):
         back_populates="period", cascade="all, delete-orphan", order_by="Reading.id"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own form
 
 
 class Reading(Base):

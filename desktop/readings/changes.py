@@ -72,7 +72,8 @@ def changed_message(period: Period, now: datetime) -> str:
         )
     last = [r for r in in_row_order(entered) if r.entered_at == latest]
     what = "; ".join(f"{zone_label(r.meter, r.zone)} — {meter_value(r.current)}" for r in last)
-    return f"{title} {_who(last[0].channel, last[0].entered_by)} {_moment(latest, now)}: {what}. {tail}"
+    who = _who(last[0].channel, last[0].entered_by)
+    return f"{title} {who} {_moment(latest, now)}: {what}. {tail}"
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,7 @@ def carry_forward(
         reading = by_key.get(fix.key)
         if reading is None or reading.previous == fix.new:
             continue
-        changes.append(
-            {"meter": fix.title, "old": str(reading.previous), "new": str(fix.new)}
-        )
+        changes.append({"meter": fix.title, "old": str(reading.previous), "new": str(fix.new)})
         if following.accepted_at is not None:
             continue
         # A meter that takes no value that month carries its value over as the current one.

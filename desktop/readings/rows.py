@@ -38,7 +38,6 @@ class PeriodInfo:
     accepted_at: datetime | None  # «Обновлено из 1С»
     version: int = 1  # what a save sends back: changed since, the save is refused
 
-
     @property
     def accepted(self) -> bool:
         return self.accepted_at is not None

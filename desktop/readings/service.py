@@ -10,11 +10,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from db.engine import Database
-from db.models import Account, Meter, Period, Reading
+from db.models import Period, Reading
 from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
@@ -22,7 +21,7 @@ from desktop.clock import Clock
 from desktop.common.problems import Problem, ProblemError
 from desktop.errors import AccessDeniedError, NotFoundError, UserError, ValidationError
 from desktop.formatting import meter_value
-from desktop.months import add_months, month_name, month_start
+from desktop.months import month_name, month_start
 from desktop.permissions import Permission, allows, require_account
 from desktop.readings.changes import Corrected, ReadingsChanged, carry_forward, changed_message
 from desktop.readings.queries import (
@@ -51,6 +50,7 @@ from desktop.readings.values import (
 )
 from desktop.readings.window import Window, submission_window
 from desktop.settings import Settings
+
 
 class ReadingsRefused(ProblemError, ValidationError):
     """Some values break a rule; nothing was saved. Each problem names its line (``row``, the
@@ -453,6 +453,5 @@ def _the_period(account_id: int, month: date) -> tuple[Any, ...]:
 
 def _already_created(month: date) -> UserError:
     return UserError(
-        f"Период «{month_name(month)}» уже создан: выберите его в списке "
-        "и нажмите «Редактировать»."
+        f"Период «{month_name(month)}» уже создан: выберите его в списке и нажмите «Редактировать»."
     )

@@ -18,7 +18,7 @@ from db.models import AuditEntry, Period, StaffRole
 from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.errors import UserError
-from desktop.readings import ReadingService, ReadingsChanged
+from desktop.readings import ReadingsChanged, ReadingService
 from desktop.settings import Settings
 from tests.factories import make_account, make_meter, make_period
 
@@ -43,9 +43,14 @@ def flat(database: Database):
 
 def submits(database: Database) -> int:
     with database.read() as s:
-        return s.scalar(
-            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "readings.submit")
-        ) or 0
+        return (
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "readings.submit")
+            )
+            or 0
+        )
 
 
 def test_a_stale_form_is_refused_told_who_changed_what_and_nothing_changes(
@@ -118,7 +123,7 @@ def _race(rounds: int, desks: list[Callable[[int], Any]]) -> list[list[Any]]:
                     outcomes[number][index] = refused
                 barrier.wait()  # the round is over for both before anyone looks
                 barrier.wait()
-        except BaseException as error:  # noqa: BLE001 - reported in the main thread
+        except BaseException as error:
             failures.append(error)
             barrier.abort()
 
@@ -165,7 +170,8 @@ def test_two_desks_saving_one_period_at_once_lose_nothing(database: Database, fl
     assert readings.readings(resident, account, JUNE)[0].current == saved_values[-1]
     with database.read() as s:
         entries = list(
-            s.scalars(select(AuditEntry.details)
+            s.scalars(
+                select(AuditEntry.details)
                 .where(AuditEntry.action == "readings.submit")
                 .order_by(AuditEntry.id)
             )
