@@ -224,11 +224,7 @@ class ReadingService:
         with self.db.unit_of_work() as s:
             period = stored_period(s, account_id, month)
             if version is not None and period.version != version:
-                raise ReadingsChanged(
-                    changed_message(period, self.clock.now()),
-                    _period_info(period),
-                    self._rows(actor, period),
-                )
+                raise self._stale(actor, period)
             reason = self._check_editable(actor, period, reason)
             ordered = in_row_order(period.readings)
             by_key = {(r.meter_id, r.zone): r for r in ordered}
@@ -296,12 +292,13 @@ class ReadingService:
     def _changed(self, actor: Actor, account_id: int, month: date) -> ReadingsChanged:
         """The refusal for a save that lost a race, with what is stored now."""
         with self.db.read() as s:
-            period = stored_period(s, account_id, month)
-            return ReadingsChanged(
-                changed_message(period, self.clock.now()),
-                _period_info(period),
-                self._rows(actor, period),
-            )
+            return self._stale(actor, stored_period(s, account_id, month))
+
+    def _stale(self, actor: Actor, period: Period) -> ReadingsChanged:
+        """The refusal for a form older than the stored period: who changed what, and the
+        period as it is now."""
+        message = changed_message(period, self.clock.now())
+        return ReadingsChanged(message, _period_info(period), self._rows(actor, period))
 
     def delete_period(
         self,
@@ -327,11 +324,7 @@ class ReadingService:
         with self.db.unit_of_work() as s:
             period = stored_period(s, account_id, month)
             if version is not None and period.version != version:
-                raise ReadingsChanged(
-                    changed_message(period, self.clock.now()),
-                    _period_info(period),
-                    self._rows(actor, period),
-                )
+                raise self._stale(actor, period)
             reason = self._check_editable(actor, period, reason)
             if period.accepted_at is not None:
                 raise AccessDeniedError(
