@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Channel, Period, Reading
+from db.models import Channel, Confirmation, Period, Reading
 from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
@@ -111,6 +111,7 @@ def carry_forward(
         return ""
     by_key = {(r.meter_id, r.zone): r for r in following.readings}
     changes: list[dict[str, Any]] = []
+    below: list[str] = []  # current values now under their new starting value
     for fix in corrected:
         reading = by_key.get(fix.key)
         if reading is None or reading.previous == fix.new:
@@ -125,6 +126,12 @@ def carry_forward(
         reading.previous = fix.new
         if carried:
             reading.current = fix.new
+        elif (
+            reading.current is not None
+            and reading.current < fix.new
+            and reading.confirmation not in (Confirmation.ROLLOVER, Confirmation.REPLACEMENT)
+        ):
+            below.append(f"{fix.title} — {meter_value(reading.current)}")
     if not changes:
         return ""
     details: dict[str, Any] = {
@@ -141,11 +148,19 @@ def carry_forward(
         values = "; ".join(f"{c['meter']} — {meter_value(Decimal(c['new']))}" for c in changes)
         return (
             f"Показания за {name} уже приняты в 1С, и предыдущие значения в них не изменены. "
-            f"Пересчитайте {name} в бухгалтерии: новые предыдущие значения — {values}."
+            f"Пересчитайте {name} в бухгалтерии; новые предыдущие значения: {values}."
         )
     following.changed_at = now
     following.version += 1  # a form of that month opened before this is now stale
+    notice = f"Предыдущие значения за {name} исправлены по этой поправке."
+    if below:
+        details["below_previous"] = below
+        notice += (
+            f" Проверьте показания за {name}: теперь они меньше предыдущих — "
+            + "; ".join(below)
+            + "."
+        )
     audit.record(
         s, now, actor, AuditAction.READINGS_CARRY_FORWARD, account_id=account_id, **details
     )
-    return f"Предыдущие значения за {name} исправлены по этой поправке."
+    return notice

@@ -100,12 +100,26 @@ def test_a_next_month_accepted_by_1c_is_flagged_not_changed(database: Database, 
     assert may["ХВС 21883-12"].previous == D("249.000")  # accepted by 1C: left as it was
     assert result.message.endswith(
         "Показания за май 2017 уже приняты в 1С, и предыдущие значения в них не изменены. "
-        "Пересчитайте май 2017 в бухгалтерии: новые предыдущие значения — ХВС 21883-12 — 250,000."
+        "Пересчитайте май 2017 в бухгалтерии; новые предыдущие значения: ХВС 21883-12 — 250,000."
     )
     [entry] = carried(database)
     details = json.loads(entry.details)
     assert entry.ok is False and details["needs_attention"]
     assert details["changes"] == [{"meter": "ХВС 21883-12", "old": "249.000", "new": "250.000"}]
+
+
+def test_a_june_value_now_below_its_new_start_is_pointed_out(database: Database, flat):
+    account, water, _old, resident = flat
+    readings = service(database)
+    readings.create_period(resident, account)
+    readings.submit(resident, account, JUNE, {(water, 1): "253"})
+    result = readings.submit(CLERK, account, MAY, {(water, 1): "254"}, reason="ошибка в мае")
+    assert result.message.endswith(
+        "Предыдущие значения за июнь 2017 исправлены по этой поправке. Проверьте показания за "
+        "июнь 2017: теперь они меньше предыдущих — ХВС 21883-12 — 253,000."
+    )
+    [entry] = carried(database)
+    assert json.loads(entry.details)["below_previous"] == ["ХВС 21883-12 — 253,000"]
 
 
 def test_the_same_value_again_carries_nothing(database: Database, flat):
