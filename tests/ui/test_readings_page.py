@@ -510,3 +510,21 @@ def test_a_save_refused_as_someone_elses_keeps_what_was_typed(qtbot, open_page, 
         "Эл.эн. №12765948 T2": None,
         "ГВС 59537062": D("1.500"),
     }
+
+
+def test_add_after_another_desk_added_shows_its_period(qtbot, open_page, page_ctx, services):
+    """Two desks press «Добавить» for one account: the later one is told the period exists,
+    and the list shows it, ready for «Редактировать»."""
+    page = open_page(page_ctx)
+    clerk = Actor.staff(7, "ivanova", StaffRole.CLERK)
+    services.readings.create_period(clerk, page_ctx.served.id)
+
+    click(qtbot, page, page.add_button)
+    wait_idle(qtbot, page_ctx.app)
+    assert page.messages.kind == "warning"
+    assert page.messages.text() == (
+        "Период «Ноябрь 2026» уже создан: выберите его в списке и нажмите «Редактировать»."
+    )
+    assert periods(page.periods)[0] == ["Ноябрь 2026", "Ноябрь 2026"]
+    assert page.period_label.text() == "Ноябрь 2026 — ещё не принят в 1С"
+    assert not page.readings.editing and page.edit_button.isEnabled()

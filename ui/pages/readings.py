@@ -284,8 +284,9 @@ class ReadingsPage(BasePage):
 
         def failed(error: Exception) -> None:
             self._refused(error)
-            # Another desk may have created it a moment ago: show the list as it is now.
-            self._reload(self._selected.month if self._selected else None)
+            # Another desk may have created it a moment ago: show the list as it is now, the
+            # newest period (this month's) selected.
+            self._reload()
 
         self.messages.clear()
         self._run(work, done, failed)
