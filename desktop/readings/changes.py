@@ -100,11 +100,15 @@ def carry_forward(
     office instead; the returned notice (empty if none) says so to the person saving."""
     if not corrected:
         return ""
+    # Locked (PostgreSQL; SQLite's writer is alone anyway) and read as committed now: a save
+    # of that month racing this one waits, then finds its version moved. Months are locked in
+    # ascending order (this one was flushed first), so two corrections cannot deadlock.
     following = s.scalar(
         select(Period)
         .where(Period.account_id == account_id, Period.month > month)
         .order_by(Period.month)
         .limit(1)
+        .with_for_update()
         .options(selectinload(Period.readings).selectinload(Reading.meter))
     )
     if following is None:

@@ -204,3 +204,43 @@ def test_two_desks_creating_one_period_at_once_make_one(database: Database, flat
         assert str(refused[0]) == (
             "Период «Июнь 2017» уже создан: выберите его в списке и нажмите «Редактировать»."
         )
+
+
+def test_a_correction_racing_a_save_of_the_next_month_keeps_them_in_step(database: Database):
+    """The office corrects May while the resident saves June, 30 times: June always starts
+    from May's stored value, and the resident is told whenever the correction came first."""
+    account = make_account(database, "3492")
+    water = make_meter(database, account, "ХВС 21883-12")
+    make_period(database, account, MAY, {(water, 1): ("249", "252")}, accepted=False)
+    resident = Actor.resident(account, "3492")
+    readings = service(database)
+    readings.create_period(resident, account)
+    key = (water, 1)
+
+    def office(number: int) -> Callable[[], Any]:
+        opened, _rows = readings.open_for_edit(IVANOVA, account, MAY, reason="ошибка в мае")
+        value = D(252) + D(number + 1) / 100
+
+        def act() -> Any:
+            return readings.submit(IVANOVA, account, MAY, {key: value}, reason="ошибка в мае",
+                                   version=opened.version)  # fmt: skip
+
+        return act
+
+    def home(number: int) -> Callable[[], Any]:
+        opened, _rows = readings.open_for_edit(resident, account, JUNE)
+        value = D(256) + D(number) / 100
+
+        def act() -> Any:
+            return readings.submit(resident, account, JUNE, {key: value}, version=opened.version)
+
+        return act
+
+    rounds = 30
+    for number, (corrected, saved) in enumerate(_race(rounds, [office, home])):
+        assert not isinstance(corrected, UserError), (number, corrected)
+        assert not isinstance(saved, UserError) or isinstance(saved, ReadingsChanged)
+    may = readings.readings(IVANOVA, account, MAY)[0]
+    june = readings.readings(IVANOVA, account, JUNE)[0]
+    assert may.current == D(252) + D(rounds) / 100
+    assert june.previous == may.current
