@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
@@ -228,10 +229,15 @@ class Period(Base):
     month: Mapped[date] = mapped_column(Date)  # the first day of the month
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # «Обновлено из 1С»
+    # Bumped by every save of the period or its readings: an UPDATE … WHERE version = the one
+    # a form was opened with, so a stale form or a simultaneous save changes nothing.
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
     readings: Mapped[list[Reading]] = relationship(
         back_populates="period", cascade="all, delete-orphan", order_by="Reading.id"
     )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own form
 
 
 class Reading(Base):

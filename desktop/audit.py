@@ -51,6 +51,7 @@ class AuditAction(enum.StrEnum):
     PERIOD_CREATE = "period.create"
     PERIOD_DELETE = "period.delete"
     READINGS_SUBMIT = "readings.submit"
+    READINGS_CARRY_FORWARD = "readings.carry_forward"  # a past month's correction, onward
     RECEIPT_EXPORT = "receipt.export"  # one account's, or a batch (then no account)
     STATEMENT_EXPORT = "statement.export"
     SUPPORT_CREATE = "support.create"
@@ -79,6 +80,7 @@ _LABELS = {
     AuditAction.PERIOD_CREATE: "Новый период показаний",
     AuditAction.PERIOD_DELETE: "Удаление периода показаний",
     AuditAction.READINGS_SUBMIT: "Передача показаний",
+    AuditAction.READINGS_CARRY_FORWARD: "Перенос поправки показаний в следующий месяц",
     AuditAction.RECEIPT_EXPORT: "Квитанция в PDF",
     AuditAction.STATEMENT_EXPORT: "Выгрузка ведомости",
     AuditAction.SUPPORT_CREATE: "Новое обращение в техподдержку",

@@ -8,7 +8,7 @@ PostgreSQL a statement-level trigger refuses TRUNCATE. (UPDATE and DELETE are re
 revision keeps meaning the same whatever ``desktop.audit`` becomes.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
