@@ -57,8 +57,9 @@ class SessionEndedError(UserError):
 
     session_ended = True  # the screens test for this, without importing the core
 
-    def __init__(self, reason: str | None) -> None:
+    def __init__(self, reason: str | None, session_id: int | None = None) -> None:
         self.reason = reason or ""
+        self.session_id = session_id  # whose session: a screen leaves only its own
         super().__init__(_ENDED_MESSAGES.get(self.reason, ENDED))
 
 
@@ -108,7 +109,7 @@ def ensure_live(s: OrmSession, actor: Actor) -> UserSession:
     """The actor's session row, inside a write transaction; SessionEndedError if it is over."""
     row = s.get(UserSession, actor.session_id, with_for_update=True) if actor.session_id else None
     if row is None or row.ended_at is not None:
-        raise SessionEndedError(row.end_reason if row is not None else None)
+        raise SessionEndedError(row.end_reason if row is not None else None, actor.session_id)
     return row
 
 
@@ -135,6 +136,7 @@ class SessionGuard:
         try:
             one_time = self._check(actor)
         except SessionEndedError as error:
+            error.session_id = actor.session_id
             with self._lock:
                 listeners = list(self._listeners)
             for listener in listeners:
