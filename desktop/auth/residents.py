@@ -55,9 +55,7 @@ _PHONE_PUNCTUATION = re.compile(r"[\s()\-.]")
 class ResidentAuth:
     """A resident's way in: sign-in, registration, password reset."""
 
-    def __init__(
-        self, db: Database, clock: Clock, mail: ResidentMail, throttle: Throttle
-    ) -> None:
+    def __init__(self, db: Database, clock: Clock, mail: ResidentMail, throttle: Throttle) -> None:
         self.db = db
         self.clock = clock
         self.mail = mail
@@ -317,9 +315,12 @@ class ResidentAuth:
             expires = credential.reset_code_expires_at if credential is not None else None
             if wait:
                 reason = "throttled"
-            elif credential is None or not stored or credential.reset_code_hash != stored:
-                reason = "wrong_code"
-            elif not matches:
+            elif (
+                credential is None
+                or not stored
+                or credential.reset_code_hash != stored
+                or not matches
+            ):
                 reason = "wrong_code"
             elif expires is not None and now >= expires:
                 reason = "expired"

@@ -59,7 +59,9 @@ class AuthService:
         self.clock = clock
         self.settings = settings
         self.throttle = Throttle(db, device)
-        self.residents = ResidentAuth(db, clock, ResidentMail(settings, mailer, fallback), self.throttle)
+        self.residents = ResidentAuth(
+            db, clock, ResidentMail(settings, mailer, fallback), self.throttle
+        )
         self.staff = StaffAuth(db, clock, self.throttle)
 
     # --- residents ----------------------------------------------------------------------

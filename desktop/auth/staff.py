@@ -177,8 +177,7 @@ def _new_staff(
         or not login_value.isprintable()
     ):
         raise ProblemError.one(
-            f"Логин должен быть от 2 до {LOGIN_LIMIT} символов, без пробелов и служебных "
-            "символов.",
+            f"Логин должен быть от 2 до {LOGIN_LIMIT} символов, без пробелов и служебных символов.",
             field="login",
         )
     name = " ".join(full_name.split())

@@ -40,7 +40,7 @@ from desktop.auth import (
 from desktop.clock import FixedClock
 from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError, UserError, ValidationError
-from desktop.mail import OutboxMailer, OutboxService, mailer_for, normalize_email
+from desktop.mail import OutboxService, mailer_for, normalize_email
 from desktop.passwords import needs_rehash
 from desktop.settings import Settings, SmtpSettings
 from tests.desktop.test_mail import SmtpServer, add_account, free_port
@@ -69,7 +69,9 @@ def auth_service(
 ) -> AuthService:
     """Wired by desktop.app as the application wires it: the mailer the settings ask for,
     the outbox to fall back on, the session check at every call, and a device id."""
-    return build_services(database, settings, clock, mailer_for(settings, clock), device=device).auth
+    return build_services(
+        database, settings, clock, mailer_for(settings, clock), device=device
+    ).auth
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 from db.engine import Database
@@ -19,21 +20,32 @@ from desktop.auth import AuthService, LoginError, LoginThrottled, ResetCodeError
 from desktop.clock import FixedClock
 from desktop.common.problems import ProblemError
 from desktop.sessions import ENDED_BY_PASSWORD, SessionEndedError
-from tests.desktop.test_auth import (  # noqa: F401  (cheap_hashing and smtp are fixtures)
+from tests.desktop.test_auth import (
     NEW_PASSWORD,
     OTHER_PASSWORD,
     auth_service,
-    cheap_hashing,
     last_mail_secret,
-    register,
     registered,
-    smtp,
 )
 from tests.desktop.test_mail import SmtpServer, add_account
 
 
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with small parameters, as in test_auth."""
+    hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", hasher)
+    monkeypatch.setattr(passwords, "DUMMY_HASH", hasher.hash("not a password"))
+
+
 @pytest.fixture
-def auth(database: Database, clock: FixedClock, smtp: SmtpServer) -> AuthService:  # noqa: F811
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def auth(database: Database, clock: FixedClock, smtp: SmtpServer) -> AuthService:
     add_account(database)
     return auth_service(database, clock, smtp.settings())
 
@@ -49,7 +61,7 @@ def _account_id(database: Database, number: str = "3492") -> int:
 
 
 def test_a_password_change_elsewhere_ends_the_old_session_but_not_the_changers(
-    auth: AuthService, smtp: SmtpServer, database: Database, clock: FixedClock  # noqa: F811
+    auth: AuthService, smtp: SmtpServer, database: Database, clock: FixedClock
 ) -> None:
     """At home and at the kiosk: the kiosk changes the password, the home session is over
     at its next call (readings, the account…); the kiosk's own goes on."""
@@ -65,8 +77,10 @@ def test_a_password_change_elsewhere_ends_the_old_session_but_not_the_changers(
     assert kept == kiosk
     with pytest.raises(SessionEndedError) as ended:
         accounts.get_by_id(home, own)
-    assert str(ended.value) == ENDED_BY_PASSWORD == (
-        "Сеанс завершён: пароль был изменён. Войдите снова."
+    assert (
+        str(ended.value)
+        == ENDED_BY_PASSWORD
+        == ("Сеанс завершён: пароль был изменён. Войдите снова.")
     )
     with pytest.raises(SessionEndedError):
         services.change_password(home, NEW_PASSWORD, "Ещё-один-пароль-42")  # not even this
@@ -77,7 +91,7 @@ def test_a_password_change_elsewhere_ends_the_old_session_but_not_the_changers(
 
 
 def test_a_reset_ends_every_session_and_logout_ends_one(
-    auth: AuthService, smtp: SmtpServer, database: Database, clock: FixedClock  # noqa: F811
+    auth: AuthService, smtp: SmtpServer, database: Database, clock: FixedClock
 ) -> None:
     registered(auth, smtp)
     accounts = _accounts(database, clock, smtp)
@@ -110,7 +124,7 @@ def test_a_disabled_staff_member_is_signed_out_at_the_next_call(
         assert s.scalar(select(UserSession.end_reason)) == "staff_disabled"
 
 
-def _accounts(database: Database, clock: FixedClock, smtp: SmtpServer):  # noqa: F811
+def _accounts(database: Database, clock: FixedClock, smtp: SmtpServer):
     from desktop.app import build_services
 
     return build_services(database, smtp.settings(), clock, device="desk-2").accounts
@@ -120,7 +134,7 @@ def _accounts(database: Database, clock: FixedClock, smtp: SmtpServer):  # noqa:
 
 
 def test_one_device_spraying_300_accounts_slows_down_and_no_account_is_locked(
-    auth: AuthService, smtp: SmtpServer, database: Database, clock: FixedClock  # noqa: F811
+    auth: AuthService, smtp: SmtpServer, database: Database, clock: FixedClock
 ) -> None:
     """One kiosk tries a password on each of 300 accounts: after 20 failures it waits, and
     the wait grows until it may guess about once per 30 s (20 per 10 minutes); meanwhile
@@ -221,7 +235,7 @@ def _during_verify(
 @pytest.mark.parametrize("who", ["resident", "staff", "change", "reset"])
 def test_verifying_a_password_holds_no_lock(
     auth: AuthService,
-    smtp: SmtpServer,  # noqa: F811
+    smtp: SmtpServer,
     database: Database,
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
@@ -250,7 +264,7 @@ def test_verifying_a_password_holds_no_lock(
 
 @pytest.mark.parametrize("typed", ["34\x0092", "\x00", "3492\x00", "9" * 10_000, "34\u202e92"])
 def test_nul_bytes_and_absurd_lengths_get_the_neutral_refusal(
-    auth: AuthService, smtp: SmtpServer, database: Database, typed: str  # noqa: F811
+    auth: AuthService, smtp: SmtpServer, database: Database, typed: str
 ) -> None:
     """A NUL byte crashed five sign-in functions on PostgreSQL: now it is a name like any
     other that does not exist."""
