@@ -9,6 +9,7 @@ Argon2 work.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -110,10 +111,7 @@ class ResidentAuth:
                 account = credential.account
                 actor = Actor.resident(account.id, account.number, kiosk=kiosk)
                 session_id = open_session(s, now, actor, one_time=one_time)
-                actor = Actor.resident(
-                    account.id, account.number, kiosk=kiosk, session_id=session_id,
-                    one_time=one_time,
-                )  # fmt: skip
+                actor = replace(actor, session_id=session_id, one_time=one_time)
                 audit.record(
                     s,
                     now,

@@ -173,10 +173,10 @@ class AuthService:
             if not reason and new_hash is not None:
                 if isinstance(holder, ResidentCredential):
                     set_password(holder, new_hash, now, expires_at=None)
+                    account_id = holder.account_id
                     end_sessions(
-                        s, now, PASSWORD_CHANGED, account_id=holder.account_id,
-                        keep=actor.session_id,
-                    )  # fmt: skip
+                        s, now, PASSWORD_CHANGED, account_id=account_id, keep=actor.session_id
+                    )
                 else:
                     holder.password_hash = new_hash
                     holder.must_change = False
