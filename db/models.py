@@ -194,6 +194,45 @@ class StaffUser(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class UserSession(Base):
+    """A signed-in resident's or staff member's session: open until logout, a password
+    change or reset elsewhere, or the staff member being disabled. Its id never leaves the
+    process (the signed-in Actor carries it), so the id itself is the token."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # the actor's kind: resident, kiosk, clerk…
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    one_time: Mapped[bool] = mapped_column(Boolean, default=False)  # may only set a password
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(30))
+
+
+class LoginThrottle(Base):
+    """Failed sign-in attempts on any typed name (known or not) and on each device, keyed by
+    an HMAC of the name under the database's own secret: the same rows for every desk."""
+
+    __tablename__ = "login_throttle"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AuthSecret(Base):
+    """Secrets the sign-in keeps in the database, made on first use (the throttle's key)."""
+
+    __tablename__ = "auth_secret"
+
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+
+
 class Meter(Base):
     """An individual meter of an account."""
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from db.engine import Database, DatabaseUrlError, parse_url, redact
 from db.migrate import current_revision, holds_other_tables, upgrade
 from desktop.accounts import AccountService
-from desktop.auth import AuthService, PhantomThrottle
+from desktop.auth import AuthService, local_device_id
 from desktop.clock import Clock, SystemClock
 from desktop.documents.service import DocumentService
 from desktop.errors import (
@@ -28,6 +28,7 @@ from desktop.mail import Mailer, OutboxMailer, OutboxService, mailer_for
 from desktop.organisation import OrganisationSettings, file_values
 from desktop.readings import ReadingService
 from desktop.receipts import ReceiptService
+from desktop.sessions import SessionGuard, guarded
 from desktop.settings import Settings, load_settings, read_file, settings_path
 from desktop.statement import StatementService
 from desktop.support import SupportService
@@ -47,6 +48,7 @@ class Services:
     outbox: OutboxService
     documents: DocumentService
     organisation: OrganisationSettings
+    sessions: SessionGuard
 
     def close(self) -> None:
         self.db.dispose()
@@ -111,31 +113,47 @@ def connect(url: str, *, create: bool = True) -> Database:
 
 
 def build_services(
-    db: Database, settings: Settings, clock: Clock | None = None, mailer: Mailer | None = None
+    db: Database,
+    settings: Settings,
+    clock: Clock | None = None,
+    mailer: Mailer | None = None,
+    *,
+    device: str | None = None,
 ) -> Services:
+    """The services on ``db``, each checking at every call that the session of the actor it
+    is given is live (``desktop.sessions``): the one place that check is made. ``device``
+    names this machine for the sign-in throttle (by default its kept device id)."""
     clock = clock or SystemClock()
+    sessions = SessionGuard(db, clock)
     accounts = AccountService(db, clock, settings)
     statements = StatementService(db, clock, settings)
     return Services(
         db=db,
         clock=clock,
         settings=settings,
-        accounts=accounts,
-        auth=AuthService(
-            db,
-            clock,
-            settings,
-            mailer=mailer if mailer is not None else mailer_for(settings, clock),
-            fallback=OutboxMailer(clock),  # keeps what the mailer failed to send
-            throttle=PhantomThrottle(),  # the process builds its Services once per database
+        accounts=guarded(accounts, sessions),
+        auth=guarded(
+            AuthService(
+                db,
+                clock,
+                settings,
+                mailer=mailer if mailer is not None else mailer_for(settings, clock),
+                fallback=OutboxMailer(clock),  # keeps what the mailer failed to send
+                device=device if device is not None else local_device_id(),
+            ),
+            sessions,
         ),
-        readings=ReadingService(db, clock, settings),
-        statements=statements,
-        receipts=ReceiptService(db, clock, settings),
-        support=SupportService(db, clock, settings),
-        outbox=OutboxService(db, clock, settings),
-        documents=DocumentService(db, clock, settings, accounts=accounts, statements=statements),
-        organisation=OrganisationSettings(db, clock),
+        readings=guarded(ReadingService(db, clock, settings), sessions),
+        statements=guarded(statements, sessions),
+        receipts=guarded(ReceiptService(db, clock, settings), sessions),
+        support=guarded(SupportService(db, clock, settings), sessions),
+        outbox=guarded(OutboxService(db, clock, settings), sessions),
+        documents=guarded(
+            DocumentService(db, clock, settings, accounts=accounts, statements=statements),
+            sessions,
+        ),
+        organisation=guarded(OrganisationSettings(db, clock), sessions),
+        sessions=sessions,
     )
 
 
