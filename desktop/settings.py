@@ -341,7 +341,9 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         raise ValidationError(f"{error} Файл настроек: {path}") from None
     settings = _apply(settings, _from_environment(environ), "", strict=False)
     check(settings)
-    return settings
+    from desktop.secrets import resolve_secrets  # the OS credential store, when referenced
+
+    return resolve_secrets(settings)
 
 
 def from_tables(data: Mapping[str, Any]) -> Settings:
