@@ -198,6 +198,8 @@ def _convert(value: Any, to: Any, name: str) -> Any:
             raise _bad(name, value, "нужен текст в кавычках")
         if "\x00" in value:
             raise _bad(name, value, "в тексте недопустимый символ NUL")
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            raise _bad(name, value, "текст в неверной кодировке; сохраните файл в UTF-8")
         return value
     return value
 

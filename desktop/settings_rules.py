@@ -69,6 +69,7 @@ def _rates(value: Any) -> bool:
 
 
 RULES: dict[str, tuple[Rule, str]] = {
+    "version": (_whole(1, 1000), "Версия файла настроек (version) — целое число от 1."),
     "mode": (
         lambda v: v in ("office", "kiosk"),
         "Режим «{}» неизвестен: укажите office или kiosk.",
