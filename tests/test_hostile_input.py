@@ -258,7 +258,7 @@ FIELDS: list[Field] = [
     Field(
         "readings: reason (a clerk outside the window)",
         lambda w, v: ReadingService(w.db, FixedClock(OUT_OF_WINDOW), Settings()).submit(
-            CLERK, w.account, JUNE, {(w.meter, 1): str(260 + next(w.serial))}, reason=v
+            CLERK, w.account, JUNE, {(w.meter, 1): f"252,{next(w.serial):03d}"}, reason=v
         ),
         TEXT | NUMBERS | CLEANED,
     ),
