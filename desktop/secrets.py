@@ -130,9 +130,13 @@ def resolve_secrets(settings: Settings) -> Settings:
         settings.smtp, password=_resolve(settings.smtp.password, "smtp", "smtp.password")
     )
     url = settings.database_url
-    parts = urlsplit(url)
-    if parts.password is not None:
-        written = unquote(parts.password)
+    try:
+        parts = urlsplit(url)
+        written_password = parts.password
+    except ValueError:  # not a URL at all: connecting says so, in Russian
+        return dataclasses.replace(settings, smtp=smtp)
+    if written_password is not None:
+        written = unquote(written_password)
         password = _resolve(written, "database", "database_url")
         if password != written:
             userinfo, _, host = parts.netloc.rpartition("@")

@@ -169,3 +169,11 @@ def test_the_command_line_explains_a_machine_without_a_store(
     assert main(["settings", "secret", "smtp"]) == 1
     err = capsys.readouterr().err
     assert "нет хранилища паролей" in err and "Traceback" not in err and "s3cret" not in err
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://u:p@[::1/db", "postgresql://u:p@host:port/db", "не адрес", "sqlite://"]
+)
+def test_an_address_that_is_no_url_is_left_for_the_connection_to_refuse(tmp_path, url):
+    environ = {"CABINET_DATABASE_URL": url}
+    assert load_settings(tmp_path / "none.toml", environ=environ).database_url == url
