@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -40,6 +41,8 @@ from desktop.errors import ValidationError
 from desktop.settings_rules import KeyRates, check, parse_date, parse_key_rates, shown
 
 __all__ = ["KeyRates", "Settings", "check", "load_settings", "parse_key_rates"]
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "CABINET_"
 SETTINGS_VERSION = 1
@@ -283,6 +286,7 @@ def _apply(obj: Any, values: Mapping[str, Any], prefix: str, *, strict: bool = T
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    known = known_keys()
     sections = {  # the tables: readings, debt, smtp, kiosk
         f.name for f in dataclasses.fields(Settings) if dataclasses.is_dataclass(f.default_factory)
     }
@@ -293,9 +297,26 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         section, _, rest = name.partition("_")
         if section in sections and rest:
             values.setdefault(section, {})[rest] = value
+            dotted = f"{section}.{rest}"
         else:
             values[name] = value
+            dotted = name
+        if dotted not in known:  # other tools' variables share the prefix: not an error
+            _warn_if_misspelt(key, dotted, known)
     return values
+
+
+def _warn_if_misspelt(variable: str, dotted: str, known: list[str]) -> None:
+    import difflib
+
+    close = difflib.get_close_matches(dotted, known, n=1, cutoff=0.8)
+    if close:
+        meant = ENV_PREFIX + close[0].replace(".", "_").upper()
+        log.warning(
+            "Переменная окружения %s не задаёт никакой настройки; возможно, имелась в виду %s.",
+            variable,
+            meant,
+        )
 
 
 def read_file(path: Path) -> dict[str, Any]:

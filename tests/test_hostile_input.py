@@ -14,6 +14,7 @@ close pytest's terminal summary.
 from __future__ import annotations
 
 import io
+import json
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -171,6 +172,7 @@ def _settings_fields() -> list[Field]:
                 TEXT | NUMBERS if declared.key in texts else frozenset(),
             )
         )
+    fields.append(Field("settings file: a key", _file_key))
     machine_texts = {"database_url", "smtp.host", "smtp.username", "smtp.password", "smtp.sender"}
     for key in known_keys():
         accepts = frozenset[str]()
@@ -188,6 +190,15 @@ def _settings_fields() -> list[Field]:
             )
         )
     return fields
+
+
+def _file_key(w: World, value: str) -> Any:
+    """A settings file whose [readings] table holds the value as a key (a misspelt name)."""
+    path = w.tmp / "settings.toml"
+    key = json.dumps(value, ensure_ascii=False)  # a TOML basic string: the same escapes
+    text = f"[readings]\n{key} = 10\n"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    return load_settings(path, environ={})
 
 
 def _register(w: World, fio: str, number: str, phone: str, email: str) -> Any:

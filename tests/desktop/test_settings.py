@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -131,10 +132,17 @@ def test_key_rates_in_a_file_may_come_in_any_order(tmp_path: Path):
     assert rates == ((date(2017, 1, 1), Decimal(9)), (date(2018, 1, 1), Decimal("7.75")))
 
 
-def test_unknown_environment_variables_are_not_settings(tmp_path: Path):
-    """CABINET_TEST_PG and the like belong to other tools: the environment is not strict."""
-    settings = load_settings(tmp_path / "none.toml", environ={"CABINET_TEST_PG": "x"})
+def test_unknown_environment_variables_are_not_settings(tmp_path: Path, caplog):
+    """CABINET_TEST_PG and the like belong to other tools: the environment is not strict,
+    but a variable that looks like a misspelt setting is named in a warning."""
+    environ = {"CABINET_TEST_PG": "x", "CABINET_SMTP_PASWORD": "y"}
+    with caplog.at_level(logging.WARNING, logger="desktop.settings"):
+        settings = load_settings(tmp_path / "none.toml", environ=environ)
     assert settings == Settings()
+    assert [r.getMessage() for r in caplog.records] == [
+        "Переменная окружения CABINET_SMTP_PASWORD не задаёт никакой настройки; возможно, "
+        "имелась в виду CABINET_SMTP_PASSWORD."
+    ]
 
 
 def test_the_command_line_takes_the_url_from_the_environment(tmp_path, monkeypatch, capsys):
