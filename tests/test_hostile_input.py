@@ -182,7 +182,7 @@ def _settings_fields() -> list[Field]:
             accepts = ANY_TEXT
         fields.append(
             Field(
-                f"settings file {key}",
+                f"machine setting {key} (environment)",
                 lambda w, v, key=key: load_settings(
                     w.tmp / "none.toml", environ={_env_name(key): v}
                 ),
