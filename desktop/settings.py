@@ -20,6 +20,10 @@ The file is ``settings.toml`` in the user's config directory (platformdirs), for
 
 Every key can be overridden by an environment variable ``CABINET_<SECTION>_<KEY>`` (or
 ``CABINET_<KEY>`` for top-level keys), e.g. ``CABINET_DATABASE_URL``, ``CABINET_SMTP_HOST``.
+
+Every value is checked (desktop.settings_rules) and a name the file does not know is refused
+with the closest known one; a password may be the reference ``keyring:`` to the OS
+credential store (desktop.secrets).
 """
 
 from __future__ import annotations
