@@ -179,6 +179,21 @@ class ResidentCredential(Base):
     account: Mapped[Account] = relationship()
 
 
+class RegistrationCode(Base):
+    """An account's registration code, printed on its receipts and on office slips: whoever
+    registers without the office must type it. Only its keyed hash is stored; it is void
+    (``code_hash`` NULL) once used or replaced. Wrong codes count here, per account."""
+
+    __tablename__ = "registration_code"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    code_hash: Mapped[str | None] = mapped_column(String(120))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(100))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class StaffUser(Base):
     __tablename__ = "staff_user"
 

@@ -14,6 +14,7 @@ from db.models import ResidentCredential, StaffRole, StaffUser
 from desktop import audit
 from desktop.actors import SYSTEM, Actor, ActorKind
 from desktop.audit import AuditAction
+from desktop.auth.codes import IssuedCode, RegistrationCodes
 from desktop.auth.errors import LoginThrottled, on_field
 from desktop.auth.letters import ResidentMail
 from desktop.auth.model import RegistrationResult, ResetRequestResult, SignedIn
@@ -46,6 +47,7 @@ class AuthService:
         self.settings = settings
         self.residents = ResidentAuth(db, clock, ResidentMail(settings, mailer, fallback), throttle)
         self.staff = StaffAuth(db, clock, throttle)
+        self.codes = RegistrationCodes(db, clock)
 
     # --- residents ----------------------------------------------------------------------
 
@@ -54,10 +56,23 @@ class AuthService:
         return self.residents.login(account_number, password, kiosk=kiosk)
 
     def register(
-        self, fio: str, account_number: str, phone: str, email: str, *, actor: Actor | None = None
+        self,
+        fio: str,
+        account_number: str,
+        phone: str,
+        email: str,
+        code: str = "",
+        *,
+        actor: Actor | None = None,
     ) -> RegistrationResult:
-        """Register a resident and send a one-time password valid 24 h (see ResidentAuth)."""
-        return self.residents.register(fio, account_number, phone, email, actor=actor)
+        """Register a resident and send a one-time password valid 24 h; ``code`` is the
+        registration code from the receipt (see ResidentAuth.register)."""
+        return self.residents.register(fio, account_number, phone, email, code, actor=actor)
+
+    def reissue_code(self, actor: Actor, account_id: int) -> IssuedCode:
+        """A new registration code for the office's slip (the old one is void); clerks only,
+        audited. The plain code is returned once, to print."""
+        return self.codes.reissue(actor, account_id)
 
     def request_reset(
         self, account_number: str, email: str, *, actor: Actor | None = None

@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from db.engine import Database
-from db.models import AuditEntry, Channel, OutboxMessage, ResidentCredential, StaffRole, StaffUser
+from db.models import (
+    Account,
+    AuditEntry,
+    Channel,
+    OutboxMessage,
+    ResidentCredential,
+    StaffRole,
+    StaffUser,
+)
 from desktop import passwords
 from desktop.actors import SYSTEM, Actor
 from desktop.auth import (
@@ -26,6 +34,7 @@ from desktop.auth import (
     LoginThrottled,
     PhantomThrottle,
     ResetCodeError,
+    codes,
     delay_after,
     normalize_phone,
 )
@@ -39,6 +48,7 @@ from tests.desktop.test_mail import SmtpServer, add_account, free_port
 
 NEW_PASSWORD = "Садовая-12-весна"
 OTHER_PASSWORD = "tr4in-Bl0ck-orange"
+RECEIPT_CODE = "KXR7-MP3Q"
 
 
 @pytest.fixture(autouse=True)
@@ -99,9 +109,18 @@ def last_mail_secret(smtp: SmtpServer, label: str) -> str:
     return found.group(1)
 
 
+def code_for(auth: AuthService, number: str = "3492") -> str:
+    """A fresh registration code for the account, as its newest receipt would carry."""
+    with auth.db.unit_of_work() as s:
+        account_id = s.scalar(select(Account.id).where(Account.number == number))
+        assert account_id is not None
+        codes.set_code(s, account_id, RECEIPT_CODE, auth.clock.now(), "test")
+    return RECEIPT_CODE
+
+
 def register(auth: AuthService, smtp: SmtpServer, email: str = "ivanov@mail.ru") -> str:
     """Register account 3492 and return the one-time password from the e-mail."""
-    auth.register("Иванов И.И.", "3492", "+7 915 123-45-67", email)
+    auth.register("Иванов И.И.", "3492", "+7 915 123-45-67", email, code_for(auth))
     return last_mail_secret(smtp, "Одноразовый пароль")
 
 
@@ -135,7 +154,9 @@ def error_of(call: object, *args: object) -> UserError:
 def test_registration_mails_a_one_time_password_that_forces_a_new_one(
     auth: AuthService, smtp: SmtpServer, database: Database
 ) -> None:
-    result = auth.register("Иванов И.И.", "3492", "8 (915) 123-45-67", "Ivanov@Mail.RU")
+    result = auth.register(
+        "Иванов И.И.", "3492", "8 (915) 123-45-67", "Ivanov@Mail.RU", code_for(auth)
+    )
     assert result.delivery == "email"
     assert result.message.startswith("Если данные совпали с данными квитанции")
     [mail] = smtp.messages
@@ -196,7 +217,8 @@ def test_fio_is_compared_as_on_the_receipt(
     add_account(database, "100", "Семёнов П.П.")
     auth = auth_service(database, clock, smtp.settings())
     for variant in ("семенов п. п.", "  СЕМЁНОВ  П.П. ", "Семенов П.П."):
-        assert auth.register(variant, " 100 ", "9151234567", "p@mail.ru").delivery == "email"
+        code = code_for(auth, "100")
+        assert auth.register(variant, " 100 ", "9151234567", "p@mail.ru", code).delivery == "email"
     assert len(smtp.messages) == 3  # a pending one-time password may be replaced
     assert auth.register("Семёнов Пётр Петрович", "100", "9151234567", "p@mail.ru").delivery is None
     assert len(smtp.messages) == 3
@@ -216,7 +238,7 @@ def test_a_new_registration_replaces_a_pending_one_time_password(
 def test_registration_answers_the_same_whatever_happened(
     auth: AuthService, smtp: SmtpServer, database: Database
 ) -> None:
-    success = auth.register("Иванов И.И.", "3492", "+79151234567", "ivanov@mail.ru")
+    success = auth.register("Иванов И.И.", "3492", "+79151234567", "ivanov@mail.ru", code_for(auth))
     auth.change_password(
         auth.login("3492", last_mail_secret(smtp, "Одноразовый пароль")).actor,
         last_mail_secret(smtp, "Одноразовый пароль"),
@@ -284,7 +306,7 @@ def test_when_mail_fails_the_answer_is_the_same_and_the_office_has_the_slip(
     )
     auth = auth_service(database, clock, unreachable)
     miss = auth.register("Никто Н.Н.", "3492", "+79151234567", "ivanov@mail.ru")
-    hit = auth.register("Иванов И.И.", "3492", "+79151234567", "ivanov@mail.ru")
+    hit = auth.register("Иванов И.И.", "3492", "+79151234567", "ivanov@mail.ru", code_for(auth))
     assert hit.message == miss.message and "на указанную почту" in hit.message
     assert (miss.delivery, hit.delivery) == (None, "outbox")  # for clerks only
     clerk = Actor.staff(1, "petrova", StaffRole.CLERK)
@@ -311,13 +333,13 @@ def test_without_smtp_the_password_waits_in_the_outbox(
 ) -> None:
     add_account(database)
     auth = auth_service(database, clock, Settings())
-    result = auth.register("Иванов И.И.", "3492", "+79151234567", "ivanov@mail.ru")
+    result = auth.register("Иванов И.И.", "3492", "+79151234567", "ivanov@mail.ru", code_for(auth))
     assert result.delivery == "outbox"
     assert "у сотрудника офиса" in result.message
     assert auth.register("Никто Н.Н.", "3492", "+79151234567", "x@mail.ru").message == (
         result.message
     )
-    result = auth.register("Иванов И.И.", "3492", "+79151234567", "ivanov@mail.ru")
+    result = auth.register("Иванов И.И.", "3492", "+79151234567", "ivanov@mail.ru", code_for(auth))
     clerk = Actor.staff(1, "petrova", StaffRole.CLERK)
     [slip] = OutboxService(database, clock, Settings()).pending(clerk)  # the first was voided
     assert (slip.account_number, slip.recipient) == ("3492", "ivanov@mail.ru")

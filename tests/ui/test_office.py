@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from db.models import AuditEntry
 from desktop.app import Services
-from desktop.demo import DEMO_STAFF
+from desktop.demo import DEMO_REGISTRATION_CODES, DEMO_STAFF
 from tests.ui.conftest import wait_idle
 from ui import dialogs
 from ui.app import Controller
@@ -235,7 +235,9 @@ def test_a_slip_that_was_not_mailed_is_printed_and_handed_out(
 ) -> None:
     """Without a mail server the one-time password waits for the office: the clerk prints
     the slip (the table itself shows no password) and marks it handed out."""
-    result = services.auth.register("Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "p@mail.ru")
+    result = services.auth.register(
+        "Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "p@mail.ru", DEMO_REGISTRATION_CODES["5210"]
+    )
     assert result.delivery == "outbox"
     panel = slips_page(qtbot, app_ctx, services)
     model = panel.model
@@ -280,7 +282,9 @@ def test_the_chosen_slip_stays_chosen_when_the_list_is_refreshed(
 ) -> None:
     """A clerk picks a slip, the list is refreshed, and «Выдана жителю» still means that
     slip; once it is handed out, nothing is chosen for the next click."""
-    services.auth.register("Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "f@mail.ru")
+    services.auth.register(
+        "Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "f@mail.ru", DEMO_REGISTRATION_CODES["5210"]
+    )
     services.auth.request_reset("3493", "petrova@demo.example")  # registered in the demo
     panel = slips_page(qtbot, app_ctx, services)
     assert panel.model.rowCount() == 2 and panel.selected().account_number == "5210"
