@@ -125,3 +125,4 @@ class BatchResult:
     building_id: int | None
     printed: int  # pages written
     skipped: int  # accounts of the selection with no charges for the month
+    registration_codes: int = 0  # new codes printed for accounts not registered yet

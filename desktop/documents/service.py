@@ -427,7 +427,7 @@ class DocumentService:
                 count=done,
                 registration_codes=codes_issued,
             )
-        return BatchResult(month, building_id, done, skipped)
+        return BatchResult(month, building_id, done, skipped, codes_issued)
 
     # -- the statement -------------------------------------------------------------------------
 

@@ -250,7 +250,7 @@ def test_a_batch_prints_new_registration_codes_for_accounts_not_yet_registered(d
     it; the demo's known code, as on an older receipt, is void from now on."""
     services = build_services(demo, Settings(), clock)
     out = io.BytesIO()
-    services.documents.write_receipts(CLERK, MAY, out)
+    assert services.documents.write_receipts(CLERK, MAY, out).registration_codes == 1
     pages = pdf_text(out.getvalue())
     printed = [re.search(r"Код регистрации в личном кабинете:\s*(\S{4}-\S{4})", p) for p in pages]
     assert [bool(m) for m in printed] == [False] * 5 + [True]
