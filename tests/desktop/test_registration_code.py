@@ -17,7 +17,7 @@ from desktop.actors import SYSTEM, Actor
 from desktop.auth import AuthService, LoginThrottled, codes
 from desktop.clock import FixedClock
 from desktop.common.problems import ProblemError
-from desktop.errors import AccessDeniedError
+from desktop.errors import AccessDeniedError, ValidationError
 from desktop.organisation import OrganisationSettings
 from desktop.settings import Settings
 from tests.desktop.test_auth import (  # noqa: F401 (cheap_hashing: an autouse fixture)
@@ -282,3 +282,13 @@ def test_a_missing_code_is_neither_a_crash_nor_a_match() -> None:
     assert not codes.code_matches(None, "")
     assert not codes.code_matches(codes.hash_code("ABCDEFGH"), "")
     assert not codes.code_matches("garbage", "ABCDEFGH")
+
+
+def test_the_setting_takes_yes_or_no_in_russian(database: Database, clock: FixedClock) -> None:
+    organisation = OrganisationSettings(database, clock)
+    with pytest.raises(ValidationError, match="ответьте «да» или «нет»"):
+        organisation.change(SYSTEM, "registration.require_code", "может быть", Settings())
+    changed = organisation.change(SYSTEM, "registration.require_code", "Нет", Settings())
+    assert changed.registration.require_code is False
+    [view] = [v for v in organisation.describe(Settings()) if v.key == "registration.require_code"]
+    assert view.text == "нет"
