@@ -380,9 +380,12 @@ class ImportBatch(Base):
 
 
 class OutboxMessage(Base):
-    """Mail that could not be sent (no SMTP configured): the office prints it as a slip."""
+    """A message to a resident, queued in the transaction that made it: an e-mail the sender
+    delivers after commit (desktop.mail_queue), or a slip the office prints (no SMTP set up,
+    or the mail kept failing). Its secret goes once it is sent or expired."""
 
     __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_due", "channel", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
@@ -391,6 +394,14 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     handed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(10), default="slip")  # email | slip
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued | sending | sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the sender may try (again); while «sending», when a crashed claim lapses.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the secret's end
+    last_error: Mapped[str] = mapped_column(String(300), default="")
 
 
 class OrganisationSetting(Base):

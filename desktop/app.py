@@ -18,7 +18,8 @@ from desktop.auth import AuthService, PhantomThrottle
 from desktop.clock import Clock, SystemClock
 from desktop.documents.service import DocumentService
 from desktop.errors import UserError
-from desktop.mail import Mailer, OutboxMailer, OutboxService, mailer_for
+from desktop.mail import OutboxService, SmtpMailer
+from desktop.mail_queue import BackgroundSender, InlineSender, MailSender, SmtpTransport
 from desktop.organisation import OrganisationSettings, file_values
 from desktop.readings import ReadingService
 from desktop.receipts import ReceiptService
@@ -45,8 +46,14 @@ class Services:
     outbox: OutboxService
     documents: DocumentService
     organisation: OrganisationSettings
+    # Delivers queued e-mail after commit (None without SMTP: letters are slips), and who
+    # wakes it: a background thread, or the caller's thread right after the commit.
+    mail_sender: MailSender | None = None
+    postman: BackgroundSender | InlineSender | None = None
 
     def close(self) -> None:
+        if self.postman is not None:
+            self.postman.stop(timeout=2.0)  # a stuck SMTP server must not hold the exit
         self.db.dispose()
 
 
@@ -91,11 +98,17 @@ def connect(url: str, *, create: bool = True) -> Database:
 
 
 def build_services(
-    db: Database, settings: Settings, clock: Clock | None = None, mailer: Mailer | None = None
+    db: Database, settings: Settings, clock: Clock | None = None, *, inline_mail: bool = False
 ) -> Services:
+    """The services on ``db``. With SMTP set up, queued mail is delivered after each commit
+    by a background thread, or with ``inline_mail`` in the caller's thread (tests, scripts)."""
     clock = clock or SystemClock()
     accounts = AccountService(db, clock, settings)
     statements = StatementService(db, clock, settings)
+    sender = postman = None
+    if settings.smtp.configured:
+        sender = MailSender(db, clock, SmtpTransport(SmtpMailer(settings.smtp, clock)))
+        postman = InlineSender(sender) if inline_mail else BackgroundSender(sender)
     return Services(
         db=db,
         clock=clock,
@@ -105,9 +118,8 @@ def build_services(
             db,
             clock,
             settings,
-            mailer=mailer if mailer is not None else mailer_for(settings, clock),
-            fallback=OutboxMailer(clock),  # keeps what the mailer failed to send
             throttle=PhantomThrottle(),  # the process builds its Services once per database
+            postman=postman,
         ),
         readings=ReadingService(db, clock, settings),
         statements=statements,
@@ -116,6 +128,8 @@ def build_services(
         outbox=OutboxService(db, clock, settings),
         documents=DocumentService(db, clock, settings, accounts=accounts, statements=statements),
         organisation=OrganisationSettings(db, clock),
+        mail_sender=sender,
+        postman=postman,
     )
 
 
@@ -124,7 +138,7 @@ def open_services(
     *,
     settings: Settings | None = None,
     clock: Clock | None = None,
-    mailer: Mailer | None = None,
+    inline_mail: bool = False,
     create: bool = True,
     settings_file: Path | None = None,
 ) -> Services:
@@ -141,7 +155,7 @@ def open_services(
     except UserError:
         db.dispose()
         raise
-    return build_services(db, organisation.apply(settings), clock, mailer)
+    return build_services(db, organisation.apply(settings), clock, inline_mail=inline_mail)
 
 
 def ensure_demo(url: str) -> str | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
@@ -221,8 +220,7 @@ class ResidentAuth:
                     ok=False,
                     reason=reason,
                 )
-                if not wait:
-                    return RegistrationResult(self.mail.registration_answer(), None)
+                result = RegistrationResult(self.mail.registration_answer(), None)
             else:
                 if credential is None:
                     credential = ResidentCredential(
@@ -235,12 +233,14 @@ class ResidentAuth:
                 if code_row is not None and (code_ok or by_office):
                     code_row.code_hash = None  # used: a registration voids the code
                 discard_pending(s, account.id, REGISTRATION_SUBJECT)
-                delivery, mail_failed = self.mail.send(
+                delivery = self.mail.send(
                     s,
                     recipient=email_value,
                     subject=REGISTRATION_SUBJECT,
                     body=self.mail.registration_body(account.number, password),
                     account_id=account.id,
+                    now=now,
+                    expires_at=now + OTP_LIFETIME,
                 )
                 audit.record(
                     s,
@@ -251,10 +251,12 @@ class ResidentAuth:
                     delivery=delivery,
                     email=email_value,
                     code=code_ok,
-                    **_mail_failure(mail_failed),
                 )
-                return RegistrationResult(self.mail.registration_answer(), delivery)
-        raise LoginThrottled(wait, field="code")
+                result = RegistrationResult(self.mail.registration_answer(), delivery)
+        self.mail.after_commit()  # the letter goes now, outside the transaction
+        if wait:
+            raise LoginThrottled(wait, field="code")
+        return result
 
     def request_reset(
         self, account_number: str, email: str, *, actor: Actor | None = None
@@ -292,28 +294,32 @@ class ResidentAuth:
                     ok=False,
                     reason=reason,
                 )
-                return ResetRequestResult(self.mail.reset_answer(), None)
-            credential.reset_code_hash = code_hash
-            credential.reset_code_expires_at = now + RESET_CODE_LIFETIME
-            credential.updated_at = now
-            discard_pending(s, credential.account_id, RESET_SUBJECT)
-            delivery, mail_failed = self.mail.send(
-                s,
-                recipient=credential.email,
-                subject=RESET_SUBJECT,
-                body=self.mail.reset_body(credential.account.number, code),
-                account_id=credential.account_id,
-            )
-            audit.record(
-                s,
-                now,
-                who,
-                AuditAction.PASSWORD_REQUEST_RESET,
-                account_id=account_id,
-                delivery=delivery,
-                **_mail_failure(mail_failed),
-            )
-            return ResetRequestResult(self.mail.reset_answer(), delivery)
+                result = ResetRequestResult(self.mail.reset_answer(), None)
+            else:
+                credential.reset_code_hash = code_hash
+                credential.reset_code_expires_at = now + RESET_CODE_LIFETIME
+                credential.updated_at = now
+                discard_pending(s, credential.account_id, RESET_SUBJECT)
+                delivery = self.mail.send(
+                    s,
+                    recipient=credential.email,
+                    subject=RESET_SUBJECT,
+                    body=self.mail.reset_body(credential.account.number, code),
+                    account_id=credential.account_id,
+                    now=now,
+                    expires_at=now + RESET_CODE_LIFETIME,
+                )
+                audit.record(
+                    s,
+                    now,
+                    who,
+                    AuditAction.PASSWORD_REQUEST_RESET,
+                    account_id=account_id,
+                    delivery=delivery,
+                )
+                result = ResetRequestResult(self.mail.reset_answer(), delivery)
+        self.mail.after_commit()  # the letter goes now, outside the transaction
+        return result
 
     def complete_reset(self, account_number: str, code: str, new_password: str) -> None:
         """Set a new password with the mailed code; the code works once. A wrong code counts
@@ -423,8 +429,3 @@ def _code_required(s: OrmSession) -> bool:
 
 def _account_id(s: OrmSession, number: str) -> int | None:
     return s.scalar(select(Account.id).where(Account.number == number))
-
-
-def _mail_failure(failed: bool) -> dict[str, Any]:
-    """The audit detail of a letter that could not be sent; none when it went."""
-    return {"reason": "mail_failed"} if failed else {}

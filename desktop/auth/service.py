@@ -1,8 +1,9 @@
 """The one sign-in service the screens and the command line use: residents, staff, and the
 change of a signed-in user's password.
 
-Its parts are built from what the composition root (``desktop.app``) hands in: the mailer,
-the outbox to fall back on, and the throttle for unknown names, shared by the whole process.
+Its parts are built from what the composition root (``desktop.app``) hands in: the postman
+who wakes the mail sender after a commit that queued mail, and the throttle for unknown
+names, shared by the whole process.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from desktop.actors import SYSTEM, Actor, ActorKind
 from desktop.audit import AuditAction
 from desktop.auth.codes import IssuedCode, RegistrationCodes
 from desktop.auth.errors import LoginThrottled, on_field
-from desktop.auth.letters import ResidentMail
+from desktop.auth.letters import Postman, ResidentMail
 from desktop.auth.model import RegistrationResult, ResetRequestResult, SignedIn
 from desktop.auth.residents import ResidentAuth, set_password
 from desktop.auth.staff import StaffAuth, StaffInfo
@@ -24,7 +25,6 @@ from desktop.auth.throttle import PhantomThrottle, attempt
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError
-from desktop.mail import Mailer
 from desktop.passwords import check_policy, hash_password
 from desktop.settings import Settings
 
@@ -38,14 +38,13 @@ class AuthService:
         clock: Clock,
         settings: Settings,
         *,
-        mailer: Mailer,
-        fallback: Mailer,
         throttle: PhantomThrottle,
+        postman: Postman | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
-        self.residents = ResidentAuth(db, clock, ResidentMail(settings, mailer, fallback), throttle)
+        self.residents = ResidentAuth(db, clock, ResidentMail(settings, postman), throttle)
         self.staff = StaffAuth(db, clock, throttle)
         self.codes = RegistrationCodes(db, clock)
 

@@ -105,7 +105,7 @@ def smtp_services(database: Database, ui_clock: FixedClock, inbox: Inbox) -> Ser
     smtp = SmtpSettings(
         host="127.0.0.1", port=inbox.port, security="none", sender="cabinet@example.ru"
     )
-    return build_services(database, Settings(smtp=smtp), ui_clock)
+    return build_services(database, Settings(smtp=smtp), ui_clock, inline_mail=True)
 
 
 @pytest.fixture
