@@ -165,6 +165,10 @@ class ResidentAuth:
         who = actor or typed_name("resident", number, ACCOUNT_NUMBER_LIMIT)
         account_id: int | None = None
         wait = 0
+        # Hashed before the transaction (Argon2 is slow on purpose: no write lock for it), and
+        # always: a match costs what a miss does.
+        password = one_time_password()
+        password_hash = hash_password(password)
         with self.db.unit_of_work() as s:
             now = self.clock.now()
             account = s.scalars(select(Account).where(Account.number == number)).one_or_none()
@@ -184,8 +188,6 @@ class ResidentAuth:
                 stored = code_row.code_hash if code_row is not None else None
                 checked = codes.check(holder, stored, typed_code, now)
                 code_ok, wait = checked.ok, checked.wait
-            password = one_time_password()
-            password_hash = hash_password(password)  # always: a match costs what a miss does
             pending = credential is not None and (
                 credential.must_change or not credential.password_hash
             )
@@ -268,11 +270,11 @@ class ResidentAuth:
             email_value = normalize_email(email)
         who = actor or typed_name("resident", number, ACCOUNT_NUMBER_LIMIT)
         account_id: int | None = None
+        code = reset_code()
+        code_hash = hash_password(code)  # before the transaction: no write lock for Argon2
         with self.db.unit_of_work() as s:
             now = self.clock.now()
             credential = _credential_by_number(s, number)
-            code = reset_code()
-            code_hash = hash_password(code)
             if credential is None:
                 reason = "unknown_account"
             else:

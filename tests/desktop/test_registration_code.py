@@ -14,7 +14,7 @@ from sqlalchemy import select
 from db.engine import Database
 from db.models import Account, RegistrationCode, ResidentCredential, StaffRole
 from desktop.actors import SYSTEM, Actor
-from desktop.auth import AuthService, LoginThrottled, codes
+from desktop.auth import AuthService, LoginThrottled, codes, residents
 from desktop.clock import FixedClock
 from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError, ValidationError
@@ -292,3 +292,23 @@ def test_the_setting_takes_yes_or_no_in_russian(database: Database, clock: Fixed
     assert changed.registration.require_code is False
     [view] = [v for v in organisation.describe(Settings()) if v.key == "registration.require_code"]
     assert view.text == "нет"
+
+
+def test_hashing_the_one_time_password_holds_no_write_lock(
+    auth: AuthService, smtp: SmtpServer, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Argon2 is slow on purpose: while it runs, another desk can still write (on SQLite a
+    held write lock would make this write wait out the busy timeout and fail)."""
+    real = residents.hash_password
+    writes: list[int] = []
+
+    def hash_while_another_desk_writes(secret: str) -> str:
+        writes.append(add_account(database, str(6000 + len(writes)), "Сидоров С.С."))
+        return real(secret)
+
+    monkeypatch.setattr(residents, "hash_password", hash_while_another_desk_writes)
+    auth.register(FIO, NUMBER, PHONE, OWNER, reissue(auth))
+    assert isinstance(auth.clock, FixedClock)
+    auth.clock.advance(minutes=1)
+    auth.request_reset(NUMBER, OWNER)
+    assert len(writes) == 2
