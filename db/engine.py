@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -106,8 +107,59 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a commit returns only once the WAL is on the disk, so a reading the user saw
+    # saved survives a power cut (NORMAL could lose the last commits; README says so).
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+    dbapi_connection.set_authorizer(_sqlite_audit_guard)
+
+
+_AUDIT_LOG = "audit_log"
+_TRIGGER_ACTIONS = {
+    sqlite3.SQLITE_CREATE_TRIGGER,
+    sqlite3.SQLITE_CREATE_TEMP_TRIGGER,
+    sqlite3.SQLITE_DROP_TRIGGER,
+    sqlite3.SQLITE_DROP_TEMP_TRIGGER,
+}
+
+
+def _sqlite_audit_guard(
+    action: int, arg1: str | None, arg2: str | None, _db: str | None, _source: str | None
+) -> int:
+    """SQLite's authorizer on every connection of ours: the audit log's table cannot be
+    dropped or altered, nor a trigger on it dropped or added, nor the schema written to
+    directly (``PRAGMA writable_schema``). With its triggers (UPDATE, DELETE, REPLACE
+    refused) this makes the log append-only against anything the application runs.
+
+    Alembic's migrations and the demo's rebuild change that schema on purpose: they run
+    inside ``audit_schema_unlocked``, which lifts this check for one connection and the
+    block only. (Another program opening the file directly is not stopped by this — that
+    is what the hash chain and ``audit verify`` are for.)"""
+    if action == sqlite3.SQLITE_DROP_TABLE:
+        denied = (arg1 or "").casefold() == _AUDIT_LOG
+    elif action in _TRIGGER_ACTIONS or action == sqlite3.SQLITE_ALTER_TABLE:
+        denied = (arg2 or "").casefold() == _AUDIT_LOG  # the table the trigger is on
+    elif action == sqlite3.SQLITE_PRAGMA:
+        denied = (arg1 or "").casefold() == "writable_schema"
+    else:
+        denied = False
+    return sqlite3.SQLITE_DENY if denied else sqlite3.SQLITE_OK
+
+
+@contextmanager
+def audit_schema_unlocked(conn: Connection) -> Iterator[None]:
+    """Let ``conn`` change the audit log's schema while the block runs (migrations, the
+    demo's rebuild). Putting the guard back expires every statement prepared meanwhile, so
+    none of them is reused unchecked."""
+    raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+    if not isinstance(raw, sqlite3.Connection):
+        yield
+        return
+    raw.set_authorizer(None)
+    try:
+        yield
+    finally:
+        raw.set_authorizer(_sqlite_audit_guard)
 
 
 def _sqlite_begin_immediate(conn: Any) -> None:
@@ -132,7 +184,35 @@ def make_engine(url: URL | str, *, for_reading: bool = False) -> Engine:
         begin = _sqlite_begin_deferred if for_reading else _sqlite_begin_immediate
         event.listen(engine, "begin", begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    # pre-ping: a connection the server dropped (a restart, a network cut) is replaced at
+    # its next use, so the window recovers when the server is back without a restart.
+    return create_engine(url, pool_pre_ping=True, connect_args=_postgres_connect_args(url))
+
+
+STATEMENT_TIMEOUT_MS = 30_000
+"""The server ends a statement that runs longer (a lock held by a hung desk, a runaway query)."""
+
+POSTGRES_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": 5,
+    "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+    # A silent link (a cable pulled, a VPN dropped) is noticed by TCP keepalives in
+    # 10 + 3 × 5 = 25 s of silence, and unacknowledged data after 20 s (Linux), instead of
+    # the system's hours: a call then fails with "no connection" well within a minute.
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 20_000,
+}
+
+
+def _postgres_connect_args(url: URL) -> dict[str, Any]:
+    """Ours, except what the URL sets itself; the URL's ``options`` are kept beside ours."""
+    args = {key: value for key, value in POSTGRES_CONNECT_ARGS.items() if key not in url.query}
+    own = url.query.get("options")
+    if own:
+        args["options"] = f"{own} {POSTGRES_CONNECT_ARGS['options']}"
+    return args
 
 
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")

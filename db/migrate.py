@@ -47,5 +47,7 @@ def upgrade(engine: Engine, revision: str = "head") -> bool:
     if revision == "head" and current_revision(engine) == HEAD:
         return False
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # a migration may rewrite a large table
+            conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
         upgrade_on(conn, revision)
     return True

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
@@ -182,7 +183,8 @@ class ResidentCredential(Base):
 class RegistrationCode(Base):
     """An account's registration code, printed on its receipts and on office slips: whoever
     registers without the office must type it. Only its keyed hash is stored; it is void
-    (``code_hash`` NULL) once used or replaced. Wrong codes count here, per account."""
+    (``code_hash`` NULL) once used or replaced. Wrong codes count in the sign-in throttle
+    (``login_throttle``), like any typed number, known or not."""
 
     __tablename__ = "registration_code"
 
@@ -190,8 +192,6 @@ class RegistrationCode(Base):
     code_hash: Mapped[str | None] = mapped_column(String(120))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     issued_by: Mapped[str] = mapped_column(String(100))
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class StaffUser(Base):
@@ -206,6 +206,45 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserSession(Base):
+    """A signed-in resident's or staff member's session: open until logout, a password
+    change or reset elsewhere, or the staff member being disabled. Its id never leaves the
+    process (the signed-in Actor carries it), so the id itself is the token."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # the actor's kind: resident, kiosk, clerk…
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    one_time: Mapped[bool] = mapped_column(Boolean, default=False)  # may only set a password
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(30))
+
+
+class LoginThrottle(Base):
+    """Failed sign-in attempts on any typed name (known or not) and on each device, keyed by
+    an HMAC of the name under the database's own secret: the same rows for every desk."""
+
+    __tablename__ = "login_throttle"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AuthSecret(Base):
+    """Secrets the sign-in keeps in the database, made on first use (the throttle's key)."""
+
+    __tablename__ = "auth_secret"
+
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
 
 
 class Meter(Base):
@@ -243,10 +282,15 @@ class Period(Base):
     month: Mapped[date] = mapped_column(Date)  # the first day of the month
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # «Обновлено из 1С»
+    # Bumped by every save of the period or its readings: an UPDATE … WHERE version = the one
+    # a form was opened with, so a stale form or a simultaneous save changes nothing.
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
     readings: Mapped[list[Reading]] = relationship(
         back_populates="period", cascade="all, delete-orphan", order_by="Reading.id"
     )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own form
 
 
 class Reading(Base):
@@ -351,7 +395,10 @@ class SupportAnswer(Base):
 
 
 class AuditEntry(Base):
-    """The append-only audit log: triggers refuse UPDATE and DELETE (see the migration)."""
+    """The append-only, tamper-evident audit log. Triggers refuse UPDATE, DELETE, a REPLACE
+    of an existing row and (PostgreSQL) TRUNCATE; see migrations 0001 and 0005. Each row's
+    ``row_hash`` covers its values and the previous row's hash (``prev_hash``), so a changed
+    or removed row breaks the chain (``desktop.audit.verify``)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_account_at", "account_id", "at"),)
@@ -363,6 +410,8 @@ class AuditEntry(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     ok: Mapped[bool] = mapped_column(Boolean, default=True)
     details: Mapped[str] = mapped_column(Text, default="")  # JSON
+    prev_hash: Mapped[str] = mapped_column(String(64), server_default="")  # sha256 hex
+    row_hash: Mapped[str] = mapped_column(String(64), server_default="")
 
 
 class ImportBatch(Base):

@@ -46,6 +46,11 @@ class Actor:
     account_id: int | None = None  # a resident's own account
     staff_id: int | None = None
     channel: Channel = Channel.RESIDENT
+    # The sign-in's session (desktop.sessions): None for the system and the office's scripts,
+    # which no one signs in to. Services refuse an actor whose session has ended.
+    session_id: int | None = None
+    # Signed in with a one-time password: may do nothing but choose a password.
+    one_time: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", ActorKind(self.kind))
@@ -67,15 +72,33 @@ class Actor:
         return _ROLES.get(self.kind)
 
     @classmethod
-    def resident(cls, account_id: int, number: str, *, kiosk: bool = False) -> Actor:
-        if kiosk:
-            return cls(ActorKind.KIOSK, number, account_id=account_id, channel=Channel.KIOSK)
-        return cls(ActorKind.RESIDENT, number, account_id=account_id, channel=Channel.RESIDENT)
+    def resident(
+        cls,
+        account_id: int,
+        number: str,
+        *,
+        kiosk: bool = False,
+        session_id: int | None = None,
+        one_time: bool = False,
+    ) -> Actor:
+        kind, channel = (
+            (ActorKind.KIOSK, Channel.KIOSK) if kiosk else (ActorKind.RESIDENT, Channel.RESIDENT)
+        )
+        return cls(
+            kind,
+            number,
+            account_id=account_id,
+            channel=channel,
+            session_id=session_id,
+            one_time=one_time,
+        )
 
     @classmethod
-    def staff(cls, staff_id: int, login: str, role: StaffRole | str) -> Actor:
+    def staff(
+        cls, staff_id: int, login: str, role: StaffRole | str, *, session_id: int | None = None
+    ) -> Actor:
         kind = ActorKind.ADMIN if StaffRole(role) is StaffRole.ADMIN else ActorKind.CLERK
-        return cls(kind, login, staff_id=staff_id, channel=Channel.CLERK)
+        return cls(kind, login, staff_id=staff_id, channel=Channel.CLERK, session_id=session_id)
 
 
 _LABEL_PREFIXES = {

@@ -12,24 +12,27 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.engine import Database, DatabaseUrlError, parse_url, redact
-from db.migrate import holds_other_tables, upgrade
+from db.migrate import current_revision, holds_other_tables, upgrade
 from desktop.accounts import AccountService
-from desktop.auth import AuthService, PhantomThrottle
+from desktop.auth import AuthService, local_device_id
 from desktop.clock import Clock, SystemClock
 from desktop.documents.service import DocumentService
-from desktop.errors import UserError
+from desktop.errors import (
+    ConnectionLostError,
+    DatabaseUnavailableError,
+    EmptyDatabaseError,
+    UserError,
+)
+from desktop.failures import RETRY, database_failure
 from desktop.mail import OutboxService, SmtpMailer
 from desktop.mail_queue import BackgroundSender, InlineSender, MailSender, SmtpTransport
 from desktop.organisation import OrganisationSettings, file_values
 from desktop.readings import ReadingService
 from desktop.receipts import ReceiptService
+from desktop.sessions import SessionGuard, guarded
 from desktop.settings import Settings, load_settings, read_file, settings_path
 from desktop.statement import StatementService
 from desktop.support import SupportService
-
-
-class DatabaseUnavailableError(UserError):
-    pass
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Services:
     outbox: OutboxService
     documents: DocumentService
     organisation: OrganisationSettings
+    sessions: SessionGuard
     # Delivers queued e-mail after commit (None without SMTP: letters are slips), and who
     # wakes it: a background thread, or the caller's thread right after the commit.
     mail_sender: MailSender | None = None
@@ -60,7 +64,8 @@ class Services:
 def connect(url: str, *, create: bool = True) -> Database:
     """Open a database and bring its schema up to date; Russian messages for every failure.
 
-    With ``create=False`` a missing SQLite file is an error rather than a new empty database.
+    With ``create=False`` a missing SQLite file, or a database without the application's
+    tables, is an error rather than a new empty database: commands that read create nothing.
     """
     try:
         parsed = parse_url(url)
@@ -81,10 +86,27 @@ def connect(url: str, *, create: bool = True) -> Database:
                 f"В базе данных {redact(parsed)} есть таблицы другой программы. Приложение "
                 "не меняет чужие базы: укажите пустую базу или базу этого приложения."
             )
+        if not create and current_revision(db.engine) is None:
+            db.dispose()
+            raise EmptyDatabaseError(
+                f"База данных {redact(parsed)} пуста: в ней ещё нет таблиц приложения, и "
+                "команда ничего в ней не создала. Подготовьте базу: python -m desktop db "
+                "upgrade --database-url АДРЕС (или демонстрационную: python -m desktop demo "
+                "--database-url АДРЕС)."
+            )
         upgrade(db.engine)
     except OperationalError as error:
         db.dispose()
+        where = parsed.database if parsed.get_backend_name() == "sqlite" else redact(parsed)
+        known = database_failure(error, where or "")
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        if isinstance(known, ConnectionLostError):
+            raise ConnectionLostError(
+                f"Не удалось открыть базу данных {redact(parsed)}: нет связи с сервером "
+                f"({reason}). Проверьте адрес. {RETRY}"
+            ) from None
+        if known is not None:
+            raise known from None
         raise DatabaseUnavailableError(
             f"Не удалось открыть базу данных {redact(parsed)}: {reason}. Проверьте адрес, "
             "что сервер запущен и доступен, и права на файл."
@@ -98,11 +120,20 @@ def connect(url: str, *, create: bool = True) -> Database:
 
 
 def build_services(
-    db: Database, settings: Settings, clock: Clock | None = None, *, inline_mail: bool = False
+    db: Database,
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    inline_mail: bool = False,
+    device: str | None = None,
 ) -> Services:
-    """The services on ``db``. With SMTP set up, queued mail is delivered after each commit
-    by a background thread, or with ``inline_mail`` in the caller's thread (tests, scripts)."""
+    """The services on ``db``, each checking at every call that the session of the actor it
+    is given is live (``desktop.sessions``): the one place that check is made. With SMTP set
+    up, queued mail is delivered after each commit by a background thread, or with
+    ``inline_mail`` in the caller's thread (tests, scripts). ``device`` names this machine
+    for the sign-in throttle (by default its kept device id)."""
     clock = clock or SystemClock()
+    sessions = SessionGuard(db, clock)
     accounts = AccountService(db, clock, settings)
     statements = StatementService(db, clock, settings)
     sender = postman = None
@@ -113,21 +144,28 @@ def build_services(
         db=db,
         clock=clock,
         settings=settings,
-        accounts=accounts,
-        auth=AuthService(
-            db,
-            clock,
-            settings,
-            throttle=PhantomThrottle(),  # the process builds its Services once per database
-            postman=postman,
+        accounts=guarded(accounts, sessions),
+        auth=guarded(
+            AuthService(
+                db,
+                clock,
+                settings,
+                postman=postman,
+                device=device if device is not None else local_device_id(),
+            ),
+            sessions,
         ),
-        readings=ReadingService(db, clock, settings),
-        statements=statements,
-        receipts=ReceiptService(db, clock, settings),
-        support=SupportService(db, clock, settings),
-        outbox=OutboxService(db, clock, settings),
-        documents=DocumentService(db, clock, settings, accounts=accounts, statements=statements),
-        organisation=OrganisationSettings(db, clock),
+        readings=guarded(ReadingService(db, clock, settings), sessions),
+        statements=guarded(statements, sessions),
+        receipts=guarded(ReceiptService(db, clock, settings), sessions),
+        support=guarded(SupportService(db, clock, settings), sessions),
+        outbox=guarded(OutboxService(db, clock, settings), sessions),
+        documents=guarded(
+            DocumentService(db, clock, settings, accounts=accounts, statements=statements),
+            sessions,
+        ),
+        organisation=guarded(OrganisationSettings(db, clock), sessions),
+        sessions=sessions,
         mail_sender=sender,
         postman=postman,
     )

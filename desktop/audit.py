@@ -1,17 +1,32 @@
-"""The audit log: who did what, for which account, when (UTC). Rows are only ever added."""
+"""The audit log: who did what, for which account, when (UTC). Rows are only ever added.
+
+The log is append-only (the database's triggers, see ``db.models.AuditEntry``) and
+tamper-evident: every row carries ``row_hash`` = sha256(``prev_hash`` + the canonical form
+of its values), ``prev_hash`` being the previous row's ``row_hash`` (``GENESIS`` for the
+first). ``verify`` walks the chain; a row changed, forged or removed behind the
+application's back breaks it. (Removing the newest rows leaves a shorter valid chain: that
+is what the database's triggers and the roles' grants prevent.)
+"""
 
 from __future__ import annotations
 
 import enum
+import hashlib
 import json
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from db.models import AuditEntry
 from desktop.actors import Actor
+from desktop.permissions import Permission, require
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 
 class AuditAction(enum.StrEnum):
@@ -36,6 +51,7 @@ class AuditAction(enum.StrEnum):
     PERIOD_CREATE = "period.create"
     PERIOD_DELETE = "period.delete"
     READINGS_SUBMIT = "readings.submit"
+    READINGS_CARRY_FORWARD = "readings.carry_forward"  # a past month's correction, onward
     RECEIPT_EXPORT = "receipt.export"  # one account's, or a batch (then no account)
     STATEMENT_EXPORT = "statement.export"
     SUPPORT_CREATE = "support.create"
@@ -65,6 +81,7 @@ _LABELS = {
     AuditAction.PERIOD_CREATE: "Новый период показаний",
     AuditAction.PERIOD_DELETE: "Удаление периода показаний",
     AuditAction.READINGS_SUBMIT: "Передача показаний",
+    AuditAction.READINGS_CARRY_FORWARD: "Перенос поправки показаний в следующий месяц",
     AuditAction.RECEIPT_EXPORT: "Квитанция в PDF",
     AuditAction.STATEMENT_EXPORT: "Выгрузка ведомости",
     AuditAction.SUPPORT_CREATE: "Новое обращение в техподдержку",
@@ -103,6 +120,35 @@ def label_of(stored: str) -> str:
     return action.label if action is not None else stored
 
 
+GENESIS = "0" * 64
+"""The ``prev_hash`` of the first row."""
+
+CHAIN_LOCK = 0x61756469_74000001
+"""The key of the PostgreSQL advisory lock that orders writers of the chain."""
+
+
+def canonical(
+    entry_id: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    account_id: int | None,
+    ok: bool,
+    details: str,
+) -> str:
+    """A row's values as the hash covers them: a compact JSON array, the time in ISO UTC."""
+    moment = at.astimezone(UTC).isoformat(timespec="microseconds")
+    values = [entry_id, moment, actor, action, account_id, bool(ok), details]
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def chain_hash(prev_hash: str, entry_id: int, at: datetime, actor: str, action: str,
+               account_id: int | None, ok: bool, details: str) -> str:  # fmt: skip
+    """sha256 hex of the previous row's hash followed by this row's canonical values."""
+    text_ = prev_hash + canonical(entry_id, at, actor, action, account_id, ok, details)
+    return hashlib.sha256(text_.encode("utf-8")).hexdigest()
+
+
 def record(
     session: Session,
     at: datetime,
@@ -117,19 +163,46 @@ def record(
 
     ``account_id`` is the account the action served; None only where none was (a batch, a
     sign-in with an unknown number, a request from the login window).
+
+    The entry is chained to the newest row. Writers take turns: on SQLite the transaction
+    already holds the write lock (BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped
+    advisory lock is taken here and held to the commit. The caller's pending changes are
+    flushed first, so their row locks come before the chain's lock, never after it.
+    A PostgreSQL role that writes the log needs INSERT on it, USAGE on its id sequence and
+    SELECT on its ``id`` and ``row_hash`` columns only (not on what the rows say).
     """
     if not isinstance(action, AuditAction):
         raise ValueError(f"audit actions are AuditAction members, not {action!r}")
+    session.flush()
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        conn.execute(select(func.pg_advisory_xact_lock(CHAIN_LOCK)))
+    last = conn.execute(
+        select(AuditEntry.id, AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
+    prev_hash = last.row_hash if last is not None else GENESIS
+    entry_id = (last.id if last is not None else 0) + 1
+    if postgres:  # the sequence stays in step, so an id is never handed out twice
+        serial = conn.execute(text("SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))"))
+        entry_id = max(entry_id, serial.scalar_one())
+    name = actor if isinstance(actor, str) else actor.label
+    text_details = json.dumps(details, ensure_ascii=False, default=str, sort_keys=True)
+    row_hash = chain_hash(prev_hash, entry_id, at, name, str(action), account_id, ok, text_details)
     session.add(
         AuditEntry(
+            id=entry_id,
             at=at,
-            actor=actor if isinstance(actor, str) else actor.label,
+            actor=name,
             action=str(action),
             account_id=account_id,
             ok=ok,
-            details=json.dumps(details, ensure_ascii=False, default=str, sort_keys=True),
+            details=text_details,
+            prev_hash=prev_hash,
+            row_hash=row_hash,
         )
     )
+    session.flush()
 
 
 def entries(
@@ -146,3 +219,90 @@ def entries(
     if action is not None:
         query = query.where(AuditEntry.action == str(action))
     return list(session.scalars(query))
+
+
+# -- verification -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first row at which the chain does not hold."""
+
+    entry_id: int
+    at: datetime
+    previous_id: int | None  # the row before it in the log, None for the first
+    content_changed: bool  # its values do not give its hash; else its link to the previous
+
+    def describe(self) -> str:
+        from desktop.formatting import ru_datetime
+
+        head = f"Запись №{self.entry_id} от {ru_datetime(self.at)} изменена или удалена: "
+        if self.content_changed:
+            return head + "её содержимое не совпадает с её контрольной суммой."
+        if self.previous_id is None:
+            return head + (
+                "она первая в журнале, но ссылается на предыдущую — начало журнала удалено."
+            )
+        return head + (
+            f"цепочка прервана перед ней — запись №{self.previous_id} подделана "
+            f"или записи между №{self.previous_id} и №{self.entry_id} удалены."
+        )
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int  # rows read up to and including the first broken one
+    broken: ChainBreak | None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None
+
+    def describe(self) -> str:
+        if self.broken is None:
+            from desktop.common.plural import plural
+
+            return f"Журнал аудита цел: {plural(self.checked, 'запись', 'записи', 'записей')}"
+        return self.broken.describe()
+
+
+def verify(db: Database, actor: Actor, *, batch: int = 1000) -> ChainReport:
+    """Walk the whole log in id order, in constant memory, and report the first break."""
+    require(actor, Permission.SEE_AUDIT_LOG)
+    query = (
+        select(
+            AuditEntry.id,
+            AuditEntry.at,
+            AuditEntry.actor,
+            AuditEntry.action,
+            AuditEntry.account_id,
+            AuditEntry.ok,
+            AuditEntry.details,
+            AuditEntry.prev_hash,
+            AuditEntry.row_hash,
+        )
+        .order_by(AuditEntry.id)
+        .execution_options(yield_per=batch)  # a server-side cursor on PostgreSQL
+    )
+    with db.read() as s:
+        result = s.execute(query)
+        try:
+            return _walk(result)
+        finally:
+            result.close()  # the walk may stop at a break, with rows left unread
+
+
+def _walk(rows: Iterable[Any]) -> ChainReport:
+    expected, previous_id, checked = GENESIS, None, 0
+    for row in rows:
+        checked += 1
+        computed = chain_hash(
+            row.prev_hash, row.id, row.at, row.actor, row.action, row.account_id, row.ok,
+            row.details,
+        )  # fmt: skip
+        if computed != row.row_hash:
+            return ChainReport(checked, ChainBreak(row.id, row.at, previous_id, True))
+        if row.prev_hash != expected:
+            return ChainReport(checked, ChainBreak(row.id, row.at, previous_id, False))
+        expected, previous_id = row.row_hash, row.id
+    return ChainReport(checked, None)

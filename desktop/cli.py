@@ -150,11 +150,13 @@ def build_parser() -> Parser:
     )
     mail_send.set_defaults(run=cmd_mail_send)
 
+    from desktop.audit_commands import add_audit_commands
     from desktop.documents.commands import add_document_commands
     from desktop.settings_commands import add_settings_commands
 
     add_document_commands(commands, common)
     add_settings_commands(commands, common)
+    add_audit_commands(commands, common)
     return parser
 
 
@@ -389,28 +391,75 @@ def cmd_start(url: str, settings: Settings, args: argparse.Namespace) -> int:
     return gui.main(url, settings, demo=args.demo, quit_after_start=args.quit_after_start)
 
 
+READ_ONLY_COMMANDS = {"statement", "readings", "debt", "staff list", "settings list"}
+"""Commands that change nothing: run once more if the server's connection broke meanwhile."""
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    sub = next((v for k, v in vars(args).items() if k.endswith("_command") and v), None)
+    return f"{args.command} {sub}" if sub else str(args.command)
+
+
+def _run_command(run: Command, url: str, settings: Settings, args: argparse.Namespace) -> int:
+    from desktop.app import open_services
+
+    services = open_services(url, settings=settings, create=False)
+    try:
+        return run(services, args)
+    finally:
+        services.close()
+
+
+def _database_name(url: str | None) -> str:
+    """The SQLite file or the redacted server URL, for a failure's message."""
+    if not url:
+        return ""
+    from db.engine import DatabaseUrlError, parse_url, redact
+
+    try:
+        parsed = parse_url(url)
+    except DatabaseUrlError:
+        return ""
+    return (parsed.database or "") if parsed.get_backend_name() == "sqlite" else redact(parsed)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    url: str | None = None
     try:
         settings = load_settings()
         url = getattr(args, "database_url", None)
         if url is None:
             url = demo_database_url() if args.demo else settings.database_url
         run: Command | None = getattr(args, "run", None)
-        if run is None:  # a command that opens the database itself, or the window
-            direct: DirectCommand = getattr(args, "direct", cmd_start)
-            return direct(url, settings, args)
-        from desktop.app import open_services
+        direct: DirectCommand | None = getattr(args, "direct", None)
+        if run is not None or direct is not None:  # the window does it in the background
+            from desktop.files import check_target, clean_stale_parts
 
-        services = open_services(url, settings=settings, create=False)
-        try:
-            return run(services, args)
-        finally:
-            services.close()
+            clean_stale_parts()  # what a killed export left behind
+            if getattr(args, "output", None):
+                check_target(args.output)  # a bad file name is refused before any work
+        if run is None:  # a command that opens the database itself, or the window
+            return (direct or cmd_start)(url, settings, args)
+        if _command_name(args) in READ_ONLY_COMMANDS:
+            from desktop.failures import retry_read
+
+            return retry_read(lambda: _run_command(run, url, settings, args))
+        return _run_command(run, url, settings, args)
     except UserError as error:
         print(f"Ошибка: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("Прервано.", file=sys.stderr)
         return 130
+    except Exception as error:
+        # The database's and the disk's failures, told in Russian; anything else is a bug
+        # and keeps its traceback for the report.
+        from desktop.failures import database_failure
+
+        known = database_failure(error, _database_name(url))
+        if known is None:
+            raise
+        print(f"Ошибка: {known}", file=sys.stderr)
+        return EXIT_ERROR

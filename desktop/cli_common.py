@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
+from desktop.common.errors import UserError
 from desktop.common.tasks import TaskState
 
 if TYPE_CHECKING:
@@ -27,6 +28,24 @@ def cli_actor() -> Actor:
     except Exception:  # no login name in some service accounts
         user = "unknown"
     return Actor(ActorKind.SYSTEM, f"cli:{user}")
+
+
+MAX_ID = 2**31 - 1
+"""The largest number a record's key can have (the databases' INTEGER keys)."""
+
+
+def parse_id(text: str, what: str, example: str = "1") -> int:
+    """A record's number typed on the command line (``what`` names it: «Код дома»); a
+    Russian refusal for anything but a number a record can have."""
+    value = text.strip()
+    if not value.isascii() or not value.isdigit():
+        raise UserError(f"{what} «{text}» указан неверно: нужно число, например {example}.")
+    if len(value) > 10 or not 1 <= int(value) <= MAX_ID:
+        raise UserError(
+            f"{what} «{text[:30]}» вне допустимых значений: нужно число от 1 до {MAX_ID}. "
+            "Такой записи нет — проверьте число."
+        )
+    return int(value)
 
 
 @contextmanager

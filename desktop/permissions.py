@@ -10,6 +10,9 @@ from desktop.actors import Actor, ActorKind
 from desktop.errors import AccessDeniedError
 
 ACCOUNT_DENIED = "Нет доступа к этому лицевому счёту."
+ONE_TIME_DENIED = (
+    "Вы вошли с одноразовым паролем: сначала придумайте свой пароль, затем войдите с ним."
+)
 
 
 class Permission(enum.Enum):
@@ -92,11 +95,15 @@ GRANTS: Mapping[ActorKind, frozenset[Permission]] = {
 
 
 def allows(actor: Actor, permission: Permission) -> bool:
-    return permission in GRANTS[actor.kind]
+    """Whether ``actor`` holds ``permission``. Someone signed in with a one-time password
+    holds nothing until they have chosen their own (``AuthService.change_password``)."""
+    return not actor.one_time and permission in GRANTS[actor.kind]
 
 
 def require(actor: Actor, permission: Permission) -> None:
     """AccessDeniedError naming what is not allowed and who may, unless ``actor`` may."""
+    if actor.one_time:
+        raise AccessDeniedError(ONE_TIME_DENIED)
     if not allows(actor, permission):
         raise AccessDeniedError(f"Недостаточно прав, чтобы {permission.label}: {_who(permission)}.")
 
@@ -111,7 +118,7 @@ def require_account(actor: Actor, account_id: int) -> None:
         return
     if allows(actor, Permission.READ_OWN_ACCOUNT) and actor.account_id == account_id:
         return
-    raise AccessDeniedError(ACCOUNT_DENIED)
+    raise AccessDeniedError(ONE_TIME_DENIED if actor.one_time else ACCOUNT_DENIED)
 
 
 def _who(permission: Permission) -> str:

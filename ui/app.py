@@ -27,6 +27,7 @@ from ui.tasks import TaskRunner
 from ui.window_state import WindowState
 
 if TYPE_CHECKING:  # the main window is imported after sign-in
+    from desktop.actors import Actor
     from ui.main_window import MainWindow
 
 APP_TITLE = "Личный кабинет жителя"
@@ -72,6 +73,8 @@ class Controller(QObject):
         self.login: LoginWindow | None = None
         self.main: MainWindow | None = None
         self.idle: IdleWatch | None = None
+        self.actor: Actor | None = None  # who is signed in, for logout and a session's end
+        ctx.session_ended.connect(self._session_ended)
 
     def show_login(self) -> LoginWindow:
         self.login = LoginWindow(self.ctx)
@@ -87,6 +90,7 @@ class Controller(QObject):
         """Open the main window with the pages the registry gives this actor in this mode."""
         from ui.main_window import MainWindow
 
+        self.actor = signed_in.actor
         self.main = MainWindow(PageContext.for_sign_in(self.ctx, signed_in), self.state)
         delete_on_close(self.main)
         self.main.logout_requested.connect(self.logout)
@@ -136,6 +140,25 @@ class Controller(QObject):
             self.show_login()
 
     def logout(self) -> None:
+        """End the session and go back to the login window (see ``_leave``)."""
+        actor, self.actor = self.actor, None
+        if actor is not None:
+            ctx = self.ctx
+            ctx.tasks.run(lambda: ctx.services.auth.logout(actor), _ignore, _ignore)
+        self._leave()
+
+    def _session_ended(self, session_id: int, message: str) -> None:
+        """A call met this window's session ended elsewhere (a password changed in another
+        window): back to the login window, saying why."""
+        if self.actor is None or self.actor.session_id != session_id:
+            return
+        self.actor = None
+        _close_dialogs()
+        self._leave()
+        if self.login is not None:
+            self.login.login_messages.error(message)
+
+    def _leave(self) -> None:
         """Back to the login window: the cabinet's pages are destroyed, the clipboard
         emptied, and nothing of the account stays on screen."""
         if self.main is not None:
@@ -172,13 +195,18 @@ def _resize_within_screen(window: QWidget, width: int, height: int) -> None:
     window.resize(width, height)
 
 
-def _ignore(_error: Exception) -> None:
-    """Opening the database failed: the login window reports it at the first sign-in."""
+def _ignore(_error: object) -> None:
+    """Opening the database failed: the login window reports it at the first sign-in. (Also
+    the answer to a logout: nothing is left on screen to show it.)"""
 
 
 def open_services_for(url: str, settings: Settings, demo: bool):  # -> desktop.app.Services
-    """Runs on the background thread: import the core, prepare the database, open it."""
+    """Runs on the background thread: remove what a killed export left behind, import the
+    core, prepare the database, open it."""
     from desktop.app import ensure_demo, open_services
+    from desktop.files import clean_stale_parts
+
+    clean_stale_parts()
 
     if demo:
         ensure_demo(url)

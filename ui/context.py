@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from PySide6.QtCore import QObject, Signal
+
 from desktop.errors import UserError
 from desktop.settings import Settings
 from ui.tasks import TaskRunner
@@ -17,31 +19,57 @@ if TYPE_CHECKING:  # the services import SQLAlchemy: loaded after the first pain
     from desktop.app import Services
 
 
+class _Signals(QObject):
+    # (session id, the Russian message): emitted on a worker thread, delivered on the GUI's.
+    session_ended = Signal(int, str)
+
+
 class AppContext:
     """Shared by every window. ``services`` is usable inside ``tasks.run`` jobs: the first
-    job opens the database, and the runner's single thread runs jobs in order."""
+    job opens the database, and the runner's single thread runs jobs in order.
+
+    ``session_ended`` is emitted whenever a service call meets a session that has ended (a
+    password changed in another window, a logout elsewhere): the application then returns
+    to the login window, whichever screen made the call."""
 
     def __init__(self, settings: Settings, tasks: TaskRunner) -> None:
         self.settings = settings
         self.tasks = tasks
         self._services: Services | None = None
         self._error: Exception | None = None
+        self._loader: Callable[[], Services] | None = None
+        self._signals = _Signals()
+        self.session_ended = self._signals.session_ended
 
     def open(self, loader: Callable[[], Services]) -> None:
         """Open the services in the background, after the window has been shown."""
+        self._loader = loader
+        self.tasks.run(self._load, lambda _result: None, lambda _error: None)
 
-        def load() -> None:
-            try:
-                self._services = loader()
-            except Exception as error:
-                self._error = error
-                raise
+    def _load(self) -> Services:
+        assert self._loader is not None
+        try:
+            services = self._loader()
+        except Exception as error:
+            self._error = error
+            raise
+        services.sessions.on_ended(self._ended)
+        self._services = services
+        return services
 
-        self.tasks.run(load, lambda _result: None, lambda _error: None)
+    def _ended(self, error: Exception) -> None:
+        session_id = getattr(error, "session_id", None)
+        if session_id is not None:
+            self.session_ended.emit(session_id, str(error))
 
     @property
     def services(self) -> Services:
+        """The services; if opening them failed (the server was down), the next job that
+        asks opens them again, so the window recovers without a restart."""
         if self._services is None:
+            if self._error is not None and self._loader is not None:
+                self._error = None
+                return self._load()
             if self._error is not None:
                 raise self._error
             raise UserError("База данных ещё открывается. Подождите несколько секунд.")

@@ -361,7 +361,8 @@ class LoginWindow(QWidget):
     def _change_cancelled(self) -> None:
         self.stack.setCurrentWidget(self.forms)
         self.login_messages.info(
-            "Пароль не изменён. Чтобы войти, снова введите одноразовый пароль и придумайте свой."
+            "Пароль не изменён. Одноразовый пароль действует только один раз: получите новый "
+            "через «Забыли пароль?» или в офисе управляющей компании."
         )
         self.password.setFocus()
 

@@ -107,7 +107,8 @@ class PasswordChangeStep(QWidget):
         ctx = self.ctx
         ctx.tasks.run(
             lambda: ctx.services.auth.change_password(signed_in.actor, current, new),
-            lambda _none: self._changed(signed_in),
+            # The session goes on as a normal one: its actor comes back without the one-time flag.
+            lambda actor: self._changed(dataclasses.replace(signed_in, actor=actor)),
             self._failed,
             owner=self,
         )
@@ -132,6 +133,9 @@ class PasswordChangeStep(QWidget):
     def cancel(self) -> None:
         if self._busy:
             return
+        if self._signed_in is not None:  # the one-time password is used up: end its session
+            actor, ctx = self._signed_in.actor, self.ctx
+            ctx.tasks.run(lambda: ctx.services.auth.logout(actor), _ignore, _ignore)
         self._forget()
         self.cancelled.emit()
 
@@ -140,6 +144,10 @@ class PasswordChangeStep(QWidget):
         self._one_time_password = ""
         self.form.clear()
         self.messages.clear()
+
+
+def _ignore(_result: object) -> None:
+    """Ending a session that is being left: nothing to show whatever the answer."""
 
 
 # --- «Забыли пароль?» ----------------------------------------------------------------------

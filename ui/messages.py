@@ -9,14 +9,20 @@ from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.errors import ProblemError, UserError
+from desktop.failures import database_failure
 
 log = logging.getLogger(__name__)
 
 
 def describe_error(error: BaseException) -> str:
-    """The text to show for an error: the user's own message, or a calm generic one."""
+    """The text to show for an error: the user's own message, the database's or the disk's
+    failure told in Russian (``desktop.failures``), or a calm generic one for a bug."""
     if isinstance(error, UserError):
         return str(error)
+    known = database_failure(error)
+    if known is not None:
+        log.warning("Database failure: %s", error)
+        return str(known)
     log.error("Unexpected error:\n%s", "".join(traceback.format_exception(error)))
     return (
         "Не удалось выполнить действие из-за внутренней ошибки. Попробуйте ещё раз; "

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from db.engine import audit_schema_unlocked
 from db.models import Base
 
 connection = context.config.attributes.get("connection")
@@ -14,5 +15,7 @@ context.configure(
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )
-with context.begin_transaction():
+# Migrations may drop and alter the audit log's table and triggers, which the application's
+# SQLite connections otherwise refuse (db.engine._sqlite_audit_guard).
+with audit_schema_unlocked(connection), context.begin_transaction():
     context.run_migrations()

@@ -2,7 +2,9 @@
 
 Nothing a stranger sees tells whether an account exists: sign-in failures share one message,
 registration and reset requests share one neutral answer, and every answer costs the same
-Argon2 work. Failed attempts slow down per account (a growing delay, never a lock-out).
+Argon2 work, run outside any transaction. Failed attempts slow down per typed name and per
+device (a growing delay, never a lock-out), counted in the database. Every sign-in opens a
+session (``desktop.sessions``) that logout or a password change elsewhere ends.
 
 The modules: ``service`` (AuthService, what callers use), ``residents``, ``staff``,
 ``throttle`` (the delay), ``letters`` (what residents receive), ``errors`` and ``model``.
@@ -26,7 +28,7 @@ from desktop.auth.residents import (
 )
 from desktop.auth.service import AuthService
 from desktop.auth.staff import StaffAuth, StaffInfo
-from desktop.auth.throttle import MAX_DELAY, PhantomThrottle, delay_after
+from desktop.auth.throttle import MAX_DELAY, delay_after, device_delay_after, local_device_id
 
 __all__ = [
     "LOGIN_FAILED",
@@ -40,7 +42,6 @@ __all__ = [
     "AuthService",
     "LoginError",
     "LoginThrottled",
-    "PhantomThrottle",
     "RegistrationResult",
     "ResetCodeError",
     "ResetRequestResult",
@@ -50,5 +51,7 @@ __all__ = [
     "StaffAuth",
     "StaffInfo",
     "delay_after",
+    "device_delay_after",
+    "local_device_id",
     "normalize_phone",
 ]

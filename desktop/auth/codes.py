@@ -8,8 +8,9 @@ office prints a new one and void once used.
 The code is stored as HMAC-SHA256 under a random per-code key (the «salt»), not Argon2: the
 monthly batch issues a code for every unregistered account, and Argon2 at ~50 ms each would
 take over an hour for 100 000 accounts. With ~40 bits a code is safe from guessing at the
-kiosk (wrong codes are throttled per account, see ``check``), but not from someone who can
-read the ``registration_code`` table: keep that table away from the kiosk's database role.
+kiosk (wrong codes slow down in the sign-in throttle, per typed number and per device, see
+``ResidentAuth.register``), but not from someone who can read the ``registration_code``
+table: keep that table away from the kiosk's database role.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from math import ceil
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +30,6 @@ from db.models import Account, RegistrationCode, ResidentCredential
 from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
-from desktop.auth.throttle import Attempts, delay_after
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.errors import NotFoundError
@@ -103,30 +102,6 @@ def code_matches(stored: str | None, code: str) -> bool:
     return hmac.compare_digest(mine, digest) and scheme == _SCHEME and bool(stored and code)
 
 
-@dataclass(frozen=True)
-class CodeCheck:
-    """One try of a registration code: ``ok``, or refused; ``wait`` > 0 if refused unchecked
-    because the previous failure's delay has not passed."""
-
-    ok: bool
-    wait: int = 0
-
-
-def check(holder: Attempts, stored: str | None, code: str, now: datetime) -> CodeCheck:
-    """Check a typed code under the holder's growing delay (the one sign-in uses), counting
-    a wrong or missing code as a failure."""
-    if holder.next_attempt_at is not None and now < holder.next_attempt_at:
-        return CodeCheck(False, max(1, ceil((holder.next_attempt_at - now).total_seconds())))
-    if code_matches(stored, code):
-        holder.failed_attempts = 0
-        holder.next_attempt_at = None
-        return CodeCheck(True)
-    holder.failed_attempts = (holder.failed_attempts or 0) + 1
-    delay = delay_after(holder.failed_attempts)
-    holder.next_attempt_at = now + delay if delay else None
-    return CodeCheck(False)
-
-
 def issue(
     s: Session, account_ids: Iterable[int], now: datetime, by: str, *, all_accounts: bool = False
 ) -> dict[int, str]:
@@ -160,7 +135,7 @@ def issue(
     for account_id in wanted:
         row = rows.get(account_id)
         if row is None:
-            row = RegistrationCode(account_id=account_id, failed_attempts=0)
+            row = RegistrationCode(account_id=account_id)
             s.add(row)
         code = new_code()
         row.code_hash = hash_code(code)
@@ -174,7 +149,7 @@ def set_code(s: Session, account_id: int, code: str, now: datetime, by: str) -> 
     """Store a chosen code for the account (the demo's known ones)."""
     row = s.get(RegistrationCode, account_id)
     if row is None:
-        row = RegistrationCode(account_id=account_id, failed_attempts=0)
+        row = RegistrationCode(account_id=account_id)
         s.add(row)
     row.code_hash = hash_code(normalize_code(code))
     row.issued_at = now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from desktop.actors import Actor
@@ -45,7 +46,16 @@ class ResetRequestResult:
 
 
 def typed_name(kind: str, typed: str, limit: int) -> str:
-    """An audit actor for someone who has not signed in. What is longer than any account
-    number or login cannot be one — likely a password typed into the wrong field — and is
-    not recorded."""
-    return f"{kind}:{typed if len(typed) <= limit else '…'}"
+    """An audit actor for someone who has not signed in: ``kind:typed`` only when the typed
+    text has the shape of an identifier of that kind — an account number (digits, maybe
+    groups joined by dashes) or a staff login (latin letters, digits, «.», «_», «-») of at
+    most ``limit`` characters. Anything else is likely a password typed into the wrong
+    field and is recorded as ``kind:malformed``: never the text, not even a part of it."""
+    shape = _ACCOUNT_SHAPE if kind == "resident" else _LOGIN_SHAPE
+    if len(typed) <= limit and shape.fullmatch(typed):
+        return f"{kind}:{typed}"
+    return f"{kind}:malformed"
+
+
+_ACCOUNT_SHAPE = re.compile(r"[0-9]+(?:-[0-9]+)*")
+_LOGIN_SHAPE = re.compile(r"[A-Za-z0-9._-]+")

@@ -9,6 +9,7 @@ Argon2 work.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -30,7 +31,7 @@ from desktop.auth.model import (
     SignedIn,
     typed_name,
 )
-from desktop.auth.throttle import Attempts, PhantomThrottle, attempt
+from desktop.auth.throttle import Throttle, check_secret, printable_name
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.mail import discard_pending, normalize_email
@@ -43,13 +44,12 @@ from desktop.passwords import (
     reset_code,
 )
 from desktop.permissions import Permission, allows
+from desktop.sessions import PASSWORD_RESET, end_sessions, open_session
 from desktop.settings import RegistrationSettings
 from desktop.text import normalize_fio
 
 OTP_LIFETIME = timedelta(hours=24)  # a one-time password from registration
 RESET_CODE_LIFETIME = timedelta(minutes=10)
-# Once used to sign in, a one-time password stays valid only for choosing the new one.
-OTP_AFTER_USE = timedelta(minutes=15)
 # A new reset code is not mailed sooner than this after the previous one (no mail bombing).
 RESET_RESEND_INTERVAL = timedelta(minutes=1)
 
@@ -59,64 +59,86 @@ _PHONE_PUNCTUATION = re.compile(r"[\s()\-.]")
 class ResidentAuth:
     """A resident's way in: sign-in, registration, password reset."""
 
-    def __init__(
-        self, db: Database, clock: Clock, mail: ResidentMail, throttle: PhantomThrottle
-    ) -> None:
+    def __init__(self, db: Database, clock: Clock, mail: ResidentMail, throttle: Throttle) -> None:
         self.db = db
         self.clock = clock
         self.mail = mail
         self.throttle = throttle
 
     def login(self, account_number: str, password: str, *, kiosk: bool = False) -> SignedIn:
-        """Sign a resident in; LoginError or LoginThrottled, the same for every account."""
+        """Sign a resident in; LoginError or LoginThrottled, the same for every account.
+
+        Argon2 runs between two short transactions, never holding the write lock: a read
+        takes the hash, the verdict is written after checking the hash is still the same.
+        A one-time password is consumed by the sign-in: the session it opens may only set
+        a password, and it does not work a second time."""
         number = account_number.strip()
         channel = "kiosk" if kiosk else "resident"
+        plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)
+        keys = self.throttle.keys("resident", number)
+        stored: str | None = None
+        with self.db.read() as s:
+            wait = self.throttle.wait(s, keys, self.clock.now())
+            if plausible and not wait:
+                found = _credential_by_number(s, number, lock=False)
+                stored = found.password_hash if found is not None else None
+        matches = False if wait else check_secret(stored, password)
+        rehashed = hash_password(password) if matches and stored and needs_rehash(stored) else None
         with self.db.unit_of_work() as s:
             now = self.clock.now()
-            credential = _credential_by_number(s, number)
-            if credential is None:
-                phantom = self.throttle.holder("resident", number)
-                outcome = attempt(phantom, None, password, now, None)
+            credential = _credential_by_number(s, number) if plausible else None
+            account_id = credential.account_id if credential is not None else None
+            if account_id is None and plausible:
                 account_id = _account_id(s, number)
-                reason = outcome.reason
-                if not outcome.wait:
-                    reason = "unknown_account" if account_id is None else "not_registered"
-                failures = phantom.failed_attempts
+            wait = wait or self.throttle.wait(s, keys, now)
+            expires = credential.password_expires_at if credential is not None else None
+            if wait:
+                reason = "throttled"
+            elif credential is None or not stored:
+                reason = "unknown_account" if account_id is None else "not_registered"
+            elif credential.password_hash != stored:
+                reason = "changed_meanwhile"
+            elif not matches:
+                reason = "wrong_password"
+            elif expires is not None and now >= expires:
+                reason = "expired"
             else:
-                stored = credential.password_hash
-                outcome = attempt(credential, stored, password, now, credential.password_expires_at)
-                account_id, reason = credential.account_id, outcome.reason
-                failures = credential.failed_attempts
-                if outcome.ok and stored:
-                    if needs_rehash(stored):
-                        credential.password_hash = hash_password(password)
-                    expires = credential.password_expires_at
-                    if credential.must_change and expires is not None:
-                        credential.password_expires_at = min(expires, now + OTP_AFTER_USE)
-                    account = credential.account
-                    actor = Actor.resident(account.id, account.number, kiosk=kiosk)
-                    audit.record(
-                        s,
-                        now,
-                        actor,
-                        AuditAction.RESIDENT_SIGN_IN,
-                        account_id=account.id,
-                        channel=channel,
-                        one_time=credential.must_change,
-                    )
-                    return SignedIn(
-                        actor,
-                        account.id,
-                        account.number,
-                        account.fio,
-                        account.address,
-                        must_change_password=credential.must_change,
-                    )
-            who = typed_name("resident", number, ACCOUNT_NUMBER_LIMIT)
+                reason = ""
+            if not reason and credential is not None:
+                self.throttle.succeeded(s, keys)
+                if rehashed:
+                    credential.password_hash = rehashed
+                one_time = credential.must_change
+                if one_time:  # used up: it only opens the session that sets a password
+                    credential.password_expires_at = now
+                account = credential.account
+                actor = Actor.resident(account.id, account.number, kiosk=kiosk)
+                session_id = open_session(s, now, actor, one_time=one_time)
+                actor = replace(actor, session_id=session_id, one_time=one_time)
+                audit.record(
+                    s,
+                    now,
+                    actor,
+                    AuditAction.RESIDENT_SIGN_IN,
+                    account_id=account.id,
+                    channel=channel,
+                    one_time=one_time,
+                )
+                return SignedIn(
+                    actor,
+                    account.id,
+                    account.number,
+                    account.fio,
+                    account.address,
+                    must_change_password=one_time,
+                )
+            failures = 0
+            if reason not in ("throttled", "changed_meanwhile"):
+                failures = self.throttle.failed(s, keys, now)
             audit.record(
                 s,
                 now,
-                who,
+                _who("resident", number, ACCOUNT_NUMBER_LIMIT),
                 AuditAction.RESIDENT_SIGN_IN,
                 account_id=account_id,
                 ok=False,
@@ -124,7 +146,7 @@ class ResidentAuth:
                 channel=channel,
                 failures=failures,
             )
-        raise LoginThrottled(outcome.wait) if outcome.wait else LoginError(LOGIN_FAILED)
+        raise LoginThrottled(wait) if wait else LoginError(LOGIN_FAILED)
 
     def register(
         self,
@@ -162,7 +184,13 @@ class ResidentAuth:
             email_value = normalize_email(email)
         typed_code = codes.normalize_code(code)
         by_office = actor is not None and allows(actor, Permission.ACT_FOR_ANY_ACCOUNT)
-        who = actor or typed_name("resident", number, ACCOUNT_NUMBER_LIMIT)
+        who = actor or _who("resident", number, ACCOUNT_NUMBER_LIMIT)
+        # A NUL byte or an absurd length cannot be an account number (and PostgreSQL refuses
+        # a NUL in text): such a number is looked up nowhere and gets the neutral answer.
+        plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)
+        # Wrong codes count in the sign-in throttle (per typed number, known or not, and per
+        # device), under their own kind so they do not slow the owner's sign-in down.
+        keys = self.throttle.keys("registration", number)
         account_id: int | None = None
         wait = 0
         # Hashed before the transaction (Argon2 is slow on purpose: no write lock for it), and
@@ -171,8 +199,9 @@ class ResidentAuth:
         password_hash = hash_password(password)
         with self.db.unit_of_work() as s:
             now = self.clock.now()
-            account = s.scalars(select(Account).where(Account.number == number)).one_or_none()
-            credential = code_row = None
+            account = credential = code_row = None
+            if plausible:
+                account = s.scalars(select(Account).where(Account.number == number)).one_or_none()
             if account is not None:
                 account_id = account.id
                 credential = s.scalars(
@@ -184,10 +213,14 @@ class ResidentAuth:
             use_code = not by_office and (bool(typed_code) or _code_required(s))
             code_ok = False
             if use_code:
-                holder: Attempts = code_row or self.throttle.holder("registration", number)
-                stored = code_row.code_hash if code_row is not None else None
-                checked = codes.check(holder, stored, typed_code, now)
-                code_ok, wait = checked.ok, checked.wait
+                wait = self.throttle.wait(s, keys, now)
+                if not wait:
+                    stored = code_row.code_hash if code_row is not None else None
+                    code_ok = codes.code_matches(stored, typed_code)
+                    if code_ok:
+                        self.throttle.succeeded(s, keys)
+                    else:
+                        self.throttle.failed(s, keys, now)
             pending = credential is not None and (
                 credential.must_change or not credential.password_hash
             )
@@ -268,13 +301,14 @@ class ResidentAuth:
         number = account_number.strip()
         with on_field("email"):
             email_value = normalize_email(email)
-        who = actor or typed_name("resident", number, ACCOUNT_NUMBER_LIMIT)
+        who = actor or _who("resident", number, ACCOUNT_NUMBER_LIMIT)
+        plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)  # no NUL byte to PostgreSQL
         account_id: int | None = None
         code = reset_code()
         code_hash = hash_password(code)  # before the transaction: no write lock for Argon2
         with self.db.unit_of_work() as s:
             now = self.clock.now()
-            credential = _credential_by_number(s, number)
+            credential = _credential_by_number(s, number) if plausible else None
             if credential is None:
                 reason = "unknown_account"
             else:
@@ -324,36 +358,51 @@ class ResidentAuth:
         return result
 
     def complete_reset(self, account_number: str, code: str, new_password: str) -> None:
-        """Set a new password with the mailed code; the code works once. A wrong code counts
-        as a failed sign-in attempt, with the same growing delay."""
+        """Set a new password with the mailed code; the code works once, and every session
+        of the account ends. A wrong code counts as a failed sign-in attempt, with the same
+        growing delay. Argon2 runs outside any transaction, as at sign-in."""
         number = account_number.strip()
         with on_field("new_password"):
             check_policy(new_password, account_number=number)
+        plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)
+        keys = self.throttle.keys("resident", number)
+        stored: str | None = None
+        with self.db.read() as s:
+            wait = self.throttle.wait(s, keys, self.clock.now())
+            if plausible and not wait:
+                found = _credential_by_number(s, number, lock=False)
+                stored = found.reset_code_hash if found is not None else None
+        matches = False if wait else check_secret(stored, code.strip())
+        new_hash = hash_password(new_password) if matches else None
+        who = _who("resident", number, ACCOUNT_NUMBER_LIMIT)
         with self.db.unit_of_work() as s:
             now = self.clock.now()
-            credential = _credential_by_number(s, number)
-            who = typed_name("resident", number, ACCOUNT_NUMBER_LIMIT)
-            if credential is None:
-                holder: Attempts = self.throttle.holder("resident", number)
-                outcome = attempt(holder, None, code.strip(), now, None, what="code")
-                account_id = None
+            credential = _credential_by_number(s, number) if plausible else None
+            account_id = credential.account_id if credential is not None else None
+            wait = wait or self.throttle.wait(s, keys, now)
+            expires = credential.reset_code_expires_at if credential is not None else None
+            if wait:
+                reason = "throttled"
+            elif (
+                credential is None
+                or not stored
+                or credential.reset_code_hash != stored
+                or not matches
+            ):
+                reason = "wrong_code"
+            elif expires is not None and now >= expires:
+                reason = "expired"
             else:
-                holder = credential
-                outcome = attempt(
-                    credential,
-                    credential.reset_code_hash,
-                    code.strip(),
-                    now,
-                    credential.reset_code_expires_at,
-                    what="code",
-                )
-                account_id = credential.account_id
-                if outcome.ok:
-                    set_password(credential, hash_password(new_password), now, expires_at=None)
-                    audit.record(s, now, who, AuditAction.PASSWORD_RESET, account_id=account_id)
-                    return
-                if outcome.reason == "expired":
-                    credential.reset_code_hash = credential.reset_code_expires_at = None
+                reason = ""
+            if not reason and credential is not None and new_hash is not None:
+                self.throttle.succeeded(s, keys)
+                set_password(credential, new_hash, now, expires_at=None)
+                end_sessions(s, now, PASSWORD_RESET, account_id=credential.account_id)
+                audit.record(s, now, who, AuditAction.PASSWORD_RESET, account_id=account_id)
+                return
+            if reason == "expired" and credential is not None:
+                credential.reset_code_hash = credential.reset_code_expires_at = None
+            failures = self.throttle.failed(s, keys, now) if reason != "throttled" else 0
             audit.record(
                 s,
                 now,
@@ -361,10 +410,10 @@ class ResidentAuth:
                 AuditAction.PASSWORD_RESET,
                 account_id=account_id,
                 ok=False,
-                reason=outcome.reason,
-                failures=holder.failed_attempts,
+                reason=reason,
+                failures=failures,
             )
-        raise LoginThrottled(outcome.wait, field="code") if outcome.wait else ResetCodeError()
+        raise LoginThrottled(wait, field="code") if wait else ResetCodeError()
 
 
 def normalize_phone(text: str) -> str:
@@ -405,15 +454,24 @@ def set_password(
     credential.updated_at = now
 
 
-def _credential_by_number(s: OrmSession, number: str) -> ResidentCredential | None:
-    """The account's credential with its account, locked for the attempt counters."""
-    return s.scalars(
+def _credential_by_number(
+    s: OrmSession, number: str, *, lock: bool = True
+) -> ResidentCredential | None:
+    """The account's credential with its account, locked (unless only read) for the change."""
+    query = (
         select(ResidentCredential)
         .join(ResidentCredential.account)
         .options(contains_eager(ResidentCredential.account))
         .where(Account.number == number)
-        .with_for_update(of=ResidentCredential)
-    ).one_or_none()
+    )
+    if lock:
+        query = query.with_for_update(of=ResidentCredential)
+    return s.scalars(query).one_or_none()
+
+
+def _who(kind: str, typed: str, limit: int) -> str:
+    """The audit actor for a typed name; control characters (a NUL byte) are never stored."""
+    return typed_name(kind, typed if typed.isprintable() else "?" * (limit + 1), limit)
 
 
 def _code_required(s: OrmSession) -> bool:

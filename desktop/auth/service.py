@@ -2,13 +2,17 @@
 change of a signed-in user's password.
 
 Its parts are built from what the composition root (``desktop.app``) hands in: the postman
-who wakes the mail sender after a commit that queued mail, and the throttle for unknown
-names, shared by the whole process.
+who wakes the mail sender after a commit that queued mail, and this machine's device id
+(for the per-device throttle).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
 
 from db.engine import Database
 from db.models import ResidentCredential, StaffRole, StaffUser
@@ -21,12 +25,22 @@ from desktop.auth.letters import Postman, ResidentMail
 from desktop.auth.model import RegistrationResult, ResetRequestResult, SignedIn
 from desktop.auth.residents import ResidentAuth, set_password
 from desktop.auth.staff import StaffAuth, StaffInfo
-from desktop.auth.throttle import PhantomThrottle, attempt
+from desktop.auth.throttle import Throttle, check_secret
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError
 from desktop.passwords import check_policy, hash_password
+from desktop.sessions import (
+    LOGOUT,
+    ONE_TIME_ABANDONED,
+    PASSWORD_CHANGED,
+    end_sessions,
+    ensure_live,
+)
 from desktop.settings import Settings
+
+# A session opened with a one-time password may choose the new one for this long.
+ONE_TIME_SESSION = timedelta(minutes=15)
 
 
 class AuthService:
@@ -38,14 +52,15 @@ class AuthService:
         clock: Clock,
         settings: Settings,
         *,
-        throttle: PhantomThrottle,
         postman: Postman | None = None,
+        device: str,
     ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
-        self.residents = ResidentAuth(db, clock, ResidentMail(settings, postman), throttle)
-        self.staff = StaffAuth(db, clock, throttle)
+        self.throttle = Throttle(db, device)
+        self.residents = ResidentAuth(db, clock, ResidentMail(settings, postman), self.throttle)
+        self.staff = StaffAuth(db, clock, self.throttle)
         self.codes = RegistrationCodes(db, clock)
 
     # --- residents ----------------------------------------------------------------------
@@ -113,11 +128,15 @@ class AuthService:
 
     # --- everyone -----------------------------------------------------------------------
 
-    def change_password(self, actor: Actor, current_password: str, new_password: str) -> None:
-        """Replace the signed-in user's password (a one-time one too): the current one must be
-        right, the new one must pass the policy and differ from it. A wrong current password
-        counts as a failed attempt, as at sign-in."""
-        if actor.kind in (ActorKind.RESIDENT, ActorKind.KIOSK) and actor.account_id is not None:
+    def change_password(self, actor: Actor, current_password: str, new_password: str) -> Actor:
+        """Replace the signed-in user's password: the current one must be right (unless the
+        session was opened with a one-time password, which it has used up), the new one must
+        pass the policy and differ from it. A wrong current password counts as a failed
+        attempt, as at sign-in. Every other session of the holder ends; the caller's own
+        goes on as a normal session, whose actor is returned. Argon2 runs outside any
+        transaction."""
+        resident = actor.kind in (ActorKind.RESIDENT, ActorKind.KIOSK)
+        if resident and actor.account_id is not None:
             with on_field("new_password"):
                 check_policy(new_password, account_number=actor.name)
         elif actor.kind in (ActorKind.CLERK, ActorKind.ADMIN) and actor.staff_id is not None:
@@ -125,39 +144,69 @@ class AuthService:
                 check_policy(new_password)
         else:
             raise AccessDeniedError("Сменить пароль может только вошедший пользователь.")
+        keys = self.throttle.keys("resident" if resident else "staff", actor.name)
+        with self.db.read() as s:
+            wait = 0 if actor.one_time else self.throttle.wait(s, keys, self.clock.now())
+            holder = _holder(s, actor, lock=False)
+            stored = holder.password_hash if holder is not None else None
+        if holder is None or not stored:
+            raise AccessDeniedError(UNAVAILABLE)
+        if actor.one_time:
+            matches = True  # the sign-in checked it and used it up: the session proves it
+        else:
+            matches = False if wait else check_secret(stored, current_password)
+            if matches and new_password == current_password:
+                raise ProblemError.one(
+                    "Новый пароль совпадает с текущим. Придумайте другой.", field="new_password"
+                )
+        new_hash = hash_password(new_password) if matches else None
         with self.db.unit_of_work() as s:
             now = self.clock.now()
-            holder: ResidentCredential | StaffUser | None
-            if actor.kind in (ActorKind.RESIDENT, ActorKind.KIOSK):
-                holder = s.scalars(
-                    select(ResidentCredential)
-                    .where(ResidentCredential.account_id == actor.account_id)
-                    .with_for_update()
-                ).one_or_none()
-                expires_at = holder.password_expires_at if holder is not None else None
+            session = ensure_live(s, actor) if actor.session_id is not None else None
+            holder = _holder(s, actor, lock=True)
+            if holder is None or holder.password_hash != stored:
+                raise AccessDeniedError(UNAVAILABLE)
+            expires_at = (
+                holder.password_expires_at if isinstance(holder, ResidentCredential) else None
+            )
+            if actor.one_time:
+                too_late = session is None or now >= session.created_at + ONE_TIME_SESSION
+                reason = "expired" if too_late or not holder.must_change else ""
             else:
-                holder = s.get(StaffUser, actor.staff_id, with_for_update=True)
-                if holder is not None and not holder.active:
-                    holder = None
-                expires_at = None
-            if holder is None or not holder.password_hash:
-                raise AccessDeniedError("Учётная запись недоступна. Войдите снова.")
-            outcome = attempt(holder, holder.password_hash, current_password, now, expires_at)
-            if outcome.ok:
-                if new_password == current_password:
-                    raise ProblemError.one(
-                        "Новый пароль совпадает с текущим. Придумайте другой.",
-                        field="new_password",
-                    )
-                if isinstance(holder, ResidentCredential):
-                    set_password(holder, hash_password(new_password), now, expires_at=None)
+                wait = wait or self.throttle.wait(s, keys, now)
+                if wait:
+                    reason = "throttled"
+                elif not matches:
+                    reason = "wrong_password"
+                elif expires_at is not None and now >= expires_at:
+                    reason = "expired"
                 else:
-                    holder.password_hash = hash_password(new_password)
+                    reason = ""
+            if not reason and new_hash is not None:
+                if isinstance(holder, ResidentCredential):
+                    set_password(holder, new_hash, now, expires_at=None)
+                    account_id = holder.account_id
+                    end_sessions(
+                        s, now, PASSWORD_CHANGED, account_id=account_id, keep=actor.session_id
+                    )
+                else:
+                    holder.password_hash = new_hash
                     holder.must_change = False
+                    end_sessions(
+                        s, now, PASSWORD_CHANGED, staff_id=holder.id, keep=actor.session_id
+                    )
+                if session is not None:
+                    session.one_time = False
+                if not actor.one_time:
+                    self.throttle.succeeded(s, keys)
                 audit.record(
                     s, now, actor, AuditAction.PASSWORD_CHANGE, account_id=actor.account_id
                 )
-                return
+                return replace(actor, one_time=False)
+            if reason == "expired" and session is not None and actor.one_time:
+                end_sessions(s, now, ONE_TIME_ABANDONED, session_id=session.id)
+            if reason in ("wrong_password", "expired") and not actor.one_time:
+                self.throttle.failed(s, keys, now)
             audit.record(
                 s,
                 now,
@@ -165,11 +214,11 @@ class AuthService:
                 AuditAction.PASSWORD_CHANGE,
                 account_id=actor.account_id,
                 ok=False,
-                reason=outcome.reason,
+                reason=reason,
             )
-        if outcome.wait:
-            raise LoginThrottled(outcome.wait, field="current_password")
-        if outcome.reason == "expired":
+        if wait:
+            raise LoginThrottled(wait, field="current_password")
+        if reason == "expired":
             raise ProblemError.one(
                 "Срок действия одноразового пароля истёк. Получите новый: «Забыли пароль?» "
                 "на странице входа.",
@@ -179,3 +228,25 @@ class AuthService:
             "Текущий пароль введён неверно. Проверьте раскладку и Caps Lock.",
             field="current_password",
         )
+
+    def logout(self, actor: Actor) -> None:
+        """End the actor's session (a one-time-password one too: its password is used up,
+        a new one is asked for with «Забыли пароль?» or at the office)."""
+        if actor.session_id is None:
+            return
+        reason = ONE_TIME_ABANDONED if actor.one_time else LOGOUT
+        with self.db.unit_of_work() as s:
+            end_sessions(s, self.clock.now(), reason, session_id=actor.session_id)
+
+
+UNAVAILABLE = "Учётная запись недоступна. Войдите снова."
+
+
+def _holder(s: OrmSession, actor: Actor, *, lock: bool) -> ResidentCredential | StaffUser | None:
+    """Whose password the actor changes: the account's credential or the (active) staff
+    member."""
+    if actor.kind in (ActorKind.RESIDENT, ActorKind.KIOSK):
+        query = select(ResidentCredential).where(ResidentCredential.account_id == actor.account_id)
+        return s.scalars(query.with_for_update() if lock else query).one_or_none()
+    user = s.get(StaffUser, actor.staff_id, with_for_update=lock)
+    return user if user is not None and user.active else None

@@ -9,7 +9,7 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from db import migrate
-from db.engine import Database
+from db.engine import Database, audit_schema_unlocked
 from db.migrations import HEAD
 from db.models import (
     Account,
@@ -138,7 +138,8 @@ def _recreate_schema(s: Session) -> None:
     refuses DELETE, and the database holds demo data only, so nothing of value is lost."""
     s.expunge_all()
     conn = s.connection()
-    Base.metadata.drop_all(conn)
+    with audit_schema_unlocked(conn):  # the audit log's table may go too
+        Base.metadata.drop_all(conn)
     conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     if conn.dialect.name == "postgresql":
         # The audit log's trigger function outlives its table.

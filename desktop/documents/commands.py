@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from desktop.cli_common import cli_actor, output_to, progress_state
+from desktop.cli_common import cli_actor, output_to, parse_id, progress_state
 from desktop.common.plural import plural
 from desktop.errors import UserError
 
@@ -67,11 +67,7 @@ def cmd_receipts(services: Services, args: argparse.Namespace) -> int:
 
     actor = cli_actor()
     month = parse_month(args.period)
-    building = None
-    if args.building is not None:
-        if not args.building.strip().isdigit():
-            raise UserError(f"Код дома «{args.building}» указан неверно: нужно число, например 1.")
-        building = int(args.building)
+    building = None if args.building is None else parse_id(args.building, "Код дома")
     with progress_state("Квитанции") as state, binary_output(args.output) as out:
         result = services.documents.write_receipts(
             actor, month, out, building_id=building, state=state

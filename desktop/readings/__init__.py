@@ -1,6 +1,7 @@
 """Meter readings: the values' own rules (``values``), the lines shown of them (``rows``), the
 submission window (``window``) and the service that stores them (``service``)."""
 
+from desktop.readings.changes import ReadingsChanged
 from desktop.readings.rows import (
     COLUMNS,
     CURRENT_COLUMN,
@@ -12,7 +13,14 @@ from desktop.readings.rows import (
     zone_label,
 )
 from desktop.readings.service import ReadingService, ReadingsRefused, SubmitResult
-from desktop.readings.values import ZERO, Confirmation, consumption, locked_reason, parse_value
+from desktop.readings.values import (
+    ZERO,
+    Confirmation,
+    consumption,
+    locked_reason,
+    parse_value,
+    reason_text,
+)
 from desktop.readings.window import Window, submission_window
 
 __all__ = [
@@ -23,6 +31,7 @@ __all__ = [
     "PeriodInfo",
     "ReadingRow",
     "ReadingService",
+    "ReadingsChanged",
     "ReadingsRefused",
     "RowKey",
     "SubmitResult",
@@ -32,6 +41,7 @@ __all__ = [
     "parse_value",
     "reading_difference",
     "reading_rows",
+    "reason_text",
     "submission_window",
     "zone_label",
 ]

@@ -36,6 +36,7 @@ class PeriodInfo:
     month: date
     changed_at: datetime
     accepted_at: datetime | None  # «Обновлено из 1С»
+    version: int = 1  # what a save sends back: changed since, the save is refused
 
     @property
     def accepted(self) -> bool:

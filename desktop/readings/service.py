@@ -9,10 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from db.engine import Database
-from db.models import Account, Meter, Period, Reading
+from db.models import Period, Reading
 from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
@@ -20,8 +21,16 @@ from desktop.clock import Clock
 from desktop.common.problems import Problem, ProblemError
 from desktop.errors import AccessDeniedError, NotFoundError, UserError, ValidationError
 from desktop.formatting import meter_value
-from desktop.months import add_months, month_name, month_start
+from desktop.months import month_name, month_start
 from desktop.permissions import Permission, allows, require_account
+from desktop.readings.changes import Corrected, ReadingsChanged, carry_forward, changed_message
+from desktop.readings.queries import (
+    averages,
+    latest_values,
+    meters_for,
+    stored_period,
+    the_account,
+)
 from desktop.readings.rows import (
     CURRENT_COLUMN,
     PeriodInfo,
@@ -31,11 +40,16 @@ from desktop.readings.rows import (
     reading_rows,
     zone_label,
 )
-from desktop.readings.values import ZERO, Confirmation, consumption, locked_reason, parse_value
+from desktop.readings.values import (
+    ZERO,
+    Confirmation,
+    consumption,
+    locked_reason,
+    parse_value,
+    reason_text,
+)
 from desktop.readings.window import Window, submission_window
 from desktop.settings import Settings
-
-AVERAGE_OVER = 12  # months of history behind «the meter's average»
 
 
 class ReadingsRefused(ProblemError, ValidationError):
@@ -71,10 +85,12 @@ class SubmitResult:
     rows: list[ReadingRow]
     saved_at: datetime
     changed: int = 0
+    notice: str = ""  # what the save did beyond this period (a correction carried forward)
 
     @property
     def message(self) -> str:
-        return f"Показания переданы {self.saved_at.astimezone().strftime('%d.%m.%Y в %H:%M')}."
+        saved = f"Показания переданы {self.saved_at.astimezone().strftime('%d.%m.%Y в %H:%M')}."
+        return f"{saved} {self.notice}" if self.notice else saved
 
 
 class ReadingService:
@@ -97,7 +113,7 @@ class ReadingService:
         """The account's periods, newest first."""
         require_account(actor, account_id)
         with self.db.read() as s:
-            _account(s, account_id)
+            the_account(s, account_id)
             found = s.scalars(
                 select(Period).where(Period.account_id == account_id).order_by(Period.month.desc())
             )
@@ -107,7 +123,7 @@ class ReadingService:
         """«Показания приборов за период» for one month."""
         require_account(actor, account_id)
         with self.db.read() as s:
-            period = _period(s, account_id, month_start(month))
+            period = stored_period(s, account_id, month_start(month))
             return self._rows(actor, period)
 
     def open_for_edit(
@@ -117,7 +133,7 @@ class ReadingService:
         otherwise the refusal to show. Changes nothing."""
         require_account(actor, account_id)
         with self.db.read() as s:
-            period = _period(s, account_id, month_start(month))
+            period = stored_period(s, account_id, month_start(month))
             self._check_editable(actor, period, reason)
             return _period_info(period), self._rows(actor, period)
 
@@ -130,20 +146,25 @@ class ReadingService:
         window = self.window()
         if not allows(actor, Permission.ENTER_READINGS_OUTSIDE_WINDOW) and not window.is_open:
             raise UserError(window.message)
+        try:
+            return self._create_period(actor, account_id, month)
+        except IntegrityError:
+            # Another desk created it between our check and our INSERT (PostgreSQL; SQLite's
+            # BEGIN IMMEDIATE makes the check see it): the same answer as if we had seen it.
+            with self.db.read() as s:
+                if s.scalar(select(Period.id).where(*_the_period(account_id, month))) is None:
+                    raise
+            raise _already_created(month) from None
+
+    def _create_period(self, actor: Actor, account_id: int, month: date) -> PeriodInfo:
         with self.db.unit_of_work() as s:
-            _account(s, account_id)
-            existing = s.scalar(
-                select(Period).where(Period.account_id == account_id, Period.month == month)
-            )
-            if existing is not None:
-                raise UserError(
-                    f"Период «{month_name(month)}» уже создан: выберите его в списке "
-                    "и нажмите «Редактировать»."
-                )
+            the_account(s, account_id)
+            if s.scalar(select(Period.id).where(*_the_period(account_id, month))) is not None:
+                raise _already_created(month)
             now = self.clock.now()
             period = Period(account_id=account_id, month=month, changed_at=now)
-            latest = _latest_values(s, account_id, month)
-            for meter in _meters_for(s, account_id, month):
+            latest = latest_values(s, account_id, month)
+            for meter in meters_for(s, account_id, month):
                 for zone in range(1, meter.zones + 1):
                     previous = latest.get((meter.id, zone), meter.initial_value)
                     retired = bool(locked_reason(meter, month, self.clock.today()))
@@ -176,18 +197,39 @@ class ReadingService:
         *,
         confirmed: Mapping[RowKey, Confirmation] | None = None,
         reason: str = "",
+        version: int | None = None,
     ) -> SubmitResult:
-        """«Сохранить»: check every value, then store them all or none."""
+        """«Сохранить»: check every value, then store them all or none. ``version`` is the
+        period's version the form was opened with (``PeriodInfo.version``): if anyone saved
+        the period since, nothing is written and ``ReadingsChanged`` says who changed what.
+        Two saves at the same moment are caught as well: one of them is refused."""
         require_account(actor, account_id)
-        confirmed = confirmed or {}
         month = month_start(month)
+        try:
+            return self._submit(actor, account_id, month, values, confirmed or {}, reason, version)
+        except StaleDataError:
+            # Both read the same version; the other's UPDATE … WHERE version = ? came first.
+            raise self._changed(actor, account_id, month) from None
+
+    def _submit(
+        self,
+        actor: Actor,
+        account_id: int,
+        month: date,
+        values: Mapping[RowKey, Decimal | str],
+        confirmed: Mapping[RowKey, Confirmation],
+        reason: str,
+        version: int | None,
+    ) -> SubmitResult:
         with self.db.unit_of_work() as s:
-            period = _period(s, account_id, month)
-            self._check_editable(actor, period, reason)
+            period = stored_period(s, account_id, month)
+            if version is not None and period.version != version:
+                raise self._stale(actor, period)
+            reason = self._check_editable(actor, period, reason)
             ordered = in_row_order(period.readings)
             by_key = {(r.meter_id, r.zone): r for r in ordered}
             line_of = {key: line for line, key in enumerate(by_key)}
-            averages = _averages(s, account_id, month)
+            usual = averages(s, account_id, month)
             problems: list[Problem] = []
             accepted: dict[RowKey, tuple[Decimal, Confirmation | None]] = {}
             for key, raw in values.items():
@@ -195,7 +237,7 @@ class ReadingService:
                 if reading is None:
                     raise NotFoundError("Такого прибора нет в этом периоде. Обновите страницу.")
                 outcome = self._check(
-                    actor, reading, raw, confirmed.get(key), averages.get(key), line_of[key]
+                    actor, reading, raw, confirmed.get(key), usual.get(key), line_of[key]
                 )
                 if isinstance(outcome, Problem):
                     problems.append(outcome)
@@ -205,11 +247,14 @@ class ReadingService:
                 raise ReadingsRefused(sorted(problems, key=lambda p: p.row or 0))
             now = self.clock.now()
             changes = []
-            reason = reason.strip()
+            corrected: list[Corrected] = []
             for key, (value, confirmation) in accepted.items():
                 reading = by_key[key]
                 if reading.current == value and reading.confirmation == confirmation:
                     continue
+                if reading.current != value:
+                    title = zone_label(reading.meter, reading.zone)
+                    corrected.append(Corrected(key, title, reading.current, value))
                 changes.append(
                     {
                         "meter": reading.meter.title,
@@ -225,25 +270,62 @@ class ReadingService:
                 reading.channel = actor.channel
                 reading.entered_by = actor.name
                 reading.entered_at = now
+            notice = ""
             if changes:
                 period.changed_at = now
+                # The period row itself is updated on every save, even when only readings
+                # changed, so its version moves and a concurrent save of it fails.
+                period.version += 1
                 details: dict[str, Any] = {"month": month.isoformat(), "changes": changes}
                 if reason:
                     details["reason"] = reason
                 audit.record(
                     s, now, actor, AuditAction.READINGS_SUBMIT, account_id=account_id, **details
                 )
+                notice = carry_forward(
+                    s, now, self.clock.today(), actor, account_id, month, corrected
+                )
             s.flush()
-            return SubmitResult(_period_info(period), self._rows(actor, period), now, len(changes))
+            rows = self._rows(actor, period)
+            return SubmitResult(_period_info(period), rows, now, len(changes), notice)
+
+    def _changed(self, actor: Actor, account_id: int, month: date) -> ReadingsChanged:
+        """The refusal for a save that lost a race, with what is stored now."""
+        with self.db.read() as s:
+            return self._stale(actor, stored_period(s, account_id, month))
+
+    def _stale(self, actor: Actor, period: Period) -> ReadingsChanged:
+        """The refusal for a form older than the stored period: who changed what, and the
+        period as it is now."""
+        message = changed_message(period, self.clock.now())
+        return ReadingsChanged(message, _period_info(period), self._rows(actor, period))
 
     def delete_period(
-        self, actor: Actor, account_id: int, month: date, *, reason: str = ""
+        self,
+        actor: Actor,
+        account_id: int,
+        month: date,
+        *,
+        reason: str = "",
+        version: int | None = None,
     ) -> None:
-        """«Удалить»: a period 1C has not accepted yet."""
+        """«Удалить»: a period 1C has not accepted yet. With ``version``, only the period as
+        it was shown: if someone saved it since, ``ReadingsChanged`` and nothing is deleted."""
         require_account(actor, account_id)
+        month = month_start(month)
+        try:
+            self._delete_period(actor, account_id, month, reason, version)
+        except StaleDataError:
+            raise self._changed(actor, account_id, month) from None
+
+    def _delete_period(
+        self, actor: Actor, account_id: int, month: date, reason: str, version: int | None
+    ) -> None:
         with self.db.unit_of_work() as s:
-            period = _period(s, account_id, month_start(month))
-            self._check_editable(actor, period, reason)
+            period = stored_period(s, account_id, month)
+            if version is not None and period.version != version:
+                raise self._stale(actor, period)
+            reason = self._check_editable(actor, period, reason)
             if period.accepted_at is not None:
                 raise AccessDeniedError(
                     f"Период «{month_name(period.month)}» уже принят в 1С и не может быть удалён."
@@ -261,16 +343,20 @@ class ReadingService:
 
     # -- rules -----------------------------------------------------------------------------------
 
-    def _check_editable(self, actor: Actor, period: Period, reason: str) -> None:
+    def _check_editable(self, actor: Actor, period: Period, reason: str) -> str:
+        """Refuse if this actor may not change the period now; else the reason as stored
+        (invisible characters dropped; empty if it says nothing in words)."""
         name = month_name(period.month)
+        reason = reason_text(reason)
         if allows(actor, Permission.ENTER_READINGS_OUTSIDE_WINDOW):
             window = self.window()
             current = period.month == month_start(self.clock.today())
-            if not (current and window.is_open) and not reason.strip():
+            if not (current and window.is_open) and not reason:
                 raise ValidationError(
-                    "Вне окна приёма показаний укажите причину ввода — она попадёт в журнал."
+                    "Вне окна приёма показаний укажите причину ввода словами — она попадёт "
+                    "в журнал."
                 )
-            return
+            return reason
         if period.accepted_at is not None:
             raise AccessDeniedError(
                 f"Период «{name}» уже принят в 1С: изменить его нельзя. "
@@ -283,6 +369,7 @@ class ReadingService:
         window = self.window()
         if not window.is_open:
             raise AccessDeniedError(window.message)
+        return reason
 
     def _check(
         self,
@@ -348,84 +435,16 @@ class ReadingService:
 
 
 def _period_info(period: Period) -> PeriodInfo:
-    return PeriodInfo(period.id, period.month, period.changed_at, period.accepted_at)
-
-
-def _account(s: Session, account_id: int) -> Account:
-    account = s.get(Account, account_id)
-    if account is None:
-        raise NotFoundError("Лицевой счёт не найден.")
-    return account
-
-
-def _period(s: Session, account_id: int, month: date) -> Period:
-    period = s.scalar(
-        select(Period)
-        .where(Period.account_id == account_id, Period.month == month)
-        .options(selectinload(Period.readings).joinedload(Reading.meter))
-    )
-    if period is None:
-        raise NotFoundError(
-            f"Период «{month_name(month)}» не найден. Создайте его кнопкой «Добавить»."
-        )
-    return period
-
-
-def _meters_for(s: Session, account_id: int, month: date) -> list[Meter]:
-    """Meters shown in a month: in service then, or retired since the month before (the
-    seed shows a meter retired on 31 May in June, its value carried over)."""
-    shown_from = add_months(month, -1)
-    following = add_months(month, 1)
-    return list(
-        s.scalars(
-            select(Meter)
-            .where(
-                Meter.account_id == account_id,
-                (Meter.retired_on.is_(None)) | (Meter.retired_on >= shown_from),
-                (Meter.installed_on.is_(None)) | (Meter.installed_on < following),
-            )
-            .order_by(Meter.display_order, Meter.id)
-        )
+    return PeriodInfo(
+        period.id, period.month, period.changed_at, period.accepted_at, period.version
     )
 
 
-def _history(s: Session, account_id: int, before: date) -> list[tuple[int, int, Decimal, Decimal]]:
-    """(meter, zone, previous, current) of the account's filled readings before a month,
-    newest first, limited to the span the average needs."""
-    since = add_months(before, -AVERAGE_OVER)
-    return list(
-        s.execute(
-            select(Reading.meter_id, Reading.zone, Reading.previous, Reading.current)
-            .join(Period)
-            .where(
-                Period.account_id == account_id,
-                Period.month < before,
-                Period.month >= since,
-                Reading.current.is_not(None),
-            )
-            .order_by(Period.month.desc())
-        )
+def _the_period(account_id: int, month: date) -> tuple[Any, ...]:
+    return (Period.account_id == account_id, Period.month == month)
+
+
+def _already_created(month: date) -> UserError:
+    return UserError(
+        f"Период «{month_name(month)}» уже создан: выберите его в списке и нажмите «Редактировать»."
     )
-
-
-def _latest_values(s: Session, account_id: int, before: date) -> dict[RowKey, Decimal]:
-    """The last known value of each meter zone before a month."""
-    latest: dict[RowKey, Decimal] = {}
-    found = s.execute(
-        select(Reading.meter_id, Reading.zone, Reading.previous, Reading.current)
-        .join(Period)
-        .where(Period.account_id == account_id, Period.month < before)
-        .order_by(Period.month.desc())
-    )
-    for meter_id, zone, previous, current in found:
-        latest.setdefault((meter_id, zone), current if current is not None else previous)
-    return latest
-
-
-def _averages(s: Session, account_id: int, month: date) -> dict[RowKey, Decimal]:
-    """Each meter zone's average monthly consumption over the last periods."""
-    sums: dict[RowKey, list[Decimal]] = {}
-    for meter_id, zone, previous, current in _history(s, account_id, month):
-        if current >= previous:
-            sums.setdefault((meter_id, zone), []).append(current - previous)
-    return {key: sum(v, ZERO) / len(v) for key, v in sums.items() if v}

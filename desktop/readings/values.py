@@ -11,13 +11,40 @@ from db.models import Confirmation
 from desktop.errors import ValidationError
 from desktop.formatting import ru_date
 from desktop.months import add_months
+from desktop.text import clean_text
 
 if TYPE_CHECKING:
     from db.models import Meter
 
-__all__ = ["ZERO", "Confirmation", "consumption", "locked_reason", "parse_value"]
+__all__ = [
+    "REASON_LENGTH",
+    "ZERO",
+    "Confirmation",
+    "consumption",
+    "locked_reason",
+    "parse_value",
+    "reason_text",
+]
 
 ZERO = Decimal("0.000")
+
+
+REASON_LENGTH = 300  # the column's size
+REASON_LETTERS = 3  # fewer letters than this say nothing: «-», «..», «а»
+
+
+def reason_text(text: str) -> str:
+    """A clerk's reason as stored: white space made single, invisible characters (zero-width
+    space, BOM, control characters) dropped. Empty if it says nothing in words — fewer than a
+    few letters; a reason over the column's length is refused."""
+    cleaned = clean_text(text)
+    if len(cleaned) > REASON_LENGTH:
+        raise ValidationError(
+            f"Причина слишком длинная: не больше {REASON_LENGTH} символов. Сократите её."
+        )
+    if sum(c.isalpha() for c in cleaned) < REASON_LETTERS:
+        return ""
+    return cleaned
 
 
 _NUMBER = re.compile(r"^\s*(\d+)(?:[.,](\d*))?\s*$")

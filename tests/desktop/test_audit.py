@@ -168,11 +168,13 @@ def test_everything_a_clerk_does_for_3492_records_the_clerk_and_the_account(
     services.auth.register("Иванов И.И.", "3492", "+7 916 000-00-00", "x@example.com", actor=clerk)
 
     entries = _entries_since(services, last)
-    assert [(e.actor, e.account_id) for e in entries] == [("staff:operator", account)] * 10
+    # Correcting May moves June's previous value too (or flags June, accepted by 1C): 11.
+    assert [(e.actor, e.account_id) for e in entries] == [("staff:operator", account)] * 11
     # desktop/auth.py still writes its former names: read them as the actions they mean.
     actions = {AuditAction(LEGACY_NAMES.get(e.action, e.action)) for e in entries}
     assert actions == {
         AuditAction.READINGS_SUBMIT,
+        AuditAction.READINGS_CARRY_FORWARD,
         AuditAction.RECEIPT_EXPORT,
         AuditAction.STATEMENT_EXPORT,
         AuditAction.SUPPORT_ANSWER,

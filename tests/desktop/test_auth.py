@@ -18,6 +18,7 @@ from db.models import (
     Account,
     AuditEntry,
     Channel,
+    LoginThrottle,
     OutboxMessage,
     ResidentCredential,
     StaffRole,
@@ -25,12 +26,12 @@ from db.models import (
 )
 from desktop import passwords
 from desktop.actors import SYSTEM, Actor
+from desktop.app import build_services
 from desktop.auth import (
     MAX_DELAY,
     AuthService,
     LoginError,
     LoginThrottled,
-    PhantomThrottle,
     ResetCodeError,
     codes,
     delay_after,
@@ -40,7 +41,7 @@ from desktop.clock import FixedClock
 from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError, UserError, ValidationError
 from desktop.mail import OutboxService, SmtpMailer, normalize_email
-from desktop.mail_queue import MAX_ATTEMPTS, InlineSender, MailSender, SmtpTransport
+from desktop.mail_queue import MAX_ATTEMPTS, MailSender, SmtpTransport
 from desktop.passwords import needs_rehash
 from desktop.settings import Settings, SmtpSettings
 from tests.desktop.test_mail import SmtpServer, add_account, free_port
@@ -66,37 +67,18 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 def auth_service(
-    database: Database,
-    clock: FixedClock,
-    settings: Settings,
-    throttle: PhantomThrottle | None = None,
+    database: Database, clock: FixedClock, settings: Settings, device: str = "desk-1"
 ) -> AuthService:
-    """Wired as desktop.app wires it, a throttle of its own unless one is shared; queued
-    mail is delivered in the test's thread right after each commit (the application's
-    background sender is tested in test_mail_queue)."""
-    sender = None
-    if settings.smtp.configured:
-        sender = MailSender(database, clock, SmtpTransport(SmtpMailer(settings.smtp, clock)))
-    return AuthService(
-        database,
-        clock,
-        settings,
-        throttle=throttle or PhantomThrottle(),
-        postman=InlineSender(sender),
-    )
+    """Wired by desktop.app as the application wires it: the session check at every call,
+    a device id, and queued mail delivered in the test's thread right after each commit
+    (the application's background sender is tested in test_mail_queue)."""
+    return build_services(database, settings, clock, inline_mail=True, device=device).auth
 
 
 @pytest.fixture
-def throttle() -> PhantomThrottle:
-    return PhantomThrottle()
-
-
-@pytest.fixture
-def auth(
-    database: Database, clock: FixedClock, smtp: SmtpServer, throttle: PhantomThrottle
-) -> AuthService:
+def auth(database: Database, clock: FixedClock, smtp: SmtpServer) -> AuthService:
     add_account(database)
-    return auth_service(database, clock, smtp.settings(), throttle)
+    return auth_service(database, clock, smtp.settings())
 
 
 def field_of(error: pytest.ExceptionInfo[ProblemError]) -> str | None:
@@ -175,7 +157,9 @@ def test_registration_mails_a_one_time_password_that_forces_a_new_one(
     assert session.must_change_password
     assert (session.account_number, session.fio) == ("3492", "Иванов И.И.")
     assert session.address.startswith("г. Подольск")
-    assert session.actor == Actor.resident(session.account_id or 0, "3492")
+    assert session.actor == Actor.resident(
+        session.account_id or 0, "3492", session_id=session.actor.session_id, one_time=True
+    )
 
     auth.change_password(session.actor, otp, NEW_PASSWORD)
     with pytest.raises(LoginError):
@@ -197,19 +181,33 @@ def test_a_one_time_password_expires_after_24_hours(
         auth.login("3492", otp)
 
 
-def test_a_used_one_time_password_only_lets_the_resident_choose_a_new_one(
+def test_a_one_time_password_signs_in_once_only(
     auth: AuthService, smtp: SmtpServer, clock: FixedClock
 ) -> None:
-    """Signing in uses the one-time password up: left unchanged, it soon stops working, so a
-    slip or e-mail found later is worthless."""
+    """Signing in uses the one-time password up: a slip or e-mail found later, or a second
+    try a minute later, is worthless; the session it opened may still choose a password."""
     otp = register(auth, smtp)
-    assert auth.login("3492", otp).must_change_password
-    clock.advance(minutes=14)
-    session = auth.login("3492", otp)  # the window closed by mistake: still in time
-    clock.advance(minutes=2)
+    session = auth.login("3492", otp)
+    assert session.must_change_password and session.actor.one_time
     with pytest.raises(LoginError):
         auth.login("3492", otp)
-    with pytest.raises(UserError):
+    clock.advance(minutes=1)
+    with pytest.raises(LoginError):
+        auth.login("3492", otp)
+    actor = auth.change_password(session.actor, otp, NEW_PASSWORD)
+    assert not actor.one_time and actor.session_id == session.actor.session_id
+    assert not auth.login("3492", NEW_PASSWORD).must_change_password
+
+
+def test_a_one_time_session_must_choose_its_password_within_15_minutes(
+    auth: AuthService, smtp: SmtpServer, clock: FixedClock
+) -> None:
+    otp = register(auth, smtp)
+    session = auth.login("3492", otp)
+    clock.advance(minutes=16)
+    with pytest.raises(ProblemError, match="Срок действия одноразового пароля истёк"):
+        auth.change_password(session.actor, otp, NEW_PASSWORD)
+    with pytest.raises(UserError, match="Сеанс завершён"):
         auth.change_password(session.actor, otp, NEW_PASSWORD)
 
 
@@ -399,8 +397,10 @@ def test_the_delay_grows_and_success_resets_it(
     assert waits == [2, 4, 8, 16]
     clock.advance(seconds=32)
     assert auth.login("3492", NEW_PASSWORD)
-    stored = credential(database)
-    assert stored is not None and stored.failed_attempts == 0 and stored.next_attempt_at is None
+    with database.read() as s:
+        rows = s.scalars(select(LoginThrottle)).all()
+    # The number's counters are gone; the device's own (leaking over time) remain.
+    assert len(rows) == 1 and rows[0].next_attempt_at is None
     with pytest.raises(LoginError):
         auth.login("3492", "wrong")  # counting starts over: no delay
     with pytest.raises(LoginError):
@@ -450,31 +450,26 @@ def test_unknown_and_known_accounts_answer_identically(
     assert answers["3492"][0][1].startswith("Неверный номер лицевого счёта или пароль")
 
 
-def test_a_new_service_remembers_the_delay_on_unknown_accounts_too(
-    auth: AuthService,
-    smtp: SmtpServer,
-    database: Database,
-    clock: FixedClock,
-    throttle: PhantomThrottle,
+def test_a_restart_or_another_desk_keeps_the_delay_on_any_number(
+    auth: AuthService, smtp: SmtpServer, database: Database, clock: FixedClock
 ) -> None:
-    """Known accounts keep their delay in the database; unknown ones in the throttle that
-    desktop.app builds once and hands to everything signing people in on the database."""
+    """The delay of a registered number and of one that does not exist both live in the
+    database, so a new AuthService (a restart) or another desk shows them alike."""
     registered(auth, smtp)
     for number in ("3492", "77777"):
         for _ in range(4):
             with pytest.raises(LoginError):
                 auth.login(number, "wrong")
-    again = auth_service(database, clock, smtp.settings(), throttle)
-    for number in ("3492", "77777"):
-        with pytest.raises(LoginThrottled):
-            again.login(number, "wrong")
-    # Another throttle (another process) has no counters for unknown names, and shows why
-    # one must be shared: the first wrong try on 77777 there is not delayed, on 3492 it is.
-    elsewhere = auth_service(database, clock, smtp.settings())
-    with pytest.raises(LoginThrottled):
-        elsewhere.login("3492", "wrong")
-    with pytest.raises(LoginError):
-        elsewhere.login("77777", "wrong")
+    restarted = auth_service(database, clock, smtp.settings())
+    elsewhere = auth_service(database, clock, smtp.settings(), device="kiosk-2")
+    for service in (restarted, elsewhere):
+        for number in ("3492", "77777"):
+            with pytest.raises(LoginThrottled) as throttled:
+                service.login(number, "wrong")
+            assert throttled.value.seconds == 2
+    with database.read() as s:  # keyed hashes only: no number is stored
+        keys = s.scalars(select(LoginThrottle.key_hash)).all()
+    assert len(keys) == 3 and all(re.fullmatch(r"[0-9a-f]{64}", key) for key in keys)
 
 
 def test_every_attempt_is_audited_without_the_password(
@@ -494,7 +489,7 @@ def test_every_attempt_is_audited_without_the_password(
         ("resident:3492", True, None),  # the one-time password, in registered()
         ("resident:3492", False, "wrong_password"),
         ("resident:0001", False, "unknown_account"),
-        ("resident:…", False, "unknown_account"),
+        ("resident:malformed", False, "unknown_account"),
         ("resident:3492", True, None),
     ]
     assert json.loads(entries[-1].details)["channel"] == "kiosk"
@@ -685,7 +680,9 @@ def test_staff_accounts(auth: AuthService, database: Database, clock: FixedClock
     )
     assert not admin.must_change_password  # the first administrator, set up by the system
     session = auth.staff_login("ADMIN", NEW_PASSWORD)
-    assert session.actor == Actor.staff(admin.id, "admin", StaffRole.ADMIN)
+    assert session.actor == Actor.staff(
+        admin.id, "admin", StaffRole.ADMIN, session_id=session.actor.session_id
+    )
     assert session.account_id is None and session.fio == "Соколова Анна Сергеевна"
 
     clerk = auth.create_staff(

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from db.engine import Database
 from db.models import OutboxMessage, StaffRole
 from desktop.actors import Actor
-from desktop.auth import AuthService, PhantomThrottle
+from desktop.auth import AuthService
 from desktop.cli import main
 from desktop.clock import FixedClock
 from desktop.mail import OutboxService, SmtpMailer
@@ -81,7 +81,7 @@ def sender_for(database: Database, clock: FixedClock, settings: Settings) -> Mai
 
 
 def auth_with(database: Database, clock: FixedClock, settings: Settings, postman) -> AuthService:
-    return AuthService(database, clock, settings, throttle=PhantomThrottle(), postman=postman)
+    return AuthService(database, clock, settings, postman=postman, device="desk-1")
 
 
 def rows(database: Database) -> list[OutboxMessage]:

@@ -28,6 +28,7 @@ from desktop.clock import FixedClock
 from desktop.demo import DEMO_REGISTRATION_CODES, build_demo
 from desktop.errors import AccessDeniedError
 from desktop.permissions import GRANTS, Permission, allows, require, require_account
+from desktop.sessions import open_session
 from desktop.settings import Settings
 
 JUNE = date(2017, 6, 1)
@@ -40,6 +41,7 @@ INFRASTRUCTURE = {
     "db": "the database handle; services hold it, screens never call it",
     "clock": "the time of day",
     "settings": "the machine's settings, read before anyone signs in",
+    "sessions": "the session check every service call makes; it acts for no one",
 }
 
 
@@ -145,6 +147,7 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
         "«Забыли пароль?»: the code goes only to the e-mail the account registered with"
     ),
     "auth.complete_reset": Anonymous("the mailed code is the proof; wrong codes are throttled"),
+    "auth.logout": Anonymous("ends the caller's own session; there is nothing to refuse"),
     "auth.change_password": Guarded(
         lambda w, a: w.services.auth.change_password(a, DEMO_PASSWORD, NEW_PASSWORD),
         ("system",),
@@ -431,3 +434,25 @@ def test_a_refusal_says_what_is_not_allowed_and_who_may():
     assert str(refused.value) == (
         "Недостаточно прав, чтобы управлять сотрудниками: это может только администратор."
     )
+
+
+@pytest.mark.parametrize("flagged", [True, False], ids=["actor-flag", "session-record"])
+@pytest.mark.parametrize("service", _service_names())
+def test_a_one_time_password_session_may_only_set_a_password(
+    world: World, service: str, clock: FixedClock, flagged: bool
+):
+    """Signed in with a one-time password, the resident's own account refuses every call but
+    the change of the password — by the actor's flag (permissions.allows) and, should the
+    flag be lost, by the session's record (the check every service call makes)."""
+    db = world.services.db
+    with db.unit_of_work() as s:
+        session_id = open_session(s, clock.now(), world.resident, one_time=True)
+    actor = dataclasses.replace(world.resident, session_id=session_id, one_time=flagged)
+    for name in [n for n in CASES if n.startswith(f"{service}.")]:
+        case = CASES[name]
+        if not isinstance(case, Guarded) or name == "auth.change_password":
+            continue
+        before = _snapshot(db)
+        with pytest.raises(AccessDeniedError, match="одноразовым паролем"):
+            case.call(world, actor)
+        assert _snapshot(db) == before, f"{name} as a one-time session changed the database"

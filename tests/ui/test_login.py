@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
     QTableView,
     QWidget,
 )
+from sqlalchemy import select
 
 from db.engine import Database
+from db.models import UserSession
 from desktop import passwords
 from desktop.actors import SYSTEM
 from desktop.app import Services, build_services
@@ -455,9 +457,16 @@ def test_without_smtp_the_office_prints_the_password_and_cancel_returns_to_the_f
     assert window.stack.currentWidget() is window.forms
     assert window.change_step.form.new.text() == ""
     assert "Пароль не изменён" in window.login_messages.text()
+    assert "Одноразовый пароль действует только один раз" in window.login_messages.text()
     assert window.focusWidget() is window.password
-    # Nothing changed: the one-time password still works, and still forces the change.
-    assert services.auth.login(UNREGISTERED, otp).must_change_password
+    # The one-time password was used up by the sign-in: a new one is needed, and the
+    # session it opened has ended.
+    with pytest.raises(LoginError):
+        services.auth.login(UNREGISTERED, otp)
+    wait_idle(qtbot, app_ctx)
+    with services.db.read() as s:
+        ends = s.scalars(select(UserSession.end_reason).where(UserSession.one_time)).all()
+    assert ends == ["one_time_abandoned"]
 
 
 def test_registration_errors_are_shown_beside_the_form(qtbot, app_ctx: AppContext) -> None:

@@ -3,6 +3,7 @@ refused beside their row, confirmed, saved, and found stored through the service
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -10,6 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
+from db.models import StaffRole
+from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.demo import DEMO_PASSWORD
 from desktop.readings import ReadingRow
@@ -471,3 +474,57 @@ def test_a_problem_is_shown_by_its_row_and_column_as_given(qtmodeltester):
     assert model.problem_rows() == [0] and model.note_rows() == [1]
     assert model.index(0, CURRENT).data(Qt.ItemDataRole.BackgroundRole) == REFUSED_BACKGROUND
     qtmodeltester.check(model)
+
+
+def test_a_save_refused_as_someone_elses_keeps_what_was_typed(qtbot, open_page, page_ctx, services):
+    """The office saves November while the resident is typing it: the resident's save is
+    refused with who changed what, the typed values stay, and saving again stores them."""
+    page = open_page(page_ctx)
+    click(qtbot, page, page.add_button)
+    model = page.readings
+    type_value(model, "Эл.эн. №12765948 T1", "9950,5")
+    type_value(model, "ГВС 59537062", "1,5")
+    hot = next(row.key for row in model.rows if row.title == "ГВС 59537062")
+    clerk = Actor.staff(7, "ivanova", StaffRole.CLERK)
+    services.readings.submit(clerk, page_ctx.served.id, NOVEMBER, {hot: D("2")})
+
+    click(qtbot, page, page.save_button)
+    assert page.messages.kind == "warning"
+    assert re.fullmatch(
+        r"Показания за ноябрь 2026 изменил сотрудник ivanova в \d\d:\d\d: ГВС 59537062 — "
+        r"2,000\. Ваши значения не сохранены: проверьте их и сохраните ещё раз\.",
+        page.messages.text(),
+    ), page.messages.text()
+    assert model.editing and page.save_button.isEnabled()
+    assert [row[5] for row in shown(model)] == ["9950,500", "", "1,500"]  # as typed
+    assert stored(services, page_ctx, NOVEMBER) == {
+        "Эл.эн. №12765948 T1": None,
+        "Эл.эн. №12765948 T2": None,
+        "ГВС 59537062": D("2.000"),
+    }
+
+    click(qtbot, page, page.save_button)  # seen the message: the typed values go in
+    assert page.messages.kind == "success" and not model.editing
+    assert stored(services, page_ctx, NOVEMBER) == {
+        "Эл.эн. №12765948 T1": D("9950.500"),
+        "Эл.эн. №12765948 T2": None,
+        "ГВС 59537062": D("1.500"),
+    }
+
+
+def test_add_after_another_desk_added_shows_its_period(qtbot, open_page, page_ctx, services):
+    """Two desks press «Добавить» for one account: the later one is told the period exists,
+    and the list shows it, ready for «Редактировать»."""
+    page = open_page(page_ctx)
+    clerk = Actor.staff(7, "ivanova", StaffRole.CLERK)
+    services.readings.create_period(clerk, page_ctx.served.id)
+
+    click(qtbot, page, page.add_button)
+    wait_idle(qtbot, page_ctx.app)
+    assert page.messages.kind == "warning"
+    assert page.messages.text() == (
+        "Период «Ноябрь 2026» уже создан: выберите его в списке и нажмите «Редактировать»."
+    )
+    assert periods(page.periods)[0] == ["Ноябрь 2026", "Ноябрь 2026"]
+    assert page.period_label.text() == "Ноябрь 2026 — ещё не принят в 1С"
+    assert not page.readings.editing and page.edit_button.isEnabled()

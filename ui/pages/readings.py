@@ -23,6 +23,7 @@ from desktop.readings import (
     Confirmation,
     PeriodInfo,
     ReadingRow,
+    ReadingsChanged,
     ReadingsRefused,
     SubmitResult,
     Window,
@@ -281,8 +282,14 @@ class ReadingsPage(BasePage):
                 f"Период «{info.title}» создан. Введите текущие показания и нажмите «{SAVE}»."
             )
 
+        def failed(error: Exception) -> None:
+            self._refused(error)
+            # Another desk may have created it a moment ago: show the list as it is now, the
+            # newest period (this month's) selected.
+            self._reload()
+
         self.messages.clear()
-        self._run(work, done)
+        self._run(work, done, failed)
 
     def edit_period(self) -> None:
         """«Редактировать»: the service decides whether the selected period may change."""
@@ -313,15 +320,22 @@ class ReadingsPage(BasePage):
         ctx = self.ctx
 
         def work() -> Loaded:
-            ctx.services.readings.delete_period(ctx.actor, ctx.served.id, info.month)
+            ctx.services.readings.delete_period(
+                ctx.actor, ctx.served.id, info.month, version=info.version
+            )
             return self._fetch(None)
 
         def done(loaded: Loaded) -> None:
             self._show_loaded(loaded)
             self.messages.success(f"Период «{info.title}» удалён.")
 
+        def failed(error: Exception) -> None:
+            self._refused(error)
+            if isinstance(error, ReadingsChanged):  # show what is stored now before deleting
+                self._reload(info.month)
+
         self.messages.clear()
-        self._run(work, done)
+        self._run(work, done, failed)
 
     def save(self, confirmed: dict[tuple[int, int], Confirmation] | None = None) -> None:
         """«Сохранить»: send the typed values; the service checks them all or stores none."""
@@ -332,10 +346,10 @@ class ReadingsPage(BasePage):
         if not values:
             self.messages.warning(NOTHING_TYPED)
             return
-        ctx, month = self.ctx, self._selected.month
+        ctx, month, version = self.ctx, self._selected.month, self._selected.version
         self._run(
             lambda: self.ctx.services.readings.submit(
-                ctx.actor, ctx.served.id, month, values, confirmed=confirmed or {}
+                ctx.actor, ctx.served.id, month, values, confirmed=confirmed or {}, version=version
             ),
             self._saved,
             self._save_failed,
@@ -359,6 +373,14 @@ class ReadingsPage(BasePage):
         self.readings_view.setFocus()
 
     def _save_failed(self, error: Exception) -> None:
+        if isinstance(error, ReadingsChanged):
+            # Someone else saved this period since it was opened. The message names their
+            # values; what was typed here stays, and «Сохранить» again stores it over theirs.
+            self._selected = error.period
+            self.periods.update_period(error.period)
+            self.messages.warning(str(error))
+            self.readings_view.setFocus()
+            return
         if not isinstance(error, ReadingsRefused):
             self._refused(error)
             return

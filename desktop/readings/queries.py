@@ -1,0 +1,98 @@
+"""The queries behind periods: the stored period, the meters a month shows, the values and
+averages of the months before."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from db.models import Account, Meter, Period, Reading
+from desktop.errors import NotFoundError
+from desktop.months import add_months, month_name
+from desktop.readings.rows import RowKey
+from desktop.readings.values import ZERO
+
+AVERAGE_OVER = 12  # months of history behind «the meter's average»
+
+
+def the_account(s: Session, account_id: int) -> Account:
+    account = s.get(Account, account_id)
+    if account is None:
+        raise NotFoundError("Лицевой счёт не найден.")
+    return account
+
+
+def stored_period(s: Session, account_id: int, month: date) -> Period:
+    period = s.scalar(
+        select(Period)
+        .where(Period.account_id == account_id, Period.month == month)
+        .options(selectinload(Period.readings).joinedload(Reading.meter))
+    )
+    if period is None:
+        raise NotFoundError(
+            f"Период «{month_name(month)}» не найден. Создайте его кнопкой «Добавить»."
+        )
+    return period
+
+
+def meters_for(s: Session, account_id: int, month: date) -> list[Meter]:
+    """Meters shown in a month: in service then, or retired since the month before (the
+    seed shows a meter retired on 31 May in June, its value carried over)."""
+    shown_from = add_months(month, -1)
+    following = add_months(month, 1)
+    return list(
+        s.scalars(
+            select(Meter)
+            .where(
+                Meter.account_id == account_id,
+                (Meter.retired_on.is_(None)) | (Meter.retired_on >= shown_from),
+                (Meter.installed_on.is_(None)) | (Meter.installed_on < following),
+            )
+            .order_by(Meter.display_order, Meter.id)
+        )
+    )
+
+
+def _history(s: Session, account_id: int, before: date) -> list[tuple[int, int, Decimal, Decimal]]:
+    """(meter, zone, previous, current) of the account's filled readings before a month,
+    newest first, limited to the span the average needs."""
+    since = add_months(before, -AVERAGE_OVER)
+    return list(
+        s.execute(
+            select(Reading.meter_id, Reading.zone, Reading.previous, Reading.current)
+            .join(Period)
+            .where(
+                Period.account_id == account_id,
+                Period.month < before,
+                Period.month >= since,
+                Reading.current.is_not(None),
+            )
+            .order_by(Period.month.desc())
+        )
+    )
+
+
+def latest_values(s: Session, account_id: int, before: date) -> dict[RowKey, Decimal]:
+    """The last known value of each meter zone before a month."""
+    latest: dict[RowKey, Decimal] = {}
+    found = s.execute(
+        select(Reading.meter_id, Reading.zone, Reading.previous, Reading.current)
+        .join(Period)
+        .where(Period.account_id == account_id, Period.month < before)
+        .order_by(Period.month.desc())
+    )
+    for meter_id, zone, previous, current in found:
+        latest.setdefault((meter_id, zone), current if current is not None else previous)
+    return latest
+
+
+def averages(s: Session, account_id: int, month: date) -> dict[RowKey, Decimal]:
+    """Each meter zone's average monthly consumption over the last periods."""
+    sums: dict[RowKey, list[Decimal]] = {}
+    for meter_id, zone, previous, current in _history(s, account_id, month):
+        if current >= previous:
+            sums.setdefault((meter_id, zone), []).append(current - previous)
+    return {key: sum(v, ZERO) / len(v) for key, v in sums.items() if v}

@@ -1,0 +1,207 @@
+"""Sessions: every sign-in is a record that can end, and every service call checks it.
+
+A sign-in opens a ``user_session`` row and the signed-in ``Actor`` carries its id (the id
+never leaves the process, so it is the token). Logout ends it; a password change ends the
+holder's other sessions, a reset ends all of them; a disabled staff member's end at their
+next call. A session opened with a one-time password may only choose a password.
+
+The check lives in one place: ``guarded`` wraps a service so that each of its methods checks
+every Actor it is given before running (the composition root, ``desktop.app``, wraps them
+all). Actors with no session (the system, the office's scripts) are not checked.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session as OrmSession
+
+from db.engine import Database
+from db.models import StaffUser, UserSession
+from desktop.actors import Actor
+from desktop.clock import Clock
+from desktop.errors import AccessDeniedError, UserError
+from desktop.permissions import ONE_TIME_DENIED
+
+T = TypeVar("T")
+
+# Why a session ended (``user_session.end_reason``).
+LOGOUT = "logout"
+PASSWORD_CHANGED = "password_changed"
+PASSWORD_RESET = "password_reset"
+STAFF_DISABLED = "staff_disabled"
+ONE_TIME_ABANDONED = "one_time_abandoned"
+
+ENDED_BY_PASSWORD = "Сеанс завершён: пароль был изменён. Войдите снова."
+_ENDED_MESSAGES = {
+    PASSWORD_CHANGED: ENDED_BY_PASSWORD,
+    PASSWORD_RESET: ENDED_BY_PASSWORD,
+    STAFF_DISABLED: "Сеанс завершён: учётная запись отключена. Обратитесь к администратору.",
+}
+ENDED = "Сеанс завершён. Войдите снова."
+
+# last_seen_at is written at most this often, not at every call.
+SEEN_INTERVAL = timedelta(minutes=1)
+
+# The methods a one-time-password session may call: choose a password, or leave.
+ONE_TIME_METHODS = frozenset({"change_password", "logout"})
+
+
+class SessionEndedError(UserError):
+    """The actor's session has ended: the screen returns to the login window."""
+
+    session_ended = True  # the screens test for this, without importing the core
+
+    def __init__(self, reason: str | None, session_id: int | None = None) -> None:
+        self.reason = reason or ""
+        self.session_id = session_id  # whose session: a screen leaves only its own
+        super().__init__(_ENDED_MESSAGES.get(self.reason, ENDED))
+
+
+def open_session(s: OrmSession, now: datetime, actor: Actor, *, one_time: bool = False) -> int:
+    """Record a sign-in of ``actor`` (built without a session) and return the session's id."""
+    row = UserSession(
+        kind=str(actor.kind),
+        account_id=actor.account_id,
+        staff_id=actor.staff_id,
+        one_time=one_time,
+        created_at=now,
+        last_seen_at=now,
+    )
+    s.add(row)
+    s.flush()
+    return row.id
+
+
+def end_sessions(
+    s: OrmSession,
+    now: datetime,
+    reason: str,
+    *,
+    account_id: int | None = None,
+    staff_id: int | None = None,
+    session_id: int | None = None,
+    keep: int | None = None,
+) -> int:
+    """End the live sessions of an account, a staff member, or one session (all but
+    ``keep``); how many ended."""
+    query = update(UserSession).where(UserSession.ended_at.is_(None))
+    if session_id is not None:
+        query = query.where(UserSession.id == session_id)
+    elif account_id is not None:
+        query = query.where(UserSession.account_id == account_id)
+    elif staff_id is not None:
+        query = query.where(UserSession.staff_id == staff_id)
+    else:
+        raise ValueError("end_sessions needs an account, a staff member or a session")
+    if keep is not None:
+        query = query.where(UserSession.id != keep)
+    result = s.execute(query.values(ended_at=now, end_reason=reason))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def ensure_live(s: OrmSession, actor: Actor) -> UserSession:
+    """The actor's session row, inside a write transaction; SessionEndedError if it is over."""
+    row = s.get(UserSession, actor.session_id, with_for_update=True) if actor.session_id else None
+    if row is None or row.ended_at is not None:
+        raise SessionEndedError(row.end_reason if row is not None else None, actor.session_id)
+    return row
+
+
+class SessionGuard:
+    """Checks that an actor's session is live; tells listeners (the screens) when not."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._listeners: list[Callable[[SessionEndedError], None]] = []
+        self._lock = threading.Lock()
+
+    def on_ended(self, listener: Callable[[SessionEndedError], None]) -> None:
+        """Call ``listener`` (on the calling thread) whenever a call meets an ended session."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def check(self, actor: Actor, *, method: str = "") -> None:
+        """SessionEndedError unless the actor's session is live (and, for a staff member,
+        their account still active); AccessDeniedError if a one-time-password session
+        calls anything but ``ONE_TIME_METHODS``."""
+        if actor.session_id is None:
+            return
+        try:
+            one_time = self._check(actor)
+        except SessionEndedError as error:
+            error.session_id = actor.session_id
+            with self._lock:
+                listeners = list(self._listeners)
+            for listener in listeners:
+                listener(error)
+            raise
+        if (one_time or actor.one_time) and method not in ONE_TIME_METHODS:
+            raise AccessDeniedError(ONE_TIME_DENIED)
+
+    def _check(self, actor: Actor) -> bool:
+        with self.db.read() as s:
+            now = self.clock.now()
+            row = s.get(UserSession, actor.session_id)
+            if row is None or row.ended_at is not None:
+                raise SessionEndedError(row.end_reason if row is not None else None)
+            disabled = False
+            if row.staff_id is not None:
+                active = s.scalar(select(StaffUser.active).where(StaffUser.id == row.staff_id))
+                disabled = not active
+            stale = now - row.last_seen_at >= SEEN_INTERVAL
+            one_time = row.one_time
+        if disabled:
+            with self.db.unit_of_work() as s:
+                end_sessions(s, now, STAFF_DISABLED, session_id=actor.session_id)
+            raise SessionEndedError(STAFF_DISABLED)
+        if stale:
+            with self.db.unit_of_work() as s:
+                s.execute(
+                    update(UserSession)
+                    .where(UserSession.id == actor.session_id)
+                    .values(last_seen_at=now)
+                )
+        return one_time
+
+
+def guarded(service: T, guard: SessionGuard) -> T:
+    """``service`` with every public method checking the sessions of the actors passed to it
+    (positionally or by keyword) before it runs."""
+    return cast(T, _Guarded(service, guard))
+
+
+class _Guarded:
+    def __init__(self, inner: Any, guard: SessionGuard) -> None:
+        object.__setattr__(self, "_inner", inner)
+        object.__setattr__(self, "_guard", guard)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._inner, name)
+        if name.startswith("_") or not callable(value) or isinstance(value, type):
+            return value
+        guard = self._guard
+
+        @functools.wraps(value)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            for arg in (*args, *kwargs.values()):
+                if isinstance(arg, Actor):
+                    guard.check(arg, method=name)
+            return value(*args, **kwargs)
+
+        return checked
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._inner, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._inner, name)
+
+    def __repr__(self) -> str:
+        return f"guarded({self._inner!r})"
