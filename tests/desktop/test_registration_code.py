@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from db.engine import Database
-from db.models import Account, RegistrationCode, ResidentCredential, StaffRole
+from db.models import Account, LoginThrottle, RegistrationCode, ResidentCredential, StaffRole
 from desktop.actors import SYSTEM, Actor
 from desktop.auth import AuthService, LoginThrottled, codes, residents
 from desktop.clock import FixedClock
@@ -312,3 +312,71 @@ def test_hashing_the_one_time_password_holds_no_write_lock(
     auth.clock.advance(minutes=1)
     auth.request_reset(NUMBER, OWNER)
     assert len(writes) == 2
+
+
+# --- hostile input and the persisted throttle (after the merge with H4's sessions) ----------
+
+
+@pytest.mark.parametrize("typed", ["34\x0092", "\x00", "3492\x00", "9" * 10_000, "34\u202e92"])
+def test_nul_bytes_and_absurd_numbers_get_the_neutral_answer(
+    auth: AuthService, smtp: SmtpServer, database: Database, typed: str
+) -> None:
+    """PostgreSQL refuses a NUL byte in text: registration and the reset request look such a
+    number up nowhere and answer as for any account that does not exist."""
+    owner_registers(auth, smtp)
+    code = reissue(auth)
+    answer = auth.register(FIO, typed, PHONE, STRANGER, code)
+    assert answer.delivery is None and answer.message == auth.residents.mail.registration_answer()
+    reset = auth.request_reset(typed, OWNER)
+    assert reset.delivery is None and reset.message == auth.residents.mail.reset_answer()
+    assert last_reason(database) == "unknown_account"
+    entries = audit_rows(database, "resident.register") + audit_rows(
+        database, "password.request_reset"
+    )
+    assert {e.actor for e in entries if not e.ok} == {"resident:malformed"}
+    assert [m["To"] for m in smtp.messages] == [OWNER]
+
+
+@pytest.mark.parametrize(
+    ("fio", "phone", "email", "field"),
+    [
+        (FIO, PHONE, "ivanov\x00@mail.ru", "email"),
+        (FIO, PHONE, "ivanov@mail\x00.ru", "email"),
+        (FIO, "+7915\x001234567", OWNER, "phone"),
+    ],
+)
+def test_nul_bytes_in_the_other_fields_are_refused_in_russian(
+    auth: AuthService,
+    smtp: SmtpServer,
+    database: Database,
+    fio: str,
+    phone: str,
+    email: str,
+    field: str,
+) -> None:
+    code = reissue(auth)
+    with pytest.raises(ProblemError) as refused:
+        auth.register(fio, NUMBER, phone, email, code)
+    assert refused.value.problems[0].field == field
+    if field == "email":
+        with pytest.raises(ProblemError):
+            auth.request_reset(NUMBER, email)
+    assert smtp.messages == [] and audit_rows(database, "resident.register") == []
+    assert auth.register(FIO + "\x00", NUMBER, PHONE, OWNER, code).delivery is None  # no match
+
+
+def test_the_delay_on_wrong_codes_is_kept_in_the_database(
+    auth: AuthService, smtp: SmtpServer, database: Database, clock: FixedClock
+) -> None:
+    """Known or unknown number, the delay survives a restart and is seen by a second desk
+    (H4's throttle, keyed by a keyed hash: the table holds no account number)."""
+    for number in (NUMBER, "77777"):
+        for _ in range(4):
+            auth.register(FIO, number, PHONE, STRANGER, "ABCD-EFGH")
+        restarted = auth_service(database, clock, smtp.settings(), device="desk-2")
+        with pytest.raises(LoginThrottled) as caught:
+            restarted.register(FIO, number, PHONE, STRANGER, "ABCD-EFGH")
+        assert caught.value.seconds == 2
+    with database.read() as s:
+        keys = s.scalars(select(LoginThrottle.key_hash)).all()
+    assert keys and not any(NUMBER in k or "77777" in k for k in keys)
