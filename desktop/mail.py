@@ -48,14 +48,14 @@ def normalize_email(text: str) -> str:
         "ivanov@mail.ru, латинскими буквами до знака @."
     )
     local, at, domain = value.rpartition("@")
-    if not at or not _EMAIL_LOCAL.match(local) or len(local) > 64:
+    if not at or not _EMAIL_LOCAL.fullmatch(local) or len(local) > 64:
         raise bad
     try:
         ascii_domain = domain.encode("idna").decode("ascii").lower()
     except UnicodeError:
         raise bad from None
     labels = ascii_domain.split(".")
-    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels):
         raise bad
     address = f"{local}@{ascii_domain}"
     if len(address) > 254:

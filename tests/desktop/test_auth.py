@@ -844,6 +844,9 @@ def test_email_formats(raw: str, normal: str) -> None:
         "ivanov@-mail.ru",
         "иванов@mail.ru",
         "a@b@mail.ru",
+        "ivanov\n@mail.ru",  # a line break would reach the letter's To: header
+        "ivanov@mail\n.ru",
+        "ivanov\x00@mail.ru",
     ],
 )
 def test_bad_emails(raw: str) -> None:
