@@ -25,7 +25,7 @@ from desktop.errors import (
 )
 from desktop.failures import RETRY, database_failure
 from desktop.mail import OutboxService, SmtpMailer
-from desktop.mail_queue import BackgroundSender, InlineSender, MailSender, SmtpTransport
+from desktop.mail_queue import BackgroundSender, InlineSender, MailSender
 from desktop.organisation import OrganisationSettings, file_values
 from desktop.readings import ReadingService
 from desktop.receipts import ReceiptService
@@ -138,7 +138,7 @@ def build_services(
     statements = StatementService(db, clock, settings)
     sender = postman = None
     if settings.smtp.configured:
-        sender = MailSender(db, clock, SmtpTransport(SmtpMailer(settings.smtp, clock)))
+        sender = MailSender(db, clock, SmtpMailer(settings.smtp, clock))
         postman = InlineSender(sender) if inline_mail else BackgroundSender(sender)
     return Services(
         db=db,

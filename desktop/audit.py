@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from db.models import AuditEntry
@@ -164,15 +164,44 @@ def record(
     ``account_id`` is the account the action served; None only where none was (a batch, a
     sign-in with an unknown number, a request from the login window).
 
-    The entry is chained to the newest row. Writers take turns: on SQLite the transaction
-    already holds the write lock (BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped
-    advisory lock is taken here and held to the commit. The caller's pending changes are
-    flushed first, so their row locks come before the chain's lock, never after it.
-    A PostgreSQL role that writes the log needs INSERT on it, USAGE on its id sequence and
-    SELECT on its ``id`` and ``row_hash`` columns only (not on what the rows say).
+    The entry is written and chained to the newest row when the transaction commits (see
+    ``_seal``), not here: the chain's lock is then the last lock a transaction takes, so a
+    transaction holding it never waits for a row another one holds.
     """
     if not isinstance(action, AuditAction):
         raise ValueError(f"audit actions are AuditAction members, not {action!r}")
+    name = actor if isinstance(actor, str) else actor.label
+    text_details = json.dumps(details, ensure_ascii=False, default=str, sort_keys=True)
+    pending = session.info.setdefault(_PENDING, [])
+    pending.append(_Pending(at, name, str(action), account_id, ok, text_details))
+
+
+_PENDING = "audit_pending"
+
+
+@dataclass(frozen=True)
+class _Pending:
+    at: datetime
+    actor: str
+    action: str
+    account_id: int | None
+    ok: bool
+    details: str
+
+
+@event.listens_for(Session, "before_commit")
+def _seal(session: Session) -> None:
+    """Write the transaction's entries at its commit, chained to the newest row.
+
+    Writers take turns: on SQLite the transaction already holds the write lock (BEGIN
+    IMMEDIATE); on PostgreSQL a transaction-scoped advisory lock is taken here, after every
+    other change of the transaction is flushed, and held to the commit. A PostgreSQL role
+    that writes the log needs INSERT on it, USAGE on its id sequence and SELECT on its ``id``
+    and ``row_hash`` columns only (not on what the rows say).
+    """
+    pending: list[_Pending] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
     session.flush()
     conn = session.connection()
     postgres = conn.dialect.name == "postgresql"
@@ -182,27 +211,35 @@ def record(
         select(AuditEntry.id, AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1)
     ).first()
     prev_hash = last.row_hash if last is not None else GENESIS
-    entry_id = (last.id if last is not None else 0) + 1
-    if postgres:  # the sequence stays in step, so an id is never handed out twice
-        serial = conn.execute(text("SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))"))
-        entry_id = max(entry_id, serial.scalar_one())
-    name = actor if isinstance(actor, str) else actor.label
-    text_details = json.dumps(details, ensure_ascii=False, default=str, sort_keys=True)
-    row_hash = chain_hash(prev_hash, entry_id, at, name, str(action), account_id, ok, text_details)
-    session.add(
-        AuditEntry(
-            id=entry_id,
-            at=at,
-            actor=name,
-            action=str(action),
-            account_id=account_id,
-            ok=ok,
-            details=text_details,
-            prev_hash=prev_hash,
-            row_hash=row_hash,
+    entry_id = last.id if last is not None else 0
+    for item in pending:
+        entry_id += 1
+        if postgres:  # the sequence stays in step, so an id is never handed out twice
+            serial = conn.execute(text("SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))"))
+            entry_id = max(entry_id, serial.scalar_one())
+        row_hash = chain_hash(prev_hash, entry_id, item.at, item.actor, item.action,
+                              item.account_id, item.ok, item.details)  # fmt: skip
+        session.add(
+            AuditEntry(
+                id=entry_id,
+                at=item.at,
+                actor=item.actor,
+                action=item.action,
+                account_id=item.account_id,
+                ok=item.ok,
+                details=item.details,
+                prev_hash=prev_hash,
+                row_hash=row_hash,
+            )
         )
-    )
+        prev_hash = row_hash
     session.flush()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    """A rolled-back transaction's entries are never written."""
+    session.info.pop(_PENDING, None)
 
 
 def entries(

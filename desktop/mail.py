@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Literal, Protocol
+from typing import Literal
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -67,22 +67,8 @@ class MailError(UserError):
     """The message could not be sent; nothing that depended on it was stored."""
 
 
-class Mailer(Protocol):
-    """Delivers one message to a resident; ``delivery`` says how, for every message alike."""
-
-    delivery: Delivery
-
-    def send(
-        self, session: Session, *, recipient: str, subject: str, body: str, account_id: int | None
-    ) -> Delivery:
-        """Send (or keep) the message; raise MailError if it cannot be done."""
-        ...
-
-
 class SmtpMailer:
-    """Sends through the SMTP server from the settings."""
-
-    delivery: Delivery = "email"
+    """Sends through the SMTP server from the settings: the mail queue's transport."""
 
     def __init__(self, smtp: SmtpSettings, clock: Clock | None = None) -> None:
         self.smtp = smtp
@@ -105,12 +91,6 @@ class SmtpMailer:
         message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
         message.set_content(body, charset="utf-8")
         return message
-
-    def send(
-        self, session: Session, *, recipient: str, subject: str, body: str, account_id: int | None
-    ) -> Delivery:
-        self.deliver(recipient=recipient, subject=subject, body=body)
-        return self.delivery
 
     def deliver(self, *, recipient: str, subject: str, body: str) -> None:
         """Send one letter now; MailError if the server or the settings fail. Holds no
@@ -144,37 +124,6 @@ class SmtpMailer:
                 "Не удалось отправить письмо: почтовый сервер недоступен или не принял его. "
                 "Попробуйте позже или обратитесь в офис управляющей компании."
             ) from error
-
-
-class OutboxMailer:
-    """Keeps the message in the outbox, in the caller's transaction, for the office to print."""
-
-    delivery: Delivery = "outbox"
-
-    def __init__(self, clock: Clock | None = None) -> None:
-        self.clock = clock or SystemClock()
-
-    def send(
-        self, session: Session, *, recipient: str, subject: str, body: str, account_id: int | None
-    ) -> Delivery:
-        session.add(
-            OutboxMessage(
-                account_id=account_id,
-                recipient=recipient,
-                subject=subject,
-                body=body,
-                created_at=self.clock.now(),
-                handed_out_at=None,
-            )
-        )
-        return self.delivery
-
-
-def mailer_for(settings: Settings, clock: Clock | None = None) -> Mailer:
-    """SMTP when a server is configured, the outbox otherwise."""
-    if settings.smtp.configured:
-        return SmtpMailer(settings.smtp, clock)
-    return OutboxMailer(clock)
 
 
 def discard_pending(session: Session, account_id: int, subject: str) -> int:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from db.models import OutboxMessage
 from desktop.clock import Clock
-from desktop.mail import MailError, SmtpMailer, purge_expired
+from desktop.mail import MailError, purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -181,16 +181,6 @@ class MailSender:
             row.next_attempt_at = now + retry_after(row.attempts)
             log.warning("Mail failed, will be tried again: %s", reason)
             return False
-
-
-class SmtpTransport:
-    """The SMTP server of the settings, one connection per letter."""
-
-    def __init__(self, mailer: SmtpMailer) -> None:
-        self.mailer = mailer
-
-    def deliver(self, *, recipient: str, subject: str, body: str) -> None:
-        self.mailer.deliver(recipient=recipient, subject=subject, body=body)
 
 
 class InlineSender:

@@ -41,7 +41,7 @@ from desktop.clock import FixedClock
 from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError, UserError, ValidationError
 from desktop.mail import OutboxService, SmtpMailer, normalize_email
-from desktop.mail_queue import MAX_ATTEMPTS, MailSender, SmtpTransport
+from desktop.mail_queue import MAX_ATTEMPTS, MailSender
 from desktop.passwords import needs_rehash
 from desktop.settings import Settings, SmtpSettings
 from tests.desktop.test_mail import SmtpServer, add_account, free_port
@@ -312,7 +312,7 @@ def test_when_mail_fails_the_answer_is_the_same_and_the_office_gets_the_slip_in_
     clerk = Actor.staff(1, "petrova", StaffRole.CLERK)
     outbox = OutboxService(database, clock, unreachable)
     assert outbox.pending(clerk) == []  # not a slip yet: it will be tried again
-    sender = MailSender(database, clock, SmtpTransport(SmtpMailer(unreachable.smtp, clock)))
+    sender = MailSender(database, clock, SmtpMailer(unreachable.smtp, clock))
     for _ in range(MAX_ATTEMPTS - 2):  # the first try was right after the commit
         clock.advance(hours=1)
         assert sender.send_due().failed == 1

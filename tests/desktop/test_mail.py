@@ -15,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import Account, AuditEntry, OutboxMessage, StaffRole
@@ -23,12 +24,11 @@ from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
 from desktop.mail import (
     MailError,
-    OutboxMailer,
     OutboxService,
     SmtpMailer,
     discard_pending,
-    mailer_for,
 )
+from desktop.mail_queue import SLIP, queue
 from desktop.settings import Settings, SmtpSettings
 from desktop.text import normalize
 
@@ -126,18 +126,13 @@ def add_account(db: Database, number: str = "3492", fio: str = "Иванов И.
 
 
 def test_smtp_mailer_sends_a_proper_utf8_message(
-    database: Database, clock: FixedClock, smtp_server: SmtpServer
+    clock: FixedClock, smtp_server: SmtpServer
 ) -> None:
-    mailer = SmtpMailer(smtp_server.settings().smtp, clock)
-    with database.unit_of_work() as s:
-        delivery = mailer.send(
-            s,
-            recipient="ivanov@mail.ru",
-            subject="Пароль для входа",
-            body="Здравствуйте!\nВаш пароль: ёжик-42\n",
-            account_id=None,
-        )
-    assert delivery == "email"
+    SmtpMailer(smtp_server.settings().smtp, clock).deliver(
+        recipient="ivanov@mail.ru",
+        subject="Пароль для входа",
+        body="Здравствуйте!\nВаш пароль: ёжик-42\n",
+    )
     [message] = smtp_server.messages
     assert message["From"] == "cabinet@example.ru"
     assert message["To"] == "ivanov@mail.ru"
@@ -147,21 +142,18 @@ def test_smtp_mailer_sends_a_proper_utf8_message(
     assert message.get_content_charset() == "utf-8"
     assert message.get_content().replace("\r\n", "\n") == "Здравствуйте!\nВаш пароль: ёжик-42\n"
     assert smtp_server.collector.envelopes[0].rcpt_tos == ["ivanov@mail.ru"]
-    with database.unit_of_work() as s:
-        assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def slip(s: Session, clock: FixedClock, **letter: Any) -> None:
+    """A letter queued for the office to print, as the mail queue stores one without SMTP."""
+    queue(s, channel=SLIP, now=clock.now(), expires_at=None, **letter)
 
 
 def send_directly(
     smtp: SmtpSettings, clock: FixedClock, subject: str = "s", body: str = "b"
 ) -> None:
     """One message straight over SMTP (no database session needed)."""
-    SmtpMailer(smtp, clock).send(
-        None,  # type: ignore[arg-type]
-        recipient="a@b.ru",
-        subject=subject,
-        body=body,
-        account_id=None,
-    )
+    SmtpMailer(smtp, clock).deliver(recipient="a@b.ru", subject=subject, body=body)
 
 
 def test_smtp_mailer_logs_in_when_a_username_is_set(clock: FixedClock) -> None:
@@ -208,31 +200,21 @@ def test_unknown_security_mode_is_refused(clock: FixedClock) -> None:
         send_directly(smtp, clock)
 
 
-def test_mailer_for_picks_smtp_only_when_configured(clock: FixedClock) -> None:
-    assert isinstance(mailer_for(Settings(), clock), OutboxMailer)
-    assert isinstance(
-        mailer_for(Settings(smtp=SmtpSettings(host="smtp.example.ru")), clock), SmtpMailer
-    )
-
-
 # --- the outbox --------------------------------------------------------------------------
 
 
 def test_outbox_keeps_lists_and_hands_out(database: Database, clock: FixedClock) -> None:
     account_id = add_account(database)
-    mailer = OutboxMailer(clock)
     with database.unit_of_work() as s:
-        assert (
-            mailer.send(
-                s,
-                recipient="ivanov@mail.ru",
-                subject="Пароль",
-                body="Пароль: x",
-                account_id=account_id,
-            )
-            == "outbox"
+        slip(
+            s,
+            clock,
+            recipient="ivanov@mail.ru",
+            subject="Пароль",
+            body="Пароль: x",
+            account_id=account_id,
         )
-        mailer.send(s, recipient="other@mail.ru", subject="Код", body="Код: 1", account_id=None)
+        slip(s, clock, recipient="other@mail.ru", subject="Код", body="Код: 1", account_id=None)
     outbox = OutboxService(database, clock, Settings())
     pending = outbox.pending(CLERK)
     assert [(m.account_number, m.subject, m.body) for m in pending] == [
@@ -271,11 +253,10 @@ def test_discard_pending_drops_only_unhanded_slips_of_that_kind(
     database: Database, clock: FixedClock
 ) -> None:
     account_id = add_account(database)
-    mailer = OutboxMailer(clock)
     outbox = OutboxService(database, clock, Settings())
     with database.unit_of_work() as s:
         for subject in ("Пароль", "Пароль", "Код"):
-            mailer.send(s, recipient="a@b.ru", subject=subject, body="…", account_id=account_id)
+            slip(s, clock, recipient="a@b.ru", subject=subject, body="…", account_id=account_id)
     first = outbox.pending(CLERK)[0]
     outbox.mark_handed_out(CLERK, first.id)
     with database.unit_of_work() as s:

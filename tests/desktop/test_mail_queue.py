@@ -25,7 +25,6 @@ from desktop.mail_queue import (
     BackgroundSender,
     MailSender,
     SendReport,
-    SmtpTransport,
 )
 from desktop.settings import Settings, SmtpSettings
 from tests.desktop.test_auth import cheap_hashing, code_for  # noqa: F401 (autouse fixture)
@@ -77,7 +76,7 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 def sender_for(database: Database, clock: FixedClock, settings: Settings) -> MailSender:
-    return MailSender(database, clock, SmtpTransport(SmtpMailer(settings.smtp, clock)))
+    return MailSender(database, clock, SmtpMailer(settings.smtp, clock))
 
 
 def auth_with(database: Database, clock: FixedClock, settings: Settings, postman) -> AuthService:
