@@ -77,7 +77,11 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "user_session": {KIOSK: _RW, CLERK: _RW, ADMIN: _RW},
     "login_throttle": {KIOSK: _RWD, CLERK: _RWD, ADMIN: _RWD},
     # Row level security hides the fake salts' key (SEALED_SECRET) from every group.
-    "auth_secret": {KIOSK: ("SELECT", "INSERT"), CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
+    "auth_secret": {
+        KIOSK: ("SELECT", "INSERT"),
+        CLERK: ("SELECT", "INSERT"),
+        ADMIN: ("SELECT", "INSERT"),
+    },
     "meter": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
     "period": {KIOSK: _RW, CLERK: _RWD, ADMIN: _RWD},
     "reading": {KIOSK: _RW, CLERK: _RWD, ADMIN: _RWD},
@@ -224,9 +228,13 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
             conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {q_schema} TO {role}")
         for table in sorted(tables):
             q_table = f"{q_schema}.{_quote(conn, table)}"
-            sequence = conn.execute(
-                text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f"{q_schema}.{table}"}
-            ).scalar() if _has_id(conn, schema, table) else None
+            sequence = (
+                conn.execute(
+                    text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f"{q_schema}.{table}"}
+                ).scalar()
+                if _has_id(conn, schema, table)
+                else None
+            )
             for group, privileges in GRANTS[table].items():
                 role = _quote(conn, names[group])
                 for privilege in privileges:

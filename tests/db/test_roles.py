@@ -1,0 +1,388 @@
+"""Least privilege on PostgreSQL (``db roles``): what the kiosk's, the clerk's and the
+administrator's roles cannot do, and that each can still do its real work.
+
+Every test makes its own group roles (a unique prefix: roles are cluster-wide and other test
+runs share the server) and login roles that are their members, connects as those login
+roles, and drops them all at the end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import psycopg.errors
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from db.engine import Database
+from db.migrate import upgrade
+from db.models import Base, MeterKind, OutboxMessage, ResidentCredential
+from db.roles import GRANTS, GROUPS, KIOSK, SEALED_SECRET, apply_roles, group_name
+from desktop import audit, passwords
+from desktop.actors import SYSTEM
+from desktop.app import Services, build_services, connect
+from desktop.auth import LoginError, StaffInfo
+from desktop.auth.sealed import is_sealed
+from desktop.cli import main
+from desktop.clock import FixedClock
+from desktop.settings import Settings
+from tests.desktop.test_auth import NEW_PASSWORD, OTHER_PASSWORD
+from tests.desktop.test_mail import add_account
+from tests.factories import make_meter, make_period
+
+OWN_PASSWORD = "kvartira-Sadovaya-5"
+ADMIN_PASSWORD = "adm1n-Sadovaya-pass"
+CLERK_PASSWORD = "cl3rk-Sadovaya-pass"
+MAY, JUNE = date(2017, 5, 1), date(2017, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", hasher)
+    monkeypatch.setattr(passwords, "DUMMY_HASH", hasher.hash("not a password"))
+
+
+def test_every_table_of_the_schema_is_in_the_grant_map() -> None:
+    """A new table cannot be forgotten: ``db roles`` also refuses a schema with one."""
+    assert set(GRANTS) == set(Base.metadata.tables) | {"alembic_version"}
+    for table, groups in GRANTS.items():
+        assert set(groups) <= set(GROUPS), table
+        for privileges in groups.values():
+            for privilege in privileges:
+                assert privilege.split(" ")[0] in {"SELECT", "INSERT", "UPDATE", "DELETE"}
+
+
+@dataclass
+class Cluster:
+    """The test's database (owned by the server's superuser, as an owner would) and a login
+    role in each group."""
+
+    owner: Database
+    url: str
+    prefix: str
+    logins: dict[str, str]
+
+    def url_of(self, group: str) -> str:
+        return make_url(self.url).set(username=self.logins[group]).render_as_string(False)
+
+    def engine(self, group: str) -> Engine:
+        return create_engine(self.url_of(group))
+
+
+@pytest.fixture
+def cluster(pg_url: str, clock: FixedClock) -> Iterator[Cluster]:
+    owner = Database(pg_url)
+    upgrade(owner.engine)
+    account = add_account(owner)  # 3492, Иванов И.И.
+    add_account(owner, "5210", "Петров П.П.")
+    add_account(owner, "7001", "Сидоров С.С.")
+    water = make_meter(owner, account, "ХВС 21883-12", kind=MeterKind.COLD_WATER)
+    make_period(owner, account, MAY, {(water, 1): ("240", "251")})
+    services = build_services(owner, Settings(), clock, device="owner")
+    services.auth.create_staff("boss", "Главный А.А.", "admin", ADMIN_PASSWORD, by=SYSTEM)
+    services.auth.create_staff("desk", "Кассир К.К.", "clerk", CLERK_PASSWORD, by=SYSTEM)
+    for number in ("3492", "7001"):
+        with owner.unit_of_work() as s:
+            account_id = s.scalar(text("SELECT id FROM account WHERE number = :n"), {"n": number})
+            s.add(
+                ResidentCredential(
+                    account_id=account_id,
+                    email=f"r{number}@mail.ru",
+                    phone="+79151234567",
+                    password_hash=passwords.hash_password(OWN_PASSWORD),
+                    must_change=False,
+                    failed_attempts=0,
+                    created_at=clock.now(),
+                    updated_at=clock.now(),
+                )
+            )
+    prefix = f"t{uuid.uuid4().hex[:10]}_"
+    logins = {group: f"{prefix}{group}_login" for group in GROUPS}
+    try:
+        apply_roles(owner.engine, prefix)
+        with owner.engine.begin() as conn:
+            for group, login in logins.items():
+                conn.exec_driver_sql(
+                    f'CREATE ROLE "{login}" LOGIN IN ROLE "{group_name(group, prefix)}"'
+                )
+        yield Cluster(owner, pg_url, prefix, logins)
+    finally:
+        with owner.engine.begin() as conn:
+            roles = [*logins.values(), *(group_name(g, prefix) for g in GROUPS)]
+            for role in roles:
+                exists = conn.execute(
+                    text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}
+                ).first()
+                if exists:
+                    conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+                    conn.exec_driver_sql(f'DROP ROLE "{role}"')
+        owner.dispose()
+
+
+def refused(engine: Engine, sql: str) -> str:
+    """Run ``sql`` in a transaction rolled back afterwards; the server's refusal."""
+    with engine.connect() as conn:
+        try:
+            conn.exec_driver_sql(sql)
+        except DBAPIError as error:
+            conn.rollback()
+            assert isinstance(error.orig, psycopg.errors.InsufficientPrivilege), error
+            return str(error.orig)
+        conn.rollback()
+    raise AssertionError(f"allowed: {sql}")
+
+
+def rows(engine: Engine, sql: str) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(sql)]
+
+
+NOBODY_MAY = (
+    "UPDATE audit_log SET ok = false",
+    "DELETE FROM audit_log",
+    "TRUNCATE audit_log",
+    "ALTER TABLE audit_log DISABLE TRIGGER ALL",
+    "ALTER TABLE audit_log DISABLE TRIGGER USER",
+    "ALTER TABLE reading DISABLE TRIGGER ALL",
+    "DROP TABLE audit_log",
+    "ALTER TABLE resident_credential ADD COLUMN x int",
+    "TRUNCATE reading",
+    "TRUNCATE account CASCADE",
+    "CREATE TABLE public.intruder (id int)",
+    "DROP FUNCTION cabinet_secret_matches(text, text, text)",
+    "ALTER TABLE auth_secret DISABLE ROW LEVEL SECURITY",
+)
+
+
+def test_no_role_can_alter_the_audit_log_truncate_or_disable_a_trigger(cluster: Cluster) -> None:
+    for group in GROUPS:
+        engine = cluster.engine(group)
+        try:
+            for sql in NOBODY_MAY:
+                refused(engine, sql)
+            # The key of the fake salts is hidden by row level security, even from the admin.
+            assert rows(engine, f"SELECT * FROM auth_secret WHERE name = '{SEALED_SECRET}'") == []
+        finally:
+            engine.dispose()
+    with cluster.owner.engine.connect() as conn:
+        owners = set(
+            conn.execute(
+                text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
+            ).scalars()
+        )
+        mighty = conn.execute(
+            text(
+                "SELECT rolname FROM pg_roles WHERE rolname LIKE :p "
+                "AND (rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb)"
+            ),
+            {"p": f"{cluster.prefix}%"},
+        ).all()
+    ours = {*cluster.logins.values(), *(group_name(g, cluster.prefix) for g in GROUPS)}
+    assert not owners & ours and mighty == []
+
+
+def test_the_kiosk_reads_no_secrets_contacts_staff_outbox_or_audit(
+    cluster: Cluster, clock: FixedClock
+) -> None:
+    with cluster.owner.unit_of_work() as s:
+        s.add(
+            OutboxMessage(
+                account_id=None,
+                recipient="r7001@mail.ru",
+                subject="Пароль",
+                body="одноразовый пароль: abc",
+                created_at=clock.now(),
+                handed_out_at=None,
+            )
+        )
+    kiosk = cluster.engine(KIOSK)
+    try:
+        for sql in (
+            "SELECT * FROM resident_credential",
+            "SELECT password_hash FROM resident_credential",
+            "SELECT email FROM resident_credential",
+            "SELECT phone FROM resident_credential",
+            "SELECT reset_code_hash FROM resident_credential",
+            "SELECT count(*) FROM resident_credential WHERE left(password_hash, 7) = '$argon2'",
+            "SELECT * FROM staff_user",
+            "SELECT login FROM staff_user",
+            "SELECT * FROM outbox_message",
+            "SELECT body FROM outbox_message",
+            "SELECT recipient FROM outbox_message",
+            "SELECT * FROM audit_log",
+            "SELECT details FROM audit_log",
+            "SELECT actor FROM audit_log",
+            "SELECT * FROM import_batch",
+            # What it should not change.
+            "UPDATE resident_credential SET account_id = account_id",
+            "DELETE FROM resident_credential",
+            "DELETE FROM account",
+            "UPDATE account SET fio = 'x'",
+            "UPDATE statement_row SET paid = 0",
+            "DELETE FROM reading",
+            "DELETE FROM period",
+            "UPDATE organisation_setting SET value = NULL",
+            "INSERT INTO staff_user (login, full_name, role, password_hash, must_change, active,"
+            " failed_attempts) VALUES ('x', 'x', 'admin', 'x', false, true, 0)",
+            "UPDATE staff_user SET role = 'admin'",
+            "UPDATE company SET name = 'x'",
+            "DELETE FROM support_request",
+        ):
+            refused(kiosk, sql)
+        # The sign-in's functions give a salt, never a hash, and the same shape for anyone.
+        params = "$argon2id$v=19$m=8192,t=1,p=1"
+        salt_of = "SELECT salt FROM cabinet_secret_salt('password', '{}', '" + params + "', 32)"
+        real = rows(kiosk, salt_of.format("3492"))
+        fake = rows(kiosk, salt_of.format("9999"))
+        again = rows(kiosk, salt_of.format("9999"))
+        assert fake == again and real != fake
+        for (salt,) in (*real, *fake):
+            assert str(salt).count("$") == 4  # $argon2id$v=19$m=…$SALT: no hash
+        with cluster.owner.engine.connect() as conn:
+            stored = conn.execute(
+                text(
+                    "SELECT password_hash FROM resident_credential c JOIN account a "
+                    "ON a.id = c.account_id WHERE a.number = '3492'"
+                )
+            ).scalar_one()
+        assert stored.startswith(str(real[0][0]) + "$") and stored != real[0][0]
+        assert rows(kiosk, "SELECT cabinet_secret_matches('password', '3492', 'guess')") == [
+            (False,)
+        ]
+    finally:
+        kiosk.dispose()
+
+
+def test_the_clerk_cannot_alter_staff_or_settings_or_read_the_audit_log(cluster: Cluster) -> None:
+    clerk = cluster.engine("clerk")
+    try:
+        for sql in (
+            "UPDATE staff_user SET role = 'admin'",
+            "UPDATE staff_user SET active = false",
+            "UPDATE staff_user SET login = 'x'",
+            "DELETE FROM staff_user",
+            "INSERT INTO staff_user (login, full_name, role, password_hash, must_change, active,"
+            " failed_attempts) VALUES ('x', 'x', 'admin', 'x', false, true, 0)",
+            "SELECT * FROM audit_log",
+            "SELECT details FROM audit_log",
+            "UPDATE organisation_setting SET value = NULL",
+            "INSERT INTO organisation_setting (key, value, changed_at, changed_by)"
+            " VALUES ('x', NULL, now(), 'x')",
+            "UPDATE statement_row SET paid = 0",
+            "SELECT * FROM import_batch",
+        ):
+            refused(clerk, sql)
+    finally:
+        clerk.dispose()
+
+
+def services_as(cluster: Cluster, group: str, clock: FixedClock) -> Services:
+    """The application's services as a desk of this group opens them."""
+    return build_services(connect(cluster.url_of(group)), Settings(), clock, device=group)
+
+
+def test_the_kiosk_does_its_real_work(cluster: Cluster, clock: FixedClock) -> None:
+    kiosk = services_as(cluster, KIOSK, clock)
+    try:
+        with kiosk.db.read() as s:
+            assert is_sealed(s)
+        for number, password in (("3492", "wrong-password"), ("9999", OWN_PASSWORD)):
+            with pytest.raises(LoginError):
+                kiosk.auth.login(number, password, kiosk=True)
+        signed = kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True)
+        resident = signed.actor
+        assert kiosk.accounts.get(resident, "3492").registered
+        period = kiosk.readings.create_period(resident, signed.account_id or 0)
+        assert period.month == JUNE
+        water = kiosk.readings.readings(resident, signed.account_id or 0, JUNE)[0]
+        kiosk.readings.submit(resident, signed.account_id or 0, JUNE, {water.key: "255"})
+        kiosk.support.create(resident, "Счётчик", "Не могу найти пломбу", "r3492@mail.ru")
+        resident = kiosk.auth.change_password(resident, OWN_PASSWORD, NEW_PASSWORD)
+        with pytest.raises(LoginError):
+            kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True)
+        kiosk.auth.login("3492", NEW_PASSWORD, kiosk=True)
+        # «Забыли пароль?»: the code waits in the outbox, which only the office reads.
+        kiosk.auth.request_reset("3492", "wrong@mail.ru")
+        kiosk.auth.request_reset("3492", "R3492@mail.ru")
+        with cluster.owner.read() as s:
+            slips = s.scalars(select(OutboxMessage.body)).all()
+        assert len(slips) == 1
+        code = next(w for w in slips[0].replace(".", " ").split() if w.isdigit() and len(w) == 6)
+        kiosk.auth.complete_reset("3492", code, OTHER_PASSWORD)
+        kiosk.auth.login("3492", OTHER_PASSWORD, kiosk=True)
+        # Registration of an account without a credential, by its ФИО from the receipt.
+        kiosk.auth.register("Петров П.П.", "5210", "+7 915 000-00-00", "petrov@mail.ru")
+        with cluster.owner.read() as s:
+            credential = s.scalar(
+                select(ResidentCredential)
+                .join(ResidentCredential.account)
+                .where(text("account.number = '5210'"))
+            )
+            assert credential is not None and credential.must_change
+        # The audit chain holds: the kiosk appended to it without reading it.
+        assert audit.verify(cluster.owner, SYSTEM).intact
+    finally:
+        kiosk.close()
+
+
+def test_the_office_does_its_real_work(cluster: Cluster, clock: FixedClock) -> None:
+    clerk = services_as(cluster, "clerk", clock)
+    admin = services_as(cluster, "admin", clock)
+    try:
+        desk = clerk.auth.staff_login("desk", CLERK_PASSWORD).actor
+        assert [a.number for a in clerk.accounts.search(desk, "Иванов")] == ["3492"]
+        result = clerk.auth.register("Петров П.П.", "5210", "+79150000000", "p@mail.ru", actor=desk)
+        assert result.delivery == "outbox"
+        slip = clerk.outbox.pending(desk)[0]
+        clerk.outbox.record_printed(desk, slip.id)
+        clerk.outbox.mark_handed_out(desk, slip.id)
+        account = clerk.accounts.get(desk, "3492")
+        clerk.readings.create_period(desk, account.id)
+        water = clerk.readings.readings(desk, account.id, JUNE)[0]
+        clerk.readings.submit(desk, account.id, JUNE, {water.key: Decimal("256")})
+        desk = clerk.auth.change_password(desk, CLERK_PASSWORD, NEW_PASSWORD)
+
+        boss = admin.auth.staff_login("boss", ADMIN_PASSWORD).actor
+        added = admin.auth.create_staff("desk2", "Новый Н.Н.", "clerk", OTHER_PASSWORD, by=boss)
+        assert isinstance(added, StaffInfo)
+        assert "desk2" in [s.login for s in admin.auth.list_staff(boss)]
+        with admin.db.read() as s:
+            assert audit.entries(s, limit=5)
+        assert audit.verify(admin.db, boss).intact
+    finally:
+        clerk.close()
+        admin.close()
+
+
+def test_db_roles_command_is_idempotent(
+    cluster: Cluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def grants() -> list[tuple[object, ...]]:
+        with cluster.owner.engine.connect() as conn:
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    text(
+                        "SELECT grantee, table_name, privilege_type, '' FROM "
+                        "information_schema.role_table_grants WHERE grantee LIKE :p UNION ALL "
+                        "SELECT grantee, table_name, privilege_type, column_name FROM "
+                        "information_schema.column_privileges WHERE grantee LIKE :p "
+                        "ORDER BY 1, 2, 3, 4"
+                    ),
+                    {"p": f"{cluster.prefix}%"},
+                )
+            ]
+
+    before = grants()
+    url = cluster.owner.url.render_as_string(False)
+    assert main(["db", "roles", "--database-url", url, "--prefix", cluster.prefix]) == 0
+    assert "Созданы" not in capsys.readouterr().out
+    assert grants() == before and before
