@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -29,11 +29,10 @@ from desktop.audit import AuditAction
 from desktop.clock import Clock
 from desktop.errors import NotFoundError, ValidationError
 from desktop.permissions import Permission, require
-from desktop.settings import Settings, check, from_tables, overlay
+from desktop.settings import Settings, check, from_tables, known_keys, overlay
+from desktop.settings_rules import parse_key_rates, problem, shown
 
 log = logging.getLogger(__name__)
-
-KeyRates = tuple[tuple[date, Decimal], ...]
 
 
 @dataclass(frozen=True)
@@ -83,8 +82,14 @@ class SettingView:
 
 def parse(key: str, text: str) -> Any:
     """The value an administrator typed for ``key``; a Russian message if it is not one."""
-    declared = _declared(key)
-    text = text.strip()
+    value = _typed(_declared(key), text.strip())
+    message = problem(key, value)
+    if message:
+        raise ValidationError(message)
+    return value
+
+
+def _typed(declared: Declared, text: str) -> Any:
     if declared.kind is int:
         if not re.fullmatch(r"\d{1,6}", text):
             raise ValidationError(f"«{declared.label}»: введите целое число, например 15.")
@@ -100,48 +105,12 @@ def parse(key: str, text: str) -> Any:
             raise ValidationError(f"«{declared.label}»: введите число, например 3 или 2,5.")
         return value
     if declared.kind == "key_rates":
-        return _parse_key_rates(declared, text)
+        return parse_key_rates(text, declared.label)
     if not text:
         raise ValidationError(f"«{declared.label}»: значение не может быть пустым.")
     if len(text) > 200:
         raise ValidationError(f"«{declared.label}»: не длиннее 200 знаков.")
     return text
-
-
-def _parse_key_rates(declared: Declared, text: str) -> KeyRates:
-    """«19.09.2016 10,00; 27.03.2017 9,75» (or ISO dates, «=» between, one a line)."""
-    rates: dict[date, Decimal] = {}
-    for item in filter(None, (part.strip() for part in re.split(r"[;\n]", text))):
-        match = re.fullmatch(r"(\S+)\s*(?:=|\s)\s*([\d.,]+)\s*%?", item)
-        day = _parse_date(match.group(1)) if match else None
-        if match is None or day is None:
-            raise ValidationError(
-                f"«{declared.label}»: не понятно «{item}». Пишите дату и ставку в процентах через "
-                "пробел, ставки — через точку с запятой: «19.09.2016 10,00; 27.03.2017 9,75»."
-            )
-        try:
-            rates[day] = Decimal(match.group(2).replace(",", "."))
-        except InvalidOperation:
-            raise ValidationError(
-                f"«{declared.label}»: ставка «{match.group(2)}» — не число."
-            ) from None
-    if not rates:
-        raise ValidationError(f"«{declared.label}»: нужна хотя бы одна ставка с датой.")
-    return tuple(sorted(rates.items()))
-
-
-def _parse_date(text: str) -> date | None:
-    for pattern, order in (
-        (r"(\d{2})\.(\d{2})\.(\d{4})", (3, 2, 1)),
-        (r"(\d{4})-(\d{2})-(\d{2})", (1, 2, 3)),
-    ):
-        match = re.fullmatch(pattern, text)
-        if match:
-            try:
-                return date(*(int(match.group(i)) for i in order))
-            except ValueError:
-                return None
-    return None
 
 
 def encode(key: str, value: Any) -> str:
@@ -157,8 +126,15 @@ def decode(key: str, stored: str) -> Any:
     declared = _declared(key)
     raw = json.loads(stored)
     if declared.kind == "key_rates":
+        if not isinstance(raw, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+            for pair in raw
+        ):
+            raise ValueError(f"{key}: {raw!r} is not a list of [date, rate]")
         return tuple((date.fromisoformat(day), Decimal(rate)) for day, rate in raw)
     if declared.kind is Decimal:
+        if not isinstance(raw, str | int) or isinstance(raw, bool):
+            raise ValueError(f"{key}: {raw!r} is not a number")
         return Decimal(raw)
     if declared.kind is int and not (isinstance(raw, int) and not isinstance(raw, bool)):
         raise ValueError(f"{key}: {raw!r} is not an integer")
@@ -181,8 +157,36 @@ def _declared(key: str) -> Declared:
     try:
         return BY_KEY[key]
     except KeyError:
-        known = ", ".join(BY_KEY)
-        raise NotFoundError(f"Настройки «{key}» нет. Есть такие: {known}.") from None
+        pass
+    import difflib
+
+    close = difflib.get_close_matches(key, list(BY_KEY), n=1, cutoff=0.6)
+    hint = f"Возможно, имелась в виду «{close[0]}». " if close else ""
+    if not close and key in known_keys():
+        hint = "Она задаётся в файле настроек этого компьютера, а не в базе. "
+    raise NotFoundError(
+        f"Настройки «{shown(key)}» нет. {hint}Есть такие: {', '.join(BY_KEY)}."
+    ) from None
+
+
+def readable(rows: Iterable[tuple[str, str | None]]) -> dict[str, Any]:
+    """The stored values that this version knows and that pass their own rules; one that
+    does not (written by an older version, or by hand) is skipped with a warning, so that its
+    default applies and it never stops the other settings from loading or being saved."""
+    values: dict[str, Any] = {}
+    for key, stored in rows:
+        if key not in BY_KEY or stored is None:
+            continue  # a newer version's setting, or an explicit reset
+        try:
+            value = decode(key, stored)
+        except (ValueError, TypeError, ArithmeticError, json.JSONDecodeError):
+            log.warning("Organisation setting %s holds an unreadable value; default used", key)
+            continue
+        if problem(key, value):
+            log.warning("Organisation setting %s holds %r, out of range; default used", key, value)
+            continue
+        values[key] = value
+    return values
 
 
 # -- the service ------------------------------------------------------------------------------
@@ -199,15 +203,7 @@ class OrganisationSettings:
         """The values set in the database (a reset one is absent: its default applies)."""
         with self.db.read() as s:
             rows = s.execute(select(OrganisationSetting.key, OrganisationSetting.value)).all()
-        values: dict[str, Any] = {}
-        for key, stored in rows:
-            if key not in BY_KEY or stored is None:
-                continue  # a newer version's setting, or an explicit reset
-            try:
-                values[key] = decode(key, stored)
-            except (ValueError, TypeError, InvalidOperation, json.JSONDecodeError):
-                log.warning("Organisation setting %s holds an unreadable value; default used", key)
-        return values
+        return readable((key, value) for key, value in rows)
 
     def apply(self, base: Settings) -> Settings:
         """This machine's settings with the organisation's part taken from the database (a
@@ -244,9 +240,7 @@ class OrganisationSettings:
             rows = {
                 row.key: row for row in s.scalars(select(OrganisationSetting).with_for_update())
             }
-            stored = {
-                k: decode(k, row.value) for k, row in rows.items() if k in BY_KEY and row.value
-            }
+            stored = readable((k, row.value) for k, row in rows.items())
             old = stored.get(key, declared.get(Settings()))
             if value is None:
                 stored.pop(key, None)
@@ -275,7 +269,7 @@ class OrganisationSettings:
     def adopt(self, file_values: Mapping[str, Any], source: str) -> list[str]:
         """Seed the database with organisation values from an old settings file, once: a
         key the database already holds (even as «default») keeps the database's value."""
-        wanted = {k: v for k, v in file_values.items() if k in BY_KEY}
+        wanted = {k: v for k, v in file_values.items() if k in BY_KEY and not problem(k, v)}
         if not wanted:
             return []
         now = self.clock.now()

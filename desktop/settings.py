@@ -20,12 +20,19 @@ The file is ``settings.toml`` in the user's config directory (platformdirs), for
 
 Every key can be overridden by an environment variable ``CABINET_<SECTION>_<KEY>`` (or
 ``CABINET_<KEY>`` for top-level keys), e.g. ``CABINET_DATABASE_URL``, ``CABINET_SMTP_HOST``.
+
+Every value is checked (desktop.settings_rules) and a name the file does not know is refused
+with the closest known one; a password may be the reference ``keyring:`` to the OS
+credential store (desktop.secrets).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,6 +42,11 @@ from typing import Any
 
 from desktop import APP_NAME
 from desktop.errors import ValidationError
+from desktop.settings_rules import KeyRates, check, parse_date, parse_key_rates, shown
+
+__all__ = ["KeyRates", "Settings", "check", "load_settings", "parse_key_rates"]
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "CABINET_"
 SETTINGS_VERSION = 1
@@ -163,53 +175,122 @@ class Settings:
     kiosk: KioskSettings = field(default_factory=KioskSettings)
 
 
+def _bad(name: str, value: Any, need: str) -> ValidationError:
+    return ValidationError(
+        f"Настройка «{name}» имеет неверное значение «{shown(value)}»: {need}. Исправьте файл "
+        "настроек или переменную окружения."
+    )
+
+
 def _convert(value: Any, to: Any, name: str) -> Any:
     """Turn a TOML or environment value into the field's type; Russian message if it cannot."""
-    try:
-        if to in (int, "int"):
-            if isinstance(value, bool):
-                raise ValueError
+    if to in (int, "int"):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,30}", value.strip()):
             return int(value)
-        if to in (Decimal, "Decimal"):
-            return Decimal(str(value))
-        if to in (str, "str"):
-            return str(value)
-        if to in (bool, "bool"):
-            if isinstance(value, bool):
-                return value
-            return str(value).strip().lower() in ("1", "true", "yes", "да", "on")
-    except (ValueError, InvalidOperation):
-        raise ValidationError(
-            f"Настройка «{name}» имеет неверное значение «{value}». Исправьте файл настроек "
-            f"({config_dir() / 'settings.toml'}) или переменную окружения."
-        ) from None
+        raise _bad(name, value, "нужно целое число")
+    if to in (Decimal, "Decimal"):
+        number = None
+        if isinstance(value, int | float | str) and not isinstance(value, bool):
+            with contextlib.suppress(InvalidOperation):
+                number = Decimal(str(value).strip().replace(",", "."))
+        if number is None or not number.is_finite():
+            raise _bad(name, value, "нужно число, например 2.5")
+        return number
+    if to in (str, "str"):
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise _bad(name, value, "нужен текст в кавычках")
+        if "\x00" in value:
+            raise _bad(name, value, "в тексте недопустимый символ NUL")
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            raise _bad(name, value, "текст в неверной кодировке; сохраните файл в UTF-8")
+        return value
     return value
 
 
-def _apply(obj: Any, values: Mapping[str, Any], prefix: str) -> Any:
-    changes: dict[str, Any] = {}
-    for f in dataclasses.fields(obj):
-        if f.name not in values:
-            continue
-        current = getattr(obj, f.name)
-        name = f"{prefix}{f.name}"
-        if dataclasses.is_dataclass(current):
-            sub = values[f.name]
-            if not isinstance(sub, Mapping):
-                raise ValidationError(f"Раздел настроек «{name}» должен быть таблицей [{name}].")
-            changes[f.name] = _apply(current, sub, f"{name}.")
-        elif f.name == "key_rates":
-            changes[f.name] = tuple(
-                (date.fromisoformat(str(day)), _convert(rate, Decimal, name))
-                for day, rate in sorted(values[f.name].items())
-            )
+def _convert_key_rates(value: Any, name: str) -> KeyRates:
+    """A file's table ``"2017-03-27" = 9.75``, a list of pairs, or the text «27.03.2017 9,75»."""
+    if isinstance(value, str):
+        return parse_key_rates(value, name)
+    if isinstance(value, Mapping):
+        pairs: list[Any] = list(value.items())
+    elif isinstance(value, list) and all(
+        isinstance(pair, list) and len(pair) == 2 for pair in value
+    ):
+        pairs = value
+    else:
+        raise _bad(name, value, 'нужна таблица «дата = ставка», например "2017-03-27" = 9.75')
+    rates: dict[date, Decimal] = {}
+    for day, rate in pairs:
+        since = day if type(day) is date else parse_date(day) if isinstance(day, str) else None
+        if since is None:
+            raise _bad(name, day, "нужна дата вида 2017-03-27")
+        if since in rates:
+            raise _bad(name, day, "у одной даты может быть только одна ставка")
+        rates[since] = _convert(rate, Decimal, f"{name}.{since.isoformat()}")
+    return tuple(sorted(rates.items()))
+
+
+def _unknown(name: str) -> ValidationError:
+    """A misspelt setting: named, with the known one it most resembles."""
+    import difflib
+
+    keys = known_keys()
+    sections = sorted({key.partition(".")[0] for key in keys if "." in key})
+    close = difflib.get_close_matches(name, keys + sections, n=1, cutoff=0.6)
+    hint = (
+        f"Возможно, имелась в виду «{close[0]}»."
+        if close
+        else f"Известные настройки: {', '.join(keys)}."
+    )
+    return ValidationError(f"Настройки «{shown(name)}» нет. {hint} Исправьте файл настроек.")
+
+
+def known_keys(obj: Any = None, prefix: str = "") -> list[str]:
+    """Every setting's dotted name, as the settings file and ``settings set`` spell it."""
+    keys: list[str] = []
+    for f in dataclasses.fields(obj if obj is not None else Settings()):
+        value = getattr(obj if obj is not None else Settings(), f.name)
+        if dataclasses.is_dataclass(value):
+            keys += known_keys(value, f"{prefix}{f.name}.")
         else:
-            changes[f.name] = _convert(values[f.name], f.type, name)
+            keys.append(f"{prefix}{f.name}")
+    return keys
+
+
+def _apply(obj: Any, values: Mapping[str, Any], prefix: str, *, strict: bool = True) -> Any:
+    """``obj`` with ``values`` over it, typed; with ``strict``, a name it lacks is refused."""
+    fields = {f.name: f for f in dataclasses.fields(obj)}
+    if strict:
+        for name in values:
+            if name not in fields:
+                raise _unknown(f"{prefix}{name}")
+    changes: dict[str, Any] = {}
+    for name, f in fields.items():
+        if name not in values:
+            continue
+        current = getattr(obj, name)
+        dotted = f"{prefix}{name}"
+        if dataclasses.is_dataclass(current):
+            sub = values[name]
+            if not isinstance(sub, Mapping):
+                raise ValidationError(
+                    f"Раздел настроек «{dotted}» должен быть таблицей [{dotted}]."
+                )
+            changes[name] = _apply(current, sub, f"{dotted}.", strict=strict)
+        elif name == "key_rates":
+            changes[name] = _convert_key_rates(values[name], dotted)
+        else:
+            changes[name] = _convert(values[name], f.type, dotted)
     return dataclasses.replace(obj, **changes)
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    known = known_keys()
     sections = {  # the tables: readings, debt, smtp, kiosk
         f.name for f in dataclasses.fields(Settings) if dataclasses.is_dataclass(f.default_factory)
     }
@@ -220,9 +301,26 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         section, _, rest = name.partition("_")
         if section in sections and rest:
             values.setdefault(section, {})[rest] = value
+            dotted = f"{section}.{rest}"
         else:
             values[name] = value
+            dotted = name
+        if dotted not in known:  # other tools' variables share the prefix: not an error
+            _warn_if_misspelt(key, dotted, known)
     return values
+
+
+def _warn_if_misspelt(variable: str, dotted: str, known: list[str]) -> None:
+    import difflib
+
+    close = difflib.get_close_matches(dotted, known, n=1, cutoff=0.8)
+    if close:
+        meant = ENV_PREFIX + close[0].replace(".", "_").upper()
+        log.warning(
+            "Переменная окружения %s не задаёт никакой настройки; возможно, имелась в виду %s.",
+            variable,
+            meant,
+        )
 
 
 def read_file(path: Path) -> dict[str, Any]:
@@ -231,12 +329,22 @@ def read_file(path: Path) -> dict[str, Any]:
         return {}
     import tomllib  # only when there is a file to read
 
+    if path.is_dir():
+        raise ValidationError(
+            f"Вместо файла настроек {path} — папка. Переименуйте или удалите её: программа "
+            "создаёт настройки по умолчанию, а файл settings.toml можно написать заново."
+        )
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ValidationError(
             f"Файл настроек {path} повреждён ({error}). Исправьте его или удалите, "
             "чтобы вернуть настройки по умолчанию."
+        ) from None
+    except OSError as error:
+        raise ValidationError(
+            f"Файл настроек {path} не удалось прочитать ({error.strerror or error}). "
+            "Проверьте права на файл."
         ) from None
 
 
@@ -252,10 +360,17 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     """
     path = path if path is not None else settings_path()
     environ = os.environ if environ is None else environ
-    settings = _apply(Settings(), read_file(path), "")
-    settings = _apply(settings, _from_environment(environ), "")
+    try:
+        settings = _apply(Settings(), read_file(path), "")
+    except ValidationError as error:
+        if str(path) in str(error):
+            raise
+        raise ValidationError(f"{error} Файл настроек: {path}") from None
+    settings = _apply(settings, _from_environment(environ), "", strict=False)
     check(settings)
-    return settings
+    from desktop.secrets import resolve_secrets  # the OS credential store, when referenced
+
+    return resolve_secrets(settings)
 
 
 def from_tables(data: Mapping[str, Any]) -> Settings:
@@ -275,35 +390,3 @@ def overlay(settings: Settings, values: Mapping[str, Any]) -> Settings:
         current = getattr(settings, name)
         changes[name] = dataclasses.replace(current, **value) if isinstance(value, dict) else value
     return dataclasses.replace(settings, **changes)
-
-
-def check(settings: Settings) -> None:
-    """The rules that tie settings together; a Russian message naming the one broken."""
-    if settings.mode not in ("office", "kiosk"):
-        raise ValidationError(f"Режим «{settings.mode}» неизвестен: укажите office или kiosk.")
-    window = settings.readings
-    if not 1 <= window.window_start <= window.window_end <= 31:
-        raise ValidationError(
-            "Окно приёма показаний задано неверно: нужно 1 ≤ начало ≤ конец ≤ 31."
-        )
-    if window.jump_factor <= 1:
-        raise ValidationError(
-            "Порог скачка расхода должен быть больше 1 (во сколько раз расход выше среднего)."
-        )
-    debt = settings.debt
-    if not 1 <= debt.arrears_months <= 24:
-        raise ValidationError("Срок задолженности задаётся в месяцах: от 1 до 24.")
-    if not 1 <= debt.payment_due_day <= 28:
-        raise ValidationError("Срок оплаты — число месяца от 1 до 28.")
-    if not debt.key_rates or any(rate <= 0 or rate >= 100 for _day, rate in debt.key_rates):
-        raise ValidationError(
-            "Ключевая ставка задаётся датами и процентами больше 0 и меньше 100; нужна хотя бы "
-            "одна ставка."
-        )
-    kiosk = settings.kiosk
-    if not 5 <= kiosk.countdown_seconds < kiosk.idle_seconds or kiosk.idle_seconds < 30:
-        raise ValidationError(
-            "Время выхода из кабинета на киоске задано неверно: нужно "
-            "5 ≤ kiosk.countdown_seconds < kiosk.idle_seconds и kiosk.idle_seconds ≥ 30 "
-            "(в секундах)."
-        )

@@ -1,12 +1,17 @@
-"""The organisation settings' commands: ``settings list`` and ``settings set KEY VALUE``."""
+"""The settings' commands: ``settings list``, ``settings set KEY VALUE``, ``settings reset
+KEY`` for the organisation's, and ``settings secret smtp|database`` for this machine's
+passwords, which go into the OS credential store."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from desktop.app import Services
+    from desktop.settings import Settings
 
 
 def add_settings_commands(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -24,6 +29,20 @@ def add_settings_commands(commands: Any, common: argparse.ArgumentParser) -> Non
     reset = actions.add_parser("reset", parents=[common], help="вернуть значение по умолчанию")
     reset.add_argument("key", metavar="НАСТРОЙКА", help="например kiosk.idle_seconds")
     reset.set_defaults(run=cmd_settings_reset)
+    secret = actions.add_parser(
+        "secret",
+        parents=[common],
+        help="сохранить пароль почты или базы данных в хранилище паролей системы",
+        description="Пароль спрашивается, не показываясь на экране; в сценарии его передают "
+        "первой строкой стандартного ввода.",
+    )
+    secret.add_argument(
+        "entry",
+        metavar="ПАРОЛЬ",
+        choices=("smtp", "database"),
+        help="smtp — пароль почтового сервера, database — пароль базы данных",
+    )
+    secret.set_defaults(direct=cmd_settings_secret)
 
 
 def cmd_settings_list(services: Services, args: argparse.Namespace) -> int:
@@ -59,5 +78,37 @@ def _change(services: Services, key: str, value: str | None) -> int:
     print(
         f"Настройка «{BY_KEY[key].label}» теперь: {shown}. Рабочие места и киоски применят её "
         "при следующем запуске программы."
+    )
+    return 0
+
+
+USE = {
+    "smtp": 'в разделе [smtp] файла настроек напишите password = "keyring:"',
+    "database": "в адресе базы данных вместо пароля напишите keyring:, например "
+    "postgresql://cabinet:keyring:@сервер/cabinet",
+}
+
+
+def cmd_settings_secret(url: str, settings: Settings, args: argparse.Namespace) -> int:
+    """Put a password into the OS credential store; the settings file then refers to it."""
+    from desktop.errors import UserError
+    from desktop.secrets import ENTRIES, store_secret
+    from desktop.settings import settings_path
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"{ENTRIES[args.entry].capitalize()}: ")
+        if getpass.getpass("Повторите пароль: ") != password:
+            raise UserError("Пароли не совпадают. Ничего не сохранено; повторите команду.")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password or "\x00" in password:
+        raise UserError(
+            "Пароль не получен: введите его с клавиатуры или передайте первой строкой "
+            "стандартного ввода. Ничего не сохранено."
+        )
+    store = store_secret(args.entry, password)
+    print(
+        f"{ENTRIES[args.entry].capitalize()} сохранён в хранилище паролей ({store}). Теперь "
+        f"{USE[args.entry]} ({settings_path()}) и удалите пароль, записанный открытым текстом."
     )
     return 0
