@@ -23,7 +23,16 @@ from sqlalchemy.exc import DBAPIError
 
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import Base, MeterKind, OutboxMessage, ResidentCredential
+from db.models import (
+    Account,
+    Base,
+    Building,
+    Company,
+    MeterKind,
+    OutboxMessage,
+    Premises,
+    ResidentCredential,
+)
 from db.roles import GRANTS, GROUPS, KIOSK, SEALED_SECRET, apply_roles, group_name
 from desktop import audit, passwords
 from desktop.actors import SYSTEM
@@ -35,7 +44,7 @@ from desktop.clock import FixedClock
 from desktop.settings import Settings
 from tests.desktop.test_auth import NEW_PASSWORD, OTHER_PASSWORD
 from tests.desktop.test_mail import add_account
-from tests.factories import make_meter, make_period
+from tests.factories import add_statement, make_meter, make_period, make_services
 
 OWN_PASSWORD = "kvartira-Sadovaya-5"
 ADMIN_PASSWORD = "adm1n-Sadovaya-pass"
@@ -86,6 +95,22 @@ def cluster(pg_url: str, clock: FixedClock) -> Iterator[Cluster]:
     add_account(owner, "7001", "Сидоров С.С.")
     water = make_meter(owner, account, "ХВС 21883-12", kind=MeterKind.COLD_WATER)
     make_period(owner, account, MAY, {(water, 1): ("240", "251")})
+    service_ids = make_services(owner, ["Холодная вода"])
+    with owner.unit_of_work() as s:
+        company = Company(
+            name="ООО «УК Демо»", inn="5036000000", bank_name="Банк", bic="044525000",
+            settlement_account="40702810000000000000", correspondent_account="30101810000000000000",
+        )  # fmt: skip
+        s.add(company)
+        s.flush()
+        building = Building(company_id=company.id, address="ул. Садовая, д. 5")
+        s.add(building)
+        s.flush()
+        premises = Premises(building_id=building.id, number="12", area=Decimal("54.30"))
+        s.add(premises)
+        s.flush()
+        s.get_one(Account, account).premises_id = premises.id
+    add_statement(owner, account, service_ids["Холодная вода"], MAY, "0", "350.10", "0")
     services = build_services(owner, Settings(), clock, device="owner")
     services.auth.create_staff("boss", "Главный А.А.", "admin", ADMIN_PASSWORD, by=SYSTEM)
     services.auth.create_staff("desk", "Кассир К.К.", "clerk", CLERK_PASSWORD, by=SYSTEM)
@@ -305,6 +330,11 @@ def test_the_kiosk_does_its_real_work(cluster: Cluster, clock: FixedClock) -> No
         water = kiosk.readings.readings(resident, signed.account_id or 0, JUNE)[0]
         kiosk.readings.submit(resident, signed.account_id or 0, JUNE, {water.key: "255"})
         kiosk.support.create(resident, "Счётчик", "Не могу найти пломбу", "r3492@mail.ru")
+        assert [r.topic for r in kiosk.support.list_for(resident)] == ["Счётчик"]
+        kiosk.statements.statement(resident, signed.account_id or 0)
+        kiosk.statements.debt(resident, signed.account_id or 0)
+        kiosk.receipts.receipts(resident, signed.account_id or 0)
+        assert kiosk.documents.receipt_pdf(resident, signed.account_id or 0, MAY)
         resident = kiosk.auth.change_password(resident, OWN_PASSWORD, NEW_PASSWORD)
         with pytest.raises(LoginError):
             kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True)
