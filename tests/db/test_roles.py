@@ -41,6 +41,8 @@ from desktop.auth import LoginError, StaffInfo
 from desktop.auth.sealed import is_sealed
 from desktop.cli import main
 from desktop.clock import FixedClock
+from desktop.errors import AccessDeniedError
+from desktop.failures import database_failure
 from desktop.settings import Settings
 from tests.desktop.test_auth import NEW_PASSWORD, OTHER_PASSWORD
 from tests.desktop.test_mail import add_account
@@ -380,6 +382,13 @@ def test_the_office_does_its_real_work(cluster: Cluster, clock: FixedClock) -> N
         clerk.readings.submit(desk, account.id, JUNE, {water.key: Decimal("256")})
         desk = clerk.auth.change_password(desk, CLERK_PASSWORD, NEW_PASSWORD)
 
+        # The administrator at a clerk's desk: the database refuses, and says so in Russian.
+        at_desk = clerk.auth.staff_login("boss", ADMIN_PASSWORD).actor
+        with pytest.raises(DBAPIError) as refusal:
+            clerk.auth.create_staff("desk3", "Лишний Л.Л.", "clerk", OTHER_PASSWORD, by=at_desk)
+        told = database_failure(refusal.value)
+        assert isinstance(told, AccessDeniedError) and "нет прав" in str(told)
+        assert "desk3" not in [s.login for s in admin.auth.list_staff(SYSTEM)]
         boss = admin.auth.staff_login("boss", ADMIN_PASSWORD).actor
         added = admin.auth.create_staff("desk2", "Новый Н.Н.", "clerk", OTHER_PASSWORD, by=boss)
         assert isinstance(added, StaffInfo)
@@ -416,3 +425,22 @@ def test_db_roles_command_is_idempotent(
     assert main(["db", "roles", "--database-url", url, "--prefix", cluster.prefix]) == 0
     assert "Созданы" not in capsys.readouterr().out
     assert grants() == before and before
+
+
+def test_a_table_missing_from_the_map_is_refused(cluster: Cluster) -> None:
+    with cluster.owner.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE stray (id int)")
+    with pytest.raises(ValueError, match="stray"):
+        apply_roles(cluster.owner.engine, cluster.prefix)
+    stray = cluster.engine(KIOSK)
+    try:
+        refused(stray, "SELECT * FROM stray")
+    finally:
+        stray.dispose()
+
+
+def test_db_roles_on_sqlite_says_there_are_none(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "roles", "--database-url", sqlite_url]) != 0
+    assert "только на сервере PostgreSQL" in capsys.readouterr().err
