@@ -210,6 +210,16 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
                 + ", ".join(unknown)
                 + ". Обновите программу до версии, которая знает эти таблицы."
             )
+        owner = conn.execute(
+            text("SELECT tableowner FROM pg_tables WHERE schemaname = :s AND tablename = :t"),
+            {"s": schema, "t": "audit_log"},
+        ).scalar()
+        me = conn.execute(text("SELECT current_user")).scalar()
+        if owner != me:
+            raise ValueError(
+                f"Права ролей задаёт владелец таблиц базы ({owner or 'не найден'}), а команда "
+                f"запущена от имени {me}. Укажите в адресе базы владельца."
+            )
         names = {group: group_name(group, prefix) for group in GROUPS}
         for name in names.values():
             exists = conn.execute(

@@ -444,3 +444,12 @@ def test_db_roles_on_sqlite_says_there_are_none(
 ) -> None:
     assert main(["db", "roles", "--database-url", sqlite_url]) != 0
     assert "только на сервере PostgreSQL" in capsys.readouterr().err
+
+
+def test_only_the_owner_sets_the_roles(
+    cluster: Cluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for group in GROUPS:
+        args = ["db", "roles", "--database-url", cluster.url_of(group), "--prefix", cluster.prefix]
+        assert main(args) != 0
+        assert "владелец таблиц" in capsys.readouterr().err
