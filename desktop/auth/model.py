@@ -59,3 +59,8 @@ def typed_name(kind: str, typed: str, limit: int) -> str:
 
 _ACCOUNT_SHAPE = re.compile(r"[0-9]+(?:-[0-9]+)*")
 _LOGIN_SHAPE = re.compile(r"[A-Za-z0-9._-]+")
+NEW_LOGIN = re.compile(r"[a-z][a-z0-9._-]+")
+"""A staff login as created: a Latin letter, then Latin letters, digits, «.», «_», «-» — the
+shape the audit log records as typed (``typed_name``)."""
+NAME_CHARACTERS = re.compile(r"[^\W\d_]+(?:[ .'’-]+[^\W\d_]*)*")
+"""A person's name: letters of any alphabet, joined by spaces, dots, hyphens, apostrophes."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from desktop import audit
 from desktop.actors import SYSTEM, Actor, ActorKind
 from desktop.audit import AuditAction
 from desktop.auth.errors import STAFF_LOGIN_FAILED, LoginError, LoginThrottled, on_field
-from desktop.auth.model import LOGIN_LIMIT, SignedIn, typed_name
+from desktop.auth.model import LOGIN_LIMIT, NAME_CHARACTERS, NEW_LOGIN, SignedIn, typed_name
 from desktop.auth.throttle import Throttle, check_secret, printable_name
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
@@ -171,16 +172,15 @@ def _new_staff(
     if not allows(by, Permission.MANAGE_STAFF):
         raise AccessDeniedError("Добавлять сотрудников может только администратор.")
     login_value = login.strip().casefold()
-    if (
-        not 2 <= len(login_value) <= LOGIN_LIMIT
-        or any(ch.isspace() for ch in login_value)
-        or not login_value.isprintable()
-    ):
+    if not 2 <= len(login_value) <= LOGIN_LIMIT or not NEW_LOGIN.fullmatch(login_value):
         raise ProblemError.one(
-            f"Логин должен быть от 2 до {LOGIN_LIMIT} символов, без пробелов и служебных символов.",
+            f"Логин должен быть от 2 до {LOGIN_LIMIT} символов: латинские буквы, цифры и знаки "
+            "«.», «_», «-», первой — буква. Например: ivanova или a.petrov.",
             field="login",
         )
-    name = " ".join(full_name.split())
+    # Invisible format characters (bidi marks, zero-width) go; a control character stays,
+    # to be refused below rather than to join two words silently.
+    name = "".join(c for c in " ".join(full_name.split()) if unicodedata.category(c) != "Cf")
     if not name:
         raise ProblemError.one("Укажите фамилию, имя и отчество сотрудника.", field="full_name")
     if len(name) > FULL_NAME_LIMIT:
@@ -188,9 +188,9 @@ def _new_staff(
             f"ФИО сотрудника слишком длинное: не больше {FULL_NAME_LIMIT} символов.",
             field="full_name",
         )
-    if not name.isprintable():
+    if not NAME_CHARACTERS.fullmatch(name):
         raise ProblemError.one(
-            "В ФИО сотрудника есть служебные символы: введите только буквы, пробелы и дефис.",
+            "ФИО сотрудника пишется буквами, например «Иванова А.А.»: без цифр и значков.",
             field="full_name",
         )
     try:
