@@ -20,6 +20,7 @@ the kiosk hashes the typed password with them, and another compares inside the d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -178,8 +179,22 @@ class RolesReport:
     tables: int
 
 
+_PREFIX = re.compile(r"[a-z_][a-z0-9_]{0,39}")
+
+
+def check_prefix(prefix: str) -> str:
+    """The prefix of the group roles' names, or ValueError (in Russian): latin lower-case
+    letters, digits and «_», at most 40 (PostgreSQL cuts names past 63 bytes)."""
+    if not _PREFIX.fullmatch(prefix):
+        raise ValueError(
+            "Начало имён ролей — латинские строчные буквы, цифры и «_», не больше 40 знаков "
+            "и не с цифры, например cabinet_."
+        )
+    return prefix
+
+
 def group_name(group: str, prefix: str = DEFAULT_PREFIX) -> str:
-    return f"{prefix}{group}"
+    return f"{check_prefix(prefix)}{group}"
 
 
 def _quote(conn: Connection, name: str) -> str:
@@ -199,6 +214,7 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
     database is not PostgreSQL."""
     if engine.dialect.name != "postgresql":
         raise ValueError("Роли настраиваются только на сервере PostgreSQL; у SQLite их нет.")
+    check_prefix(prefix)
     created: list[str] = []
     with engine.begin() as conn:
         schema = conn.execute(text("SELECT current_schema()")).scalar_one()

@@ -33,9 +33,13 @@ def cmd_db_roles(url: str, settings: Settings, args: argparse.Namespace) -> int:
     Run by the owner of the schema (who also needs CREATEROLE to create the roles)."""
     from sqlalchemy.exc import ProgrammingError
 
-    from db.roles import apply_roles
+    from db.roles import apply_roles, check_prefix
     from desktop.app import connect
 
+    try:
+        check_prefix(args.prefix)  # before anything is opened or created
+    except ValueError as error:
+        raise RolesError(str(error)) from None
     db = connect(url, create=True)
     try:
         if db.is_sqlite:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg.errors
 import pytest
@@ -453,3 +454,15 @@ def test_only_the_owner_sets_the_roles(
         args = ["db", "roles", "--database-url", cluster.url_of(group), "--prefix", cluster.prefix]
         assert main(args) != 0
         assert "владелец таблиц" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "prefix", ["", "Cabinet_", "x; DROP ROLE postgres; --", "a\x00b", "x" * 10_000, "1abc", "ж_"]
+)
+def test_a_bad_prefix_is_refused_before_anything_is_opened(
+    prefix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'none.db'}"
+    assert main(["db", "roles", "--database-url", url, "--prefix", prefix]) != 0
+    assert "Начало имён ролей" in capsys.readouterr().err
+    assert not (tmp_path / "none.db").exists()
