@@ -332,6 +332,10 @@ def test_the_kiosk_does_its_real_work(cluster: Cluster, clock: FixedClock) -> No
         assert period.month == JUNE
         water = kiosk.readings.readings(resident, signed.account_id or 0, JUNE)[0]
         kiosk.readings.submit(resident, signed.account_id or 0, JUNE, {water.key: "255"})
+        info, _ = kiosk.readings.open_for_edit(resident, signed.account_id or 0, JUNE)
+        kiosk.readings.submit(
+            resident, signed.account_id or 0, JUNE, {water.key: "256"}, version=info.version
+        )
         kiosk.support.create(resident, "Счётчик", "Не могу найти пломбу", "r3492@mail.ru")
         assert [r.topic for r in kiosk.support.list_for(resident)] == ["Счётчик"]
         kiosk.statements.statement(resident, signed.account_id or 0)
