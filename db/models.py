@@ -180,6 +180,20 @@ class ResidentCredential(Base):
     account: Mapped[Account] = relationship()
 
 
+class RegistrationCode(Base):
+    """An account's registration code, printed on its receipts and on office slips: whoever
+    registers without the office must type it. Only its keyed hash is stored; it is void
+    (``code_hash`` NULL) once used or replaced. Wrong codes count in the sign-in throttle
+    (``login_throttle``), like any typed number, known or not."""
+
+    __tablename__ = "registration_code"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    code_hash: Mapped[str | None] = mapped_column(String(120))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(100))
+
+
 class StaffUser(Base):
     __tablename__ = "staff_user"
 
@@ -415,9 +429,12 @@ class ImportBatch(Base):
 
 
 class OutboxMessage(Base):
-    """Mail that could not be sent (no SMTP configured): the office prints it as a slip."""
+    """A message to a resident, queued in the transaction that made it: an e-mail the sender
+    delivers after commit (desktop.mail_queue), or a slip the office prints (no SMTP set up,
+    or the mail kept failing). Its secret goes once it is sent or expired."""
 
     __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_due", "channel", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
@@ -426,6 +443,14 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     handed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(10), default="slip")  # email | slip
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued | sending | sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the sender may try (again); while «sending», when a crashed claim lapses.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the secret's end
+    last_error: Mapped[str] = mapped_column(String(300), default="")
 
 
 class OrganisationSetting(Base):

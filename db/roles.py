@@ -51,7 +51,7 @@ _CREDENTIAL_PLAIN = (
 )
 # An outbox row without its recipient and body: enough for the kiosk to queue a letter
 # (INSERT … RETURNING id) and to drop the pending one it replaces (DELETE … WHERE).
-_OUTBOX_PLAIN = "id, account_id, subject, created_at, handed_out_at"
+_OUTBOX_PLAIN = "id, account_id, subject, handed_out_at"
 # A staff member may change their own password and their sign-in counters, nothing else.
 _STAFF_SELF = "password_hash, must_change, failed_attempts, next_attempt_at"
 
@@ -68,6 +68,12 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "INSERT",
             f"UPDATE ({_CREDENTIAL_WRITES})",
         ),
+        CLERK: _RW,
+        ADMIN: _RW,
+    },
+    # The kiosk checks a code through cabinet_code_salt/_matches and voids it once used.
+    "registration_code": {
+        KIOSK: ("SELECT (account_id, issued_at, issued_by)", "UPDATE (code_hash)"),
         CLERK: _RW,
         ADMIN: _RW,
     },
@@ -113,6 +119,8 @@ FUNCTIONS = (
     ("cabinet_secret_matches", "text, text, text"),
     ("cabinet_secret_present", "text, text"),
     ("cabinet_email_matches", "text, text"),
+    ("cabinet_code_salt", "text"),
+    ("cabinet_code_matches", "text, text"),
 )
 
 _SECRET_COLUMN = """CASE p_kind WHEN 'password' THEN c.password_hash
@@ -165,6 +173,34 @@ RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
     SELECT coalesce(bool_or(lower(c.email) = lower(p_email)), false)
       FROM resident_credential c JOIN account a ON a.id = c.account_id
+     WHERE a.number = p_number
+$fn$""",
+    f"""
+CREATE OR REPLACE FUNCTION cabinet_code_salt(p_number text)
+RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
+DECLARE
+    stored text;
+    key text;
+BEGIN
+    SELECT r.code_hash INTO stored
+      FROM registration_code r JOIN account a ON a.id = r.account_id
+     WHERE a.number = p_number;
+    IF stored ~ '^hmac-sha256\\$[0-9a-f]+\\$[0-9a-f]+$' THEN
+        RETURN split_part(stored, '$', 2);
+    END IF;
+    SELECT value INTO key FROM auth_secret WHERE name = '{SEALED_SECRET}';
+    RETURN encode(substring(sha256(convert_to(
+        coalesce(key, '') || chr(31) || 'registration_code' || chr(31) || p_number, 'UTF8'))
+        from 1 for 16), 'hex');
+END
+$fn$""",
+    """
+CREATE OR REPLACE FUNCTION cabinet_code_matches(p_number text, p_candidate text)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+    SELECT coalesce(bool_or(r.code_hash = p_candidate), false)
+      FROM registration_code r JOIN account a ON a.id = r.account_id
      WHERE a.number = p_number
 $fn$""",
 )
@@ -311,3 +347,16 @@ def _install_functions(conn: Connection, schema: str) -> None:
         f"CREATE POLICY cabinet_not_sealed ON auth_secret "
         f"USING (name <> '{SEALED_SECRET}') WITH CHECK (name <> '{SEALED_SECRET}')"
     )
+
+
+def may_read_outbox(engine: Engine) -> bool:
+    """Whether this connection's role may read the mail queue's letters (and so send them):
+    on PostgreSQL not the kiosk's; on SQLite always."""
+    if engine.dialect.name != "postgresql":
+        return True
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text("SELECT has_column_privilege('outbox_message', 'body', 'SELECT')")
+            ).scalar()
+        )

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.engine import Database, DatabaseUrlError, parse_url, redact
 from db.migrate import current_revision, holds_other_tables, upgrade
+from db.roles import may_read_outbox
 from desktop.accounts import AccountService
 from desktop.auth import AuthService, local_device_id
 from desktop.clock import Clock, SystemClock
@@ -24,7 +25,8 @@ from desktop.errors import (
     UserError,
 )
 from desktop.failures import RETRY, database_failure
-from desktop.mail import Mailer, OutboxMailer, OutboxService, mailer_for
+from desktop.mail import OutboxService, SmtpMailer
+from desktop.mail_queue import BackgroundSender, InlineSender, MailSender, SmtpTransport
 from desktop.organisation import OrganisationSettings, file_values
 from desktop.readings import ReadingService
 from desktop.receipts import ReceiptService
@@ -49,8 +51,14 @@ class Services:
     documents: DocumentService
     organisation: OrganisationSettings
     sessions: SessionGuard
+    # Delivers queued e-mail after commit (None without SMTP: letters are slips), and who
+    # wakes it: a background thread, or the caller's thread right after the commit.
+    mail_sender: MailSender | None = None
+    postman: BackgroundSender | InlineSender | None = None
 
     def close(self) -> None:
+        if self.postman is not None:
+            self.postman.stop(timeout=2.0)  # a stuck SMTP server must not hold the exit
         self.db.dispose()
 
 
@@ -116,17 +124,25 @@ def build_services(
     db: Database,
     settings: Settings,
     clock: Clock | None = None,
-    mailer: Mailer | None = None,
     *,
+    inline_mail: bool = False,
     device: str | None = None,
 ) -> Services:
     """The services on ``db``, each checking at every call that the session of the actor it
-    is given is live (``desktop.sessions``): the one place that check is made. ``device``
-    names this machine for the sign-in throttle (by default its kept device id)."""
+    is given is live (``desktop.sessions``): the one place that check is made. With SMTP set
+    up, queued mail is delivered after each commit by a background thread, or with
+    ``inline_mail`` in the caller's thread (tests, scripts). ``device`` names this machine
+    for the sign-in throttle (by default its kept device id)."""
     clock = clock or SystemClock()
     sessions = SessionGuard(db, clock)
     accounts = AccountService(db, clock, settings)
     statements = StatementService(db, clock, settings)
+    sender = postman = None
+    # A kiosk's database role may not read the queue (it holds passwords): its letters are
+    # queued all the same and an office desk's sender delivers them.
+    if settings.smtp.configured and may_read_outbox(db.engine):
+        sender = MailSender(db, clock, SmtpTransport(SmtpMailer(settings.smtp, clock)))
+        postman = InlineSender(sender) if inline_mail else BackgroundSender(sender)
     return Services(
         db=db,
         clock=clock,
@@ -137,8 +153,7 @@ def build_services(
                 db,
                 clock,
                 settings,
-                mailer=mailer if mailer is not None else mailer_for(settings, clock),
-                fallback=OutboxMailer(clock),  # keeps what the mailer failed to send
+                postman=postman,
                 device=device if device is not None else local_device_id(),
             ),
             sessions,
@@ -154,6 +169,8 @@ def build_services(
         ),
         organisation=guarded(OrganisationSettings(db, clock), sessions),
         sessions=sessions,
+        mail_sender=sender,
+        postman=postman,
     )
 
 
@@ -162,7 +179,7 @@ def open_services(
     *,
     settings: Settings | None = None,
     clock: Clock | None = None,
-    mailer: Mailer | None = None,
+    inline_mail: bool = False,
     create: bool = True,
     settings_file: Path | None = None,
 ) -> Services:
@@ -179,7 +196,7 @@ def open_services(
     except UserError:
         db.dispose()
         raise
-    return build_services(db, organisation.apply(settings), clock, mailer)
+    return build_services(db, organisation.apply(settings), clock, inline_mail=inline_mail)
 
 
 def ensure_demo(url: str) -> str | None:

@@ -62,6 +62,7 @@ class AuditAction(enum.StrEnum):
     DEMO_BUILD = "demo.build"
     SETTINGS_CHANGE = "settings.change"
     SETTINGS_ADOPT = "settings.adopt"  # values of an old settings file moved into the database
+    REGISTRATION_CODE_ISSUE = "registration_code.issue"  # at the counter, for a slip
 
     @property
     def label(self) -> str:
@@ -91,6 +92,7 @@ _LABELS = {
     AuditAction.DEMO_BUILD: "Создание демонстрационной базы",
     AuditAction.SETTINGS_CHANGE: "Изменение настройки организации",
     AuditAction.SETTINGS_ADOPT: "Перенос настроек из файла в базу",
+    AuditAction.REGISTRATION_CODE_ISSUE: "Новый код регистрации",
 }
 
 LEGACY_NAMES = {

@@ -145,6 +145,13 @@ def build_parser() -> Parser:
     staff_list = staff_commands.add_parser("list", parents=[common], help="список сотрудников")
     staff_list.set_defaults(run=cmd_staff_list)
 
+    mail = commands.add_parser("mail", parents=[common], help="почта жителям")
+    mail_commands = mail.add_subparsers(dest="mail_command", required=True, metavar="КОМАНДА")
+    mail_send = mail_commands.add_parser(
+        "send", parents=[common], help="отправить письма из очереди (для планировщика)"
+    )
+    mail_send.set_defaults(run=cmd_mail_send)
+
     from desktop.audit_commands import add_audit_commands
     from desktop.documents.commands import add_document_commands
     from desktop.settings_commands import add_settings_commands
@@ -331,6 +338,22 @@ def cmd_staff_list(services: Services, args: argparse.Namespace) -> int:
     headers = ["Логин", "ФИО", "Роль", "Активен", "Сменить пароль"]
     print(render_table(headers, rows, set()))
     return 0
+
+
+def cmd_mail_send(services: Services, args: argparse.Namespace) -> int:
+    """Deliver the letters due now, once: what a scheduler (cron, Task Scheduler) runs."""
+    if services.mail_sender is None:
+        print(
+            "Почтовый сервер не настроен (раздел [smtp] файла настроек): письма жителям "
+            "печатаются в офисе как памятки, отправлять нечего."
+        )
+        return 0
+    report = services.mail_sender.send_due()
+    print(
+        f"Отправлено писем: {report.sent}; не удалось, повторим позже: {report.failed}; "
+        f"переданы в офис как памятки: {report.to_slips}; удалено просроченных: {report.expired}."
+    )
+    return EXIT_ERROR if report.failed or report.to_slips else 0
 
 
 def cmd_db_upgrade(url: str, settings: Settings, args: argparse.Namespace) -> int:

@@ -1,7 +1,8 @@
 """Outgoing mail: over SMTP when it is configured, otherwise into the office's outbox.
 
-The outbox holds what a resident should have received (a one-time password, a reset code)
-until a clerk prints it as a slip and hands it over at the counter.
+Letters are queued as outbox rows in the transaction that makes them and delivered after
+commit by desktop.mail_queue. The outbox's slips hold what a resident should have received
+(a one-time password, a reset code) until a clerk prints one and hands it over at the counter.
 """
 
 from __future__ import annotations
@@ -47,14 +48,14 @@ def normalize_email(text: str) -> str:
         "ivanov@mail.ru, латинскими буквами до знака @."
     )
     local, at, domain = value.rpartition("@")
-    if not at or not _EMAIL_LOCAL.match(local) or len(local) > 64:
+    if not at or not _EMAIL_LOCAL.fullmatch(local) or len(local) > 64:
         raise bad
     try:
         ascii_domain = domain.encode("idna").decode("ascii").lower()
     except UnicodeError:
         raise bad from None
     labels = ascii_domain.split(".")
-    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels):
         raise bad
     address = f"{local}@{ascii_domain}"
     if len(address) > 254:
@@ -108,6 +109,12 @@ class SmtpMailer:
     def send(
         self, session: Session, *, recipient: str, subject: str, body: str, account_id: int | None
     ) -> Delivery:
+        self.deliver(recipient=recipient, subject=subject, body=body)
+        return self.delivery
+
+    def deliver(self, *, recipient: str, subject: str, body: str) -> None:
+        """Send one letter now; MailError if the server or the settings fail. Holds no
+        database session: the queue's sender calls it outside any transaction."""
         message = self.build(recipient=recipient, subject=subject, body=body)
         smtp = self.smtp
         if smtp.security not in SECURITY_MODES:
@@ -137,7 +144,6 @@ class SmtpMailer:
                 "Не удалось отправить письмо: почтовый сервер недоступен или не принял его. "
                 "Попробуйте позже или обратитесь в офис управляющей компании."
             ) from error
-        return self.delivery
 
 
 class OutboxMailer:
@@ -184,6 +190,20 @@ def discard_pending(session: Session, account_id: int, subject: str) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def purge_expired(s: Session, now: datetime) -> int:
+    """Delete unsent letters and slips whose secret has expired: a dead password must not
+    linger in the outbox. How many went."""
+    gone = s.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.expires_at.is_not(None),
+            OutboxMessage.expires_at <= now,
+            OutboxMessage.status != "sent",
+            OutboxMessage.handed_out_at.is_(None),
+        )
+    )
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class OutboxItem:
     """A slip waiting in the outbox (or handed out), for the office's list and printout."""
@@ -210,10 +230,11 @@ class OutboxService:
         """Slips not yet handed out, oldest first; staff only (they hold passwords)."""
         require(actor, Permission.HANDLE_OUTBOX)
         with self.db.unit_of_work() as s:
+            purge_expired(s, self.clock.now())  # a slip with a dead password is not printed
             query = (
                 select(OutboxMessage, Account.number)
                 .outerjoin(Account, Account.id == OutboxMessage.account_id)
-                .where(OutboxMessage.handed_out_at.is_(None))
+                .where(OutboxMessage.handed_out_at.is_(None), OutboxMessage.channel == "slip")
                 .order_by(OutboxMessage.created_at, OutboxMessage.id)
             )
             if account_id is not None:

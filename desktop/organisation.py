@@ -41,7 +41,7 @@ class Declared:
 
     key: str
     label: str
-    kind: type | str  # int, Decimal, str, or "key_rates"
+    kind: type | str  # int, Decimal, str, bool, or "key_rates"
 
     def get(self, settings: Settings) -> Any:
         value: Any = settings
@@ -61,6 +61,7 @@ DECLARED = (
     Declared("kiosk.countdown_seconds", "Киоск: обратный отсчёт перед выходом, секунд", int),
     Declared("office_phone", "Телефон офиса", str),
     Declared("office_hours", "Часы работы офиса", str),
+    Declared("registration.require_code", "Регистрация жителя только с кодом из квитанции", bool),
 )
 BY_KEY = {d.key: d for d in DECLARED}
 
@@ -106,11 +107,19 @@ def _typed(declared: Declared, text: str) -> Any:
         return value
     if declared.kind == "key_rates":
         return parse_key_rates(text, declared.label)
+    if declared.kind is bool:
+        answer = _YES_NO.get(text.casefold())
+        if answer is None:
+            raise ValidationError(f"«{declared.label}»: ответьте «да» или «нет».")
+        return answer
     if not text:
         raise ValidationError(f"«{declared.label}»: значение не может быть пустым.")
     if len(text) > 200:
         raise ValidationError(f"«{declared.label}»: не длиннее 200 знаков.")
     return text
+
+
+_YES_NO = {"да": True, "нет": False, "true": True, "false": False, "1": True, "0": False}
 
 
 def encode(key: str, value: Any) -> str:
@@ -140,6 +149,8 @@ def decode(key: str, stored: str) -> Any:
         raise ValueError(f"{key}: {raw!r} is not an integer")
     if declared.kind is str and not isinstance(raw, str):
         raise ValueError(f"{key}: {raw!r} is not text")
+    if declared.kind is bool and not isinstance(raw, bool):
+        raise ValueError(f"{key}: {raw!r} is not yes or no")
     return raw
 
 
@@ -150,6 +161,8 @@ def as_text(key: str, value: Any) -> str:
         return "; ".join(f"{day:%d.%m.%Y} {str(rate).replace('.', ',')}" for day, rate in value)
     if declared.kind is Decimal:
         return str(value).replace(".", ",")
+    if declared.kind is bool:
+        return "да" if value else "нет"
     return str(value)
 
 

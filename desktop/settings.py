@@ -163,6 +163,13 @@ class KioskSettings:
 
 
 @dataclass(frozen=True)
+class RegistrationSettings:
+    # A resident registering without the office must type the code from the receipt. Off
+    # only until the office has printed codes: then ФИО and account number suffice.
+    require_code: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     version: int = SETTINGS_VERSION
     database_url: str = field(default_factory=default_database_url)
@@ -173,6 +180,7 @@ class Settings:
     debt: DebtSettings = field(default_factory=DebtSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     kiosk: KioskSettings = field(default_factory=KioskSettings)
+    registration: RegistrationSettings = field(default_factory=RegistrationSettings)
 
 
 def _bad(name: str, value: Any, need: str) -> ValidationError:

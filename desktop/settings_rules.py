@@ -96,6 +96,10 @@ RULES: dict[str, tuple[Rule, str]] = {
     ),
     "kiosk.idle_seconds": (_whole(30, 3600), KIOSK),
     "kiosk.countdown_seconds": (_whole(5, 3600), KIOSK),
+    "registration.require_code": (
+        lambda v: isinstance(v, bool),
+        "Регистрация только с кодом из квитанции (registration.require_code): true или false.",
+    ),
     "smtp.host": (_text(255), "Адрес сервера почты (smtp.host) — не длиннее 255 знаков."),
     "smtp.port": (_whole(1, 65535), "Порт сервера почты (smtp.port) — число от 1 до 65535."),
     "smtp.security": (

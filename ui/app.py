@@ -210,7 +210,10 @@ def open_services_for(url: str, settings: Settings, demo: bool):  # -> desktop.a
 
     if demo:
         ensure_demo(url)
-    return open_services(url, settings=settings)
+    services = open_services(url, settings=settings)
+    if services.postman is not None:
+        services.postman.notify()  # letters queued before a crash or restart go now
+    return services
 
 
 def main(

@@ -49,6 +49,9 @@ from ui.login_texts import (
     PASSWORD,
     PASSWORD_CHANGED,
     PHONE,
+    REG_CODE,
+    REG_CODE_HINT,
+    REG_CODE_OPTIONAL,
     REGISTER,
     SENDING,
     STAFF_LOGIN,
@@ -254,7 +257,14 @@ class LoginWindow(QWidget):
         self.phone.setPlaceholderText("+7 915 123-45-67")
         self.email = add_field(layout, EMAIL, max_length=254)
         self.email.setPlaceholderText("ivanov@mail.ru")
-        for field in (self.fio, self.reg_account, self.phone, self.email):
+        required = self.ctx.settings.registration.require_code
+        self.reg_code = add_field(
+            layout, REG_CODE if required else REG_CODE_OPTIONAL, max_length=20
+        )
+        self.reg_code.setPlaceholderText("ABCD-EFGH")
+        self.reg_code.setAccessibleDescription(REG_CODE_HINT)
+        layout.addWidget(hint_label(REG_CODE_HINT))
+        for field in (self.fio, self.reg_account, self.phone, self.email, self.reg_code):
             field.returnPressed.connect(self.register)
         layout.addSpacing(14)
         self.register_button = make_button(REGISTER)
@@ -366,12 +376,12 @@ class LoginWindow(QWidget):
         if self._registering:
             return
         fio, number = self.fio.text(), self.reg_account.text()
-        phone, email = self.phone.text(), self.email.text()
+        phone, email, code = self.phone.text(), self.email.text(), self.reg_code.text()
         self.register_messages.clear()
         self._set_registering(True)
         ctx = self.ctx
         ctx.tasks.run(
-            lambda: ctx.services.auth.register(fio, number, phone, email),
+            lambda: ctx.services.auth.register(fio, number, phone, email, code),
             self._registered,
             self._register_failed,
             owner=self,
@@ -385,6 +395,7 @@ class LoginWindow(QWidget):
     def _registered(self, result: RegistrationResult) -> None:
         # result.delivery tells whether the data matched: never shown to a resident.
         self._set_registering(False)
+        self.reg_code.clear()  # used, or wrong: either way not to be sent again
         self.register_note.hide()
         self.register_messages.info(result.message)
         number = self.reg_account.text().strip()
@@ -400,6 +411,7 @@ class LoginWindow(QWidget):
             "account": self.reg_account,
             "phone": self.phone,
             "email": self.email,
+            "code": self.reg_code,
         }
         field = fields.get(error_field(error) or "")
         if field is not None:

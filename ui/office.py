@@ -226,6 +226,11 @@ class ReceiptBatchPage(BasePage):
         text = f"Готово: {receipts_word(result.printed)}, файл {path}."
         if result.skipped:
             text += f" Без начислений за месяц пропущено лицевых счетов: {result.skipped}."
+        if result.registration_codes:
+            text += (
+                " Новые коды регистрации напечатаны для лицевых счетов без пароля: "
+                f"{result.registration_codes}; коды из прежних квитанций больше не действуют."
+            )
         self.messages.success(text)
 
     def _failed(self, error: Exception) -> None:

@@ -1,6 +1,9 @@
 """«Памятки для жителей», a page of the staff workplace: one-time passwords and reset codes
 that were not e-mailed (no mail server set up, or it failed) wait here for a clerk to print
-and hand over. The table shows no password: only the printout does."""
+and hand over. The table shows no password: only the printout does.
+
+Below them, a clerk prints a slip with a new registration code for an account (the resident
+lost the receipt, or someone else started a registration): the old code is void at once."""
 
 from __future__ import annotations
 
@@ -8,12 +11,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QTextDocument
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -27,6 +32,7 @@ from ui.models.text_table import TextTableModel
 from ui.pages.base import BasePage
 
 if TYPE_CHECKING:
+    from desktop.auth.codes import IssuedCode
     from desktop.mail import OutboxItem
 
 TITLE = "Памятки для жителей"
@@ -34,6 +40,9 @@ PRINT = "Напечатать…"
 HANDED_OUT = "Выдана жителю"
 REFRESH = "Обновить"
 NONE_WAITING = "Памяток нет: все пароли и коды ушли по почте или уже выданы."
+CODE_TITLE = "Код регистрации"
+NEW_CODE = "Новый код и памятка…"
+CODE_ACCOUNT = "Лицевой счёт"
 
 
 class OutboxModel(TextTableModel):
@@ -104,8 +113,45 @@ class OutboxPage(BasePage):
         self.layout_.removeWidget(self.messages)
         layout.addWidget(self.messages)
         self.layout_.addWidget(card, 1)
+        self.layout_.addWidget(self._code_card())
         self._busy = False
         self._update_buttons()
+
+    def _code_card(self) -> QFrame:
+        card = QFrame()
+        card.setObjectName("card")
+        card.setAccessibleName(CODE_TITLE)
+        card.setMaximumWidth(960)
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(28, 18, 28, 20)
+        layout.setSpacing(8)
+        heading = QLabel(CODE_TITLE)
+        heading.setObjectName("sectionTitle")
+        layout.addWidget(heading)
+        intro = QLabel(
+            "Без кода из квитанции житель не зарегистрируется сам. Если квитанции нет под "
+            "рукой или регистрацию начал кто-то другой, проверьте документ жителя и напечатайте "
+            "памятку с новым кодом: прежний код сразу перестанет действовать."
+        )
+        intro.setObjectName("hint")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        row = QHBoxLayout()
+        label = QLabel(CODE_ACCOUNT)
+        self.code_account = QLineEdit()
+        self.code_account.setAccessibleName(CODE_ACCOUNT)
+        self.code_account.setMaxLength(20)
+        self.code_account.setMaximumWidth(180)
+        self.code_account.returnPressed.connect(self.print_new_code)
+        label.setBuddy(self.code_account)
+        self.code_button = make_button(NEW_CODE)
+        self.code_button.clicked.connect(self.print_new_code)
+        row.addWidget(label)
+        row.addWidget(self.code_account)
+        row.addWidget(self.code_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        return card
 
     def activate(self) -> None:
         self.load()
@@ -206,6 +252,72 @@ class OutboxPage(BasePage):
     def _failed(self, error: Exception) -> None:
         self._set_busy(False)
         self.messages.error(error)  # it may have been replaced meanwhile: «Обновить» shows
+
+    # -- a new registration code -----------------------------------------------------------
+
+    def print_new_code(self) -> None:
+        """Choose the printer first: the code is issued only when it can be printed."""
+        number = self.code_account.text().strip()
+        if not number:
+            self.messages.error("Укажите номер лицевого счёта, для которого нужен код.")
+            self.code_account.setFocus()
+            return
+        printer = dialogs.choose_printer(self)
+        if printer is None:
+            return
+        ctx, actor = self.ctx, self.ctx.actor
+        self.code_button.setEnabled(False)
+
+        def work() -> IssuedCode:
+            account = ctx.services.accounts.get(actor, number)
+            return ctx.services.auth.reissue_code(actor, account.id)
+
+        ctx.tasks.run(
+            work, lambda issued: self._code_issued(issued, printer), self._code_failed, owner=self
+        )
+
+    def _code_issued(self, issued: IssuedCode, printer: QPrinter) -> None:
+        self.code_button.setEnabled(True)
+        printer.setDocName(f"Код регистрации, лицевой счёт {issued.account_number}")
+        document = QTextDocument()
+        font = QFont(self.font())
+        font.setPointSize(12)
+        document.setDefaultFont(font)
+        document.setPlainText(code_slip_text(issued, self.ctx.settings.office_phone))
+        document.print_(printer)
+        if printer.printerState() == printer.PrinterState.Error:
+            self.messages.error(
+                "Памятку не удалось напечатать: проверьте принтер и напечатайте новый код ещё "
+                "раз (код, выданный сейчас, не сохранён и больше не понадобится)."
+            )
+            return
+        self.code_account.clear()
+        self.messages.success(
+            f"Памятка с новым кодом регистрации для лицевого счёта {issued.account_number} "
+            "отправлена на печать. Прежний код больше не действует."
+        )
+
+    def _code_failed(self, error: Exception) -> None:
+        self.code_button.setEnabled(True)
+        self.messages.error(error)
+        self.code_account.setFocus()
+        self.code_account.selectAll()
+
+
+def code_slip_text(issued: IssuedCode, office_phone: str) -> str:
+    """The slip with a registration code: the account, the code, what to do with it."""
+    return (
+        f"Лицевой счёт: {issued.account_number}\n"
+        f"ФИО: {issued.fio}\n"
+        f"Адрес: {issued.address}\n"
+        f"Выдана: {ru_datetime(issued.issued_at)}\n\n"
+        f"Код регистрации в личном кабинете: {issued.code}\n\n"
+        "Чтобы зарегистрироваться, откройте личный кабинет, нажмите «Зарегистрироваться» и "
+        "введите ФИО, номер лицевого счёта, телефон, электронную почту и этот код. Код "
+        "подходит один раз; коды из прежних квитанций и памяток больше не действуют. Не "
+        "сообщайте код посторонним.\n\n"
+        f"Телефон офиса: {office_phone}\n"
+    )
 
 
 def slip_text(item: OutboxItem) -> str:

@@ -1,53 +1,73 @@
 """What a resident receives and is told when they ask for a password or a reset code: the
-letters, their delivery (falling back to the office's outbox) and the neutral answers."""
+letters, their queueing (an e-mail when SMTP is set up, else a slip for the office) and the
+neutral answers."""
 
 from __future__ import annotations
 
-import logging
+from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session as OrmSession
 
-from desktop.mail import Delivery, Mailer, MailError
+from desktop.mail import Delivery
+from desktop.mail_queue import EMAIL, SLIP, queue
 from desktop.settings import Settings
-
-log = logging.getLogger(__name__)
 
 REGISTRATION_SUBJECT = "Пароль для входа в личный кабинет"
 RESET_SUBJECT = "Код для восстановления пароля"
 
 
-class ResidentMail:
-    """Letters with a one-time password or a reset code, sent by ``mailer``; when that fails
-    they are kept by ``fallback`` (the outbox) for the office to print."""
+class Postman(Protocol):
+    """Wakes the mail sender after a commit that queued mail; never waits for SMTP."""
 
-    def __init__(self, settings: Settings, mailer: Mailer, fallback: Mailer) -> None:
+    def notify(self) -> None: ...
+
+
+class ResidentMail:
+    """Letters with a one-time password or a reset code. ``send`` only queues one in the
+    caller's transaction; ``after_commit`` wakes ``postman``, who delivers it (see
+    desktop.mail_queue). No SMTP while a request holds the database."""
+
+    def __init__(self, settings: Settings, postman: Postman | None = None) -> None:
         self.settings = settings
-        self.mailer = mailer
-        self.fallback = fallback
+        self.postman = postman
+        self.delivery: Delivery = "email" if settings.smtp.configured else "outbox"
 
     def send(
-        self, s: OrmSession, *, recipient: str, subject: str, body: str, account_id: int
-    ) -> tuple[Delivery, bool]:
-        """Mail the message; when the mail server or its settings fail, keep it in the
-        outbox for the office instead (and say so in the audit log and the log). Either way
-        the resident gets the same neutral answer: an error shown only when the data matched
-        would tell that they did. Whether it failed is the second value."""
-        try:
-            return self.mailer.send(
-                s, recipient=recipient, subject=subject, body=body, account_id=account_id
-            ), False
-        except MailError as error:
-            log.warning("Mail failed, kept in the outbox: %s", error.__cause__ or error)
-            delivery = self.fallback.send(
-                s, recipient=recipient, subject=subject, body=body, account_id=account_id
-            )
-            return delivery, True
+        self,
+        s: OrmSession,
+        *,
+        recipient: str,
+        subject: str,
+        body: str,
+        account_id: int,
+        now: datetime,
+        expires_at: datetime | None,
+    ) -> Delivery:
+        """Queue the letter: an e-mail, or a slip for the office when there is no SMTP. The
+        secret in it is deleted unsent at ``expires_at``."""
+        queue(
+            s,
+            channel=EMAIL if self.delivery == "email" else SLIP,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            account_id=account_id,
+            now=now,
+            expires_at=expires_at,
+        )
+        return self.delivery
+
+    def after_commit(self) -> None:
+        """Called after every request's transaction, whatever matched: the same work."""
+        if self.postman is not None:
+            self.postman.notify()
 
     # --- the answers on screen ----------------------------------------------------------
 
     def registration_answer(self) -> str:
         # Depends on the installation's mail set-up only, never on the account.
-        if self.mailer.delivery == "email":
+        if self.delivery == "email":
             where = (
                 "пароль для входа отправлен на указанную почту. Письмо приходит в течение "
                 "1–3 минут; если его нет, проверьте папку «Спам» или получите пароль у "
@@ -65,7 +85,7 @@ class ResidentMail:
         )
 
     def reset_answer(self) -> str:
-        if self.mailer.delivery == "email":
+        if self.delivery == "email":
             where = (
                 "на неё отправлен код для восстановления пароля (если письма нет, код можно "
                 f"получить у сотрудника офиса, телефон {self.settings.office_phone})"

@@ -11,17 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import contains_eager
 
 from db.engine import Database
-from db.models import Account, ResidentCredential
+from db.models import Account, OrganisationSetting, RegistrationCode, ResidentCredential
 from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
+from desktop.auth import codes
 from desktop.auth.errors import LOGIN_FAILED, LoginError, LoginThrottled, ResetCodeError, on_field
 from desktop.auth.letters import REGISTRATION_SUBJECT, RESET_SUBJECT, ResidentMail
 from desktop.auth.model import (
@@ -35,6 +35,8 @@ from desktop.auth.sealed import (
     PASSWORD,
     RESET_CODE,
     SecretCheck,
+    code_columns,
+    code_matches,
     email_matches,
     has_password,
     is_sealed,
@@ -44,13 +46,16 @@ from desktop.auth.throttle import Throttle, printable_name
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.mail import discard_pending, normalize_email
+from desktop.organisation import decode
 from desktop.passwords import (
     check_policy,
     hash_password,
     one_time_password,
     reset_code,
 )
+from desktop.permissions import Permission, allows
 from desktop.sessions import PASSWORD_RESET, end_sessions, open_session
+from desktop.settings import RegistrationSettings
 from desktop.text import normalize_fio
 
 OTP_LIFETIME = timedelta(hours=24)  # a one-time password from registration
@@ -155,13 +160,26 @@ class ResidentAuth:
         raise LoginThrottled(wait) if wait else LoginError(LOGIN_FAILED)
 
     def register(
-        self, fio: str, account_number: str, phone: str, email: str, *, actor: Actor | None = None
+        self,
+        fio: str,
+        account_number: str,
+        phone: str,
+        email: str,
+        code: str = "",
+        *,
+        actor: Actor | None = None,
     ) -> RegistrationResult:
         """Register a resident and send a one-time password valid 24 h.
 
-        The answer is the same whether the account exists, the ФИО matched, or the account is
-        already registered (its own password is then left alone). ``actor`` is the clerk when
-        the office registers a resident at the counter.
+        ``code`` is the registration code from the receipt or the office's slip: required
+        (unless the organisation turned ``registration.require_code`` off) of everyone but a
+        clerk registering a resident at the counter (``actor`` holding
+        ACT_FOR_ANY_ACCOUNT). A right code is void once used; a wrong or missing one counts
+        as a failed attempt, with the sign-in's growing delay. Without a code (setting off)
+        a pending registration is never sent to another e-mail: only the office may.
+
+        The answer is the same whether the account exists, the ФИО or the code matched, or
+        the account is already registered (its own password is then left alone).
         """
         if not fio.strip():
             raise ProblemError.one(
@@ -175,12 +193,26 @@ class ResidentAuth:
         phone_value = normalize_phone(phone)
         with on_field("email"):
             email_value = normalize_email(email)
-        who = actor or typed_name("resident", number, ACCOUNT_NUMBER_LIMIT)
+        typed_code = codes.normalize_code(code)
+        by_office = actor is not None and allows(actor, Permission.ACT_FOR_ANY_ACCOUNT)
+        who = actor or _who("resident", number, ACCOUNT_NUMBER_LIMIT)
+        # A NUL byte or an absurd length cannot be an account number (and PostgreSQL refuses
+        # a NUL in text): such a number is looked up nowhere and gets the neutral answer.
+        plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)
+        # Wrong codes count in the sign-in throttle (per typed number, known or not, and per
+        # device), under their own kind so they do not slow the owner's sign-in down.
+        keys = self.throttle.keys("registration", number)
         account_id: int | None = None
+        wait = 0
+        # Hashed before the transaction (Argon2 is slow on purpose: no write lock for it), and
+        # always: a match costs what a miss does.
+        password = one_time_password()
+        password_hash = hash_password(password)
         with self.db.unit_of_work() as s:
             now = self.clock.now()
-            account = s.scalars(select(Account).where(Account.number == number)).one_or_none()
-            credential = None
+            account = credential = code_row = None
+            if plausible:
+                account = s.scalars(select(Account).where(Account.number == number)).one_or_none()
             if account is not None:
                 account_id = account.id
                 credential = s.scalars(
@@ -189,9 +221,25 @@ class ResidentAuth:
                     .where(ResidentCredential.account_id == account.id)
                     .with_for_update()
                 ).one_or_none()
-            password = one_time_password()
-            password_hash = hash_password(password)  # always: a match costs what a miss does
-            if account is None:
+                code_row = s.get(
+                    RegistrationCode, account.id, with_for_update=True, options=code_columns(s)
+                )
+            use_code = not by_office and (bool(typed_code) or _code_required(s))
+            code_ok = False
+            if use_code:
+                wait = self.throttle.wait(s, keys, now)
+                if not wait:
+                    code_ok = code_matches(s, number, code_row, typed_code)
+                    if code_ok:
+                        self.throttle.succeeded(s, keys)
+                    else:
+                        self.throttle.failed(s, keys, now)
+            pending = credential is not None and (
+                credential.must_change or not has_password(s, credential, number)
+            )
+            if wait:
+                reason = "throttled"
+            elif account is None:
                 reason = "unknown_account"
             elif normalize_fio(fio) != normalize_fio(account.fio):
                 reason = "fio_mismatch"
@@ -201,6 +249,17 @@ class ResidentAuth:
                 and has_password(s, credential, account.number)
             ):
                 reason = "already_registered"
+            elif use_code and not code_ok:
+                reason = "code_mismatch"
+            elif (
+                not use_code
+                and not by_office
+                and pending
+                and credential is not None
+                and not email_matches(s, credential, number, email_value)
+            ):
+                # Without a code the pending password goes only where it went before.
+                reason = "pending_elsewhere"
             else:
                 reason = ""
             if reason or account is None:
@@ -213,34 +272,43 @@ class ResidentAuth:
                     ok=False,
                     reason=reason,
                 )
-                return RegistrationResult(self.mail.registration_answer(), None)
-            if credential is None:
-                credential = ResidentCredential(
-                    account_id=account.id, created_at=now, failed_attempts=0
+                result = RegistrationResult(self.mail.registration_answer(), None)
+            else:
+                if credential is None:
+                    credential = ResidentCredential(
+                        account_id=account.id, created_at=now, failed_attempts=0
+                    )
+                    s.add(credential)
+                credential.email = email_value
+                credential.phone = phone_value
+                set_password(credential, password_hash, now, expires_at=now + OTP_LIFETIME)
+                if code_row is not None and (code_ok or by_office):
+                    code_row.code_hash = None  # used: a registration voids the code
+                discard_pending(s, account.id, REGISTRATION_SUBJECT)
+                delivery = self.mail.send(
+                    s,
+                    recipient=email_value,
+                    subject=REGISTRATION_SUBJECT,
+                    body=self.mail.registration_body(account.number, password),
+                    account_id=account.id,
+                    now=now,
+                    expires_at=now + OTP_LIFETIME,
                 )
-                s.add(credential)
-            credential.email = email_value
-            credential.phone = phone_value
-            set_password(credential, password_hash, now, expires_at=now + OTP_LIFETIME)
-            discard_pending(s, account.id, REGISTRATION_SUBJECT)
-            delivery, mail_failed = self.mail.send(
-                s,
-                recipient=email_value,
-                subject=REGISTRATION_SUBJECT,
-                body=self.mail.registration_body(account.number, password),
-                account_id=account.id,
-            )
-            audit.record(
-                s,
-                now,
-                who,
-                AuditAction.RESIDENT_REGISTER,
-                account_id=account.id,
-                delivery=delivery,
-                email=email_value,
-                **_mail_failure(mail_failed),
-            )
-            return RegistrationResult(self.mail.registration_answer(), delivery)
+                audit.record(
+                    s,
+                    now,
+                    who,
+                    AuditAction.RESIDENT_REGISTER,
+                    account_id=account.id,
+                    delivery=delivery,
+                    email=email_value,
+                    code=code_ok,
+                )
+                result = RegistrationResult(self.mail.registration_answer(), delivery)
+        self.mail.after_commit()  # the letter goes now, outside the transaction
+        if wait:
+            raise LoginThrottled(wait, field="code")
+        return result
 
     def request_reset(
         self, account_number: str, email: str, *, actor: Actor | None = None
@@ -250,13 +318,14 @@ class ResidentAuth:
         number = account_number.strip()
         with on_field("email"):
             email_value = normalize_email(email)
-        who = actor or typed_name("resident", number, ACCOUNT_NUMBER_LIMIT)
+        who = actor or _who("resident", number, ACCOUNT_NUMBER_LIMIT)
+        plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)  # no NUL byte to PostgreSQL
         account_id: int | None = None
+        code = reset_code()
+        code_hash = hash_password(code)  # before the transaction: no write lock for Argon2
         with self.db.unit_of_work() as s:
             now = self.clock.now()
-            credential = _credential_by_number(s, number)
-            code = reset_code()
-            code_hash = hash_password(code)
+            credential = _credential_by_number(s, number) if plausible else None
             if credential is None:
                 reason = "unknown_account"
             else:
@@ -278,28 +347,32 @@ class ResidentAuth:
                     ok=False,
                     reason=reason,
                 )
-                return ResetRequestResult(self.mail.reset_answer(), None)
-            credential.reset_code_hash = code_hash
-            credential.reset_code_expires_at = now + RESET_CODE_LIFETIME
-            credential.updated_at = now
-            discard_pending(s, credential.account_id, RESET_SUBJECT)
-            delivery, mail_failed = self.mail.send(
-                s,
-                recipient=email_value if is_sealed(s) else credential.email,
-                subject=RESET_SUBJECT,
-                body=self.mail.reset_body(credential.account.number, code),
-                account_id=credential.account_id,
-            )
-            audit.record(
-                s,
-                now,
-                who,
-                AuditAction.PASSWORD_REQUEST_RESET,
-                account_id=account_id,
-                delivery=delivery,
-                **_mail_failure(mail_failed),
-            )
-            return ResetRequestResult(self.mail.reset_answer(), delivery)
+                result = ResetRequestResult(self.mail.reset_answer(), None)
+            else:
+                credential.reset_code_hash = code_hash
+                credential.reset_code_expires_at = now + RESET_CODE_LIFETIME
+                credential.updated_at = now
+                discard_pending(s, credential.account_id, RESET_SUBJECT)
+                delivery = self.mail.send(
+                    s,
+                    recipient=email_value if is_sealed(s) else credential.email,
+                    subject=RESET_SUBJECT,
+                    body=self.mail.reset_body(credential.account.number, code),
+                    account_id=credential.account_id,
+                    now=now,
+                    expires_at=now + RESET_CODE_LIFETIME,
+                )
+                audit.record(
+                    s,
+                    now,
+                    who,
+                    AuditAction.PASSWORD_REQUEST_RESET,
+                    account_id=account_id,
+                    delivery=delivery,
+                )
+                result = ResetRequestResult(self.mail.reset_answer(), delivery)
+        self.mail.after_commit()  # the letter goes now, outside the transaction
+        return result
 
     def complete_reset(self, account_number: str, code: str, new_password: str) -> None:
         """Set a new password with the mailed code; the code works once, and every session
@@ -415,10 +488,18 @@ def _who(kind: str, typed: str, limit: int) -> str:
     return typed_name(kind, typed if typed.isprintable() else "?" * (limit + 1), limit)
 
 
+def _code_required(s: OrmSession) -> bool:
+    """The organisation's ``registration.require_code``, read in the caller's transaction
+    so that every desk and kiosk follows a change at once."""
+    key = "registration.require_code"
+    stored = s.scalar(select(OrganisationSetting.value).where(OrganisationSetting.key == key))
+    if stored is None:
+        return RegistrationSettings().require_code
+    try:
+        return bool(decode(key, stored))
+    except (ValueError, TypeError):
+        return True  # unreadable: the safe side
+
+
 def _account_id(s: OrmSession, number: str) -> int | None:
     return s.scalar(select(Account.id).where(Account.number == number))
-
-
-def _mail_failure(failed: bool) -> dict[str, Any]:
-    """The audit detail of a letter that could not be sent; none when it went."""
-    return {"reason": "mail_failed"} if failed else {}

@@ -15,6 +15,8 @@ outside any transaction, ``outcome`` in the write transaction.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -26,12 +28,14 @@ from sqlalchemy import Boolean, ColumnElement, Engine, func, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import load_only
 
-from db.models import Account, ResidentCredential
+from db.models import Account, RegistrationCode, ResidentCredential
+from desktop.auth import codes
 from desktop.auth.throttle import check_secret
 
 PASSWORD = "password"
 RESET_CODE = "reset_code"
 _COLUMNS = {PASSWORD: "password_hash", RESET_CODE: "reset_code_hash"}
+_CODE_SCHEME = "hmac-sha256"  # how desktop.auth.codes stores a code: scheme$salt$digest
 _TYPES = {"argon2id": Type.ID, "argon2i": Type.I, "argon2d": Type.D}
 
 _sealed: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
@@ -97,6 +101,32 @@ def has_password_column(s: OrmSession) -> ColumnElement[bool]:
     if is_sealed(s):
         return func.cabinet_secret_present(PASSWORD, Account.number, type_=Boolean)
     return ResidentCredential.password_hash.is_not(None)
+
+
+def code_columns(s: OrmSession) -> list[Any]:
+    """Loader options for a registration code: on a sealed connection all but its hash."""
+    if not is_sealed(s):
+        return []
+    c = RegistrationCode
+    return [load_only(c.account_id, c.issued_at, c.issued_by)]
+
+
+def code_matches(s: OrmSession, number: str, row: RegistrationCode | None, typed: str) -> bool:
+    """Whether ``typed`` is the account's registration code. On a sealed connection the
+    database gives the code's salt (a fake one for an account without a code), the HMAC is
+    computed here and the database compares: the kiosk never reads the stored hash, which
+    would let the 8-character code be found offline."""
+    if not is_sealed(s):
+        return codes.code_matches(row.code_hash if row is not None else None, typed)
+    salt = s.scalar(text("SELECT cabinet_code_salt(:n)"), {"n": number}) or ""
+    try:
+        key = bytes.fromhex(salt)
+    except ValueError:
+        return False
+    digest = hmac.new(key, typed.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+    candidate = f"{_CODE_SCHEME}${salt}${digest}"
+    matches = s.scalar(text("SELECT cabinet_code_matches(:n, :c)"), {"n": number, "c": candidate})
+    return bool(typed) and bool(matches)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The one sign-in service the screens and the command line use: residents, staff, and the
 change of a signed-in user's password.
 
-Its parts are built from what the composition root (``desktop.app``) hands in: the mailer,
-the outbox to fall back on, and this machine's device id (for the per-device throttle).
+Its parts are built from what the composition root (``desktop.app``) hands in: the postman
+who wakes the mail sender after a commit that queued mail, and this machine's device id
+(for the per-device throttle).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from db.models import ResidentCredential, StaffRole, StaffUser
 from desktop import audit
 from desktop.actors import SYSTEM, Actor, ActorKind
 from desktop.audit import AuditAction
+from desktop.auth.codes import IssuedCode, RegistrationCodes
 from desktop.auth.errors import LoginThrottled, on_field
-from desktop.auth.letters import ResidentMail
+from desktop.auth.letters import Postman, ResidentMail
 from desktop.auth.model import RegistrationResult, ResetRequestResult, SignedIn
 from desktop.auth.residents import ResidentAuth, set_password
 from desktop.auth.sealed import PASSWORD, SecretCheck, has_password, plain_columns
@@ -28,7 +30,6 @@ from desktop.auth.throttle import Throttle
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError
-from desktop.mail import Mailer
 from desktop.passwords import check_policy, hash_password
 from desktop.sessions import (
     LOGOUT,
@@ -52,18 +53,16 @@ class AuthService:
         clock: Clock,
         settings: Settings,
         *,
-        mailer: Mailer,
-        fallback: Mailer,
+        postman: Postman | None = None,
         device: str,
     ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
         self.throttle = Throttle(db, device)
-        self.residents = ResidentAuth(
-            db, clock, ResidentMail(settings, mailer, fallback), self.throttle
-        )
+        self.residents = ResidentAuth(db, clock, ResidentMail(settings, postman), self.throttle)
         self.staff = StaffAuth(db, clock, self.throttle)
+        self.codes = RegistrationCodes(db, clock)
 
     # --- residents ----------------------------------------------------------------------
 
@@ -72,10 +71,23 @@ class AuthService:
         return self.residents.login(account_number, password, kiosk=kiosk)
 
     def register(
-        self, fio: str, account_number: str, phone: str, email: str, *, actor: Actor | None = None
+        self,
+        fio: str,
+        account_number: str,
+        phone: str,
+        email: str,
+        code: str = "",
+        *,
+        actor: Actor | None = None,
     ) -> RegistrationResult:
-        """Register a resident and send a one-time password valid 24 h (see ResidentAuth)."""
-        return self.residents.register(fio, account_number, phone, email, actor=actor)
+        """Register a resident and send a one-time password valid 24 h; ``code`` is the
+        registration code from the receipt (see ResidentAuth.register)."""
+        return self.residents.register(fio, account_number, phone, email, code, actor=actor)
+
+    def reissue_code(self, actor: Actor, account_id: int) -> IssuedCode:
+        """A new registration code for the office's slip (the old one is void); clerks only,
+        audited. The plain code is returned once, to print."""
+        return self.codes.reissue(actor, account_id)
 
     def request_reset(
         self, account_number: str, email: str, *, actor: Actor | None = None

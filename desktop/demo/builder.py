@@ -30,6 +30,7 @@ from db.models import (
     SupportAnswer,
     SupportRequest,
 )
+from desktop.auth import codes
 from desktop.billing.penalty import PenaltyRules
 from desktop.clock import Clock
 from desktop.demo.catalog import (
@@ -38,6 +39,7 @@ from desktop.demo.catalog import (
     DEMO_ACCOUNT,
     DEMO_COMPANY,
     DEMO_PASSWORD,
+    DEMO_REGISTRATION_CODES,
     DEMO_STAFF,
     HISTORY_MONTHS,
     HOUSEHOLDS,
@@ -129,9 +131,14 @@ class Builder:
 
         self._credential(seed, SEED_EMAIL, datetime(2016, 11, 18, 16, 5, tzinfo=UTC))
         self._seed_account(seed)
+        registration = []
         for household, account in others:
             if household.email:
                 self._credential(account, household.email, self.now - timedelta(days=400))
+            elif household.number in DEMO_REGISTRATION_CODES:
+                code = DEMO_REGISTRATION_CODES[household.number]
+                codes.set_code(s, account.id, code, self.now, "system")
+                registration.append((household.number, household.fio, code))
             self._household(household, account)
         self._support(dict((h.number, a) for h, a in others))
         s.add_all([*self.periods, *self.rows, *self.receipts])
@@ -146,6 +153,7 @@ class Builder:
             account_number=DEMO_ACCOUNT,
             password=DEMO_PASSWORD,
             staff=tuple(DEMO_STAFF.items()),
+            registration=tuple(registration),
         )
 
     # -- accounts

@@ -20,6 +20,9 @@ DEMO_ACCOUNT = "3492"
 DEMO_PASSWORD = "demo2017pass"
 # The demo's staff logins and passwords, printed by `python -m desktop demo`.
 DEMO_STAFF = {"admin": "demo-admin-2017", "operator": "demo-operator-2017"}
+# Registration codes of the demo accounts that are not registered, so that registration can
+# be tried: printed by `python -m desktop demo` and listed in the README.
+DEMO_REGISTRATION_CODES = {"5210": "DEMA-2K7B"}
 HISTORY_MONTHS = 24  # the other accounts' data: this many months up to the current one
 
 
@@ -36,16 +39,22 @@ class DemoSummary:
     account_number: str
     password: str
     staff: tuple[tuple[str, str], ...]
+    # (account number, ФИО, registration code) of the accounts to try registration on
+    registration: tuple[tuple[str, str, str], ...] = ()
 
     def describe(self) -> str:
         staff = ", ".join(f"{login} / {password}" for login, password in self.staff)
+        register = "".join(
+            f"\nРегистрация жителя: лицевой счёт {number}, ФИО «{fio}», код регистрации {code}."
+            for number, fio, code in self.registration
+        )
         return (
             f"Демонстрационная база готова: лицевых счетов — {self.accounts}, "
             f"периодов — {self.periods}, показаний — {self.readings}, "
             f"строк ведомости — {self.statement_rows}, квитанций — {self.receipts}, "
             f"обращений — {self.support_requests}.\n"
             f"Вход жителя: лицевой счёт {self.account_number}, пароль {self.password}.\n"
-            f"Вход сотрудников (логин / пароль): {staff}."
+            f"Вход сотрудников (логин / пароль): {staff}.{register}"
         )
 
 

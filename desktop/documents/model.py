@@ -81,6 +81,8 @@ class ReceiptData:
     office_hours: str
     reading_window: tuple[int, int]  # the days of the month readings are taken, e.g. (15, 25)
     qr_payload: str | None  # None when nothing is to be paid
+    # «ABCD-EFGH» on a batch's receipt of an account not registered with its own password
+    registration_code: str | None = None
 
     def _sum(self, field: str) -> Decimal:
         return sum((getattr(line, field) for line in self.services), ZERO)
@@ -123,3 +125,4 @@ class BatchResult:
     building_id: int | None
     printed: int  # pages written
     skipped: int  # accounts of the selection with no charges for the month
+    registration_codes: int = 0  # new codes printed for accounts not registered yet

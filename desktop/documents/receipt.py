@@ -396,6 +396,25 @@ def draw_receipt(page: _Page, data: ReceiptData, qr: Callable[[str], Sequence[by
             WIDTH,
             8.5,
         )
+    if data.registration_code:
+        draw_registration_code(page, top + 6, data.registration_code)
+
+
+def draw_registration_code(page: _Page, top: float, code: str) -> float:
+    """The box with the account's registration code; returns the top of what follows."""
+    height = 34.0
+    page.rect(LEFT, top, WIDTH, height)
+    label = "Код регистрации в личном кабинете:"
+    page.text(LEFT + 8, top + 7, label, 10)
+    page.text(LEFT + 12 + stringWidth(label, page.regular, 10), top + 5.5, code, 12, bold=True)
+    page.text(
+        LEFT + 8,
+        top + 21,
+        "Введите его при регистрации вместе с ФИО и номером лицевого счёта. Код действует "
+        "до следующей квитанции и подходит один раз; не сообщайте его посторонним.",
+        7,
+    )
+    return top + height
 
 
 class ReceiptWriter:

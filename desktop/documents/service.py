@@ -2,7 +2,8 @@
 PDF, and the statement exported as XLSX or PDF.
 
 Each receipt's data is read in one read transaction (a batch reads its accounts in chunks, a
-few queries per chunk, never per account); rendering happens outside any transaction; every
+few queries per chunk, never per account, and issues the registration codes it prints in the
+same short transaction); rendering happens outside any transaction; every
 export lands in the audit log. reportlab, openpyxl and segno are imported only when a
 document is actually made.
 """
@@ -27,6 +28,7 @@ from desktop import audit
 from desktop.accounts import AccountService
 from desktop.actors import Actor
 from desktop.audit import AuditAction
+from desktop.auth import codes
 from desktop.clock import Clock
 from desktop.common.tasks import TaskState
 from desktop.documents.model import (
@@ -232,9 +234,11 @@ class DocumentService:
         month: date,
         accounts: dict[int, _AccountRow] | None = None,
         payees: dict[int, Payee] | None = None,
+        issued: dict[int, str] | None = None,
     ) -> list[ReceiptData]:
         """The receipts of these accounts for the month, in the order of ``ids``; accounts with
-        no statement rows for the month are left out."""
+        no statement rows for the month are left out. ``issued``: registration codes to print,
+        by account id."""
         accounts = accounts if accounts is not None else _account_rows(s, ids)
         services = _service_lines(s, ids, month)
         if not services:
@@ -267,6 +271,9 @@ class DocumentService:
                 office_hours=payee.office_hours or self.settings.office_hours,
                 reading_window=(readings.window_start, readings.window_end),
                 qr_payload=None,
+                registration_code=(
+                    codes.display(issued[account_id]) if issued and account_id in issued else None
+                ),
             )
             if data.to_pay > 0:
                 # Nothing due, no code: a code that scans into a 0,00 ₽ payment only puzzles
@@ -387,7 +394,7 @@ class DocumentService:
                 f"счёту{where}: квитанции не сформированы. Выберите другой период."
             )
         total = len(ids)
-        done = 0
+        done = codes_issued = 0
         state = state or TaskState()
         author = next(iter(payees.values())).name
         with ReceiptWriter(
@@ -395,8 +402,12 @@ class DocumentService:
         ) as writer:
             for chunk in _chunks(ids, CHUNK):
                 state.check()
-                with self.db.read() as s:
-                    receipts = self._load(s, chunk, month, payees=payees)
+                # Accounts not registered with their own password get a new registration
+                # code, printed on this receipt; the one on the last receipt is void.
+                with self.db.unit_of_work() as s:
+                    issued = codes.issue(s, chunk, self.clock.now(), actor.label)
+                    receipts = self._load(s, chunk, month, payees=payees, issued=issued)
+                codes_issued += len(issued)
                 for data in receipts:
                     state.check()
                     writer.add(data)
@@ -414,8 +425,9 @@ class DocumentService:
                 month=month.isoformat(),
                 building_id=building_id,
                 count=done,
+                registration_codes=codes_issued,
             )
-        return BatchResult(month, building_id, done, skipped)
+        return BatchResult(month, building_id, done, skipped, codes_issued)
 
     # -- the statement -------------------------------------------------------------------------
 

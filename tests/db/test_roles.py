@@ -38,18 +38,19 @@ from db.roles import GRANTS, GROUPS, KIOSK, SEALED_SECRET, apply_roles, group_na
 from desktop import audit, passwords
 from desktop.actors import SYSTEM
 from desktop.app import Services, build_services, connect
-from desktop.auth import LoginError, StaffInfo
+from desktop.auth import LoginError, StaffInfo, codes
 from desktop.auth.sealed import is_sealed
 from desktop.cli import main
 from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError
 from desktop.failures import database_failure
 from desktop.settings import Settings
-from tests.desktop.test_auth import NEW_PASSWORD, OTHER_PASSWORD
-from tests.desktop.test_mail import add_account
+from tests.desktop.test_auth import NEW_PASSWORD, OTHER_PASSWORD, last_mail_secret
+from tests.desktop.test_mail import SmtpServer, add_account
 from tests.factories import add_statement, make_meter, make_period, make_services
 
 OWN_PASSWORD = "kvartira-Sadovaya-5"
+PETROV_CODE = "KQ7R-M2XP"
 ADMIN_PASSWORD = "adm1n-Sadovaya-pass"
 CLERK_PASSWORD = "cl3rk-Sadovaya-pass"
 MAY, JUNE = date(2017, 5, 1), date(2017, 6, 1)
@@ -249,6 +250,9 @@ def test_the_kiosk_reads_no_secrets_contacts_staff_outbox_or_audit(
             "SELECT details FROM audit_log",
             "SELECT actor FROM audit_log",
             "SELECT * FROM import_batch",
+            "SELECT * FROM registration_code",
+            "SELECT code_hash FROM registration_code",
+            "SELECT count(*) FROM registration_code WHERE code_hash IS NOT NULL",
             # What it should not change.
             "UPDATE resident_credential SET account_id = account_id",
             "DELETE FROM resident_credential",
@@ -312,16 +316,31 @@ def test_the_clerk_cannot_alter_staff_or_settings_or_read_the_audit_log(cluster:
         clerk.dispose()
 
 
-def services_as(cluster: Cluster, group: str, clock: FixedClock) -> Services:
-    """The application's services as a desk of this group opens them."""
-    return build_services(connect(cluster.url_of(group)), Settings(), clock, device=group)
+def services_as(
+    cluster: Cluster, group: str, clock: FixedClock, settings: Settings | None = None
+) -> Services:
+    """The application's services as a desk of this group opens them (mail, if set up,
+    delivered in the caller's thread, as the command line does)."""
+    db = connect(cluster.url_of(group))
+    return build_services(db, settings or Settings(), clock, inline_mail=True, device=group)
 
 
-def test_the_kiosk_does_its_real_work(cluster: Cluster, clock: FixedClock) -> None:
-    kiosk = services_as(cluster, KIOSK, clock)
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+def test_the_kiosk_does_its_real_work(
+    cluster: Cluster, clock: FixedClock, smtp: SmtpServer
+) -> None:
+    kiosk = services_as(cluster, KIOSK, clock, smtp.settings())
+    office = services_as(cluster, "clerk", clock, smtp.settings())
     try:
         with kiosk.db.read() as s:
             assert is_sealed(s)
+        # The kiosk queues letters but may not read the queue: an office desk sends them.
+        assert kiosk.mail_sender is None and office.mail_sender is not None
         for number, password in (("3492", "wrong-password"), ("9999", OWN_PASSWORD)):
             with pytest.raises(LoginError):
                 kiosk.auth.login(number, password, kiosk=True)
@@ -346,28 +365,40 @@ def test_the_kiosk_does_its_real_work(cluster: Cluster, clock: FixedClock) -> No
         with pytest.raises(LoginError):
             kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True)
         kiosk.auth.login("3492", NEW_PASSWORD, kiosk=True)
-        # «Забыли пароль?»: the code waits in the outbox, which only the office reads.
+        # «Забыли пароль?»: the letter is queued by the kiosk and sent by the office's desk.
         kiosk.auth.request_reset("3492", "wrong@mail.ru")
         kiosk.auth.request_reset("3492", "R3492@mail.ru")
-        with cluster.owner.read() as s:
-            slips = s.scalars(select(OutboxMessage.body)).all()
-        assert len(slips) == 1
-        code = next(w for w in slips[0].replace(".", " ").split() if w.isdigit() and len(w) == 6)
-        kiosk.auth.complete_reset("3492", code, OTHER_PASSWORD)
+        assert office.mail_sender is not None and office.mail_sender.send_due().sent == 1
+        assert smtp.messages[-1]["To"] == "R3492@mail.ru"
+        kiosk.auth.complete_reset("3492", last_mail_secret(smtp, "Код"), OTHER_PASSWORD)
         kiosk.auth.login("3492", OTHER_PASSWORD, kiosk=True)
-        # Registration of an account without a credential, by its ФИО from the receipt.
-        kiosk.auth.register("Петров П.П.", "5210", "+7 915 000-00-00", "petrov@mail.ru")
-        with cluster.owner.read() as s:
-            credential = s.scalar(
-                select(ResidentCredential)
-                .join(ResidentCredential.account)
-                .where(text("account.number = '5210'"))
-            )
-            assert credential is not None and credential.must_change
+        # Registration with the code from the receipt; a wrong code registers nothing.
+        with cluster.owner.unit_of_work() as s:
+            petrov = s.scalar(select(Account.id).where(Account.number == "5210"))
+            assert petrov is not None
+            codes.set_code(s, petrov, PETROV_CODE, clock.now(), "test")
+
+        def petrov_credential() -> ResidentCredential | None:
+            with cluster.owner.read() as s:
+                return s.scalar(
+                    select(ResidentCredential).where(ResidentCredential.account_id == petrov)
+                )
+
+        kiosk.auth.register("Петров П.П.", "5210", "+7 915 000-00-00", "p@mail.ru", "KQ7R-M2XQ")
+        assert petrov_credential() is None
+        kiosk.auth.register("Петров П.П.", "5210", "+7 915 000-00-00", "p@mail.ru", PETROV_CODE)
+        credential = petrov_credential()
+        assert credential is not None and credential.must_change
+        office.mail_sender.send_due()
+        one_time = last_mail_secret(smtp, "Одноразовый пароль")
+        assert kiosk.auth.login("5210", one_time, kiosk=True).must_change_password
+        with cluster.owner.read() as s:  # the code is void once used
+            assert s.scalar(text("SELECT code_hash FROM registration_code")) is None
         # The audit chain holds: the kiosk appended to it without reading it.
         assert audit.verify(cluster.owner, SYSTEM).intact
     finally:
         kiosk.close()
+        office.close()
 
 
 def test_the_office_does_its_real_work(cluster: Cluster, clock: FixedClock) -> None:

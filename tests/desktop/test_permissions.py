@@ -25,7 +25,7 @@ from db.models import Account, Base, StaffRole
 from desktop.actors import SYSTEM, Actor, ActorKind
 from desktop.app import Services, build_services
 from desktop.clock import FixedClock
-from desktop.demo import build_demo
+from desktop.demo import DEMO_REGISTRATION_CODES, build_demo
 from desktop.errors import AccessDeniedError
 from desktop.permissions import GRANTS, Permission, allows, require, require_account
 from desktop.sessions import open_session
@@ -94,6 +94,7 @@ class Anonymous:
 
 OTHER_ACCOUNT = ("stranger", "kiosk")  # residents on an account not theirs
 RESIDENTS = ("resident", "kiosk")
+DEMO_CODE = DEMO_REGISTRATION_CODES["5210"]
 NOT_ADMIN = ("clerk", "resident", "kiosk")
 ACCOUNT_USERS = ("resident", "clerk", "admin", "system")
 STAFF = ("clerk", "admin", "system")
@@ -136,8 +137,11 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
     "auth.login": Anonymous("signing in is how an actor comes to be"),
     "auth.staff_login": Anonymous("signing in is how an actor comes to be"),
     "auth.register": Anonymous(
-        "the login window's «Регистрация»: the ФИО and the receipt are the proof, and the "
-        "answer is the same whoever asks"
+        "the login window's «Регистрация»: the ФИО and the receipt's registration code are "
+        "the proof, and the answer is the same whoever asks"
+    ),
+    "auth.reissue_code": Guarded(
+        lambda w, a: w.services.auth.reissue_code(a, w.own), RESIDENTS, STAFF
     ),
     "auth.request_reset": Anonymous(
         "«Забыли пароль?»: the code goes only to the e-mail the account registered with"
@@ -325,7 +329,9 @@ def world(database: Database, clock: FixedClock) -> World:
     staff = {u.login: u for u in services.auth.list_staff(SYSTEM)}
     own = ids["3493"]
     # 5210 is not registered in the demo, which has no mail server: its password is a slip.
-    services.auth.register("Фёдорова О.Ю.", "5210", "+7 916 000-00-00", "fedorova@example.com")
+    services.auth.register(
+        "Фёдорова О.Ю.", "5210", "+7 916 000-00-00", "fedorova@example.com", DEMO_CODE
+    )
     (slip,) = services.outbox.pending(SYSTEM, account_id=ids["5210"])
     (request,) = [
         r for r in services.support.list_for(SYSTEM, open_only=True) if r.account_number == "3493"

@@ -30,7 +30,7 @@ from desktop.actors import Actor
 from desktop.app import build_services
 from desktop.clock import FixedClock
 from desktop.common.tasks import Cancelled, TaskState
-from desktop.demo import build_demo, clone_accounts
+from desktop.demo import DEMO_REGISTRATION_CODES, build_demo, clone_accounts
 from desktop.documents.fonts import BOLD, REGULAR
 from desktop.documents.model import MeterLine, Payee, Payer, ReceiptData, ServiceLine
 from desktop.documents.qr import payment_payload, qr_matrix
@@ -245,6 +245,25 @@ def test_a_batch_has_a_page_per_charged_account_in_delivery_order(service, demo)
         service.write_receipts(CLERK, date(2010, 1, 1), io.BytesIO())
 
 
+def test_a_batch_prints_new_registration_codes_for_accounts_not_yet_registered(demo, clock):
+    """Only 5210 is unregistered in the demo: its page carries a new code, which registers
+    it; the demo's known code, as on an older receipt, is void from now on."""
+    services = build_services(demo, Settings(), clock)
+    out = io.BytesIO()
+    assert services.documents.write_receipts(CLERK, MAY, out).registration_codes == 1
+    pages = pdf_text(out.getvalue())
+    printed = [re.search(r"Код регистрации в личном кабинете:\s*(\S{4}-\S{4})", p) for p in pages]
+    assert [bool(m) for m in printed] == [False] * 5 + [True]
+    code = printed[5][1]  # type: ignore[index]
+    assert code != DEMO_REGISTRATION_CODES["5210"]
+    (entry,) = audit_entries(demo, "receipt.export")
+    assert '"registration_codes": 1' in entry.details and code.replace("-", "") not in entry.details
+    auth = services.auth
+    old = auth.register("Фёдорова О.Ю.", "5210", "+79150005210", "f@mail.ru", "DEMA-2K7B")
+    new = auth.register("Фёдорова О.Ю.", "5210", "+79150005210", "f@mail.ru", code)
+    assert (old.delivery, new.delivery) == (None, "outbox")
+
+
 def test_a_cancelled_batch_stops_saves_nothing_and_leaves_no_state_behind(service, demo):
     out = io.BytesIO()
     steps: list[int] = []
@@ -270,8 +289,10 @@ def test_a_batch_reads_in_chunks_and_makes_one_whole_valid_file(service, demo):
     with counted_selects() as selects:
         result = service.write_receipts(CLERK, MAY, out, building_id=building)
     assert result.printed == count
-    # The list and the companies, then per chunk: accounts, statement, readings, receipts.
-    assert len(selects) <= 3 + 4 * math.ceil(count / CHUNK) < count
+    # The list and the companies, then per chunk: the registered accounts and the codes to
+    # replace, accounts, statement, readings, receipts; last, the audit record (its chain
+    # reads the last hash, and on PostgreSQL takes its lock and the next id: 3 at most).
+    assert len(selects) <= 3 + 6 * math.ceil(count / CHUNK) + 3 < count
     data = out.getvalue()
     assert data.rstrip().endswith(b"%%EOF")
     reader = PdfReader(io.BytesIO(data), strict=True)

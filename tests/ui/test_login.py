@@ -33,10 +33,18 @@ from sqlalchemy import select
 from db.engine import Database
 from db.models import UserSession
 from desktop import passwords
+from desktop.actors import SYSTEM
 from desktop.app import Services, build_services
 from desktop.auth import LOGIN_FAILED, RESET_CODE_FAILED, LoginError
 from desktop.clock import FixedClock
-from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD, HOUSEHOLDS, SEED_EMAIL, build_demo
+from desktop.demo import (
+    DEMO_ACCOUNT,
+    DEMO_PASSWORD,
+    DEMO_REGISTRATION_CODES,
+    HOUSEHOLDS,
+    SEED_EMAIL,
+    build_demo,
+)
 from desktop.errors import UserError
 from desktop.settings import Settings, SmtpSettings
 from tests.ui.conftest import wait_idle
@@ -99,7 +107,7 @@ def smtp_services(database: Database, ui_clock: FixedClock, inbox: Inbox) -> Ser
     smtp = SmtpSettings(
         host="127.0.0.1", port=inbox.port, security="none", sender="cabinet@example.ru"
     )
-    return build_services(database, Settings(smtp=smtp), ui_clock)
+    return build_services(database, Settings(smtp=smtp), ui_clock, inline_mail=True)
 
 
 @pytest.fixture
@@ -156,13 +164,20 @@ def fio_of(number: str) -> str:
     return next(h.fio for h in HOUSEHOLDS if h.number == number)
 
 
-def register(qtbot, window: LoginWindow, ctx: AppContext, email_address: str) -> None:
+def register(
+    qtbot,
+    window: LoginWindow,
+    ctx: AppContext,
+    email_address: str,
+    code: str = DEMO_REGISTRATION_CODES[UNREGISTERED],
+) -> None:
     qtbot.mouseClick(window.to_register_button, Qt.MouseButton.LeftButton)
     assert window.focusWidget() is window.fio
     type_text(qtbot, window.fio, fio_of(UNREGISTERED))
     qtbot.keyClicks(window.reg_account, UNREGISTERED)
     qtbot.keyClicks(window.phone, "8 (915) 123-45-67")
     qtbot.keyClicks(window.email, email_address)
+    type_text(qtbot, window.reg_code, code)
     qtbot.mouseClick(window.register_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, ctx)
 
@@ -287,6 +302,7 @@ def test_tab_goes_through_the_login_form_then_the_registration_form(
         "Номер лицевого счета",
         "Телефон",
         "Электронная почта",
+        "Код регистрации из квитанции",
         "Зарегистрироваться",
     ]
 
@@ -502,6 +518,35 @@ def test_the_cursor_goes_to_the_field_the_service_names(
     assert window.focusWidget() is getattr(window, field)
 
 
+def test_without_the_code_from_the_receipt_nobody_is_registered(
+    qtbot, app_ctx: AppContext, services: Services
+) -> None:
+    """The takeover of issue 10 at the window: ФИО and number alone get the neutral answer
+    and no password; a malformed code is explained on its field; the right one works, typed
+    in lower case on the Russian layout's look-alike letters."""
+    window = show(qtbot, app_ctx)
+    register(qtbot, window, app_ctx, "thief@mail.ru", code="")
+    assert window.register_messages.kind == "info"
+    assert window.register_messages.text().startswith("Если данные совпали с данными квитанции")
+    assert services.outbox.pending(SYSTEM) == []
+
+    for widget in (window.fio, window.reg_account, window.phone, window.email):
+        widget.clear()
+    register(qtbot, window, app_ctx, "fedorova@mail.ru", code="DEMA-2K70")
+    assert window.register_messages.kind == "error"
+    assert "не бывает букв O, I, L и цифр 0, 1" in window.register_messages.text()
+    assert window.focusWidget() is window.reg_code
+
+    window.reg_code.clear()
+    for widget in (window.fio, window.reg_account, window.phone, window.email):
+        widget.clear()
+    register(qtbot, window, app_ctx, "fedorova@mail.ru", code="dема 2к7в")
+    assert window.register_messages.kind == "info"
+    assert window.reg_code.text() == ""
+    [slip] = services.outbox.pending(SYSTEM)
+    assert (slip.account_number, slip.recipient) == (UNREGISTERED, "fedorova@mail.ru")
+
+
 # --- «Забыли пароль?» ------------------------------------------------------------------------
 
 
@@ -599,9 +644,9 @@ def test_forgot_password_answers_neutrally_and_checks_input(
 
 def test_accessible_names_equal_visible_labels(qtbot, bare_ctx: AppContext) -> None:
     window = show(qtbot, bare_ctx)
-    assert check_accessible_names(window) == 12  # both forms and «Вход для сотрудников»
+    assert check_accessible_names(window) == 13  # both forms and «Вход для сотрудников»
     assert window.change_step is not None  # built when first needed
-    assert check_accessible_names(window) == 17  # and the forced change step's form
+    assert check_accessible_names(window) == 18  # and the forced change step's form
     dialog = window.open_reset()
     assert check_accessible_names(dialog) == 11
     assert window.fio.accessibleDescription() == window.fio_hint.text()

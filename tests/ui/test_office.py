@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from db.models import AuditEntry
 from desktop.app import Services
-from desktop.demo import DEMO_STAFF
+from desktop.demo import DEMO_REGISTRATION_CODES, DEMO_STAFF
 from tests.ui.conftest import wait_idle
 from ui import dialogs
 from ui.app import Controller
@@ -184,6 +184,23 @@ def test_accounts_without_charges_are_counted_as_skipped(
     )
 
 
+def test_the_batch_says_it_printed_new_registration_codes(
+    qtbot, office, services, monkeypatch, tmp_path
+) -> None:
+    # Космонавтов holds 5210, the demo's account not registered yet.
+    buildings = services.documents.buildings(office.ctx.actor)
+    building = next(b for b in buildings if "Космонавтов" in b.address)
+    choose(office, building.id)
+    target = tmp_path / "kosmonavtov.pdf"
+    print_to(qtbot, office, monkeypatch, target)
+    wait_idle(qtbot, office.ctx)
+    assert office.messages.kind == "success"
+    assert office.messages.text().endswith(
+        "Новые коды регистрации напечатаны для лицевых счетов без пароля: 1; коды из прежних "
+        "квитанций больше не действуют."
+    )
+
+
 def test_cancelling_leaves_no_file(qtbot, office, services, monkeypatch, tmp_path) -> None:
     # The batch pauses after its first page until «Отмена» has been pressed: no race.
     first_page, go_on = threading.Event(), threading.Event()
@@ -235,7 +252,9 @@ def test_a_slip_that_was_not_mailed_is_printed_and_handed_out(
 ) -> None:
     """Without a mail server the one-time password waits for the office: the clerk prints
     the slip (the table itself shows no password) and marks it handed out."""
-    result = services.auth.register("Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "p@mail.ru")
+    result = services.auth.register(
+        "Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "p@mail.ru", DEMO_REGISTRATION_CODES["5210"]
+    )
     assert result.delivery == "outbox"
     panel = slips_page(qtbot, app_ctx, services)
     model = panel.model
@@ -275,12 +294,58 @@ def test_a_slip_that_was_not_mailed_is_printed_and_handed_out(
     assert panel.messages.text() == "Памятка для лицевого счёта 5210 отмечена как выданная."
 
 
+def test_a_clerk_prints_a_slip_with_a_new_registration_code(
+    qtbot, app_ctx: AppContext, services: Services, monkeypatch, tmp_path: Path
+) -> None:
+    """The printer is chosen first, then the code issued and printed; the code on the slip
+    registers the account and the one on the older receipt no longer does."""
+    panel = slips_page(qtbot, app_ctx, services)
+    target = tmp_path / "code.pdf"
+    chosen: list[bool] = []
+
+    def choose_printer(parent):
+        chosen.append(True)
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(target))
+        return printer
+
+    monkeypatch.setattr(dialogs, "choose_printer", choose_printer)
+    qtbot.mouseClick(panel.code_button, LEFT)  # no account typed: nothing asked, nothing issued
+    assert chosen == [] and panel.messages.kind == "error"
+    qtbot.keyClicks(panel.code_account, "99999")
+    qtbot.mouseClick(panel.code_button, LEFT)
+    wait_idle(qtbot, app_ctx)
+    assert panel.messages.kind == "error" and not target.exists()
+
+    panel.code_account.clear()
+    qtbot.keyClicks(panel.code_account, "5210")
+    qtbot.mouseClick(panel.code_button, LEFT)
+    wait_idle(qtbot, app_ctx)
+    assert panel.messages.kind == "success", panel.messages.text()
+    flat = "".join("".join(page.extract_text() for page in PdfReader(target).pages).split())
+    found = re.search(r"Кодрегистрациивличномкабинете:(\w{4}-\w{4})", flat)
+    assert found and "Лицевойсчёт:5210" in flat and "Фёдорова" in flat
+    code = found.group(1)
+    auth = services.auth
+    old = DEMO_REGISTRATION_CODES["5210"]
+    assert auth.register("Фёдорова О.Ю.", "5210", "+79150005210", "f@mail.ru", old).delivery is None
+    assert auth.register("Фёдорова О.Ю.", "5210", "+79150005210", "f@mail.ru", code).delivery
+    with services.db.unit_of_work() as s:
+        issued_by = s.scalars(
+            select(AuditEntry.actor).where(AuditEntry.action == "registration_code.issue")
+        ).all()
+    assert issued_by == ["staff:operator"]
+
+
 def test_the_chosen_slip_stays_chosen_when_the_list_is_refreshed(
     qtbot, app_ctx: AppContext, services: Services
 ) -> None:
     """A clerk picks a slip, the list is refreshed, and «Выдана жителю» still means that
     slip; once it is handed out, nothing is chosen for the next click."""
-    services.auth.register("Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "f@mail.ru")
+    services.auth.register(
+        "Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "f@mail.ru", DEMO_REGISTRATION_CODES["5210"]
+    )
     services.auth.request_reset("3493", "petrova@demo.example")  # registered in the demo
     panel = slips_page(qtbot, app_ctx, services)
     assert panel.model.rowCount() == 2 and panel.selected().account_number == "5210"

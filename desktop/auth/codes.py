@@ -1,0 +1,191 @@
+"""Registration codes: what closes the takeover of an account through re-registration.
+
+ФИО and the account number are printed on every receipt, so they prove nothing. Each receipt
+(and the office's slip) also carries a per-account code of 8 unambiguous characters shown as
+«ABCD-EFGH»; whoever registers without the office must type it. It is replaced whenever the
+office prints a new one and void once used.
+
+The code is stored as HMAC-SHA256 under a random per-code key (the «salt»), not Argon2: the
+monthly batch issues a code for every unregistered account, and Argon2 at ~50 ms each would
+take over an hour for 100 000 accounts. With ~40 bits a code is safe from guessing at the
+kiosk (wrong codes slow down in the sign-in throttle, per typed number and per device, see
+``ResidentAuth.register``), but not from someone who can read the ``registration_code``
+table: keep that table away from the kiosk's database role.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.engine import Database
+from db.models import Account, RegistrationCode, ResidentCredential
+from desktop import audit
+from desktop.actors import Actor
+from desktop.audit import AuditAction
+from desktop.clock import Clock
+from desktop.common.problems import ProblemError
+from desktop.errors import NotFoundError
+from desktop.permissions import Permission, require
+
+# No 0/O, 1/I/L: nothing that reads as something else on paper.
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+LENGTH = 8
+_SCHEME = "hmac-sha256"
+# Cyrillic letters that look like Latin ones in the code (a resident may type them on the
+# Russian layout): read as the Latin letter meant.
+_LOOK_ALIKES = str.maketrans("АВЕКМНРСТХУЗ", "ABEKMHPCTXY3")
+_SEPARATORS = str.maketrans("", "", " -‐‑‒–—_.\t")
+_AMBIGUOUS = set("0O1IL")
+_CODE_FORMAT = "Код регистрации — 8 латинских букв и цифр из квитанции, например ABCD-EFGH."
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def display(code: str) -> str:
+    """«ABCD-EFGH», as printed."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalize_code(text: str) -> str:
+    """The code as typed, upper-case, without the dash or spaces, Cyrillic look-alikes read
+    as Latin; "" when nothing was typed. ProblemError on the "code" field if it cannot be
+    a code (the same for every account: it says nothing about any)."""
+    value = text.translate(_SEPARATORS).upper().translate(_LOOK_ALIKES)
+    if not value:
+        return ""
+    if _AMBIGUOUS & set(value):
+        raise ProblemError.one(
+            "В коде регистрации не бывает букв O, I, L и цифр 0, 1. Проверьте код по "
+            "квитанции: возможно, это буква Q или D, цифра 2 или 7.",
+            field="code",
+        )
+    if any("А" <= ch <= "я" or ch in "Ёё" for ch in value):
+        raise ProblemError.one(
+            "Код регистрации набирается латинскими буквами и цифрами: переключите раскладку "
+            "клавиатуры на английскую.",
+            field="code",
+        )
+    if len(value) != LENGTH or any(ch not in ALPHABET for ch in value):
+        raise ProblemError.one(_CODE_FORMAT, field="code")
+    return value
+
+
+def hash_code(code: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hmac.new(salt, code.encode("ascii"), hashlib.sha256).hexdigest()
+    return f"{_SCHEME}${salt.hex()}${digest}"
+
+
+_DUMMY = hash_code(new_code())
+
+
+def code_matches(stored: str | None, code: str) -> bool:
+    """Whether ``code`` is the one hashed in ``stored``; a missing hash or code never is
+    (and costs the same)."""
+    scheme, _, rest = (stored or _DUMMY).partition("$")
+    salt_hex, _, digest = rest.partition("$")
+    try:
+        salt = bytes.fromhex(salt_hex)
+    except ValueError:
+        return False
+    mine = hmac.new(salt, code.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(mine, digest) and scheme == _SCHEME and bool(stored and code)
+
+
+def issue(
+    s: Session, account_ids: Iterable[int], now: datetime, by: str, *, all_accounts: bool = False
+) -> dict[int, str]:
+    """New codes, in the caller's transaction, for those of the accounts not registered with
+    their own password (every one of them with ``all_accounts``); each replaces the account's
+    old code. The plain codes by account id, to print; only their hashes are stored."""
+    ids = list(dict.fromkeys(account_ids))
+    if not ids:
+        return {}
+    skip: set[int] = set()
+    if not all_accounts:
+        skip = set(
+            s.scalars(
+                select(ResidentCredential.account_id).where(
+                    ResidentCredential.account_id.in_(ids),
+                    ResidentCredential.password_hash.is_not(None),
+                    ResidentCredential.must_change.is_(False),
+                )
+            )
+        )
+    wanted = [i for i in ids if i not in skip]
+    rows = {
+        row.account_id: row
+        for row in s.scalars(
+            select(RegistrationCode)
+            .where(RegistrationCode.account_id.in_(wanted))
+            .with_for_update()
+        )
+    }
+    codes: dict[int, str] = {}
+    for account_id in wanted:
+        row = rows.get(account_id)
+        if row is None:
+            row = RegistrationCode(account_id=account_id)
+            s.add(row)
+        code = new_code()
+        row.code_hash = hash_code(code)
+        row.issued_at = now
+        row.issued_by = by
+        codes[account_id] = code
+    return codes
+
+
+def set_code(s: Session, account_id: int, code: str, now: datetime, by: str) -> None:
+    """Store a chosen code for the account (the demo's known ones)."""
+    row = s.get(RegistrationCode, account_id)
+    if row is None:
+        row = RegistrationCode(account_id=account_id)
+        s.add(row)
+    row.code_hash = hash_code(normalize_code(code))
+    row.issued_at = now
+    row.issued_by = by
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code just issued at the counter, for the slip: shown once, never stored in clear."""
+
+    account_id: int
+    account_number: str
+    fio: str
+    address: str
+    code: str  # «ABCD-EFGH»
+    issued_at: datetime
+
+
+class RegistrationCodes:
+    """The office's side: reissue an account's code for a printed slip."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def reissue(self, actor: Actor, account_id: int) -> IssuedCode:
+        """A new code for the account (the old one is void from now on), audited; the plain
+        code is returned once, for the slip."""
+        require(actor, Permission.ACT_FOR_ANY_ACCOUNT)
+        with self.db.unit_of_work() as s:
+            account = s.get(Account, account_id)
+            if account is None:
+                raise NotFoundError("Лицевой счёт не найден: возможно, он был удалён.")
+            now = self.clock.now()
+            code = issue(s, [account_id], now, actor.label, all_accounts=True)[account_id]
+            audit.record(s, now, actor, AuditAction.REGISTRATION_CODE_ISSUE, account_id=account_id)
+            return IssuedCode(
+                account.id, account.number, account.fio, account.address, display(code), now
+            )
