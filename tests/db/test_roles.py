@@ -30,6 +30,7 @@ from db.models import (
     Building,
     Company,
     MeterKind,
+    OrganisationSetting,
     OutboxMessage,
     Premises,
     ResidentCredential,
@@ -44,6 +45,7 @@ from desktop.cli import main
 from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError
 from desktop.failures import database_failure
+from desktop.organisation import encode
 from desktop.settings import Settings
 from tests.desktop.test_auth import NEW_PASSWORD, OTHER_PASSWORD, last_mail_secret
 from tests.desktop.test_mail import SmtpServer, add_account
@@ -501,3 +503,34 @@ def test_a_bad_prefix_is_refused_before_anything_is_opened(
     assert main(["db", "roles", "--database-url", url, "--prefix", prefix]) != 0
     assert "Начало имён ролей" in capsys.readouterr().err
     assert not (tmp_path / "none.db").exists()
+
+
+def test_without_codes_the_kiosk_keeps_a_pending_password_to_its_e_mail(
+    cluster: Cluster, clock: FixedClock
+) -> None:
+    """The setting that lets an office without printed codes fall back: the kiosk compares
+    the pending registration's e-mail through the database, never reading it."""
+    with cluster.owner.unit_of_work() as s:
+        s.add(
+            OrganisationSetting(
+                key="registration.require_code",
+                value=encode("registration.require_code", False),
+                changed_at=clock.now(),
+                changed_by="test",
+            )
+        )
+    kiosk = services_as(cluster, KIOSK, clock)
+    try:
+
+        def recipients() -> list[str]:
+            with cluster.owner.read() as s:
+                return list(s.scalars(select(OutboxMessage.recipient).order_by(OutboxMessage.id)))
+
+        kiosk.auth.register("Петров П.П.", "5210", "+79150000000", "petrov@mail.ru")
+        assert recipients() == ["petrov@mail.ru"]
+        kiosk.auth.register("Петров П.П.", "5210", "+79150000000", "stranger@mail.ru")
+        assert recipients() == ["petrov@mail.ru"]  # not redirected to a stranger
+        kiosk.auth.register("Петров П.П.", "5210", "+79150000000", "PETROV@mail.ru")
+        assert len(recipients()) == 1 and recipients()[0].casefold() == "petrov@mail.ru"
+    finally:
+        kiosk.close()
