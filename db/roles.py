@@ -90,8 +90,9 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         ADMIN: ("SELECT", "INSERT"),
     },
     "meter": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
-    "period": {KIOSK: _RW, CLERK: _RWD, ADMIN: _RWD},
-    "reading": {KIOSK: _RW, CLERK: _RWD, ADMIN: _RWD},
+    # A resident may delete their own period 1C has not accepted (ReadingService).
+    "period": {KIOSK: _RWD, CLERK: _RWD, ADMIN: _RWD},
+    "reading": {KIOSK: _RWD, CLERK: _RWD, ADMIN: _RWD},
     "service": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RW},
     "statement_row": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RWD},
     "receipt": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RWD},
