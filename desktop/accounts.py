@@ -28,6 +28,7 @@ from db.models import Account, Building, Company, Meter, Premises, ResidentCrede
 from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
+from desktop.auth.sealed import has_password_column
 from desktop.clock import Clock
 from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
 from desktop.permissions import Permission, allows, require, require_account
@@ -100,7 +101,7 @@ class AccountService:
         if not number:
             raise ValidationError("Укажите номер лицевого счёта: он напечатан в квитанции.")
         with self.db.read() as s:
-            row = s.execute(_info_query().where(Account.number == number)).one_or_none()
+            row = s.execute(_info_query(s).where(Account.number == number)).one_or_none()
             if row is None:
                 # A resident learns nothing about other people's accounts, not even whether
                 # they exist.
@@ -117,7 +118,7 @@ class AccountService:
         """The account with this id; a resident may read only their own."""
         require_account(actor, account_id)
         with self.db.read() as s:
-            row = s.execute(_info_query().where(Account.id == account_id)).one_or_none()
+            row = s.execute(_info_query(s).where(Account.id == account_id)).one_or_none()
             if row is None:
                 raise NotFoundError("Лицевой счёт не найден: возможно, он был удалён.")
             return _info(row)
@@ -154,7 +155,7 @@ class AccountService:
                 .limit(min(limit, MAX_LIMIT))
                 .subquery()
             )
-            rows = s.execute(_info_query().join(page, page.c.id == Account.id).order_by(*order))
+            rows = s.execute(_info_query(s).join(page, page.c.id == Account.id).order_by(*order))
             return [_info(row) for row in rows]
 
     def _ranges_allowed(self, s: Session) -> bool:
@@ -231,7 +232,7 @@ class AccountService:
                 residents=residents,
                 premises_id=premises_id,
             )
-            row = s.execute(_info_query().where(Account.id == account.id)).one()
+            row = s.execute(_info_query(s).where(Account.id == account.id)).one()
             return _info(row)
 
 
@@ -351,7 +352,7 @@ def _parse_area(area: Decimal | str, problems: list[str]) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
-def _info_query() -> Select[int, str, str, str, Decimal, int, bool, str]:
+def _info_query(s: Session) -> Select[int, str, str, str, Decimal, int, bool, str]:
     """Accounts with what AccountInfo needs beside them, in one query (no N+1)."""
     return (
         select(
@@ -361,7 +362,7 @@ def _info_query() -> Select[int, str, str, str, Decimal, int, bool, str]:
             Account.address,
             Account.area,
             Account.residents,
-            ResidentCredential.password_hash.is_not(None).label("registered"),
+            has_password_column(s).label("registered"),
             Company.name.label("company"),
         )
         .outerjoin(ResidentCredential, ResidentCredential.account_id == Account.id)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.engine import Database, DatabaseUrlError, parse_url, redact
 from db.migrate import current_revision, holds_other_tables, upgrade
+from db.roles import may_read_outbox
 from desktop.accounts import AccountService
 from desktop.auth import AuthService, local_device_id
 from desktop.clock import Clock, SystemClock
@@ -137,7 +138,9 @@ def build_services(
     accounts = AccountService(db, clock, settings)
     statements = StatementService(db, clock, settings)
     sender = postman = None
-    if settings.smtp.configured:
+    # A kiosk's database role may not read the queue (it holds passwords): its letters are
+    # queued all the same and an office desk's sender delivers them.
+    if settings.smtp.configured and may_read_outbox(db.engine):
         sender = MailSender(db, clock, SmtpMailer(settings.smtp, clock))
         postman = InlineSender(sender) if inline_mail else BackgroundSender(sender)
     return Services(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from desktop import __version__
 from desktop.cli_common import cli_actor, output_to, render_table, write_csv
+from desktop.db_commands import add_db_commands
 from desktop.errors import UserError
 from desktop.settings import Settings, demo_database_url, load_settings
 
@@ -103,6 +104,7 @@ def build_parser() -> Parser:
         "upgrade", parents=[common], help="обновить структуру базы до текущей версии"
     )
     db_upgrade.set_defaults(direct=cmd_db_upgrade)
+    add_db_commands(db_commands, common)
 
     statement = commands.add_parser("statement", parents=[common], help="ведомость по счёту")
     statement.add_argument("--account", required=True, metavar="N", help="номер лицевого счёта")

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from desktop.errors import (
+    AccessDeniedError,
     ConnectionLostError,
     DatabaseBusyError,
     DatabaseFailure,
@@ -142,6 +143,13 @@ def _from_psycopg(error: BaseException, where: str) -> UserError | None:
         return ReadOnlyDatabaseError(
             f"Сервер базы данных{_where(server)} сейчас принимает только чтение (резервный "
             "сервер). Ничего не изменено. Укажите основной сервер или обратитесь к администратору."
+        )
+    if sqlstate == "42501":  # insufficient_privilege: this computer's role (db roles)
+        return AccessDeniedError(
+            "У пользователя базы данных этого компьютера нет прав на это действие: "
+            f"{_first_line(error)}. Ничего не изменено. Сделайте это на компьютере, которому "
+            "оно положено (например, у администратора), или обратитесь к администратору "
+            "(роли PostgreSQL — в руководстве по установке)."
         )
     if sqlstate == "22003":  # numeric_value_out_of_range
         return ValidationError("Число слишком большое: такого значения нет. Проверьте ввод.")

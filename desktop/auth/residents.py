@@ -31,7 +31,18 @@ from desktop.auth.model import (
     SignedIn,
     typed_name,
 )
-from desktop.auth.throttle import Throttle, check_secret, printable_name
+from desktop.auth.sealed import (
+    PASSWORD,
+    RESET_CODE,
+    SecretCheck,
+    code_columns,
+    code_matches,
+    email_matches,
+    has_password,
+    is_sealed,
+    plain_columns,
+)
+from desktop.auth.throttle import Throttle, printable_name
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.mail import discard_pending, normalize_email
@@ -39,7 +50,6 @@ from desktop.organisation import decode
 from desktop.passwords import (
     check_policy,
     hash_password,
-    needs_rehash,
     one_time_password,
     reset_code,
 )
@@ -76,14 +86,14 @@ class ResidentAuth:
         channel = "kiosk" if kiosk else "resident"
         plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)
         keys = self.throttle.keys("resident", number)
-        stored: str | None = None
+        check = SecretCheck(PASSWORD, number)
         with self.db.read() as s:
             wait = self.throttle.wait(s, keys, self.clock.now())
             if plausible and not wait:
-                found = _credential_by_number(s, number, lock=False)
-                stored = found.password_hash if found is not None else None
-        matches = False if wait else check_secret(stored, password)
-        rehashed = hash_password(password) if matches and stored and needs_rehash(stored) else None
+                check.load(s, _credential_by_number(s, number, lock=False))
+        if not wait:
+            check.run(password)
+        rehashed = hash_password(password) if check.needs_rehash() else None
         with self.db.unit_of_work() as s:
             now = self.clock.now()
             credential = _credential_by_number(s, number) if plausible else None
@@ -92,13 +102,14 @@ class ResidentAuth:
                 account_id = _account_id(s, number)
             wait = wait or self.throttle.wait(s, keys, now)
             expires = credential.password_expires_at if credential is not None else None
+            found = check.outcome(s, credential) if credential is not None and not wait else None
             if wait:
                 reason = "throttled"
-            elif credential is None or not stored:
+            elif credential is None or found is None or not found.present:
                 reason = "unknown_account" if account_id is None else "not_registered"
-            elif credential.password_hash != stored:
+            elif not found.unchanged:
                 reason = "changed_meanwhile"
-            elif not matches:
+            elif not found.matches:
                 reason = "wrong_password"
             elif expires is not None and now >= expires:
                 reason = "expired"
@@ -206,23 +217,25 @@ class ResidentAuth:
                 account_id = account.id
                 credential = s.scalars(
                     select(ResidentCredential)
+                    .options(*plain_columns(s))
                     .where(ResidentCredential.account_id == account.id)
                     .with_for_update()
                 ).one_or_none()
-                code_row = s.get(RegistrationCode, account.id, with_for_update=True)
+                code_row = s.get(
+                    RegistrationCode, account.id, with_for_update=True, options=code_columns(s)
+                )
             use_code = not by_office and (bool(typed_code) or _code_required(s))
             code_ok = False
             if use_code:
                 wait = self.throttle.wait(s, keys, now)
                 if not wait:
-                    stored = code_row.code_hash if code_row is not None else None
-                    code_ok = codes.code_matches(stored, typed_code)
+                    code_ok = code_matches(s, number, code_row, typed_code)
                     if code_ok:
                         self.throttle.succeeded(s, keys)
                     else:
                         self.throttle.failed(s, keys, now)
             pending = credential is not None and (
-                credential.must_change or not credential.password_hash
+                credential.must_change or not has_password(s, credential, number)
             )
             if wait:
                 reason = "throttled"
@@ -230,7 +243,11 @@ class ResidentAuth:
                 reason = "unknown_account"
             elif normalize_fio(fio) != normalize_fio(account.fio):
                 reason = "fio_mismatch"
-            elif credential and credential.password_hash and not credential.must_change:
+            elif (
+                credential
+                and not credential.must_change
+                and has_password(s, credential, account.number)
+            ):
                 reason = "already_registered"
             elif use_code and not code_ok:
                 reason = "code_mismatch"
@@ -239,7 +256,7 @@ class ResidentAuth:
                 and not by_office
                 and pending
                 and credential is not None
-                and credential.email.casefold() != email_value.casefold()
+                and not email_matches(s, credential, number, email_value)
             ):
                 # Without a code the pending password goes only where it went before.
                 reason = "pending_elsewhere"
@@ -314,7 +331,7 @@ class ResidentAuth:
             else:
                 account_id = credential.account_id
                 expires = credential.reset_code_expires_at
-                if credential.email.casefold() != email_value.casefold():
+                if not email_matches(s, credential, number, email_value):
                     reason = "email_mismatch"
                 elif expires and now < expires - RESET_CODE_LIFETIME + RESET_RESEND_INTERVAL:
                     reason = "too_soon"
@@ -338,7 +355,7 @@ class ResidentAuth:
                 discard_pending(s, credential.account_id, RESET_SUBJECT)
                 delivery = self.mail.send(
                     s,
-                    recipient=credential.email,
+                    recipient=email_value if is_sealed(s) else credential.email,
                     subject=RESET_SUBJECT,
                     body=self.mail.reset_body(credential.account.number, code),
                     account_id=credential.account_id,
@@ -366,14 +383,15 @@ class ResidentAuth:
             check_policy(new_password, account_number=number)
         plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)
         keys = self.throttle.keys("resident", number)
-        stored: str | None = None
+        check = SecretCheck(RESET_CODE, number)
         with self.db.read() as s:
             wait = self.throttle.wait(s, keys, self.clock.now())
             if plausible and not wait:
-                found = _credential_by_number(s, number, lock=False)
-                stored = found.reset_code_hash if found is not None else None
-        matches = False if wait else check_secret(stored, code.strip())
-        new_hash = hash_password(new_password) if matches else None
+                check.load(s, _credential_by_number(s, number, lock=False))
+        if not wait:
+            check.run(code.strip())
+        # Hashed before knowing (sealed) whether the code matched: the same work either way.
+        new_hash = hash_password(new_password) if check.matches or check.sealed else None
         who = _who("resident", number, ACCOUNT_NUMBER_LIMIT)
         with self.db.unit_of_work() as s:
             now = self.clock.now()
@@ -381,14 +399,10 @@ class ResidentAuth:
             account_id = credential.account_id if credential is not None else None
             wait = wait or self.throttle.wait(s, keys, now)
             expires = credential.reset_code_expires_at if credential is not None else None
+            found = check.outcome(s, credential) if credential is not None and not wait else None
             if wait:
                 reason = "throttled"
-            elif (
-                credential is None
-                or not stored
-                or credential.reset_code_hash != stored
-                or not matches
-            ):
+            elif found is None or not (found.present and found.unchanged and found.matches):
                 reason = "wrong_code"
             elif expires is not None and now >= expires:
                 reason = "expired"
@@ -461,7 +475,7 @@ def _credential_by_number(
     query = (
         select(ResidentCredential)
         .join(ResidentCredential.account)
-        .options(contains_eager(ResidentCredential.account))
+        .options(contains_eager(ResidentCredential.account), *plain_columns(s))
         .where(Account.number == number)
     )
     if lock:

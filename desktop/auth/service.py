@@ -24,8 +24,9 @@ from desktop.auth.errors import LoginThrottled, on_field
 from desktop.auth.letters import Postman, ResidentMail
 from desktop.auth.model import RegistrationResult, ResetRequestResult, SignedIn
 from desktop.auth.residents import ResidentAuth, set_password
+from desktop.auth.sealed import PASSWORD, SecretCheck, has_password, plain_columns
 from desktop.auth.staff import StaffAuth, StaffInfo
-from desktop.auth.throttle import Throttle, check_secret
+from desktop.auth.throttle import Throttle
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError
@@ -145,27 +146,39 @@ class AuthService:
         else:
             raise AccessDeniedError("Сменить пароль может только вошедший пользователь.")
         keys = self.throttle.keys("resident" if resident else "staff", actor.name)
+        # A kiosk's role cannot read the hash: SecretCheck asks the database (sealed).
+        check = SecretCheck(PASSWORD, actor.name)
         with self.db.read() as s:
             wait = 0 if actor.one_time else self.throttle.wait(s, keys, self.clock.now())
             holder = _holder(s, actor, lock=False)
-            stored = holder.password_hash if holder is not None else None
-        if holder is None or not stored:
+            if isinstance(holder, ResidentCredential):
+                check.load(s, holder)
+                present = has_password(s, holder, actor.name)
+            else:
+                check.stored = holder.password_hash if holder is not None else None
+                present = bool(check.stored)
+        if holder is None or not present:
             raise AccessDeniedError(UNAVAILABLE)
         if actor.one_time:
             matches = True  # the sign-in checked it and used it up: the session proves it
         else:
-            matches = False if wait else check_secret(stored, current_password)
+            if not wait:
+                check.run(current_password)
+            matches = check.matches
             if matches and new_password == current_password:
-                raise ProblemError.one(
-                    "Новый пароль совпадает с текущим. Придумайте другой.", field="new_password"
-                )
-        new_hash = hash_password(new_password) if matches else None
+                raise _same_password()
+        new_hash = hash_password(new_password) if matches or check.sealed else None
         with self.db.unit_of_work() as s:
             now = self.clock.now()
             session = ensure_live(s, actor) if actor.session_id is not None else None
             holder = _holder(s, actor, lock=True)
-            if holder is None or holder.password_hash != stored:
+            found = check.outcome(s, holder) if holder is not None else None
+            if holder is None or found is None or not found.unchanged:
                 raise AccessDeniedError(UNAVAILABLE)
+            if not actor.one_time and check.sealed:
+                matches = found.matches and not wait
+                if matches and new_password == current_password:
+                    raise _same_password()
             expires_at = (
                 holder.password_expires_at if isinstance(holder, ResidentCredential) else None
             )
@@ -242,11 +255,21 @@ class AuthService:
 UNAVAILABLE = "Учётная запись недоступна. Войдите снова."
 
 
+def _same_password() -> ProblemError:
+    return ProblemError.one(
+        "Новый пароль совпадает с текущим. Придумайте другой.", field="new_password"
+    )
+
+
 def _holder(s: OrmSession, actor: Actor, *, lock: bool) -> ResidentCredential | StaffUser | None:
     """Whose password the actor changes: the account's credential or the (active) staff
     member."""
     if actor.kind in (ActorKind.RESIDENT, ActorKind.KIOSK):
-        query = select(ResidentCredential).where(ResidentCredential.account_id == actor.account_id)
+        query = (
+            select(ResidentCredential)
+            .options(*plain_columns(s))
+            .where(ResidentCredential.account_id == actor.account_id)
+        )
         return s.scalars(query.with_for_update() if lock else query).one_or_none()
     user = s.get(StaffUser, actor.staff_id, with_for_update=lock)
     return user if user is not None and user.active else None

@@ -1,0 +1,363 @@
+"""Least privilege on PostgreSQL: the group roles of the application and what each may do.
+
+``apply_roles`` (``python -m desktop db roles``, run by the owner of the schema) creates the
+NOLOGIN group roles ``cabinet_kiosk``, ``cabinet_clerk`` and ``cabinet_admin`` if missing,
+revokes everything they hold in the schema and grants exactly what ``GRANTS`` lists — per
+table and, where a role needs less than the table, per column. Running it again changes
+nothing else; after an upgrade it brings the grants in step with the new tables. Desks and
+kiosks then sign in as login roles that are members of a group (``docs/install.md``).
+
+None of the groups owns a table (so none can ALTER a table or DISABLE a TRIGGER), none may
+UPDATE, DELETE or TRUNCATE ``audit_log``, and only the administrator reads it.
+
+The kiosk never reads a resident's secrets or contacts: it has no SELECT on
+``resident_credential.password_hash``, ``reset_code_hash``, ``email`` and ``phone``. The
+sign-in works through the functions below, owned by the schema's owner (SECURITY DEFINER,
+``search_path`` pinned): one hands out the Argon2 parameters and salt of a stored hash (or a
+deterministic fake one for a number without it, keyed by a secret the kiosk cannot read),
+the kiosk hashes the typed password with them, and another compares inside the database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, text
+
+KIOSK = "kiosk"
+CLERK = "clerk"
+ADMIN = "admin"
+GROUPS = (KIOSK, CLERK, ADMIN)
+DEFAULT_PREFIX = "cabinet_"
+
+# The row of auth_secret that keys the fake salts: no application role can read it.
+SEALED_SECRET = "sealed"
+
+_R = "SELECT"
+_RW = ("SELECT", "INSERT", "UPDATE")
+_RWD = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+# What a credential's holder may write at the kiosk: registration, reset, a new password.
+_CREDENTIAL_WRITES = (
+    "email, phone, password_hash, password_expires_at, must_change, failed_attempts, "
+    "next_attempt_at, reset_code_hash, reset_code_expires_at, updated_at"
+)
+# Everything of a credential but its secrets and contacts.
+_CREDENTIAL_PLAIN = (
+    "id, account_id, password_expires_at, must_change, failed_attempts, next_attempt_at, "
+    "reset_code_expires_at, created_at, updated_at"
+)
+# An outbox row without its recipient and body: enough for the kiosk to queue a letter
+# (INSERT … RETURNING id) and to drop the pending one it replaces (DELETE … WHERE).
+_OUTBOX_PLAIN = "id, account_id, subject, handed_out_at"
+# A staff member may change their own password and their sign-in counters, nothing else.
+_STAFF_SELF = "password_hash, must_change, failed_attempts, next_attempt_at"
+
+GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    # table: {group: privileges}; a group not named gets nothing on the table.
+    "alembic_version": {KIOSK: (_R,), CLERK: (_R,), ADMIN: (_R,)},
+    "company": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RW},
+    "building": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
+    "premises": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
+    "account": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
+    "resident_credential": {
+        KIOSK: (
+            f"SELECT ({_CREDENTIAL_PLAIN})",
+            "INSERT",
+            f"UPDATE ({_CREDENTIAL_WRITES})",
+        ),
+        CLERK: _RW,
+        ADMIN: _RW,
+    },
+    # The kiosk checks a code through cabinet_code_salt/_matches and voids it once used.
+    "registration_code": {
+        KIOSK: ("SELECT (account_id, issued_at, issued_by)", "UPDATE (code_hash)"),
+        CLERK: _RW,
+        ADMIN: _RW,
+    },
+    "staff_user": {
+        CLERK: (_R, f"UPDATE ({_STAFF_SELF})"),
+        ADMIN: _RW,
+    },
+    "user_session": {KIOSK: _RW, CLERK: _RW, ADMIN: _RW},
+    "login_throttle": {KIOSK: _RWD, CLERK: _RWD, ADMIN: _RWD},
+    # Row level security hides the fake salts' key (SEALED_SECRET) from every group.
+    "auth_secret": {
+        KIOSK: ("SELECT", "INSERT"),
+        CLERK: ("SELECT", "INSERT"),
+        ADMIN: ("SELECT", "INSERT"),
+    },
+    "meter": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
+    # A resident may delete their own period 1C has not accepted (ReadingService).
+    "period": {KIOSK: _RWD, CLERK: _RWD, ADMIN: _RWD},
+    "reading": {KIOSK: _RWD, CLERK: _RWD, ADMIN: _RWD},
+    "service": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RW},
+    "statement_row": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RWD},
+    "receipt": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RWD},
+    "support_request": {KIOSK: ("SELECT", "INSERT"), CLERK: _RW, ADMIN: _RW},
+    "support_answer": {KIOSK: (_R,), CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
+    # Append-only for all: audit.record reads only the chain's last (id, row_hash).
+    "audit_log": {
+        KIOSK: ("SELECT (id, row_hash)", "INSERT"),
+        CLERK: ("SELECT (id, row_hash)", "INSERT"),
+        ADMIN: (_R, "INSERT"),
+    },
+    "import_batch": {ADMIN: ("SELECT", "INSERT")},
+    "outbox_message": {
+        KIOSK: (f"SELECT ({_OUTBOX_PLAIN})", "INSERT", "DELETE"),
+        CLERK: _RWD,
+        ADMIN: _RWD,
+    },
+    "organisation_setting": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RWD},
+}
+"""The one map of privileges: every table of the schema and what each group holds on it."""
+
+# The kiosk's way to a resident's secrets: (name, arguments) of each function it may call.
+FUNCTIONS = (
+    ("cabinet_secret_salt", "text, text, text, integer"),
+    ("cabinet_secret_matches", "text, text, text"),
+    ("cabinet_secret_present", "text, text"),
+    ("cabinet_email_matches", "text, text"),
+    ("cabinet_code_salt", "text"),
+    ("cabinet_code_matches", "text, text"),
+)
+
+_SECRET_COLUMN = """CASE p_kind WHEN 'password' THEN c.password_hash
+                              WHEN 'reset_code' THEN c.reset_code_hash END"""
+
+_FUNCTION_BODIES = (
+    f"""
+CREATE OR REPLACE FUNCTION cabinet_secret_salt(
+    p_kind text, p_number text, p_params text, p_hash_len integer,
+    OUT salt text, OUT hash_len integer)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
+DECLARE
+    stored text;
+    key text;
+BEGIN
+    SELECT {_SECRET_COLUMN} INTO stored
+      FROM resident_credential c JOIN account a ON a.id = c.account_id
+     WHERE a.number = p_number;
+    IF stored ~ '^\\$argon2[a-z]+\\$v=[0-9]+\\$[^$]+\\$[^$]+\\$[^$]+$' THEN
+        salt := regexp_replace(stored, '\\$[^$]*$', '');
+        hash_len := floor(length(substring(stored from '[^$]*$')) * 3 / 4);
+        RETURN;
+    END IF;
+    SELECT value INTO key FROM auth_secret WHERE name = '{SEALED_SECRET}';
+    salt := p_params || '$' || rtrim(encode(substring(sha256(convert_to(
+        coalesce(key, '') || chr(31) || p_kind || chr(31) || p_number, 'UTF8')) from 1 for 16),
+        'base64'), '=');
+    hash_len := p_hash_len;
+END
+$fn$""",
+    f"""
+CREATE OR REPLACE FUNCTION cabinet_secret_matches(p_kind text, p_number text, p_candidate text)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
+    SELECT coalesce(bool_or({_SECRET_COLUMN} = p_candidate), false)
+      FROM resident_credential c JOIN account a ON a.id = c.account_id
+     WHERE a.number = p_number
+$fn$""",
+    f"""
+CREATE OR REPLACE FUNCTION cabinet_secret_present(p_kind text, p_number text)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
+    SELECT coalesce(bool_or({_SECRET_COLUMN} IS NOT NULL AND {_SECRET_COLUMN} <> ''), false)
+      FROM resident_credential c JOIN account a ON a.id = c.account_id
+     WHERE a.number = p_number
+$fn$""",
+    """
+CREATE OR REPLACE FUNCTION cabinet_email_matches(p_number text, p_email text)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+    SELECT coalesce(bool_or(lower(c.email) = lower(p_email)), false)
+      FROM resident_credential c JOIN account a ON a.id = c.account_id
+     WHERE a.number = p_number
+$fn$""",
+    f"""
+CREATE OR REPLACE FUNCTION cabinet_code_salt(p_number text)
+RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
+DECLARE
+    stored text;
+    key text;
+BEGIN
+    SELECT r.code_hash INTO stored
+      FROM registration_code r JOIN account a ON a.id = r.account_id
+     WHERE a.number = p_number;
+    IF stored ~ '^hmac-sha256\\$[0-9a-f]+\\$[0-9a-f]+$' THEN
+        RETURN split_part(stored, '$', 2);
+    END IF;
+    SELECT value INTO key FROM auth_secret WHERE name = '{SEALED_SECRET}';
+    RETURN encode(substring(sha256(convert_to(
+        coalesce(key, '') || chr(31) || 'registration_code' || chr(31) || p_number, 'UTF8'))
+        from 1 for 16), 'hex');
+END
+$fn$""",
+    """
+CREATE OR REPLACE FUNCTION cabinet_code_matches(p_number text, p_candidate text)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+    SELECT coalesce(bool_or(r.code_hash = p_candidate), false)
+      FROM registration_code r JOIN account a ON a.id = r.account_id
+     WHERE a.number = p_number
+$fn$""",
+)
+
+
+@dataclass(frozen=True)
+class RolesReport:
+    """What ``apply_roles`` did, for the command's answer."""
+
+    created: tuple[str, ...]
+    groups: tuple[str, ...]
+    tables: int
+
+
+_PREFIX = re.compile(r"[a-z_][a-z0-9_]{0,39}")
+
+
+def check_prefix(prefix: str) -> str:
+    """The prefix of the group roles' names, or ValueError (in Russian): latin lower-case
+    letters, digits and «_», at most 40 (PostgreSQL cuts names past 63 bytes)."""
+    if not _PREFIX.fullmatch(prefix):
+        raise ValueError(
+            "Начало имён ролей — латинские строчные буквы, цифры и «_», не больше 40 знаков "
+            "и не с цифры, например cabinet_."
+        )
+    return prefix
+
+
+def group_name(group: str, prefix: str = DEFAULT_PREFIX) -> str:
+    return f"{check_prefix(prefix)}{group}"
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote_identifier(name)
+
+
+def schema_tables(conn: Connection, schema: str) -> set[str]:
+    rows = conn.execute(
+        text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}
+    )
+    return {row[0] for row in rows}
+
+
+def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
+    """Create or update the group roles and their grants in one transaction. Raises
+    ValueError (in Russian) when a table of the schema is missing from ``GRANTS`` or the
+    database is not PostgreSQL."""
+    if engine.dialect.name != "postgresql":
+        raise ValueError("Роли настраиваются только на сервере PostgreSQL; у SQLite их нет.")
+    check_prefix(prefix)
+    created: list[str] = []
+    with engine.begin() as conn:
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+        tables = schema_tables(conn, schema)
+        unknown = sorted(tables - set(GRANTS))
+        if unknown:
+            raise ValueError(
+                "В базе есть таблицы, для которых не заданы права: "
+                + ", ".join(unknown)
+                + ". Обновите программу до версии, которая знает эти таблицы."
+            )
+        owner = conn.execute(
+            text("SELECT tableowner FROM pg_tables WHERE schemaname = :s AND tablename = :t"),
+            {"s": schema, "t": "audit_log"},
+        ).scalar()
+        me = conn.execute(text("SELECT current_user")).scalar()
+        if owner != me:
+            raise ValueError(
+                f"Права ролей задаёт владелец таблиц базы ({owner or 'не найден'}), а команда "
+                f"запущена от имени {me}. Укажите в адресе базы владельца."
+            )
+        names = {group: group_name(group, prefix) for group in GROUPS}
+        for name in names.values():
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}
+            ).first()
+            if not exists:
+                conn.exec_driver_sql(f"CREATE ROLE {_quote(conn, name)} NOLOGIN")
+                created.append(name)
+        q_schema = _quote(conn, schema)
+        _install_functions(conn, schema)
+        for name in names.values():
+            role = _quote(conn, name)
+            conn.exec_driver_sql(f"REVOKE ALL ON ALL TABLES IN SCHEMA {q_schema} FROM {role}")
+            conn.exec_driver_sql(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {q_schema} FROM {role}")
+            conn.exec_driver_sql(f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {q_schema} FROM {role}")
+            conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {q_schema} TO {role}")
+        for table in sorted(tables):
+            q_table = f"{q_schema}.{_quote(conn, table)}"
+            sequence = (
+                conn.execute(
+                    text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f"{q_schema}.{table}"}
+                ).scalar()
+                if _has_id(conn, schema, table)
+                else None
+            )
+            for group, privileges in GRANTS[table].items():
+                role = _quote(conn, names[group])
+                for privilege in privileges:
+                    conn.exec_driver_sql(f"GRANT {privilege} ON TABLE {q_table} TO {role}")
+                if sequence and any(p.startswith("INSERT") for p in privileges):
+                    conn.exec_driver_sql(f"GRANT USAGE ON SEQUENCE {sequence} TO {role}")
+        for function, arguments in FUNCTIONS:
+            conn.exec_driver_sql(
+                f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) "
+                f"TO {_quote(conn, names[KIOSK])}"
+            )
+    return RolesReport(tuple(created), tuple(names.values()), len(tables))
+
+
+def _has_id(conn: Connection, schema: str, table: str) -> bool:
+    return bool(
+        conn.execute(
+            text(
+                "SELECT 1 FROM information_schema.columns "
+                "WHERE table_schema = :s AND table_name = :t AND column_name = 'id'"
+            ),
+            {"s": schema, "t": table},
+        ).first()
+    )
+
+
+def _install_functions(conn: Connection, schema: str) -> None:
+    """The kiosk's functions (owned by whoever runs this: the schema's owner), the key of
+    the fake salts, and the row level security that hides that key from every group."""
+    q_schema = _quote(conn, schema)
+    for body in _FUNCTION_BODIES:
+        conn.exec_driver_sql(body.replace("{schema}", q_schema))
+    for function, arguments in FUNCTIONS:
+        conn.exec_driver_sql(
+            f"REVOKE ALL ON FUNCTION {q_schema}.{function}({arguments}) FROM PUBLIC"
+        )
+    conn.execute(
+        text(
+            "INSERT INTO auth_secret (name, value) VALUES (:n, replace("
+            "gen_random_uuid()::text || gen_random_uuid()::text, '-', '')) "
+            "ON CONFLICT (name) DO NOTHING"
+        ),
+        {"n": SEALED_SECRET},
+    )
+    conn.exec_driver_sql("ALTER TABLE auth_secret ENABLE ROW LEVEL SECURITY")
+    conn.exec_driver_sql("DROP POLICY IF EXISTS cabinet_not_sealed ON auth_secret")
+    conn.exec_driver_sql(
+        f"CREATE POLICY cabinet_not_sealed ON auth_secret "
+        f"USING (name <> '{SEALED_SECRET}') WITH CHECK (name <> '{SEALED_SECRET}')"
+    )
+
+
+def may_read_outbox(engine: Engine) -> bool:
+    """Whether this connection's role may read the mail queue's letters (and so send them):
+    on PostgreSQL not the kiosk's; on SQLite always."""
+    if engine.dialect.name != "postgresql":
+        return True
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text("SELECT has_column_privilege('outbox_message', 'body', 'SELECT')")
+            ).scalar()
+        )

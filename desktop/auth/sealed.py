@@ -1,0 +1,228 @@
+"""Checking a resident's password or reset code without reading its hash: the kiosk's way.
+
+On PostgreSQL a kiosk signs in as a member of ``cabinet_kiosk`` (``db.roles``), which may not
+read ``resident_credential``'s hashes, e-mail or phone. Such a connection is «sealed»: the
+database hands out only the Argon2 parameters and salt of the stored hash (a deterministic
+fake one for a number without it, so nothing tells them apart), the kiosk hashes the typed
+secret with them — the slow part, outside any transaction — and the database compares the
+result with the stored hash. Every other connection (SQLite, the owner, the office's roles)
+reads the hash and verifies it here, as before.
+
+``SecretCheck`` hides the difference from the sign-in code: ``load`` in a read, ``run``
+outside any transaction, ``outcome`` in the write transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from argon2 import Type
+from argon2.exceptions import InvalidHashError
+from argon2.low_level import hash_secret
+from sqlalchemy import Boolean, ColumnElement, Engine, func, text
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import load_only
+
+from db.models import Account, RegistrationCode, ResidentCredential
+from desktop.auth import codes
+from desktop.auth.throttle import check_secret
+
+PASSWORD = "password"
+RESET_CODE = "reset_code"
+_COLUMNS = {PASSWORD: "password_hash", RESET_CODE: "reset_code_hash"}
+_CODE_SCHEME = "hmac-sha256"  # how desktop.auth.codes stores a code: scheme$salt$digest
+_TYPES = {"argon2id": Type.ID, "argon2i": Type.I, "argon2d": Type.D}
+
+_sealed: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
+
+
+def is_sealed(s: OrmSession) -> bool:
+    """Whether this connection may not read residents' password hashes (a kiosk's role)."""
+    bind = s.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "postgresql":
+        return False
+    known = _sealed.get(engine)
+    if known is None:
+        known = not s.scalar(
+            text("SELECT has_column_privilege('resident_credential', 'password_hash', 'SELECT')")
+        )
+        _sealed[engine] = known
+    return known
+
+
+def plain_columns(s: OrmSession) -> list[Any]:
+    """Loader options for a credential: on a sealed connection only the columns it may
+    read (its secrets and contacts are written, never read)."""
+    if not is_sealed(s):
+        return []
+    c = ResidentCredential
+    return [
+        load_only(
+            c.id,
+            c.account_id,
+            c.password_expires_at,
+            c.must_change,
+            c.failed_attempts,
+            c.next_attempt_at,
+            c.reset_code_expires_at,
+            c.created_at,
+            c.updated_at,
+        )
+    ]
+
+
+def email_matches(s: OrmSession, credential: ResidentCredential, number: str, email: str) -> bool:
+    """Whether the credential's e-mail is ``email`` (case aside), read or asked for."""
+    if is_sealed(s):
+        return bool(
+            s.scalar(text("SELECT cabinet_email_matches(:n, :e)"), {"n": number, "e": email})
+        )
+    return credential.email.casefold() == email.casefold()
+
+
+def has_password(s: OrmSession, credential: ResidentCredential, number: str) -> bool:
+    """Whether the credential holds a password, read or asked for."""
+    if is_sealed(s):
+        return bool(
+            s.scalar(text("SELECT cabinet_secret_present(:k, :n)"), {"k": PASSWORD, "n": number})
+        )
+    return bool(credential.password_hash)
+
+
+def has_password_column(s: OrmSession) -> ColumnElement[bool]:
+    """«The account's resident has a password», for a query joining the credential to its
+    account: asked of the database on a sealed connection."""
+    if is_sealed(s):
+        return func.cabinet_secret_present(PASSWORD, Account.number, type_=Boolean)
+    return ResidentCredential.password_hash.is_not(None)
+
+
+def code_columns(s: OrmSession) -> list[Any]:
+    """Loader options for a registration code: on a sealed connection all but its hash."""
+    if not is_sealed(s):
+        return []
+    c = RegistrationCode
+    return [load_only(c.account_id, c.issued_at, c.issued_by)]
+
+
+def code_matches(s: OrmSession, number: str, row: RegistrationCode | None, typed: str) -> bool:
+    """Whether ``typed`` is the account's registration code. On a sealed connection the
+    database gives the code's salt (a fake one for an account without a code), the HMAC is
+    computed here and the database compares: the kiosk never reads the stored hash, which
+    would let the 8-character code be found offline."""
+    if not is_sealed(s):
+        return codes.code_matches(row.code_hash if row is not None else None, typed)
+    salt = s.scalar(text("SELECT cabinet_code_salt(:n)"), {"n": number}) or ""
+    try:
+        key = bytes.fromhex(salt)
+    except ValueError:
+        return False
+    digest = hmac.new(key, typed.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+    candidate = f"{_CODE_SCHEME}${salt}${digest}"
+    matches = s.scalar(text("SELECT cabinet_code_matches(:n, :c)"), {"n": number, "c": candidate})
+    return bool(typed) and bool(matches)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the write transaction learns: is a secret stored, is it the one the check ran
+    against, and did the typed one match."""
+
+    present: bool
+    unchanged: bool
+    matches: bool
+
+
+class SecretCheck:
+    """One check of a typed password (or reset code) of the account ``number``."""
+
+    def __init__(self, kind: str, number: str) -> None:
+        self.kind = kind
+        self.number = number
+        self.sealed = False
+        self.stored: str | None = None  # the hash, on a connection that may read it
+        self.salt: str | None = None  # its parameters and salt, on a sealed one
+        self.hash_len = 32
+        self.matches = False
+        self.candidate: str | None = None
+
+    def load(self, s: OrmSession, credential: object | None) -> None:
+        """In a read: what the check needs (``credential`` as found, loaded plainly)."""
+        self.sealed = is_sealed(s)
+        if not self.sealed:
+            self.stored = getattr(credential, _COLUMNS[self.kind]) if credential else None
+            return
+        from desktop import passwords
+
+        hasher = passwords._hasher
+        params = (
+            f"$argon2{hasher.type.name.lower()}$v=19$m={hasher.memory_cost},"
+            f"t={hasher.time_cost},p={hasher.parallelism}"
+        )
+        row = s.execute(
+            text("SELECT salt, hash_len FROM cabinet_secret_salt(:k, :n, :p, :l)"),
+            {"k": self.kind, "n": self.number, "p": params, "l": hasher.hash_len},
+        ).one()
+        self.salt, self.hash_len = row.salt, int(row.hash_len)
+
+    def run(self, typed: str) -> None:
+        """Argon2, outside any transaction: the same work whether or not a secret is stored."""
+        if not self.sealed:
+            self.matches = check_secret(self.stored, typed)
+            return
+        self.candidate = _hash_with(self.salt or "", typed, self.hash_len)
+
+    def outcome(self, s: OrmSession, credential: object | None) -> Outcome:
+        """In the write transaction, with ``credential`` (or a staff member) locked."""
+        if not self.sealed:
+            present = bool(self.stored)
+            unchanged = (
+                credential is not None and getattr(credential, _COLUMNS[self.kind]) == self.stored
+            )
+            return Outcome(present, unchanged, self.matches)
+        args = {"k": self.kind, "n": self.number}
+        present = bool(s.scalar(text("SELECT cabinet_secret_present(:k, :n)"), args))
+        matches = self.candidate is not None and bool(
+            s.scalar(
+                text("SELECT cabinet_secret_matches(:k, :n, :c)"), {**args, "c": self.candidate}
+            )
+        )
+        # Compared with the hash stored now: a change meanwhile is simply no match.
+        return Outcome(present, True, present and matches)
+
+    def needs_rehash(self) -> bool:
+        """Whether a match should be stored again under the current parameters: known
+        before the transaction (sealed: whatever the verdict, which comes later)."""
+        from desktop.passwords import needs_rehash
+
+        if self.sealed:
+            return self.candidate is not None and needs_rehash(self.candidate)
+        return self.matches and bool(self.stored) and needs_rehash(self.stored or "")
+
+
+def _hash_with(salt_prefix: str, typed: str, hash_len: int) -> str | None:
+    """The encoded Argon2 hash of ``typed`` under the parameters and salt of
+    ``$argon2id$v=19$m=…,t=…,p=…$SALT``; None if that is not one."""
+    try:
+        _, variant, version, params, salt = salt_prefix.split("$")
+        values = dict(part.split("=", 1) for part in params.split(","))
+        raw_salt = base64.b64decode(salt + "=" * (-len(salt) % 4))
+        encoded = hash_secret(
+            typed.encode("utf-8", "surrogatepass"),
+            raw_salt,
+            time_cost=int(values["t"]),
+            memory_cost=int(values["m"]),
+            parallelism=int(values["p"]),
+            hash_len=hash_len,
+            type=_TYPES[variant],
+            version=int(version.removeprefix("v=")),
+        )
+    except (ValueError, KeyError, InvalidHashError):
+        return None
+    return encoded.decode("ascii")
