@@ -7,4 +7,4 @@ bash scripts/bootstrap.sh test
 # The core's types first (configured in pyproject.toml): a type error fails the run early.
 .venv/bin/mypy
 # Two workers: the database tests wait on I/O, and each worker has its own databases.
-exec .venv/bin/python -m pytest -n 2 "$@"
+exec .venv/bin/python -m pytest -n 2 --durations=15 "$@"

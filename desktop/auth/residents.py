@@ -42,7 +42,7 @@ from desktop.auth.sealed import (
     is_sealed,
     plain_columns,
 )
-from desktop.auth.throttle import Throttle, printable_name
+from desktop.auth.throttle import Keys, Throttle, printable_name
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.mail import discard_pending, normalize_email
@@ -85,14 +85,7 @@ class ResidentAuth:
         number = account_number.strip()
         channel = "kiosk" if kiosk else "resident"
         plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)
-        keys = self.throttle.keys("resident", number)
-        check = SecretCheck(PASSWORD, number)
-        with self.db.read() as s:
-            wait = self.throttle.wait(s, keys, self.clock.now())
-            if plausible and not wait:
-                check.load(s, _credential_by_number(s, number, lock=False))
-        if not wait:
-            check.run(password)
+        keys, wait, check = self._check_secret(PASSWORD, number, plausible, password)
         rehashed = hash_password(password) if check.needs_rehash() else None
         with self.db.unit_of_work() as s:
             now = self.clock.now()
@@ -382,14 +375,7 @@ class ResidentAuth:
         with on_field("new_password"):
             check_policy(new_password, account_number=number)
         plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)
-        keys = self.throttle.keys("resident", number)
-        check = SecretCheck(RESET_CODE, number)
-        with self.db.read() as s:
-            wait = self.throttle.wait(s, keys, self.clock.now())
-            if plausible and not wait:
-                check.load(s, _credential_by_number(s, number, lock=False))
-        if not wait:
-            check.run(code.strip())
+        keys, wait, check = self._check_secret(RESET_CODE, number, plausible, code.strip())
         # Hashed before knowing (sealed) whether the code matched: the same work either way.
         new_hash = hash_password(new_password) if check.matches or check.sealed else None
         who = _who("resident", number, ACCOUNT_NUMBER_LIMIT)
@@ -428,6 +414,22 @@ class ResidentAuth:
                 failures=failures,
             )
         raise LoginThrottled(wait, field="code") if wait else ResetCodeError()
+
+    def _check_secret(
+        self, kind: str, number: str, plausible: bool, typed: str
+    ) -> tuple[Keys, int, SecretCheck]:
+        """The read half of a sign-in or reset: the throttle's wait for ``number`` and, when
+        it may be tried now, Argon2 on ``typed`` against the stored secret of ``kind``, with
+        no transaction open while Argon2 runs."""
+        keys = self.throttle.keys("resident", number)
+        check = SecretCheck(kind, number)
+        with self.db.read() as s:
+            wait = self.throttle.wait(s, keys, self.clock.now())
+            if plausible and not wait:
+                check.load(s, _credential_by_number(s, number, lock=False))
+        if not wait:
+            check.run(typed)
+        return keys, wait, check
 
 
 def normalize_phone(text: str) -> str:
