@@ -45,16 +45,18 @@ class ResetRequestResult:
     delivery: Delivery | None
 
 
-def typed_name(kind: str, typed: str, limit: int) -> str:
-    """An audit actor for someone who has not signed in: ``kind:typed`` only when the typed
-    text has the shape of an identifier of that kind — an account number (digits, maybe
-    groups joined by dashes) or a staff login (latin letters, digits, «.», «_», «-») of at
-    most ``limit`` characters. Anything else is likely a password typed into the wrong
-    field and is recorded as ``kind:malformed``: never the text, not even a part of it."""
+def typed_name(kind: str, typed: str, limit: int, *, known: bool) -> str:
+    """An audit actor for someone who has not signed in: ``kind:typed`` only for a name that
+    exists (``known``) and has the shape of an identifier of that kind — an account number
+    (digits, maybe groups joined by dashes) or a staff login (latin letters, digits, «.», «_»,
+    «-») of at most ``limit`` characters. Anything else is likely a password typed into the
+    wrong field, and a password can have that shape too: it is recorded as ``kind:unknown``
+    (a name of that shape that does not exist) or ``kind:malformed``, never the text, not
+    even a part of it."""
     shape = _ACCOUNT_SHAPE if kind == "resident" else _LOGIN_SHAPE
-    if len(typed) <= limit and shape.fullmatch(typed):
-        return f"{kind}:{typed}"
-    return f"{kind}:malformed"
+    if len(typed) > limit or not shape.fullmatch(typed):
+        return f"{kind}:malformed"
+    return f"{kind}:{typed}" if known else f"{kind}:unknown"
 
 
 _ACCOUNT_SHAPE = re.compile(r"[0-9]+(?:-[0-9]+)*")

@@ -142,7 +142,7 @@ class ResidentAuth:
             audit.record(
                 s,
                 now,
-                _who("resident", number, ACCOUNT_NUMBER_LIMIT),
+                _who(number, account_id),
                 AuditAction.RESIDENT_SIGN_IN,
                 account_id=account_id,
                 ok=False,
@@ -188,7 +188,6 @@ class ResidentAuth:
             email_value = normalize_email(email)
         typed_code = codes.normalize_code(code)
         by_office = actor is not None and allows(actor, Permission.ACT_FOR_ANY_ACCOUNT)
-        who = actor or _who("resident", number, ACCOUNT_NUMBER_LIMIT)
         # A NUL byte or an absurd length cannot be an account number (and PostgreSQL refuses
         # a NUL in text): such a number is looked up nowhere and gets the neutral answer.
         plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)
@@ -259,7 +258,7 @@ class ResidentAuth:
                 audit.record(
                     s,
                     now,
-                    who,
+                    actor or _who(number, account_id),
                     AuditAction.RESIDENT_REGISTER,
                     account_id=account_id,
                     ok=False,
@@ -290,7 +289,7 @@ class ResidentAuth:
                 audit.record(
                     s,
                     now,
-                    who,
+                    actor or _who(number, account_id),
                     AuditAction.RESIDENT_REGISTER,
                     account_id=account.id,
                     delivery=delivery,
@@ -311,7 +310,6 @@ class ResidentAuth:
         number = account_number.strip()
         with on_field("email"):
             email_value = normalize_email(email)
-        who = actor or _who("resident", number, ACCOUNT_NUMBER_LIMIT)
         plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)  # no NUL byte to PostgreSQL
         account_id: int | None = None
         code = reset_code()
@@ -334,7 +332,7 @@ class ResidentAuth:
                 audit.record(
                     s,
                     now,
-                    who,
+                    actor or _who(number, account_id),
                     AuditAction.PASSWORD_REQUEST_RESET,
                     account_id=account_id,
                     ok=False,
@@ -358,7 +356,7 @@ class ResidentAuth:
                 audit.record(
                     s,
                     now,
-                    who,
+                    actor or _who(number, account_id),
                     AuditAction.PASSWORD_REQUEST_RESET,
                     account_id=account_id,
                     delivery=delivery,
@@ -378,7 +376,6 @@ class ResidentAuth:
         keys, wait, check = self._check_secret(RESET_CODE, number, plausible, code.strip())
         # Hashed before knowing (sealed) whether the code matched: the same work either way.
         new_hash = hash_password(new_password) if check.matches or check.sealed else None
-        who = _who("resident", number, ACCOUNT_NUMBER_LIMIT)
         with self.db.unit_of_work() as s:
             now = self.clock.now()
             credential = _credential_by_number(s, number) if plausible else None
@@ -398,7 +395,13 @@ class ResidentAuth:
                 self.throttle.succeeded(s, keys)
                 set_password(credential, new_hash, now, expires_at=None)
                 end_sessions(s, now, PASSWORD_RESET, account_id=credential.account_id)
-                audit.record(s, now, who, AuditAction.PASSWORD_RESET, account_id=account_id)
+                audit.record(
+                    s,
+                    now,
+                    _who(number, account_id),
+                    AuditAction.PASSWORD_RESET,
+                    account_id=account_id,
+                )
                 return
             if reason == "expired" and credential is not None:
                 credential.reset_code_hash = credential.reset_code_expires_at = None
@@ -406,7 +409,7 @@ class ResidentAuth:
             audit.record(
                 s,
                 now,
-                who,
+                _who(number, account_id),
                 AuditAction.PASSWORD_RESET,
                 account_id=account_id,
                 ok=False,
@@ -485,9 +488,9 @@ def _credential_by_number(
     return s.scalars(query).one_or_none()
 
 
-def _who(kind: str, typed: str, limit: int) -> str:
-    """The audit actor for a typed name; control characters (a NUL byte) are never stored."""
-    return typed_name(kind, typed if typed.isprintable() else "?" * (limit + 1), limit)
+def _who(number: str, account_id: int | None) -> str:
+    """The audit actor for a typed account number: the number only if that account exists."""
+    return typed_name("resident", number, ACCOUNT_NUMBER_LIMIT, known=account_id is not None)
 
 
 def _code_required(s: OrmSession) -> bool:

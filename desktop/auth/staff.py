@@ -156,7 +156,7 @@ class StaffAuth:
             audit.record(
                 s,
                 now,
-                _who("staff", login_value, LOGIN_LIMIT),
+                _who(login_value, user),
                 AuditAction.STAFF_SIGN_IN,
                 ok=False,
                 reason=reason,
@@ -208,9 +208,9 @@ def _by_login(s: OrmSession, login_value: str, *, lock: bool = True) -> StaffUse
     return s.scalars(query.with_for_update() if lock else query).one_or_none()
 
 
-def _who(kind: str, typed: str, limit: int) -> str:
-    """The audit actor for a typed login; control characters (a NUL byte) are never stored."""
-    return typed_name(kind, typed if typed.isprintable() else "?" * (limit + 1), limit)
+def _who(login_value: str, user: StaffUser | None) -> str:
+    """The audit actor for a typed login: the login only if that staff member exists."""
+    return typed_name("staff", login_value, LOGIN_LIMIT, known=user is not None)
 
 
 def _login_taken(s: OrmSession, login_value: str) -> bool:

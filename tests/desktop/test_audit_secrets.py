@@ -21,6 +21,7 @@ from tests.desktop.test_mail import add_account
 
 PASSWORDS = [
     "demo2017pass",  # the issue's own example: the demo's password in the number field
+    "20172017",  # digits only: the shape of an account number, but no such account
     "Садовая-12-весна",
     "3492 demo2017pass",
     "tr4in-Bl0ck-orange!",
@@ -30,6 +31,7 @@ PASSWORDS = [
     "x" * 400,
 ]
 STAFF_PASSWORDS = [
+    "demo2017pass",  # the shape of a login, but no such staff member
     "Секрет-2017",
     "demo admin 2017",
     "p@ssw0rd!",
@@ -63,27 +65,34 @@ def test_a_password_typed_as_an_account_number_or_login_is_not_stored(
             auth.staff_login(typed, "wrong-password")
     actors, everything = _audit_text(database)
     assert len(actors) == 4 * len(PASSWORDS) + len(STAFF_PASSWORDS)
-    assert set(actors) == {"resident:malformed", "staff:malformed"}
+    assert set(actors) <= {"resident:malformed", "resident:unknown", "staff:malformed",
+                           "staff:unknown"}  # fmt: skip
     for secret in PASSWORDS + STAFF_PASSWORDS:
         for part in (secret, secret.casefold(), secret[:6], secret.split()[0]):
             assert part not in everything, part
 
 
-def test_identifiers_of_the_right_shape_are_recorded_as_typed(
+def test_only_names_that_exist_are_recorded_as_typed(
     database: Database, clock: FixedClock
 ) -> None:
-    auth = auth_service(database, clock, Settings())
     for number in ("0001", "77-12345", "12345678901234567890"):
+        add_account(database, number)
+    auth = auth_service(database, clock, Settings())
+    auth.create_staff("i.ivanova_2-x", "Иванова И.И.", "clerk", "Садовая-12-весна")
+    for number in ("0001", "77-12345", "12345678901234567890", "0002"):
         with pytest.raises(ProblemError):
             auth.login(number, "wrong-password")
-    with pytest.raises(ProblemError):
-        auth.staff_login("I.Ivanova_2-x", "wrong-password")
+    for login in ("I.Ivanova_2-x", "i.petrova"):
+        with pytest.raises(ProblemError):
+            auth.staff_login(login, "wrong-password")
     actors, _ = _audit_text(database)
-    assert actors == [
+    assert [a for a in actors if a != "system"] == [
         "resident:0001",
         "resident:77-12345",
         "resident:12345678901234567890",
+        "resident:unknown",
         "staff:i.ivanova_2-x",
+        "staff:unknown",
     ]
 
 
@@ -93,7 +102,9 @@ def test_typed_names_are_an_identifier_or_malformed(typed: str) -> None:
         ("resident", ACCOUNT_NUMBER_LIMIT, set("0123456789-")),
         ("staff", LOGIN_LIMIT, set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")),
     ):  # fmt: skip
-        name = typed_name(kind, typed, limit)
+        assert typed_name(kind, typed, limit, known=False) in (f"{kind}:malformed",
+                                                               f"{kind}:unknown")  # fmt: skip
+        name = typed_name(kind, typed, limit, known=True)
         assert name.startswith(f"{kind}:")
         shown = name.removeprefix(f"{kind}:")
         if shown != "malformed":

@@ -488,7 +488,7 @@ def test_every_attempt_is_audited_without_the_password(
     assert summary == [
         ("resident:3492", True, None),  # the one-time password, in registered()
         ("resident:3492", False, "wrong_password"),
-        ("resident:0001", False, "unknown_account"),
+        ("resident:unknown", False, "unknown_account"),
         ("resident:malformed", False, "unknown_account"),
         ("resident:3492", True, None),
     ]
