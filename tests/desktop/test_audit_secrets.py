@@ -72,9 +72,7 @@ def test_a_password_typed_as_an_account_number_or_login_is_not_stored(
             assert part not in everything, part
 
 
-def test_only_names_that_exist_are_recorded_as_typed(
-    database: Database, clock: FixedClock
-) -> None:
+def test_only_names_that_exist_are_recorded_as_typed(database: Database, clock: FixedClock) -> None:
     for number in ("0001", "77-12345", "12345678901234567890"):
         add_account(database, number)
     auth = auth_service(database, clock, Settings())
