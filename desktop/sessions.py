@@ -12,6 +12,8 @@ all). Actors with no session (the system, the office's scripts) are not checked.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import functools
 import threading
 from collections.abc import Callable
@@ -177,6 +179,16 @@ def guarded(service: T, guard: SessionGuard) -> T:
     return cast(T, _Guarded(service, guard))
 
 
+def _is_service(value: Any) -> bool:
+    """An object of the core's own that has methods: a service or a part of one."""
+    kind = type(value)
+    return (
+        kind.__module__.startswith("desktop.")
+        and not dataclasses.is_dataclass(value)
+        and not isinstance(value, enum.Enum)
+    )
+
+
 class _Guarded:
     def __init__(self, inner: Any, guard: SessionGuard) -> None:
         object.__setattr__(self, "_inner", inner)
@@ -184,9 +196,13 @@ class _Guarded:
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._inner, name)
-        if name.startswith("_") or not callable(value) or isinstance(value, type):
+        if name.startswith("_") or isinstance(value, type):
             return value
         guard = self._guard
+        if not callable(value):
+            # A part of the service (``auth.codes``) is guarded as the service is; plain
+            # data (settings, numbers, a clock) is not ours to check.
+            return _Guarded(value, guard) if _is_service(value) else value
 
         @functools.wraps(value)
         def checked(*args: Any, **kwargs: Any) -> Any:

@@ -312,7 +312,7 @@ class LoginWindow(QWidget):
         if self.staff_mode:
             ctx.tasks.run(
                 lambda: ctx.services.auth.staff_login(number, password),
-                self._staff_login_done,
+                lambda signed_in: self._login_done(signed_in, password),
                 self._login_failed,
                 owner=self,
             )
@@ -339,12 +339,6 @@ class LoginWindow(QWidget):
         else:
             self._fully_in(signed_in)
 
-    def _staff_login_done(self, signed_in: SignedIn) -> None:
-        self._set_logging_in(False)
-        self.password.clear()
-        self.login_messages.clear()
-        self.staff_logged_in.emit(signed_in)
-
     def _login_failed(self, error: Exception) -> None:
         self._set_logging_in(False)
         self.login_messages.error(describe_error(error))
@@ -354,9 +348,13 @@ class LoginWindow(QWidget):
         fields.get(error_field(error) or "", self.password).setFocus()
 
     def _fully_in(self, signed_in: SignedIn) -> None:
+        """In, with a password of one's own: a resident's cabinet or the staff workplace."""
         self.stack.setCurrentWidget(self.forms)
         self.login_messages.clear()
-        self.logged_in.emit(signed_in)
+        if signed_in.actor.staff_id is not None:
+            self.staff_logged_in.emit(signed_in)
+        else:
+            self.logged_in.emit(signed_in)
 
     def _change_cancelled(self) -> None:
         self.stack.setCurrentWidget(self.forms)

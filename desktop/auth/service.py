@@ -165,8 +165,8 @@ class AuthService:
             if not wait:
                 check.run(current_password)
             matches = check.matches
-            if matches and new_password == current_password:
-                raise _same_password()
+        if matches and new_password == current_password:
+            raise _same_password()
         new_hash = hash_password(new_password) if matches or check.sealed else None
         with self.db.unit_of_work() as s:
             now = self.clock.now()

@@ -145,7 +145,10 @@ class StaffAuth:
                 if rehashed:
                     user.password_hash = rehashed
                 actor = Actor.staff(user.id, user.login, user.role)
-                actor = replace(actor, session_id=open_session(s, now, actor))
+                # A password the administrator chose opens a session that may only set one's own.
+                one_time = user.must_change
+                session_id = open_session(s, now, actor, one_time=one_time)
+                actor = replace(actor, session_id=session_id, one_time=one_time)
                 audit.record(s, now, actor, AuditAction.STAFF_SIGN_IN)
                 return SignedIn(
                     actor, None, "", user.full_name, "", must_change_password=user.must_change

@@ -120,6 +120,8 @@ def test_a_disabled_staff_member_is_signed_out_at_the_next_call(
         s.execute(update(StaffUser).values(active=False))
     with pytest.raises(SessionEndedError, match="учётная запись отключена"):
         auth.list_staff(admin)
+    with pytest.raises(SessionEndedError):  # a part of the service is guarded as it is
+        auth.codes.reissue(admin, _account_id(database))
     with database.read() as s:
         assert s.scalar(select(UserSession.end_reason)) == "staff_disabled"
 

@@ -357,3 +357,32 @@ def test_the_chosen_slip_stays_chosen_when_the_list_is_refreshed(
     wait_idle(qtbot, app_ctx)
     assert [i.account_number for i in panel.model.items] == ["5210"]
     assert panel.selected() is None and not panel.handed_button.isEnabled()
+
+
+def test_a_password_the_administrator_chose_must_be_replaced_before_the_workplace(
+    qtbot, app_ctx: AppContext, services: Services
+) -> None:
+    admin = services.auth.staff_login("admin", DEMO_STAFF["admin"]).actor
+    services.auth.create_staff("petrova", "Петрова О.В.", "clerk", "Issued-by-admin-2017", by=admin)
+    window = LoginWindow(app_ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.mouseClick(window.staff_button, LEFT)
+    qtbot.keyClicks(window.account, "petrova")
+    qtbot.keyClicks(window.password, "Issued-by-admin-2017")
+    qtbot.keyClick(window.password, Qt.Key.Key_Return)
+    wait_idle(qtbot, app_ctx)
+    step = window.change_step
+    assert window.stack.currentWidget() is window.change_page
+    # Until then the session may do nothing but set a password.
+    signed_in = step._signed_in
+    assert signed_in is not None and signed_in.actor.one_time
+    with pytest.raises(Exception, match="пароль"):
+        services.auth.list_staff(signed_in.actor)
+    qtbot.keyClicks(step.form.new, "Petrova-own-pass-2017")
+    qtbot.keyClicks(step.form.repeat, "Petrova-own-pass-2017")
+    with qtbot.waitSignal(window.staff_logged_in, timeout=10_000) as signal:
+        qtbot.mouseClick(step.save_button, LEFT)
+    actor = signal.args[0].actor
+    assert actor.name == "petrova" and not actor.one_time
+    assert services.auth.staff_login("petrova", "Petrova-own-pass-2017").actor.name == "petrova"
