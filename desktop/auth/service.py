@@ -170,8 +170,10 @@ class AuthService:
         new_hash = hash_password(new_password) if matches or check.sealed else None
         with self.db.unit_of_work() as s:
             now = self.clock.now()
-            session = ensure_live(s, actor) if actor.session_id is not None else None
+            # The credential before the session rows, in the order a reset takes them: two
+            # password changes of one account at once then wait, never deadlock.
             holder = _holder(s, actor, lock=True)
+            session = ensure_live(s, actor) if actor.session_id is not None else None
             found = check.outcome(s, holder) if holder is not None else None
             if holder is None or found is None or not found.unchanged:
                 raise AccessDeniedError(UNAVAILABLE)

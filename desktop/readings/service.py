@@ -163,6 +163,16 @@ class ReadingService:
                 raise _already_created(month)
             now = self.clock.now()
             period = Period(account_id=account_id, month=month, changed_at=now)
+            # The month before is locked while its values are read: a correction of it saved
+            # at this moment either commits first (and is read here) or waits and then finds
+            # this period to carry itself into.
+            s.execute(
+                select(Period.id)
+                .where(Period.account_id == account_id, Period.month < month)
+                .order_by(Period.month.desc())
+                .limit(1)
+                .with_for_update()
+            )
             latest = latest_values(s, account_id, month)
             for meter in meters_for(s, account_id, month):
                 for zone in range(1, meter.zones + 1):

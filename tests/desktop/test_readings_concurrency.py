@@ -244,3 +244,36 @@ def test_a_correction_racing_a_save_of_the_next_month_keeps_them_in_step(databas
     june = readings.readings(IVANOVA, account, JUNE)[0]
     assert may.current == D(252) + D(rounds) / 100
     assert june.previous == may.current
+
+
+def test_a_correction_racing_the_creation_of_the_next_month_is_carried_into_it(
+    database: Database,
+):
+    """The office corrects May while the resident opens June, 20 times: June always starts
+    from May's value as it ends up, whichever desk came first."""
+    account = make_account(database, "3492")
+    water = make_meter(database, account, "ХВС 21883-12")
+    make_period(database, account, MAY, {(water, 1): ("249", "252")}, accepted=False)
+    resident = Actor.resident(account, "3492")
+    readings = service(database)
+    mismatches: list[tuple[Decimal, Decimal]] = []
+
+    def office(number: int) -> Callable[[], Any]:
+        opened, _rows = readings.open_for_edit(IVANOVA, account, MAY, reason="ошибка в мае")
+        value = D(252) + D(number + 1) / 100
+        return lambda: readings.submit(IVANOVA, account, MAY, {(water, 1): value},
+                                       reason="ошибка в мае", version=opened.version)  # fmt: skip
+
+    def home(number: int) -> Callable[[], Any]:
+        if number:  # the round before is over: June must start where May ends
+            may = readings.readings(IVANOVA, account, MAY)[0].current
+            june = readings.readings(IVANOVA, account, JUNE)[0].previous
+            if may != june:
+                mismatches.append((may, june))
+            readings.delete_period(resident, account, JUNE)
+        return lambda: readings.create_period(resident, account)
+
+    for corrected, created in _race(20, [office, home]):
+        assert not isinstance(corrected, UserError) and not isinstance(created, UserError)
+    home(1)  # the last round's check
+    assert mismatches == []
