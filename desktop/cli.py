@@ -393,8 +393,9 @@ def cmd_start(url: str, settings: Settings, args: argparse.Namespace) -> int:
     return gui.main(url, settings, demo=args.demo, quit_after_start=args.quit_after_start)
 
 
-READ_ONLY_COMMANDS = {"statement", "readings", "debt", "staff list", "settings list"}
-"""Commands that change nothing: run once more if the server's connection broke meanwhile."""
+READ_ONLY_COMMANDS = {"readings", "debt", "staff list", "settings list"}
+"""Commands that change nothing: run once more if the server's connection broke meanwhile.
+(``statement`` is not one: its exports are audited.)"""
 
 
 def _command_name(args: argparse.Namespace) -> str:

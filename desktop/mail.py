@@ -233,7 +233,9 @@ class OutboxService:
                 message_id=message.id,
                 subject=message.subject,
             )
-            return _item(message, number)
+            item = _item(message, number)
+            message.body = ""  # the secret it carried is in the resident's hands, not kept here
+            return item
 
 
 def _item(message: OutboxMessage, number: str | None) -> OutboxItem:

@@ -226,7 +226,9 @@ def test_outbox_keeps_lists_and_hands_out(database: Database, clock: FixedClock)
 
     clock.advance(minutes=5)
     handed = outbox.mark_handed_out(CLERK, pending[0].id)
-    assert handed.handed_out_at == clock.now()
+    assert handed.handed_out_at == clock.now() and handed.body == "Пароль: x"
+    with database.read() as s:  # the password on the slip is not kept once handed out
+        assert s.get(OutboxMessage, pending[0].id).body == ""
     assert [m.subject for m in outbox.pending(CLERK)] == ["Код"]
     with pytest.raises(ValidationError, match="уже выдано"):
         outbox.mark_handed_out(CLERK, pending[0].id)
