@@ -61,6 +61,7 @@ class StaffAuth:
         login_value, name, role_value = _new_staff(login, full_name, role, by)
         with on_field("password"):
             check_policy(password)
+        password_hash = hash_password(password)  # before the transaction: no lock for Argon2
         with self.db.unit_of_work() as s:
             if _login_taken(s, login_value):
                 raise _taken(login_value)
@@ -68,7 +69,7 @@ class StaffAuth:
                 login=login_value,
                 full_name=name,
                 role=role_value,
-                password_hash=hash_password(password),
+                password_hash=password_hash,
                 must_change=by.kind is not ActorKind.SYSTEM,
                 active=True,
                 failed_attempts=0,
