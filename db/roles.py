@@ -81,7 +81,13 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         CLERK: (_R, f"UPDATE ({_STAFF_SELF})"),
         ADMIN: _RW,
     },
-    "user_session": {KIOSK: _RW, CLERK: _RW, ADMIN: _RW},
+    # The kiosk's sessions are opened by cabinet_open_session (after the password is
+    # compared); the kiosk only ends them and marks them seen.
+    "user_session": {
+        KIOSK: ("SELECT", "UPDATE (last_seen_at, ended_at, end_reason)"),
+        CLERK: _RW,
+        ADMIN: _RW,
+    },
     "login_throttle": {KIOSK: _RWD, CLERK: _RWD, ADMIN: _RWD},
     # Row level security hides the fake salts' key (SEALED_SECRET) from every group.
     "auth_secret": {
@@ -122,6 +128,7 @@ FUNCTIONS = (
     ("cabinet_email_matches", "text, text"),
     ("cabinet_code_salt", "text"),
     ("cabinet_code_matches", "text, text"),
+    ("cabinet_open_session", "text, text, text, text, timestamp with time zone"),
 )
 
 _SECRET_COLUMN = """CASE p_kind WHEN 'password' THEN c.password_hash
@@ -203,6 +210,31 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
     SELECT coalesce(bool_or(r.code_hash = p_candidate), false)
       FROM registration_code r JOIN account a ON a.id = r.account_id
      WHERE a.number = p_number
+$fn$""",
+    """
+CREATE OR REPLACE FUNCTION cabinet_open_session(
+    p_kind text, p_number text, p_candidate text, p_token text, p_now timestamptz,
+    OUT id integer, OUT one_time boolean)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    holder integer;
+BEGIN
+    -- The proof: the typed password's hash is the stored one (and still valid).
+    SELECT c.account_id, c.must_change INTO holder, one_time
+      FROM resident_credential c JOIN account a ON a.id = c.account_id
+     WHERE a.number = p_number AND c.password_hash = p_candidate
+       AND (c.password_expires_at IS NULL OR c.password_expires_at > p_now);
+    IF holder IS NULL OR p_kind NOT IN ('resident', 'kiosk') OR length(p_token) < 32 THEN
+        id := NULL;
+        one_time := NULL;
+        RETURN;
+    END IF;
+    INSERT INTO user_session (kind, account_id, staff_id, one_time, created_at, last_seen_at,
+                              token_hash)
+    VALUES (p_kind, holder, NULL, one_time, p_now, p_now,
+            encode(sha256(convert_to(p_token, 'UTF8')), 'hex'))
+    RETURNING user_session.id INTO id;
+END
 $fn$""",
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -144,8 +144,7 @@ class StaffAuth:
                 self.throttle.succeeded(s, keys)
                 if rehashed:
                     user.password_hash = rehashed
-                actor = Actor.staff(user.id, user.login, user.role)
-                actor = replace(actor, session_id=open_session(s, now, actor))
+                actor = open_session(s, now, Actor.staff(user.id, user.login, user.role))
                 audit.record(s, now, actor, AuditAction.STAFF_SIGN_IN)
                 return SignedIn(
                     actor, None, "", user.full_name, "", must_change_password=user.must_change
