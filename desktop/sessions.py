@@ -10,7 +10,9 @@ next call. A session opened with a one-time password may only choose a password.
 
 The check lives in one place: ``guarded`` wraps a service so that each of its methods checks
 every Actor it is given before running (the composition root, ``desktop.app``, wraps them
-all). Actors with no session (the system, the office's scripts) are not checked.
+all). Actors with no session (the system, the office's scripts) are not checked. Around
+each call it also hands the actor's token to the call's transactions (``db.rls``), so that
+on PostgreSQL the kiosk's role sees only that account's rows.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from db.engine import Database
+from db.rls import acting_for
 from db.models import StaffUser, UserSession
 from desktop.actors import Actor
 from desktop.clock import Clock
@@ -224,10 +227,13 @@ class _Guarded:
 
         @functools.wraps(value)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            for arg in (*args, *kwargs.values()):
-                if isinstance(arg, Actor):
-                    guard.check(arg, method=name)
-            return value(*args, **kwargs)
+            actors = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, Actor)]
+            token = next((a.session_token for a in actors if a.session_token), None)
+            # Row level security (db.rls): the call's transactions see its account's rows.
+            with acting_for(token):
+                for actor in actors:
+                    guard.check(actor, method=name)
+                return value(*args, **kwargs)
 
         return checked
 
