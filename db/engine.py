@@ -15,6 +15,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import rls
+
 
 class DatabaseUrlError(ValueError):
     """The database URL cannot be used; the message is for the user, in Russian."""
@@ -186,7 +188,9 @@ def make_engine(url: URL | str, *, for_reading: bool = False) -> Engine:
         return engine
     # pre-ping: a connection the server dropped (a restart, a network cut) is replaced at
     # its next use, so the window recovers when the server is back without a restart.
-    return create_engine(url, pool_pre_ping=True, connect_args=_postgres_connect_args(url))
+    engine = create_engine(url, pool_pre_ping=True, connect_args=_postgres_connect_args(url))
+    rls.install(engine)  # each transaction carries the signed-in session's token
+    return engine
 
 
 STATEMENT_TIMEOUT_MS = 30_000

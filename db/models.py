@@ -210,8 +210,9 @@ class StaffUser(Base):
 
 class UserSession(Base):
     """A signed-in resident's or staff member's session: open until logout, a password
-    change or reset elsewhere, or the staff member being disabled. Its id never leaves the
-    process (the signed-in Actor carries it), so the id itself is the token."""
+    change or reset elsewhere, or the staff member being disabled. The sign-in makes a
+    random token that only the signed-in process holds (with its Actor); the row keeps its
+    SHA-256 (``token_hash``), so neither the id nor the table lets anyone act as the holder."""
 
     __tablename__ = "user_session"
 
@@ -224,6 +225,8 @@ class UserSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(30))
+    # hex SHA-256 of the session's token; NULL only for rows from before 0008 (never live).
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class LoginThrottle(Base):

@@ -16,6 +16,10 @@ sign-in works through the functions below, owned by the schema's owner (SECURITY
 ``search_path`` pinned): one hands out the Argon2 parameters and salt of a stored hash (or a
 deterministic fake one for a number without it, keyed by a secret the kiosk cannot read),
 the kiosk hashes the typed password with them, and another compares inside the database.
+A resident's session is opened by ``cabinet_open_session``, which compares again: the kiosk
+may not insert sessions. On the tables of ``OWN_ROWS`` row level security shows the kiosk
+only the rows of the account whose live session's token the transaction carries
+(``db.rls``; ``cabinet_session_account``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
+
+from db.rls import SETTING
 
 KIOSK = "kiosk"
 CLERK = "clerk"
@@ -81,7 +87,13 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         CLERK: (_R, f"UPDATE ({_STAFF_SELF})"),
         ADMIN: _RW,
     },
-    "user_session": {KIOSK: _RW, CLERK: _RW, ADMIN: _RW},
+    # The kiosk's sessions are opened by cabinet_open_session (after the password is
+    # compared); the kiosk only ends them and marks them seen.
+    "user_session": {
+        KIOSK: ("SELECT", "UPDATE (last_seen_at, ended_at, end_reason)"),
+        CLERK: _RW,
+        ADMIN: _RW,
+    },
     "login_throttle": {KIOSK: _RWD, CLERK: _RWD, ADMIN: _RWD},
     # Row level security hides the fake salts' key (SEALED_SECRET) from every group.
     "auth_secret": {
@@ -122,7 +134,27 @@ FUNCTIONS = (
     ("cabinet_email_matches", "text, text"),
     ("cabinet_code_salt", "text"),
     ("cabinet_code_matches", "text, text"),
+    ("cabinet_open_session", "text, text, text, text, timestamp with time zone"),
+    ("cabinet_session_account", ""),
 )
+
+# Row level security for the kiosk: the tables of one account's data it sees (and changes)
+# only for the account of the session whose token the transaction carries (db.rls). The
+# office's groups see every row. Tables the kiosk reads before anyone signs in (account,
+# resident_credential, registration_code, support_request, outbox_message, user_session)
+# are not here yet.
+_OWN = "(SELECT cabinet_session_account())"
+OWN_ROWS: Mapping[str, str] = {
+    "meter": f"account_id = {_OWN}",
+    "period": f"account_id = {_OWN}",
+    "reading": f"EXISTS (SELECT 1 FROM period p WHERE p.id = period_id AND p.account_id = {_OWN})",
+    "statement_row": f"account_id = {_OWN}",
+    "receipt": f"account_id = {_OWN}",
+    "support_answer": (
+        "EXISTS (SELECT 1 FROM support_request r "
+        f"WHERE r.id = request_id AND r.account_id = {_OWN})"
+    ),
+}
 
 _SECRET_COLUMN = """CASE p_kind WHEN 'password' THEN c.password_hash
                               WHEN 'reset_code' THEN c.reset_code_hash END"""
@@ -203,6 +235,39 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
     SELECT coalesce(bool_or(r.code_hash = p_candidate), false)
       FROM registration_code r JOIN account a ON a.id = r.account_id
      WHERE a.number = p_number
+$fn$""",
+    """
+CREATE OR REPLACE FUNCTION cabinet_open_session(
+    p_kind text, p_number text, p_candidate text, p_token text, p_now timestamptz,
+    OUT id integer, OUT one_time boolean)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    holder integer;
+BEGIN
+    -- The proof: the typed password's hash is the stored one (and still valid).
+    SELECT c.account_id, c.must_change INTO holder, one_time
+      FROM resident_credential c JOIN account a ON a.id = c.account_id
+     WHERE a.number = p_number AND c.password_hash = p_candidate
+       AND (c.password_expires_at IS NULL OR c.password_expires_at > p_now);
+    IF holder IS NULL OR p_kind NOT IN ('resident', 'kiosk') OR length(p_token) < 32 THEN
+        id := NULL;
+        one_time := NULL;
+        RETURN;
+    END IF;
+    INSERT INTO user_session (kind, account_id, staff_id, one_time, created_at, last_seen_at,
+                              token_hash)
+    VALUES (p_kind, holder, NULL, one_time, p_now, p_now,
+            encode(sha256(convert_to(p_token, 'UTF8')), 'hex'))
+    RETURNING user_session.id INTO id;
+END
+$fn$""",
+    f"""
+CREATE OR REPLACE FUNCTION cabinet_session_account()
+RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
+    SELECT s.account_id FROM user_session s
+     WHERE s.ended_at IS NULL AND s.token_hash = encode(sha256(convert_to(
+           nullif(current_setting('{SETTING}', true), ''), 'UTF8')), 'hex')
 $fn$""",
 )
 
@@ -309,6 +374,7 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
                 f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) "
                 f"TO {_quote(conn, names[KIOSK])}"
             )
+        _install_policies(conn, names)
     return RolesReport(tuple(created), tuple(names.values()), len(tables))
 
 
@@ -348,6 +414,24 @@ def _install_functions(conn: Connection, schema: str) -> None:
         f"CREATE POLICY cabinet_not_sealed ON auth_secret "
         f"USING (name <> '{SEALED_SECRET}') WITH CHECK (name <> '{SEALED_SECRET}')"
     )
+
+
+def _install_policies(conn: Connection, names: Mapping[str, str]) -> None:
+    """Row level security on ``OWN_ROWS``: the kiosk's rows by the session, the office's all."""
+    kiosk = _quote(conn, names[KIOSK])
+    office = ", ".join(_quote(conn, names[g]) for g in (CLERK, ADMIN))
+    for table, own in OWN_ROWS.items():
+        q_table = _quote(conn, table)
+        conn.exec_driver_sql(f"ALTER TABLE {q_table} ENABLE ROW LEVEL SECURITY")
+        for policy in ("cabinet_own_account", "cabinet_office"):
+            conn.exec_driver_sql(f"DROP POLICY IF EXISTS {policy} ON {q_table}")
+        conn.exec_driver_sql(
+            f"CREATE POLICY cabinet_own_account ON {q_table} TO {kiosk} "
+            f"USING ({own}) WITH CHECK ({own})"
+        )
+        conn.exec_driver_sql(
+            f"CREATE POLICY cabinet_office ON {q_table} TO {office} USING (true) WITH CHECK (true)"
+        )
 
 
 def may_read_outbox(engine: Engine) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from db.models import Channel, StaffRole
 
@@ -51,6 +51,9 @@ class Actor:
     session_id: int | None = None
     # Signed in with a one-time password: may do nothing but choose a password.
     one_time: bool = False
+    # The session's secret (desktop.sessions): only its SHA-256 is stored. Never shown, logged
+    # or audited; an Actor with a session but without its token is refused.
+    session_token: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", ActorKind(self.kind))
@@ -80,6 +83,7 @@ class Actor:
         kiosk: bool = False,
         session_id: int | None = None,
         one_time: bool = False,
+        session_token: str | None = None,
     ) -> Actor:
         kind, channel = (
             (ActorKind.KIOSK, Channel.KIOSK) if kiosk else (ActorKind.RESIDENT, Channel.RESIDENT)
@@ -91,14 +95,28 @@ class Actor:
             channel=channel,
             session_id=session_id,
             one_time=one_time,
+            session_token=session_token,
         )
 
     @classmethod
     def staff(
-        cls, staff_id: int, login: str, role: StaffRole | str, *, session_id: int | None = None
+        cls,
+        staff_id: int,
+        login: str,
+        role: StaffRole | str,
+        *,
+        session_id: int | None = None,
+        session_token: str | None = None,
     ) -> Actor:
         kind = ActorKind.ADMIN if StaffRole(role) is StaffRole.ADMIN else ActorKind.CLERK
-        return cls(kind, login, staff_id=staff_id, channel=Channel.CLERK, session_id=session_id)
+        return cls(
+            kind,
+            login,
+            staff_id=staff_id,
+            channel=Channel.CLERK,
+            session_id=session_id,
+            session_token=session_token,
+        )
 
 
 _LABEL_PREFIXES = {

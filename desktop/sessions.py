@@ -1,13 +1,18 @@
 """Sessions: every sign-in is a record that can end, and every service call checks it.
 
-A sign-in opens a ``user_session`` row and the signed-in ``Actor`` carries its id (the id
-never leaves the process, so it is the token). Logout ends it; a password change ends the
+A sign-in opens a ``user_session`` row and the signed-in ``Actor`` carries its id and a random
+token (``secrets.token_urlsafe(32)``) that never leaves the process; the row keeps only the
+token's SHA-256, and a call is honoured only with the token whose hash the row holds (the
+ids are sequential, so they prove nothing). On a kiosk's sealed connection the row is made
+by the database function that confirms the password (``db.roles``). Logout ends it; a password change ends the
 holder's other sessions, a reset ends all of them; a disabled staff member's end at their
 next call. A session opened with a one-time password may only choose a password.
 
 The check lives in one place: ``guarded`` wraps a service so that each of its methods checks
 every Actor it is given before running (the composition root, ``desktop.app``, wraps them
-all). Actors with no session (the system, the office's scripts) are not checked.
+all). Actors with no session (the system, the office's scripts) are not checked. Around
+each call it also hands the actor's token to the call's transactions (``db.rls``), so that
+on PostgreSQL the kiosk's role sees only that account's rows.
 """
 
 from __future__ import annotations
@@ -15,8 +20,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import hashlib
+import hmac
+import secrets
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
@@ -24,6 +33,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from db.engine import Database
+from db.rls import acting_for
 from db.models import StaffUser, UserSession
 from desktop.actors import Actor
 from desktop.clock import Clock
@@ -65,8 +75,30 @@ class SessionEndedError(UserError):
         super().__init__(_ENDED_MESSAGES.get(self.reason, ENDED))
 
 
-def open_session(s: OrmSession, now: datetime, actor: Actor, *, one_time: bool = False) -> int:
-    """Record a sign-in of ``actor`` (built without a session) and return the session's id."""
+def new_token() -> str:
+    """A session's secret: 256 random bits, URL-safe text."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What ``user_session.token_hash`` keeps of a token (hex SHA-256 of its UTF-8)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def holds(row: UserSession, actor: Actor) -> bool:
+    """Whether ``actor`` carries the token of the session ``row``."""
+    token = actor.session_token
+    return (
+        row.token_hash is not None
+        and token is not None
+        and hmac.compare_digest(row.token_hash, token_hash(token))
+    )
+
+
+def open_session(s: OrmSession, now: datetime, actor: Actor, *, one_time: bool = False) -> Actor:
+    """Record a sign-in of ``actor`` (built without a session): ``actor`` with the new
+    session's id and token."""
+    token = new_token()
     row = UserSession(
         kind=str(actor.kind),
         account_id=actor.account_id,
@@ -74,10 +106,11 @@ def open_session(s: OrmSession, now: datetime, actor: Actor, *, one_time: bool =
         one_time=one_time,
         created_at=now,
         last_seen_at=now,
+        token_hash=token_hash(token),
     )
     s.add(row)
     s.flush()
-    return row.id
+    return replace(actor, session_id=row.id, one_time=one_time, session_token=token)
 
 
 def end_sessions(
@@ -110,8 +143,10 @@ def end_sessions(
 def ensure_live(s: OrmSession, actor: Actor) -> UserSession:
     """The actor's session row, inside a write transaction; SessionEndedError if it is over."""
     row = s.get(UserSession, actor.session_id, with_for_update=True) if actor.session_id else None
-    if row is None or row.ended_at is not None:
-        raise SessionEndedError(row.end_reason if row is not None else None, actor.session_id)
+    if row is None or not holds(row, actor):
+        raise SessionEndedError(None, actor.session_id)
+    if row.ended_at is not None:
+        raise SessionEndedError(row.end_reason, actor.session_id)
     return row
 
 
@@ -151,8 +186,10 @@ class SessionGuard:
         with self.db.read() as s:
             now = self.clock.now()
             row = s.get(UserSession, actor.session_id)
-            if row is None or row.ended_at is not None:
-                raise SessionEndedError(row.end_reason if row is not None else None)
+            if row is None or not holds(row, actor):
+                raise SessionEndedError(None)
+            if row.ended_at is not None:
+                raise SessionEndedError(row.end_reason)
             disabled = False
             if row.staff_id is not None:
                 active = s.scalar(select(StaffUser.active).where(StaffUser.id == row.staff_id))
@@ -206,10 +243,13 @@ class _Guarded:
 
         @functools.wraps(value)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            for arg in (*args, *kwargs.values()):
-                if isinstance(arg, Actor):
-                    guard.check(arg, method=name)
-            return value(*args, **kwargs)
+            actors = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, Actor)]
+            token = next((a.session_token for a in actors if a.session_token), None)
+            # Row level security (db.rls): the call's transactions see its account's rows.
+            with acting_for(token):
+                for actor in actors:
+                    guard.check(actor, method=name)
+                return value(*args, **kwargs)
 
         return checked
 

@@ -9,7 +9,6 @@ Argon2 work.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -40,6 +39,7 @@ from desktop.auth.sealed import (
     email_matches,
     has_password,
     is_sealed,
+    open_sealed_session,
     plain_columns,
 )
 from desktop.auth.throttle import Keys, Throttle, printable_name
@@ -110,15 +110,17 @@ class ResidentAuth:
                 reason = ""
             if not reason and credential is not None:
                 self.throttle.succeeded(s, keys)
-                if rehashed:
-                    credential.password_hash = rehashed
                 one_time = credential.must_change
-                if one_time:  # used up: it only opens the session that sets a password
-                    credential.password_expires_at = now
                 account = credential.account
                 actor = Actor.resident(account.id, account.number, kiosk=kiosk)
-                session_id = open_session(s, now, actor, one_time=one_time)
-                actor = replace(actor, session_id=session_id, one_time=one_time)
+                if check.sealed:  # the database opens it, having compared the hash itself
+                    actor = open_sealed_session(s, now, actor, check)
+                else:
+                    actor = open_session(s, now, actor, one_time=one_time)
+                if rehashed:
+                    credential.password_hash = rehashed
+                if one_time:  # used up: it only opens the session that sets a password
+                    credential.password_expires_at = now
                 audit.record(
                     s,
                     now,

@@ -17,7 +17,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -29,8 +30,10 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import load_only
 
 from db.models import Account, RegistrationCode, ResidentCredential
+from desktop.actors import Actor
 from desktop.auth import codes
 from desktop.auth.throttle import check_secret
+from desktop.sessions import new_token
 
 PASSWORD = "password"
 RESET_CODE = "reset_code"
@@ -204,6 +207,27 @@ class SecretCheck:
         if self.sealed:
             return self.candidate is not None and needs_rehash(self.candidate)
         return self.matches and bool(self.stored) and needs_rehash(self.stored or "")
+
+
+def open_sealed_session(s: OrmSession, now: datetime, actor: Actor, check: SecretCheck) -> Actor:
+    """A resident's session opened by the database (``cabinet_open_session``), which first
+    compares the typed password's hash with the stored one: the kiosk's role may not insert
+    sessions itself. ``actor`` with the session's id, token and one-time flag; LookupError
+    if the database saw no proof (the password changed meanwhile)."""
+    token = new_token()
+    row = s.execute(
+        text("SELECT id, one_time FROM cabinet_open_session(:k, :n, :c, :t, :now)"),
+        {
+            "k": str(actor.kind),
+            "n": check.number,
+            "c": check.candidate or "",
+            "t": token,
+            "now": now,
+        },
+    ).one()
+    if row.id is None:
+        raise LookupError("no proof")
+    return replace(actor, session_id=int(row.id), one_time=bool(row.one_time), session_token=token)
 
 
 def _hash_with(salt_prefix: str, typed: str, hash_len: int) -> str | None:

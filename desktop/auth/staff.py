@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -145,11 +145,10 @@ class StaffAuth:
                 self.throttle.succeeded(s, keys)
                 if rehashed:
                     user.password_hash = rehashed
-                actor = Actor.staff(user.id, user.login, user.role)
                 # A password the administrator chose opens a session that may only set one's own.
-                one_time = user.must_change
-                session_id = open_session(s, now, actor, one_time=one_time)
-                actor = replace(actor, session_id=session_id, one_time=one_time)
+                actor = open_session(
+                    s, now, Actor.staff(user.id, user.login, user.role), one_time=user.must_change
+                )
                 audit.record(s, now, actor, AuditAction.STAFF_SIGN_IN)
                 return SignedIn(
                     actor, None, "", user.full_name, "", must_change_password=user.must_change

@@ -267,6 +267,10 @@ def test_the_kiosk_reads_no_secrets_contacts_staff_outbox_or_audit(
             "UPDATE staff_user SET role = 'admin'",
             "UPDATE company SET name = 'x'",
             "DELETE FROM support_request",
+            # Sessions are opened by cabinet_open_session, after the password's proof.
+            "INSERT INTO user_session (kind, account_id, one_time, created_at, last_seen_at,"
+            " token_hash) VALUES ('kiosk', 1, false, now(), now(), repeat('0', 64))",
+            "UPDATE user_session SET token_hash = repeat('0', 64)",
         ):
             refused(kiosk, sql)
         # The sign-in's functions give a salt, never a hash, and the same shape for anyone.
@@ -289,6 +293,12 @@ def test_the_kiosk_reads_no_secrets_contacts_staff_outbox_or_audit(
         assert rows(kiosk, "SELECT cabinet_secret_matches('password', '3492', 'guess')") == [
             (False,)
         ]
+        opening = "SELECT id FROM cabinet_open_session('kiosk', '{}', '{}', '" + "t" * 43 + "', now())"
+        assert rows(kiosk, opening.format("3492", "guess")) == [(None,)]
+        # The stored hash itself is the proof (the kiosk only ever has it by computing it).
+        assert rows(kiosk, opening.format("3492", stored))[0][0] is not None
+        admin = opening.format("3492", stored).replace("'kiosk'", "'admin'")
+        assert rows(kiosk, admin) == [(None,)]
     finally:
         kiosk.dispose()
 

@@ -446,8 +446,8 @@ def test_a_one_time_password_session_may_only_set_a_password(
     flag be lost, by the session's record (the check every service call makes)."""
     db = world.services.db
     with db.unit_of_work() as s:
-        session_id = open_session(s, clock.now(), world.resident, one_time=True)
-    actor = dataclasses.replace(world.resident, session_id=session_id, one_time=flagged)
+        opened = open_session(s, clock.now(), world.resident, one_time=True)
+    actor = dataclasses.replace(opened, one_time=flagged)
     for name in [n for n in CASES if n.startswith(f"{service}.")]:
         case = CASES[name]
         if not isinstance(case, Guarded) or name == "auth.change_password":

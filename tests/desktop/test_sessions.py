@@ -3,6 +3,8 @@ lock while Argon2 runs, and hostile typed names — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -13,7 +15,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 from db.engine import Database
-from db.models import Account, OrganisationSetting, StaffUser, UserSession
+from db.models import Account, AuditEntry, OrganisationSetting, StaffUser, UserSession
 from db.search import normalize
 from desktop import passwords
 from desktop.auth import AuthService, LoginError, LoginThrottled, ResetCodeError
@@ -124,6 +126,34 @@ def test_a_disabled_staff_member_is_signed_out_at_the_next_call(
         auth.codes.reissue(admin, _account_id(database))
     with database.read() as s:
         assert s.scalar(select(UserSession.end_reason)) == "staff_disabled"
+
+
+def test_a_session_is_honoured_only_with_its_token_which_is_stored_only_hashed(
+    auth: AuthService, smtp: SmtpServer, database: Database, clock: FixedClock
+) -> None:
+    """The ids are sequential: knowing one (or guessing it) is not signing in. The token is
+    random, kept only in the process; the table and the audit log hold its SHA-256 at most."""
+    registered(auth, smtp)
+    accounts = _accounts(database, clock, smtp)
+    own = _account_id(database)
+    actor = auth.login("3492", NEW_PASSWORD, kiosk=True).actor
+    token = actor.session_token
+    assert token is not None and len(token) >= 43 and token not in repr(actor)
+    assert accounts.get_by_id(actor, own).id == own
+    with database.read() as s:
+        row = s.get_one(UserSession, actor.session_id)
+        assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
+        logged = " ".join(str(d) for d in s.scalars(select(AuditEntry.details)))
+        assert token not in logged and str(row.token_hash) not in logged
+    for forged in (None, "", token[:-1] + ("A" if token[-1] != "A" else "B"), row.token_hash):
+        with pytest.raises(SessionEndedError):
+            accounts.get_by_id(dataclasses.replace(actor, session_token=forged), own)
+    staff = auth.create_staff("admin", "Соколова А.С.", "admin", OTHER_PASSWORD)
+    admin = auth.staff_login("admin", OTHER_PASSWORD).actor
+    assert admin.session_id != actor.session_id and admin.session_token not in (None, token)
+    with pytest.raises(SessionEndedError):
+        auth.list_staff(dataclasses.replace(admin, session_token=token))
+    assert [u.login for u in auth.list_staff(admin)] == [staff.login]
 
 
 def _accounts(database: Database, clock: FixedClock, smtp: SmtpServer):
