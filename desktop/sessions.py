@@ -17,8 +17,6 @@ on PostgreSQL the kiosk's role sees only that account's rows.
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import functools
 import hashlib
 import hmac
@@ -33,8 +31,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from db.engine import Database
-from db.rls import acting_for
 from db.models import StaffUser, UserSession
+from db.rls import acting_for
 from desktop.actors import Actor
 from desktop.clock import Clock
 from desktop.errors import AccessDeniedError, UserError
@@ -217,13 +215,9 @@ def guarded(service: T, guard: SessionGuard) -> T:
 
 
 def _is_service(value: Any) -> bool:
-    """An object of the core's own that has methods: a service or a part of one."""
-    kind = type(value)
-    return (
-        kind.__module__.startswith("desktop.")
-        and not dataclasses.is_dataclass(value)
-        and not isinstance(value, enum.Enum)
-    )
+    """A part of a service that works on the database (``auth.codes``, ``auth.residents``):
+    it holds the ``Database``, as every service does. A clock or the settings do not."""
+    return isinstance(getattr(value, "db", None), Database)
 
 
 class _Guarded:

@@ -4,8 +4,8 @@ field, setting and command-line argument, through the core services, on SQLite a
 Each case ends in one of two ways. Accepted — only where the field lists the value as fit
 (a surname with an apostrophe is a surname). Refused — a UserError/ProblemError in Russian,
 or the command line's exit code 1 or 2 with a Russian message, and the database unchanged:
-every table's row count is what it was (the audit log aside: a refused sign-in is audited on
-purpose). Anything else — another exception, a traceback, a silent change — is a defect.
+every row of every table is what it was (the audit log and the throttle aside: a refused
+sign-in is audited and slows the next one, on purpose). Anything else — another exception, a traceback, a silent change — is a defect.
 
 With ``-s`` the test prints «hostile input: tried N, refused M, accepted K»; the figures also
 close pytest's terminal summary.
@@ -13,6 +13,7 @@ close pytest's terminal summary.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db.engine import Database
 from db.models import Base, ResidentCredential, StaffRole
@@ -37,6 +38,7 @@ from desktop.organisation import DECLARED
 from desktop.passwords import hash_password
 from desktop.readings import ReadingService
 from desktop.settings import ENV_PREFIX, Settings, known_keys, load_settings
+from tests.desktop.test_auth import cheap_hashing  # noqa: F401 (autouse: Argon2 made cheap)
 from tests.factories import make_account, make_meter, make_period
 
 HOSTILE: dict[str, str] = {
@@ -398,11 +400,14 @@ NOT_COUNTED = ("audit_log", "login_throttle", "auth_secret")
 at its first use: on purpose."""
 
 
-def counts(db: Database) -> dict[str, int]:
-    """Every table's row count but those NOT_COUNTED."""
+def contents(db: Database) -> dict[str, str]:
+    """A fingerprint of every row of every table but those NOT_COUNTED: a refusal must leave
+    not only the number of rows but every value as it was."""
     with db.read() as s:
         return {
-            table.name: s.scalar(select(func.count()).select_from(table)) or 0
+            table.name: hashlib.sha256(
+                repr(s.execute(select(table).order_by(*table.primary_key.columns)).all()).encode()
+            ).hexdigest()
             for table in Base.metadata.sorted_tables
             if table.name not in NOT_COUNTED
         }
@@ -438,7 +443,7 @@ def world(database: Database, database_url: str, tmp_path: Path) -> Iterator[Wor
 def outcome(world: World, item: Field, label: str) -> str | None:
     """Feed one value; None if it ended as the field allows, else what went wrong."""
     value = HOSTILE[label]
-    before = counts(world.db)
+    before = contents(world.db)
     TALLY.tried += 1
     try:
         item.feed(world, value)
@@ -447,15 +452,15 @@ def outcome(world: World, item: Field, label: str) -> str | None:
         message = str(error)
         if not RUSSIAN.search(message):
             return f"refused without a Russian message: {message[:200]!r}"
-        if counts(world.db) != before:
-            after = counts(world.db)
+        if contents(world.db) != before:
+            after = contents(world.db)
             changed = sorted(k for k in after if after[k] != before.get(k))
             return f"refused, yet {changed} changed: {message[:200]!r}"
         return None
     except Exception as error:  # the defect this catalogue is for
         TALLY.defects += 1
         return f"crashed: {type(error).__name__}: {str(error)[:200]!r}"
-    if item.neutral and counts(world.db) == before:
+    if item.neutral and contents(world.db) == before:
         TALLY.refused += 1  # the same neutral answer as for a mismatch, and nothing stored
         return None
     TALLY.accepted += 1

@@ -38,7 +38,8 @@ def _accounts_seen(conn: Connection, table: str) -> list[int]:
 
 
 def test_the_kiosk_sees_only_the_signed_in_residents_rows(
-    cluster: Cluster, clock: FixedClock
+    cluster: Cluster,  # noqa: F811 (the fixture imported above)
+    clock: FixedClock,
 ) -> None:
     owner = cluster.owner
     with owner.read() as s:

@@ -293,7 +293,9 @@ def test_the_kiosk_reads_no_secrets_contacts_staff_outbox_or_audit(
         assert rows(kiosk, "SELECT cabinet_secret_matches('password', '3492', 'guess')") == [
             (False,)
         ]
-        opening = "SELECT id FROM cabinet_open_session('kiosk', '{}', '{}', '" + "t" * 43 + "', now())"
+        opening = (
+            "SELECT id FROM cabinet_open_session('kiosk', '{}', '{}', '" + "t" * 43 + "', now())"
+        )
         assert rows(kiosk, opening.format("3492", "guess")) == [(None,)]
         # The stored hash itself is the proof (the kiosk only ever has it by computing it).
         assert rows(kiosk, opening.format("3492", stored))[0][0] is not None
