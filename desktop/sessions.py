@@ -6,7 +6,8 @@ token's SHA-256, and a call is honoured only with the token whose hash the row h
 ids are sequential, so they prove nothing). On a kiosk's sealed connection the row is made
 by the database function that confirms the password (``db.roles``). Logout ends it; a
 password change ends the holder's other sessions, a reset ends all of them; a disabled staff
-member's end at their next call. A session opened with a one-time password may only choose a password.
+member's end at their next call. A session opened with a one-time password may only choose
+a password.
 
 The check lives in one place: ``guarded`` wraps a service so that each of its methods checks
 every Actor it is given before running (the composition root, ``desktop.app``, wraps them
