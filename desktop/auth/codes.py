@@ -109,40 +109,51 @@ def issue(
     their own password (every one of them with ``all_accounts``); each replaces the account's
     old code. The plain codes by account id, to print; only their hashes are stored."""
     ids = list(dict.fromkeys(account_ids))
+    wanted = ids if all_accounts else needing_codes(s, ids)
+    codes = {account_id: new_code() for account_id in wanted}
+    store(s, {i: hash_code(code) for i, code in codes.items()}, now, by)
+    return codes
+
+
+def needing_codes(s: Session, account_ids: Iterable[int]) -> list[int]:
+    """Those of the accounts not registered with their own password: a receipt for them
+    carries a registration code."""
+    ids = list(dict.fromkeys(account_ids))
     if not ids:
-        return {}
-    skip: set[int] = set()
-    if not all_accounts:
-        skip = set(
-            s.scalars(
-                select(ResidentCredential.account_id).where(
-                    ResidentCredential.account_id.in_(ids),
-                    ResidentCredential.password_hash.is_not(None),
-                    ResidentCredential.must_change.is_(False),
-                )
+        return []
+    registered = set(
+        s.scalars(
+            select(ResidentCredential.account_id).where(
+                ResidentCredential.account_id.in_(ids),
+                ResidentCredential.password_hash.is_not(None),
+                ResidentCredential.must_change.is_(False),
             )
         )
-    wanted = [i for i in ids if i not in skip]
-    rows = {
-        row.account_id: row
-        for row in s.scalars(
-            select(RegistrationCode)
-            .where(RegistrationCode.account_id.in_(wanted))
-            .with_for_update()
-        )
-    }
-    codes: dict[int, str] = {}
-    for account_id in wanted:
-        row = rows.get(account_id)
-        if row is None:
-            row = RegistrationCode(account_id=account_id)
-            s.add(row)
-        code = new_code()
-        row.code_hash = hash_code(code)
-        row.issued_at = now
-        row.issued_by = by
-        codes[account_id] = code
-    return codes
+    )
+    return [i for i in ids if i not in registered]
+
+
+def store(s: Session, hashes: dict[int, str], now: datetime, by: str) -> None:
+    """Make the hashed codes the accounts' codes, each replacing the account's old one."""
+    ids = list(hashes)
+    for start in range(0, len(ids), 500):  # the IN list of a lock stays short
+        part = ids[start : start + 500]
+        rows = {
+            row.account_id: row
+            for row in s.scalars(
+                select(RegistrationCode)
+                .where(RegistrationCode.account_id.in_(part))
+                .with_for_update()
+            )
+        }
+        for account_id in part:
+            row = rows.get(account_id)
+            if row is None:
+                row = RegistrationCode(account_id=account_id)
+                s.add(row)
+            row.code_hash = hashes[account_id]
+            row.issued_at = now
+            row.issued_by = by
 
 
 def set_code(s: Session, account_id: int, code: str, now: datetime, by: str) -> None:

@@ -394,7 +394,11 @@ class DocumentService:
                 f"счёту{where}: квитанции не сформированы. Выберите другой период."
             )
         total = len(ids)
-        done = codes_issued = 0
+        done = 0
+        # New registration codes for the accounts not registered with their own password are
+        # printed as the pages are written but stored only once the whole file is: a batch
+        # that fails or is cancelled leaves the codes on the last receipts valid.
+        new_hashes: dict[int, str] = {}
         state = state or TaskState()
         author = next(iter(payees.values())).name
         with ReceiptWriter(
@@ -402,12 +406,10 @@ class DocumentService:
         ) as writer:
             for chunk in _chunks(ids, CHUNK):
                 state.check()
-                # Accounts not registered with their own password get a new registration
-                # code, printed on this receipt; the one on the last receipt is void.
-                with self.db.unit_of_work() as s:
-                    issued = codes.issue(s, chunk, self.clock.now(), actor.label)
+                with self.db.read() as s:
+                    issued = {i: codes.new_code() for i in codes.needing_codes(s, chunk)}
                     receipts = self._load(s, chunk, month, payees=payees, issued=issued)
-                codes_issued += len(issued)
+                new_hashes.update((i, codes.hash_code(code)) for i, code in issued.items())
                 for data in receipts:
                     state.check()
                     writer.add(data)
@@ -416,18 +418,20 @@ class DocumentService:
             # Accounts charged when the list was read but not by the time their chunk was.
             skipped += total - done
         with self.db.unit_of_work() as s:
+            now = self.clock.now()
+            codes.store(s, new_hashes, now, actor.label)  # the old ones are void from now on
             audit.record(
                 s,
-                self.clock.now(),
+                now,
                 actor,
                 AuditAction.RECEIPT_EXPORT,
                 account_id=None,  # a batch serves a building's accounts, or all of them
                 month=month.isoformat(),
                 building_id=building_id,
                 count=done,
-                registration_codes=codes_issued,
+                registration_codes=len(new_hashes),
             )
-        return BatchResult(month, building_id, done, skipped, codes_issued)
+        return BatchResult(month, building_id, done, skipped, len(new_hashes))
 
     # -- the statement -------------------------------------------------------------------------
 

@@ -264,6 +264,23 @@ def test_a_batch_prints_new_registration_codes_for_accounts_not_yet_registered(d
     assert (old.delivery, new.delivery) == (None, "outbox")
 
 
+def test_a_batch_that_does_not_finish_leaves_the_printed_codes_valid(demo, clock):
+    """Cancelled before its last page (5210's, whose new code was already made), the batch
+    stores no new code: the one on the resident's last receipt still registers."""
+    services = build_services(demo, Settings(), clock)
+
+    def cancel_on_the_last_page(done: int, total: int) -> None:
+        if done == total - 1:
+            state.cancel()
+
+    state = TaskState(cancel_on_the_last_page)
+    with pytest.raises(Cancelled):
+        services.documents.write_receipts(CLERK, MAY, io.BytesIO(), state=state)
+    answer = services.auth.register("Фёдорова О.Ю.", "5210", "+79150005210", "f@mail.ru",
+                                    DEMO_REGISTRATION_CODES["5210"])  # fmt: skip
+    assert answer.delivery == "outbox"
+
+
 def test_a_cancelled_batch_stops_saves_nothing_and_leaves_no_state_behind(service, demo):
     out = io.BytesIO()
     steps: list[int] = []
