@@ -10,6 +10,7 @@ The modules: ``service`` (AuthService, what callers use), ``residents``, ``staff
 ``throttle`` (the delay), ``letters`` (what residents receive), ``errors`` and ``model``.
 """
 
+from desktop.auth.contacts import normalize_phone
 from desktop.auth.errors import (
     LOGIN_FAILED,
     RESET_CODE_FAILED,
@@ -20,12 +21,7 @@ from desktop.auth.errors import (
 )
 from desktop.auth.letters import REGISTRATION_SUBJECT, RESET_SUBJECT, ResidentMail
 from desktop.auth.model import RegistrationResult, ResetRequestResult, SignedIn
-from desktop.auth.residents import (
-    OTP_LIFETIME,
-    RESET_CODE_LIFETIME,
-    ResidentAuth,
-    normalize_phone,
-)
+from desktop.auth.residents import OTP_LIFETIME, RESET_CODE_LIFETIME, ResidentAuth
 from desktop.auth.service import AuthService
 from desktop.auth.staff import StaffAuth, StaffInfo
 from desktop.auth.throttle import MAX_DELAY, delay_after, device_delay_after, local_device_id

@@ -8,7 +8,6 @@ Argon2 work.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
 from desktop.auth import codes
+from desktop.auth.contacts import normalize_phone
 from desktop.auth.errors import LOGIN_FAILED, LoginError, LoginThrottled, ResetCodeError, on_field
 from desktop.auth.letters import REGISTRATION_SUBJECT, RESET_SUBJECT, ResidentMail
 from desktop.auth.model import (
@@ -62,8 +62,6 @@ OTP_LIFETIME = timedelta(hours=24)  # a one-time password from registration
 RESET_CODE_LIFETIME = timedelta(minutes=10)
 # A new reset code is not mailed sooner than this after the previous one (no mail bombing).
 RESET_RESEND_INTERVAL = timedelta(minutes=1)
-
-_PHONE_PUNCTUATION = re.compile(r"[\s()\-.]")
 
 
 class ResidentAuth:
@@ -435,27 +433,6 @@ class ResidentAuth:
         if not wait:
             check.run(typed)
         return keys, wait, check
-
-
-def normalize_phone(text: str) -> str:
-    """A Russian phone number as ``+7XXXXXXXXXX``; ProblemError (in Russian, on the "phone"
-    field) if it is not one."""
-    value = _PHONE_PUNCTUATION.sub("", text)
-    if not value:
-        raise ProblemError.one("Укажите телефон, например +7 915 123-45-67.", field="phone")
-    if value.startswith("+7"):
-        digits = value[2:]
-    elif len(value) == 11 and value[0] in "78":
-        digits = value[1:]
-    else:
-        digits = value
-    if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
-        raise ProblemError.one(
-            "Телефон указан неверно. Введите номер с кодом — 10 цифр после +7 или 8, "
-            "например +7 915 123-45-67.",
-            field="phone",
-        )
-    return f"+7{digits}"
 
 
 def set_password(

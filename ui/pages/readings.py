@@ -36,36 +36,29 @@ from ui.models.readings import PeriodsModel, ReadingsModel
 from ui.pages.base import BasePage
 from ui.pages.readings_sections import ReadingsSections
 from ui.pages.readings_table import CheckMarkDelegate, EntryTable, ValueDelegate
-
-ADD = "Добавить"
-EDIT = "Редактировать"
-DELETE = "Удалить"
-SAVE = "Сохранить"
-CANCEL = "Отмена"
-PERIODS = "Периоды"
-SECTION = "Показания приборов за период"
-WINDOW = "Приём показаний"
-ACCEPTED_NO_EDIT = "Период принят в 1С, изменить его нельзя"
-ACCEPTED_NO_DELETE = "Период принят в 1С, удалить его нельзя"
-ENTRY_HINT = (
-    "Введите текущие значения в столбце «Текущее значение»: Enter или F2 — изменить ячейку, "
-    "Tab — следующий прибор, Ctrl+S — сохранить, Esc — отменить."
+from ui.pages.readings_texts import (
+    ACCEPTED_NO_DELETE,
+    ACCEPTED_NO_EDIT,
+    ADD,
+    CANCEL,
+    DELETE,
+    EDIT,
+    ENTRY_HINT,
+    NO_PERIODS,
+    NOTHING_TYPED,
+    PERIODS,
+    SAVE,
+    SECTION,
+    WINDOW,
 )
-NOTHING_TYPED = (
-    "Показания не изменены: введите текущие значения в столбце «Текущее значение» "
-    "или нажмите «Отмена»."
-)
-NO_PERIODS = "Периодов пока нет. Нажмите «Добавить», чтобы передать показания за текущий месяц."
 
 Loaded = tuple[Window, list[PeriodInfo], PeriodInfo | None, list[ReadingRow]]
 
 
 def _pick(periods: Sequence[PeriodInfo], month: date | None) -> PeriodInfo | None:
     """The period to select: the one asked for if it is still there, else the newest."""
-    for info in periods:
-        if info.month == month:
-            return info
-    return periods[0] if periods else None
+    asked = next((info for info in periods if info.month == month), None)
+    return asked or (periods[0] if periods else None)
 
 
 class ReadingsPage(BasePage):
