@@ -228,8 +228,8 @@ class ReceiptBatchPage(BasePage):
             text += f" Без начислений за месяц пропущено лицевых счетов: {result.skipped}."
         if result.registration_codes:
             text += (
-                " Новые коды регистрации напечатаны для лицевых счетов без пароля: "
-                f"{result.registration_codes}; коды из прежних квитанций больше не действуют."
+                " Новые коды регистрации выданы лицевым счетам без пароля и без "
+                f"действующего кода: {result.registration_codes}."
             )
         self.messages.success(text)
 

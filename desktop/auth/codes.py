@@ -11,6 +11,12 @@ take over an hour for 100 000 accounts. With ~40 bits a code is safe from guessi
 kiosk (wrong codes slow down in the sign-in throttle, per typed number and per device, see
 ``ResidentAuth.register``), but not from someone who can read the ``registration_code``
 table: keep that table away from the kiosk's database role.
+
+A code is not random but derived from the account, its salt and a key of the database
+(``auth_secret`` «registration_code», hidden from the kiosk's role): whoever prints receipts
+can print an account's valid code again. So a month's receipts printed twice (a jammed
+printer, a lost bundle) carry the same codes, and the receipts already in the mailboxes stay
+good; a code changes only when it is used or the office reissues it.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from db.models import Account, RegistrationCode, ResidentCredential
 from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
+from desktop.auth.db_secret import load_or_make
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.errors import NotFoundError
@@ -80,10 +87,46 @@ def normalize_code(text: str) -> str:
     return value
 
 
-def hash_code(code: str) -> str:
-    salt = secrets.token_bytes(16)
+SECRET_NAME = "registration_code"
+"""The ``auth_secret`` row of the key codes are derived with."""
+
+
+def hash_code(code: str, salt: bytes | None = None) -> str:
+    salt = secrets.token_bytes(16) if salt is None else salt
     digest = hmac.new(salt, code.encode("ascii"), hashlib.sha256).hexdigest()
     return f"{_SCHEME}${salt.hex()}${digest}"
+
+
+def derive(key: bytes, account_id: int, salt: bytes) -> str:
+    """The code of ``account_id`` under the database's ``key`` and the code's ``salt``."""
+    digest = hmac.new(key, f"{account_id}\x1f".encode("ascii") + salt, hashlib.sha256).digest()
+    number = int.from_bytes(digest, "big")  # 256 bits: the 8 digits below are near uniform
+    chars = []
+    for _ in range(LENGTH):
+        number, index = divmod(number, len(ALPHABET))
+        chars.append(ALPHABET[index])
+    return "".join(chars)
+
+
+def make(key: bytes, account_id: int) -> tuple[str, str]:
+    """A new code for the account and its hash, to store."""
+    salt = secrets.token_bytes(16)
+    code = derive(key, account_id, salt)
+    return code, hash_code(code, salt)
+
+
+def reproduce(key: bytes, account_id: int, stored: str | None) -> str | None:
+    """The account's valid code again, from its stored hash; None if there is none or it was
+    not derived with ``key`` (a code chosen by hand, or made before codes were derived)."""
+    if not stored:
+        return None
+    scheme, _, rest = stored.partition("$")
+    try:
+        salt = bytes.fromhex(rest.partition("$")[0])
+    except ValueError:
+        return None
+    code = derive(key, account_id, salt)
+    return code if scheme == _SCHEME and code_matches(stored, code) else None
 
 
 _DUMMY = hash_code(new_code())
@@ -102,17 +145,52 @@ def code_matches(stored: str | None, code: str) -> bool:
     return hmac.compare_digest(mine, digest) and scheme == _SCHEME and bool(stored and code)
 
 
-def issue(
-    s: Session, account_ids: Iterable[int], now: datetime, by: str, *, all_accounts: bool = False
-) -> dict[int, str]:
-    """New codes, in the caller's transaction, for those of the accounts not registered with
-    their own password (every one of them with ``all_accounts``); each replaces the account's
-    old code. The plain codes by account id, to print; only their hashes are stored."""
+@dataclass
+class Printed:
+    """The codes to print by account id, and the hashes of those among them that are new
+    (to store once they are printed)."""
+
+    codes: dict[int, str]
+    new_hashes: dict[int, str]
+
+
+def to_print(s: Session, key: bytes, account_ids: Iterable[int], *, renew: bool = False) -> Printed:
+    """The codes for those of the accounts not registered with their own password: the
+    account's valid code again where it has one, else a new one. ``renew``: a new code for
+    every one of the accounts, registered or not (the office's reissue)."""
     ids = list(dict.fromkeys(account_ids))
-    wanted = ids if all_accounts else needing_codes(s, ids)
-    codes = {account_id: new_code() for account_id in wanted}
-    store(s, {i: hash_code(code) for i, code in codes.items()}, now, by)
-    return codes
+    wanted = ids if renew else needing_codes(s, ids)
+    stored: dict[int, str | None] = {}
+    if wanted and not renew:
+        rows = s.execute(
+            select(RegistrationCode.account_id, RegistrationCode.code_hash).where(
+                RegistrationCode.account_id.in_(wanted)
+            )
+        )
+        stored = {row.account_id: row.code_hash for row in rows}
+    printed = Printed({}, {})
+    for account_id in wanted:
+        code = reproduce(key, account_id, stored.get(account_id))
+        if code is None:
+            code, printed.new_hashes[account_id] = make(key, account_id)
+        printed.codes[account_id] = code
+    return printed
+
+
+def issue(
+    s: Session,
+    key: bytes,
+    account_ids: Iterable[int],
+    now: datetime,
+    by: str,
+    *,
+    renew: bool = False,
+) -> dict[int, str]:
+    """``to_print`` and store the new codes, in the caller's transaction (each replaces the
+    account's old code). The plain codes by account id, to print."""
+    printed = to_print(s, key, account_ids, renew=renew)
+    store(s, printed.new_hashes, now, by)
+    return printed.codes
 
 
 def needing_codes(s: Session, account_ids: Iterable[int]) -> list[int]:
@@ -190,12 +268,13 @@ class RegistrationCodes:
         """A new code for the account (the old one is void from now on), audited; the plain
         code is returned once, for the slip."""
         require(actor, Permission.ACT_FOR_ANY_ACCOUNT)
+        key = load_or_make(self.db, SECRET_NAME)
         with self.db.unit_of_work() as s:
             account = s.get(Account, account_id)
             if account is None:
                 raise NotFoundError("Лицевой счёт не найден: возможно, он был удалён.")
             now = self.clock.now()
-            code = issue(s, [account_id], now, actor.label, all_accounts=True)[account_id]
+            code = issue(s, key, [account_id], now, actor.label, renew=True)[account_id]
             audit.record(s, now, actor, AuditAction.REGISTRATION_CODE_ISSUE, account_id=account_id)
             return IssuedCode(
                 account.id, account.number, account.fio, account.address, display(code), now

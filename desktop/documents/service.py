@@ -28,7 +28,7 @@ from desktop import audit
 from desktop.accounts import AccountService
 from desktop.actors import Actor
 from desktop.audit import AuditAction
-from desktop.auth import codes
+from desktop.auth import codes, db_secret
 from desktop.clock import Clock
 from desktop.common.tasks import TaskState
 from desktop.documents.model import (
@@ -395,9 +395,11 @@ class DocumentService:
             )
         total = len(ids)
         done = 0
-        # New registration codes for the accounts not registered with their own password are
-        # printed as the pages are written but stored only once the whole file is: a batch
-        # that fails or is cancelled leaves the codes on the last receipts valid.
+        # The accounts not registered with their own password get their registration code
+        # printed: the valid one again, or a new one — printed as the pages are written but
+        # stored only once the whole file is, so a batch that fails or is cancelled leaves
+        # the codes on the last receipts valid.
+        key = db_secret.load_or_make(self.db, codes.SECRET_NAME)
         new_hashes: dict[int, str] = {}
         state = state or TaskState()
         author = next(iter(payees.values())).name
@@ -407,9 +409,9 @@ class DocumentService:
             for chunk in _chunks(ids, CHUNK):
                 state.check()
                 with self.db.read() as s:
-                    issued = {i: codes.new_code() for i in codes.needing_codes(s, chunk)}
-                    receipts = self._load(s, chunk, month, payees=payees, issued=issued)
-                new_hashes.update((i, codes.hash_code(code)) for i, code in issued.items())
+                    printed = codes.to_print(s, key, chunk)
+                    receipts = self._load(s, chunk, month, payees=payees, issued=printed.codes)
+                new_hashes.update(printed.new_hashes)
                 for data in receipts:
                     state.check()
                     writer.add(data)

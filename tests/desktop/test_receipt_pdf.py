@@ -264,6 +264,33 @@ def test_a_batch_prints_new_registration_codes_for_accounts_not_yet_registered(d
     assert (old.delivery, new.delivery) == (None, "outbox")
 
 
+def test_printing_a_month_again_prints_the_same_codes(demo, clock):
+    """A month printed twice (a jammed printer, a lost bundle): the second run prints the
+    same code for 5210 and stores nothing new, so the receipts already handed out register;
+    an office's reissue then gives a new code, and the printed one is void."""
+    services = build_services(demo, Settings(), clock)
+
+    def printed_code() -> tuple[str, int]:
+        out = io.BytesIO()
+        result = services.documents.write_receipts(CLERK, MAY, out)
+        [code] = re.findall(r"Код регистрации в личном кабинете:\s*(\S{4}-\S{4})",
+                            "\n".join(pdf_text(out.getvalue())))  # fmt: skip
+        return code, result.registration_codes
+
+    first, made = printed_code()
+    again, made_again = printed_code()
+    assert (again, made, made_again) == (first, 1, 0)
+    with demo.read() as s:
+        petrova = s.scalar(select(Account.id).where(Account.number == "5210"))
+    reissued = services.auth.reissue_code(CLERK, petrova).code
+    third, made_third = printed_code()
+    assert reissued != first and (third, made_third) == (reissued, 0)
+    auth = services.auth
+    stale = auth.register("Фёдорова О.Ю.", "5210", "+79150005210", "f@mail.ru", first)
+    fresh = auth.register("Фёдорова О.Ю.", "5210", "+79150005210", "f@mail.ru", third)
+    assert (stale.delivery, fresh.delivery) == (None, "outbox")
+
+
 def test_a_batch_that_does_not_finish_leaves_the_printed_codes_valid(demo, clock):
     """Cancelled before its last page (5210's, whose new code was already made), the batch
     stores no new code: the one on the resident's last receipt still registers."""

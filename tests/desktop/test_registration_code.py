@@ -233,7 +233,7 @@ def test_codes_are_issued_for_accounts_not_registered_with_their_own_password(
     add_account(database, "6000", "Сидоров С.С.")
     ids = [account_id(database, n) for n in (NUMBER, "5000", "6000")]
     with database.unit_of_work() as s:
-        issued = codes.issue(s, ids, clock.now(), "system")
+        issued = codes.issue(s, b"k" * 32, ids, clock.now(), "system")
     assert sorted(issued) == ids[1:]
     with database.read() as s:
         hashes = {r.account_id: r.code_hash for r in s.scalars(select(RegistrationCode))}

@@ -196,8 +196,7 @@ def test_the_batch_says_it_printed_new_registration_codes(
     wait_idle(qtbot, office.ctx)
     assert office.messages.kind == "success"
     assert office.messages.text().endswith(
-        "Новые коды регистрации напечатаны для лицевых счетов без пароля: 1; коды из прежних "
-        "квитанций больше не действуют."
+        "Новые коды регистрации выданы лицевым счетам без пароля и без действующего кода: 1."
     )
 
 
