@@ -7,17 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
 from db.engine import Database
 from db.migrate import upgrade
-from desktop.app import open_services
+from desktop.app import build_services, open_services
+from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD, build_demo
 from desktop.settings import Settings
 from tests.tcp_proxy import TcpProxy
-from tests.ui.conftest import wait_idle
-from ui.context import AppContext
+from tests.ui.conftest import running, wait_idle
+from ui.context import AppContext, PageContext
 from ui.messages import describe_error
+from ui.pages.statement import StatementPage
 from ui.tasks import TaskRunner
 
 
@@ -70,6 +72,40 @@ def test_the_window_opens_the_database_once_the_server_is_back(
         assert len(results) == 1 and len(shown) == 1
     finally:
         ctx.close()
+
+
+def test_a_page_whose_connection_broke_mid_read_shows_its_data(qtbot, pg_url, proxy, ui_clock):
+    """The link to the server breaks while the statement page reads (a server restart, a
+    dropped connection): the page reads once more on a new connection and shows the
+    statement, no error."""
+    database = Database(proxy.url(pg_url))
+    try:
+        upgrade(database.engine)
+        build_demo(database, ui_clock)
+        services = build_services(database, Settings(), ui_clock)
+        with running(qtbot, services) as ctx:
+            page = StatementPage(PageContext.for_sign_in(
+                ctx, services.auth.login(DEMO_ACCOUNT, DEMO_PASSWORD)))  # fmt: skip
+            qtbot.addWidget(page)
+            page.activate()
+            wait_idle(qtbot, ctx)
+            assert page.statement is not None
+            page.statement = None
+            statements = 0
+
+            def break_the_link_mid_read(*_args: object) -> None:
+                nonlocal statements
+                statements += 1
+                if statements == 3:  # after the session's check, before the statement's rows
+                    proxy.drop_connections()
+
+            event.listen(database.engine, "before_cursor_execute", break_the_link_mid_read)
+            page.activate()
+            wait_idle(qtbot, ctx)
+            assert page.statement is not None and page.messages.text() == ""
+            assert statements > 3  # the read was done again
+    finally:
+        database.dispose()
 
 
 def test_the_window_removes_what_a_killed_export_left_at_its_start(tmp_path: Path, sqlite_url):

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from desktop.failures import retry_read
 from ui.context import PageContext
 from ui.messages import MessageBar
 
@@ -42,3 +43,9 @@ class BasePage(QWidget):
     ) -> None:
         """Run ``work`` off the GUI thread; errors go to the page's message bar."""
         self.ctx.tasks.run(work, on_done, on_error or self.messages.error, owner=self)
+
+    def load(self, read: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+        """``call`` for work that only reads: if the link to the database server broke
+        under it (a server restart, a dropped connection), it is read once more on a new
+        connection before anything is shown as an error."""
+        self.call(lambda: retry_read(read), on_done)

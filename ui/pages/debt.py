@@ -215,7 +215,7 @@ class DebtPage(BasePage):
 
     def activate(self) -> None:
         actor, account_id = self.ctx.actor, self.ctx.served.id
-        self.call(lambda: self.ctx.services.statements.debt(actor, account_id), self.show_debt)
+        self.load(lambda: self.ctx.services.statements.debt(actor, account_id), self.show_debt)
 
     def show_debt(self, debt: Debt) -> None:
         self.debt = debt

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.errors import UserError
+from desktop.failures import retry_read
 from desktop.readings import (
     Confirmation,
     PeriodInfo,
@@ -198,13 +199,13 @@ class ReadingsPage(BasePage):
 
     def activate(self) -> None:
         if self.readings.editing:  # coming back mid-entry: keep what was typed
-            self.call(lambda: self.ctx.services.readings.window(), self._show_window)
+            self.load(lambda: self.ctx.services.readings.window(), self._show_window)
             return
         self._reload(self._selected.month if self._selected else None)
 
     def _reload(self, month: date | None = None) -> None:
         """Fetch the window, the periods and the rows of the one to select, in one job."""
-        self._run(lambda: self._fetch(month), self._show_loaded)
+        self._run(lambda: retry_read(lambda: self._fetch(month)), self._show_loaded)
 
     def _fetch(self, month: date | None) -> Loaded:
         """Runs in the background."""
@@ -244,7 +245,7 @@ class ReadingsPage(BasePage):
             self.readings.set_rows([])
             return
         self._wanted = info.month
-        self.call(
+        self.load(
             lambda: self.ctx.services.readings.readings(
                 self.ctx.actor, self.ctx.served.id, info.month
             ),

@@ -223,7 +223,7 @@ class ReceiptsPage(BasePage):
 
     def activate(self) -> None:
         actor, account_id = self.ctx.actor, self.ctx.served.id
-        self.call(
+        self.load(
             lambda: self.ctx.services.receipts.receipts(actor, account_id), self.show_receipts
         )
 

@@ -151,7 +151,7 @@ class StatementPage(BasePage):
 
     def activate(self) -> None:
         actor, account_id = self.ctx.actor, self.ctx.served.id
-        self.call(
+        self.load(
             lambda: self.ctx.services.statements.statement(actor, account_id),
             self.show_statement,
         )
