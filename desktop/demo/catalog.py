@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from desktop.months import add_months
 
@@ -41,6 +42,25 @@ class DemoSummary:
     staff: tuple[tuple[str, str], ...]
     # (account number, ФИО, registration code) of the accounts to try registration on
     registration: tuple[tuple[str, str, str], ...] = ()
+    history: str = ""  # the large demo's mix of history lengths, in words
+    rows: int = 0  # the large demo's rows written
+
+    def grown(self, counts: Any, long_months: int) -> DemoSummary:
+        """This summary with the large demo's generated accounts (``large.Counts``) added."""
+        return replace(
+            self,
+            accounts=self.accounts + counts.accounts,
+            periods=self.periods + counts.periods,
+            readings=self.readings + counts.readings,
+            statement_rows=self.statement_rows + counts.statement_rows,
+            receipts=self.receipts + counts.receipts,
+            support_requests=self.support_requests + counts.support_requests,
+            rows=counts.rows,
+            history=(
+                f"\nИстория: у каждого десятого из {counts.accounts} созданных счетов — "
+                f"{long_months} мес., у остальных — 12 мес."
+            ),
+        )
 
     def describe(self) -> str:
         staff = ", ".join(f"{login} / {password}" for login, password in self.staff)
@@ -54,7 +74,7 @@ class DemoSummary:
             f"строк ведомости — {self.statement_rows}, квитанций — {self.receipts}, "
             f"обращений — {self.support_requests}.\n"
             f"Вход жителя: лицевой счёт {self.account_number}, пароль {self.password}.\n"
-            f"Вход сотрудников (логин / пароль): {staff}.{register}"
+            f"Вход сотрудников (логин / пароль): {staff}.{register}{self.history}"
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, or_, select, text
 from sqlalchemy.orm import Session
 
 from db import migrate
@@ -35,7 +35,9 @@ from desktop.demo.catalog import (
     SERVICE_CODES,
     DemoSummary,
 )
+from desktop.demo.large import LargeSpec, Progress, generate
 from desktop.errors import UserError
+from desktop.months import month_start
 from desktop.organisation import store_defaults
 from desktop.passwords import hash_password
 from desktop.settings import DebtSettings
@@ -50,11 +52,19 @@ def holds_demo(db: Database) -> bool:
 
 
 def build_demo(
-    db: Database, clock: Clock, *, reset: bool = False, rules: DebtSettings | None = None
+    db: Database,
+    clock: Clock,
+    *,
+    reset: bool = False,
+    rules: DebtSettings | None = None,
+    large: LargeSpec | None = None,
+    progress: Progress | None = None,
 ) -> DemoSummary:
     """Fill a migrated database with the demo, in one transaction. A database holding the demo
     is rebuilt only with ``reset``; one holding anything else is refused and left as it is.
-    ``rules`` (the due day and key rates) are what the demo's monthly penalty follows."""
+    ``rules`` (the due day and key rates) are what the demo's monthly penalty follows.
+    ``large``: as many accounts more as it asks for (``desktop.demo.large``), ``progress``
+    hearing of them."""
     if migrate.current_revision(db.engine) != HEAD:
         raise UserError(
             "База данных ещё не подготовлена к работе. Выполните «python -m desktop db upgrade» "
@@ -77,6 +87,18 @@ def build_demo(
                 )
             _recreate_schema(s)
         summary = Builder(s, clock, hashes, rules or DebtSettings()).build()
+        if large is not None:
+            counts = generate(
+                s.connection(),
+                large,
+                clock.now(),
+                month_start(clock.today()),
+                rules or DebtSettings(),
+                hashes[DEMO_PASSWORD],
+                max(large.accounts - summary.accounts, 0),
+                progress,
+            )
+            summary = summary.grown(counts, large.months)
         store_defaults(s, clock.now(), SYSTEM)  # every desk lists the organisation's settings
         audit.record(
             s,
@@ -106,7 +128,14 @@ def _foreign_data(s: Session) -> list[str]:
     ]
     if demo:
         checks += [
-            ("лицевые счета", select(Account.number).where(Account.number.not_in(DEMO_ACCOUNTS))),
+            (
+                "лицевые счета",
+                select(Account.number).where(
+                    Account.number.not_in(DEMO_ACCOUNTS),
+                    # the large demo's accounts live in the demo company's buildings
+                    or_(Account.premises_id.is_(None), Account.premises_id.not_in(_demo_premises)),
+                ),
+            ),
             (
                 "сотрудники",
                 select(StaffUser.login).where(StaffUser.login.not_in(tuple(DEMO_STAFF))),
@@ -131,6 +160,14 @@ def _foreign_data(s: Session) -> list[str]:
             shown = ", ".join(f"«{name}»" for name in names[:3])
             found.append(f"{label} {shown}{' и другие' if len(names) > 3 else ''}")
     return found
+
+
+_demo_premises = (
+    select(Premises.id)
+    .join(Building, Building.id == Premises.building_id)
+    .join(Company, Company.id == Building.company_id)
+    .where(Company.is_demo.is_(True))
+)
 
 
 def _recreate_schema(s: Session) -> None:
