@@ -13,11 +13,12 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, select, text
 
-from db.models import Account, ResidentCredential
+from db.models import Account, OrganisationSetting, ResidentCredential
 from db.roles import KIOSK
 from desktop import passwords
 from desktop.auth import LoginError, codes
 from desktop.clock import FixedClock
+from desktop.organisation import encode
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     OWN_PASSWORD,
     Cluster,
@@ -243,3 +244,37 @@ def test_the_kiosk_still_registers_resets_changes_and_signs_in(
     finally:
         kiosk.close()
         office.close()
+
+
+def test_without_codes_a_wrong_fio_reads_as_no_such_account(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+    kiosk: Engine,
+) -> None:
+    """With ``registration.require_code`` off (read by the function, not passed in) the
+    number and the ФИО are the proof: without both the answer is the same for a number that
+    does not exist."""
+    with cluster.owner.unit_of_work() as s:
+        s.add(
+            OrganisationSetting(
+                key="registration.require_code",
+                value=encode("registration.require_code", False),
+                changed_at=clock.now(),
+                changed_by="test",
+            )
+        )
+    new_hash = passwords.hash_password("thief-password-1")
+
+    def register(number: str, fio: str, email: str = "thief@mail.ru") -> list[tuple[object, ...]]:
+        return rows(
+            kiosk,
+            "SELECT account_id, reason, code_ok FROM cabinet_register("
+            f"'{number}', '{fio}', NULL, '{email}', '', '{new_hash}', now(),"
+            " now() + interval '1 day')",
+        )
+
+    assert register("9999", "петровп.п.") == register("5210", "иванови.и.")
+    assert register("5210", "иванови.и.") == [(None, "account_or_fio_mismatch", False)]
+    # Registered already, or pending to another e-mail: told only with number and ФИО.
+    assert register("3492", "иванови.и.") == [(ids(cluster)["3492"], "already_registered", False)]
+    assert credentials(cluster).get(ids(cluster)["5210"]) is None
