@@ -18,6 +18,7 @@ from db.roles import KIOSK
 from desktop import passwords
 from desktop.auth import LoginError, codes
 from desktop.clock import FixedClock
+from desktop.common.problems import ProblemError
 from desktop.organisation import encode
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     OWN_PASSWORD,
@@ -227,7 +228,9 @@ def test_the_kiosk_still_registers_resets_changes_and_signs_in(
         actor = kiosk.auth.change_password(signed.actor, one_time, NEW_PASSWORD)
         assert not actor.one_time
         assert kiosk.accounts.get(actor, "5210").registered
-        # A change with the current password.
+        # A change with the current password (a wrong one changes nothing).
+        with pytest.raises(ProblemError, match="Текущий пароль"):
+            kiosk.auth.change_password(actor, OTHER_PASSWORD, OWN_PASSWORD)
         actor = kiosk.auth.change_password(actor, NEW_PASSWORD, OTHER_PASSWORD)
         with pytest.raises(LoginError):
             kiosk.auth.login("5210", NEW_PASSWORD, kiosk=True)
