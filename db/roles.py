@@ -19,7 +19,9 @@ the kiosk hashes the typed password with them, and another compares inside the d
 A resident's session is opened by ``cabinet_open_session``, which compares again: the kiosk
 may not insert sessions. On the tables of ``OWN_ROWS`` row level security shows the kiosk
 only the rows of the account whose live session's token the transaction carries
-(``db.rls``; ``cabinet_session_account``).
+(``db.rls``; ``cabinet_session_account``) — before sign-in no account, credential or
+registration code at all. The kiosk writes credentials and codes only through the functions
+of ``db.roles_resident``, which demand the proof first.
 """
 
 from __future__ import annotations
