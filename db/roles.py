@@ -19,7 +19,9 @@ the kiosk hashes the typed password with them, and another compares inside the d
 A resident's session is opened by ``cabinet_open_session``, which compares again: the kiosk
 may not insert sessions. On the tables of ``OWN_ROWS`` row level security shows the kiosk
 only the rows of the account whose live session's token the transaction carries
-(``db.rls``; ``cabinet_session_account``).
+(``db.rls``; ``cabinet_session_account``) — before sign-in no account, credential or
+registration code at all. The kiosk writes credentials and codes only through the functions
+of ``db.roles_resident``, which demand the proof first.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 
 from db.rls import SETTING
+from db.roles_resident import RESIDENT_FUNCTION_BODIES, RESIDENT_FUNCTIONS, RETIRED_FUNCTIONS
 
 KIOSK = "kiosk"
 CLERK = "clerk"
@@ -45,11 +48,6 @@ _R = "SELECT"
 _RW = ("SELECT", "INSERT", "UPDATE")
 _RWD = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
-# What a credential's holder may write at the kiosk: registration, reset, a new password.
-_CREDENTIAL_WRITES = (
-    "email, phone, password_hash, password_expires_at, must_change, failed_attempts, "
-    "next_attempt_at, reset_code_hash, reset_code_expires_at, updated_at"
-)
 # Everything of a credential but its secrets and contacts.
 _CREDENTIAL_PLAIN = (
     "id, account_id, password_expires_at, must_change, failed_attempts, next_attempt_at, "
@@ -68,18 +66,16 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "building": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
     "premises": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
     "account": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
+    # The kiosk writes a credential only through the functions of db.roles_resident, which
+    # demand the proof first (registration, reset, password change, sign-in).
     "resident_credential": {
-        KIOSK: (
-            f"SELECT ({_CREDENTIAL_PLAIN})",
-            "INSERT",
-            f"UPDATE ({_CREDENTIAL_WRITES})",
-        ),
+        KIOSK: (f"SELECT ({_CREDENTIAL_PLAIN})",),
         CLERK: _RW,
         ADMIN: _RW,
     },
-    # The kiosk checks a code through cabinet_code_salt/_matches and voids it once used.
+    # The kiosk checks a code through cabinet_code_salt/_matches; cabinet_register voids it.
     "registration_code": {
-        KIOSK: ("SELECT (account_id, issued_at, issued_by)", "UPDATE (code_hash)"),
+        KIOSK: ("SELECT (account_id, issued_at, issued_by)",),
         CLERK: _RW,
         ADMIN: _RW,
     },
@@ -131,20 +127,24 @@ FUNCTIONS = (
     ("cabinet_secret_salt", "text, text, text, integer"),
     ("cabinet_secret_matches", "text, text, text"),
     ("cabinet_secret_present", "text, text"),
-    ("cabinet_email_matches", "text, text"),
     ("cabinet_code_salt", "text"),
     ("cabinet_code_matches", "text, text"),
     ("cabinet_open_session", "text, text, text, text, timestamp with time zone"),
     ("cabinet_session_account", ""),
+    *RESIDENT_FUNCTIONS,
 )
 
 # Row level security for the kiosk: the tables of one account's data it sees (and changes)
 # only for the account of the session whose token the transaction carries (db.rls). The
-# office's groups see every row. Tables the kiosk reads before anyone signs in (account,
-# resident_credential, registration_code, support_request, outbox_message, user_session)
+# office's groups see every row. Before sign-in the kiosk learns what it must of an account,
+# its credential and its code from the functions (db.roles_resident), never from rows.
+# Tables it reads before anyone signs in (support_request, outbox_message, user_session)
 # are not here yet.
 _OWN = "(SELECT cabinet_session_account())"
 OWN_ROWS: Mapping[str, str] = {
+    "account": f"id = {_OWN}",
+    "resident_credential": f"account_id = {_OWN}",
+    "registration_code": f"account_id = {_OWN}",
     "meter": f"account_id = {_OWN}",
     "period": f"account_id = {_OWN}",
     "reading": f"EXISTS (SELECT 1 FROM period p WHERE p.id = period_id AND p.account_id = {_OWN})",
@@ -198,15 +198,12 @@ RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
     SELECT coalesce(bool_or({_SECRET_COLUMN} IS NOT NULL AND {_SECRET_COLUMN} <> ''), false)
       FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number
-$fn$""",
-    """
-CREATE OR REPLACE FUNCTION cabinet_email_matches(p_number text, p_email text)
-RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
-    SELECT coalesce(bool_or(lower(c.email) = lower(p_email)), false)
-      FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number
+     WHERE a.number = p_number AND a.id IN (
+           -- Only for the account of the session the transaction carries (db.rls): before
+           -- sign-in it would tell anyone which numbers are registered.
+           SELECT s.account_id FROM user_session s
+            WHERE s.ended_at IS NULL AND s.token_hash = encode(sha256(convert_to(
+                  nullif(current_setting('{SETTING}', true), ''), 'UTF8')), 'hex'))
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_code_salt(p_number text)
@@ -269,6 +266,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $f
      WHERE s.ended_at IS NULL AND s.token_hash = encode(sha256(convert_to(
            nullif(current_setting('{SETTING}', true), ''), 'UTF8')), 'hex')
 $fn$""",
+    *RESIDENT_FUNCTION_BODIES,
 )
 
 
@@ -394,6 +392,8 @@ def _install_functions(conn: Connection, schema: str) -> None:
     """The kiosk's functions (owned by whoever runs this: the schema's owner), the key of
     the fake salts, and the row level security that hides that key from every group."""
     q_schema = _quote(conn, schema)
+    for function, arguments in RETIRED_FUNCTIONS:
+        conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {q_schema}.{function}({arguments})")
     for body in _FUNCTION_BODIES:
         conn.exec_driver_sql(body.replace("{schema}", q_schema))
     for function, arguments in FUNCTIONS:

@@ -8,19 +8,24 @@ Argon2 work.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import contains_eager
 
 from db.engine import Database
-from db.models import Account, OrganisationSetting, RegistrationCode, ResidentCredential
+from db.models import Account, RegistrationCode, ResidentCredential
 from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
-from desktop.auth import codes
+from desktop.auth import codes, sealed_writes
 from desktop.auth.contacts import normalize_phone
+from desktop.auth.credentials import (
+    account_id_of,
+    code_required,
+    credential_by_number,
+    set_password,
+    who,
+)
 from desktop.auth.errors import LOGIN_FAILED, LoginError, LoginThrottled, ResetCodeError, on_field
 from desktop.auth.letters import REGISTRATION_SUBJECT, RESET_SUBJECT, ResidentMail
 from desktop.auth.model import (
@@ -28,25 +33,22 @@ from desktop.auth.model import (
     RegistrationResult,
     ResetRequestResult,
     SignedIn,
-    typed_name,
 )
 from desktop.auth.sealed import (
     PASSWORD,
     RESET_CODE,
     SecretCheck,
+    code_candidate,
     code_columns,
     code_matches,
-    email_matches,
     has_password,
     is_sealed,
-    open_sealed_session,
     plain_columns,
 )
 from desktop.auth.throttle import Keys, Throttle, printable_name
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.mail import discard_pending, normalize_email
-from desktop.organisation import decode
 from desktop.passwords import (
     check_policy,
     hash_password,
@@ -55,7 +57,6 @@ from desktop.passwords import (
 )
 from desktop.permissions import Permission, allows
 from desktop.sessions import PASSWORD_RESET, end_sessions, open_session
-from desktop.settings import RegistrationSettings
 from desktop.text import normalize_fio
 
 OTP_LIFETIME = timedelta(hours=24)  # a one-time password from registration
@@ -87,15 +88,28 @@ class ResidentAuth:
         rehashed = hash_password(password) if check.needs_rehash() else None
         with self.db.unit_of_work() as s:
             now = self.clock.now()
-            credential = _credential_by_number(s, number) if plausible else None
+            sealed = is_sealed(s)  # then no account is seen before its session is open
+            credential = credential_by_number(s, number) if plausible and not sealed else None
             account_id = credential.account_id if credential is not None else None
-            if account_id is None and plausible:
-                account_id = _account_id(s, number)
+            if account_id is None and plausible and not sealed:
+                account_id = account_id_of(s, number)
             wait = wait or self.throttle.wait(s, keys, now)
+            opened: tuple[Actor, ResidentCredential] | str = "unknown_account"
+            if sealed and plausible and not wait:
+                opened = sealed_writes.sign_in(s, now, kiosk, check, rehashed)
+                if not isinstance(opened, str):
+                    credential = opened[1]
+                    account_id = credential.account_id
             expires = credential.password_expires_at if credential is not None else None
-            found = check.outcome(s, credential) if credential is not None and not wait else None
+            found = (
+                check.outcome(s, credential)
+                if credential is not None and not wait and not sealed
+                else None
+            )
             if wait:
                 reason = "throttled"
+            elif sealed:
+                reason = opened if isinstance(opened, str) else ""
             elif credential is None or found is None or not found.present:
                 reason = "unknown_account" if account_id is None else "not_registered"
             elif not found.unchanged:
@@ -110,15 +124,15 @@ class ResidentAuth:
                 self.throttle.succeeded(s, keys)
                 one_time = credential.must_change
                 account = credential.account
-                actor = Actor.resident(account.id, account.number, kiosk=kiosk)
-                if check.sealed:  # the database opens it, having compared the hash itself
-                    actor = open_sealed_session(s, now, actor, check)
+                if not isinstance(opened, str):  # the database opened it and wrote
+                    actor = opened[0]
                 else:
+                    actor = Actor.resident(account.id, account.number, kiosk=kiosk)
                     actor = open_session(s, now, actor, one_time=one_time)
-                if rehashed:
-                    credential.password_hash = rehashed
-                if one_time:  # used up: it only opens the session that sets a password
-                    credential.password_expires_at = now
+                    if rehashed:
+                        credential.password_hash = rehashed
+                    if one_time:  # used up: it only opens the session that sets a password
+                        credential.password_expires_at = now
                 audit.record(
                     s,
                     now,
@@ -142,7 +156,7 @@ class ResidentAuth:
             audit.record(
                 s,
                 now,
-                _who(number, account_id),
+                who(number, account_id),
                 AuditAction.RESIDENT_SIGN_IN,
                 account_id=account_id,
                 ok=False,
@@ -202,8 +216,9 @@ class ResidentAuth:
         password_hash = hash_password(password)
         with self.db.unit_of_work() as s:
             now = self.clock.now()
+            sealed = is_sealed(s)  # then the database decides and writes (sealed_writes)
             account = credential = code_row = None
-            if plausible:
+            if plausible and not sealed:
                 account = s.scalars(select(Account).where(Account.number == number)).one_or_none()
             if account is not None:
                 account_id = account.id
@@ -216,21 +231,38 @@ class ResidentAuth:
                 code_row = s.get(
                     RegistrationCode, account.id, with_for_update=True, options=code_columns(s)
                 )
-            use_code = not by_office and (bool(typed_code) or _code_required(s))
+            use_code = not by_office and (bool(typed_code) or code_required(s))
             code_ok = False
             if use_code:
                 wait = self.throttle.wait(s, keys, now)
-                if not wait:
-                    code_ok = code_matches(s, number, code_row, typed_code)
-                    if code_ok:
-                        self.throttle.succeeded(s, keys)
-                    else:
-                        self.throttle.failed(s, keys, now)
+            verdict: sealed_writes.Verdict | None = None
+            if sealed and plausible and not wait:
+                verdict = sealed_writes.register(
+                    s,
+                    number,
+                    normalize_fio(fio),
+                    code_candidate(s, number, typed_code) if typed_code else None,
+                    email_value,
+                    phone_value,
+                    password_hash,
+                    now,
+                    now + OTP_LIFETIME,
+                )
+                account_id, code_ok = verdict.account_id, verdict.code_ok
+            elif use_code and not wait:
+                code_ok = code_matches(s, number, code_row, typed_code)
+            if use_code and not wait:
+                if code_ok:
+                    self.throttle.succeeded(s, keys)
+                else:
+                    self.throttle.failed(s, keys, now)
             pending = credential is not None and (
                 credential.must_change or not has_password(s, credential, number)
             )
             if wait:
                 reason = "throttled"
+            elif sealed:
+                reason = verdict.reason if verdict is not None else "unknown_account"
             elif account is None:
                 reason = "unknown_account"
             elif normalize_fio(fio) != normalize_fio(account.fio):
@@ -248,17 +280,17 @@ class ResidentAuth:
                 and not by_office
                 and pending
                 and credential is not None
-                and not email_matches(s, credential, number, email_value)
+                and credential.email.casefold() != email_value.casefold()
             ):
                 # Without a code the pending password goes only where it went before.
                 reason = "pending_elsewhere"
             else:
                 reason = ""
-            if reason or account is None:
+            if reason or account_id is None:
                 audit.record(
                     s,
                     now,
-                    actor or _who(number, account_id),
+                    actor or who(number, account_id),
                     AuditAction.RESIDENT_REGISTER,
                     account_id=account_id,
                     ok=False,
@@ -266,32 +298,33 @@ class ResidentAuth:
                 )
                 result = RegistrationResult(self.mail.registration_answer(), None)
             else:
-                if credential is None:
-                    credential = ResidentCredential(
-                        account_id=account.id, created_at=now, failed_attempts=0
-                    )
-                    s.add(credential)
-                credential.email = email_value
-                credential.phone = phone_value
-                set_password(credential, password_hash, now, expires_at=now + OTP_LIFETIME)
-                if code_row is not None and (code_ok or by_office):
-                    code_row.code_hash = None  # used: a registration voids the code
-                discard_pending(s, account.id, REGISTRATION_SUBJECT)
+                if account is not None:  # not sealed: written here
+                    if credential is None:
+                        credential = ResidentCredential(
+                            account_id=account.id, created_at=now, failed_attempts=0
+                        )
+                        s.add(credential)
+                    credential.email = email_value
+                    credential.phone = phone_value
+                    set_password(credential, password_hash, now, expires_at=now + OTP_LIFETIME)
+                    if code_row is not None and (code_ok or by_office):
+                        code_row.code_hash = None  # used: a registration voids the code
+                discard_pending(s, account_id, REGISTRATION_SUBJECT)
                 delivery = self.mail.send(
                     s,
                     recipient=email_value,
                     subject=REGISTRATION_SUBJECT,
-                    body=self.mail.registration_body(account.number, password),
-                    account_id=account.id,
+                    body=self.mail.registration_body(number, password),
+                    account_id=account_id,
                     now=now,
                     expires_at=now + OTP_LIFETIME,
                 )
                 audit.record(
                     s,
                     now,
-                    actor or _who(number, account_id),
+                    actor or who(number, account_id),
                     AuditAction.RESIDENT_REGISTER,
-                    account_id=account.id,
+                    account_id=account_id,
                     delivery=delivery,
                     email=email_value,
                     code=code_ok,
@@ -316,23 +349,39 @@ class ResidentAuth:
         code_hash = hash_password(code)  # before the transaction: no write lock for Argon2
         with self.db.unit_of_work() as s:
             now = self.clock.now()
-            credential = _credential_by_number(s, number) if plausible else None
-            if credential is None:
+            sealed = is_sealed(s)  # then the database decides and writes (sealed_writes)
+            credential = credential_by_number(s, number) if plausible and not sealed else None
+            if sealed:
+                verdict = (
+                    sealed_writes.request_reset(
+                        s,
+                        number,
+                        email_value,
+                        code_hash,
+                        now,
+                        RESET_CODE_LIFETIME,
+                        RESET_RESEND_INTERVAL,
+                    )
+                    if plausible
+                    else sealed_writes.Verdict(None, "email_mismatch")
+                )
+                account_id, reason = verdict.account_id, verdict.reason
+            elif credential is None:
                 reason = "unknown_account"
             else:
                 account_id = credential.account_id
                 expires = credential.reset_code_expires_at
-                if not email_matches(s, credential, number, email_value):
+                if credential.email.casefold() != email_value.casefold():
                     reason = "email_mismatch"
                 elif expires and now < expires - RESET_CODE_LIFETIME + RESET_RESEND_INTERVAL:
                     reason = "too_soon"
                 else:
                     reason = ""
-            if reason or credential is None:
+            if reason or account_id is None:
                 audit.record(
                     s,
                     now,
-                    actor or _who(number, account_id),
+                    actor or who(number, account_id),
                     AuditAction.PASSWORD_REQUEST_RESET,
                     account_id=account_id,
                     ok=False,
@@ -340,23 +389,24 @@ class ResidentAuth:
                 )
                 result = ResetRequestResult(self.mail.reset_answer(), None)
             else:
-                credential.reset_code_hash = code_hash
-                credential.reset_code_expires_at = now + RESET_CODE_LIFETIME
-                credential.updated_at = now
-                discard_pending(s, credential.account_id, RESET_SUBJECT)
+                if credential is not None:  # not sealed: written here
+                    credential.reset_code_hash = code_hash
+                    credential.reset_code_expires_at = now + RESET_CODE_LIFETIME
+                    credential.updated_at = now
+                discard_pending(s, account_id, RESET_SUBJECT)
                 delivery = self.mail.send(
                     s,
-                    recipient=email_value if is_sealed(s) else credential.email,
+                    recipient=credential.email if credential is not None else email_value,
                     subject=RESET_SUBJECT,
-                    body=self.mail.reset_body(credential.account.number, code),
-                    account_id=credential.account_id,
+                    body=self.mail.reset_body(number, code),
+                    account_id=account_id,
                     now=now,
                     expires_at=now + RESET_CODE_LIFETIME,
                 )
                 audit.record(
                     s,
                     now,
-                    actor or _who(number, account_id),
+                    actor or who(number, account_id),
                     AuditAction.PASSWORD_REQUEST_RESET,
                     account_id=account_id,
                     delivery=delivery,
@@ -378,38 +428,46 @@ class ResidentAuth:
         new_hash = hash_password(new_password) if check.matches or check.sealed else None
         with self.db.unit_of_work() as s:
             now = self.clock.now()
-            credential = _credential_by_number(s, number) if plausible else None
+            sealed = is_sealed(s)  # then the database decides and writes (sealed_writes)
+            credential = credential_by_number(s, number) if plausible and not sealed else None
             account_id = credential.account_id if credential is not None else None
             wait = wait or self.throttle.wait(s, keys, now)
             expires = credential.reset_code_expires_at if credential is not None else None
             found = check.outcome(s, credential) if credential is not None and not wait else None
+            verdict = sealed_writes.Verdict(None, "wrong_code")
+            if sealed and plausible and not wait and new_hash is not None:
+                verdict = sealed_writes.complete_reset(s, check, new_hash, now)
+                account_id = verdict.account_id
             if wait:
                 reason = "throttled"
+            elif sealed:
+                reason = verdict.reason
             elif found is None or not (found.present and found.unchanged and found.matches):
                 reason = "wrong_code"
             elif expires is not None and now >= expires:
                 reason = "expired"
             else:
                 reason = ""
-            if not reason and credential is not None and new_hash is not None:
+            if not reason and account_id is not None and new_hash is not None:
                 self.throttle.succeeded(s, keys)
-                set_password(credential, new_hash, now, expires_at=None)
-                end_sessions(s, now, PASSWORD_RESET, account_id=credential.account_id)
+                if credential is not None:  # not sealed: written here
+                    set_password(credential, new_hash, now, expires_at=None)
+                end_sessions(s, now, PASSWORD_RESET, account_id=account_id)
                 audit.record(
                     s,
                     now,
-                    _who(number, account_id),
+                    who(number, account_id),
                     AuditAction.PASSWORD_RESET,
                     account_id=account_id,
                 )
                 return
-            if reason == "expired" and credential is not None:
+            if reason == "expired" and credential is not None:  # (sealed: cleared there)
                 credential.reset_code_hash = credential.reset_code_expires_at = None
             failures = self.throttle.failed(s, keys, now) if reason != "throttled" else 0
             audit.record(
                 s,
                 now,
-                _who(number, account_id),
+                who(number, account_id),
                 AuditAction.PASSWORD_RESET,
                 account_id=account_id,
                 ok=False,
@@ -429,61 +487,7 @@ class ResidentAuth:
         with self.db.read() as s:
             wait = self.throttle.wait(s, keys, self.clock.now())
             if plausible and not wait:
-                check.load(s, _credential_by_number(s, number, lock=False))
+                check.load(s, credential_by_number(s, number, lock=False))
         if not wait:
             check.run(typed)
         return keys, wait, check
-
-
-def set_password(
-    credential: ResidentCredential,
-    password_hash: str,
-    now: datetime,
-    *,
-    expires_at: datetime | None,
-) -> None:
-    """A one-time password (with its expiry, forcing a change) or the resident's own; either
-    way any pending reset code is void."""
-    credential.password_hash = password_hash
-    credential.password_expires_at = expires_at
-    credential.must_change = expires_at is not None
-    credential.reset_code_hash = None
-    credential.reset_code_expires_at = None
-    credential.updated_at = now
-
-
-def _credential_by_number(
-    s: OrmSession, number: str, *, lock: bool = True
-) -> ResidentCredential | None:
-    """The account's credential with its account, locked (unless only read) for the change."""
-    query = (
-        select(ResidentCredential)
-        .join(ResidentCredential.account)
-        .options(contains_eager(ResidentCredential.account), *plain_columns(s))
-        .where(Account.number == number)
-    )
-    if lock:
-        query = query.with_for_update(of=ResidentCredential)
-    return s.scalars(query).one_or_none()
-
-
-def _who(number: str, account_id: int | None) -> str:
-    """The audit actor for a typed account number: the number only if that account exists."""
-    return typed_name("resident", number, ACCOUNT_NUMBER_LIMIT, known=account_id is not None)
-
-
-def _code_required(s: OrmSession) -> bool:
-    """The organisation's ``registration.require_code``, read in the caller's transaction
-    so that every desk and kiosk follows a change at once."""
-    key = "registration.require_code"
-    stored = s.scalar(select(OrganisationSetting.value).where(OrganisationSetting.key == key))
-    if stored is None:
-        return RegistrationSettings().require_code
-    try:
-        return bool(decode(key, stored))
-    except (ValueError, TypeError):
-        return True  # unreadable: the safe side
-
-
-def _account_id(s: OrmSession, number: str) -> int | None:
-    return s.scalar(select(Account.id).where(Account.number == number))

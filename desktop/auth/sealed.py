@@ -80,17 +80,9 @@ def plain_columns(s: OrmSession) -> list[Any]:
     ]
 
 
-def email_matches(s: OrmSession, credential: ResidentCredential, number: str, email: str) -> bool:
-    """Whether the credential's e-mail is ``email`` (case aside), read or asked for."""
-    if is_sealed(s):
-        return bool(
-            s.scalar(text("SELECT cabinet_email_matches(:n, :e)"), {"n": number, "e": email})
-        )
-    return credential.email.casefold() == email.casefold()
-
-
 def has_password(s: OrmSession, credential: ResidentCredential, number: str) -> bool:
-    """Whether the credential holds a password, read or asked for."""
+    """Whether the credential holds a password, read or asked for (on a sealed connection
+    the database answers only for the account of the session the call carries)."""
     if is_sealed(s):
         return bool(
             s.scalar(text("SELECT cabinet_secret_present(:k, :n)"), {"k": PASSWORD, "n": number})
@@ -121,15 +113,21 @@ def code_matches(s: OrmSession, number: str, row: RegistrationCode | None, typed
     would let the 8-character code be found offline."""
     if not is_sealed(s):
         return codes.code_matches(row.code_hash if row is not None else None, typed)
+    candidate = code_candidate(s, number, typed)
+    matches = s.scalar(text("SELECT cabinet_code_matches(:n, :c)"), {"n": number, "c": candidate})
+    return bool(typed) and bool(matches)
+
+
+def code_candidate(s: OrmSession, number: str, typed: str) -> str:
+    """On a sealed connection: ``typed`` hashed as the account's code would be, under the
+    salt the database hands out, for the database to compare with the stored hash."""
     salt = s.scalar(text("SELECT cabinet_code_salt(:n)"), {"n": number}) or ""
     try:
         key = bytes.fromhex(salt)
     except ValueError:
-        return False
+        return ""
     digest = hmac.new(key, typed.encode("ascii", "replace"), hashlib.sha256).hexdigest()
-    candidate = f"{_CODE_SCHEME}${salt}${digest}"
-    matches = s.scalar(text("SELECT cabinet_code_matches(:n, :c)"), {"n": number, "c": candidate})
-    return bool(typed) and bool(matches)
+    return f"{_CODE_SCHEME}${salt}${digest}"
 
 
 @dataclass(frozen=True)
@@ -190,14 +188,16 @@ class SecretCheck:
             )
             return Outcome(present, unchanged, self.matches)
         args = {"k": self.kind, "n": self.number}
-        present = bool(s.scalar(text("SELECT cabinet_secret_present(:k, :n)"), args))
         matches = self.candidate is not None and bool(
             s.scalar(
                 text("SELECT cabinet_secret_matches(:k, :n, :c)"), {**args, "c": self.candidate}
             )
         )
+        # Whether a secret is stored is told only with a match, or for the account of the
+        # session the call carries: before sign-in a miss reads as «none».
+        present = matches or bool(s.scalar(text("SELECT cabinet_secret_present(:k, :n)"), args))
         # Compared with the hash stored now: a change meanwhile is simply no match.
-        return Outcome(present, True, present and matches)
+        return Outcome(present, True, matches)
 
     def needs_rehash(self) -> bool:
         """Whether a match should be stored again under the current parameters: known

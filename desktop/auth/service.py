@@ -19,11 +19,13 @@ from db.models import ResidentCredential, StaffRole, StaffUser
 from desktop import audit
 from desktop.actors import SYSTEM, Actor, ActorKind
 from desktop.audit import AuditAction
+from desktop.auth import sealed_writes
 from desktop.auth.codes import IssuedCode, RegistrationCodes
+from desktop.auth.credentials import set_password
 from desktop.auth.errors import LoginThrottled, on_field
 from desktop.auth.letters import Postman, ResidentMail
 from desktop.auth.model import RegistrationResult, ResetRequestResult, SignedIn
-from desktop.auth.residents import ResidentAuth, set_password
+from desktop.auth.residents import ResidentAuth
 from desktop.auth.sealed import PASSWORD, SecretCheck, has_password, plain_columns
 from desktop.auth.staff import StaffAuth, StaffInfo
 from desktop.auth.throttle import Throttle
@@ -171,20 +173,38 @@ class AuthService:
         with self.db.unit_of_work() as s:
             now = self.clock.now()
             # The credential before the session rows, in the order a reset takes them: two
-            # password changes of one account at once then wait, never deadlock.
-            holder = _holder(s, actor, lock=True)
-            session = ensure_live(s, actor) if actor.session_id is not None else None
+            # password changes of one account at once then wait, never deadlock. A kiosk's
+            # role may not lock (or write) the credential: its function does both.
+            holder = _holder(s, actor, lock=not check.sealed)
+            if check.sealed and holder is not None:
+                wait = wait or (0 if actor.one_time else self.throttle.wait(s, keys, now))
+                reason = (
+                    "throttled"
+                    if wait
+                    else sealed_writes.change_password(
+                        s,
+                        None if actor.one_time else check.candidate or "",
+                        new_hash or "",
+                        now,
+                        ONE_TIME_SESSION,
+                    )
+                )
+                session = ensure_live(s, actor) if actor.session_id is not None else None
+                if reason == "no_session":
+                    raise AccessDeniedError(UNAVAILABLE)
+                if not reason and not actor.one_time and new_password == current_password:
+                    raise _same_password()  # rolled back with the function's write
+            else:
+                session = ensure_live(s, actor) if actor.session_id is not None else None
             found = check.outcome(s, holder) if holder is not None else None
             if holder is None or found is None or not found.unchanged:
                 raise AccessDeniedError(UNAVAILABLE)
-            if not actor.one_time and check.sealed:
-                matches = found.matches and not wait
-                if matches and new_password == current_password:
-                    raise _same_password()
             expires_at = (
                 holder.password_expires_at if isinstance(holder, ResidentCredential) else None
             )
-            if actor.one_time:
+            if check.sealed:
+                pass  # the reason is the function's
+            elif actor.one_time:
                 too_late = session is None or now >= session.created_at + ONE_TIME_SESSION
                 reason = "expired" if too_late or not holder.must_change else ""
             else:
@@ -199,7 +219,8 @@ class AuthService:
                     reason = ""
             if not reason and new_hash is not None:
                 if isinstance(holder, ResidentCredential):
-                    set_password(holder, new_hash, now, expires_at=None)
+                    if not check.sealed:  # (sealed: written by the function)
+                        set_password(holder, new_hash, now, expires_at=None)
                     account_id = holder.account_id
                     end_sessions(
                         s, now, PASSWORD_CHANGED, account_id=account_id, keep=actor.session_id

@@ -25,6 +25,7 @@ from tests.db.test_roles import (  # noqa: F401 (fixtures)
 from tests.factories import add_statement, make_meter, make_period
 
 _ACCOUNT_OF = {
+    "account": "SELECT id FROM account",
     "reading": "SELECT p.account_id FROM reading r JOIN period p ON p.id = r.period_id",
     "support_answer": (
         "SELECT q.account_id FROM support_answer a JOIN support_request q ON q.id = a.request_id"

@@ -1,0 +1,280 @@
+"""The kiosk's writes to a resident's credential and registration code, done by the database.
+
+The kiosk's role (``db.roles``) may neither INSERT nor UPDATE ``resident_credential`` nor
+UPDATE ``registration_code``: whoever holds a kiosk's database login could otherwise set any
+resident's e-mail or password with one statement. Each write the kiosk needs is one of the
+functions below (SECURITY DEFINER, owned by the schema's owner, ``search_path`` pinned), and
+each demands the proof the Python path demands before it writes:
+
+- ``cabinet_register``: the account number, the ФИО as printed, and the registration code's
+  HMAC candidate (``desktop.auth.sealed``) — or, if the organisation turned the setting
+  ``registration.require_code`` off (read here, not passed in), a pending registration
+  stays with its e-mail. A used code is void in the same statement.
+- ``cabinet_request_reset``: the e-mail the account registered with.
+- ``cabinet_complete_reset``: the reset code's Argon2 candidate (computed by the kiosk with
+  the stored salt, as at sign-in).
+- ``cabinet_change_password``: the session whose token the transaction carries (``db.rls``)
+  and the current password's candidate, or that session being the live one-time one.
+- ``cabinet_signed_in``: the password's candidate; uses up a one-time password and stores
+  a rehash.
+
+Before anyone signs in, row level security shows the kiosk no account, credential or code
+(``db.roles.OWN_ROWS``), and these functions answer no more than the screens tell: a failure
+without the proof names no account (``account_id`` NULL) and does not say whether the
+number exists, is registered or has that ФИО — ``code_mismatch``, ``account_or_fio_mismatch``,
+``email_mismatch``, ``wrong_code``, ``wrong_password`` cover them all.
+"""
+
+from __future__ import annotations
+
+# (name, arguments) of each function, for GRANT EXECUTE to the kiosk.
+RESIDENT_FUNCTIONS = (
+    (
+        "cabinet_register",
+        "text, text, text, text, text, text, timestamp with time zone, timestamp with time zone",
+    ),
+    (
+        "cabinet_request_reset",
+        "text, text, text, timestamp with time zone, interval, interval",
+    ),
+    ("cabinet_complete_reset", "text, text, text, timestamp with time zone"),
+    ("cabinet_change_password", "text, text, timestamp with time zone, interval"),
+    ("cabinet_signed_in", "text, text, text, timestamp with time zone"),
+)
+
+# Functions of earlier versions, dropped when the roles are applied again.
+RETIRED_FUNCTIONS = (
+    # Told anyone whether a typed e-mail was an account's: now inside the functions above.
+    ("cabinet_email_matches", "text, text"),
+)
+
+# A stored password or code hash written by the kiosk: an Argon2 one, never "" or NULL
+# (which would read as «no password» and reopen the registration).
+_ARGON2 = "'^[$]argon2(id|i|d)[$]v=[0-9]+[$][^$]+[$][^$]+[$][^$]+$'"
+
+# The account of the session whose token the transaction carries (db.rls).
+_SESSION = """encode(sha256(convert_to(
+           nullif(current_setting('cabinet.session', true), ''), 'UTF8')), 'hex')"""
+
+_HEADER = """LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+#variable_conflict use_column"""
+
+RESIDENT_FUNCTION_BODIES = (
+    f"""
+CREATE OR REPLACE FUNCTION cabinet_register(
+    p_number text, p_fio text, p_code text, p_email text, p_phone text, p_hash text,
+    p_now timestamptz, p_expires timestamptz,
+    OUT account_id integer, OUT reason text, OUT code_ok boolean)
+{_HEADER}
+DECLARE
+    required text;
+    use_code boolean;
+    holder integer;
+    printed text;
+    has_row boolean := false;
+    pending boolean;
+    stored_email text;
+BEGIN
+    SELECT s.value INTO required FROM organisation_setting s
+     WHERE s.key = 'registration.require_code';
+    -- As the Python path reads it: anything but JSON false requires the code.
+    use_code := p_code IS NOT NULL OR coalesce(btrim(required), 'true') <> 'false';
+    SELECT a.id, replace(a.fio_norm, ' ', '') INTO holder, printed
+      FROM account a WHERE a.number = p_number;
+    IF holder IS NOT NULL THEN
+        PERFORM 1 FROM registration_code r WHERE r.account_id = holder FOR UPDATE;
+    END IF;
+    code_ok := use_code AND holder IS NOT NULL AND coalesce(p_code, '') <> '' AND EXISTS (
+        SELECT 1 FROM registration_code r WHERE r.account_id = holder AND r.code_hash = p_code);
+    IF use_code AND NOT code_ok THEN
+        reason := 'code_mismatch';  -- no proof: not a word about the account
+        RETURN;
+    END IF;
+    IF holder IS NULL OR printed IS DISTINCT FROM p_fio THEN
+        reason := CASE WHEN code_ok THEN 'fio_mismatch' ELSE 'account_or_fio_mismatch' END;
+        account_id := CASE WHEN code_ok THEN holder END;
+        RETURN;
+    END IF;
+    account_id := holder;
+    SELECT true, c.must_change OR coalesce(c.password_hash, '') = '', lower(c.email)
+      INTO has_row, pending, stored_email
+      FROM resident_credential c WHERE c.account_id = holder FOR UPDATE;
+    has_row := coalesce(has_row, false);
+    IF has_row AND NOT pending THEN
+        reason := 'already_registered';
+        RETURN;
+    END IF;
+    IF NOT use_code AND has_row AND stored_email IS DISTINCT FROM lower(p_email) THEN
+        reason := 'pending_elsewhere';  -- without a code it goes only where it went before
+        RETURN;
+    END IF;
+    IF coalesce(p_hash, '') !~ {_ARGON2} OR coalesce(p_email, '') = '' THEN
+        reason := 'malformed';
+        RETURN;
+    END IF;
+    IF has_row THEN
+        UPDATE resident_credential c
+           SET email = p_email, phone = p_phone, password_hash = p_hash,
+               password_expires_at = p_expires, must_change = true, reset_code_hash = NULL,
+               reset_code_expires_at = NULL, updated_at = p_now
+         WHERE c.account_id = holder;
+    ELSE
+        INSERT INTO resident_credential (account_id, email, phone, password_hash,
+            password_expires_at, must_change, failed_attempts, reset_code_hash,
+            reset_code_expires_at, created_at, updated_at)
+        VALUES (holder, p_email, p_phone, p_hash, p_expires, true, 0, NULL, NULL, p_now, p_now);
+    END IF;
+    IF code_ok THEN
+        UPDATE registration_code r SET code_hash = NULL WHERE r.account_id = holder;
+    END IF;
+    reason := '';
+END
+$fn$""",
+    """
+CREATE OR REPLACE FUNCTION cabinet_request_reset(
+    p_number text, p_email text, p_hash text, p_now timestamptz, p_lifetime interval,
+    p_resend interval, OUT account_id integer, OUT reason text)
+{header}
+DECLARE
+    holder integer;
+    previous timestamptz;
+BEGIN
+    SELECT c.account_id, c.reset_code_expires_at INTO holder, previous
+      FROM resident_credential c JOIN account a ON a.id = c.account_id
+     WHERE a.number = p_number AND lower(c.email) = lower(p_email)
+       FOR UPDATE OF c;
+    IF holder IS NULL OR p_lifetime > interval '1 day' THEN
+        reason := 'email_mismatch';  -- or no such account: the same to the kiosk
+        RETURN;
+    END IF;
+    account_id := holder;
+    IF previous IS NOT NULL AND p_now < previous - p_lifetime + p_resend THEN
+        reason := 'too_soon';
+        RETURN;
+    END IF;
+    IF coalesce(p_hash, '') !~ {argon2} THEN
+        reason := 'malformed';
+        RETURN;
+    END IF;
+    UPDATE resident_credential c
+       SET reset_code_hash = p_hash, reset_code_expires_at = p_now + p_lifetime,
+           updated_at = p_now
+     WHERE c.account_id = holder;
+    reason := '';
+END
+$fn$""".replace("{header}", _HEADER).replace("{argon2}", _ARGON2),
+    """
+CREATE OR REPLACE FUNCTION cabinet_complete_reset(
+    p_number text, p_candidate text, p_hash text, p_now timestamptz,
+    OUT account_id integer, OUT reason text)
+{header}
+DECLARE
+    holder integer;
+    expires timestamptz;
+BEGIN
+    -- The proof: the typed code's hash is the stored one.
+    SELECT c.account_id, c.reset_code_expires_at INTO holder, expires
+      FROM resident_credential c JOIN account a ON a.id = c.account_id
+     WHERE a.number = p_number AND c.reset_code_hash = p_candidate AND p_candidate <> ''
+       FOR UPDATE OF c;
+    IF holder IS NULL OR coalesce(p_hash, '') !~ {argon2} THEN
+        reason := 'wrong_code';
+        RETURN;
+    END IF;
+    account_id := holder;
+    IF expires IS NOT NULL AND p_now >= expires THEN
+        UPDATE resident_credential c
+           SET reset_code_hash = NULL, reset_code_expires_at = NULL
+         WHERE c.account_id = holder;
+        reason := 'expired';
+        RETURN;
+    END IF;
+    UPDATE resident_credential c
+       SET password_hash = p_hash, password_expires_at = NULL, must_change = false,
+           reset_code_hash = NULL, reset_code_expires_at = NULL, updated_at = p_now
+     WHERE c.account_id = holder;
+    reason := '';
+END
+$fn$""".replace("{header}", _HEADER).replace("{argon2}", _ARGON2),
+    """
+CREATE OR REPLACE FUNCTION cabinet_change_password(
+    p_candidate text, p_hash text, p_now timestamptz, p_window interval, OUT reason text)
+{header}
+DECLARE
+    holder integer;
+    session_id integer;
+    one_time boolean;
+    opened timestamptz;
+    pending boolean;
+    stored text;
+    expires timestamptz;
+BEGIN
+    SELECT s.account_id INTO holder FROM user_session s
+     WHERE s.ended_at IS NULL AND s.account_id IS NOT NULL AND s.token_hash = {session};
+    IF holder IS NULL OR coalesce(p_hash, '') !~ {argon2} THEN
+        reason := 'no_session';
+        RETURN;
+    END IF;
+    -- The credential before the session, in the order a reset takes them.
+    SELECT c.must_change, c.password_hash, c.password_expires_at INTO pending, stored, expires
+      FROM resident_credential c WHERE c.account_id = holder FOR UPDATE;
+    SELECT s.id, s.one_time, s.created_at INTO session_id, one_time, opened
+      FROM user_session s
+     WHERE s.ended_at IS NULL AND s.account_id = holder AND s.token_hash = {session}
+       FOR UPDATE;
+    IF session_id IS NULL OR stored IS NULL THEN
+        reason := 'no_session';
+        RETURN;
+    END IF;
+    IF p_candidate IS NULL THEN
+        -- The proof: the live session the one-time password opened, within its window.
+        IF NOT one_time OR NOT pending OR p_now >= opened + least(p_window, interval '1 hour')
+        THEN
+            reason := 'expired';
+            RETURN;
+        END IF;
+    ELSIF stored IS DISTINCT FROM p_candidate OR p_candidate = '' THEN
+        reason := 'wrong_password';
+        RETURN;
+    ELSIF expires IS NOT NULL AND p_now >= expires THEN
+        reason := 'expired';
+        RETURN;
+    END IF;
+    UPDATE resident_credential c
+       SET password_hash = p_hash, password_expires_at = NULL, must_change = false,
+           reset_code_hash = NULL, reset_code_expires_at = NULL, updated_at = p_now
+     WHERE c.account_id = holder;
+    UPDATE user_session s SET one_time = false WHERE s.id = session_id;
+    reason := '';
+END
+$fn$""".replace("{header}", _HEADER)
+    .replace("{argon2}", _ARGON2)
+    .replace("{session}", _SESSION),
+    """
+CREATE OR REPLACE FUNCTION cabinet_signed_in(
+    p_number text, p_candidate text, p_rehashed text, p_now timestamptz)
+RETURNS boolean
+{header}
+DECLARE
+    holder integer;
+BEGIN
+    SELECT c.account_id INTO holder
+      FROM resident_credential c JOIN account a ON a.id = c.account_id
+     WHERE a.number = p_number AND c.password_hash = p_candidate AND p_candidate <> ''
+       FOR UPDATE OF c;
+    IF holder IS NULL THEN
+        RETURN false;
+    END IF;
+    -- A one-time password is used up by the sign-in; a match under old parameters is
+    -- stored again under the current ones.
+    UPDATE resident_credential c
+       SET password_expires_at = CASE WHEN c.must_change THEN p_now
+                                      ELSE c.password_expires_at END,
+           password_hash = CASE WHEN coalesce(p_rehashed, '') ~ {argon2} THEN p_rehashed
+                                ELSE c.password_hash END
+     WHERE c.account_id = holder;
+    RETURN true;
+END
+$fn$""".replace("{header}", _HEADER).replace("{argon2}", _ARGON2),
+)
+"""The bodies, ``{schema}`` standing for the quoted schema (``db.roles`` fills it in)."""

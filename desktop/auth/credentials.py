@@ -1,0 +1,70 @@
+"""A resident's credential as the sign-in code reads and writes it where it may (SQLite, the
+office's roles; a kiosk's sealed connection goes through ``desktop.auth.sealed_writes``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import contains_eager
+
+from db.models import Account, OrganisationSetting, ResidentCredential
+from desktop.auth.model import ACCOUNT_NUMBER_LIMIT, typed_name
+from desktop.auth.sealed import plain_columns
+from desktop.organisation import decode
+from desktop.settings import RegistrationSettings
+
+
+def set_password(
+    credential: ResidentCredential,
+    password_hash: str,
+    now: datetime,
+    *,
+    expires_at: datetime | None,
+) -> None:
+    """A one-time password (with its expiry, forcing a change) or the resident's own; either
+    way any pending reset code is void."""
+    credential.password_hash = password_hash
+    credential.password_expires_at = expires_at
+    credential.must_change = expires_at is not None
+    credential.reset_code_hash = None
+    credential.reset_code_expires_at = None
+    credential.updated_at = now
+
+
+def credential_by_number(
+    s: OrmSession, number: str, *, lock: bool = True
+) -> ResidentCredential | None:
+    """The account's credential with its account, locked (unless only read) for the change."""
+    query = (
+        select(ResidentCredential)
+        .join(ResidentCredential.account)
+        .options(contains_eager(ResidentCredential.account), *plain_columns(s))
+        .where(Account.number == number)
+    )
+    if lock:
+        query = query.with_for_update(of=ResidentCredential)
+    return s.scalars(query).one_or_none()
+
+
+def who(number: str, account_id: int | None) -> str:
+    """The audit actor for a typed account number: the number only if that account exists."""
+    return typed_name("resident", number, ACCOUNT_NUMBER_LIMIT, known=account_id is not None)
+
+
+def code_required(s: OrmSession) -> bool:
+    """The organisation's ``registration.require_code``, read in the caller's transaction
+    so that every desk and kiosk follows a change at once."""
+    key = "registration.require_code"
+    stored = s.scalar(select(OrganisationSetting.value).where(OrganisationSetting.key == key))
+    if stored is None:
+        return RegistrationSettings().require_code
+    try:
+        return bool(decode(key, stored))
+    except (ValueError, TypeError):
+        return True  # unreadable: the safe side
+
+
+def account_id_of(s: OrmSession, number: str) -> int | None:
+    return s.scalar(select(Account.id).where(Account.number == number))

@@ -1,0 +1,140 @@
+"""A kiosk's writes to a resident's credential and registration code: asked of the database.
+
+On a sealed connection (``desktop.auth.sealed``) the kiosk's role may neither read nor write
+a credential's secrets, and before sign-in it sees no account at all (row level security).
+Registration, a reset, a password change and the sign-in's own bookkeeping are each one call
+of a function of ``db.roles_resident``, which checks the proof the Python path checks and
+writes. Each answers a ``Verdict``: the reason of a refusal as the audit log records it
+("" if done) and the account only when the proof was given — nothing that tells a stranger
+more than the screens do. On every other connection the services write as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session as OrmSession
+
+from db.models import ResidentCredential
+from db.rls import SETTING
+from desktop.actors import Actor
+from desktop.auth.credentials import credential_by_number
+from desktop.auth.sealed import SecretCheck, open_sealed_session
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a function did: ``reason`` "" when it wrote, ``account_id`` once proven."""
+
+    account_id: int | None
+    reason: str
+    code_ok: bool = False
+
+
+def register(
+    s: OrmSession,
+    number: str,
+    fio: str,
+    code_candidate: str | None,
+    email: str,
+    phone: str,
+    password_hash: str,
+    now: datetime,
+    expires_at: datetime,
+) -> Verdict:
+    """Register the account (``fio`` normalised by ``normalize_fio``) with a one-time
+    password and void the code used; ``code_candidate`` None when no code was typed."""
+    row = s.execute(
+        text(
+            "SELECT account_id, reason, code_ok FROM cabinet_register("
+            ":n, :f, :c, :e, :p, :h, :now, :expires)"
+        ),
+        {
+            "n": number,
+            "f": fio,
+            "c": code_candidate,
+            "e": email,
+            "p": phone,
+            "h": password_hash,
+            "now": now,
+            "expires": expires_at,
+        },
+    ).one()
+    return Verdict(row.account_id, row.reason, bool(row.code_ok))
+
+
+def request_reset(
+    s: OrmSession,
+    number: str,
+    email: str,
+    code_hash: str,
+    now: datetime,
+    lifetime: timedelta,
+    resend: timedelta,
+) -> Verdict:
+    """Store a reset code's hash if ``email`` is the account's and none was sent lately."""
+    row = s.execute(
+        text(
+            "SELECT account_id, reason FROM cabinet_request_reset("
+            ":n, :e, :h, :now, :lifetime, :resend)"
+        ),
+        {
+            "n": number,
+            "e": email,
+            "h": code_hash,
+            "now": now,
+            "lifetime": lifetime,
+            "resend": resend,
+        },
+    ).one()
+    return Verdict(row.account_id, row.reason)
+
+
+def complete_reset(s: OrmSession, check: SecretCheck, new_hash: str, now: datetime) -> Verdict:
+    """Set the new password if ``check``'s candidate is the stored reset code (an expired
+    one is cleared)."""
+    row = s.execute(
+        text("SELECT account_id, reason FROM cabinet_complete_reset(:n, :c, :h, :now)"),
+        {"n": check.number, "c": check.candidate or "", "h": new_hash, "now": now},
+    ).one()
+    return Verdict(row.account_id, row.reason)
+
+
+def change_password(
+    s: OrmSession, candidate: str | None, new_hash: str, now: datetime, window: timedelta
+) -> str:
+    """Set the signed-in resident's new password (the session the transaction carries):
+    ``candidate`` the current password's, or None for the live one-time session opened
+    less than ``window`` ago. The reason of a refusal, "" when done."""
+    reason = s.scalar(
+        text("SELECT cabinet_change_password(:c, :h, :now, :window)"),
+        {"c": candidate, "h": new_hash, "now": now, "window": window},
+    )
+    return str(reason or "")
+
+
+def sign_in(
+    s: OrmSession, now: datetime, kiosk: bool, check: SecretCheck, rehashed: str | None
+) -> tuple[Actor, ResidentCredential] | str:
+    """Open the session of the account whose password ``check`` proved, and read its
+    credential through it; a one-time password is used up, a rehash stored. The reason of
+    a refusal, told no more precisely than the sign-in's one message."""
+    found = check.outcome(s, None)
+    if not found.matches:
+        return "wrong_password"  # or no such account, or no password: the same here
+    try:
+        actor = open_sealed_session(s, now, Actor.resident(0, check.number, kiosk=kiosk), check)
+    except LookupError:
+        return "expired"
+    # This transaction now sees the account's rows, as its calls will (db.rls).
+    s.execute(text(f"SELECT set_config('{SETTING}', :t, true)"), {"t": actor.session_token})
+    credential = credential_by_number(s, check.number, lock=False)
+    if credential is None:
+        return "changed_meanwhile"
+    s.scalar(
+        text("SELECT cabinet_signed_in(:n, :c, :r, :now)"),
+        {"n": check.number, "c": check.candidate or "", "r": rehashed, "now": now},
+    )
+    return replace(actor, account_id=credential.account_id), credential
