@@ -18,7 +18,7 @@ from sqlalchemy.exc import DatabaseError, DBAPIError
 from db.engine import Database
 from db.migrate import alembic_config, current_revision, upgrade
 from db.models import AuditEntry
-from db.roles import ADMIN, CLERK
+from db.roles import ADMIN, CLERK, KIOSK
 from desktop import audit
 from desktop.actors import SYSTEM
 from desktop.audit import AuditAction
@@ -26,6 +26,7 @@ from desktop.cli import main
 from desktop.clock import FixedClock
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     CLERK_PASSWORD,
+    OWN_PASSWORD,
     Cluster,
     cheap_hashing,
     cluster,
@@ -193,6 +194,53 @@ def test_the_login_is_stamped_whatever_the_client_sends(
     err = capsys.readouterr().err
     assert err.startswith(f"Запись №{last_id + 1} от ") and "содержимое" in err
     assert f"под именем входа в базу «{clerk_login}»" in err and boss_login not in err
+
+
+def test_a_transaction_acting_for_a_sign_in_writes_only_that_persons_name(
+    cluster: Cluster,  # noqa: F811 (the fixture imported above)
+    clock: FixedClock,
+) -> None:
+    """With a live session's token in the transaction (``db.rls``), the row's actor must be
+    that session's holder: the clerk's desk cannot write «staff:boss» while acting for desk."""
+    clerk = services_as(cluster, CLERK, clock)
+    kiosk = services_as(cluster, KIOSK, clock)
+    engine = cluster.engine(CLERK)
+    try:
+        desk = clerk.auth.staff_login("desk", CLERK_PASSWORD).actor
+
+        def insert_as(actor: str) -> None:
+            with engine.begin() as conn:
+                conn.execute(
+                    text("SELECT set_config('cabinet.session', :t, true)"),
+                    {"t": desk.session_token},
+                )
+                last_id, last_hash = _last(conn)
+                login = cluster.logins[CLERK]
+                conn.execute(insert(LOG).values(_row(last_id + 1, last_hash, actor=actor,
+                                                     db_role=login)))  # fmt: skip
+
+        for someone_else in ("staff:boss", "resident:3492", "system"):
+            with pytest.raises(DBAPIError, match="not the signed-in staff:desk") as refusal:
+                insert_as(someone_else)
+            assert isinstance(refusal.value.orig, psycopg.errors.InsufficientPrivilege)
+        insert_as("staff:desk")
+        # The application's calls for a sign-in carry its token and write its name.
+        account = clerk.accounts.get(desk, "3492")
+        clerk.readings.create_period(desk, account.id)
+        resident = kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True).actor
+        kiosk.support.create(resident, "Счётчик", "Пломба", "r3492@mail.ru")
+        with cluster.owner.read() as s:
+            newest = [(e.actor, e.action, e.db_role) for e in audit.entries(s, limit=3)]
+        assert newest == [
+            ("resident:3492", "support.create", cluster.logins[KIOSK]),
+            ("resident:3492", "resident.sign_in", cluster.logins[KIOSK]),
+            ("staff:desk", "period.create", cluster.logins[CLERK]),
+        ]
+        assert audit.verify(cluster.owner, SYSTEM).intact
+    finally:
+        clerk.close()
+        kiosk.close()
+        engine.dispose()
 
 
 # -- PostgreSQL: writers at once ------------------------------------------------------------

@@ -12,6 +12,11 @@ under a stricter isolation a stale last row gives an id that exists, refused by 
 On PostgreSQL the new column ``db_role`` is set by the trigger to ``session_user`` whatever
 the client sent: each row names the database login that wrote it (SET ROLE does not change
 it). On SQLite there are no logins: the column stays NULL and a row that fills it is refused.
+When the transaction carries a session's token (``db.rls``: ``cabinet.session``) and that
+session is live, the row's ``actor`` must be the session's holder («resident:<number>»,
+«staff:<login>»): a desk cannot sign its rows with another person's name while it acts for
+its own sign-in. (A connection that carries no token is not checked: its rows still name
+its login.)
 Rows already there keep NULL; the hash covers ``db_role`` only when it is set, so they keep
 verifying. The downgrade drops the column and so re-chains the rows that had it, from the
 first of them, with the hash of the version before (a frozen copy, as in 0005): the log
@@ -38,6 +43,7 @@ depends_on: str | Sequence[str] | None = None
 GENESIS = "0" * 64
 BATCH = 1000
 CHAIN_LOCK = 0x61756469_74000001  # desktop.audit.CHAIN_LOCK, frozen here
+SESSION_SETTING = "cabinet.session"  # db.rls.SETTING, frozen here
 
 _SQLITE_NEXT = f"""
 CREATE TRIGGER audit_log_next_row BEFORE INSERT ON audit_log
@@ -49,13 +55,18 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: only the chain''s next row'
 """
 
 # search_path pinned, pg_temp last: a temporary table called audit_log cannot stand in.
-# SECURITY INVOKER: it reads only (id, row_hash), which every writing role may read.
+# SECURITY INVOKER: it reads the log's (id, row_hash) and the session's holder, which every
+# role that writes the log for a signed-in session may read.
 _PG_NEXT_FUNCTION = f"""
 CREATE FUNCTION audit_log_next_row() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, {{schema}}, pg_temp AS $fn$
 DECLARE
     last_id integer;
     last_hash text;
+    token text;
+    holder_account integer;
+    holder_staff integer;
+    holder text;
 BEGIN
     PERFORM pg_advisory_xact_lock({CHAIN_LOCK});
     SELECT id, row_hash INTO last_id, last_hash FROM audit_log ORDER BY id DESC LIMIT 1;
@@ -64,6 +75,25 @@ BEGIN
         RAISE EXCEPTION 'audit_log is append-only: only the chain''s next row, id % after %',
             coalesce(last_id, 0) + 1, coalesce(last_hash, '{GENESIS}')
             USING ERRCODE = 'check_violation';
+    END IF;
+    token := nullif(current_setting('{SESSION_SETTING}', true), '');
+    IF token IS NOT NULL THEN
+        SELECT s.account_id, s.staff_id INTO holder_account, holder_staff
+          FROM user_session s
+         WHERE s.ended_at IS NULL
+           AND s.token_hash = encode(sha256(convert_to(token, 'UTF8')), 'hex');
+        IF FOUND THEN
+            IF holder_staff IS NOT NULL THEN
+                SELECT 'staff:' || u.login INTO holder FROM staff_user u WHERE u.id = holder_staff;
+            ELSE
+                SELECT 'resident:' || a.number INTO holder FROM account a
+                 WHERE a.id = holder_account;
+            END IF;
+            IF NEW.actor IS DISTINCT FROM holder THEN
+                RAISE EXCEPTION 'audit_log: the actor % is not the signed-in %', NEW.actor, holder
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+        END IF;
     END IF;
     NEW.db_role := session_user;
     RETURN NEW;
