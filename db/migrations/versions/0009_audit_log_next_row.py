@@ -58,7 +58,7 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: only the chain''s next row'
 # SECURITY INVOKER: it reads the log's (id, row_hash) and the session's holder, which every
 # role that writes the log for a signed-in session may read.
 _PG_NEXT_FUNCTION = f"""
-CREATE FUNCTION audit_log_next_row() RETURNS trigger
+CREATE OR REPLACE FUNCTION audit_log_next_row() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, {{schema}}, pg_temp AS $fn$
 DECLARE
     last_id integer;
