@@ -401,7 +401,9 @@ class AuditEntry(Base):
     """The append-only, tamper-evident audit log. Triggers refuse UPDATE, DELETE, a REPLACE
     of an existing row and (PostgreSQL) TRUNCATE; see migrations 0001 and 0005. Each row's
     ``row_hash`` covers its values and the previous row's hash (``prev_hash``), so a changed
-    or removed row breaks the chain (``desktop.audit.verify``)."""
+    or removed row breaks the chain (``desktop.audit.verify``). A trigger takes only the
+    chain's next row (id = last + 1, ``prev_hash`` = the last ``row_hash``) and, on
+    PostgreSQL, stamps ``db_role`` with the login that wrote it (migration 0009)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_account_at", "account_id", "at"),)
@@ -415,6 +417,9 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text, default="")  # JSON
     prev_hash: Mapped[str] = mapped_column(String(64), server_default="")  # sha256 hex
     row_hash: Mapped[str] = mapped_column(String(64), server_default="")
+    # PostgreSQL: the database login (session_user) that wrote the row, set by the trigger
+    # whatever the client sent; NULL on SQLite and for rows from before 0009.
+    db_role: Mapped[str | None] = mapped_column(String(63))
 
 
 class ImportBatch(Base):

@@ -6,6 +6,11 @@ of its values), ``prev_hash`` being the previous row's ``row_hash`` (``GENESIS``
 first). ``verify`` walks the chain; a row changed, forged or removed behind the
 application's back breaks it. (Removing the newest rows leaves a shorter valid chain: that
 is what the database's triggers and the roles' grants prevent.)
+
+The database takes only the chain's next row: id = the last id + 1 and ``prev_hash`` = the
+last row's ``row_hash`` (a trigger, migration 0009), so no one can insert a row far ahead or
+fork the chain. On PostgreSQL that trigger also stamps ``db_role``, the login that wrote the
+row (``session_user``, whatever the client sent); the hash covers it when it is set.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEntry
@@ -135,18 +140,24 @@ def canonical(
     account_id: int | None,
     ok: bool,
     details: str,
+    db_role: str | None = None,
 ) -> str:
-    """A row's values as the hash covers them: a compact JSON array, the time in ISO UTC."""
+    """A row's values as the hash covers them: a compact JSON array, the time in ISO UTC.
+    ``db_role`` is appended only when set, so rows without it (SQLite, rows written before
+    0009) keep the form, and the hash, they were written with."""
     moment = at.astimezone(UTC).isoformat(timespec="microseconds")
-    values = [entry_id, moment, actor, action, account_id, bool(ok), details]
+    values: list[Any] = [entry_id, moment, actor, action, account_id, bool(ok), details]
+    if db_role is not None:
+        values.append(db_role)
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
 def chain_hash(prev_hash: str, entry_id: int, at: datetime, actor: str, action: str,
-               account_id: int | None, ok: bool, details: str) -> str:  # fmt: skip
+               account_id: int | None, ok: bool, details: str,
+               db_role: str | None = None) -> str:  # fmt: skip
     """sha256 hex of the previous row's hash followed by this row's canonical values."""
-    text_ = prev_hash + canonical(entry_id, at, actor, action, account_id, ok, details)
-    return hashlib.sha256(text_.encode("utf-8")).hexdigest()
+    values = canonical(entry_id, at, actor, action, account_id, ok, details, db_role)
+    return hashlib.sha256((prev_hash + values).encode("utf-8")).hexdigest()
 
 
 def record(
@@ -195,18 +206,21 @@ def _seal(session: Session) -> None:
 
     Writers take turns: on SQLite the transaction already holds the write lock (BEGIN
     IMMEDIATE); on PostgreSQL a transaction-scoped advisory lock is taken here, after every
-    other change of the transaction is flushed, and held to the commit. A PostgreSQL role
-    that writes the log needs INSERT on it, USAGE on its id sequence and SELECT on its ``id``
-    and ``row_hash`` columns only (not on what the rows say).
+    other change of the transaction is flushed, and held to the commit. Ids follow the last
+    row's without gaps, as the database's trigger demands. A PostgreSQL role that writes the
+    log needs INSERT on it and SELECT on its ``id`` and ``row_hash`` columns only (not on
+    what the rows say); its login (``session_user``) goes into each row's ``db_role``, here
+    for the hash and by the trigger in the row.
     """
     pending: list[_Pending] = session.info.pop(_PENDING, [])
     if not pending:
         return
     session.flush()
     conn = session.connection()
-    postgres = conn.dialect.name == "postgresql"
-    if postgres:
+    db_role: str | None = None
+    if conn.dialect.name == "postgresql":
         conn.execute(select(func.pg_advisory_xact_lock(CHAIN_LOCK)))
+        db_role = conn.execute(select(literal_column("session_user"))).scalar_one()
     last = conn.execute(
         select(AuditEntry.id, AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1)
     ).first()
@@ -214,11 +228,8 @@ def _seal(session: Session) -> None:
     entry_id = last.id if last is not None else 0
     for item in pending:
         entry_id += 1
-        if postgres:  # the sequence stays in step, so an id is never handed out twice
-            serial = conn.execute(text("SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))"))
-            entry_id = max(entry_id, serial.scalar_one())
         row_hash = chain_hash(prev_hash, entry_id, item.at, item.actor, item.action,
-                              item.account_id, item.ok, item.details)  # fmt: skip
+                              item.account_id, item.ok, item.details, db_role)  # fmt: skip
         session.add(
             AuditEntry(
                 id=entry_id,
@@ -230,6 +241,7 @@ def _seal(session: Session) -> None:
                 details=item.details,
                 prev_hash=prev_hash,
                 row_hash=row_hash,
+                db_role=db_role,
             )
         )
         prev_hash = row_hash
@@ -249,7 +261,8 @@ def entries(
     action: AuditAction | str | None = None,
     limit: int = 200,
 ) -> list[AuditEntry]:
-    """The newest entries first, optionally for one account or one action."""
+    """The newest entries first, optionally for one account or one action. On PostgreSQL
+    each one's ``db_role`` names the database login that wrote it."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if account_id is not None:
         query = query.where(AuditEntry.account_id == account_id)
@@ -269,21 +282,34 @@ class ChainBreak:
     at: datetime
     previous_id: int | None  # the row before it in the log, None for the first
     content_changed: bool  # its values do not give its hash; else its link to the previous
+    db_role: str | None = None  # PostgreSQL: the login that wrote it
+    previous_db_role: str | None = None  # … and the one that wrote the row before it
 
     def describe(self) -> str:
         from desktop.formatting import ru_datetime
 
         head = f"Запись №{self.entry_id} от {ru_datetime(self.at)} изменена или удалена: "
         if self.content_changed:
-            return head + "её содержимое не совпадает с её контрольной суммой."
+            return head + "её содержимое не совпадает с её контрольной суммой." + self._written()
         if self.previous_id is None:
             return head + (
                 "она первая в журнале, но ссылается на предыдущую — начало журнала удалено."
-            )
-        return head + (
-            f"цепочка прервана перед ней — запись №{self.previous_id} подделана "
-            f"или записи между №{self.previous_id} и №{self.entry_id} удалены."
+            ) + self._written()  # fmt: skip
+        previous = (
+            f" (запись №{self.previous_id} внесена под именем входа в базу "
+            f"«{self.previous_db_role}»)"
+            if self.previous_db_role is not None
+            else ""
         )
+        return head + (
+            f"цепочка прервана перед ней — запись №{self.previous_id} подделана{previous} "
+            f"или записи между №{self.previous_id} и №{self.entry_id} удалены."
+        ) + self._written()  # fmt: skip
+
+    def _written(self) -> str:
+        if self.db_role is None:
+            return ""
+        return f" Запись внесена под именем входа в базу «{self.db_role}»."
 
 
 @dataclass(frozen=True)
@@ -317,6 +343,7 @@ def verify(db: Database, actor: Actor, *, batch: int = 1000) -> ChainReport:
             AuditEntry.details,
             AuditEntry.prev_hash,
             AuditEntry.row_hash,
+            AuditEntry.db_role,
         )
         .order_by(AuditEntry.id)
         .execution_options(yield_per=batch)  # a server-side cursor on PostgreSQL
@@ -330,16 +357,16 @@ def verify(db: Database, actor: Actor, *, batch: int = 1000) -> ChainReport:
 
 
 def _walk(rows: Iterable[Any]) -> ChainReport:
-    expected, previous_id, checked = GENESIS, None, 0
+    expected, previous_id, previous_role, checked = GENESIS, None, None, 0
     for row in rows:
         checked += 1
         computed = chain_hash(
             row.prev_hash, row.id, row.at, row.actor, row.action, row.account_id, row.ok,
-            row.details,
+            row.details, row.db_role,
         )  # fmt: skip
-        if computed != row.row_hash:
-            return ChainReport(checked, ChainBreak(row.id, row.at, previous_id, True))
-        if row.prev_hash != expected:
-            return ChainReport(checked, ChainBreak(row.id, row.at, previous_id, False))
-        expected, previous_id = row.row_hash, row.id
+        if computed != row.row_hash or row.prev_hash != expected:
+            changed = computed != row.row_hash
+            broken = ChainBreak(row.id, row.at, previous_id, changed, row.db_role, previous_role)
+            return ChainReport(checked, broken)
+        expected, previous_id, previous_role = row.row_hash, row.id, row.db_role
     return ChainReport(checked, None)

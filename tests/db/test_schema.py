@@ -60,7 +60,17 @@ def test_money_refuses_float_and_extra_places(database: Database):
 
 def test_audit_log_is_append_only(database: Database):
     with database.unit_of_work() as s:
-        s.add(AuditEntry(at=datetime.now(UTC), actor="system", action="test", ok=True, details=""))
+        s.add(  # the chain's first row: its trigger (0009) refuses any other
+            AuditEntry(
+                id=1,
+                at=datetime.now(UTC),
+                actor="system",
+                action="test",
+                ok=True,
+                details="",
+                prev_hash="0" * 64,
+            )
+        )
     for statement in ("UPDATE audit_log SET action = 'forged'", "DELETE FROM audit_log"):
         with pytest.raises(DatabaseError, match="append-only"), database.unit_of_work() as s:
             s.execute(text(statement))

@@ -135,6 +135,7 @@ def _forge(url: str, *statements: str) -> None:
         try:
             raw.execute("DROP TRIGGER audit_log_no_update")
             raw.execute("DROP TRIGGER audit_log_no_delete")
+            raw.execute("DROP TRIGGER audit_log_next_row")
             for statement in statements:
                 raw.execute(statement)
             raw.commit()
@@ -186,7 +187,7 @@ def test_a_forged_row_with_a_recomputed_hash_is_caught_at_the_link(
         row = s.get_one(AuditEntry, 3)
         forged = audit.chain_hash(
             row.prev_hash, 3, row.at, "staff:nobody", row.action, row.account_id, row.ok,
-            row.details,
+            row.details, row.db_role,
         )  # fmt: skip
     _forge(
         database_url,
