@@ -1,0 +1,121 @@
+"""How fast ``demo --accounts N`` builds, beside its floor: the same number of statement-like
+rows written by the bare driver (sqlite3 ``executemany`` / psycopg ``COPY``) into one table
+with the same keys, in the same run. Rows per second and the process's peak memory.
+
+    .venv/bin/python benchmarks/demo_build.py [--accounts 5000] [--months 120] [--no-postgres]
+
+Figures only, never assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from scratch_pg import scratch_database  # benchmarks/ is on sys.path when run
+from sqlalchemy.engine import make_url
+
+from db.engine import Database
+from db.migrate import upgrade
+from desktop.clock import FixedClock
+from desktop.demo import build_demo
+from desktop.demo.large import LargeSpec
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+CLOCK = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+_TABLE = (
+    "CREATE TABLE s (id BIGINT PRIMARY KEY, account_id BIGINT NOT NULL, month DATE NOT NULL, "
+    "service_id INT NOT NULL, o BIGINT, c BIGINT, p BIGINT, r BIGINT, cl BIGINT, v BIGINT, "
+    "UNIQUE (account_id, month, service_id))"
+)
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build(url: str, spec: LargeSpec) -> tuple[int, float]:
+    db = Database(url)
+    try:
+        upgrade(db.engine)
+        started = time.perf_counter()
+        summary = build_demo(db, CLOCK, large=spec)
+        return summary.rows, time.perf_counter() - started
+    finally:
+        db.dispose()
+
+
+def _rows(count: int) -> list[tuple[object, ...]]:
+    return [
+        (i, 1 + i // 1800, f"{2010 + (i // 15) % 120 // 12}-{1 + (i // 15) % 12:02d}-01",
+         1 + i % 15, 100, 200, 300, 0, 400, None)
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def floor_sqlite(path: Path, count: int) -> float:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute(_TABLE)
+    rows = _rows(count)
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    for start in range(0, count, 20_000):
+        conn.executemany("INSERT INTO s VALUES (?,?,?,?,?,?,?,?,?,?)", rows[start : start + 20_000])
+    conn.execute("COMMIT")
+    conn.close()
+    return time.perf_counter() - started
+
+
+def floor_postgres(url: str, count: int) -> float:
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    rows = _rows(count)
+    with psycopg.connect(dsn) as conn:
+        conn.execute(_TABLE)
+        started = time.perf_counter()
+        with conn.cursor() as cursor:
+            for start in range(0, count, 20_000):
+                with cursor.copy("COPY s FROM STDIN") as copy:
+                    for row in rows[start : start + 20_000]:
+                        copy.write_row(row)
+        conn.commit()
+        return time.perf_counter() - started
+
+
+def report(backend: str, rows: int, seconds: float, floor: float) -> None:
+    print(
+        f"{backend:<10} {rows:>11,} rows  {seconds:7.1f} s  {rows / seconds:>9,.0f} rows/s   "
+        f"floor {rows / floor:>9,.0f} rows/s  (×{seconds / floor:.1f})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=5000)
+    parser.add_argument("--months", type=int, default=120)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    spec = LargeSpec(args.accounts, args.months, seed=1)
+    print(f"demo --accounts {args.accounts} --months {args.months}")
+    with tempfile.TemporaryDirectory() as folder:
+        rows, seconds = build(f"sqlite:///{folder}/demo.db", spec)
+        report("SQLite", rows, seconds, floor_sqlite(Path(folder) / "floor.db", rows))
+    if not args.no_postgres:
+        with scratch_database(PG_SERVER) as url:
+            if url:
+                rows, seconds = build(url, spec)
+                with scratch_database(PG_SERVER) as floor_url:
+                    assert floor_url
+                    report("PostgreSQL", rows, seconds, floor_postgres(floor_url, rows))
+    print(f"peak memory of this process: {peak_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
