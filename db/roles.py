@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
+from db import roles_staff
 from db.rls import SETTING
 from db.roles_resident import RESIDENT_FUNCTION_BODIES, RESIDENT_FUNCTIONS, RETIRED_FUNCTIONS
 
@@ -56,8 +57,6 @@ _CREDENTIAL_PLAIN = (
 # An outbox row without its recipient and body: enough for the kiosk to queue a letter
 # (INSERT … RETURNING id) and to drop the pending one it replaces (DELETE … WHERE).
 _OUTBOX_PLAIN = "id, account_id, subject, handed_out_at"
-# A staff member may change their own password and their sign-in counters, nothing else.
-_STAFF_SELF = "password_hash, must_change, failed_attempts, next_attempt_at"
 
 GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     # table: {group: privileges}; a group not named gets nothing on the table.
@@ -79,12 +78,15 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         CLERK: _RW,
         ADMIN: _RW,
     },
+    # The clerk reads no password hash and writes nothing: its sign-in and password change
+    # go through db.roles_staff's functions. The administrator creates staff.
     "staff_user": {
-        CLERK: (_R, f"UPDATE ({_STAFF_SELF})"),
+        CLERK: (f"SELECT ({roles_staff.STAFF_PLAIN})",),
         ADMIN: _RW,
     },
     # The kiosk's sessions are opened by cabinet_open_session (after the password is
-    # compared); the kiosk only ends them and marks them seen.
+    # compared); the kiosk only ends them and marks them seen. It sees only its own
+    # (row level security, db.roles_staff.KIOSK_ROWS, as on the two tables below).
     "user_session": {
         KIOSK: ("SELECT", "UPDATE (last_seen_at, ended_at, end_reason)"),
         CLERK: _RW,
@@ -137,9 +139,9 @@ FUNCTIONS = (
 # Row level security for the kiosk: the tables of one account's data it sees (and changes)
 # only for the account of the session whose token the transaction carries (db.rls). The
 # office's groups see every row. Before sign-in the kiosk learns what it must of an account,
-# its credential and its code from the functions (db.roles_resident), never from rows.
-# Tables it reads before anyone signs in (support_request, outbox_message, user_session)
-# are not here yet.
+# its credential and its code from the functions (db.roles_resident), never from rows;
+# user_session, outbox_message and support_request have their own rules
+# (db.roles_staff.KIOSK_ROWS).
 _OWN = "(SELECT cabinet_session_account())"
 OWN_ROWS: Mapping[str, str] = {
     "account": f"id = {_OWN}",
@@ -373,6 +375,7 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
                 f"TO {_quote(conn, names[KIOSK])}"
             )
         _install_policies(conn, names)
+        roles_staff.install(conn, schema, names)
     return RolesReport(tuple(created), tuple(names.values()), len(tables))
 
 

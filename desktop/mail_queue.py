@@ -58,7 +58,12 @@ def queue(
     expires_at: datetime | None,
 ) -> OutboxMessage:
     """Add the message to the queue in the caller's transaction: nothing is sent until it
-    commits, and nothing is lost if it does."""
+    commits, and nothing is lost if it does.
+
+    On PostgreSQL the kiosk's role may write (and see) only letters of an account whose
+    credential the transaction has already written (``db.roles_staff``): that change is
+    flushed first, whatever order the unit of work would choose."""
+    s.flush()
     message = OutboxMessage(
         account_id=account_id,
         recipient=recipient,

@@ -13,7 +13,9 @@ The check lives in one place: ``guarded`` wraps a service so that each of its me
 every Actor it is given before running (the composition root, ``desktop.app``, wraps them
 all). Actors with no session (the system, the office's scripts) are not checked. Around
 each call it also hands the actor's token to the call's transactions (``db.rls``), so that
-on PostgreSQL the kiosk's role sees only that account's rows.
+on PostgreSQL the kiosk's role sees only that account's rows — and of ``user_session`` only
+its own session's row: a password change or reset there ends the account's other sessions
+through the database (``cabinet_end_account_sessions``, ``db.roles_staff``).
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session as OrmSession
 
 from db.engine import Database
@@ -58,6 +61,8 @@ ENDED = "Сеанс завершён. Войдите снова."
 
 # last_seen_at is written at most this often, not at every call.
 SEEN_INTERVAL = timedelta(minutes=1)
+
+_hidden_sessions: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
 
 # The methods a one-time-password session may call: choose a password, or leave.
 ONE_TIME_METHODS = frozenset({"change_password", "logout"})
@@ -133,10 +138,33 @@ def end_sessions(
         query = query.where(UserSession.staff_id == staff_id)
     else:
         raise ValueError("end_sessions needs an account, a staff member or a session")
+    if session_id is None and account_id is not None and _hidden(s):
+        # The kiosk sees only its own session (row level security): the database ends the
+        # account's others, once this transaction has written its credential.
+        s.flush()
+        ended = s.scalar(
+            text("SELECT cabinet_end_account_sessions(:a, :now, :r, :k)"),
+            {"a": account_id, "now": now, "r": reason, "k": keep},
+        )
+        return int(ended or 0)
     if keep is not None:
         query = query.where(UserSession.id != keep)
     result = s.execute(query.values(ended_at=now, end_reason=reason))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _hidden(s: OrmSession) -> bool:
+    """Whether this connection sees only its own session (a kiosk's role on PostgreSQL: it
+    may not open sessions itself either)."""
+    bind = s.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "postgresql":
+        return False
+    known = _hidden_sessions.get(engine)
+    if known is None:
+        known = not s.scalar(text("SELECT has_table_privilege('user_session', 'INSERT')"))
+        _hidden_sessions[engine] = known
+    return known
 
 
 def ensure_live(s: OrmSession, actor: Actor) -> UserSession:

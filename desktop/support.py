@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from db.engine import Database
@@ -88,26 +90,36 @@ class SupportService:
         # Staff have no account of their own: a request they type is not tied to one.
         account_id = actor.account_id if actor is not None else None
         with self.db.unit_of_work() as s:
-            request = SupportRequest(
-                account_id=account_id,
-                topic=topic,
-                message=message,
-                contact=contact,
-                status=RequestStatus.OPEN,
-                created_at=self.clock.now(),
-            )
-            s.add(request)
-            s.flush()
+            now = self.clock.now()
+            values = {
+                "account_id": account_id,
+                "topic": topic,
+                "message": message,
+                "contact": contact,
+                "status": RequestStatus.OPEN,
+                "created_at": now,
+            }
+            if account_id is None:
+                request_id = _add_unread(s, values)
+            else:
+                request = SupportRequest(**values)
+                s.add(request)
+                s.flush()
+                request_id = request.id
             audit.record(
                 s,
-                self.clock.now(),
+                now,
                 actor if actor is not None else ANONYMOUS,
                 AuditAction.SUPPORT_CREATE,
                 account_id=account_id,
-                request_id=request.id,
+                request_id=request_id,
                 topic=topic,
             )
-            return _load(s, request.id)
+            if account_id is None:
+                return RequestInfo(
+                    request_id, now, topic, message, contact, RequestStatus.OPEN, None, ()
+                )
+            return _load(s, request_id)
 
     def list_for(
         self, actor: Actor, *, open_only: bool = False, limit: int | None = None
@@ -186,6 +198,22 @@ class SupportService:
                 )
                 s.flush()
             return _load(s, request.id)
+
+
+def _add_unread(s: Session, values: Mapping[str, Any]) -> int:
+    """Insert a request with no account and return its id without reading the row: on
+    PostgreSQL the kiosk's role may add one from the login window but not read it back (row
+    level security: it sees only its signed-in account's requests), so no RETURNING."""
+    if s.get_bind().dialect.name != "postgresql":
+        request = SupportRequest(**values)
+        s.add(request)
+        s.flush()
+        return request.id
+    request_id = int(
+        s.scalar(text("SELECT nextval(pg_get_serial_sequence('support_request', 'id'))")) or 0
+    )
+    s.execute(insert(SupportRequest).values(id=request_id, **values))
+    return request_id
 
 
 def _clean_message(text: str) -> str:

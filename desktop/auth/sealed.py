@@ -159,16 +159,10 @@ class SecretCheck:
         if not self.sealed:
             self.stored = getattr(credential, _COLUMNS[self.kind]) if credential else None
             return
-        from desktop import passwords
-
-        hasher = passwords._hasher
-        params = (
-            f"$argon2{hasher.type.name.lower()}$v=19$m={hasher.memory_cost},"
-            f"t={hasher.time_cost},p={hasher.parallelism}"
-        )
+        params, hash_len = argon2_params()
         row = s.execute(
             text("SELECT salt, hash_len FROM cabinet_secret_salt(:k, :n, :p, :l)"),
-            {"k": self.kind, "n": self.number, "p": params, "l": hasher.hash_len},
+            {"k": self.kind, "n": self.number, "p": params, "l": hash_len},
         ).one()
         self.salt, self.hash_len = row.salt, int(row.hash_len)
 
@@ -228,6 +222,19 @@ def open_sealed_session(s: OrmSession, now: datetime, actor: Actor, check: Secre
     if row.id is None:
         raise LookupError("no proof")
     return replace(actor, session_id=int(row.id), one_time=bool(row.one_time), session_token=token)
+
+
+def argon2_params() -> tuple[str, int]:
+    """The current hashing's ``$argon2id$v=19$m=…,t=…,p=…`` and hash length: what a fake
+    salt is made with, for a name without a stored hash."""
+    from desktop import passwords
+
+    hasher = passwords._hasher
+    params = (
+        f"$argon2{hasher.type.name.lower()}$v=19$m={hasher.memory_cost},"
+        f"t={hasher.time_cost},p={hasher.parallelism}"
+    )
+    return params, hasher.hash_len
 
 
 def _hash_with(salt_prefix: str, typed: str, hash_len: int) -> str | None:

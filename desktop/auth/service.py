@@ -27,6 +27,7 @@ from desktop.auth.letters import Postman, ResidentMail
 from desktop.auth.model import RegistrationResult, ResetRequestResult, SignedIn
 from desktop.auth.residents import ResidentAuth
 from desktop.auth.sealed import PASSWORD, SecretCheck, has_password, plain_columns
+from desktop.auth.sealed_staff import StaffSecretCheck, staff_by_id
 from desktop.auth.staff import StaffAuth, StaffInfo
 from desktop.auth.throttle import Throttle
 from desktop.clock import Clock
@@ -148,8 +149,9 @@ class AuthService:
         else:
             raise AccessDeniedError("Сменить пароль может только вошедший пользователь.")
         keys = self.throttle.keys("resident" if resident else "staff", actor.name)
-        # A kiosk's role cannot read the hash: SecretCheck asks the database (sealed).
-        check = SecretCheck(PASSWORD, actor.name)
+        # A kiosk's role cannot read the hash, nor a clerk's a staff member's: the check asks
+        # the database (sealed, sealed_staff).
+        check = SecretCheck(PASSWORD, actor.name) if resident else StaffSecretCheck(actor.name)
         with self.db.read() as s:
             wait = 0 if actor.one_time else self.throttle.wait(s, keys, self.clock.now())
             holder = _holder(s, actor, lock=False)
@@ -157,8 +159,8 @@ class AuthService:
                 check.load(s, holder)
                 present = has_password(s, holder, actor.name)
             else:
-                check.stored = holder.password_hash if holder is not None else None
-                present = bool(check.stored)
+                check.load(s, holder)
+                present = isinstance(check, StaffSecretCheck) and check.present
         if holder is None or not present:
             raise AccessDeniedError(UNAVAILABLE)
         if actor.one_time:
@@ -226,8 +228,10 @@ class AuthService:
                         s, now, PASSWORD_CHANGED, account_id=account_id, keep=actor.session_id
                     )
                 else:
-                    holder.password_hash = new_hash
-                    holder.must_change = False
+                    if not isinstance(check, StaffSecretCheck) or not check.store(
+                        s, holder, new_hash, actor, now
+                    ):
+                        raise AccessDeniedError(UNAVAILABLE)
                     end_sessions(
                         s, now, PASSWORD_CHANGED, staff_id=holder.id, keep=actor.session_id
                     )
@@ -294,5 +298,4 @@ def _holder(s: OrmSession, actor: Actor, *, lock: bool) -> ResidentCredential | 
             .where(ResidentCredential.account_id == actor.account_id)
         )
         return s.scalars(query.with_for_update() if lock else query).one_or_none()
-    user = s.get(StaffUser, actor.staff_id, with_for_update=lock)
-    return user if user is not None and user.active else None
+    return staff_by_id(s, actor.staff_id, lock=lock)

@@ -16,13 +16,13 @@ from desktop.actors import SYSTEM, Actor, ActorKind
 from desktop.audit import AuditAction
 from desktop.auth.errors import STAFF_LOGIN_FAILED, LoginError, LoginThrottled, on_field
 from desktop.auth.model import LOGIN_LIMIT, NAME_CHARACTERS, NEW_LOGIN, SignedIn, typed_name
-from desktop.auth.throttle import Throttle, check_secret, printable_name
+from desktop.auth.sealed_staff import StaffSecretCheck, staff_by_login
+from desktop.auth.throttle import Throttle, printable_name
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError
-from desktop.passwords import check_policy, hash_password, needs_rehash
+from desktop.passwords import check_policy, hash_password
 from desktop.permissions import Permission, allows
-from desktop.sessions import open_session
 
 FULL_NAME_LIMIT = 200  # the column's length
 
@@ -117,41 +117,48 @@ class StaffAuth:
         login_value = login.strip().casefold()
         plausible = printable_name(login_value, LOGIN_LIMIT)
         keys = self.throttle.keys("staff", login_value)
-        stored: str | None = None
+        # A clerk's role cannot read the hash: the check asks the database (sealed_staff).
+        check = StaffSecretCheck(login_value)
         with self.db.read() as s:
             wait = self.throttle.wait(s, keys, self.clock.now())
             if plausible and not wait:
-                found = _by_login(s, login_value, lock=False)
-                stored = found.password_hash if found is not None and found.active else None
-        matches = False if wait else check_secret(stored, password)
-        rehashed = hash_password(password) if matches and stored and needs_rehash(stored) else None
+                member = staff_by_login(s, login_value, lock=False)
+                check.load(s, member if member is not None and member.active else None)
+        if not wait:
+            check.run(password)
+        # Sealed, the hash stays as it is until a sign-in at a desk that may write it.
+        rehashed = hash_password(password) if not check.sealed and check.needs_rehash() else None
         with self.db.unit_of_work() as s:
             now = self.clock.now()
-            user = _by_login(s, login_value) if plausible else None
+            user = staff_by_login(s, login_value) if plausible else None
             wait = wait or self.throttle.wait(s, keys, now)
+            found = (
+                check.outcome(s, user) if user is not None and user.active and not wait else None
+            )
+            actor: Actor | None = None
             if wait:
                 reason = "throttled"
             elif user is None:
                 reason = "unknown_login"
             elif not user.active:
                 reason = "inactive"
-            elif user.password_hash != stored:
+            elif found is None or not found.unchanged:
                 reason = "changed_meanwhile"
-            elif not matches:
+            elif not found.matches:
                 reason = "wrong_password"
             else:
-                reason = ""
-            if not reason and user is not None:
+                # A password the administrator chose opens a session that may only set one's own.
+                actor = check.open_session(
+                    s, now, Actor.staff(user.id, user.login, user.role), user
+                )
+                reason = "" if actor is not None else "changed_meanwhile"
+            if actor is not None and user is not None:
                 self.throttle.succeeded(s, keys)
                 if rehashed:
                     user.password_hash = rehashed
-                # A password the administrator chose opens a session that may only set one's own.
-                actor = open_session(
-                    s, now, Actor.staff(user.id, user.login, user.role), one_time=user.must_change
-                )
                 audit.record(s, now, actor, AuditAction.STAFF_SIGN_IN)
                 return SignedIn(
-                    actor, None, "", user.full_name, "", must_change_password=user.must_change
+                    actor, None, "", user.full_name, "", must_change_password=actor.one_time
                 )
             failures = 0
             if reason not in ("throttled", "changed_meanwhile"):
@@ -204,11 +211,6 @@ def _new_staff(
             field="role",
         ) from None
     return login_value, name, role_value
-
-
-def _by_login(s: OrmSession, login_value: str, *, lock: bool = True) -> StaffUser | None:
-    query = select(StaffUser).where(StaffUser.login == login_value)
-    return s.scalars(query.with_for_update() if lock else query).one_or_none()
 
 
 def _who(login_value: str, user: StaffUser | None) -> str:
