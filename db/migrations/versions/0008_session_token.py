@@ -20,9 +20,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("user_session", schema=None) as batch_op:
         batch_op.add_column(sa.Column("token_hash", sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint(
-            batch_op.f("uq_user_session_token_hash"), ["token_hash"]
-        )
+        batch_op.create_unique_constraint(batch_op.f("uq_user_session_token_hash"), ["token_hash"])
 
 
 def downgrade() -> None:
