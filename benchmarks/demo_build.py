@@ -25,7 +25,7 @@ from db.engine import Database
 from db.migrate import upgrade
 from desktop.clock import FixedClock
 from desktop.demo import build_demo
-from desktop.demo.large import LargeSpec
+from desktop.demo.large_spec import LargeSpec
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 CLOCK = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))

@@ -23,7 +23,6 @@ from desktop.settings import Settings, demo_database_url, load_settings
 if TYPE_CHECKING:  # the core pulls in SQLAlchemy: imported when a command needs it,
     # so that opening the window (no command) stays fast
     from desktop.app import Services
-    from desktop.demo.large import LargeSpec
 
 __all__ = ["cli_actor", "main", "output_to", "render_table", "write_csv"]
 
@@ -382,8 +381,9 @@ def cmd_demo(url: str, settings: Settings, args: argparse.Namespace) -> int:
     from desktop.app import connect
     from desktop.clock import SystemClock
     from desktop.demo import build_demo
+    from desktop.demo.large_spec import parse_spec
 
-    large = _large_spec(args)
+    large = parse_spec(args.accounts, args.months, args.seed)  # before anything is opened
     db = connect(url, create=True)
     bar = ProgressBar(sys.stderr, "Лицевые счета")
     try:
@@ -393,34 +393,6 @@ def cmd_demo(url: str, settings: Settings, args: argparse.Namespace) -> int:
         db.dispose()
     print(summary.describe())
     return 0
-
-
-def _large_spec(args: argparse.Namespace) -> LargeSpec | None:
-    """``--accounts``, ``--months`` and ``--seed`` checked, before anything is opened."""
-    from desktop.demo.catalog import DEMO_ACCOUNTS
-    from desktop.demo.large import MAX_ACCOUNTS, MAX_MONTHS, LargeSpec
-
-    if args.accounts is None:
-        if args.months is not None or args.seed is not None:
-            raise UserError(
-                "Параметры --months и --seed задают большую базу и действуют только вместе "
-                "с --accounts, например: demo --accounts 100000 --months 120."
-            )
-        return None
-    accounts = _whole(args.accounts, "--accounts", len(DEMO_ACCOUNTS), MAX_ACCOUNTS, "100000")
-    months = _whole(args.months, "--months", 1, MAX_MONTHS, "120") if args.months else 120
-    seed = _whole(args.seed, "--seed", 0, 2**31 - 1, "1") if args.seed is not None else 1
-    return LargeSpec(accounts, months, seed)
-
-
-def _whole(text: str, option: str, low: int, high: int, example: str) -> int:
-    value = text.strip()
-    if not (value.isascii() and value.isdigit() and len(value) <= 12 and low <= int(value) <= high):
-        raise UserError(
-            f"{option} «{text[:30]}» указан неверно: нужно целое число от {low} до {high}, "
-            f"например {option} {example}."
-        )
-    return int(value)
 
 
 def cmd_start(url: str, settings: Settings, args: argparse.Namespace) -> int:

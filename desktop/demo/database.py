@@ -35,7 +35,8 @@ from desktop.demo.catalog import (
     SERVICE_CODES,
     DemoSummary,
 )
-from desktop.demo.large import LargeSpec, Progress, generate
+from desktop.demo.large import Progress, generate
+from desktop.demo.large_spec import LargeSpec
 from desktop.errors import UserError
 from desktop.months import month_start
 from desktop.organisation import store_defaults

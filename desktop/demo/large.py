@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, ForeignKeyConstraint, text
@@ -38,15 +37,13 @@ from db.models import Base, Channel, MeterKind, RequestStatus
 from db.search import normalize
 from desktop.billing.penalty import PenaltyRules
 from desktop.demo.catalog import (
-    DEMO_PASSWORD,
     SERVICE_CODES,
-    SERVICES,
     Household,
     last_day,
     month_range,
-    tariff,
 )
-from desktop.demo.households import charges, household_statement
+from desktop.demo.large_spec import LargeSpec
+from desktop.demo.large_statement import IntRows, paid_in_full, reckoned
 from desktop.demo.names import (
     INITIALS,
     INVARIANT_SURNAMES,
@@ -55,6 +52,7 @@ from desktop.demo.names import (
     SURNAMES,
     TOWNS,
 )
+from desktop.demo.sink import TABLES, Sink, next_id
 from desktop.months import add_months
 
 LONG_SHARE = 0.1  # the share of accounts with the long history
@@ -62,35 +60,10 @@ SHORT_MONTHS = 12
 DEBTOR_SHARE = 0.05  # of the one-year accounts: stopped paying some months ago
 REGISTERED_SHARE = 1 / 3
 REQUEST_SHARE = 0.01
-BATCH = 20_000  # rows held before they are written
 _DEFERRED_INDEXES = ("reading", "statement_row", "receipt")
 _tables = Base.metadata.tables
-MAX_ACCOUNTS = 2_000_000
-MAX_MONTHS = 240  # twenty years
 
 Progress = Callable[[int, int], None]
-
-# The columns written, per table, in the order of the tuples below.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "building": ("id", "company_id", "address"),
-    "premises": ("id", "building_id", "number", "area"),
-    "account": ("id", "number", "fio", "fio_norm", "premises_id", "address", "address_norm",
-                "area", "residents"),
-    "resident_credential": ("id", "account_id", "email", "phone", "password_hash",
-                            "must_change", "failed_attempts", "created_at", "updated_at"),
-    "meter": ("id", "account_id", "kind", "title", "serial", "unit", "zones", "digits",
-              "installed_on", "next_verification_on", "retired_on", "initial_value",
-              "display_order"),
-    "period": ("id", "account_id", "month", "changed_at", "accepted_at", "version"),
-    "reading": ("id", "period_id", "meter_id", "zone", "previous", "current", "channel",
-                "entered_by", "entered_at", "reason"),
-    "statement_row": ("id", "account_id", "month", "service_id", "opening", "charged", "paid",
-                      "recalculation", "closing", "volume"),
-    "receipt": ("id", "account_id", "number", "issued_on", "month", "description", "total"),
-    "support_request": ("id", "account_id", "topic", "message", "contact", "status",
-                        "created_at"),
-}  # fmt: skip
-TABLES = tuple(COLUMNS)  # parents before children: written in this order
 
 _TOPICS = (
     ("Передача показаний", "Не получается передать показания счётчика горячей воды."),
@@ -99,16 +72,6 @@ _TOPICS = (
     ("Поверка счётчика", "Срок поверки счётчика подходит к концу. Куда обратиться?"),
     ("Протечка", "В подъезде протекает крыша над лестничной клеткой."),
 )
-
-
-@dataclass(frozen=True)
-class LargeSpec:
-    """How large: ``accounts`` in all (the demo's six included), the long history's
-    ``months`` and the random ``seed``."""
-
-    accounts: int
-    months: int = 120
-    seed: int = 1
 
 
 @dataclass
@@ -133,60 +96,6 @@ class _Meter:
     level: list[int] = field(default_factory=list)  # thousandths
 
 
-class _Sink:
-    """Rows held per table and written in batches, parents first, on the session's
-    connection (its transaction)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.postgres = conn.dialect.name == "postgresql"
-        self.raw: Any = conn.connection.driver_connection
-        self.held: dict[str, list[tuple[Any, ...]]] = {table: [] for table in TABLES}
-        self.count = 0
-        self.written = 0
-
-    def add(self, table: str, row: tuple[Any, ...]) -> None:
-        self.held[table].append(row)
-        self.count += 1
-        if self.count >= BATCH:
-            self.flush()
-
-    def extend(self, table: str, rows: list[tuple[Any, ...]]) -> None:
-        self.held[table] += rows
-        self.count += len(rows)
-        if self.count >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        cursor = self.raw.cursor()
-        try:
-            for table in TABLES:
-                rows = self.held[table]
-                if rows:
-                    self._write(cursor, table, rows)
-                    self.written += len(rows)
-                    rows.clear()
-        finally:
-            cursor.close()
-        self.count = 0
-
-    def _write(self, cursor: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
-        columns = COLUMNS[table]
-        if self.postgres:
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                copy.write("".join("\t".join(map(_copy_value, row)) + "\n" for row in rows))
-        else:
-            marks = ", ".join("?" * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
-
-
-def _copy_value(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-    return str(value)
-
-
 class Generator:
     """Makes the accounts and streams their rows into ``sink``."""
 
@@ -206,10 +115,10 @@ class Generator:
         self.rules = rules
         self.password_hash = password_hash
         self.rng = random.Random(spec.seed)
-        self.sink = _Sink(conn)
+        self.sink = Sink(conn)
         self.postgres = self.sink.postgres
         self.counts = Counts()
-        self.ids = {table: _next_id(conn, table) for table in TABLES}
+        self.ids = {table: next_id(conn, table) for table in TABLES}
         self.company_id = conn.execute(
             text("SELECT id FROM company WHERE is_demo = :t ORDER BY id LIMIT 1"), {"t": True}
         ).scalar_one()
@@ -460,7 +369,7 @@ class Generator:
     ) -> None:
         months: Iterator[tuple[date, IntRows]]
         if h.stops_paying:
-            months = _reckoned(h, first, self.current, usage, self.rules)
+            months = reckoned(h, first, self.current, usage, self.rules)
         else:
             months = paid_in_full(int(h.area * 100), first, self.current, usage)
         services = [self.services[code] for code in SERVICE_CODES]
@@ -500,108 +409,6 @@ class Generator:
         return ("t" if value else "f") if self.postgres else int(value)
 
 
-IntAmounts = tuple[int, int, int, int, int]  # opening, charged, paid, recalculation, closing
-IntRows = dict[str, tuple[IntAmounts, int | None]]
-
-
-def paid_in_full(
-    area: int, first: date, current: date, usage: dict[date, dict[str, int]]
-) -> Iterator[tuple[date, IntRows]]:
-    """The statement of an account that pays each bill in full the next month, in kopecks
-    (volumes in thousandths): what ``household_statement`` gives for such a household, with
-    no penalty and no Decimal. ``area`` in hundredths of a m²; ``usage`` by month, as
-    ``Generator._readings`` makes it. The current month charges nothing yet."""
-    # The history opens with last month's bill outstanding, as the households' does.
-    last_bill = month_charges(area, add_months(first, -1), usage[first])
-    balance = {code: amount for code, (amount, _volume) in last_bill.items()}
-    for month in month_range(first, current):
-        charged = month_charges(area, month, usage[month]) if month < current else {}
-        rows: IntRows = {}
-        for code in SERVICE_CODES:
-            opening = balance.get(code, 0)
-            amount, volume = charged.get(code, (0, None))
-            paid = max(opening, 0)
-            closing = opening + amount - paid
-            rows[code] = ((opening, amount, paid, 0, closing), volume)
-            balance[code] = closing
-        yield month, rows
-
-
-def _reckoned(
-    h: Household,
-    first: date,
-    current: date,
-    usage: dict[date, dict[str, int]],
-    rules: PenaltyRules,
-) -> Iterator[tuple[date, IntRows]]:
-    """``household_statement`` (payments that stop, the penalty by the one rule) in kopecks."""
-    decimal_usage = {
-        month: {key: Decimal(value).scaleb(-3) for key, value in values.items()}
-        for month, values in usage.items()
-    }
-    for month, rows in household_statement(h, first, current, decimal_usage, rules):
-        yield (
-            month,
-            {
-                code: (_int_amounts(amounts), _milli(volume))
-                for code, (amounts, volume) in rows.items()
-            },
-        )
-
-
-def _int_amounts(amounts: tuple[Decimal, ...]) -> IntAmounts:
-    opening, charged, paid, recalculation, closing = (_kopecks(a) for a in amounts)
-    return opening, charged, paid, recalculation, closing
-
-
-def month_charges(
-    area: int, month: date, usage: dict[str, int]
-) -> dict[str, tuple[int, int | None]]:
-    """A month's charges in kopecks and volumes in thousandths by service code: those by
-    area from the demo's own ``charges`` (cached), those by volume in integers."""
-    result = dict(_area_charges(area, month.month))
-    water = usage["cold"] + usage["hot"]
-    for code, volume in (
-        ("wastewater", water),
-        ("hot_water_cold", usage["hot"]),
-        ("water_heating", usage["hot"]),
-        ("cold_water", usage["cold"]),
-        ("electricity_t1", usage["t1"]),
-        ("electricity_t2", usage["t2"]),
-    ):
-        # money(volume × tariff), half up: thousandths × kopecks / 1000
-        result[code] = ((volume * _TARIFF_KOPECKS[code] + 500) // 1000, volume)
-    return result
-
-
-_TARIFF_KOPECKS = {spec.code: int(tariff(spec.code) * 100) for spec in SERVICES}
-_NO_USAGE = {key: Decimal(0) for key in ("cold", "hot", "t1", "t2")}
-
-
-@cache
-def _area_charges(area: int, calendar_month: int) -> tuple[tuple[str, tuple[int, int | None]], ...]:
-    h = Household("", "", 0, "", Decimal(area) / 100, 1, None)
-    month = date(2000, calendar_month, 1)
-    return tuple(
-        (code, (_kopecks(amount), _milli(volume)))
-        for code, (amount, volume) in charges(h, month, _NO_USAGE).items()
-        if code in _BY_AREA
-    )
-
-
-_BY_AREA = frozenset(
-    {"odn_hot_water", "odn_cold_water", "heating", "housing_maintenance", "electricity_odn"}
-)
-
-
-def _kopecks(amount: Decimal) -> int:
-    return int(amount.scaleb(2))
-
-
-def _milli(volume: Decimal | None) -> int | None:
-    return None if volume is None else int(volume.scaleb(3))
-
-
 _METER_KINDS = {
     MeterKind.COLD_WATER: ("ХВС", "м3", 5, 6),
     MeterKind.HOT_WATER: ("ГВС", "м3", 5, 4),
@@ -638,10 +445,6 @@ def _fio(rng: random.Random) -> str:
     return f"{surname} {rng.choice(INITIALS)}.{rng.choice(PATRONYMIC_INITIALS)}."
 
 
-def _next_id(conn: Connection, table: str) -> int:
-    return int(conn.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")).scalar_one())
-
-
 def generate(
     conn: Connection,
     spec: LargeSpec,
@@ -656,4 +459,4 @@ def generate(
     return Generator(conn, spec, now, current, rules, password_hash).run(count, progress)
 
 
-__all__ = ["DEMO_PASSWORD", "LargeSpec", "generate", "month_charges", "paid_in_full"]
+__all__ = ["LargeSpec", "Progress", "generate"]

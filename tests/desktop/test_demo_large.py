@@ -38,7 +38,8 @@ from desktop.clock import FixedClock
 from desktop.demo import build_demo
 from desktop.demo.catalog import DEMO_ACCOUNTS, SERVICE_CODES, Household, month_range
 from desktop.demo.households import household_statement
-from desktop.demo.large import LargeSpec, paid_in_full
+from desktop.demo.large_spec import LargeSpec
+from desktop.demo.large_statement import paid_in_full
 from desktop.demo.seed import seed_statement
 from desktop.errors import UserError
 from desktop.months import add_months
