@@ -348,8 +348,13 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
                 created.append(name)
         q_schema = _quote(conn, schema)
         _install_functions(conn, schema)
+        # Nobody but the owner creates objects in the schema (PostgreSQL before 15 lets
+        # everyone create in «public»): an object named like a built-in one could otherwise
+        # be picked up by the owner's SECURITY DEFINER functions (CVE-2018-1058).
+        conn.exec_driver_sql(f"REVOKE CREATE ON SCHEMA {q_schema} FROM PUBLIC")
         for name in names.values():
             role = _quote(conn, name)
+            conn.exec_driver_sql(f"REVOKE CREATE ON SCHEMA {q_schema} FROM {role}")
             conn.exec_driver_sql(f"REVOKE ALL ON ALL TABLES IN SCHEMA {q_schema} FROM {role}")
             conn.exec_driver_sql(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {q_schema} FROM {role}")
             conn.exec_driver_sql(f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {q_schema} FROM {role}")

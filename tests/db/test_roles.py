@@ -188,6 +188,7 @@ NOBODY_MAY = (
     "TRUNCATE reading",
     "TRUNCATE account CASCADE",
     "CREATE TABLE public.intruder (id int)",
+    "CREATE FUNCTION public.lower(character varying) RETURNS text LANGUAGE sql AS 'SELECT 1'",
     "DROP FUNCTION cabinet_secret_matches(text, text, text)",
     "ALTER TABLE auth_secret DISABLE ROW LEVEL SECURITY",
 )
@@ -450,6 +451,24 @@ def test_the_office_does_its_real_work(cluster: Cluster, clock: FixedClock) -> N
     finally:
         clerk.close()
         admin.close()
+
+
+def test_no_role_creates_in_the_schema_even_where_the_server_lets_everyone(
+    cluster: Cluster,
+) -> None:
+    """PostgreSQL before 15 lets every role create in «public»: a kiosk could plant a
+    ``lower(varchar)`` that the owner's SECURITY DEFINER functions would call. ``db roles``
+    takes that right away whatever the server's default."""
+    with cluster.owner.engine.begin() as conn:
+        conn.exec_driver_sql("GRANT CREATE ON SCHEMA public TO PUBLIC")  # as before 15
+    apply_roles(cluster.owner.engine, cluster.prefix)
+    for group in GROUPS:
+        engine = cluster.engine(group)
+        try:
+            refused(engine, "CREATE FUNCTION public.lower(varchar) RETURNS text "
+                            "LANGUAGE sql AS 'SELECT 1'")  # fmt: skip
+        finally:
+            engine.dispose()
 
 
 def test_db_roles_command_is_idempotent(
