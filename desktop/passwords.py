@@ -33,9 +33,16 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-# A dummy hash to verify against when the account is unknown, so that both answers take
-# the same time and nothing tells whether an account exists.
-DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+def __getattr__(name: str) -> str:
+    """``DUMMY_HASH``: a hash to verify against when the account is unknown, so that both
+    answers take the same time and nothing tells whether an account exists. Made on first
+    use, not at import: Argon2 costs ~90 ms, which every process would pay before its first
+    window otherwise."""
+    if name == "DUMMY_HASH":
+        value = _hasher.hash(secrets.token_hex(16))
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @cache
