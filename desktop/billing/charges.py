@@ -16,8 +16,10 @@ History = Sequence[tuple[date, tuple[Decimal, ...]]]
 
 def unpaid_charges(history: History) -> list[tuple[date, Decimal]]:
     """What is left unpaid of each month's charges of one service, payments going to the
-    oldest charges first. A debt at the start of the history counts as the month before's."""
+    oldest charges first. A debt at the start of the history counts as the month before's.
+    Linear in the months: a payment starts at the oldest charge not yet paid off."""
     charges: list[list] = []  # [month, amount left]
+    paid_off = 0  # the charges before this one are paid off: never looked at again
     credit = ZERO
     first_month, first_values = history[0]
     opening = first_values[0]
@@ -35,10 +37,11 @@ def unpaid_charges(history: History) -> list[tuple[date, Decimal]]:
         else:
             credit -= recalc
         credit += paid
-        for charge in charges:
-            if credit <= 0:
-                break
+        while credit > 0 and paid_off < len(charges):
+            charge = charges[paid_off]
             taken = min(charge[1], credit)
             charge[1] -= taken
             credit -= taken
-    return [(month, left) for month, left in charges if left > 0]
+            if charge[1] <= 0:
+                paid_off += 1
+    return [(month, left) for month, left in charges[paid_off:] if left > 0]
