@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from desktop.demo import DEMO_ACCOUNT
 from tests.ui.conftest import wait_idle
 from ui.main_window import MainWindow
-from ui.pages.statement import EXPORT_PDF, EXPORT_XLSX, StatementPage
+from ui.pages.statement import EXPORT_PDF, EXPORT_XLSX, MIN_COLUMN_WIDTH, StatementPage
 from ui.sidebar import PAGES, Page
 
 JUNE = date(2017, 6, 1)
@@ -110,6 +110,22 @@ def test_amounts_are_right_aligned_and_wide_headers_wrapped(page):
     assert "\n" in model.headerData(wide, Qt.Orientation.Horizontal)
     header = page.view.horizontalHeader()
     assert header.height() >= 2 * header.fontMetrics().height()
+
+
+def test_columns_fit_their_widest_text_without_asking_every_cell(page):
+    """The widths come from the texts the model has: never narrower than what Qt would
+    measure cell by cell (nothing is cut off), and barely wider."""
+    chosen = [page.view.columnWidth(c) for c in range(page.model.columnCount())]
+    page.view.resizeColumnsToContents()  # Qt's own measure, every cell: for comparison only
+    measured = [page.view.columnWidth(c) for c in range(page.model.columnCount())]
+    for column, (mine, qt) in enumerate(zip(chosen, measured, strict=True)):
+        assert qt <= mine <= max(qt, MIN_COLUMN_WIDTH) + 12, page.model.headerData(
+            column, Qt.Orientation.Horizontal
+        )
+    tip = page.model.index(page.model.row_of(JUNE, "Сальдо нач."), 0).data(
+        Qt.ItemDataRole.ToolTipRole
+    )
+    assert tip == "Июнь 2017, Сальдо нач., ИТОГО: 5 955,86 ₽"
 
 
 def test_the_row_labels_stay_visible_while_scrolling_sideways(page, qtbot):

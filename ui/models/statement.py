@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -28,7 +29,7 @@ class _Row:
     month: date
     label: str  # the month's title on a title row, else one of the five row labels
     cells: tuple[str, ...]  # empty on a title row
-    tips: tuple[str, ...]
+    amounts: tuple[Decimal, ...]  # ИТОГО and the services'; a cell's tooltip is made of one
 
     @property
     def is_title(self) -> bool:
@@ -49,6 +50,7 @@ class StatementModel(QAbstractTableModel):
         self._columns: tuple[str, ...] = ()
         self._headers: tuple[str, ...] = ()
         self._rows: list[_Row] = []
+        self._widest: tuple[str, ...] = ()
         self._bold = QFont()
         self._bold.setBold(True)
         self._title_font = QFont()
@@ -60,23 +62,34 @@ class StatementModel(QAbstractTableModel):
         """Show a statement (None: nothing). The whole grid changes, so the model resets."""
         self.beginResetModel()
         if statement is None:
-            self._columns, self._headers, self._rows = (), (), []
+            self._columns, self._headers, self._rows, self._widest = (), (), [], ()
         else:
             self._columns = (TOTAL, *(column.name for column in statement.columns))
             self._headers = tuple(wrap_header(name) for name in self._columns)
             self._rows = []
+            widest = [""] * len(self._columns)
             for block in statement.months:
                 self._rows.append(_Row(block.month, month_short(block.month), (), ()))
                 for line in block.lines:
                     amounts = (line.total, *line.amounts)
                     cells = tuple(money(value, blank_zero=True) for value in amounts)
-                    where = f"{month_name(block.month)}, {line.label}"
-                    tips = tuple(
-                        f"{where}, {column}: {money(value)} ₽"
-                        for column, value in zip(self._columns, amounts, strict=True)
-                    )
-                    self._rows.append(_Row(block.month, line.label, cells, tips))
+                    for column, cell in enumerate(cells):
+                        if len(cell) > len(widest[column]):
+                            widest[column] = cell
+                    self._rows.append(_Row(block.month, line.label, cells, amounts))
+            self._widest = tuple(widest)
         self.endResetModel()
+
+    def widest_texts(self) -> tuple[str, ...]:
+        """Per column the longest of its texts: the view sizes its columns from these
+        instead of asking every cell (720 × 17 for ten years)."""
+        return self._widest if self._rows else ("",) * len(self._columns)
+
+    def _tip(self, row: _Row, column: int) -> str:
+        return (
+            f"{month_name(row.month)}, {row.label}, {self._columns[column]}: "
+            f"{money(row.amounts[column])} ₽"
+        )
 
     # --- lookups for the view and the tests ----------------------------------------------
 
@@ -122,10 +135,8 @@ class StatementModel(QAbstractTableModel):
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if role == Qt.ItemDataRole.FontRole and column == 0:
             return self._bold
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return row.tips[column]
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return row.tips[column]
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._tip(row, column)
         return None
 
     def headerData(

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, QStandardPaths, Qt
-from PySide6.QtGui import QBrush, QFont, QPainter, QPalette
+from PySide6.QtGui import QBrush, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -162,10 +162,7 @@ class StatementPage(BasePage):
         self.view.clearSpans()
         for row in self.model.title_rows():
             self.view.setSpan(row, 0, 1, self.model.columnCount())
-        self.view.resizeColumnsToContents()
-        for column in range(self.model.columnCount()):
-            if self.view.columnWidth(column) < MIN_COLUMN_WIDTH:
-                self.view.setColumnWidth(column, MIN_COLUMN_WIDTH)
+        self._size_columns()
         self.summary.setText(balance_text(statement))
         has_months = bool(statement.months)
         self.view.setVisible(has_months)
@@ -178,6 +175,23 @@ class StatementPage(BasePage):
             )
         else:
             self.problems.clear()
+
+    def _size_columns(self) -> None:
+        """Each column as wide as its longest text or its header, from the texts the model
+        already has: not ``resizeColumnsToContents``, which asks every cell on the GUI
+        thread."""
+        header = self.view.horizontalHeader()
+        plain = QFontMetrics(self.view.font())
+        bold_font = QFont(self.view.font())
+        bold_font.setBold(True)
+        bold = QFontMetrics(bold_font)
+        margin = 2 * (self.view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
+        for column, text in enumerate(self.model.widest_texts()):
+            metrics = bold if column == 0 else plain  # ИТОГО is bold
+            width = metrics.horizontalAdvance(text) + margin + 1
+            self.view.setColumnWidth(
+                column, max(width, header.sectionSizeHint(column), MIN_COLUMN_WIDTH)
+            )
 
     def export(self, fmt: str) -> None:
         """Ask where to save the statement as XLSX or PDF, then write it in the background."""
