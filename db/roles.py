@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 
 from db.rls import SETTING
+from db.roles_throttle import KIOSK_FUNCTIONS, hide_throttle_key, install_throttle
 
 KIOSK = "kiosk"
 CLERK = "clerk"
@@ -94,10 +95,12 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         CLERK: _RW,
         ADMIN: _RW,
     },
-    "login_throttle": {KIOSK: _RWD, CLERK: _RWD, ADMIN: _RWD},
-    # Row level security hides the fake salts' key (SEALED_SECRET) from every group.
+    # The kiosk's throttle runs in the database (db.roles_throttle): no rights of its own.
+    "login_throttle": {CLERK: _RWD, ADMIN: _RWD},
+    # Row level security hides the fake salts' key (SEALED_SECRET) from every group, and the
+    # throttle's from the kiosk: it sees no row.
     "auth_secret": {
-        KIOSK: ("SELECT", "INSERT"),
+        KIOSK: (_R,),
         CLERK: ("SELECT", "INSERT"),
         ADMIN: ("SELECT", "INSERT"),
     },
@@ -136,6 +139,7 @@ FUNCTIONS = (
     ("cabinet_code_matches", "text, text"),
     ("cabinet_open_session", "text, text, text, text, timestamp with time zone"),
     ("cabinet_session_account", ""),
+    *KIOSK_FUNCTIONS,
 )
 
 # Row level security for the kiosk: the tables of one account's data it sees (and changes)
@@ -187,10 +191,26 @@ $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_secret_matches(p_kind text, p_number text, p_candidate text)
 RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
-    SELECT coalesce(bool_or({_SECRET_COLUMN} = p_candidate), false)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
+DECLARE
+    matches boolean;
+    valid boolean;
+BEGIN
+    -- The throttle (db.roles_throttle): refused while the delay runs; a mismatch counts,
+    -- and so does an expired secret; only a valid match clears the delay.
+    IF cabinet_throttle_refuses('resident', p_number) THEN
+        RETURN false;
+    END IF;
+    SELECT coalesce(bool_or({_SECRET_COLUMN} = p_candidate), false),
+           coalesce(bool_or({_SECRET_COLUMN} = p_candidate AND coalesce(CASE p_kind
+               WHEN 'password' THEN c.password_expires_at
+               ELSE c.reset_code_expires_at END > clock_timestamp(), true)), false)
+      INTO matches, valid
       FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number
+     WHERE a.number = p_number;
+    PERFORM cabinet_throttle_settle('resident', p_number, valid);
+    RETURN matches;
+END
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_secret_present(p_kind text, p_number text)
@@ -203,10 +223,19 @@ $fn$""",
     """
 CREATE OR REPLACE FUNCTION cabinet_email_matches(p_number text, p_email text)
 RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
-    SELECT coalesce(bool_or(lower(c.email) = lower(p_email)), false)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    matches boolean;
+BEGIN
+    IF cabinet_throttle_refuses('email', p_number) THEN  -- db.roles_throttle
+        RETURN false;
+    END IF;
+    SELECT coalesce(bool_or(lower(c.email) = lower(p_email)), false) INTO matches
       FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number
+     WHERE a.number = p_number;
+    PERFORM cabinet_throttle_settle('email', p_number, matches);
+    RETURN matches;
+END
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_code_salt(p_number text)
@@ -231,10 +260,19 @@ $fn$""",
     """
 CREATE OR REPLACE FUNCTION cabinet_code_matches(p_number text, p_candidate text)
 RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
-    SELECT coalesce(bool_or(r.code_hash = p_candidate), false)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    matches boolean;
+BEGIN
+    IF cabinet_throttle_refuses('registration', p_number) THEN  -- db.roles_throttle
+        RETURN false;
+    END IF;
+    SELECT coalesce(bool_or(r.code_hash = p_candidate), false) INTO matches
       FROM registration_code r JOIN account a ON a.id = r.account_id
-     WHERE a.number = p_number
+     WHERE a.number = p_number;
+    PERFORM cabinet_throttle_settle('registration', p_number, matches);
+    RETURN matches;
+END
 $fn$""",
     """
 CREATE OR REPLACE FUNCTION cabinet_open_session(
@@ -244,11 +282,17 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp A
 DECLARE
     holder integer;
 BEGIN
+    id := NULL;
+    one_time := NULL;
+    IF cabinet_throttle_refuses('resident', p_number) THEN  -- db.roles_throttle
+        RETURN;
+    END IF;
     -- The proof: the typed password's hash is the stored one (and still valid).
     SELECT c.account_id, c.must_change INTO holder, one_time
       FROM resident_credential c JOIN account a ON a.id = c.account_id
      WHERE a.number = p_number AND c.password_hash = p_candidate
        AND (c.password_expires_at IS NULL OR c.password_expires_at > p_now);
+    PERFORM cabinet_throttle_settle('resident', p_number, holder IS NOT NULL);
     IF holder IS NULL OR p_kind NOT IN ('resident', 'kiosk') OR length(p_token) < 32 THEN
         id := NULL;
         one_time := NULL;
@@ -375,6 +419,7 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
                 f"TO {_quote(conn, names[KIOSK])}"
             )
         _install_policies(conn, names)
+        hide_throttle_key(conn, _quote(conn, names[KIOSK]))
     return RolesReport(tuple(created), tuple(names.values()), len(tables))
 
 
@@ -394,6 +439,7 @@ def _install_functions(conn: Connection, schema: str) -> None:
     """The kiosk's functions (owned by whoever runs this: the schema's owner), the key of
     the fake salts, and the row level security that hides that key from every group."""
     q_schema = _quote(conn, schema)
+    install_throttle(conn, q_schema)  # first: the compare functions call it
     for body in _FUNCTION_BODIES:
         conn.exec_driver_sql(body.replace("{schema}", q_schema))
     for function, arguments in FUNCTIONS:
