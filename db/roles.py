@@ -196,9 +196,9 @@ DECLARE
     matches boolean;
     valid boolean;
 BEGIN
-    -- The throttle (db.roles_throttle): refused while the delay runs; a mismatch counts,
-    -- and so does an expired secret; only a valid match clears the delay.
-    IF cabinet_throttle_refuses('resident', p_number) THEN
+    -- The throttle (db.roles_throttle): only a candidate whose attempt was counted in an
+    -- earlier transaction is compared; a valid match clears the delay.
+    IF NOT cabinet_throttle_admits('resident', p_number, p_candidate) THEN
         RETURN false;
     END IF;
     SELECT coalesce(bool_or({_SECRET_COLUMN} = p_candidate), false),
@@ -208,7 +208,9 @@ BEGIN
       INTO matches, valid
       FROM resident_credential c JOIN account a ON a.id = c.account_id
      WHERE a.number = p_number;
-    PERFORM cabinet_throttle_settle('resident', p_number, valid);
+    IF valid THEN
+        PERFORM cabinet_throttle_matched('resident', p_number);
+    END IF;
     RETURN matches;
 END
 $fn$""",
@@ -227,13 +229,15 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp A
 DECLARE
     matches boolean;
 BEGIN
-    IF cabinet_throttle_refuses('email', p_number) THEN  -- db.roles_throttle
-        RETURN false;
+    IF NOT cabinet_throttle_admits('email', p_number, lower(p_email)) THEN
+        RETURN false;  -- db.roles_throttle
     END IF;
     SELECT coalesce(bool_or(lower(c.email) = lower(p_email)), false) INTO matches
       FROM resident_credential c JOIN account a ON a.id = c.account_id
      WHERE a.number = p_number;
-    PERFORM cabinet_throttle_settle('email', p_number, matches);
+    IF matches THEN
+        PERFORM cabinet_throttle_matched('email', p_number);
+    END IF;
     RETURN matches;
 END
 $fn$""",
@@ -264,13 +268,15 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp A
 DECLARE
     matches boolean;
 BEGIN
-    IF cabinet_throttle_refuses('registration', p_number) THEN  -- db.roles_throttle
-        RETURN false;
+    IF NOT cabinet_throttle_admits('registration', p_number, p_candidate) THEN
+        RETURN false;  -- db.roles_throttle
     END IF;
     SELECT coalesce(bool_or(r.code_hash = p_candidate), false) INTO matches
       FROM registration_code r JOIN account a ON a.id = r.account_id
      WHERE a.number = p_number;
-    PERFORM cabinet_throttle_settle('registration', p_number, matches);
+    IF matches THEN
+        PERFORM cabinet_throttle_matched('registration', p_number);
+    END IF;
     RETURN matches;
 END
 $fn$""",
@@ -284,15 +290,17 @@ DECLARE
 BEGIN
     id := NULL;
     one_time := NULL;
-    IF cabinet_throttle_refuses('resident', p_number) THEN  -- db.roles_throttle
-        RETURN;
+    IF NOT cabinet_throttle_admits('resident', p_number, p_candidate) THEN
+        RETURN;  -- db.roles_throttle
     END IF;
     -- The proof: the typed password's hash is the stored one (and still valid).
     SELECT c.account_id, c.must_change INTO holder, one_time
       FROM resident_credential c JOIN account a ON a.id = c.account_id
      WHERE a.number = p_number AND c.password_hash = p_candidate
        AND (c.password_expires_at IS NULL OR c.password_expires_at > p_now);
-    PERFORM cabinet_throttle_settle('resident', p_number, holder IS NOT NULL);
+    IF holder IS NOT NULL THEN
+        PERFORM cabinet_throttle_matched('resident', p_number);
+    END IF;
     IF holder IS NULL OR p_kind NOT IN ('resident', 'kiosk') OR length(p_token) < 32 THEN
         id := NULL;
         one_time := NULL;

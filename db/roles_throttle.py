@@ -4,18 +4,24 @@ A kiosk's role holds no right on ``login_throttle`` and cannot read the throttle
 (``auth_secret`` row ``throttle``, hidden by row level security). It reaches the throttle
 only through the SECURITY DEFINER functions below, which implement the rule of
 ``desktop.auth.throttle`` (the constants are here, that module imports them) on the
-database's clock:
+database's clock.
 
+A count made in the transaction that learns the verdict would vanish with a ROLLBACK, and a
+stolen kiosk login could then guess without end. So an attempt is paid for first:
+
+* ``cabinet_throttle_attempt(kind, name, candidate)``, in a transaction of its own that the
+  caller commits: refused (the wait returned) while a delay runs; else the attempt's failure
+  is counted at once and a ticket for this one candidate kept for two minutes;
+* the compare functions of ``db.roles`` (``cabinet_secret_matches``, ``cabinet_code_matches``,
+  ``cabinet_email_matches``, ``cabinet_open_session``) compare only a candidate whose ticket
+  an earlier, committed transaction took. A ticket rolled back does not exist, one taken in
+  the same transaction does not count, and using one again only repeats its verdict. A valid
+  match takes the counted failure back and clears the name's delays — the only proof there
+  is; nothing else clears them;
 * ``cabinet_throttle_wait(kind, name)``: seconds until ``name`` may be tried again;
-* ``cabinet_throttle_failed(kind, name)``: count a failure the database did not see itself
-  (an unknown account number, a malformed code…); it only ever adds to the delays, and a
-  failure the database has already counted in this transaction is not counted twice.
-
-There is no function that clears a delay: the compare functions of ``db.roles``
-(``cabinet_secret_matches``, ``cabinet_code_matches``, ``cabinet_email_matches``,
-``cabinet_open_session``) refuse while the name's delay runs, count a failure on a mismatch
-and clear the name's delays on a match — the only proof there is. A kiosk's credentials
-in a loop around them meet the same growing delay as the sign-in screen.
+* ``cabinet_throttle_failed(kind, name)``: count a failure no compare saw (an unknown account
+  number, a malformed code…); it only ever adds, and adds nothing for an attempt a compare
+  has already accounted for in this transaction.
 
 The device: the kiosk's login role (``session_user``) plus the device id the application
 hands each transaction (``cabinet.device``). The per-name delay is keyed by both; the
@@ -39,6 +45,7 @@ DEVICE_FREE_FAILURES = 20  # per device over all names: a leaking bucket
 DEVICE_WINDOW = timedelta(minutes=10)
 DEVICE_MAX_DELAY = timedelta(minutes=5)
 FORGET_AFTER = timedelta(days=1)  # a row untouched this long goes
+TICKET_LIFETIME = timedelta(minutes=2)  # from an attempt to its compare
 THROTTLE_SECRET = "throttle"
 DEVICE_SETTING = "cabinet.device"
 _COUNTED = "cabinet.throttle_counted"
@@ -50,6 +57,7 @@ def _us(delta: timedelta) -> int:
 
 # (name, arguments) of each function the kiosk may call.
 KIOSK_FUNCTIONS = (
+    ("cabinet_throttle_attempt", "text, text, text"),
     ("cabinet_throttle_wait", "text, text"),
     ("cabinet_throttle_failed", "text, text"),
 )
@@ -62,8 +70,9 @@ INTERNAL_FUNCTIONS = (
     ("cabinet_throttle_failed_at", "text, text, text, text, timestamp with time zone"),
     ("cabinet_throttle_succeeded_at", "text, text, text"),
     ("cabinet_throttle_device", ""),
-    ("cabinet_throttle_refuses", "text, text"),
-    ("cabinet_throttle_settle", "text, text, boolean"),
+    ("cabinet_throttle_ticket", "text, text, text"),
+    ("cabinet_throttle_admits", "text, text, text"),
+    ("cabinet_throttle_matched", "text, text"),
 )
 
 _BODIES = (
@@ -179,36 +188,78 @@ LANGUAGE sql STABLE SET search_path = {{schema}}, pg_temp AS $fn$
     SELECT session_user || '/'
            || coalesce(nullif(current_setting('{DEVICE_SETTING}', true), ''), '-')
 $fn$""",
-    # Whether the name's (or the device's) delay runs now; a refused attempt is accounted
-    # for in this transaction (cabinet_throttle_failed then adds nothing).
+    # The ticket of one candidate for one name on this device: taken (and its failure
+    # counted) by cabinet_throttle_attempt in a transaction of its own.
+    """
+CREATE OR REPLACE FUNCTION cabinet_throttle_ticket(p_kind text, p_name text, p_candidate text)
+RETURNS text
+LANGUAGE sql STABLE SET search_path = {schema}, pg_temp AS $fn$
+    SELECT cabinet_throttle_mac('ticket' || chr(31) || p_kind || chr(31) || p_name || chr(31)
+                                || cabinet_throttle_device() || chr(31) || p_candidate)
+$fn$""",
+    # Whether a compare of this candidate may run: its ticket was committed by an earlier
+    # transaction, not long ago. Either way the attempt is accounted for in this
+    # transaction (cabinet_throttle_failed then adds nothing).
     f"""
-CREATE OR REPLACE FUNCTION cabinet_throttle_refuses(p_kind text, p_name text)
+CREATE OR REPLACE FUNCTION cabinet_throttle_admits(p_kind text, p_name text, p_candidate text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SET search_path = {{schema}}, pg_temp AS $fn$
+DECLARE
+    admitted boolean;
 BEGIN
-    IF cabinet_throttle_wait_at(p_kind, p_name, cabinet_throttle_device(), session_user,
-                                clock_timestamp()) > 0 THEN
-        PERFORM set_config('{_COUNTED}', coalesce(current_setting('{_COUNTED}', true), '')
-                           || chr(30) || p_kind || chr(31) || p_name, true);
-        RETURN true;
-    END IF;
-    RETURN false;
-END
-$fn$""",
-    # After a compare: a match clears the name's delay on this device, a mismatch counts.
-    f"""
-CREATE OR REPLACE FUNCTION cabinet_throttle_settle(p_kind text, p_name text, p_ok boolean)
-RETURNS void
-LANGUAGE plpgsql VOLATILE SET search_path = {{schema}}, pg_temp AS $fn$
-BEGIN
-    IF p_ok THEN
-        PERFORM cabinet_throttle_succeeded_at(p_kind, p_name, cabinet_throttle_device());
-        RETURN;
-    END IF;
-    PERFORM cabinet_throttle_failed_at(p_kind, p_name, cabinet_throttle_device(),
-                                       session_user, clock_timestamp());
     PERFORM set_config('{_COUNTED}', coalesce(current_setting('{_COUNTED}', true), '')
                        || chr(30) || p_kind || chr(31) || p_name, true);
+    SELECT EXISTS (
+        SELECT 1 FROM login_throttle t
+         WHERE t.key_hash = cabinet_throttle_ticket(p_kind, p_name, p_candidate)
+           AND t.updated_at > clock_timestamp() - make_interval(
+               secs => {TICKET_LIFETIME.total_seconds()})
+           AND t.xmin::text <> mod(txid_current(), 4294967296)::text) INTO admitted;
+    RETURN admitted;
+END
+$fn$""",
+    # After an admitted compare that matched (and is valid): the failure counted in advance
+    # goes, and the name's delays with it.
+    """
+CREATE OR REPLACE FUNCTION cabinet_throttle_matched(p_kind text, p_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    gone integer;
+BEGIN
+    DELETE FROM login_throttle
+     WHERE key_hash = cabinet_throttle_mac(
+           p_kind || chr(31) || p_name || chr(31) || cabinet_throttle_device());
+    GET DIAGNOSTICS gone = ROW_COUNT;
+    PERFORM cabinet_throttle_succeeded_at(p_kind, p_name, cabinet_throttle_device());
+    IF gone > 0 THEN  -- once per attempt, however many compares confirm it
+        UPDATE login_throttle SET failed_attempts = greatest(0, failed_attempts - 1)
+         WHERE key_hash = cabinet_throttle_mac('device' || chr(31) || session_user);
+    END IF;
+END
+$fn$""",
+    # The kiosk's attempt: refused (the wait returned) while a delay runs; else its failure
+    # is counted now and its ticket kept, both committed before any compare may run.
+    """
+CREATE OR REPLACE FUNCTION cabinet_throttle_attempt(
+    p_kind text, p_name text, p_candidate text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    at timestamptz := clock_timestamp();
+    wait integer;
+BEGIN
+    wait := cabinet_throttle_wait_at(p_kind, p_name, cabinet_throttle_device(), session_user,
+                                     at);
+    IF wait > 0 THEN
+        RETURN wait;
+    END IF;
+    PERFORM cabinet_throttle_failed_at(p_kind, p_name, cabinet_throttle_device(),
+                                       session_user, at);
+    INSERT INTO login_throttle (key_hash, failed_attempts, next_attempt_at, updated_at)
+    VALUES (cabinet_throttle_ticket(p_kind, p_name, p_candidate), 0, NULL, at)
+    ON CONFLICT (key_hash) DO UPDATE SET updated_at = excluded.updated_at;
+    RETURN 0;
 END
 $fn$""",
     """

@@ -32,7 +32,7 @@ from sqlalchemy.orm import load_only
 from db.models import Account, RegistrationCode, ResidentCredential
 from desktop.actors import Actor
 from desktop.auth import codes
-from desktop.auth.throttle import check_secret
+from desktop.auth.throttle import check_secret, reserve
 from desktop.sessions import new_token
 
 PASSWORD = "password"
@@ -83,6 +83,7 @@ def plain_columns(s: OrmSession) -> list[Any]:
 def email_matches(s: OrmSession, credential: ResidentCredential, number: str, email: str) -> bool:
     """Whether the credential's e-mail is ``email`` (case aside), read or asked for."""
     if is_sealed(s):
+        reserve(s, "email", number, email.lower())  # the database's throttle
         return bool(
             s.scalar(text("SELECT cabinet_email_matches(:n, :e)"), {"n": number, "e": email})
         )
@@ -128,6 +129,7 @@ def code_matches(s: OrmSession, number: str, row: RegistrationCode | None, typed
         return False
     digest = hmac.new(key, typed.encode("ascii", "replace"), hashlib.sha256).hexdigest()
     candidate = f"{_CODE_SCHEME}${salt}${digest}"
+    reserve(s, "registration", number, candidate)  # the database's throttle
     matches = s.scalar(text("SELECT cabinet_code_matches(:n, :c)"), {"n": number, "c": candidate})
     return bool(typed) and bool(matches)
 
@@ -191,6 +193,8 @@ class SecretCheck:
             return Outcome(present, unchanged, self.matches)
         args = {"k": self.kind, "n": self.number}
         present = bool(s.scalar(text("SELECT cabinet_secret_present(:k, :n)"), args))
+        if self.candidate is not None:
+            reserve(s, "resident", self.number, self.candidate)  # the database's throttle
         matches = self.candidate is not None and bool(
             s.scalar(
                 text("SELECT cabinet_secret_matches(:k, :n, :c)"), {**args, "c": self.candidate}

@@ -27,10 +27,11 @@ same rule inside PostgreSQL for a kiosk's role):
 
 On PostgreSQL a kiosk's role («sealed», ``desktop.auth.sealed``) neither reads the key nor
 touches ``login_throttle``: ``wait`` and ``failed`` call the database's functions, which use
-the database's clock, the compare functions themselves refuse while a delay runs, count a
-mismatch and clear the name on a match (so ``succeeded`` does nothing there, and ``failed``
-adds nothing the database already counted). The kiosk's device id reaches the database as
-``cabinet.device`` in each transaction; its bucket there is the kiosk's login role.
+the database's clock; ``reserve`` pays for an attempt (counted in advance, committed) before
+the compare functions will compare it, and a valid match clears the name (so ``succeeded``
+does nothing there, and ``failed`` adds nothing the database already counted). The kiosk's
+device id reaches the database as ``cabinet.device`` in each transaction; its bucket there
+is the kiosk's login role.
 
 The device id is the machine's: made once and kept beside the settings file
 (``device-id``), or «host/user» when that folder cannot be written.
@@ -256,10 +257,34 @@ def _on_begin(conn: Connection) -> None:
         )
 
 
-def _sealed(s: OrmSession) -> bool:
-    from desktop.auth.sealed import is_sealed  # sealed imports this module
+_enforced: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
 
-    return is_sealed(s)
+
+def _sealed(s: OrmSession) -> bool:
+    """Whether the database runs this connection's throttle: a role without rights on
+    ``login_throttle`` (the kiosk's, ``desktop.auth.sealed``)."""
+    bind = s.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "postgresql":
+        return False
+    known = _enforced.get(engine)
+    if known is None:
+        known = not s.scalar(text("SELECT has_table_privilege('login_throttle', 'UPDATE')"))
+        _enforced[engine] = known
+    return known
+
+
+def reserve(s: OrmSession, kind: str, name: str, candidate: str) -> None:
+    """On a sealed connection, before comparing ``candidate``: the attempt is counted and its
+    ticket taken in a transaction of its own, committed here (``db.roles_throttle``); while
+    a delay runs there is no ticket and the compare refuses."""
+    bind = s.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.begin() as conn:
+        conn.execute(
+            text("SELECT cabinet_throttle_attempt(:k, :n, :c)"),
+            {"k": kind, "n": _sendable(name), "c": _sendable(candidate)},
+        )
 
 
 def _sendable(value: str) -> str:
