@@ -19,7 +19,7 @@ the kiosk hashes the typed password with them, and another compares inside the d
 A resident's session is opened by ``cabinet_open_session``, which compares again: the kiosk
 may not insert sessions. On the tables of ``OWN_ROWS`` row level security shows the kiosk
 only the rows of the account whose live session's token the transaction carries
-(``db.rls``; ``cabinet_session_account``).
+(``db.rls``; ``cabinet_session_account``). The kiosk's sign-in throttle: ``db.roles_throttle``.
 """
 
 from __future__ import annotations
@@ -99,11 +99,7 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "login_throttle": {CLERK: _RWD, ADMIN: _RWD},
     # Row level security hides the fake salts' key (SEALED_SECRET) from every group, and the
     # throttle's from the kiosk: it sees no row.
-    "auth_secret": {
-        KIOSK: (_R,),
-        CLERK: ("SELECT", "INSERT"),
-        ADMIN: ("SELECT", "INSERT"),
-    },
+    "auth_secret": {KIOSK: (_R,), CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
     "meter": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
     # A resident may delete their own period 1C has not accepted (ReadingService).
     "period": {KIOSK: _RWD, CLERK: _RWD, ADMIN: _RWD},
