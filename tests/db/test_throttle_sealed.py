@@ -129,9 +129,12 @@ def test_a_loop_around_the_compare_function_is_delayed(
             assert not guess(kiosk, "3492", hashed)
         # Four misses: the fourth started a 2-second delay, in which no attempt is sold, so
         # even the right hash is not compared; nothing the kiosk may do shortens it.
-        assert attempt(kiosk, "resident", "3492", right, "loop") == 2
+        assert attempt(kiosk, "resident", "3492", right, "loop") in (
+            1,
+            2,
+        )  # the database's clock runs
         assert not ask(kiosk, MATCHES, n="3492", c=right)
-        assert ask(kiosk, "SELECT cabinet_throttle_wait('resident', '3492')") == 2
+        assert ask(kiosk, "SELECT cabinet_throttle_wait('resident', '3492')") in (1, 2)
         time.sleep(2.1)
         assert guess(kiosk, "3492", right)  # paid for and committed: compared
         # E-mails and registration codes are guarded the same way, under their own kinds.
@@ -141,9 +144,9 @@ def test_a_loop_around_the_compare_function_is_delayed(
             assert not ask(kiosk, "SELECT cabinet_email_matches('3492', :e)", e=email)
             assert attempt(kiosk, "registration", "5210", f"code-{i}", "loop") == 0
             assert not ask(kiosk, "SELECT cabinet_code_matches('5210', :c)", c=f"code-{i}")
-        assert attempt(kiosk, "email", "3492", "r3492@mail.ru", "loop") == 2
+        assert attempt(kiosk, "email", "3492", "r3492@mail.ru", "loop") in (1, 2)
         assert not ask(kiosk, "SELECT cabinet_email_matches('3492', 'r3492@mail.ru')")
-        assert ask(kiosk, "SELECT cabinet_throttle_wait('registration', '5210')") == 2
+        assert ask(kiosk, "SELECT cabinet_throttle_wait('registration', '5210')") in (1, 2)
         # Inventing a device id per call does not escape the login role's bucket (20 free
         # failures over all names): past it no attempt is sold on any device id.
         for i in range(21):
@@ -181,7 +184,7 @@ def test_the_kiosks_sign_in_counts_once_and_works_after_the_delay(
             assert name_row_failures(cluster.owner, "resident", number, device) == 4
         with pytest.raises(LoginThrottled) as throttled:
             kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True)
-        assert throttled.value.seconds == 2
+        assert throttled.value.seconds in (1, 2)  # the database's clock runs
         time.sleep(throttled.value.seconds + 0.1)
         signed = kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True)
         assert signed.account_id is not None
