@@ -189,6 +189,11 @@ def test_the_kiosks_sign_in_counts_once_and_works_after_the_delay(
         signed = kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True)
         assert signed.account_id is not None
         assert name_row_failures(cluster.owner, "resident", "3492", device) is None  # cleared
+        # A wrong registration code and a wrong e-mail count once too, under their kinds.
+        kiosk.auth.register("Петров П.П.", "5210", "+7 915 000-00-00", "p@mail.ru", "KQ7R-M2XQ")
+        assert name_row_failures(cluster.owner, "registration", "5210", device) == 1
+        kiosk.auth.request_reset("3492", "wrong@mail.ru")
+        assert name_row_failures(cluster.owner, "email", "3492", device) == 1
     finally:
         kiosk.close()
 
