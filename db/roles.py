@@ -21,7 +21,8 @@ may not insert sessions. On the tables of ``OWN_ROWS`` row level security shows 
 only the rows of the account whose live session's token the transaction carries
 (``db.rls``; ``cabinet_session_account``) — before sign-in no account, credential or
 registration code at all. The kiosk writes credentials and codes only through the functions
-of ``db.roles_resident``, which demand the proof first.
+of ``db.roles_resident``, which demand the proof first. The kiosk's sign-in throttle:
+``db.roles_throttle``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from sqlalchemy import Connection, Engine, text
 from db import roles_staff
 from db.rls import SETTING
 from db.roles_resident import RESIDENT_FUNCTION_BODIES, RESIDENT_FUNCTIONS, RETIRED_FUNCTIONS
+from db.roles_throttle import KIOSK_FUNCTIONS, hide_throttle_key, install_throttle
 
 KIOSK = "kiosk"
 CLERK = "clerk"
@@ -92,13 +94,11 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         CLERK: _RW,
         ADMIN: _RW,
     },
-    "login_throttle": {KIOSK: _RWD, CLERK: _RWD, ADMIN: _RWD},
-    # Row level security hides the fake salts' key (SEALED_SECRET) from every group.
-    "auth_secret": {
-        KIOSK: ("SELECT", "INSERT"),
-        CLERK: ("SELECT", "INSERT"),
-        ADMIN: ("SELECT", "INSERT"),
-    },
+    # The kiosk's throttle runs in the database (db.roles_throttle): no rights of its own.
+    "login_throttle": {CLERK: _RWD, ADMIN: _RWD},
+    # Row level security hides the fake salts' key (SEALED_SECRET) from every group, and the
+    # throttle's from the kiosk: it sees no row.
+    "auth_secret": {KIOSK: (_R,), CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
     "meter": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
     # A resident may delete their own period 1C has not accepted (ReadingService).
     "period": {KIOSK: _RWD, CLERK: _RWD, ADMIN: _RWD},
@@ -134,6 +134,7 @@ FUNCTIONS = (
     ("cabinet_open_session", "text, text, text, text, timestamp with time zone"),
     ("cabinet_session_account", ""),
     *RESIDENT_FUNCTIONS,
+    *KIOSK_FUNCTIONS,
 )
 
 # Row level security for the kiosk: the tables of one account's data it sees (and changes)
@@ -189,10 +190,28 @@ $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_secret_matches(p_kind text, p_number text, p_candidate text)
 RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
-    SELECT coalesce(bool_or({_SECRET_COLUMN} = p_candidate), false)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
+DECLARE
+    matches boolean;
+    valid boolean;
+BEGIN
+    -- The throttle (db.roles_throttle): only a candidate whose attempt was counted in an
+    -- earlier transaction is compared; a valid match clears the delay.
+    IF NOT cabinet_throttle_admits('resident', p_number, p_candidate) THEN
+        RETURN false;
+    END IF;
+    SELECT coalesce(bool_or({_SECRET_COLUMN} = p_candidate), false),
+           coalesce(bool_or({_SECRET_COLUMN} = p_candidate AND coalesce(CASE p_kind
+               WHEN 'password' THEN c.password_expires_at
+               ELSE c.reset_code_expires_at END > clock_timestamp(), true)), false)
+      INTO matches, valid
       FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number
+     WHERE a.number = p_number;
+    IF valid THEN
+        PERFORM cabinet_throttle_matched('resident', p_number);
+    END IF;
+    RETURN matches;
+END
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_secret_present(p_kind text, p_number text)
@@ -230,10 +249,21 @@ $fn$""",
     """
 CREATE OR REPLACE FUNCTION cabinet_code_matches(p_number text, p_candidate text)
 RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
-    SELECT coalesce(bool_or(r.code_hash = p_candidate), false)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    matches boolean;
+BEGIN
+    IF NOT cabinet_throttle_admits('registration', p_number, p_candidate) THEN
+        RETURN false;  -- db.roles_throttle
+    END IF;
+    SELECT coalesce(bool_or(r.code_hash = p_candidate), false) INTO matches
       FROM registration_code r JOIN account a ON a.id = r.account_id
-     WHERE a.number = p_number
+     WHERE a.number = p_number;
+    IF matches THEN
+        PERFORM cabinet_throttle_matched('registration', p_number);
+    END IF;
+    RETURN matches;
+END
 $fn$""",
     """
 CREATE OR REPLACE FUNCTION cabinet_open_session(
@@ -243,11 +273,19 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp A
 DECLARE
     holder integer;
 BEGIN
+    id := NULL;
+    one_time := NULL;
+    IF NOT cabinet_throttle_admits('resident', p_number, p_candidate) THEN
+        RETURN;  -- db.roles_throttle
+    END IF;
     -- The proof: the typed password's hash is the stored one (and still valid).
     SELECT c.account_id, c.must_change INTO holder, one_time
       FROM resident_credential c JOIN account a ON a.id = c.account_id
      WHERE a.number = p_number AND c.password_hash = p_candidate
        AND (c.password_expires_at IS NULL OR c.password_expires_at > p_now);
+    IF holder IS NOT NULL THEN
+        PERFORM cabinet_throttle_matched('resident', p_number);
+    END IF;
     IF holder IS NULL OR p_kind NOT IN ('resident', 'kiosk') OR length(p_token) < 32 THEN
         id := NULL;
         one_time := NULL;
@@ -381,6 +419,7 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
             )
         _install_policies(conn, names)
         roles_staff.install(conn, schema, names)
+        hide_throttle_key(conn, _quote(conn, names[KIOSK]))
     return RolesReport(tuple(created), tuple(names.values()), len(tables))
 
 
@@ -402,6 +441,7 @@ def _install_functions(conn: Connection, schema: str) -> None:
     q_schema = _quote(conn, schema)
     for function, arguments in RETIRED_FUNCTIONS:
         conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {q_schema}.{function}({arguments})")
+    install_throttle(conn, q_schema)  # first: the compare functions call it
     for body in _FUNCTION_BODIES:
         conn.exec_driver_sql(body.replace("{schema}", q_schema))
     for function, arguments in FUNCTIONS:

@@ -84,8 +84,15 @@ BEGIN
     IF holder IS NOT NULL THEN
         PERFORM 1 FROM registration_code r WHERE r.account_id = holder FOR UPDATE;
     END IF;
-    code_ok := use_code AND holder IS NOT NULL AND coalesce(p_code, '') <> '' AND EXISTS (
+    -- A code is compared only under a ticket the throttle gave for it (db.roles_throttle),
+    -- asked for whether or not the number exists: the count is the same either way.
+    code_ok := use_code AND coalesce(p_code, '') <> ''
+        AND cabinet_throttle_admits('registration', p_number, p_code);
+    code_ok := code_ok AND holder IS NOT NULL AND EXISTS (
         SELECT 1 FROM registration_code r WHERE r.account_id = holder AND r.code_hash = p_code);
+    IF code_ok THEN
+        PERFORM cabinet_throttle_matched('registration', p_number);
+    END IF;
     IF use_code AND NOT code_ok THEN
         reason := 'code_mismatch';  -- no proof: not a word about the account
         RETURN;
@@ -139,6 +146,10 @@ DECLARE
     holder integer;
     previous timestamptz;
 BEGIN
+    IF NOT cabinet_throttle_admits('email', p_number, lower(p_email)) THEN
+        reason := 'email_mismatch';  -- no ticket (db.roles_throttle): no compare
+        RETURN;
+    END IF;
     SELECT c.account_id, c.reset_code_expires_at INTO holder, previous
       FROM resident_credential c JOIN account a ON a.id = c.account_id
      WHERE a.number = p_number AND lower(c.email) = lower(p_email)
@@ -147,6 +158,7 @@ BEGIN
         reason := 'email_mismatch';  -- or no such account: the same to the kiosk
         RETURN;
     END IF;
+    PERFORM cabinet_throttle_matched('email', p_number);
     account_id := holder;
     IF previous IS NOT NULL AND p_now < previous - p_lifetime + p_resend THEN
         reason := 'too_soon';
@@ -172,6 +184,10 @@ DECLARE
     holder integer;
     expires timestamptz;
 BEGIN
+    IF NOT cabinet_throttle_admits('resident', p_number, p_candidate) THEN
+        reason := 'wrong_code';  -- no ticket (db.roles_throttle): no compare
+        RETURN;
+    END IF;
     -- The proof: the typed code's hash is the stored one.
     SELECT c.account_id, c.reset_code_expires_at INTO holder, expires
       FROM resident_credential c JOIN account a ON a.id = c.account_id
@@ -181,6 +197,7 @@ BEGIN
         reason := 'wrong_code';
         RETURN;
     END IF;
+    PERFORM cabinet_throttle_matched('resident', p_number);
     account_id := holder;
     IF expires IS NOT NULL AND p_now >= expires THEN
         UPDATE resident_credential c
@@ -208,6 +225,7 @@ DECLARE
     pending boolean;
     stored text;
     expires timestamptz;
+    number text;
 BEGIN
     SELECT s.account_id INTO holder FROM user_session s
      WHERE s.ended_at IS NULL AND s.account_id IS NOT NULL AND s.token_hash = {session};
@@ -215,6 +233,7 @@ BEGIN
         reason := 'no_session';
         RETURN;
     END IF;
+    SELECT a.number INTO number FROM account a WHERE a.id = holder;
     -- The credential before the session, in the order a reset takes them.
     SELECT c.must_change, c.password_hash, c.password_expires_at INTO pending, stored, expires
       FROM resident_credential c WHERE c.account_id = holder FOR UPDATE;
@@ -233,7 +252,8 @@ BEGIN
             reason := 'expired';
             RETURN;
         END IF;
-    ELSIF stored IS DISTINCT FROM p_candidate OR p_candidate = '' THEN
+    ELSIF NOT cabinet_throttle_admits('resident', number, p_candidate)
+          OR stored IS DISTINCT FROM p_candidate OR p_candidate = '' THEN
         reason := 'wrong_password';
         RETURN;
     ELSIF expires IS NOT NULL AND p_now >= expires THEN
@@ -245,6 +265,9 @@ BEGIN
            reset_code_hash = NULL, reset_code_expires_at = NULL, updated_at = p_now
      WHERE c.account_id = holder;
     UPDATE user_session s SET one_time = false WHERE s.id = session_id;
+    IF p_candidate IS NOT NULL THEN
+        PERFORM cabinet_throttle_matched('resident', number);
+    END IF;
     reason := '';
 END
 $fn$""".replace("{header}", _HEADER)
@@ -258,6 +281,9 @@ RETURNS boolean
 DECLARE
     holder integer;
 BEGIN
+    IF NOT cabinet_throttle_admits('resident', p_number, p_candidate) THEN
+        RETURN false;  -- no ticket (db.roles_throttle): no compare
+    END IF;
     SELECT c.account_id INTO holder
       FROM resident_credential c JOIN account a ON a.id = c.account_id
      WHERE a.number = p_number AND c.password_hash = p_candidate AND p_candidate <> ''

@@ -32,7 +32,7 @@ from sqlalchemy.orm import load_only
 from db.models import Account, RegistrationCode, ResidentCredential
 from desktop.actors import Actor
 from desktop.auth import codes
-from desktop.auth.throttle import check_secret
+from desktop.auth.throttle import check_secret, reserve
 from desktop.sessions import new_token
 
 PASSWORD = "password"
@@ -127,7 +127,9 @@ def code_candidate(s: OrmSession, number: str, typed: str) -> str:
     except ValueError:
         return ""
     digest = hmac.new(key, typed.encode("ascii", "replace"), hashlib.sha256).hexdigest()
-    return f"{_CODE_SCHEME}${salt}${digest}"
+    candidate = f"{_CODE_SCHEME}${salt}${digest}"
+    reserve(s, "registration", number, candidate)  # the database's throttle
+    return candidate
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,8 @@ class SecretCheck:
             )
             return Outcome(present, unchanged, self.matches)
         args = {"k": self.kind, "n": self.number}
+        if self.candidate is not None:
+            reserve(s, "resident", self.number, self.candidate)  # the database's throttle
         matches = self.candidate is not None and bool(
             s.scalar(
                 text("SELECT cabinet_secret_matches(:k, :n, :c)"), {**args, "c": self.candidate}

@@ -22,6 +22,7 @@ from db.rls import SETTING
 from desktop.actors import Actor
 from desktop.auth.credentials import credential_by_number
 from desktop.auth.sealed import SecretCheck, open_sealed_session
+from desktop.auth.throttle import reserve
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def request_reset(
     resend: timedelta,
 ) -> Verdict:
     """Store a reset code's hash if ``email`` is the account's and none was sent lately."""
+    reserve(s, "email", number, email.lower())  # the database's throttle: a ticket first
     row = s.execute(
         text(
             "SELECT account_id, reason FROM cabinet_request_reset("
@@ -95,6 +97,8 @@ def request_reset(
 def complete_reset(s: OrmSession, check: SecretCheck, new_hash: str, now: datetime) -> Verdict:
     """Set the new password if ``check``'s candidate is the stored reset code (an expired
     one is cleared)."""
+    if check.candidate:
+        reserve(s, "resident", check.number, check.candidate)  # the database's throttle
     row = s.execute(
         text("SELECT account_id, reason FROM cabinet_complete_reset(:n, :c, :h, :now)"),
         {"n": check.number, "c": check.candidate or "", "h": new_hash, "now": now},
@@ -103,11 +107,18 @@ def complete_reset(s: OrmSession, check: SecretCheck, new_hash: str, now: dateti
 
 
 def change_password(
-    s: OrmSession, candidate: str | None, new_hash: str, now: datetime, window: timedelta
+    s: OrmSession,
+    number: str,
+    candidate: str | None,
+    new_hash: str,
+    now: datetime,
+    window: timedelta,
 ) -> str:
     """Set the signed-in resident's new password (the session the transaction carries):
     ``candidate`` the current password's, or None for the live one-time session opened
     less than ``window`` ago. The reason of a refusal, "" when done."""
+    if candidate:
+        reserve(s, "resident", number, candidate)  # the database's throttle
     reason = s.scalar(
         text("SELECT cabinet_change_password(:c, :h, :now, :window)"),
         {"c": candidate, "h": new_hash, "now": now, "window": window},

@@ -185,6 +185,7 @@ class AuthService:
                     if wait
                     else sealed_writes.change_password(
                         s,
+                        actor.name,
                         None if actor.one_time else check.candidate or "",
                         new_hash or "",
                         now,

@@ -298,7 +298,11 @@ def test_the_kiosk_reads_no_secrets_contacts_staff_outbox_or_audit(
             "SELECT id FROM cabinet_open_session('kiosk', '{}', '{}', '" + "t" * 43 + "', now())"
         )
         assert rows(kiosk, opening.format("3492", "guess")) == [(None,)]
-        # The stored hash itself is the proof (the kiosk only ever has it by computing it).
+        # The stored hash itself is the proof (the kiosk only ever has it by computing it),
+        # once the attempt is paid for in the throttle (db.roles_throttle).
+        with kiosk.begin() as conn:
+            paid = text("SELECT cabinet_throttle_attempt('resident', '3492', :c)")
+            assert conn.execute(paid, {"c": stored}).scalar() == 0
         assert rows(kiosk, opening.format("3492", stored))[0][0] is not None
         admin = opening.format("3492", stored).replace("'kiosk'", "'admin'")
         assert rows(kiosk, admin) == [(None,)]
