@@ -36,4 +36,3 @@ def test_what_is_left_is_the_closing_debt_oldest_charges_paid_first(
         left[0][0] == charges[len(charges) - len(left)][0]
         and 0 < left[0][1] <= charges[len(charges) - len(left)][1]
     )
-
