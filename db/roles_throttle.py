@@ -308,10 +308,12 @@ def install_throttle(conn: Connection, q_schema: str) -> None:
 
 
 def hide_throttle_key(conn: Connection, kiosk: str) -> None:
-    """Row level security on ``auth_secret``: the throttle's key is no row for the kiosk's
-    group ``kiosk`` (quoted), beside the grant it no longer holds on that table."""
+    """Row level security on ``auth_secret``: no key is a row for the kiosk's group
+    ``kiosk`` (quoted) — not the throttle's, not the one registration codes are derived
+    from (``desktop.auth.codes``); its functions read them as the owner."""
     conn.exec_driver_sql("DROP POLICY IF EXISTS cabinet_kiosk_no_throttle_key ON auth_secret")
+    conn.exec_driver_sql("DROP POLICY IF EXISTS cabinet_kiosk_no_key ON auth_secret")
     conn.exec_driver_sql(
-        f"CREATE POLICY cabinet_kiosk_no_throttle_key ON auth_secret AS RESTRICTIVE TO {kiosk} "
-        f"USING (name <> '{THROTTLE_SECRET}') WITH CHECK (name <> '{THROTTLE_SECRET}')"
+        f"CREATE POLICY cabinet_kiosk_no_key ON auth_secret AS RESTRICTIVE TO {kiosk} "
+        "USING (false) WITH CHECK (false)"
     )

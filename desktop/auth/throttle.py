@@ -42,7 +42,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import hmac
-import secrets
 import socket
 import threading
 import uuid
@@ -55,11 +54,10 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Connection, Engine, delete, event, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
 from db.engine import Database
-from db.models import AuthSecret, LoginThrottle
+from db.models import LoginThrottle
 from db.roles_throttle import (
     DEVICE_FREE_FAILURES,
     DEVICE_MAX_DELAY,
@@ -73,6 +71,7 @@ from db.roles_throttle import (
     NAME_WINDOW,
     THROTTLE_SECRET,
 )
+from desktop.auth.db_secret import load_or_make
 
 __all__ = [
     "DEVICE_FREE_FAILURES",
@@ -233,7 +232,7 @@ class Throttle:
         """The database's HMAC key, made by whichever desk needs it first."""
         with self._lock:
             if self._secret is None:
-                self._secret = _load_or_make_secret(self.db)
+                self._secret = load_or_make(self.db, THROTTLE_SECRET)
             return self._secret
 
 
@@ -316,22 +315,6 @@ def _leak_and_count(
 
 def _mac(secret: bytes, text: str) -> str:
     return hmac.new(secret, text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
-
-
-def _load_or_make_secret(db: Database) -> bytes:
-    with db.read() as s:
-        value = s.get(AuthSecret, THROTTLE_SECRET)
-        if value is not None:
-            return bytes.fromhex(value.value)
-    try:
-        with db.unit_of_work() as s:
-            s.add(AuthSecret(name=THROTTLE_SECRET, value=secrets.token_hex(32)))
-    except IntegrityError:  # another desk made it a moment ago
-        pass
-    with db.read() as s:
-        stored = s.get(AuthSecret, THROTTLE_SECRET)
-        assert stored is not None
-        return bytes.fromhex(stored.value)
 
 
 def _locked_row(s: OrmSession, key: str, now: datetime) -> LoginThrottle:
