@@ -34,7 +34,14 @@ from sqlalchemy import Connection, Engine, text
 
 from db import roles_staff
 from db.rls import SETTING
-from db.roles_resident import RESIDENT_FUNCTION_BODIES, RESIDENT_FUNCTIONS, RETIRED_FUNCTIONS
+from db.roles_resident import (
+    CLOCK_SKEW_SECRET,
+    DEFAULT_CLOCK_SKEW,
+    INTERNAL_FUNCTIONS,
+    RESIDENT_FUNCTION_BODIES,
+    RESIDENT_FUNCTIONS,
+    RETIRED_FUNCTIONS,
+)
 
 KIOSK = "kiosk"
 CLERK = "clerk"
@@ -131,7 +138,6 @@ FUNCTIONS = (
     ("cabinet_secret_present", "text, text"),
     ("cabinet_code_salt", "text"),
     ("cabinet_code_matches", "text, text"),
-    ("cabinet_open_session", "text, text, text, text, timestamp with time zone"),
     ("cabinet_session_account", ""),
     *RESIDENT_FUNCTIONS,
 )
@@ -234,31 +240,6 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
     SELECT coalesce(bool_or(r.code_hash = p_candidate), false)
       FROM registration_code r JOIN account a ON a.id = r.account_id
      WHERE a.number = p_number
-$fn$""",
-    """
-CREATE OR REPLACE FUNCTION cabinet_open_session(
-    p_kind text, p_number text, p_candidate text, p_token text, p_now timestamptz,
-    OUT id integer, OUT one_time boolean)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
-DECLARE
-    holder integer;
-BEGIN
-    -- The proof: the typed password's hash is the stored one (and still valid).
-    SELECT c.account_id, c.must_change INTO holder, one_time
-      FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number AND c.password_hash = p_candidate
-       AND (c.password_expires_at IS NULL OR c.password_expires_at > p_now);
-    IF holder IS NULL OR p_kind NOT IN ('resident', 'kiosk') OR length(p_token) < 32 THEN
-        id := NULL;
-        one_time := NULL;
-        RETURN;
-    END IF;
-    INSERT INTO user_session (kind, account_id, staff_id, one_time, created_at, last_seen_at,
-                              token_hash)
-    VALUES (p_kind, holder, NULL, one_time, p_now, p_now,
-            encode(sha256(convert_to(p_token, 'UTF8')), 'hex'))
-    RETURNING user_session.id INTO id;
-END
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_session_account()
@@ -393,16 +374,21 @@ def _has_id(conn: Connection, schema: str, table: str) -> bool:
 
 def _install_functions(conn: Connection, schema: str) -> None:
     """The kiosk's functions (owned by whoever runs this: the schema's owner), the key of
-    the fake salts, and the row level security that hides that key from every group."""
+    the fake salts and the allowed clock skew (``db.roles_resident``), and the row level
+    security that hides both from every group."""
     q_schema = _quote(conn, schema)
     for function, arguments in RETIRED_FUNCTIONS:
         conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {q_schema}.{function}({arguments})")
     for body in _FUNCTION_BODIES:
         conn.exec_driver_sql(body.replace("{schema}", q_schema))
-    for function, arguments in FUNCTIONS:
+    for function, arguments in (*FUNCTIONS, *INTERNAL_FUNCTIONS):
         conn.exec_driver_sql(
             f"REVOKE ALL ON FUNCTION {q_schema}.{function}({arguments}) FROM PUBLIC"
         )
+    conn.execute(
+        text("INSERT INTO auth_secret (name, value) VALUES (:n, :v) ON CONFLICT (name) DO NOTHING"),
+        {"n": CLOCK_SKEW_SECRET, "v": DEFAULT_CLOCK_SKEW},
+    )
     conn.execute(
         text(
             "INSERT INTO auth_secret (name, value) VALUES (:n, replace("
@@ -413,9 +399,9 @@ def _install_functions(conn: Connection, schema: str) -> None:
     )
     conn.exec_driver_sql("ALTER TABLE auth_secret ENABLE ROW LEVEL SECURITY")
     conn.exec_driver_sql("DROP POLICY IF EXISTS cabinet_not_sealed ON auth_secret")
+    hidden = f"name NOT IN ('{SEALED_SECRET}', '{CLOCK_SKEW_SECRET}')"
     conn.exec_driver_sql(
-        f"CREATE POLICY cabinet_not_sealed ON auth_secret "
-        f"USING (name <> '{SEALED_SECRET}') WITH CHECK (name <> '{SEALED_SECRET}')"
+        f"CREATE POLICY cabinet_not_sealed ON auth_secret USING ({hidden}) WITH CHECK ({hidden})"
     )
 
 

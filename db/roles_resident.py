@@ -15,8 +15,12 @@ each demands the proof the Python path demands before it writes:
   the stored salt, as at sign-in).
 - ``cabinet_change_password``: the session whose token the transaction carries (``db.rls``)
   and the current password's candidate, or that session being the live one-time one.
-- ``cabinet_signed_in``: the password's candidate; uses up a one-time password and stores
-  a rehash.
+- ``cabinet_open_session``: the password's candidate, still valid; under the credential's
+  lock it opens the session, uses up a one-time password and stores a due rehash.
+
+None of them trusts the caller's clock: a ``p_now`` further than the allowed skew (an
+``auth_secret`` row no group may read or write, ``CLOCK_SKEW_SECRET``) from the server's
+``now()`` fails the call (``cabinet_clock_skew``) and nothing is written.
 
 Before anyone signs in, row level security shows the kiosk no account, credential or code
 (``db.roles.OWN_ROWS``), and these functions answer no more than the screens tell: a failure
@@ -39,13 +43,28 @@ RESIDENT_FUNCTIONS = (
     ),
     ("cabinet_complete_reset", "text, text, text, timestamp with time zone"),
     ("cabinet_change_password", "text, text, timestamp with time zone, interval"),
-    ("cabinet_signed_in", "text, text, text, timestamp with time zone"),
+    ("cabinet_open_session", "text, text, text, text, timestamp with time zone, text"),
 )
+
+# Helpers the functions above call (as the owner): granted to no one.
+INTERNAL_FUNCTIONS = (("cabinet_clock_skew", "timestamp with time zone"),)
+
+# The row of auth_secret (hidden from every group, as the fake salts' key is) holding how far
+# a caller's p_now may be from the server's own time: an interval, '5 minutes' unless the
+# owner changes it.
+CLOCK_SKEW_SECRET = "clock_skew"
+DEFAULT_CLOCK_SKEW = "5 minutes"
+
+# Wrong reset codes after which the code is void and the resident must ask for a new one.
+RESET_CODE_TRIES = 5
 
 # Functions of earlier versions, dropped when the roles are applied again.
 RETIRED_FUNCTIONS = (
     # Told anyone whether a typed e-mail was an account's: now inside the functions above.
     ("cabinet_email_matches", "text, text"),
+    # Folded into cabinet_open_session, which now uses up a one-time password under lock.
+    ("cabinet_signed_in", "text, text, text, timestamp with time zone"),
+    ("cabinet_open_session", "text, text, text, text, timestamp with time zone"),
 )
 
 # A stored password or code hash written by the kiosk: an Argon2 one, never "" or NULL
@@ -59,7 +78,35 @@ _SESSION = """encode(sha256(convert_to(
 _HEADER = """LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
 #variable_conflict use_column"""
 
+# Every function below first calls this: a p_now further than the allowed skew from the
+# server's own time is refused (the transaction fails, nothing is written). The expiries are
+# then the caller's within that skew only (the tests run a fixed clock in 2017: their fixture,
+# as the owner, widens the skew).
+_CLOCK_SKEW = f"""
+CREATE OR REPLACE FUNCTION cabinet_clock_skew(p_now timestamptz)
+RETURNS interval
+LANGUAGE plpgsql STABLE SET search_path = {{schema}}, pg_temp AS $fn$
+DECLARE
+    skew interval;
+BEGIN
+    SELECT s.value::interval INTO skew FROM auth_secret s WHERE s.name = '{CLOCK_SKEW_SECRET}';
+    skew := coalesce(skew, interval '{DEFAULT_CLOCK_SKEW}');
+    IF p_now IS NULL OR p_now > now() + skew OR p_now < now() - skew THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'CB001',
+            MESSAGE = 'Часы этого рабочего места расходятся с часами сервера базы больше чем '
+                      || 'на ' || skew || ': действие отменено, ничего не изменено.',
+            HINT = 'Сверьте дату, время и часовой пояс компьютера с сервером и повторите.';
+    END IF;
+    RETURN skew;
+END
+$fn$"""
+
+# The stored hash's $argon2id$v=…$m=…,t=…,p=… (its parameters, without salt and digest).
+_PARAMS = "regexp_replace({}, '[$][^$]*[$][^$]*$', '')"
+
 RESIDENT_FUNCTION_BODIES = (
+    _CLOCK_SKEW,
     f"""
 CREATE OR REPLACE FUNCTION cabinet_register(
     p_number text, p_fio text, p_code text, p_email text, p_phone text, p_hash text,
@@ -75,6 +122,7 @@ DECLARE
     pending boolean;
     stored_email text;
 BEGIN
+    PERFORM cabinet_clock_skew(p_now);
     SELECT s.value INTO required FROM organisation_setting s
      WHERE s.key = 'registration.require_code';
     -- As the Python path reads it: anything but JSON false requires the code.
@@ -108,7 +156,8 @@ BEGIN
         reason := 'pending_elsewhere';  -- without a code it goes only where it went before
         RETURN;
     END IF;
-    IF coalesce(p_hash, '') !~ {_ARGON2} OR coalesce(p_email, '') = '' THEN
+    IF coalesce(p_hash, '') !~ {_ARGON2} OR coalesce(p_email, '') = ''
+       OR p_expires IS NULL OR p_expires > p_now + interval '1 day' THEN
         reason := 'malformed';
         RETURN;
     END IF;
@@ -122,7 +171,13 @@ BEGIN
         INSERT INTO resident_credential (account_id, email, phone, password_hash,
             password_expires_at, must_change, failed_attempts, reset_code_hash,
             reset_code_expires_at, created_at, updated_at)
-        VALUES (holder, p_email, p_phone, p_hash, p_expires, true, 0, NULL, NULL, p_now, p_now);
+        VALUES (holder, p_email, p_phone, p_hash, p_expires, true, 0, NULL, NULL, p_now, p_now)
+        ON CONFLICT (account_id) DO NOTHING;
+        IF NOT FOUND THEN
+            -- Another desk registered it meanwhile (no code row to lock): that one stands.
+            reason := 'changed_meanwhile';
+            RETURN;
+        END IF;
     END IF;
     IF code_ok THEN
         UPDATE registration_code r SET code_hash = NULL WHERE r.account_id = holder;
@@ -139,6 +194,7 @@ DECLARE
     holder integer;
     previous timestamptz;
 BEGIN
+    PERFORM cabinet_clock_skew(p_now);
     SELECT c.account_id, c.reset_code_expires_at INTO holder, previous
       FROM resident_credential c JOIN account a ON a.id = c.account_id
      WHERE a.number = p_number AND lower(c.email) = lower(p_email)
@@ -158,7 +214,7 @@ BEGIN
     END IF;
     UPDATE resident_credential c
        SET reset_code_hash = p_hash, reset_code_expires_at = p_now + p_lifetime,
-           updated_at = p_now
+           failed_attempts = 0, updated_at = p_now
      WHERE c.account_id = holder;
     reason := '';
 END
@@ -170,15 +226,31 @@ CREATE OR REPLACE FUNCTION cabinet_complete_reset(
 {header}
 DECLARE
     holder integer;
+    stored text;
     expires timestamptz;
 BEGIN
-    -- The proof: the typed code's hash is the stored one.
-    SELECT c.account_id, c.reset_code_expires_at INTO holder, expires
+    PERFORM cabinet_clock_skew(p_now);
+    reason := 'wrong_code';  -- and no account named, until the proof
+    IF coalesce(p_hash, '') !~ {argon2} THEN
+        RETURN;
+    END IF;
+    SELECT c.account_id, c.reset_code_hash, c.reset_code_expires_at INTO holder, stored, expires
       FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number AND c.reset_code_hash = p_candidate AND p_candidate <> ''
+     WHERE a.number = p_number
        FOR UPDATE OF c;
-    IF holder IS NULL OR coalesce(p_hash, '') !~ {argon2} THEN
-        reason := 'wrong_code';
+    IF holder IS NULL OR stored IS NULL THEN
+        RETURN;
+    END IF;
+    -- The proof: the typed code's hash is the stored one. A wrong one counts on the
+    -- credential; after {tries} the code is void (the resident asks for a new one).
+    IF stored IS DISTINCT FROM p_candidate OR coalesce(p_candidate, '') = '' THEN
+        UPDATE resident_credential c
+           SET failed_attempts = c.failed_attempts + 1,
+               reset_code_hash = CASE WHEN c.failed_attempts + 1 >= {tries} THEN NULL
+                                      ELSE c.reset_code_hash END,
+               reset_code_expires_at = CASE WHEN c.failed_attempts + 1 >= {tries} THEN NULL
+                                            ELSE c.reset_code_expires_at END
+         WHERE c.account_id = holder;
         RETURN;
     END IF;
     account_id := holder;
@@ -191,11 +263,14 @@ BEGIN
     END IF;
     UPDATE resident_credential c
        SET password_hash = p_hash, password_expires_at = NULL, must_change = false,
-           reset_code_hash = NULL, reset_code_expires_at = NULL, updated_at = p_now
+           reset_code_hash = NULL, reset_code_expires_at = NULL, failed_attempts = 0,
+           updated_at = p_now
      WHERE c.account_id = holder;
     reason := '';
 END
-$fn$""".replace("{header}", _HEADER).replace("{argon2}", _ARGON2),
+$fn$""".replace("{header}", _HEADER)
+    .replace("{argon2}", _ARGON2)
+    .replace("{tries}", str(RESET_CODE_TRIES)),
     """
 CREATE OR REPLACE FUNCTION cabinet_change_password(
     p_candidate text, p_hash text, p_now timestamptz, p_window interval, OUT reason text)
@@ -209,6 +284,7 @@ DECLARE
     stored text;
     expires timestamptz;
 BEGIN
+    PERFORM cabinet_clock_skew(p_now);
     SELECT s.account_id INTO holder FROM user_session s
      WHERE s.ended_at IS NULL AND s.account_id IS NOT NULL AND s.token_hash = {session};
     IF holder IS NULL OR coalesce(p_hash, '') !~ {argon2} THEN
@@ -251,30 +327,52 @@ $fn$""".replace("{header}", _HEADER)
     .replace("{argon2}", _ARGON2)
     .replace("{session}", _SESSION),
     """
-CREATE OR REPLACE FUNCTION cabinet_signed_in(
-    p_number text, p_candidate text, p_rehashed text, p_now timestamptz)
-RETURNS boolean
+CREATE OR REPLACE FUNCTION cabinet_open_session(
+    p_kind text, p_number text, p_candidate text, p_token text, p_now timestamptz,
+    p_rehashed text, OUT id integer, OUT one_time boolean)
 {header}
 DECLARE
     holder integer;
+    used_up boolean;
+    stored text;
+    expires timestamptz;
+    skew interval;
 BEGIN
-    SELECT c.account_id INTO holder
+    skew := cabinet_clock_skew(p_now);
+    -- Locked: of two sign-ins with the same one-time password only the first opens a session.
+    SELECT c.account_id, c.must_change, c.password_hash, c.password_expires_at
+      INTO holder, used_up, stored, expires
       FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number AND c.password_hash = p_candidate AND p_candidate <> ''
+     WHERE a.number = p_number
        FOR UPDATE OF c;
-    IF holder IS NULL THEN
-        RETURN false;
+    -- The proof: the typed password's hash is the stored one, and it is still valid.
+    IF holder IS NULL OR stored IS DISTINCT FROM p_candidate OR coalesce(p_candidate, '') = ''
+       OR (expires IS NOT NULL AND p_now >= expires)
+       OR p_kind NOT IN ('resident', 'kiosk') OR length(p_token) < 32 THEN
+        RETURN;
     END IF;
-    -- A one-time password is used up by the sign-in; a match under old parameters is
-    -- stored again under the current ones.
+    -- A one-time password is used up: it only opens the session that sets a password. Its
+    -- end is put back by the skew, so no p_now a later call may pass revives it. A match
+    -- under old parameters is stored again under the current ones: only of a password of
+    -- its own (not a one-time one) whose parameters are not the current ones.
     UPDATE resident_credential c
-       SET password_expires_at = CASE WHEN c.must_change THEN p_now
+       SET password_expires_at = CASE WHEN used_up THEN least(p_now, now()) - skew
                                       ELSE c.password_expires_at END,
-           password_hash = CASE WHEN coalesce(p_rehashed, '') ~ {argon2} THEN p_rehashed
-                                ELSE c.password_hash END
+           password_hash = CASE
+               WHEN NOT used_up AND coalesce(p_rehashed, '') ~ {argon2}
+                    AND {params_new} <> {params_old} THEN p_rehashed
+               ELSE c.password_hash END
      WHERE c.account_id = holder;
-    RETURN true;
+    INSERT INTO user_session (kind, account_id, staff_id, one_time, created_at, last_seen_at,
+                              token_hash)
+    VALUES (p_kind, holder, NULL, used_up, p_now, p_now,
+            encode(sha256(convert_to(p_token, 'UTF8')), 'hex'))
+    RETURNING user_session.id INTO id;
+    one_time := used_up;
 END
-$fn$""".replace("{header}", _HEADER).replace("{argon2}", _ARGON2),
+$fn$""".replace("{header}", _HEADER)
+    .replace("{argon2}", _ARGON2)
+    .replace("{params_new}", _PARAMS.format("p_rehashed"))
+    .replace("{params_old}", _PARAMS.format("stored")),
 )
 """The bodies, ``{schema}`` standing for the quoted schema (``db.roles`` fills it in)."""

@@ -21,10 +21,12 @@ from desktop.auth import codes, sealed_writes
 from desktop.auth.contacts import normalize_phone
 from desktop.auth.credentials import (
     account_id_of,
+    claim_credential,
     code_required,
     credential_by_number,
     set_password,
     who,
+    wrong_reset_code,
 )
 from desktop.auth.errors import LOGIN_FAILED, LoginError, LoginThrottled, ResetCodeError, on_field
 from desktop.auth.letters import REGISTRATION_SUBJECT, RESET_SUBJECT, ResidentMail
@@ -286,6 +288,9 @@ class ResidentAuth:
                 reason = "pending_elsewhere"
             else:
                 reason = ""
+            if not reason and account is not None and credential is None:
+                credential = claim_credential(s, account.id, email_value, now)
+                reason = "" if credential is not None else "changed_meanwhile"
             if reason or account_id is None:
                 audit.record(
                     s,
@@ -298,12 +303,7 @@ class ResidentAuth:
                 )
                 result = RegistrationResult(self.mail.registration_answer(), None)
             else:
-                if account is not None:  # not sealed: written here
-                    if credential is None:
-                        credential = ResidentCredential(
-                            account_id=account.id, created_at=now, failed_attempts=0
-                        )
-                        s.add(credential)
+                if credential is not None:  # not sealed: written here
                     credential.email = email_value
                     credential.phone = phone_value
                     set_password(credential, password_hash, now, expires_at=now + OTP_LIFETIME)
@@ -392,6 +392,7 @@ class ResidentAuth:
                 if credential is not None:  # not sealed: written here
                     credential.reset_code_hash = code_hash
                     credential.reset_code_expires_at = now + RESET_CODE_LIFETIME
+                    credential.failed_attempts = 0  # a new code, a new count
                     credential.updated_at = now
                 discard_pending(s, account_id, RESET_SUBJECT)
                 delivery = self.mail.send(
@@ -463,6 +464,8 @@ class ResidentAuth:
                 return
             if reason == "expired" and credential is not None:  # (sealed: cleared there)
                 credential.reset_code_hash = credential.reset_code_expires_at = None
+            elif reason == "wrong_code" and credential is not None:  # (sealed: counted there)
+                wrong_reset_code(credential)
             failures = self.throttle.failed(s, keys, now) if reason != "throttled" else 0
             audit.record(
                 s,

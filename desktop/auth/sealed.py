@@ -203,20 +203,25 @@ class SecretCheck:
         return self.matches and bool(self.stored) and needs_rehash(self.stored or "")
 
 
-def open_sealed_session(s: OrmSession, now: datetime, actor: Actor, check: SecretCheck) -> Actor:
+def open_sealed_session(
+    s: OrmSession, now: datetime, actor: Actor, check: SecretCheck, rehashed: str | None = None
+) -> Actor:
     """A resident's session opened by the database (``cabinet_open_session``), which first
-    compares the typed password's hash with the stored one: the kiosk's role may not insert
-    sessions itself. ``actor`` with the session's id, token and one-time flag; LookupError
-    if the database saw no proof (the password changed meanwhile)."""
+    compares the typed password's hash with the stored one and checks it is still valid:
+    the kiosk's role may not insert sessions itself. Under the credential's lock it also
+    uses up a one-time password and stores ``rehashed`` (the password under the current
+    parameters, if due). ``actor`` with the session's id, token and one-time flag;
+    LookupError if the database saw no proof (the password changed or expired meanwhile)."""
     token = new_token()
     row = s.execute(
-        text("SELECT id, one_time FROM cabinet_open_session(:k, :n, :c, :t, :now)"),
+        text("SELECT id, one_time FROM cabinet_open_session(:k, :n, :c, :t, :now, :r)"),
         {
             "k": str(actor.kind),
             "n": check.number,
             "c": check.candidate or "",
             "t": token,
             "now": now,
+            "r": rehashed,
         },
     ).one()
     if row.id is None:

@@ -119,13 +119,15 @@ def sign_in(
     s: OrmSession, now: datetime, kiosk: bool, check: SecretCheck, rehashed: str | None
 ) -> tuple[Actor, ResidentCredential] | str:
     """Open the session of the account whose password ``check`` proved, and read its
-    credential through it; a one-time password is used up, a rehash stored. The reason of
-    a refusal, told no more precisely than the sign-in's one message."""
+    credential through it; a one-time password is used up, a rehash stored, both by the
+    function that opens it. The reason of a refusal, told no more precisely than the
+    sign-in's one message."""
     found = check.outcome(s, None)
     if not found.matches:
         return "wrong_password"  # or no such account, or no password: the same here
     try:
-        actor = open_sealed_session(s, now, Actor.resident(0, check.number, kiosk=kiosk), check)
+        resident = Actor.resident(0, check.number, kiosk=kiosk)
+        actor = open_sealed_session(s, now, resident, check, rehashed)
     except LookupError:
         return "expired"
     # This transaction now sees the account's rows, as its calls will (db.rls).
@@ -133,8 +135,4 @@ def sign_in(
     credential = credential_by_number(s, check.number, lock=False)
     if credential is None:
         return "changed_meanwhile"
-    s.scalar(
-        text("SELECT cabinet_signed_in(:n, :c, :r, :now)"),
-        {"n": check.number, "c": check.candidate or "", "r": rehashed, "now": now},
-    )
     return replace(actor, account_id=credential.account_id), credential

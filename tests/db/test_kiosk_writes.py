@@ -190,7 +190,12 @@ def test_the_functions_tell_a_stranger_nothing_and_write_nothing_without_the_pro
     assert rows(kiosk, f"SELECT cabinet_change_password(NULL, '{new_hash}', now(), '1 day')") == [
         ("no_session",)
     ]
-    assert rows(kiosk, "SELECT cabinet_signed_in('3492', 'guess', NULL, now())") == [(False,)]
+    assert rows(
+        kiosk,
+        "SELECT id FROM cabinet_open_session('kiosk', '3492', 'guess', '"
+        + "t" * 43
+        + "', now(), NULL)",
+    ) == [(None,)]
     # The old oracle of e-mails is gone.
     refused_or_missing = rows(
         cluster.owner.engine,
