@@ -12,7 +12,8 @@ each demands the proof the Python path demands before it writes:
   stays with its e-mail. A used code is void in the same statement.
 - ``cabinet_request_reset``: the e-mail the account registered with.
 - ``cabinet_complete_reset``: the reset code's Argon2 candidate (computed by the kiosk with
-  the stored salt, as at sign-in).
+  the stored salt, as at sign-in). Wrong codes are counted, also by a sequence per code
+  that a rollback does not undo; after ``RESET_CODE_TRIES`` the code is void.
 - ``cabinet_change_password``: the session whose token the transaction carries (``db.rls``)
   and the current password's candidate, or that session being the live one-time one.
 - ``cabinet_open_session``: the password's candidate, still valid; under the credential's
@@ -101,6 +102,10 @@ BEGIN
     RETURN skew;
 END
 $fn$"""
+
+# The name of the sequence that counts the tries of the reset code whose hash is {}: of
+# its account and that code, so a new code starts afresh.
+_TRIES = "'cabinet_reset_tries_' || holder || '_' || left(md5({}), 16)"
 
 # The stored hash's $argon2id$v=…$m=…,t=…,p=… (its parameters, without salt and digest).
 _PARAMS = "regexp_replace({}, '[$][^$]*[$][^$]*$', '')"
@@ -193,9 +198,11 @@ CREATE OR REPLACE FUNCTION cabinet_request_reset(
 DECLARE
     holder integer;
     previous timestamptz;
+    previous_hash text;
 BEGIN
     PERFORM cabinet_clock_skew(p_now);
-    SELECT c.account_id, c.reset_code_expires_at INTO holder, previous
+    SELECT c.account_id, c.reset_code_expires_at, c.reset_code_hash
+      INTO holder, previous, previous_hash
       FROM resident_credential c JOIN account a ON a.id = c.account_id
      WHERE a.number = p_number AND lower(c.email) = lower(p_email)
        FOR UPDATE OF c;
@@ -216,9 +223,19 @@ BEGIN
        SET reset_code_hash = p_hash, reset_code_expires_at = p_now + p_lifetime,
            failed_attempts = 0, updated_at = p_now
      WHERE c.account_id = holder;
+    -- The new code's count of tries (the previous code's goes with it): a sequence, which
+    -- a caller rolling its transaction back cannot reset. Made and dropped in this
+    -- transaction, with the code it counts for.
+    IF previous_hash IS NOT NULL THEN
+        EXECUTE 'DROP SEQUENCE IF EXISTS ' || quote_ident({tries_of_previous});
+    END IF;
+    EXECUTE 'CREATE SEQUENCE IF NOT EXISTS ' || quote_ident({tries_of_new});
     reason := '';
 END
-$fn$""".replace("{header}", _HEADER).replace("{argon2}", _ARGON2),
+$fn$""".replace("{header}", _HEADER)
+    .replace("{argon2}", _ARGON2)
+    .replace("{tries_of_previous}", _TRIES.format("previous_hash"))
+    .replace("{tries_of_new}", _TRIES.format("p_hash")),
     """
 CREATE OR REPLACE FUNCTION cabinet_complete_reset(
     p_number text, p_candidate text, p_hash text, p_now timestamptz,
@@ -228,32 +245,52 @@ DECLARE
     holder integer;
     stored text;
     expires timestamptz;
+    failures integer;
+    counter text;
+    earlier integer;
 BEGIN
     PERFORM cabinet_clock_skew(p_now);
     reason := 'wrong_code';  -- and no account named, until the proof
     IF coalesce(p_hash, '') !~ {argon2} THEN
         RETURN;
     END IF;
-    SELECT c.account_id, c.reset_code_hash, c.reset_code_expires_at INTO holder, stored, expires
+    SELECT c.account_id, c.reset_code_hash, c.reset_code_expires_at, c.failed_attempts
+      INTO holder, stored, expires, failures
       FROM resident_credential c JOIN account a ON a.id = c.account_id
      WHERE a.number = p_number
        FOR UPDATE OF c;
     IF holder IS NULL OR stored IS NULL THEN
         RETURN;
     END IF;
-    -- The proof: the typed code's hash is the stored one. A wrong one counts on the
-    -- credential; after {tries} the code is void (the resident asks for a new one).
+    -- The tries of this code before this one: counted on the credential and, for a code
+    -- this function's kin issued, by its sequence, which no rollback takes back (a caller
+    -- cannot guess, roll back and guess again). After {tries} wrong ones the code is void
+    -- and the resident asks for a new one.
+    counter := {tries_of_stored};
+    earlier := coalesce(failures, 0);
+    IF to_regclass(quote_ident(counter)) IS NOT NULL THEN
+        earlier := greatest(earlier, nextval(quote_ident(counter)) - 1);
+    END IF;
+    IF earlier >= {tries} THEN
+        UPDATE resident_credential c
+           SET reset_code_hash = NULL, reset_code_expires_at = NULL
+         WHERE c.account_id = holder;
+        EXECUTE 'DROP SEQUENCE IF EXISTS ' || quote_ident(counter);
+        RETURN;
+    END IF;
+    -- The proof: the typed code's hash is the stored one.
     IF stored IS DISTINCT FROM p_candidate OR coalesce(p_candidate, '') = '' THEN
         UPDATE resident_credential c
-           SET failed_attempts = c.failed_attempts + 1,
-               reset_code_hash = CASE WHEN c.failed_attempts + 1 >= {tries} THEN NULL
+           SET failed_attempts = earlier + 1,
+               reset_code_hash = CASE WHEN earlier + 1 >= {tries} THEN NULL
                                       ELSE c.reset_code_hash END,
-               reset_code_expires_at = CASE WHEN c.failed_attempts + 1 >= {tries} THEN NULL
+               reset_code_expires_at = CASE WHEN earlier + 1 >= {tries} THEN NULL
                                             ELSE c.reset_code_expires_at END
          WHERE c.account_id = holder;
         RETURN;
     END IF;
     account_id := holder;
+    EXECUTE 'DROP SEQUENCE IF EXISTS ' || quote_ident(counter);  -- the code ends here either way
     IF expires IS NOT NULL AND p_now >= expires THEN
         UPDATE resident_credential c
            SET reset_code_hash = NULL, reset_code_expires_at = NULL
@@ -270,6 +307,7 @@ BEGIN
 END
 $fn$""".replace("{header}", _HEADER)
     .replace("{argon2}", _ARGON2)
+    .replace("{tries_of_stored}", _TRIES.format("stored"))
     .replace("{tries}", str(RESET_CODE_TRIES)),
     """
 CREATE OR REPLACE FUNCTION cabinet_change_password(

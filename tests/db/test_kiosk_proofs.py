@@ -233,43 +233,77 @@ def test_two_kiosks_with_the_same_one_time_password_open_one_session(
 # --- 3. reset codes: five wrong tries, then the code is void -------------------------------
 
 
+@pytest.mark.parametrize("then", ["commit", "rollback"])
 def test_the_database_voids_a_reset_code_after_five_wrong_tries(
     cluster: Cluster,  # noqa: F811
     kiosk: Engine,  # noqa: F811
+    then: str,
 ) -> None:
+    """Whether the caller commits its tries (as the kiosk's service does) or rolls each back
+    to try again with a clean slate: the sixth try, right or wrong, finds the code void."""
     code_hash = passwords.hash_password("123456")
     new_hash = passwords.hash_password("thief-password-1")
-    with cluster.owner.engine.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE resident_credential SET reset_code_hash = :h,"
-                " reset_code_expires_at = now() + interval '10 minutes'"
-            ),
-            {"h": code_hash},
+    with kiosk.begin() as conn:
+        assert (
+            conn.exec_driver_sql(
+                "SELECT account_id, reason FROM cabinet_request_reset("
+                f"'3492', 'r3492@mail.ru', '{code_hash}', now(), '10 minutes', '1 minute')"
+            ).one()[1]
+            == ""
         )
     password = stored_hash(cluster, "3492")
 
-    def complete(candidate: str) -> list[tuple[object, ...]]:
-        # Committed, as the kiosk's service and any caller in autocommit do. (A caller that
-        # rolls its own transaction back also undoes the count: see the report of issue 10.)
-        with kiosk.begin() as conn:
-            return [
+    def complete(candidate: str, ending: str = then) -> list[tuple[object, ...]]:
+        with kiosk.connect() as conn:
+            found = [
                 tuple(r)
                 for r in conn.exec_driver_sql(
                     "SELECT account_id, reason FROM cabinet_complete_reset("
                     f"'3492', '{candidate}', '{new_hash}', now())"
                 )
             ]
+            getattr(conn, ending)()
+            return found
 
     wrong = passwords.hash_password("654321")
     for _ in range(RESET_CODE_TRIES - 1):
         assert complete(wrong) == [(None, "wrong_code")]
     assert stored_hash(cluster, "3492", "reset_code_hash") == code_hash  # still valid
     assert complete(wrong) == [(None, "wrong_code")]
-    # The fifth wrong one voided it: the right code no longer works.
-    assert complete(code_hash) == [(None, "wrong_code")]
+    # Five wrong tries voided it: the right code no longer works.
+    assert complete(code_hash, "commit") == [(None, "wrong_code")]
     assert stored_hash(cluster, "3492") == password
     assert stored_hash(cluster, "3492", "reset_code_hash") == "None"
+
+
+def test_four_wrong_reset_codes_leave_the_right_one_working(
+    cluster: Cluster,  # noqa: F811
+    kiosk: Engine,  # noqa: F811
+) -> None:
+    code_hash = passwords.hash_password("123456")
+    new_hash = passwords.hash_password("thief-password-1")
+    wrong = passwords.hash_password("654321")
+    sql = (
+        "SELECT account_id, reason FROM cabinet_complete_reset("
+        "'3492', '{}', '" + new_hash + "', now())"
+    )
+    with kiosk.begin() as conn:
+        conn.exec_driver_sql(
+            "SELECT * FROM cabinet_request_reset("
+            f"'3492', 'r3492@mail.ru', '{code_hash}', now(), '10 minutes', '1 minute')"
+        )
+    for _ in range(RESET_CODE_TRIES - 1):
+        with kiosk.connect() as conn:
+            conn.exec_driver_sql(sql.format(wrong))
+            conn.rollback()
+    with kiosk.begin() as conn:
+        assert conn.exec_driver_sql(sql.format(code_hash)).one()[1] == ""
+    assert stored_hash(cluster, "3492") == new_hash
+    # The code's counter goes with it.
+    assert rows(
+        cluster.owner.engine,
+        "SELECT count(*) FROM pg_class WHERE starts_with(relname::text, 'cabinet_reset_tries')",
+    ) == [(0,)]
 
 
 def test_the_service_voids_a_reset_code_after_five_wrong_tries(
