@@ -22,6 +22,8 @@ from db.roles_resident import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW, RESET_CODE_
 from desktop import passwords
 from desktop.auth import AuthService, ResetCodeError
 from desktop.clock import FixedClock
+from desktop.errors import DatabaseFailure
+from desktop.failures import database_failure
 from desktop.organisation import encode
 from tests.db.test_kiosk_writes import credentials, ids, kiosk  # noqa: F401 (fixture)
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
@@ -153,8 +155,12 @@ def test_with_the_default_skew_a_p_now_far_from_the_servers_time_is_refused(
     # The kiosk's own sign-in with the tests' clock in 2017 is refused the same way.
     services = services_as(cluster, KIOSK, clock)
     try:
-        with pytest.raises(Exception, match="Часы этого рабочего места|часами сервера"):
+        with pytest.raises(DBAPIError) as refused:
             services.auth.login("3492", OWN_PASSWORD, kiosk=True)
+        told = database_failure(refused.value)
+        assert isinstance(told, DatabaseFailure)
+        assert str(told).startswith("Часы этого рабочего места расходятся с часами сервера")
+        assert "ничего не изменено. Сверьте дату, время и часовой пояс" in str(told)
     finally:
         services.close()
     assert credentials(cluster) == before and sessions(cluster, "3492") == 0
