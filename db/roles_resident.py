@@ -10,10 +10,13 @@ each demands the proof the Python path demands before it writes:
   HMAC candidate (``desktop.auth.sealed``) — or, if the organisation turned the setting
   ``registration.require_code`` off (read here, not passed in), a pending registration
   stays with its e-mail. A used code is void in the same statement.
-- ``cabinet_request_reset``: the e-mail the account registered with.
-- ``cabinet_complete_reset``: the reset code's Argon2 candidate (computed by the kiosk with
-  the stored salt, as at sign-in). Wrong codes are counted, also by a sequence per code
-  that a rollback does not undo; after ``RESET_CODE_TRIES`` the code is void.
+- ``cabinet_request_reset``: the e-mail the account registered with. The function makes the
+  6-digit code (stored as HMAC-SHA256, as registration codes are) and queues the letter
+  itself, from the kiosk's text with ``RESET_CODE_PLACEHOLDER``: the code never reaches
+  the kiosk. ``cabinet_reset_salt`` gives the code's key for the typed code's HMAC.
+- ``cabinet_complete_reset``: the reset code's candidate (its HMAC under the stored key).
+  Wrong codes are counted, also by a sequence per code that a rollback does not undo;
+  after ``RESET_CODE_TRIES`` the code is void.
 - ``cabinet_change_password``: the session whose token the transaction carries (``db.rls``)
   and the current password's candidate, or that session being the live one-time one.
 - ``cabinet_open_session``: the password's candidate, still valid; under the credential's
@@ -40,15 +43,22 @@ RESIDENT_FUNCTIONS = (
     ),
     (
         "cabinet_request_reset",
-        "text, text, text, timestamp with time zone, interval, interval",
+        "text, text, timestamp with time zone, interval, interval, text, text, text",
     ),
+    ("cabinet_reset_salt", "text"),
     ("cabinet_complete_reset", "text, text, text, timestamp with time zone"),
     ("cabinet_change_password", "text, text, timestamp with time zone, interval"),
     ("cabinet_open_session", "text, text, text, text, timestamp with time zone, text"),
 )
 
 # Helpers the functions above call (as the owner): granted to no one.
-INTERNAL_FUNCTIONS = (("cabinet_clock_skew", "timestamp with time zone"),)
+INTERNAL_FUNCTIONS = (
+    ("cabinet_clock_skew", "timestamp with time zone"),
+    ("cabinet_hmac_sha256", "bytea, bytea"),
+)
+
+# Where cabinet_request_reset puts the code it made in the letter's text the kiosk passes.
+RESET_CODE_PLACEHOLDER = "{code}"
 
 # The row of auth_secret (hidden from every group, as the fake salts' key is) holding how far
 # a caller's p_now may be from the server's own time: an interval, '5 minutes' unless the
@@ -66,6 +76,8 @@ RETIRED_FUNCTIONS = (
     # Folded into cabinet_open_session, which now uses up a one-time password under lock.
     ("cabinet_signed_in", "text, text, text, timestamp with time zone"),
     ("cabinet_open_session", "text, text, text, text, timestamp with time zone"),
+    # Stored a reset code's hash the kiosk chose: now the function makes the code.
+    ("cabinet_request_reset", "text, text, text, timestamp with time zone, interval, interval"),
 )
 
 # A stored password or code hash written by the kiosk: an Argon2 one, never "" or NULL
@@ -110,8 +122,26 @@ _TRIES = "'cabinet_reset_tries_' || holder || '_' || left(md5({}), 16)"
 # The stored hash's $argon2id$v=…$m=…,t=…,p=… (its parameters, without salt and digest).
 _PARAMS = "regexp_replace({}, '[$][^$]*[$][^$]*$', '')"
 
+_HMAC = """
+CREATE OR REPLACE FUNCTION cabinet_hmac_sha256(p_key bytea, p_message bytea)
+RETURNS bytea
+LANGUAGE plpgsql IMMUTABLE SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    key bytea := CASE WHEN length(p_key) > 64 THEN sha256(p_key) ELSE p_key END;
+    inner_pad bytea := decode(repeat('36', 64), 'hex');
+    outer_pad bytea := decode(repeat('5c', 64), 'hex');
+BEGIN
+    FOR i IN 0 .. length(key) - 1 LOOP
+        inner_pad := set_byte(inner_pad, i, get_byte(key, i) # 54);
+        outer_pad := set_byte(outer_pad, i, get_byte(key, i) # 92);
+    END LOOP;
+    RETURN sha256(outer_pad || sha256(inner_pad || p_message));
+END
+$fn$"""
+
 RESIDENT_FUNCTION_BODIES = (
     _CLOCK_SKEW,
+    _HMAC,
     f"""
 CREATE OR REPLACE FUNCTION cabinet_register(
     p_number text, p_fio text, p_code text, p_email text, p_phone text, p_hash text,
@@ -192,17 +222,21 @@ END
 $fn$""",
     """
 CREATE OR REPLACE FUNCTION cabinet_request_reset(
-    p_number text, p_email text, p_hash text, p_now timestamptz, p_lifetime interval,
-    p_resend interval, OUT account_id integer, OUT reason text)
+    p_number text, p_email text, p_now timestamptz, p_lifetime interval, p_resend interval,
+    p_channel text, p_subject text, p_template text, OUT account_id integer, OUT reason text)
 {header}
 DECLARE
     holder integer;
+    letter_to text;
     previous timestamptz;
     previous_hash text;
+    salt bytea;
+    made text;
+    made_hash text;
 BEGIN
     PERFORM cabinet_clock_skew(p_now);
-    SELECT c.account_id, c.reset_code_expires_at, c.reset_code_hash
-      INTO holder, previous, previous_hash
+    SELECT c.account_id, c.email, c.reset_code_expires_at, c.reset_code_hash
+      INTO holder, letter_to, previous, previous_hash
       FROM resident_credential c JOIN account a ON a.id = c.account_id
      WHERE a.number = p_number AND lower(c.email) = lower(p_email)
        FOR UPDATE OF c;
@@ -215,14 +249,32 @@ BEGIN
         reason := 'too_soon';
         RETURN;
     END IF;
-    IF coalesce(p_hash, '') !~ {argon2} THEN
+    IF p_channel NOT IN ('email', 'slip') OR coalesce(p_subject, '') = ''
+       OR strpos(coalesce(p_template, ''), '{placeholder}') = 0 THEN
         reason := 'malformed';
         RETURN;
     END IF;
+    -- The code is made here and goes only into the letter: the kiosk never sees it. Six
+    -- digits from 48 random bits of a UUID; stored as desktop.auth.codes stores a code,
+    -- HMAC-SHA256 under a random 16-byte key.
+    made := lpad(mod(('x' || left(replace(gen_random_uuid()::text, '-', ''), 12))::bit(48)::bigint,
+                     1000000)::text, 6, '0');
+    salt := decode(replace(gen_random_uuid()::text, '-', ''), 'hex');
+    made_hash := 'hmac-sha256$' || encode(salt, 'hex') || '$'
+                 || encode(cabinet_hmac_sha256(salt, convert_to(made, 'UTF8')), 'hex');
     UPDATE resident_credential c
-       SET reset_code_hash = p_hash, reset_code_expires_at = p_now + p_lifetime,
+       SET reset_code_hash = made_hash, reset_code_expires_at = p_now + p_lifetime,
            failed_attempts = 0, updated_at = p_now
      WHERE c.account_id = holder;
+    -- The letter, in place of a pending one of the same kind, to the registered address.
+    DELETE FROM outbox_message m
+     WHERE m.account_id = holder AND m.subject = p_subject AND m.handed_out_at IS NULL;
+    INSERT INTO outbox_message (account_id, recipient, subject, body, created_at,
+        handed_out_at, channel, status, attempts, next_attempt_at, sent_at, expires_at,
+        last_error)
+    VALUES (holder, letter_to, p_subject, replace(p_template, '{placeholder}', made), p_now,
+        NULL, p_channel, 'queued', 0, CASE WHEN p_channel = 'email' THEN p_now END, NULL,
+        p_now + p_lifetime, '');
     -- The new code's count of tries (the previous code's goes with it): a sequence, which
     -- a caller rolling its transaction back cannot reset. Made and dropped in this
     -- transaction, with the code it counts for.
@@ -233,9 +285,31 @@ BEGIN
     reason := '';
 END
 $fn$""".replace("{header}", _HEADER)
-    .replace("{argon2}", _ARGON2)
+    .replace("{placeholder}", RESET_CODE_PLACEHOLDER)
     .replace("{tries_of_previous}", _TRIES.format("previous_hash"))
-    .replace("{tries_of_new}", _TRIES.format("p_hash")),
+    .replace("{tries_of_new}", _TRIES.format("made_hash")),
+    """
+CREATE OR REPLACE FUNCTION cabinet_reset_salt(p_number text)
+RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    stored text;
+    key text;
+BEGIN
+    -- The key of the account's reset code, for the kiosk to compute the typed code's HMAC
+    -- (cabinet_complete_reset compares); a fake one, steady per number, without a code.
+    SELECT c.reset_code_hash INTO stored
+      FROM resident_credential c JOIN account a ON a.id = c.account_id
+     WHERE a.number = p_number;
+    IF stored ~ '^hmac-sha256[$][0-9a-f]+[$][0-9a-f]+$' THEN
+        RETURN split_part(stored, '$', 2);
+    END IF;
+    SELECT s.value INTO key FROM auth_secret s WHERE s.name = 'sealed';
+    RETURN encode(substring(sha256(convert_to(
+        coalesce(key, '') || chr(31) || 'reset_code_key' || chr(31) || p_number, 'UTF8'))
+        from 1 for 16), 'hex');
+END
+$fn$""",
     """
 CREATE OR REPLACE FUNCTION cabinet_complete_reset(
     p_number text, p_candidate text, p_hash text, p_now timestamptz,

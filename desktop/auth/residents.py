@@ -51,12 +51,7 @@ from desktop.auth.throttle import Keys, Throttle, printable_name
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.mail import discard_pending, normalize_email
-from desktop.passwords import (
-    check_policy,
-    hash_password,
-    one_time_password,
-    reset_code,
-)
+from desktop.passwords import check_policy, hash_password, one_time_password, reset_code
 from desktop.permissions import Permission, allows
 from desktop.sessions import PASSWORD_RESET, end_sessions, open_session
 from desktop.text import normalize_fio
@@ -345,8 +340,7 @@ class ResidentAuth:
             email_value = normalize_email(email)
         plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)  # no NUL byte to PostgreSQL
         account_id: int | None = None
-        code = reset_code()
-        code_hash = hash_password(code)  # before the transaction: no write lock for Argon2
+        code = reset_code()  # (sealed: the database makes its own and mails it)
         with self.db.unit_of_work() as s:
             now = self.clock.now()
             sealed = is_sealed(s)  # then the database decides and writes (sealed_writes)
@@ -357,10 +351,10 @@ class ResidentAuth:
                         s,
                         number,
                         email_value,
-                        code_hash,
                         now,
                         RESET_CODE_LIFETIME,
                         RESET_RESEND_INTERVAL,
+                        self.mail.reset_letter(number),
                     )
                     if plausible
                     else sealed_writes.Verdict(None, "email_mismatch")
@@ -389,21 +383,22 @@ class ResidentAuth:
                 )
                 result = ResetRequestResult(self.mail.reset_answer(), None)
             else:
+                delivery = self.mail.delivery  # (sealed: queued by the database)
                 if credential is not None:  # not sealed: written here
-                    credential.reset_code_hash = code_hash
+                    credential.reset_code_hash = codes.hash_code(code)
                     credential.reset_code_expires_at = now + RESET_CODE_LIFETIME
                     credential.failed_attempts = 0  # a new code, a new count
                     credential.updated_at = now
-                discard_pending(s, account_id, RESET_SUBJECT)
-                delivery = self.mail.send(
-                    s,
-                    recipient=credential.email if credential is not None else email_value,
-                    subject=RESET_SUBJECT,
-                    body=self.mail.reset_body(number, code),
-                    account_id=account_id,
-                    now=now,
-                    expires_at=now + RESET_CODE_LIFETIME,
-                )
+                    discard_pending(s, account_id, RESET_SUBJECT)
+                    delivery = self.mail.send(
+                        s,
+                        recipient=credential.email,
+                        subject=RESET_SUBJECT,
+                        body=self.mail.reset_body(number, code),
+                        account_id=account_id,
+                        now=now,
+                        expires_at=now + RESET_CODE_LIFETIME,
+                    )
                 audit.record(
                     s,
                     now,

@@ -122,6 +122,11 @@ def code_candidate(s: OrmSession, number: str, typed: str) -> str:
     """On a sealed connection: ``typed`` hashed as the account's code would be, under the
     salt the database hands out, for the database to compare with the stored hash."""
     salt = s.scalar(text("SELECT cabinet_code_salt(:n)"), {"n": number}) or ""
+    return _hmac_candidate(salt, typed)
+
+
+def _hmac_candidate(salt: str, typed: str) -> str:
+    """``typed`` hashed as desktop.auth.codes stores a code, under the hex key ``salt``."""
     try:
         key = bytes.fromhex(salt)
     except ValueError:
@@ -159,6 +164,9 @@ class SecretCheck:
         if not self.sealed:
             self.stored = getattr(credential, _COLUMNS[self.kind]) if credential else None
             return
+        if self.kind == RESET_CODE:  # the database made it: HMAC-SHA256 (db.roles_resident)
+            self.salt = s.scalar(text("SELECT cabinet_reset_salt(:n)"), {"n": self.number})
+            return
         params, hash_len = argon2_params()
         row = s.execute(
             text("SELECT salt, hash_len FROM cabinet_secret_salt(:k, :n, :p, :l)"),
@@ -169,7 +177,15 @@ class SecretCheck:
     def run(self, typed: str) -> None:
         """Argon2, outside any transaction: the same work whether or not a secret is stored."""
         if not self.sealed:
-            self.matches = check_secret(self.stored, typed)
+            # A reset code is stored as a registration code is (one made before: Argon2).
+            if self.kind == RESET_CODE and _is_hmac(self.stored):
+                check_secret(None, typed)  # the Argon2 work of a miss: the same time
+                self.matches = codes.code_matches(self.stored, typed)
+            else:
+                self.matches = check_secret(self.stored, typed)
+            return
+        if self.kind == RESET_CODE:  # the key the database hands out (cabinet_reset_salt)
+            self.candidate = _hmac_candidate(self.salt or "", typed)
             return
         self.candidate = _hash_with(self.salt or "", typed, self.hash_len)
 
@@ -201,6 +217,10 @@ class SecretCheck:
         if self.sealed:
             return self.candidate is not None and needs_rehash(self.candidate)
         return self.matches and bool(self.stored) and needs_rehash(self.stored or "")
+
+
+def _is_hmac(stored: str | None) -> bool:
+    return bool(stored) and str(stored).startswith(f"{_CODE_SCHEME}$")
 
 
 def open_sealed_session(

@@ -69,24 +69,29 @@ def request_reset(
     s: OrmSession,
     number: str,
     email: str,
-    code_hash: str,
     now: datetime,
     lifetime: timedelta,
     resend: timedelta,
+    letter: tuple[str, str, str],
 ) -> Verdict:
-    """Store a reset code's hash if ``email`` is the account's and none was sent lately."""
+    """If ``email`` is the account's and no code was sent lately, have the database make a
+    reset code and queue ``letter`` (channel, subject, text with ``RESET_CODE_PLACEHOLDER``)
+    with it: the code never comes back here."""
+    channel, subject, template = letter
     row = s.execute(
         text(
             "SELECT account_id, reason FROM cabinet_request_reset("
-            ":n, :e, :h, :now, :lifetime, :resend)"
+            ":n, :e, :now, :lifetime, :resend, :channel, :subject, :template)"
         ),
         {
             "n": number,
             "e": email,
-            "h": code_hash,
             "now": now,
             "lifetime": lifetime,
             "resend": resend,
+            "channel": channel,
+            "subject": subject,
+            "template": template,
         },
     ).one()
     return Verdict(row.account_id, row.reason)

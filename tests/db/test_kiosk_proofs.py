@@ -7,6 +7,7 @@ answer. On the real server, as member login roles of the application's groups.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -18,9 +19,14 @@ from sqlalchemy.exc import DBAPIError
 from db.engine import Database
 from db.models import OrganisationSetting, ResidentCredential
 from db.roles import KIOSK
-from db.roles_resident import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW, RESET_CODE_TRIES
+from db.roles_resident import (
+    CLOCK_SKEW_SECRET,
+    DEFAULT_CLOCK_SKEW,
+    RESET_CODE_PLACEHOLDER,
+    RESET_CODE_TRIES,
+)
 from desktop import passwords
-from desktop.auth import AuthService, ResetCodeError
+from desktop.auth import AuthService, ResetCodeError, codes
 from desktop.clock import FixedClock
 from desktop.errors import DatabaseFailure
 from desktop.failures import database_failure
@@ -76,6 +82,15 @@ def opening(number: str, candidate: str, now: str, rehashed: str = "NULL") -> st
     return (
         f"SELECT id FROM cabinet_open_session('kiosk', '{number}', '{candidate}', '{TOKEN}',"
         f" {now}, {rehashed})"
+    )
+
+
+def requesting(number: str, now: str = "now()") -> str:
+    """The kiosk's call for a reset code of ``number`` (its e-mail as the fixture has it)."""
+    return (
+        "SELECT account_id, reason FROM cabinet_request_reset("
+        f"'{number}', 'r{number}@mail.ru', {now}, '10 minutes', '1 minute', 'email',"
+        f" 'Код для восстановления пароля', 'Код: {RESET_CODE_PLACEHOLDER}')"
     )
 
 
@@ -143,8 +158,7 @@ def test_with_the_default_skew_a_p_now_far_from_the_servers_time_is_refused(
         opening("3492", stored, "now() - interval '6 minutes'"),
         "SELECT * FROM cabinet_register('3492', 'иванови.и.', NULL, 'thief@mail.ru', '',"
         f" '{new_hash}', {far}, {far})",
-        "SELECT * FROM cabinet_request_reset('3492', 'r3492@mail.ru', "
-        f"'{new_hash}', {far}, '10 minutes', '1 minute')",
+        requesting("3492", far),
         f"SELECT * FROM cabinet_complete_reset('3492', '{new_hash}', '{new_hash}', {far})",
         f"SELECT cabinet_change_password(NULL, '{new_hash}', {far}, '1 hour')",
     ):
@@ -247,16 +261,10 @@ def test_the_database_voids_a_reset_code_after_five_wrong_tries(
 ) -> None:
     """Whether the caller commits its tries (as the kiosk's service does) or rolls each back
     to try again with a clean slate: the sixth try, right or wrong, finds the code void."""
-    code_hash = passwords.hash_password("123456")
     new_hash = passwords.hash_password("thief-password-1")
     with kiosk.begin() as conn:
-        assert (
-            conn.exec_driver_sql(
-                "SELECT account_id, reason FROM cabinet_request_reset("
-                f"'3492', 'r3492@mail.ru', '{code_hash}', now(), '10 minutes', '1 minute')"
-            ).one()[1]
-            == ""
-        )
+        assert conn.exec_driver_sql(requesting("3492")).one()[1] == ""
+    code_hash = stored_hash(cluster, "3492", "reset_code_hash")
     password = stored_hash(cluster, "3492")
 
     def complete(candidate: str, ending: str = then) -> list[tuple[object, ...]]:
@@ -286,7 +294,6 @@ def test_four_wrong_reset_codes_leave_the_right_one_working(
     cluster: Cluster,  # noqa: F811
     kiosk: Engine,  # noqa: F811
 ) -> None:
-    code_hash = passwords.hash_password("123456")
     new_hash = passwords.hash_password("thief-password-1")
     wrong = passwords.hash_password("654321")
     sql = (
@@ -294,10 +301,8 @@ def test_four_wrong_reset_codes_leave_the_right_one_working(
         "'3492', '{}', '" + new_hash + "', now())"
     )
     with kiosk.begin() as conn:
-        conn.exec_driver_sql(
-            "SELECT * FROM cabinet_request_reset("
-            f"'3492', 'r3492@mail.ru', '{code_hash}', now(), '10 minutes', '1 minute')"
-        )
+        conn.exec_driver_sql(requesting("3492"))
+    code_hash = stored_hash(cluster, "3492", "reset_code_hash")
     for _ in range(RESET_CODE_TRIES - 1):
         with kiosk.connect() as conn:
             conn.exec_driver_sql(sql.format(wrong))
@@ -322,6 +327,8 @@ def test_the_service_voids_a_reset_code_after_five_wrong_tries(
     registered(auth, smtp)
     auth.request_reset("3492", "ivanov@mail.ru")
     code = last_mail_secret(smtp, "Код")
+    stored = credential(database)
+    assert stored is not None and codes.code_matches(stored.reset_code_hash, code)  # HMAC
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(RESET_CODE_TRIES):
         clock.advance(seconds=50)  # past the throttle's delay, within the code's ten minutes
@@ -413,3 +420,29 @@ def test_the_second_desk_of_a_first_registration_gets_the_neutral_answer(
     expected = [(codes_off, "changed_meanwhile", False)] if path == "function" else None
     assert out == [expected]
     assert credentials(cluster)[codes_off][0] == "first@mail.ru"
+
+
+# --- 5. the reset code is the database's, and only the letter carries it ---------------------
+
+
+def test_the_database_makes_the_reset_code_and_queues_the_letter_itself(
+    cluster: Cluster,  # noqa: F811
+    kiosk: Engine,  # noqa: F811
+) -> None:
+    ivanov = ids(cluster)["3492"]
+    letters = f"SELECT recipient, subject, body FROM outbox_message WHERE account_id = {ivanov}"
+    no_code = requesting("3492").replace(RESET_CODE_PLACEHOLDER, "без кода")
+    with kiosk.begin() as conn:
+        assert conn.exec_driver_sql(no_code).one() == (ivanov, "malformed")
+    assert rows(cluster.owner.engine, letters) == []
+    with kiosk.begin() as conn:
+        assert conn.exec_driver_sql(requesting("3492")).one() == (ivanov, "")  # no code here
+    [(recipient, subject, body)] = rows(cluster.owner.engine, letters)
+    assert (recipient, subject) == ("r3492@mail.ru", "Код для восстановления пароля")
+    found = re.fullmatch(r"Код: (\d{6})", str(body))
+    assert found is not None
+    stored = stored_hash(cluster, "3492", "reset_code_hash")
+    assert stored.startswith("hmac-sha256$") and codes.code_matches(stored, found.group(1))
+    # The kiosk proves it knows the code with its HMAC under the key the database hands out.
+    [(key,)] = rows(kiosk, "SELECT cabinet_reset_salt('3492')")
+    assert stored.split("$")[1] == key != rows(kiosk, "SELECT cabinet_reset_salt('9999')")[0][0]

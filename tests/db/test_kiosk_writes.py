@@ -171,7 +171,8 @@ def test_the_functions_tell_a_stranger_nothing_and_write_nothing_without_the_pro
             + rows(
                 kiosk,
                 "SELECT account_id, reason FROM cabinet_request_reset("
-                f"'{number}', 'thief@mail.ru', '{new_hash}', now(), '10 minutes', '1 minute')",
+                f"'{number}', 'thief@mail.ru', now(), '10 minutes', '1 minute', 'email', 'Код',"
+                " 'Код: {code}')",
             )
             + rows(
                 kiosk,
