@@ -229,14 +229,13 @@ DECLARE
     holder integer;
     letter_to text;
     previous timestamptz;
-    previous_hash text;
+    stale text;
     salt bytea;
     made text;
     made_hash text;
 BEGIN
     PERFORM cabinet_clock_skew(p_now);
-    SELECT c.account_id, c.email, c.reset_code_expires_at, c.reset_code_hash
-      INTO holder, letter_to, previous, previous_hash
+    SELECT c.account_id, c.email, c.reset_code_expires_at INTO holder, letter_to, previous
       FROM resident_credential c JOIN account a ON a.id = c.account_id
      WHERE a.number = p_number AND lower(c.email) = lower(p_email)
        FOR UPDATE OF c;
@@ -275,18 +274,20 @@ BEGIN
     VALUES (holder, letter_to, p_subject, replace(p_template, '{placeholder}', made), p_now,
         NULL, p_channel, 'queued', 0, CASE WHEN p_channel = 'email' THEN p_now END, NULL,
         p_now + p_lifetime, '');
-    -- The new code's count of tries (the previous code's goes with it): a sequence, which
-    -- a caller rolling its transaction back cannot reset. Made and dropped in this
+    -- The new code's count of tries (the account's earlier ones go): a sequence, which a
+    -- caller rolling its transaction back cannot reset. Made and dropped in this
     -- transaction, with the code it counts for.
-    IF previous_hash IS NOT NULL THEN
-        EXECUTE 'DROP SEQUENCE IF EXISTS ' || quote_ident({tries_of_previous});
-    END IF;
+    FOR stale IN SELECT s.relname FROM pg_class s
+                  WHERE s.relkind = 'S' AND s.relnamespace = current_schema()::regnamespace
+                    AND starts_with(s.relname::text, 'cabinet_reset_tries_' || holder || '_')
+    LOOP
+        EXECUTE 'DROP SEQUENCE ' || quote_ident(stale);
+    END LOOP;
     EXECUTE 'CREATE SEQUENCE IF NOT EXISTS ' || quote_ident({tries_of_new});
     reason := '';
 END
 $fn$""".replace("{header}", _HEADER)
     .replace("{placeholder}", RESET_CODE_PLACEHOLDER)
-    .replace("{tries_of_previous}", _TRIES.format("previous_hash"))
     .replace("{tries_of_new}", _TRIES.format("made_hash")),
     """
 CREATE OR REPLACE FUNCTION cabinet_reset_salt(p_number text)

@@ -444,5 +444,13 @@ def test_the_database_makes_the_reset_code_and_queues_the_letter_itself(
     stored = stored_hash(cluster, "3492", "reset_code_hash")
     assert stored.startswith("hmac-sha256$") and codes.code_matches(stored, found.group(1))
     # The kiosk proves it knows the code with its HMAC under the key the database hands out.
+    # A new code later: the earlier one's counter goes (one per account at most).
+    with kiosk.begin() as conn:
+        assert (
+            conn.exec_driver_sql(requesting("3492", "now() + interval '2 minutes'")).one()[1] == ""
+        )
+    counters = "SELECT relname FROM pg_class WHERE starts_with(relname::text, 'cabinet_reset_t')"
+    assert len(rows(cluster.owner.engine, counters)) == 1
+    stored = stored_hash(cluster, "3492", "reset_code_hash")
     [(key,)] = rows(kiosk, "SELECT cabinet_reset_salt('3492')")
     assert stored.split("$")[1] == key != rows(kiosk, "SELECT cabinet_reset_salt('9999')")[0][0]
