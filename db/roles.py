@@ -35,7 +35,14 @@ from sqlalchemy import Connection, Engine, text
 
 from db import roles_staff
 from db.rls import SETTING
-from db.roles_resident import RESIDENT_FUNCTION_BODIES, RESIDENT_FUNCTIONS, RETIRED_FUNCTIONS
+from db.roles_resident import (
+    CLOCK_SKEW_SECRET,
+    DEFAULT_CLOCK_SKEW,
+    INTERNAL_FUNCTIONS,
+    RESIDENT_FUNCTION_BODIES,
+    RESIDENT_FUNCTIONS,
+    RETIRED_FUNCTIONS,
+)
 from db.roles_throttle import KIOSK_FUNCTIONS, hide_throttle_key, install_throttle
 
 KIOSK = "kiosk"
@@ -131,7 +138,6 @@ FUNCTIONS = (
     ("cabinet_secret_present", "text, text"),
     ("cabinet_code_salt", "text"),
     ("cabinet_code_matches", "text, text"),
-    ("cabinet_open_session", "text, text, text, text, timestamp with time zone"),
     ("cabinet_session_account", ""),
     *RESIDENT_FUNCTIONS,
     *KIOSK_FUNCTIONS,
@@ -263,39 +269,6 @@ BEGIN
         PERFORM cabinet_throttle_matched('registration', p_number);
     END IF;
     RETURN matches;
-END
-$fn$""",
-    """
-CREATE OR REPLACE FUNCTION cabinet_open_session(
-    p_kind text, p_number text, p_candidate text, p_token text, p_now timestamptz,
-    OUT id integer, OUT one_time boolean)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
-DECLARE
-    holder integer;
-BEGIN
-    id := NULL;
-    one_time := NULL;
-    IF NOT cabinet_throttle_admits('resident', p_number, p_candidate) THEN
-        RETURN;  -- db.roles_throttle
-    END IF;
-    -- The proof: the typed password's hash is the stored one (and still valid).
-    SELECT c.account_id, c.must_change INTO holder, one_time
-      FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number AND c.password_hash = p_candidate
-       AND (c.password_expires_at IS NULL OR c.password_expires_at > p_now);
-    IF holder IS NOT NULL THEN
-        PERFORM cabinet_throttle_matched('resident', p_number);
-    END IF;
-    IF holder IS NULL OR p_kind NOT IN ('resident', 'kiosk') OR length(p_token) < 32 THEN
-        id := NULL;
-        one_time := NULL;
-        RETURN;
-    END IF;
-    INSERT INTO user_session (kind, account_id, staff_id, one_time, created_at, last_seen_at,
-                              token_hash)
-    VALUES (p_kind, holder, NULL, one_time, p_now, p_now,
-            encode(sha256(convert_to(p_token, 'UTF8')), 'hex'))
-    RETURNING user_session.id INTO id;
 END
 $fn$""",
     f"""
@@ -437,17 +410,22 @@ def _has_id(conn: Connection, schema: str, table: str) -> bool:
 
 def _install_functions(conn: Connection, schema: str) -> None:
     """The kiosk's functions (owned by whoever runs this: the schema's owner), the key of
-    the fake salts, and the row level security that hides that key from every group."""
+    the fake salts and the allowed clock skew (``db.roles_resident``), and the row level
+    security that hides both from every group."""
     q_schema = _quote(conn, schema)
     for function, arguments in RETIRED_FUNCTIONS:
         conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {q_schema}.{function}({arguments})")
     install_throttle(conn, q_schema)  # first: the compare functions call it
     for body in _FUNCTION_BODIES:
         conn.exec_driver_sql(body.replace("{schema}", q_schema))
-    for function, arguments in FUNCTIONS:
+    for function, arguments in (*FUNCTIONS, *INTERNAL_FUNCTIONS):
         conn.exec_driver_sql(
             f"REVOKE ALL ON FUNCTION {q_schema}.{function}({arguments}) FROM PUBLIC"
         )
+    conn.execute(
+        text("INSERT INTO auth_secret (name, value) VALUES (:n, :v) ON CONFLICT (name) DO NOTHING"),
+        {"n": CLOCK_SKEW_SECRET, "v": DEFAULT_CLOCK_SKEW},
+    )
     conn.execute(
         text(
             "INSERT INTO auth_secret (name, value) VALUES (:n, replace("
@@ -458,9 +436,9 @@ def _install_functions(conn: Connection, schema: str) -> None:
     )
     conn.exec_driver_sql("ALTER TABLE auth_secret ENABLE ROW LEVEL SECURITY")
     conn.exec_driver_sql("DROP POLICY IF EXISTS cabinet_not_sealed ON auth_secret")
+    hidden = f"name NOT IN ('{SEALED_SECRET}', '{CLOCK_SKEW_SECRET}')"
     conn.exec_driver_sql(
-        f"CREATE POLICY cabinet_not_sealed ON auth_secret "
-        f"USING (name <> '{SEALED_SECRET}') WITH CHECK (name <> '{SEALED_SECRET}')"
+        f"CREATE POLICY cabinet_not_sealed ON auth_secret USING ({hidden}) WITH CHECK ({hidden})"
     )
 
 

@@ -10,13 +10,21 @@ each demands the proof the Python path demands before it writes:
   HMAC candidate (``desktop.auth.sealed``) — or, if the organisation turned the setting
   ``registration.require_code`` off (read here, not passed in), a pending registration
   stays with its e-mail. A used code is void in the same statement.
-- ``cabinet_request_reset``: the e-mail the account registered with.
-- ``cabinet_complete_reset``: the reset code's Argon2 candidate (computed by the kiosk with
-  the stored salt, as at sign-in).
+- ``cabinet_request_reset``: the e-mail the account registered with. The function makes the
+  6-digit code (stored as HMAC-SHA256, as registration codes are) and queues the letter
+  itself, from the kiosk's text with ``RESET_CODE_PLACEHOLDER``: the code never reaches
+  the kiosk. ``cabinet_reset_salt`` gives the code's key for the typed code's HMAC.
+- ``cabinet_complete_reset``: the reset code's candidate (its HMAC under the stored key).
+  Wrong codes are counted, also by a sequence per code that a rollback does not undo;
+  after ``RESET_CODE_TRIES`` the code is void.
 - ``cabinet_change_password``: the session whose token the transaction carries (``db.rls``)
   and the current password's candidate, or that session being the live one-time one.
-- ``cabinet_signed_in``: the password's candidate; uses up a one-time password and stores
-  a rehash.
+- ``cabinet_open_session``: the password's candidate, still valid; under the credential's
+  lock it opens the session, uses up a one-time password and stores a due rehash.
+
+None of them trusts the caller's clock: a ``p_now`` further than the allowed skew (an
+``auth_secret`` row no group may read or write, ``CLOCK_SKEW_SECRET``) from the server's
+``now()`` fails the call (``cabinet_clock_skew``) and nothing is written.
 
 Before anyone signs in, row level security shows the kiosk no account, credential or code
 (``db.roles.OWN_ROWS``), and these functions answer no more than the screens tell: a failure
@@ -35,17 +43,41 @@ RESIDENT_FUNCTIONS = (
     ),
     (
         "cabinet_request_reset",
-        "text, text, text, timestamp with time zone, interval, interval",
+        "text, text, timestamp with time zone, interval, interval, text, text, text",
     ),
+    ("cabinet_reset_salt", "text"),
     ("cabinet_complete_reset", "text, text, text, timestamp with time zone"),
     ("cabinet_change_password", "text, text, timestamp with time zone, interval"),
-    ("cabinet_signed_in", "text, text, text, timestamp with time zone"),
+    ("cabinet_open_session", "text, text, text, text, timestamp with time zone, text"),
 )
+
+# Helpers the functions above call (as the owner): granted to no one.
+INTERNAL_FUNCTIONS = (
+    ("cabinet_clock_skew", "timestamp with time zone"),
+    ("cabinet_hmac_sha256", "bytea, bytea"),
+)
+
+# Where cabinet_request_reset puts the code it made in the letter's text the kiosk passes.
+RESET_CODE_PLACEHOLDER = "{code}"
+
+# The row of auth_secret (hidden from every group, as the fake salts' key is) holding how far
+# a caller's p_now may be from the server's own time: an interval, '5 minutes' unless the
+# owner changes it.
+CLOCK_SKEW_SECRET = "clock_skew"
+DEFAULT_CLOCK_SKEW = "5 minutes"
+
+# Wrong reset codes after which the code is void and the resident must ask for a new one.
+RESET_CODE_TRIES = 5
 
 # Functions of earlier versions, dropped when the roles are applied again.
 RETIRED_FUNCTIONS = (
     # Told anyone whether a typed e-mail was an account's: now inside the functions above.
     ("cabinet_email_matches", "text, text"),
+    # Folded into cabinet_open_session, which now uses up a one-time password under lock.
+    ("cabinet_signed_in", "text, text, text, timestamp with time zone"),
+    ("cabinet_open_session", "text, text, text, text, timestamp with time zone"),
+    # Stored a reset code's hash the kiosk chose: now the function makes the code.
+    ("cabinet_request_reset", "text, text, text, timestamp with time zone, interval, interval"),
 )
 
 # A stored password or code hash written by the kiosk: an Argon2 one, never "" or NULL
@@ -59,7 +91,57 @@ _SESSION = """encode(sha256(convert_to(
 _HEADER = """LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
 #variable_conflict use_column"""
 
+# Every function below first calls this: a p_now further than the allowed skew from the
+# server's own time is refused (the transaction fails, nothing is written). The expiries are
+# then the caller's within that skew only (the tests run a fixed clock in 2017: their fixture,
+# as the owner, widens the skew).
+_CLOCK_SKEW = f"""
+CREATE OR REPLACE FUNCTION cabinet_clock_skew(p_now timestamptz)
+RETURNS interval
+LANGUAGE plpgsql STABLE SET search_path = {{schema}}, pg_temp AS $fn$
+DECLARE
+    skew interval;
+BEGIN
+    SELECT s.value::interval INTO skew FROM auth_secret s WHERE s.name = '{CLOCK_SKEW_SECRET}';
+    skew := coalesce(skew, interval '{DEFAULT_CLOCK_SKEW}');
+    IF p_now IS NULL OR p_now > now() + skew OR p_now < now() - skew THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'CB001',
+            MESSAGE = 'Часы этого рабочего места расходятся с часами сервера базы больше чем '
+                      || 'на ' || skew || ': действие отменено, ничего не изменено.',
+            HINT = 'Сверьте дату, время и часовой пояс компьютера с сервером и повторите.';
+    END IF;
+    RETURN skew;
+END
+$fn$"""
+
+# The name of the sequence that counts the tries of the reset code whose hash is {}: of
+# its account and that code, so a new code starts afresh.
+_TRIES = "'cabinet_reset_tries_' || holder || '_' || left(md5({}), 16)"
+
+# The stored hash's $argon2id$v=…$m=…,t=…,p=… (its parameters, without salt and digest).
+_PARAMS = "regexp_replace({}, '[$][^$]*[$][^$]*$', '')"
+
+_HMAC = """
+CREATE OR REPLACE FUNCTION cabinet_hmac_sha256(p_key bytea, p_message bytea)
+RETURNS bytea
+LANGUAGE plpgsql IMMUTABLE SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    key bytea := CASE WHEN length(p_key) > 64 THEN sha256(p_key) ELSE p_key END;
+    inner_pad bytea := decode(repeat('36', 64), 'hex');
+    outer_pad bytea := decode(repeat('5c', 64), 'hex');
+BEGIN
+    FOR i IN 0 .. length(key) - 1 LOOP
+        inner_pad := set_byte(inner_pad, i, get_byte(key, i) # 54);
+        outer_pad := set_byte(outer_pad, i, get_byte(key, i) # 92);
+    END LOOP;
+    RETURN sha256(outer_pad || sha256(inner_pad || p_message));
+END
+$fn$"""
+
 RESIDENT_FUNCTION_BODIES = (
+    _CLOCK_SKEW,
+    _HMAC,
     f"""
 CREATE OR REPLACE FUNCTION cabinet_register(
     p_number text, p_fio text, p_code text, p_email text, p_phone text, p_hash text,
@@ -75,6 +157,7 @@ DECLARE
     pending boolean;
     stored_email text;
 BEGIN
+    PERFORM cabinet_clock_skew(p_now);
     SELECT s.value INTO required FROM organisation_setting s
      WHERE s.key = 'registration.require_code';
     -- As the Python path reads it: anything but JSON false requires the code.
@@ -115,7 +198,8 @@ BEGIN
         reason := 'pending_elsewhere';  -- without a code it goes only where it went before
         RETURN;
     END IF;
-    IF coalesce(p_hash, '') !~ {_ARGON2} OR coalesce(p_email, '') = '' THEN
+    IF coalesce(p_hash, '') !~ {_ARGON2} OR coalesce(p_email, '') = ''
+       OR p_expires IS NULL OR p_expires > p_now + interval '1 day' THEN
         reason := 'malformed';
         RETURN;
     END IF;
@@ -129,7 +213,13 @@ BEGIN
         INSERT INTO resident_credential (account_id, email, phone, password_hash,
             password_expires_at, must_change, failed_attempts, reset_code_hash,
             reset_code_expires_at, created_at, updated_at)
-        VALUES (holder, p_email, p_phone, p_hash, p_expires, true, 0, NULL, NULL, p_now, p_now);
+        VALUES (holder, p_email, p_phone, p_hash, p_expires, true, 0, NULL, NULL, p_now, p_now)
+        ON CONFLICT (account_id) DO NOTHING;
+        IF NOT FOUND THEN
+            -- Another desk registered it meanwhile (no code row to lock): that one stands.
+            reason := 'changed_meanwhile';
+            RETURN;
+        END IF;
     END IF;
     IF code_ok THEN
         UPDATE registration_code r SET code_hash = NULL WHERE r.account_id = holder;
@@ -139,18 +229,24 @@ END
 $fn$""",
     """
 CREATE OR REPLACE FUNCTION cabinet_request_reset(
-    p_number text, p_email text, p_hash text, p_now timestamptz, p_lifetime interval,
-    p_resend interval, OUT account_id integer, OUT reason text)
+    p_number text, p_email text, p_now timestamptz, p_lifetime interval, p_resend interval,
+    p_channel text, p_subject text, p_template text, OUT account_id integer, OUT reason text)
 {header}
 DECLARE
     holder integer;
+    letter_to text;
     previous timestamptz;
+    stale text;
+    salt bytea;
+    made text;
+    made_hash text;
 BEGIN
+    PERFORM cabinet_clock_skew(p_now);
     IF NOT cabinet_throttle_admits('email', p_number, lower(p_email)) THEN
         reason := 'email_mismatch';  -- no ticket (db.roles_throttle): no compare
         RETURN;
     END IF;
-    SELECT c.account_id, c.reset_code_expires_at INTO holder, previous
+    SELECT c.account_id, c.email, c.reset_code_expires_at INTO holder, letter_to, previous
       FROM resident_credential c JOIN account a ON a.id = c.account_id
      WHERE a.number = p_number AND lower(c.email) = lower(p_email)
        FOR UPDATE OF c;
@@ -164,17 +260,69 @@ BEGIN
         reason := 'too_soon';
         RETURN;
     END IF;
-    IF coalesce(p_hash, '') !~ {argon2} THEN
+    IF p_channel NOT IN ('email', 'slip') OR coalesce(p_subject, '') = ''
+       OR strpos(coalesce(p_template, ''), '{placeholder}') = 0 THEN
         reason := 'malformed';
         RETURN;
     END IF;
+    -- The code is made here and goes only into the letter: the kiosk never sees it. Six
+    -- digits from 48 random bits of a UUID; stored as desktop.auth.codes stores a code,
+    -- HMAC-SHA256 under a random 16-byte key.
+    made := lpad(mod(('x' || left(replace(gen_random_uuid()::text, '-', ''), 12))::bit(48)::bigint,
+                     1000000)::text, 6, '0');
+    salt := decode(replace(gen_random_uuid()::text, '-', ''), 'hex');
+    made_hash := 'hmac-sha256$' || encode(salt, 'hex') || '$'
+                 || encode(cabinet_hmac_sha256(salt, convert_to(made, 'UTF8')), 'hex');
     UPDATE resident_credential c
-       SET reset_code_hash = p_hash, reset_code_expires_at = p_now + p_lifetime,
-           updated_at = p_now
+       SET reset_code_hash = made_hash, reset_code_expires_at = p_now + p_lifetime,
+           failed_attempts = 0, updated_at = p_now
      WHERE c.account_id = holder;
+    -- The letter, in place of a pending one of the same kind, to the registered address.
+    DELETE FROM outbox_message m
+     WHERE m.account_id = holder AND m.subject = p_subject AND m.handed_out_at IS NULL;
+    INSERT INTO outbox_message (account_id, recipient, subject, body, created_at,
+        handed_out_at, channel, status, attempts, next_attempt_at, sent_at, expires_at,
+        last_error)
+    VALUES (holder, letter_to, p_subject, replace(p_template, '{placeholder}', made), p_now,
+        NULL, p_channel, 'queued', 0, CASE WHEN p_channel = 'email' THEN p_now END, NULL,
+        p_now + p_lifetime, '');
+    -- The new code's count of tries (the account's earlier ones go): a sequence, which a
+    -- caller rolling its transaction back cannot reset. Made and dropped in this
+    -- transaction, with the code it counts for.
+    FOR stale IN SELECT s.relname FROM pg_class s
+                  WHERE s.relkind = 'S' AND s.relnamespace = current_schema()::regnamespace
+                    AND starts_with(s.relname::text, 'cabinet_reset_tries_' || holder || '_')
+    LOOP
+        EXECUTE 'DROP SEQUENCE ' || quote_ident(stale);
+    END LOOP;
+    EXECUTE 'CREATE SEQUENCE IF NOT EXISTS ' || quote_ident({tries_of_new});
     reason := '';
 END
-$fn$""".replace("{header}", _HEADER).replace("{argon2}", _ARGON2),
+$fn$""".replace("{header}", _HEADER)
+    .replace("{placeholder}", RESET_CODE_PLACEHOLDER)
+    .replace("{tries_of_new}", _TRIES.format("made_hash")),
+    """
+CREATE OR REPLACE FUNCTION cabinet_reset_salt(p_number text)
+RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    stored text;
+    key text;
+BEGIN
+    -- The key of the account's reset code, for the kiosk to compute the typed code's HMAC
+    -- (cabinet_complete_reset compares); a fake one, steady per number, without a code.
+    SELECT c.reset_code_hash INTO stored
+      FROM resident_credential c JOIN account a ON a.id = c.account_id
+     WHERE a.number = p_number;
+    IF stored ~ '^hmac-sha256[$][0-9a-f]+[$][0-9a-f]+$' THEN
+        RETURN split_part(stored, '$', 2);
+    END IF;
+    SELECT s.value INTO key FROM auth_secret s WHERE s.name = 'sealed';
+    RETURN encode(substring(sha256(convert_to(
+        coalesce(key, '') || chr(31) || 'reset_code_key' || chr(31) || p_number, 'UTF8'))
+        from 1 for 16), 'hex');
+END
+$fn$""",
     """
 CREATE OR REPLACE FUNCTION cabinet_complete_reset(
     p_number text, p_candidate text, p_hash text, p_now timestamptz,
@@ -182,23 +330,58 @@ CREATE OR REPLACE FUNCTION cabinet_complete_reset(
 {header}
 DECLARE
     holder integer;
+    stored text;
     expires timestamptz;
+    failures integer;
+    counter text;
+    earlier integer;
 BEGIN
+    PERFORM cabinet_clock_skew(p_now);
+    reason := 'wrong_code';  -- and no account named, until the proof
     IF NOT cabinet_throttle_admits('resident', p_number, p_candidate) THEN
-        reason := 'wrong_code';  -- no ticket (db.roles_throttle): no compare
+        RETURN;  -- no ticket (db.roles_throttle): no compare
+    END IF;
+    IF coalesce(p_hash, '') !~ {argon2} THEN
+        RETURN;
+    END IF;
+    SELECT c.account_id, c.reset_code_hash, c.reset_code_expires_at, c.failed_attempts
+      INTO holder, stored, expires, failures
+      FROM resident_credential c JOIN account a ON a.id = c.account_id
+     WHERE a.number = p_number
+       FOR UPDATE OF c;
+    IF holder IS NULL OR stored IS NULL THEN
+        RETURN;
+    END IF;
+    -- The tries of this code before this one: counted on the credential and, for a code
+    -- this function's kin issued, by its sequence, which no rollback takes back (a caller
+    -- cannot guess, roll back and guess again). After {tries} wrong ones the code is void
+    -- and the resident asks for a new one.
+    counter := {tries_of_stored};
+    earlier := coalesce(failures, 0);
+    IF to_regclass(quote_ident(counter)) IS NOT NULL THEN
+        earlier := greatest(earlier, nextval(quote_ident(counter)) - 1);
+    END IF;
+    IF earlier >= {tries} THEN
+        UPDATE resident_credential c
+           SET reset_code_hash = NULL, reset_code_expires_at = NULL
+         WHERE c.account_id = holder;
+        EXECUTE 'DROP SEQUENCE IF EXISTS ' || quote_ident(counter);
         RETURN;
     END IF;
     -- The proof: the typed code's hash is the stored one.
-    SELECT c.account_id, c.reset_code_expires_at INTO holder, expires
-      FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number AND c.reset_code_hash = p_candidate AND p_candidate <> ''
-       FOR UPDATE OF c;
-    IF holder IS NULL OR coalesce(p_hash, '') !~ {argon2} THEN
-        reason := 'wrong_code';
+    IF stored IS DISTINCT FROM p_candidate OR coalesce(p_candidate, '') = '' THEN
+        UPDATE resident_credential c
+           SET failed_attempts = earlier + 1,
+               reset_code_hash = CASE WHEN earlier + 1 >= {tries} THEN NULL
+                                      ELSE c.reset_code_hash END,
+               reset_code_expires_at = CASE WHEN earlier + 1 >= {tries} THEN NULL
+                                            ELSE c.reset_code_expires_at END
+         WHERE c.account_id = holder;
         RETURN;
     END IF;
     PERFORM cabinet_throttle_matched('resident', p_number);
     account_id := holder;
+    EXECUTE 'DROP SEQUENCE IF EXISTS ' || quote_ident(counter);  -- the code ends here either way
     IF expires IS NOT NULL AND p_now >= expires THEN
         UPDATE resident_credential c
            SET reset_code_hash = NULL, reset_code_expires_at = NULL
@@ -208,11 +391,15 @@ BEGIN
     END IF;
     UPDATE resident_credential c
        SET password_hash = p_hash, password_expires_at = NULL, must_change = false,
-           reset_code_hash = NULL, reset_code_expires_at = NULL, updated_at = p_now
+           reset_code_hash = NULL, reset_code_expires_at = NULL, failed_attempts = 0,
+           updated_at = p_now
      WHERE c.account_id = holder;
     reason := '';
 END
-$fn$""".replace("{header}", _HEADER).replace("{argon2}", _ARGON2),
+$fn$""".replace("{header}", _HEADER)
+    .replace("{argon2}", _ARGON2)
+    .replace("{tries_of_stored}", _TRIES.format("stored"))
+    .replace("{tries}", str(RESET_CODE_TRIES)),
     """
 CREATE OR REPLACE FUNCTION cabinet_change_password(
     p_candidate text, p_hash text, p_now timestamptz, p_window interval, OUT reason text)
@@ -227,6 +414,7 @@ DECLARE
     expires timestamptz;
     number text;
 BEGIN
+    PERFORM cabinet_clock_skew(p_now);
     SELECT s.account_id INTO holder FROM user_session s
      WHERE s.ended_at IS NULL AND s.account_id IS NOT NULL AND s.token_hash = {session};
     IF holder IS NULL OR coalesce(p_hash, '') !~ {argon2} THEN
@@ -274,33 +462,56 @@ $fn$""".replace("{header}", _HEADER)
     .replace("{argon2}", _ARGON2)
     .replace("{session}", _SESSION),
     """
-CREATE OR REPLACE FUNCTION cabinet_signed_in(
-    p_number text, p_candidate text, p_rehashed text, p_now timestamptz)
-RETURNS boolean
+CREATE OR REPLACE FUNCTION cabinet_open_session(
+    p_kind text, p_number text, p_candidate text, p_token text, p_now timestamptz,
+    p_rehashed text, OUT id integer, OUT one_time boolean)
 {header}
 DECLARE
     holder integer;
+    used_up boolean;
+    stored text;
+    expires timestamptz;
+    skew interval;
 BEGIN
+    skew := cabinet_clock_skew(p_now);
     IF NOT cabinet_throttle_admits('resident', p_number, p_candidate) THEN
-        RETURN false;  -- no ticket (db.roles_throttle): no compare
+        RETURN;  -- no ticket (db.roles_throttle): no compare
     END IF;
-    SELECT c.account_id INTO holder
+    -- Locked: of two sign-ins with the same one-time password only the first opens a session.
+    SELECT c.account_id, c.must_change, c.password_hash, c.password_expires_at
+      INTO holder, used_up, stored, expires
       FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number AND c.password_hash = p_candidate AND p_candidate <> ''
+     WHERE a.number = p_number
        FOR UPDATE OF c;
-    IF holder IS NULL THEN
-        RETURN false;
+    -- The proof: the typed password's hash is the stored one, and it is still valid.
+    IF holder IS NULL OR stored IS DISTINCT FROM p_candidate OR coalesce(p_candidate, '') = ''
+       OR (expires IS NOT NULL AND p_now >= expires)
+       OR p_kind NOT IN ('resident', 'kiosk') OR length(p_token) < 32 THEN
+        RETURN;
     END IF;
-    -- A one-time password is used up by the sign-in; a match under old parameters is
-    -- stored again under the current ones.
+    PERFORM cabinet_throttle_matched('resident', p_number);
+    -- A one-time password is used up: it only opens the session that sets a password. Its
+    -- end is put back by the skew, so no p_now a later call may pass revives it. A match
+    -- under old parameters is stored again under the current ones: only of a password of
+    -- its own (not a one-time one) whose parameters are not the current ones.
     UPDATE resident_credential c
-       SET password_expires_at = CASE WHEN c.must_change THEN p_now
+       SET password_expires_at = CASE WHEN used_up THEN least(p_now, now()) - skew
                                       ELSE c.password_expires_at END,
-           password_hash = CASE WHEN coalesce(p_rehashed, '') ~ {argon2} THEN p_rehashed
-                                ELSE c.password_hash END
+           password_hash = CASE
+               WHEN NOT used_up AND coalesce(p_rehashed, '') ~ {argon2}
+                    AND {params_new} <> {params_old} THEN p_rehashed
+               ELSE c.password_hash END
      WHERE c.account_id = holder;
-    RETURN true;
+    INSERT INTO user_session (kind, account_id, staff_id, one_time, created_at, last_seen_at,
+                              token_hash)
+    VALUES (p_kind, holder, NULL, used_up, p_now, p_now,
+            encode(sha256(convert_to(p_token, 'UTF8')), 'hex'))
+    RETURNING user_session.id INTO id;
+    one_time := used_up;
 END
-$fn$""".replace("{header}", _HEADER).replace("{argon2}", _ARGON2),
+$fn$""".replace("{header}", _HEADER)
+    .replace("{argon2}", _ARGON2)
+    .replace("{params_new}", _PARAMS.format("p_rehashed"))
+    .replace("{params_old}", _PARAMS.format("stored")),
 )
 """The bodies, ``{schema}`` standing for the quoted schema (``db.roles`` fills it in)."""

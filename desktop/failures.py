@@ -151,6 +151,11 @@ def _from_psycopg(error: BaseException, where: str) -> UserError | None:
             "оно положено (например, у администратора), или обратитесь к администратору "
             "(роли PostgreSQL — в руководстве по установке)."
         )
+    if sqlstate == "CB001":  # the kiosk functions' clock check (db.roles_resident)
+        return DatabaseFailure(
+            f"{_first_line(error)} Сверьте дату, время и часовой пояс этого компьютера с "
+            "сервером базы данных и повторите действие."
+        )
     if sqlstate == "22003":  # numeric_value_out_of_range
         return ValidationError("Число слишком большое: такого значения нет. Проверьте ввод.")
     message = str(error).lower()

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import contains_eager
 
 from db.models import Account, OrganisationSetting, ResidentCredential
+from db.roles_resident import RESET_CODE_TRIES
 from desktop.auth.model import ACCOUNT_NUMBER_LIMIT, typed_name
 from desktop.auth.sealed import plain_columns
 from desktop.organisation import decode
@@ -30,7 +32,51 @@ def set_password(
     credential.must_change = expires_at is not None
     credential.reset_code_hash = None
     credential.reset_code_expires_at = None
+    credential.failed_attempts = 0
     credential.updated_at = now
+
+
+def wrong_reset_code(credential: ResidentCredential) -> None:
+    """A wrong reset code was typed for this credential: counted, and after
+    ``RESET_CODE_TRIES`` the code is void (the resident asks for a new one), as
+    ``cabinet_complete_reset`` does on a kiosk's sealed connection."""
+    if credential.reset_code_hash is None:
+        return
+    credential.failed_attempts = (credential.failed_attempts or 0) + 1
+    if credential.failed_attempts >= RESET_CODE_TRIES:
+        credential.reset_code_hash = None
+        credential.reset_code_expires_at = None
+
+
+def claim_credential(
+    s: OrmSession, account_id: int, email: str, now: datetime
+) -> ResidentCredential | None:
+    """A new credential of the account, locked; None if another desk created it meanwhile
+    (INSERT … ON CONFLICT DO NOTHING: the race's loser gets no IntegrityError, and the
+    winner's registration stands)."""
+    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    created = s.scalar(
+        insert(ResidentCredential)
+        .values(
+            account_id=account_id,
+            email=email,
+            phone="",
+            must_change=True,
+            failed_attempts=0,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["account_id"])
+        .returning(ResidentCredential.id)
+    )
+    if created is None:
+        return None
+    return s.scalars(
+        select(ResidentCredential)
+        .options(*plain_columns(s))
+        .where(ResidentCredential.id == created)
+        .with_for_update()
+    ).one()
 
 
 def credential_by_number(

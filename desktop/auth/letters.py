@@ -9,6 +9,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session as OrmSession
 
+from db.roles_resident import RESET_CODE_PLACEHOLDER
 from desktop.mail import Delivery
 from desktop.mail_queue import EMAIL, SLIP, queue
 from desktop.settings import Settings
@@ -57,6 +58,12 @@ class ResidentMail:
             expires_at=expires_at,
         )
         return self.delivery
+
+    def reset_letter(self, number: str) -> tuple[str, str, str]:
+        """The reset letter for the database to fill in and queue (``db.roles_resident``):
+        its channel, subject and text with ``RESET_CODE_PLACEHOLDER`` where the code goes."""
+        channel = EMAIL if self.delivery == "email" else SLIP
+        return channel, RESET_SUBJECT, self.reset_body(number, RESET_CODE_PLACEHOLDER)
 
     def after_commit(self) -> None:
         """Called after every request's transaction, whatever matched: the same work."""

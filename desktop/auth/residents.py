@@ -21,10 +21,12 @@ from desktop.auth import codes, sealed_writes
 from desktop.auth.contacts import normalize_phone
 from desktop.auth.credentials import (
     account_id_of,
+    claim_credential,
     code_required,
     credential_by_number,
     set_password,
     who,
+    wrong_reset_code,
 )
 from desktop.auth.errors import LOGIN_FAILED, LoginError, LoginThrottled, ResetCodeError, on_field
 from desktop.auth.letters import REGISTRATION_SUBJECT, RESET_SUBJECT, ResidentMail
@@ -49,12 +51,7 @@ from desktop.auth.throttle import Keys, Throttle, printable_name
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.mail import discard_pending, normalize_email
-from desktop.passwords import (
-    check_policy,
-    hash_password,
-    one_time_password,
-    reset_code,
-)
+from desktop.passwords import check_policy, hash_password, one_time_password, reset_code
 from desktop.permissions import Permission, allows
 from desktop.sessions import PASSWORD_RESET, end_sessions, open_session
 from desktop.text import normalize_fio
@@ -286,6 +283,9 @@ class ResidentAuth:
                 reason = "pending_elsewhere"
             else:
                 reason = ""
+            if not reason and account is not None and credential is None:
+                credential = claim_credential(s, account.id, email_value, now)
+                reason = "" if credential is not None else "changed_meanwhile"
             if reason or account_id is None:
                 audit.record(
                     s,
@@ -298,12 +298,7 @@ class ResidentAuth:
                 )
                 result = RegistrationResult(self.mail.registration_answer(), None)
             else:
-                if account is not None:  # not sealed: written here
-                    if credential is None:
-                        credential = ResidentCredential(
-                            account_id=account.id, created_at=now, failed_attempts=0
-                        )
-                        s.add(credential)
+                if credential is not None:  # not sealed: written here
                     credential.email = email_value
                     credential.phone = phone_value
                     set_password(credential, password_hash, now, expires_at=now + OTP_LIFETIME)
@@ -345,8 +340,7 @@ class ResidentAuth:
             email_value = normalize_email(email)
         plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)  # no NUL byte to PostgreSQL
         account_id: int | None = None
-        code = reset_code()
-        code_hash = hash_password(code)  # before the transaction: no write lock for Argon2
+        code = reset_code()  # (sealed: the database makes its own and mails it)
         with self.db.unit_of_work() as s:
             now = self.clock.now()
             sealed = is_sealed(s)  # then the database decides and writes (sealed_writes)
@@ -357,10 +351,10 @@ class ResidentAuth:
                         s,
                         number,
                         email_value,
-                        code_hash,
                         now,
                         RESET_CODE_LIFETIME,
                         RESET_RESEND_INTERVAL,
+                        self.mail.reset_letter(number),
                     )
                     if plausible
                     else sealed_writes.Verdict(None, "email_mismatch")
@@ -389,20 +383,22 @@ class ResidentAuth:
                 )
                 result = ResetRequestResult(self.mail.reset_answer(), None)
             else:
+                delivery = self.mail.delivery  # (sealed: queued by the database)
                 if credential is not None:  # not sealed: written here
-                    credential.reset_code_hash = code_hash
+                    credential.reset_code_hash = codes.hash_code(code)
                     credential.reset_code_expires_at = now + RESET_CODE_LIFETIME
+                    credential.failed_attempts = 0  # a new code, a new count
                     credential.updated_at = now
-                discard_pending(s, account_id, RESET_SUBJECT)
-                delivery = self.mail.send(
-                    s,
-                    recipient=credential.email if credential is not None else email_value,
-                    subject=RESET_SUBJECT,
-                    body=self.mail.reset_body(number, code),
-                    account_id=account_id,
-                    now=now,
-                    expires_at=now + RESET_CODE_LIFETIME,
-                )
+                    discard_pending(s, account_id, RESET_SUBJECT)
+                    delivery = self.mail.send(
+                        s,
+                        recipient=credential.email,
+                        subject=RESET_SUBJECT,
+                        body=self.mail.reset_body(number, code),
+                        account_id=account_id,
+                        now=now,
+                        expires_at=now + RESET_CODE_LIFETIME,
+                    )
                 audit.record(
                     s,
                     now,
@@ -463,6 +459,8 @@ class ResidentAuth:
                 return
             if reason == "expired" and credential is not None:  # (sealed: cleared there)
                 credential.reset_code_hash = credential.reset_code_expires_at = None
+            elif reason == "wrong_code" and credential is not None:  # (sealed: counted there)
+                wrong_reset_code(credential)
             failures = self.throttle.failed(s, keys, now) if reason != "throttled" else 0
             audit.record(
                 s,

@@ -122,6 +122,11 @@ def code_candidate(s: OrmSession, number: str, typed: str) -> str:
     """On a sealed connection: ``typed`` hashed as the account's code would be, under the
     salt the database hands out, for the database to compare with the stored hash."""
     salt = s.scalar(text("SELECT cabinet_code_salt(:n)"), {"n": number}) or ""
+    return _hmac_candidate(salt, typed)
+
+
+def _hmac_candidate(salt: str, typed: str) -> str:
+    """``typed`` hashed as desktop.auth.codes stores a code, under the hex key ``salt``."""
     try:
         key = bytes.fromhex(salt)
     except ValueError:
@@ -161,6 +166,9 @@ class SecretCheck:
         if not self.sealed:
             self.stored = getattr(credential, _COLUMNS[self.kind]) if credential else None
             return
+        if self.kind == RESET_CODE:  # the database made it: HMAC-SHA256 (db.roles_resident)
+            self.salt = s.scalar(text("SELECT cabinet_reset_salt(:n)"), {"n": self.number})
+            return
         params, hash_len = argon2_params()
         row = s.execute(
             text("SELECT salt, hash_len FROM cabinet_secret_salt(:k, :n, :p, :l)"),
@@ -171,7 +179,15 @@ class SecretCheck:
     def run(self, typed: str) -> None:
         """Argon2, outside any transaction: the same work whether or not a secret is stored."""
         if not self.sealed:
-            self.matches = check_secret(self.stored, typed)
+            # A reset code is stored as a registration code is (one made before: Argon2).
+            if self.kind == RESET_CODE and _is_hmac(self.stored):
+                check_secret(None, typed)  # the Argon2 work of a miss: the same time
+                self.matches = codes.code_matches(self.stored, typed)
+            else:
+                self.matches = check_secret(self.stored, typed)
+            return
+        if self.kind == RESET_CODE:  # the key the database hands out (cabinet_reset_salt)
+            self.candidate = _hmac_candidate(self.salt or "", typed)
             return
         self.candidate = _hash_with(self.salt or "", typed, self.hash_len)
 
@@ -207,20 +223,29 @@ class SecretCheck:
         return self.matches and bool(self.stored) and needs_rehash(self.stored or "")
 
 
-def open_sealed_session(s: OrmSession, now: datetime, actor: Actor, check: SecretCheck) -> Actor:
+def _is_hmac(stored: str | None) -> bool:
+    return bool(stored) and str(stored).startswith(f"{_CODE_SCHEME}$")
+
+
+def open_sealed_session(
+    s: OrmSession, now: datetime, actor: Actor, check: SecretCheck, rehashed: str | None = None
+) -> Actor:
     """A resident's session opened by the database (``cabinet_open_session``), which first
-    compares the typed password's hash with the stored one: the kiosk's role may not insert
-    sessions itself. ``actor`` with the session's id, token and one-time flag; LookupError
-    if the database saw no proof (the password changed meanwhile)."""
+    compares the typed password's hash with the stored one and checks it is still valid:
+    the kiosk's role may not insert sessions itself. Under the credential's lock it also
+    uses up a one-time password and stores ``rehashed`` (the password under the current
+    parameters, if due). ``actor`` with the session's id, token and one-time flag;
+    LookupError if the database saw no proof (the password changed or expired meanwhile)."""
     token = new_token()
     row = s.execute(
-        text("SELECT id, one_time FROM cabinet_open_session(:k, :n, :c, :t, :now)"),
+        text("SELECT id, one_time FROM cabinet_open_session(:k, :n, :c, :t, :now, :r)"),
         {
             "k": str(actor.kind),
             "n": check.number,
             "c": check.candidate or "",
             "t": token,
             "now": now,
+            "r": rehashed,
         },
     ).one()
     if row.id is None:

@@ -70,25 +70,30 @@ def request_reset(
     s: OrmSession,
     number: str,
     email: str,
-    code_hash: str,
     now: datetime,
     lifetime: timedelta,
     resend: timedelta,
+    letter: tuple[str, str, str],
 ) -> Verdict:
-    """Store a reset code's hash if ``email`` is the account's and none was sent lately."""
+    """If ``email`` is the account's and no code was sent lately, have the database make a
+    reset code and queue ``letter`` (channel, subject, text with ``RESET_CODE_PLACEHOLDER``)
+    with it: the code never comes back here."""
+    channel, subject, template = letter
     reserve(s, "email", number, email.lower())  # the database's throttle: a ticket first
     row = s.execute(
         text(
             "SELECT account_id, reason FROM cabinet_request_reset("
-            ":n, :e, :h, :now, :lifetime, :resend)"
+            ":n, :e, :now, :lifetime, :resend, :channel, :subject, :template)"
         ),
         {
             "n": number,
             "e": email,
-            "h": code_hash,
             "now": now,
             "lifetime": lifetime,
             "resend": resend,
+            "channel": channel,
+            "subject": subject,
+            "template": template,
         },
     ).one()
     return Verdict(row.account_id, row.reason)
@@ -130,13 +135,15 @@ def sign_in(
     s: OrmSession, now: datetime, kiosk: bool, check: SecretCheck, rehashed: str | None
 ) -> tuple[Actor, ResidentCredential] | str:
     """Open the session of the account whose password ``check`` proved, and read its
-    credential through it; a one-time password is used up, a rehash stored. The reason of
-    a refusal, told no more precisely than the sign-in's one message."""
+    credential through it; a one-time password is used up, a rehash stored, both by the
+    function that opens it. The reason of a refusal, told no more precisely than the
+    sign-in's one message."""
     found = check.outcome(s, None)
     if not found.matches:
         return "wrong_password"  # or no such account, or no password: the same here
     try:
-        actor = open_sealed_session(s, now, Actor.resident(0, check.number, kiosk=kiosk), check)
+        resident = Actor.resident(0, check.number, kiosk=kiosk)
+        actor = open_sealed_session(s, now, resident, check, rehashed)
     except LookupError:
         return "expired"
     # This transaction now sees the account's rows, as its calls will (db.rls).
@@ -144,8 +151,4 @@ def sign_in(
     credential = credential_by_number(s, check.number, lock=False)
     if credential is None:
         return "changed_meanwhile"
-    s.scalar(
-        text("SELECT cabinet_signed_in(:n, :c, :r, :now)"),
-        {"n": check.number, "c": check.candidate or "", "r": rehashed, "now": now},
-    )
     return replace(actor, account_id=credential.account_id), credential

@@ -199,8 +199,12 @@ class AuthService:
                     raise _same_password()  # rolled back with the function's write
             else:
                 session = ensure_live(s, actor) if actor.session_id is not None else None
-            found = check.outcome(s, holder) if holder is not None else None
-            if holder is None or found is None or not found.unchanged:
+            if check.sealed and isinstance(holder, ResidentCredential):
+                unchanged = True  # the function compared and wrote under its own lock
+            else:
+                found = check.outcome(s, holder) if holder is not None else None
+                unchanged = found is not None and found.unchanged
+            if holder is None or not unchanged:
                 raise AccessDeniedError(UNAVAILABLE)
             expires_at = (
                 holder.password_expires_at if isinstance(holder, ResidentCredential) else None

@@ -171,7 +171,8 @@ def test_the_functions_tell_a_stranger_nothing_and_write_nothing_without_the_pro
             + rows(
                 kiosk,
                 "SELECT account_id, reason FROM cabinet_request_reset("
-                f"'{number}', 'thief@mail.ru', '{new_hash}', now(), '10 minutes', '1 minute')",
+                f"'{number}', 'thief@mail.ru', now(), '10 minutes', '1 minute', 'email', 'Код',"
+                " 'Код: {code}')",
             )
             + rows(
                 kiosk,
@@ -190,7 +191,12 @@ def test_the_functions_tell_a_stranger_nothing_and_write_nothing_without_the_pro
     assert rows(kiosk, f"SELECT cabinet_change_password(NULL, '{new_hash}', now(), '1 day')") == [
         ("no_session",)
     ]
-    assert rows(kiosk, "SELECT cabinet_signed_in('3492', 'guess', NULL, now())") == [(False,)]
+    assert rows(
+        kiosk,
+        "SELECT id FROM cabinet_open_session('kiosk', '3492', 'guess', '"
+        + "t" * 43
+        + "', now(), NULL)",
+    ) == [(None,)]
     # The old oracle of e-mails is gone.
     refused_or_missing = rows(
         cluster.owner.engine,
