@@ -122,7 +122,9 @@ def code_candidate(s: OrmSession, number: str, typed: str) -> str:
     """On a sealed connection: ``typed`` hashed as the account's code would be, under the
     salt the database hands out, for the database to compare with the stored hash."""
     salt = s.scalar(text("SELECT cabinet_code_salt(:n)"), {"n": number}) or ""
-    return _hmac_candidate(salt, typed)
+    candidate = _hmac_candidate(salt, typed)
+    reserve(s, "registration", number, candidate)  # the database's throttle: a ticket first
+    return candidate
 
 
 def _hmac_candidate(salt: str, typed: str) -> str:
@@ -132,9 +134,7 @@ def _hmac_candidate(salt: str, typed: str) -> str:
     except ValueError:
         return ""
     digest = hmac.new(key, typed.encode("ascii", "replace"), hashlib.sha256).hexdigest()
-    candidate = f"{_CODE_SCHEME}${salt}${digest}"
-    reserve(s, "registration", number, candidate)  # the database's throttle
-    return candidate
+    return f"{_CODE_SCHEME}${salt}${digest}"
 
 
 @dataclass(frozen=True)
