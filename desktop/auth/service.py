@@ -177,8 +177,10 @@ class AuthService:
             # The credential before the session rows, in the order a reset takes them: two
             # password changes of one account at once then wait, never deadlock. A kiosk's
             # role may not lock (or write) the credential: its function does both.
-            holder = _holder(s, actor, lock=not check.sealed)
-            if check.sealed and holder is not None:
+            kiosk_sealed = check.sealed and not isinstance(check, StaffSecretCheck)
+            holder = _holder(s, actor, lock=not kiosk_sealed)
+            resident_sealed = check.sealed and isinstance(holder, ResidentCredential)
+            if resident_sealed:
                 wait = wait or (0 if actor.one_time else self.throttle.wait(s, keys, now))
                 reason = (
                     "throttled"
@@ -199,17 +201,22 @@ class AuthService:
                     raise _same_password()  # rolled back with the function's write
             else:
                 session = ensure_live(s, actor) if actor.session_id is not None else None
-            if check.sealed and isinstance(holder, ResidentCredential):
+            if resident_sealed:
                 unchanged = True  # the function compared and wrote under its own lock
             else:
                 found = check.outcome(s, holder) if holder is not None else None
                 unchanged = found is not None and found.unchanged
+                if found is not None and check.sealed and not actor.one_time:
+                    # A staff member at a clerk's desk: the database compared (sealed_staff).
+                    matches = found.matches and not wait
+                    if matches and new_password == current_password:
+                        raise _same_password()
             if holder is None or not unchanged:
                 raise AccessDeniedError(UNAVAILABLE)
             expires_at = (
                 holder.password_expires_at if isinstance(holder, ResidentCredential) else None
             )
-            if check.sealed:
+            if resident_sealed:
                 pass  # the reason is the function's
             elif actor.one_time:
                 too_late = session is None or now >= session.created_at + ONE_TIME_SESSION
