@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, select, type_coerce
 
 from db.engine import Database
 from db.models import Account, Service, StatementRow
@@ -155,17 +155,15 @@ class StatementService:
             if account is None:
                 raise NotFoundError("Лицевой счёт не найден.")
             services = list(s.scalars(select(Service).order_by(Service.display_order)))
+            # The amounts read as the integer kopecks they are stored as and turned into
+            # Decimal once, here: not three Decimal operations each in the column type.
             rows: list[tuple[date, int, tuple[Decimal, ...]]] = [
-                (month, service_id, (o, c, p, r, cl))
-                for month, service_id, o, c, p, r, cl in s.execute(
+                (month, service_id, tuple(Decimal(kopecks).scaleb(-2) for kopecks in amounts))
+                for month, service_id, *amounts in s.execute(
                     select(
                         StatementRow.month,
                         StatementRow.service_id,
-                        StatementRow.opening,
-                        StatementRow.charged,
-                        StatementRow.paid,
-                        StatementRow.recalculation,
-                        StatementRow.closing,
+                        *(type_coerce(getattr(StatementRow, f), BigInteger) for f in FIELDS),
                     ).where(StatementRow.account_id == account_id)
                 )
             ]

@@ -29,3 +29,12 @@ def test_the_large_demo_benchmark_prints_its_rate_beside_its_floor() -> None:
     assert [line.split()[0] for line in lines] == ["SQLite", "PostgreSQL"]
     assert all("floor" in line and "×" in line for line in lines)
     assert "peak memory" in out
+
+
+def test_the_account_pages_benchmark_prints_each_page_beside_its_floor() -> None:
+    out = run("account_pages.py", "--accounts", "12", "--runs", "2")
+    lines = [line for line in out.splitlines() if "floor" in line]
+    assert [" ".join(line.split()[:3]) for line in lines] == [
+        "SQLite statement data", "SQLite debt data",
+        "PostgreSQL statement data", "PostgreSQL debt data",
+    ]  # fmt: skip
