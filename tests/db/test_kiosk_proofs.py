@@ -25,6 +25,7 @@ from db.roles_resident import (
     RESET_CODE_PLACEHOLDER,
     RESET_CODE_TRIES,
 )
+from db.roles_throttle import FREE_ATTEMPTS
 from desktop import passwords
 from desktop.auth import AuthService, ResetCodeError, codes
 from desktop.clock import FixedClock
@@ -94,6 +95,38 @@ def requesting(number: str, now: str = "now()") -> str:
     )
 
 
+def ticket(kiosk: Engine, kind: str, number: str, candidate: str) -> int:  # noqa: F811
+    """The attempt at ``candidate`` paid for as the kiosk's application pays it
+    (``desktop.auth.throttle.reserve``): ``cabinet_throttle_attempt`` in a transaction of its
+    own, committed, as the kiosk's login — only then will a function compare ``candidate``
+    (``db.roles_throttle``). The wait: 0 when the ticket was given, the seconds left of a
+    delay when it was refused."""
+    with kiosk.begin() as conn:
+        return int(
+            conn.execute(
+                text("SELECT cabinet_throttle_attempt(:k, :n, :c)"),
+                {"k": kind, "n": number, "c": candidate},
+            ).scalar_one()
+        )
+
+
+def paid(kiosk: Engine, kind: str, number: str, candidate: str) -> None:  # noqa: F811
+    """A ticket for ``candidate``, given at once (no delay runs)."""
+    assert ticket(kiosk, kind, number, candidate) == 0
+
+
+def delay_cleared(cluster: Cluster, kind: str, number: str) -> None:  # noqa: F811
+    """The owner clears ``number``'s delays on the tests' kiosk (its login role, no device
+    id), as a valid match would (``cabinet_throttle_succeeded_at``): for a test that needs
+    more wrong tries than the throttle lets through at once, having shown the delay."""
+    device = f"{cluster.logins[KIOSK]}/-"
+    with cluster.owner.engine.begin() as conn:
+        conn.execute(
+            text("SELECT cabinet_throttle_succeeded_at(:k, :n, :d)"),
+            {"k": kind, "n": number, "d": device},
+        )
+
+
 def one_time_password(cluster: Cluster, clock: FixedClock) -> None:  # noqa: F811
     """Account 5210 registered, its one-time password OTP not yet used."""
     with cluster.owner.unit_of_work() as s:
@@ -153,6 +186,10 @@ def test_with_the_default_skew_a_p_now_far_from_the_servers_time_is_refused(
         )
     before = credentials(cluster)
     far = "'2100-01-01 00:00+00'"
+    # Each proof paid for (db.roles_throttle): what refuses the calls below is the clock.
+    paid(kiosk, "resident", "3492", stored)
+    paid(kiosk, "email", "3492", "r3492@mail.ru")
+    paid(kiosk, "resident", "3492", new_hash)
     for sql in (
         opening("3492", stored, far),
         opening("3492", stored, "now() - interval '6 minutes'"),
@@ -195,6 +232,7 @@ def test_a_used_one_time_password_stays_used_whatever_p_now(
         services.close()
     stored, thief = stored_hash(cluster, "5210"), passwords.hash_password("thief-password-1")
     assert sessions(cluster, "5210") == 1
+    paid(kiosk, "resident", "5210", stored)  # what refuses below is the used-up password
     # Far in the future: refused outright (the fixture allows only as far as 2017).
     with pytest.raises(DBAPIError):
         rows(kiosk, opening("5210", stored, "'2100-01-01 00:00+00'", f"'{thief}'"))
@@ -219,6 +257,7 @@ def test_a_rehash_is_stored_only_when_one_is_due(
     with the proof (another password's hash) is not stored."""
     stored, thief = stored_hash(cluster, "3492"), passwords.hash_password("thief-password-1")
     now = f"'{clock.now().isoformat()}'"
+    paid(kiosk, "resident", "3492", stored)
     assert rows(kiosk, opening("3492", stored, now, f"'{thief}'"))[0][0] is not None
     assert stored_hash(cluster, "3492") == stored
 
@@ -236,6 +275,9 @@ def test_two_kiosks_with_the_same_one_time_password_open_one_session(
     sql = opening("5210", stored, f"'{clock.now().isoformat()}'")
     other = cluster.engine(KIOSK)
     try:
+        # Each kiosk pays for its attempt first, as the application does (db.roles_throttle).
+        paid(kiosk, "resident", "5210", stored)
+        paid(other, "resident", "5210", stored)
         with kiosk.connect() as first:
             opened = first.exec_driver_sql(sql).scalar()
             assert opened is not None
@@ -260,8 +302,11 @@ def test_the_database_voids_a_reset_code_after_five_wrong_tries(
     then: str,
 ) -> None:
     """Whether the caller commits its tries (as the kiosk's service does) or rolls each back
-    to try again with a clean slate: the sixth try, right or wrong, finds the code void."""
+    to try again with a clean slate: the sixth try, right or wrong, finds the code void. Each
+    try is paid for in the throttle first (db.roles_throttle), which holds the fifth back for
+    a while; a call it refused is no try at all."""
     new_hash = passwords.hash_password("thief-password-1")
+    paid(kiosk, "email", "3492", "r3492@mail.ru")
     with kiosk.begin() as conn:
         assert conn.exec_driver_sql(requesting("3492")).one()[1] == ""
     code_hash = stored_hash(cluster, "3492", "reset_code_hash")
@@ -279,12 +324,25 @@ def test_the_database_voids_a_reset_code_after_five_wrong_tries(
             getattr(conn, ending)()
             return found
 
-    wrong = passwords.hash_password("654321")
-    for _ in range(RESET_CODE_TRIES - 1):
-        assert complete(wrong) == [(None, "wrong_code")]
+    # A different wrong code each time, as a guesser's would be: each needs its own ticket.
+    wrong = [passwords.hash_password(f"65432{i}") for i in range(RESET_CODE_TRIES)]
+    assert FREE_ATTEMPTS + 1 == RESET_CODE_TRIES - 1  # the numbers this test walks through
+    for guess in wrong[:-1]:  # the throttle sells these at once: the fourth starts a delay
+        paid(kiosk, "resident", "3492", guess)
+        assert complete(guess) == [(None, "wrong_code")]
     assert stored_hash(cluster, "3492", "reset_code_hash") == code_hash  # still valid
-    assert complete(wrong) == [(None, "wrong_code")]
-    # Five wrong tries voided it: the right code no longer works.
+    # The fourth miss started the throttle's delay: no ticket now, and unpaid the fifth guess
+    # is not compared — nor counted against the code, which four tries leave valid.
+    assert ticket(kiosk, "resident", "3492", wrong[-1]) in (1, 2)  # the database's clock runs
+    assert complete(wrong[-1]) == [(None, "wrong_code")]
+    assert stored_hash(cluster, "3492", "reset_code_hash") == code_hash
+    # The code's own count must hold against a guesser the throttle only slows down (given
+    # time it sells every ticket): rather than wait the delay out, the owner clears it.
+    delay_cleared(cluster, "resident", "3492")
+    paid(kiosk, "resident", "3492", wrong[-1])
+    assert complete(wrong[-1]) == [(None, "wrong_code")]
+    # Five wrong tries voided it: the right code, paid for, no longer works.
+    paid(kiosk, "resident", "3492", code_hash)
     assert complete(code_hash, "commit") == [(None, "wrong_code")]
     assert stored_hash(cluster, "3492") == password
     assert stored_hash(cluster, "3492", "reset_code_hash") == "None"
@@ -300,13 +358,20 @@ def test_four_wrong_reset_codes_leave_the_right_one_working(
         "SELECT account_id, reason FROM cabinet_complete_reset("
         "'3492', '{}', '" + new_hash + "', now())"
     )
+    paid(kiosk, "email", "3492", "r3492@mail.ru")
     with kiosk.begin() as conn:
         conn.exec_driver_sql(requesting("3492"))
     code_hash = stored_hash(cluster, "3492", "reset_code_hash")
     for _ in range(RESET_CODE_TRIES - 1):
+        paid(kiosk, "resident", "3492", wrong)  # each try paid for, as the kiosk's service does
         with kiosk.connect() as conn:
             conn.exec_driver_sql(sql.format(wrong))
             conn.rollback()
+    # Four misses hold the name back a while (db.roles_throttle); what this test proves is
+    # the code's count, so the owner clears the delay instead of the test waiting it out.
+    assert ticket(kiosk, "resident", "3492", code_hash) in (1, 2)
+    delay_cleared(cluster, "resident", "3492")
+    paid(kiosk, "resident", "3492", code_hash)
     with kiosk.begin() as conn:
         assert conn.exec_driver_sql(sql.format(code_hash)).one()[1] == ""
     assert stored_hash(cluster, "3492") == new_hash
@@ -432,9 +497,11 @@ def test_the_database_makes_the_reset_code_and_queues_the_letter_itself(
     ivanov = ids(cluster)["3492"]
     letters = f"SELECT recipient, subject, body FROM outbox_message WHERE account_id = {ivanov}"
     no_code = requesting("3492").replace(RESET_CODE_PLACEHOLDER, "без кода")
+    paid(kiosk, "email", "3492", "r3492@mail.ru")  # each call paid for (db.roles_throttle)
     with kiosk.begin() as conn:
         assert conn.exec_driver_sql(no_code).one() == (ivanov, "malformed")
     assert rows(cluster.owner.engine, letters) == []
+    paid(kiosk, "email", "3492", "r3492@mail.ru")
     with kiosk.begin() as conn:
         assert conn.exec_driver_sql(requesting("3492")).one() == (ivanov, "")  # no code here
     [(recipient, subject, body)] = rows(cluster.owner.engine, letters)
@@ -445,6 +512,7 @@ def test_the_database_makes_the_reset_code_and_queues_the_letter_itself(
     assert stored.startswith("hmac-sha256$") and codes.code_matches(stored, found.group(1))
     # The kiosk proves it knows the code with its HMAC under the key the database hands out.
     # A new code later: the earlier one's counter goes (one per account at most).
+    paid(kiosk, "email", "3492", "r3492@mail.ru")
     with kiosk.begin() as conn:
         assert (
             conn.exec_driver_sql(requesting("3492", "now() + interval '2 minutes'")).one()[1] == ""
