@@ -32,7 +32,13 @@ from desktop.clock import FixedClock
 from desktop.errors import DatabaseFailure
 from desktop.failures import database_failure
 from desktop.organisation import encode
-from tests.db.test_kiosk_writes import credentials, ids, kiosk  # noqa: F401 (fixture)
+from tests.db.test_kiosk_writes import (  # noqa: F401 (fixture)
+    code_hashes,
+    credentials,
+    give_codes,
+    ids,
+    kiosk,
+)
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     OWN_PASSWORD,
     Cluster,
@@ -522,3 +528,72 @@ def test_the_database_makes_the_reset_code_and_queues_the_letter_itself(
     stored = stored_hash(cluster, "3492", "reset_code_hash")
     [(key,)] = rows(kiosk, "SELECT cabinet_reset_salt('3492')")
     assert stored.split("$")[1] == key != rows(kiosk, "SELECT cabinet_reset_salt('9999')")[0][0]
+
+
+# --- 6. no compare without a ticket ----------------------------------------------------------
+
+
+def test_every_resident_function_compares_only_a_paid_candidate(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+    kiosk: Engine,  # noqa: F811
+) -> None:
+    """Each function of db.roles_resident that compares a secret — the registration code,
+    the e-mail, the reset code, the current password, the sign-in's password — refuses the
+    right one until the kiosk has paid for the attempt in an earlier, committed transaction
+    (db.roles_throttle); paid for, the same call goes through."""
+    give_codes(cluster, clock)
+    accounts = ids(cluster)
+    ivanov, petrov = accounts["3492"], accounts["5210"]
+    petrov_code = str(code_hashes(cluster)[petrov])
+    stored, new_hash = stored_hash(cluster, "3492"), passwords.hash_password("new-password-1")
+    signed_in = "s" * 43  # the token of a session of 3492's (opening uses TOKEN)
+    with cluster.owner.engine.begin() as conn:  # as the kiosk's sign-in would have opened it
+        conn.execute(
+            text(
+                "INSERT INTO user_session (kind, account_id, one_time, created_at,"
+                " last_seen_at, token_hash) VALUES ('kiosk', :a, false, now(), now(),"
+                " encode(sha256(convert_to(:t, 'UTF8')), 'hex'))"
+            ),
+            {"a": ivanov, "t": signed_in},
+        )
+
+    def registering() -> list[tuple[object, ...]]:
+        return rows(
+            kiosk,
+            "SELECT account_id, reason, code_ok FROM cabinet_register('5210', 'петровп.п.',"
+            f" '{petrov_code}', 'p@mail.ru', '', '{new_hash}', now(),"
+            " now() + interval '1 day')",
+        )
+
+    def changing() -> object:
+        with kiosk.connect() as conn:
+            conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": signed_in})
+            return conn.execute(
+                text("SELECT cabinet_change_password(:c, :h, now(), '1 hour')"),
+                {"c": stored, "h": new_hash},
+            ).scalar()
+
+    completing = (
+        "SELECT account_id, reason FROM cabinet_complete_reset("
+        "'3492', '{}', '" + new_hash + "', now())"
+    )
+    # Unpaid: no compare, and the same answer as a wrong secret.
+    assert registering() == [(None, "code_mismatch", False)]
+    assert rows(kiosk, requesting("3492")) == [(None, "email_mismatch")]
+    assert changing() == "wrong_password"
+    assert rows(kiosk, opening("3492", stored, "now()")) == [(None,)]
+    # Paid for: each goes through (rolled back but the reset's request).
+    paid(kiosk, "registration", "5210", petrov_code)
+    assert registering() == [(petrov, "", True)]
+    paid(kiosk, "email", "3492", "r3492@mail.ru")
+    with kiosk.begin() as conn:
+        assert conn.exec_driver_sql(requesting("3492")).one() == (ivanov, "")
+    paid(kiosk, "resident", "3492", stored)
+    assert changing() == ""
+    assert rows(kiosk, opening("3492", stored, "now()"))[0][0] is not None
+    # The reset code: unpaid no compare (nor a try counted against it), then paid.
+    code_hash = stored_hash(cluster, "3492", "reset_code_hash")
+    assert rows(kiosk, completing.format(code_hash)) == [(None, "wrong_code")]
+    paid(kiosk, "resident", "3492", code_hash)
+    assert rows(kiosk, completing.format(code_hash)) == [(ivanov, "")]
