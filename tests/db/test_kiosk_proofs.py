@@ -38,6 +38,8 @@ from tests.db.test_kiosk_writes import (  # noqa: F401 (fixture)
     give_codes,
     ids,
     kiosk,
+    paid,
+    ticket,
 )
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     OWN_PASSWORD,
@@ -99,26 +101,6 @@ def requesting(number: str, now: str = "now()") -> str:
         f"'{number}', 'r{number}@mail.ru', {now}, '10 minutes', '1 minute', 'email',"
         f" 'Код для восстановления пароля', 'Код: {RESET_CODE_PLACEHOLDER}')"
     )
-
-
-def ticket(kiosk: Engine, kind: str, number: str, candidate: str) -> int:  # noqa: F811
-    """The attempt at ``candidate`` paid for as the kiosk's application pays it
-    (``desktop.auth.throttle.reserve``): ``cabinet_throttle_attempt`` in a transaction of its
-    own, committed, as the kiosk's login — only then will a function compare ``candidate``
-    (``db.roles_throttle``). The wait: 0 when the ticket was given, the seconds left of a
-    delay when it was refused."""
-    with kiosk.begin() as conn:
-        return int(
-            conn.execute(
-                text("SELECT cabinet_throttle_attempt(:k, :n, :c)"),
-                {"k": kind, "n": number, "c": candidate},
-            ).scalar_one()
-        )
-
-
-def paid(kiosk: Engine, kind: str, number: str, candidate: str) -> None:  # noqa: F811
-    """A ticket for ``candidate``, given at once (no delay runs)."""
-    assert ticket(kiosk, kind, number, candidate) == 0
 
 
 def delay_cleared(cluster: Cluster, kind: str, number: str) -> None:  # noqa: F811

@@ -70,6 +70,26 @@ def code_hashes(cluster: Cluster) -> dict[int, str | None]:  # noqa: F811
         return dict(s.execute(text("SELECT account_id, code_hash FROM registration_code")).all())
 
 
+def ticket(kiosk: Engine, kind: str, number: str, candidate: str) -> int:
+    """The attempt at ``candidate`` paid for as the kiosk's application pays it
+    (``desktop.auth.throttle.reserve``): ``cabinet_throttle_attempt`` in a transaction of its
+    own, committed, as the kiosk's login — only then will a function compare ``candidate``
+    (``db.roles_throttle``). The wait: 0 when the ticket was given, the seconds left of a
+    delay when it was refused."""
+    with kiosk.begin() as conn:
+        return int(
+            conn.execute(
+                text("SELECT cabinet_throttle_attempt(:k, :n, :c)"),
+                {"k": kind, "n": number, "c": candidate},
+            ).scalar_one()
+        )
+
+
+def paid(kiosk: Engine, kind: str, number: str, candidate: str) -> None:
+    """A ticket for ``candidate``, given at once (no delay runs)."""
+    assert ticket(kiosk, kind, number, candidate) == 0
+
+
 def seen(engine: Engine, token: str | None) -> dict[str, list[int]]:
     """The accounts whose rows the kiosk sees, with ``token`` carried (as db.rls does)."""
     with engine.begin() as conn:
@@ -161,6 +181,10 @@ def test_the_functions_tell_a_stranger_nothing_and_write_nothing_without_the_pro
     new_hash = passwords.hash_password("thief-password-1")
     answers = {}
     for number, fio in (("9999", "Никто Н.Н."), ("3492", "иванови.и."), ("5210", "петровп.п.")):
+        # Each guess paid for, as the kiosk pays (db.roles_throttle): the functions compare.
+        paid(kiosk, "registration", number, "hmac-sha256$00$00")
+        paid(kiosk, "email", number, "thief@mail.ru")
+        paid(kiosk, "resident", number, new_hash)
         answers[number] = (
             rows(
                 kiosk,
@@ -191,6 +215,7 @@ def test_the_functions_tell_a_stranger_nothing_and_write_nothing_without_the_pro
     assert rows(kiosk, f"SELECT cabinet_change_password(NULL, '{new_hash}', now(), '1 day')") == [
         ("no_session",)
     ]
+    paid(kiosk, "resident", "3492", "guess")
     assert rows(
         kiosk,
         "SELECT id FROM cabinet_open_session('kiosk', '3492', 'guess', '"
