@@ -32,6 +32,7 @@ from sqlalchemy.orm import load_only
 from db.models import Account, RegistrationCode, ResidentCredential
 from desktop.actors import Actor
 from desktop.auth import codes
+from desktop.auth.throttle import _sendable as sendable
 from desktop.auth.throttle import check_secret, reserve
 from desktop.sessions import new_token
 
@@ -114,14 +115,17 @@ def code_matches(s: OrmSession, number: str, row: RegistrationCode | None, typed
     if not is_sealed(s):
         return codes.code_matches(row.code_hash if row is not None else None, typed)
     candidate = code_candidate(s, number, typed)
-    matches = s.scalar(text("SELECT cabinet_code_matches(:n, :c)"), {"n": number, "c": candidate})
+    matches = s.scalar(
+        text("SELECT cabinet_code_matches(:n, :c)"), {"n": sendable(number), "c": candidate}
+    )
     return bool(typed) and bool(matches)
 
 
 def code_candidate(s: OrmSession, number: str, typed: str) -> str:
     """On a sealed connection: ``typed`` hashed as the account's code would be, under the
-    salt the database hands out, for the database to compare with the stored hash."""
-    salt = s.scalar(text("SELECT cabinet_code_salt(:n)"), {"n": number}) or ""
+    salt the database hands out, for the database to compare with the stored hash. A number
+    PostgreSQL cannot take (a NUL byte…) is sent as the throttle sends it: no account's."""
+    salt = s.scalar(text("SELECT cabinet_code_salt(:n)"), {"n": sendable(number)}) or ""
     candidate = _hmac_candidate(salt, typed)
     reserve(s, "registration", number, candidate)  # the database's throttle: a ticket first
     return candidate

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select, text
 from db.models import Account, OrganisationSetting, ResidentCredential
 from db.roles import KIOSK
 from desktop import passwords
-from desktop.auth import LoginError, codes
+from desktop.auth import LoginError, ResetCodeError, codes
 from desktop.clock import FixedClock
 from desktop.common.problems import ProblemError
 from desktop.organisation import encode
@@ -34,6 +34,7 @@ from tests.desktop.test_auth import NEW_PASSWORD, OTHER_PASSWORD, last_mail_secr
 from tests.desktop.test_mail import SmtpServer
 
 IVANOV_CODE, PETROV_CODE, SIDOROV_CODE = "KQ7R-M2XP", "HW4T-9ZNB", "PC3V-8GEJ"
+PHONE = "+7 915 000-00-00"
 _CREDENTIAL = "id, account_id, must_change, password_expires_at, created_at"
 
 
@@ -278,6 +279,32 @@ def test_the_kiosk_still_registers_resets_changes_and_signs_in(
     finally:
         kiosk.close()
         office.close()
+
+
+def test_a_number_postgresql_cannot_take_gets_the_neutral_answer_at_the_kiosk(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+) -> None:
+    """A typed number with a NUL byte or a lone surrogate (PostgreSQL takes neither in text):
+    registration with a code answers as for a number that does not exist, where the sealed
+    code check used to send it to the database raw and fail; the other screens too."""
+    give_codes(cluster, clock)
+    before, codes_before = credentials(cluster), code_hashes(cluster)
+    kiosk = services_as(cluster, KIOSK, clock)
+    try:
+        nobody = kiosk.auth.register("Иванов И.И.", "9999", PHONE, "p@mail.ru", IVANOV_CODE)
+        for number in ("34\x0092", "3492\ud800"):
+            assert kiosk.auth.register("Иванов И.И.", number, PHONE, "p@mail.ru", IVANOV_CODE) == (
+                nobody
+            )
+            assert kiosk.auth.request_reset(number, "p@mail.ru").delivery is None
+            with pytest.raises(ResetCodeError):
+                kiosk.auth.complete_reset(number, "123456", OTHER_PASSWORD)
+            with pytest.raises(LoginError):
+                kiosk.auth.login(number, OWN_PASSWORD, kiosk=True)
+    finally:
+        kiosk.close()
+    assert credentials(cluster) == before and code_hashes(cluster) == codes_before
 
 
 def test_without_codes_a_wrong_fio_reads_as_no_such_account(
