@@ -12,12 +12,15 @@ stolen kiosk login could then guess without end. So an attempt is paid for first
 * ``cabinet_throttle_attempt(kind, name, candidate)``, in a transaction of its own that the
   caller commits: refused (the wait returned) while a delay runs; else the attempt's failure
   is counted at once and a ticket for this one candidate kept for two minutes;
-* the compare functions of ``db.roles`` (``cabinet_secret_matches``, ``cabinet_code_matches``,
-  ``cabinet_email_matches``, ``cabinet_open_session``) compare only a candidate whose ticket
-  an earlier, committed transaction took. A ticket rolled back does not exist, one taken in
-  the same transaction does not count, and using one again only repeats its verdict. A valid
-  match takes the counted failure back and clears the name's delays — the only proof there
-  is; nothing else clears them;
+* the compare functions — ``cabinet_secret_matches`` and ``cabinet_code_matches`` of
+  ``db.roles``; of ``db.roles_resident`` ``cabinet_register`` (the code),
+  ``cabinet_request_reset`` (the e-mail), ``cabinet_complete_reset``,
+  ``cabinet_change_password`` (the current password) and ``cabinet_open_session`` — compare
+  only a candidate whose ticket an earlier, committed transaction took
+  (``cabinet_throttle_admits``). A ticket rolled back does not exist, one taken in the same
+  transaction does not count, and using one again only repeats its verdict (a wrong reset
+  code's is one more try against the code). A valid match takes the counted failure back and
+  clears the name's delays — the only proof there is; nothing else clears them;
 * ``cabinet_throttle_wait(kind, name)``: seconds until ``name`` may be tried again;
 * ``cabinet_throttle_failed(kind, name)``: count a failure no compare saw (an unknown account
   number, a malformed code…); it only ever adds, and adds nothing for an attempt a compare
