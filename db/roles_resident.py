@@ -379,16 +379,16 @@ BEGIN
          WHERE c.account_id = holder;
         RETURN;
     END IF;
-    PERFORM cabinet_throttle_matched('resident', p_number);
     account_id := holder;
     EXECUTE 'DROP SEQUENCE IF EXISTS ' || quote_ident(counter);  -- the code ends here either way
     IF expires IS NOT NULL AND p_now >= expires THEN
         UPDATE resident_credential c
            SET reset_code_hash = NULL, reset_code_expires_at = NULL
          WHERE c.account_id = holder;
-        reason := 'expired';
+        reason := 'expired';  -- no valid proof: the attempt stays counted
         RETURN;
     END IF;
+    PERFORM cabinet_throttle_matched('resident', p_number);
     UPDATE resident_credential c
        SET password_hash = p_hash, password_expires_at = NULL, must_change = false,
            reset_code_hash = NULL, reset_code_expires_at = NULL, failed_attempts = 0,

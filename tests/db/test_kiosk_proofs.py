@@ -50,6 +50,7 @@ from tests.db.test_roles import (  # noqa: F401 (fixtures)
     services_as,
     smtp,
 )
+from tests.db.test_throttle_sealed import name_row_failures
 from tests.desktop.test_auth import (  # noqa: F401 (fixture)
     NEW_PASSWORD,
     OTHER_PASSWORD,
@@ -368,6 +369,33 @@ def test_four_wrong_reset_codes_leave_the_right_one_working(
         cluster.owner.engine,
         "SELECT count(*) FROM pg_class WHERE starts_with(relname::text, 'cabinet_reset_tries')",
     ) == [(0,)]
+
+
+def test_an_expired_reset_code_does_not_clear_the_throttle(
+    cluster: Cluster,  # noqa: F811
+    kiosk: Engine,  # noqa: F811
+) -> None:
+    """Only a valid proof clears a name's delays (db.roles_throttle): the right reset code
+    past its expiry ends the code and leaves its attempt counted, as a wrong one would be."""
+    device = f"{cluster.logins[KIOSK]}/-"  # the tests' kiosk: its login role, no device id
+    paid(kiosk, "email", "3492", "r3492@mail.ru")
+    with kiosk.begin() as conn:
+        assert conn.exec_driver_sql(requesting("3492")).one()[1] == ""
+    code_hash = stored_hash(cluster, "3492", "reset_code_hash")
+    with cluster.owner.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE resident_credential SET reset_code_expires_at = now() - interval '1 minute'"
+        )
+    paid(kiosk, "resident", "3492", passwords.hash_password("654321"))  # a miss first
+    paid(kiosk, "resident", "3492", code_hash)
+    assert name_row_failures(cluster.owner, "resident", "3492", device) == 2
+    new_hash = passwords.hash_password("thief-password-1")
+    with kiosk.begin() as conn:
+        assert conn.exec_driver_sql(
+            f"SELECT reason FROM cabinet_complete_reset('3492', '{code_hash}', '{new_hash}', now())"
+        ).one() == ("expired",)
+    assert name_row_failures(cluster.owner, "resident", "3492", device) == 2
+    assert stored_hash(cluster, "3492", "reset_code_hash") == "None"  # the code is over
 
 
 def test_the_service_voids_a_reset_code_after_five_wrong_tries(
