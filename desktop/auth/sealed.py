@@ -32,8 +32,7 @@ from sqlalchemy.orm import load_only
 from db.models import Account, RegistrationCode, ResidentCredential
 from desktop.actors import Actor
 from desktop.auth import codes
-from desktop.auth.throttle import _sendable as sendable
-from desktop.auth.throttle import check_secret, reserve
+from desktop.auth.throttle import check_secret, reserve, sendable
 from desktop.sessions import new_token
 
 PASSWORD = "password"

@@ -252,7 +252,7 @@ def _on_begin(conn: Connection) -> None:
     device = _devices.get(conn.engine)
     if device is not None and device.sealed is not False:
         conn.exec_driver_sql(
-            f"SELECT set_config('{DEVICE_SETTING}', %(d)s, true)", {"d": _sendable(device.id)}
+            f"SELECT set_config('{DEVICE_SETTING}', %(d)s, true)", {"d": sendable(device.id)}
         )
 
 
@@ -282,11 +282,11 @@ def reserve(s: OrmSession, kind: str, name: str, candidate: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             text("SELECT cabinet_throttle_attempt(:k, :n, :c)"),
-            {"k": kind, "n": _sendable(name), "c": _sendable(candidate)},
+            {"k": kind, "n": sendable(name), "c": sendable(candidate)},
         )
 
 
-def _sendable(value: str) -> str:
+def sendable(value: str) -> str:
     """``value`` as PostgreSQL text: one holding a NUL byte or a lone surrogate (never a
     real name) is sent as the hex of its bytes."""
     if "\x00" not in value:
@@ -299,7 +299,7 @@ def _sendable(value: str) -> str:
 
 
 def _args(keys: Keys) -> dict[str, str]:
-    return {"k": keys.kind, "n": _sendable(keys.name)}
+    return {"k": keys.kind, "n": sendable(keys.name)}
 
 
 def _leak_and_count(
