@@ -13,7 +13,10 @@ member's live one-time session (a password the administrator chose).
 
 Row level security for the kiosk (``KIOSK_ROWS``; the office's groups see every row):
 
-* ``user_session``: only the session whose token the transaction carries (``db.rls``).
+* ``user_session``: only the session whose token the transaction carries (``db.rls``), and
+  of it changes only a live one: it marks it seen or ends it, never revives it (an ended
+  one stays readable, for the reason it ended: PostgreSQL checks an UPDATE's new row
+  against the SELECT policy too, so a live-only SELECT would forbid ending it).
 * ``outbox_message``: only letters of an account whose credential this very transaction
   has written (a registration or a reset, which queue the letter and drop the one it
   replaces): ``cabinet_credential_written``. No one else's letters, ever.
@@ -46,6 +49,7 @@ STAFF_PLAIN = "id, login, full_name, role, must_change, active, failed_attempts,
 _TOKEN_HASH = (
     f"encode(sha256(convert_to(nullif(current_setting('{SETTING}', true), ''), 'UTF8')), 'hex')"
 )
+_MINE = f"token_hash = {_TOKEN_HASH}"  # the session whose token the transaction carries
 _OWN = "(SELECT cabinet_session_account())"
 _ARGON2 = "'^\\$argon2(id|i|d)\\$v=[0-9]+\\$m=[0-9]+,t=[0-9]+,p=[0-9]+\\$[^$]+\\$[^$]+$'"
 
@@ -69,7 +73,10 @@ FUNCTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 
 # The kiosk's rows: table -> {policy command: (USING, WITH CHECK)}; None: not given.
 KIOSK_ROWS: Mapping[str, Mapping[str, tuple[str | None, str | None]]] = {
-    "user_session": {"ALL": (f"token_hash = {_TOKEN_HASH}", f"token_hash = {_TOKEN_HASH}")},
+    "user_session": {
+        "SELECT": (_MINE, None),
+        "UPDATE": (f"{_MINE} AND ended_at IS NULL", _MINE),  # never revived
+    },
     "outbox_message": {
         "ALL": (
             "cabinet_credential_written(account_id)",
