@@ -93,12 +93,14 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         CLERK: (f"SELECT ({roles_staff.STAFF_PLAIN})",),
         ADMIN: _RW,
     },
-    # The kiosk's sessions are opened by cabinet_open_session (after the password is
-    # compared); the kiosk only ends them and marks them seen. It sees only its own
-    # (row level security, db.roles_staff.KIOSK_ROWS, as on the two tables below).
+    # Sessions are opened by cabinet_open_session and cabinet_open_staff_session (after the
+    # password is compared); the kiosk and the clerk only end them and mark them seen — a
+    # clerk that could write a row could forge the administrator's one-time session. The
+    # kiosk sees only its own (row level security, db.roles_staff.KIOSK_ROWS, as on the two
+    # tables below).
     "user_session": {
         KIOSK: ("SELECT", "UPDATE (last_seen_at, ended_at, end_reason)"),
-        CLERK: _RW,
+        CLERK: ("SELECT", "UPDATE (last_seen_at, ended_at, end_reason)"),
         ADMIN: _RW,
     },
     # The kiosk's throttle runs in the database (db.roles_throttle): no rights of its own.

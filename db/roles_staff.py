@@ -9,7 +9,11 @@ Argon2 parameters and salt of the stored hash (a deterministic fake one for an u
 login), the desk hashes the typed password outside any transaction, and
 ``cabinet_open_staff_session`` compares and opens the session. ``cabinet_staff_set_password``
 changes a password only with the current one's hash, or with the token of that staff
-member's live one-time session (a password the administrator chose).
+member's live one-time session (a password the administrator chose), which it uses up. Only
+the database opens a session: the clerk's role may not insert one, nor change whose it is,
+its token or its time (``db.roles.GRANTS``), so it cannot forge the administrator's. Like the
+kiosk's, these functions refuse a ``p_now`` further from the server's clock than allowed
+(``cabinet_clock_skew``, ``db.roles_resident``; installed before them by ``db.roles``).
 
 Row level security for the kiosk (``KIOSK_ROWS``; the office's groups see every row):
 
@@ -133,6 +137,7 @@ BEGIN
     SELECT u.id, u.role::text, u.must_change INTO holder, holder_role, one_time
       FROM staff_user u
      WHERE u.login = p_login AND u.active AND u.password_hash = p_candidate;
+    PERFORM cabinet_clock_skew(p_now);  -- db.roles_resident: no clock but the server's
     IF holder IS NULL OR length(p_token) < 32 THEN
         id := NULL;
         one_time := NULL;
@@ -152,20 +157,26 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE {_DEFINER} AS $fn$
 DECLARE
     changed integer;
+    used integer;
 BEGIN
+    PERFORM cabinet_clock_skew(p_now);  -- db.roles_resident: no clock but the server's
     IF p_new_hash IS NULL OR p_new_hash !~ {_ARGON2} THEN
         RETURN false;
     END IF;
-    -- The current password's hash, or the token of this member's live one-time session.
+    -- The token of this member's live one-time session: a row only the functions above
+    -- write (the clerk may not insert one, nor change whose it is, its token or its time).
+    SELECT s.id INTO used FROM user_session s JOIN staff_user u ON u.id = s.staff_id
+     WHERE u.login = p_login AND u.must_change AND s.one_time AND s.ended_at IS NULL
+       AND s.account_id IS NULL AND s.kind = u.role::text
+       AND s.created_at > p_now - interval '15 minutes' AND s.created_at <= p_now
+       AND s.token_hash = encode(sha256(convert_to(p_token, 'UTF8')), 'hex');
+    -- Or the current password's hash.
     UPDATE staff_user u SET password_hash = p_new_hash, must_change = false
-     WHERE u.login = p_login AND u.active
-       AND (u.password_hash = p_candidate
-            OR (u.must_change AND EXISTS (
-                SELECT 1 FROM user_session s
-                 WHERE s.staff_id = u.id AND s.one_time AND s.ended_at IS NULL
-                   AND s.created_at > p_now - interval '15 minutes'
-                   AND s.token_hash = encode(sha256(convert_to(p_token, 'UTF8')), 'hex'))));
+     WHERE u.login = p_login AND u.active AND (u.password_hash = p_candidate OR used IS NOT NULL);
     GET DIAGNOSTICS changed = ROW_COUNT;
+    IF changed = 1 AND used IS NOT NULL THEN
+        UPDATE user_session s SET one_time = false WHERE s.id = used;  -- used up
+    END IF;
     RETURN changed = 1;
 END
 $fn$""",
@@ -185,6 +196,7 @@ LANGUAGE plpgsql VOLATILE {_DEFINER} AS $fn$
 DECLARE
     ended integer;
 BEGIN
+    PERFORM cabinet_clock_skew(p_now);
     IF NOT cabinet_credential_written(p_account) THEN
         RETURN 0;
     END IF;

@@ -3,8 +3,9 @@
 A sign-in opens a ``user_session`` row and the signed-in ``Actor`` carries its id and a random
 token (``secrets.token_urlsafe(32)``) that never leaves the process; the row keeps only the
 token's SHA-256, and a call is honoured only with the token whose hash the row holds (the
-ids are sequential, so they prove nothing). On a kiosk's sealed connection the row is made
-by the database function that confirms the password (``db.roles``). Logout ends it; a
+ids are sequential, so they prove nothing). On a kiosk's or a clerk's sealed connection the
+row is made by the database function that confirms the password (``db.roles``,
+``db.roles_staff``): neither role may insert one. Logout ends it; a
 password change ends the holder's other sessions, a reset ends all of them; a disabled staff
 member's end at their next call. A session opened with a one-time password may only choose
 a password.
@@ -154,15 +155,15 @@ def end_sessions(
 
 
 def _hidden(s: OrmSession) -> bool:
-    """Whether this connection sees only its own session (a kiosk's role on PostgreSQL: it
-    may not open sessions itself either)."""
+    """Whether this connection sees only its own session (a kiosk's role on PostgreSQL). The
+    office's roles see every session and read the staff list; the kiosk's reads no staff."""
     bind = s.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     if engine.dialect.name != "postgresql":
         return False
     known = _hidden_sessions.get(engine)
     if known is None:
-        known = not s.scalar(text("SELECT has_table_privilege('user_session', 'INSERT')"))
+        known = not s.scalar(text("SELECT has_column_privilege('staff_user', 'login', 'SELECT')"))
         _hidden_sessions[engine] = known
     return known
 

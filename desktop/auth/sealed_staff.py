@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.interfaces import ORMOption
 
-from db.models import StaffUser
+from db.models import StaffUser, UserSession
 from desktop.actors import Actor
 from desktop.auth.sealed import PASSWORD, Outcome, SecretCheck, argon2_params
 from desktop.sessions import new_token, open_session
@@ -144,4 +144,9 @@ class StaffSecretCheck(SecretCheck):
         )
         if changed:
             s.expire(user, ["must_change"])
+            # A one-time session is used up by the function (the clerk's role may not write
+            # the flag): read it back, so that the caller's «no longer one-time» is no change.
+            session = s.get(UserSession, actor.session_id) if actor.session_id else None
+            if session is not None:
+                s.refresh(session, ["one_time"])
         return bool(changed)
