@@ -23,7 +23,9 @@ Row level security for the kiosk (``KIOSK_ROWS``; the office's groups see every 
   against the SELECT policy too, so a live-only SELECT would forbid ending it).
 * ``outbox_message``: only letters of an account whose credential this very transaction
   has written (a registration or a reset, which queue the letter and drop the one it
-  replaces): ``cabinet_credential_written``. No one else's letters, ever.
+  replaces): ``cabinet_credential_written``. No one else's letters, ever. A new letter goes
+  only to that account's stored e-mail (``cabinet_letter_allowed``, as the kiosk cannot
+  read it): not a relay to any address through the office's SMTP.
 * ``support_request``: reads only its signed-in account's; adds one for that account or,
   before anyone signs in, one with no account (added without RETURNING, as it cannot be
   read back).
@@ -68,6 +70,7 @@ FUNCTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         (CLERK,),
     ),
     ("cabinet_credential_written", "integer", (KIOSK,)),
+    ("cabinet_letter_allowed", "integer, text", (KIOSK,)),
     (
         "cabinet_end_account_sessions",
         "integer, timestamp with time zone, text, integer",
@@ -82,10 +85,9 @@ KIOSK_ROWS: Mapping[str, Mapping[str, tuple[str | None, str | None]]] = {
         "UPDATE": (f"{_MINE} AND ended_at IS NULL", _MINE),  # never revived
     },
     "outbox_message": {
-        "ALL": (
-            "cabinet_credential_written(account_id)",
-            "cabinet_credential_written(account_id)",
-        )
+        "SELECT": ("cabinet_credential_written(account_id)", None),
+        "DELETE": ("cabinet_credential_written(account_id)", None),
+        "INSERT": (None, "cabinet_letter_allowed(account_id, recipient)"),
     },
     "support_request": {
         "SELECT": (f"account_id = {_OWN}", None),
@@ -187,6 +189,14 @@ LANGUAGE sql STABLE {_DEFINER} AS $fn$
     SELECT EXISTS (SELECT 1 FROM resident_credential c
                     WHERE c.account_id = p_account
                       AND c.xmin = pg_current_xact_id_if_assigned()::xid)
+$fn$""",
+    f"""
+CREATE OR REPLACE FUNCTION cabinet_letter_allowed(p_account integer, p_recipient text)
+RETURNS boolean
+LANGUAGE sql STABLE {_DEFINER} AS $fn$
+    SELECT cabinet_credential_written(p_account)
+           AND EXISTS (SELECT 1 FROM resident_credential c
+                        WHERE c.account_id = p_account AND c.email = p_recipient)
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_end_account_sessions(

@@ -61,8 +61,9 @@ def queue(
     commits, and nothing is lost if it does.
 
     On PostgreSQL the kiosk's role may write (and see) only letters of an account whose
-    credential the transaction has already written (``db.roles_staff``): that change is
-    flushed first, whatever order the unit of work would choose."""
+    credential the transaction has already written, and only to its stored e-mail
+    (``db.roles_staff``): that change is flushed first, whatever order the unit of work
+    would choose."""
     s.flush()
     message = OutboxMessage(
         account_id=account_id,
