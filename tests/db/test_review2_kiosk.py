@@ -1,0 +1,98 @@
+"""Holes a second review proved in the kiosk's throttle and functions (issue 10), each closed:
+a ticket forged through the throttle's separators, another kiosk's bucket filled, reset codes
+compared outside their five tries, a registration code's row locked by a stranger, and a
+throttled request answered as if nothing were wrong. On the real PostgreSQL, as member login
+roles of the groups."""
+
+from __future__ import annotations
+
+import psycopg.errors
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from db.roles import KIOSK, group_name
+from desktop.auth.sealed import _hash_with
+from tests.db.test_roles import (  # noqa: F401 (fixtures)
+    OWN_PASSWORD,
+    Cluster,
+    cheap_hashing,
+    cluster,
+)
+
+
+def ask(engine: Engine, sql: str, device: str = "d", **params: object) -> object:
+    """One call as a kiosk's application makes it: a transaction of its own, committed,
+    carrying its device id."""
+    with engine.begin() as conn:
+        conn.execute(text("SELECT set_config('cabinet.device', :d, true)"), {"d": device})
+        return conn.execute(text(sql), params).scalar()
+
+
+def refused_by_throttle(engine: Engine, sql: str, **params: str) -> None:
+    with pytest.raises(DBAPIError) as raised:
+        ask(engine, sql, **params)
+    assert isinstance(raised.value.orig, psycopg.errors.InvalidParameterValue), raised.value
+
+
+ATTEMPT = "SELECT cabinet_throttle_attempt(:k, :n, :c)"
+
+
+def test_no_ticket_is_forged_through_the_separators(
+    cluster: Cluster,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """A name holding the throttle's separators made the key of another's ticket: the
+    attempt «ticket», «resident␟3492␟<login>/d␟<hash>» minted the ticket of 3492's own
+    password while 3492 was held back. Refused now, as any kind the kiosk has no use for."""
+    kiosk = cluster.engine(KIOSK)
+    login = cluster.logins[KIOSK]
+    try:
+        salt = ask(kiosk, "SELECT salt FROM cabinet_secret_salt('password', '3492', 'x', 32)")
+        good = _hash_with(str(salt), OWN_PASSWORD, 32)
+        for i in range(6):
+            ask(kiosk, ATTEMPT, k="resident", n="3492", c=f"wrong{i}")
+        assert int(str(ask(kiosk, ATTEMPT, k="resident", n="3492", c=good))) > 0  # held back
+        forged = f"resident\x1f3492\x1f{login}/d\x1f{good}"
+        refused_by_throttle(kiosk, ATTEMPT, k="ticket", n=forged, c="z")
+        refused_by_throttle(kiosk, ATTEMPT, k="resident", n=forged, c="z")
+        refused_by_throttle(kiosk, ATTEMPT, k="resident", n="3492", c=f"x\x1e{good}")
+        matches = "SELECT cabinet_secret_matches('password', '3492', :c)"
+        assert ask(kiosk, matches, c=good) is False  # no ticket: no compare
+        # Nor is a name with a separator counted or asked about.
+        refused_by_throttle(kiosk, "SELECT cabinet_throttle_failed('resident', :n)", n=forged)
+        refused_by_throttle(kiosk, "SELECT cabinet_throttle_wait('resident', :n)", n=forged)
+        # A device id holding one only makes a device id of its own.
+        assert ask(kiosk, ATTEMPT, device=f"e\x1f{good}", k="resident", n="5210", c="x") == 0
+    finally:
+        kiosk.dispose()
+
+
+def test_a_kiosk_cannot_fill_another_kiosks_bucket(
+    cluster: Cluster,  # noqa: F811
+) -> None:
+    """The attempt of kind «device» named another kiosk's login and filled that kiosk's
+    bucket: its first typo then waited. Only the application's kinds are taken."""
+    other = cluster.prefix + "kiosk2_login"
+    with cluster.owner.engine.begin() as conn:
+        conn.exec_driver_sql(
+            f'CREATE ROLE "{other}" LOGIN IN ROLE "{group_name(KIOSK, cluster.prefix)}"'
+        )
+    cluster.logins["kiosk2"] = other
+    first, second = cluster.engine(KIOSK), cluster.engine("kiosk2")
+    try:
+        for kind in ("device", "ticket", "Resident", ""):
+            refused_by_throttle(first, ATTEMPT, k=kind, n=other, c="x")
+            refused_by_throttle(first, "SELECT cabinet_throttle_failed(:k, :n)", k=kind, n=other)
+        for kind in ("resident", "registration", "email"):
+            assert ask(first, ATTEMPT, k=kind, n="7001", c="x") == 0
+        for kind in ("resident", "registration", "email", "staff"):
+            assert ask(first, "SELECT cabinet_throttle_wait(:k, '7001')", k=kind) == 0
+        refused_by_throttle(first, ATTEMPT, k="staff", n="boss", c="x")  # no staff ticket
+        assert ask(second, ATTEMPT, k="resident", n="7001", c="typo") == 0
+        assert ask(second, "SELECT cabinet_throttle_wait('resident', '7001')") == 0
+    finally:
+        first.dispose()
+        second.dispose()
+        with cluster.owner.engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP OWNED BY "{other}"')
+            conn.exec_driver_sql(f'DROP ROLE "{other}"')
