@@ -6,12 +6,17 @@ roles of the groups."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+
 import psycopg.errors
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from db.roles import KIOSK, group_name
+from desktop import passwords
 from desktop.auth.sealed import _hash_with
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     OWN_PASSWORD,
@@ -96,3 +101,47 @@ def test_a_kiosk_cannot_fill_another_kiosks_bucket(
         with cluster.owner.engine.begin() as conn:
             conn.exec_driver_sql(f'DROP OWNED BY "{other}"')
             conn.exec_driver_sql(f'DROP ROLE "{other}"')
+
+
+def test_reset_codes_are_not_compared_outside_their_tries(
+    cluster: Cluster,  # noqa: F811
+) -> None:
+    """``cabinet_secret_matches('reset_code', …)`` compared a reset code with no count of
+    its five tries: a kiosk tried codes across devices and kept the right one for
+    ``cabinet_complete_reset``. It compares passwords only now."""
+    kiosk = cluster.engine(KIOSK)
+    try:
+        ask(kiosk, ATTEMPT, k="email", n="3492", c="r3492@mail.ru")
+        with kiosk.begin() as conn:
+            conn.exec_driver_sql("SELECT set_config('cabinet.device', 'd', true)")
+            now = conn.exec_driver_sql("SELECT now()").scalar()
+            reason = conn.execute(
+                text(
+                    "SELECT reason FROM cabinet_request_reset('3492', 'r3492@mail.ru', :n,"
+                    " interval '10 minutes', interval '1 minute', 'slip', 'Код', 'код {code}')"
+                ),
+                {"n": now},
+            ).scalar()
+        assert reason == ""
+        with cluster.owner.engine.begin() as conn:
+            body = conn.exec_driver_sql("SELECT body FROM outbox_message WHERE subject = 'Код'")
+            found = re.search(r"\d{6}", str(body.scalar()))
+        assert found is not None
+        code = found.group(0)
+        salt = str(ask(kiosk, "SELECT cabinet_reset_salt('3492')"))
+        candidate = f"hmac-sha256${salt}$" + (
+            hmac.new(bytes.fromhex(salt), code.encode(), hashlib.sha256).hexdigest()
+        )
+        matches = "SELECT cabinet_secret_matches('reset_code', '3492', :c)"
+        assert ask(kiosk, ATTEMPT, device="w", k="resident", n="3492", c=candidate) == 0
+        assert ask(kiosk, matches, device="w", c=candidate) is False  # ticket and right code
+        # The code still works where its tries are counted.
+        with kiosk.begin() as conn:
+            conn.exec_driver_sql("SELECT set_config('cabinet.device', 'w', true)")
+            done = conn.execute(
+                text("SELECT reason FROM cabinet_complete_reset('3492', :c, :h, :n)"),
+                {"c": candidate, "h": passwords.hash_password("new-pass-Sadovaya-9"), "n": now},
+            ).scalar()
+        assert done == ""
+    finally:
+        kiosk.dispose()
