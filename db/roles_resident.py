@@ -149,15 +149,19 @@ BEGIN
     use_code := p_code IS NOT NULL OR coalesce(btrim(required), 'true') <> 'false';
     SELECT a.id, replace(a.fio_norm, ' ', '') INTO holder, printed
       FROM account a WHERE a.number = p_number;
-    IF holder IS NOT NULL THEN
-        PERFORM 1 FROM registration_code r WHERE r.account_id = holder FOR UPDATE;
-    END IF;
     -- A code is compared only under a ticket the throttle gave for it (db.roles_throttle),
-    -- asked for whether or not the number exists: the count is the same either way.
+    -- asked for whether or not the number exists: the count is the same either way. Its
+    -- row is locked (and the match checked again) only once it matched: a stranger holding
+    -- the transaction open does not hold up the office issuing a code.
     code_ok := use_code AND coalesce(p_code, '') <> ''
         AND cabinet_throttle_admits('registration', p_number, p_code);
     code_ok := code_ok AND holder IS NOT NULL AND EXISTS (
         SELECT 1 FROM registration_code r WHERE r.account_id = holder AND r.code_hash = p_code);
+    IF code_ok THEN
+        PERFORM 1 FROM registration_code r
+         WHERE r.account_id = holder AND r.code_hash = p_code FOR UPDATE;
+        code_ok := FOUND;
+    END IF;
     IF code_ok THEN
         PERFORM cabinet_throttle_matched('registration', p_number);
     END IF;

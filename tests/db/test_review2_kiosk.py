@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import time
 
 import psycopg.errors
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.roles import KIOSK, group_name
 from desktop import passwords
@@ -143,5 +144,63 @@ def test_reset_codes_are_not_compared_outside_their_tries(
                 {"c": candidate, "h": passwords.hash_password("new-pass-Sadovaya-9"), "n": now},
             ).scalar()
         assert done == ""
+    finally:
+        kiosk.dispose()
+
+
+def _clerk_reissues_code(on: Cluster, account_id: int) -> bool:
+    """Whether a clerk replaces the account's registration code within a second."""
+    clerk = on.engine("clerk")
+    try:
+        with clerk.connect() as conn:
+            conn.exec_driver_sql("SET lock_timeout = '1s'")
+            try:
+                conn.exec_driver_sql(
+                    "UPDATE registration_code SET issued_at = issued_at "
+                    f"WHERE account_id = {account_id}"
+                )
+            except OperationalError as error:
+                assert isinstance(error.orig, psycopg.errors.LockNotAvailable), error
+                return False
+            finally:
+                conn.rollback()
+        return True
+    finally:
+        clerk.dispose()
+
+
+REGISTER = (
+    "SELECT reason FROM cabinet_register('5210', 'ПетровП.П.', :c, 'a@b.ru', '', NULL,"
+    " CAST(:now AS timestamptz), CAST(:now AS timestamptz))"
+)
+
+
+def test_a_stranger_holds_no_lock_on_a_registration_code(
+    cluster: Cluster,  # noqa: F811
+) -> None:
+    """``cabinet_register`` locked the account's code row before any proof: a kiosk holding
+    its transaction open froze the office's code issuing for that account. The row is
+    locked only for a code that matched, under a ticket."""
+    with cluster.owner.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO registration_code (account_id, code_hash, issued_at, issued_by) "
+            "SELECT id, 'hmac-sha256$00$00', now(), 'x' FROM account WHERE number = '5210'"
+        )
+        account_id = int(
+            conn.exec_driver_sql("SELECT id FROM account WHERE number = '5210'").scalar_one()
+        )
+        now = conn.exec_driver_sql("SELECT now()").scalar()
+    kiosk = cluster.engine(KIOSK)
+    try:
+        assert ask(kiosk, ATTEMPT, k="registration", n="5210", c="hmac-sha256$00$01") == 0
+        for candidate in ("x", "hmac-sha256$00$01"):  # no ticket; a ticket, a wrong code
+            with kiosk.connect() as conn:
+                conn.exec_driver_sql("SELECT set_config('cabinet.device', 'd', false)")
+                reason = conn.execute(text(REGISTER), {"c": candidate, "now": now}).scalar()
+                assert reason == "code_mismatch"
+                started = time.monotonic()
+                assert _clerk_reissues_code(cluster, account_id)  # the transaction still open
+                assert time.monotonic() - started < 1
+                conn.rollback()
     finally:
         kiosk.dispose()
