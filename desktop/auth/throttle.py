@@ -287,9 +287,10 @@ def reserve(s: OrmSession, kind: str, name: str, candidate: str) -> None:
 
 
 def sendable(value: str) -> str:
-    """``value`` as PostgreSQL text: one holding a NUL byte or a lone surrogate (never a
-    real name) is sent as the hex of its bytes."""
-    if "\x00" not in value:
+    """``value`` as PostgreSQL text: one holding a NUL byte, a lone surrogate or one of the
+    throttle's separators (chr(30), chr(31), which its functions refuse) — never a real
+    name — is sent as the hex of its bytes."""
+    if not any(c in value for c in "\x00\x1e\x1f"):
         try:
             value.encode("utf-8")
             return value

@@ -18,12 +18,15 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.roles import KIOSK, group_name
 from desktop import passwords
+from desktop.auth import LoginError
 from desktop.auth.sealed import _hash_with
+from desktop.clock import FixedClock
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     OWN_PASSWORD,
     Cluster,
     cheap_hashing,
     cluster,
+    services_as,
 )
 
 
@@ -204,3 +207,19 @@ def test_a_stranger_holds_no_lock_on_a_registration_code(
                 conn.rollback()
     finally:
         kiosk.dispose()
+
+
+def test_a_separator_typed_at_the_kiosk_is_a_wrong_number(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+) -> None:
+    """The throttle's functions refuse a name holding its separators; the kiosk sends such a
+    typed number as it sends one with a NUL byte (hex), and answers as for any wrong one."""
+    kiosk = services_as(cluster, KIOSK, clock)
+    try:
+        for number in ("34\x1f92", "3492\x1e1"):
+            with pytest.raises(LoginError):
+                kiosk.auth.login(number, OWN_PASSWORD, kiosk=True)
+            assert kiosk.auth.request_reset(number, "r3492@mail.ru").delivery is None
+    finally:
+        kiosk.close()
