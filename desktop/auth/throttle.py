@@ -273,17 +273,19 @@ def _sealed(s: OrmSession) -> bool:
     return known
 
 
-def reserve(s: OrmSession, kind: str, name: str, candidate: str) -> None:
+def reserve(s: OrmSession, kind: str, name: str, candidate: str) -> int:
     """On a sealed connection, before comparing ``candidate``: the attempt is counted and its
-    ticket taken in a transaction of its own, committed here (``db.roles_throttle``); while
-    a delay runs there is no ticket and the compare refuses."""
+    ticket taken in a transaction of its own, committed here (``db.roles_throttle``). The
+    wait while a delay runs (0: the ticket is taken): there is then no ticket, the compare
+    would refuse, and the caller answers «throttled» as the sign-in does."""
     bind = s.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     with engine.begin() as conn:
-        conn.execute(
+        wait = conn.execute(
             text("SELECT cabinet_throttle_attempt(:k, :n, :c)"),
             {"k": kind, "n": sendable(name), "c": sendable(candidate)},
-        )
+        ).scalar()
+    return int(wait or 0)
 
 
 def sendable(value: str) -> str:

@@ -16,11 +16,16 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from db.engine import Database
+from db.models import ResidentCredential
 from db.roles import KIOSK, group_name
 from desktop import passwords
-from desktop.auth import LoginError
+from desktop.app import build_services
+from desktop.auth import LoginError, LoginThrottled
 from desktop.auth.sealed import _hash_with
+from desktop.auth.throttle import Throttle
 from desktop.clock import FixedClock
+from desktop.settings import Settings
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     OWN_PASSWORD,
     Cluster,
@@ -28,6 +33,7 @@ from tests.db.test_roles import (  # noqa: F401 (fixtures)
     cluster,
     services_as,
 )
+from tests.desktop.test_mail import add_account
 
 
 def ask(engine: Engine, sql: str, device: str = "d", **params: object) -> object:
@@ -207,6 +213,87 @@ def test_a_stranger_holds_no_lock_on_a_registration_code(
                 conn.rollback()
     finally:
         kiosk.dispose()
+
+
+def test_a_throttled_kiosk_says_so(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``reserve`` threw the database's wait away: a throttled reset request was answered
+    as if a code had gone out (none had), a throttled code or password as a wrong one. The
+    wait the database tells is now told as the sign-in tells it — here with the screen's
+    own check of the wait made blind, so that only the database's refusal is left."""
+    kiosk = services_as(cluster, KIOSK, clock)
+    engine = cluster.engine(KIOSK)
+    try:
+        actor = kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True).actor
+        for kind in ("resident", "registration", "email"):
+            for i in range(7):  # 2, 4, 8, 16 s: still running when the kiosk asks
+                ask(engine, ATTEMPT, device=KIOSK, k=kind, n="3492", c=f"wrong{i}")
+        monkeypatch.setattr(Throttle, "wait", lambda *args: 0)
+        calls = (
+            lambda: kiosk.auth.request_reset("3492", "r3492@mail.ru"),
+            lambda: kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True),
+            lambda: kiosk.auth.complete_reset("3492", "123456", "new-pass-Sadovaya-9"),
+            lambda: kiosk.auth.register(
+                "Иванов И.И.", "3492", "+7 915 000-00-00", "r3492@mail.ru", "KQ7R-M2XQ"
+            ),
+            lambda: kiosk.auth.change_password(actor, OWN_PASSWORD, "new-pass-Sadovaya-9"),
+        )
+        for call in calls:
+            with pytest.raises(LoginThrottled) as throttled:
+                call()
+            assert throttled.value.seconds > 0
+        with cluster.owner.engine.begin() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM outbox_message").scalar() == 0
+            reasons = conn.exec_driver_sql(
+                "SELECT details::json ->> 'reason' FROM audit_log WHERE action IN "
+                "('password.request_reset', 'resident.sign_in', 'password.reset', "
+                "'resident.register') AND NOT ok ORDER BY id"
+            ).scalars()
+            assert list(reasons) == ["throttled"] * 4
+    finally:
+        kiosk.close()
+        engine.dispose()
+
+
+def test_reset_requests_count_in_the_throttle_on_every_path(
+    database: Database, clock: FixedClock
+) -> None:
+    """At an office desk (SQLite, or PostgreSQL as the owner) wrong e-mails were never
+    counted: a stranger could try addresses for an account without end, as at no kiosk.
+    They count now, under their own kind, as the kiosk's database counts them."""
+    account_id = add_account(database)
+    auth = build_services(database, Settings(), clock, device="desk").auth
+    with database.unit_of_work() as s:
+        s.add(
+            ResidentCredential(
+                account_id=account_id, email="ivanov@mail.ru", phone="", must_change=False,
+                password_hash=passwords.hash_password(OWN_PASSWORD), failed_attempts=0,
+                created_at=clock.now(), updated_at=clock.now(),
+            )
+        )  # fmt: skip
+    for i in range(4):
+        assert auth.request_reset("3492", f"guess{i}@mail.ru").delivery is None
+    with pytest.raises(LoginThrottled) as throttled:
+        auth.request_reset("3492", "ivanov@mail.ru")  # the right one, but too soon
+    assert throttled.value.seconds == 2
+    assert [p.field for p in throttled.value.problems] == ["email"]
+    with pytest.raises(LoginThrottled):
+        auth.request_reset("3492", "guess@mail.ru")
+    clock.advance(seconds=2)
+    assert auth.request_reset("3492", "ivanov@mail.ru").delivery is not None
+    # The right e-mail cleared the name: the next mistakes are free again.
+    clock.advance(minutes=2)
+    assert auth.request_reset("3492", "guess@mail.ru").delivery is None
+    with database.unit_of_work() as s:
+        reasons = s.scalars(
+            text(
+                "SELECT details FROM audit_log WHERE action = 'password.request_reset' ORDER BY id"
+            )
+        ).all()
+    assert ['"throttled"' in r for r in reasons] == [False] * 4 + [True, True, False, False]
 
 
 def test_a_separator_typed_at_the_kiosk_is_a_wrong_number(
