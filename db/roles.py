@@ -203,9 +203,11 @@ DECLARE
     matches boolean;
     valid boolean;
 BEGIN
+    -- Passwords only: a reset code is compared by cabinet_complete_reset, within its tries.
     -- The throttle (db.roles_throttle): only a candidate whose attempt was counted in an
     -- earlier transaction is compared; a valid match clears the delay.
-    IF NOT cabinet_throttle_admits('resident', p_number, p_candidate) THEN
+    IF p_kind IS DISTINCT FROM 'password'
+       OR NOT cabinet_throttle_admits('resident', p_number, p_candidate) THEN
         RETURN false;
     END IF;
     SELECT coalesce(bool_or({_SECRET_COLUMN} = p_candidate), false),

@@ -35,6 +35,8 @@ number exists, is registered or has that ФИО — ``code_mismatch``, ``account
 
 from __future__ import annotations
 
+from db.roles_throttle import HMAC_SHA256 as _HMAC
+
 # (name, arguments) of each function, for GRANT EXECUTE to the kiosk.
 RESIDENT_FUNCTIONS = (
     (
@@ -122,23 +124,6 @@ _TRIES = "'cabinet_reset_tries_' || holder || '_' || left(md5({}), 16)"
 # The stored hash's $argon2id$v=…$m=…,t=…,p=… (its parameters, without salt and digest).
 _PARAMS = "regexp_replace({}, '[$][^$]*[$][^$]*$', '')"
 
-_HMAC = """
-CREATE OR REPLACE FUNCTION cabinet_hmac_sha256(p_key bytea, p_message bytea)
-RETURNS bytea
-LANGUAGE plpgsql IMMUTABLE SET search_path = {schema}, pg_temp AS $fn$
-DECLARE
-    key bytea := CASE WHEN length(p_key) > 64 THEN sha256(p_key) ELSE p_key END;
-    inner_pad bytea := decode(repeat('36', 64), 'hex');
-    outer_pad bytea := decode(repeat('5c', 64), 'hex');
-BEGIN
-    FOR i IN 0 .. length(key) - 1 LOOP
-        inner_pad := set_byte(inner_pad, i, get_byte(key, i) # 54);
-        outer_pad := set_byte(outer_pad, i, get_byte(key, i) # 92);
-    END LOOP;
-    RETURN sha256(outer_pad || sha256(inner_pad || p_message));
-END
-$fn$"""
-
 RESIDENT_FUNCTION_BODIES = (
     _CLOCK_SKEW,
     _HMAC,
@@ -164,15 +149,19 @@ BEGIN
     use_code := p_code IS NOT NULL OR coalesce(btrim(required), 'true') <> 'false';
     SELECT a.id, replace(a.fio_norm, ' ', '') INTO holder, printed
       FROM account a WHERE a.number = p_number;
-    IF holder IS NOT NULL THEN
-        PERFORM 1 FROM registration_code r WHERE r.account_id = holder FOR UPDATE;
-    END IF;
     -- A code is compared only under a ticket the throttle gave for it (db.roles_throttle),
-    -- asked for whether or not the number exists: the count is the same either way.
+    -- asked for whether or not the number exists: the count is the same either way. Its
+    -- row is locked (and the match checked again) only once it matched: a stranger holding
+    -- the transaction open does not hold up the office issuing a code.
     code_ok := use_code AND coalesce(p_code, '') <> ''
         AND cabinet_throttle_admits('registration', p_number, p_code);
     code_ok := code_ok AND holder IS NOT NULL AND EXISTS (
         SELECT 1 FROM registration_code r WHERE r.account_id = holder AND r.code_hash = p_code);
+    IF code_ok THEN
+        PERFORM 1 FROM registration_code r
+         WHERE r.account_id = holder AND r.code_hash = p_code FOR UPDATE;
+        code_ok := FOUND;
+    END IF;
     IF code_ok THEN
         PERFORM cabinet_throttle_matched('registration', p_number);
     END IF;

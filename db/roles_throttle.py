@@ -26,6 +26,11 @@ stolen kiosk login could then guess without end. So an attempt is paid for first
   number, a malformed code…); it only ever adds, and adds nothing for an attempt a compare
   has already accounted for in this transaction.
 
+A kiosk names only the kinds the Python side uses (``TICKET_KINDS`` for a ticket,
+``KIOSK_KINDS`` otherwise), and no name or candidate holding a separator (chr(30), chr(31)):
+either would let it make a key that is another's — a ticket it never paid for, another
+kiosk's device bucket. The function refuses (an error); the application never sends one.
+
 The device: the kiosk's login role (``session_user``) plus the device id the application
 hands each transaction (``cabinet.device``). The per-name delay is keyed by both; the
 device's bucket by the login role alone, so a client inventing device ids does not escape
@@ -52,6 +57,12 @@ TICKET_LIFETIME = timedelta(minutes=2)  # from an attempt to its compare
 THROTTLE_SECRET = "throttle"
 DEVICE_SETTING = "cabinet.device"
 _COUNTED = "cabinet.throttle_counted"
+# The kinds a kiosk may name: the Python side's (``desktop.auth.throttle``). Those it takes
+# a ticket for, and with the staff's sign-in those it may ask the wait of or count. Never
+# "device" nor "ticket": the keys of those rows start so, and a kiosk naming them would
+# fill another kiosk's bucket or forge a ticket.
+TICKET_KINDS = ("resident", "registration", "email")
+KIOSK_KINDS = (*TICKET_KINDS, "staff")
 
 
 def _us(delta: timedelta) -> int:
@@ -76,6 +87,7 @@ INTERNAL_FUNCTIONS = (
     ("cabinet_throttle_ticket", "text, text, text"),
     ("cabinet_throttle_admits", "text, text, text"),
     ("cabinet_throttle_matched", "text, text"),
+    ("cabinet_throttle_refuse", "text[], text, text, text"),
 )
 
 _BODIES = (
@@ -183,13 +195,31 @@ LANGUAGE sql VOLATILE SET search_path = {schema}, pg_temp AS $fn$
            cabinet_throttle_mac(p_kind || chr(31) || p_name || chr(31) || p_device),
            cabinet_throttle_mac(p_kind || chr(31) || p_name))
 $fn$""",
-    # The kiosk's device: its login role and the id its application hands the transaction.
+    # A kiosk's kind, name and candidate, before any key is made of them: a kind of its
+    # own, and no separator (chr(30), chr(31)) that would let one key pass for another.
+    """
+CREATE OR REPLACE FUNCTION cabinet_throttle_refuse(
+    p_kinds text[], p_kind text, p_name text, p_candidate text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = {schema}, pg_temp AS $fn$
+BEGIN
+    IF p_kind IS NULL OR NOT p_kind = ANY (p_kinds) OR p_name IS NULL
+       OR p_name || coalesce(p_candidate, '')
+          <> translate(p_name || coalesce(p_candidate, ''), chr(30) || chr(31), '') THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = 'the throttle refuses this kind, name or candidate';
+    END IF;
+END
+$fn$""",
+    # The kiosk's device: its login role and the id its application hands the transaction
+    # (separators made harmless: no device id ends one key and starts another).
     f"""
 CREATE OR REPLACE FUNCTION cabinet_throttle_device()
 RETURNS text
 LANGUAGE sql STABLE SET search_path = {{schema}}, pg_temp AS $fn$
-    SELECT session_user || '/'
-           || coalesce(nullif(current_setting('{DEVICE_SETTING}', true), ''), '-')
+    SELECT session_user || '/' || translate(
+           coalesce(nullif(current_setting('{DEVICE_SETTING}', true), ''), '-'),
+           chr(30) || chr(31), '??')
 $fn$""",
     # The ticket of one candidate for one name on this device: taken (and its failure
     # counted) by cabinet_throttle_attempt in a transaction of its own.
@@ -243,15 +273,16 @@ END
 $fn$""",
     # The kiosk's attempt: refused (the wait returned) while a delay runs; else its failure
     # is counted now and its ticket kept, both committed before any compare may run.
-    """
+    f"""
 CREATE OR REPLACE FUNCTION cabinet_throttle_attempt(
     p_kind text, p_name text, p_candidate text)
 RETURNS integer
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
 DECLARE
     at timestamptz := clock_timestamp();
     wait integer;
 BEGIN
+    PERFORM cabinet_throttle_refuse(ARRAY{list(TICKET_KINDS)}, p_kind, p_name, p_candidate);
     wait := cabinet_throttle_wait_at(p_kind, p_name, cabinet_throttle_device(), session_user,
                                      at);
     IF wait > 0 THEN
@@ -265,12 +296,15 @@ BEGIN
     RETURN 0;
 END
 $fn$""",
-    """
+    f"""
 CREATE OR REPLACE FUNCTION cabinet_throttle_wait(p_kind text, p_name text)
 RETURNS integer
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
-    SELECT cabinet_throttle_wait_at(p_kind, p_name, cabinet_throttle_device(), session_user,
-                                    clock_timestamp())
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
+BEGIN
+    PERFORM cabinet_throttle_refuse(ARRAY{list(KIOSK_KINDS)}, p_kind, p_name, NULL);
+    RETURN cabinet_throttle_wait_at(p_kind, p_name, cabinet_throttle_device(), session_user,
+                                    clock_timestamp());
+END
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_throttle_failed(p_kind text, p_name text)
@@ -279,6 +313,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {{schema}}, pg_temp
 DECLARE
     n integer;
 BEGIN
+    PERFORM cabinet_throttle_refuse(ARRAY{list(KIOSK_KINDS)}, p_kind, p_name, NULL);
     IF position(chr(30) || p_kind || chr(31) || p_name || chr(30)
                 IN coalesce(current_setting('{_COUNTED}', true), '') || chr(30)) > 0 THEN
         SELECT failed_attempts INTO n FROM login_throttle
@@ -291,6 +326,25 @@ BEGIN
 END
 $fn$""",
 )
+
+
+# HMAC-SHA256 of bytes under a key (desktop.auth.codes): db.roles_resident's reset codes.
+HMAC_SHA256 = """
+CREATE OR REPLACE FUNCTION cabinet_hmac_sha256(p_key bytea, p_message bytea)
+RETURNS bytea
+LANGUAGE plpgsql IMMUTABLE SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    key bytea := CASE WHEN length(p_key) > 64 THEN sha256(p_key) ELSE p_key END;
+    inner_pad bytea := decode(repeat('36', 64), 'hex');
+    outer_pad bytea := decode(repeat('5c', 64), 'hex');
+BEGIN
+    FOR i IN 0 .. length(key) - 1 LOOP
+        inner_pad := set_byte(inner_pad, i, get_byte(key, i) # 54);
+        outer_pad := set_byte(outer_pad, i, get_byte(key, i) # 92);
+    END LOOP;
+    RETURN sha256(outer_pad || sha256(inner_pad || p_message));
+END
+$fn$"""
 
 
 def install_throttle(conn: Connection, q_schema: str) -> None:

@@ -4,16 +4,20 @@ office's roles; a kiosk's sealed connection goes through ``desktop.auth.sealed_w
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import contains_eager
 
+from db.engine import Database
 from db.models import Account, OrganisationSetting, ResidentCredential
 from db.roles_resident import RESET_CODE_TRIES
 from desktop.auth.model import ACCOUNT_NUMBER_LIMIT, typed_name
-from desktop.auth.sealed import plain_columns
+from desktop.auth.sealed import SecretCheck, plain_columns
+from desktop.auth.throttle import Keys, Throttle
+from desktop.clock import Clock
 from desktop.organisation import decode
 from desktop.settings import RegistrationSettings
 
@@ -114,3 +118,26 @@ def code_required(s: OrmSession) -> bool:
 
 def account_id_of(s: OrmSession, number: str) -> int | None:
     return s.scalar(select(Account.id).where(Account.number == number))
+
+
+class _Desk(Protocol):
+    db: Database
+    clock: Clock
+    throttle: Throttle
+
+
+def read_secret(
+    desk: _Desk, kind: str, number: str, plausible: bool, typed: str
+) -> tuple[Keys, int, SecretCheck]:
+    """The read half of a resident's sign-in or reset: the throttle's wait for ``number``
+    and, when it may be tried now, Argon2 on ``typed`` against the stored secret of
+    ``kind``, with no transaction open while Argon2 runs."""
+    keys = desk.throttle.keys("resident", number)
+    check = SecretCheck(kind, number)
+    with desk.db.read() as s:
+        wait = desk.throttle.wait(s, keys, desk.clock.now())
+        if plausible and not wait:
+            check.load(s, credential_by_number(s, number, lock=False))
+    if not wait:
+        check.run(typed)
+    return keys, wait, check

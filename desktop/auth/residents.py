@@ -24,6 +24,7 @@ from desktop.auth.credentials import (
     claim_credential,
     code_required,
     credential_by_number,
+    read_secret,
     set_password,
     who,
     wrong_reset_code,
@@ -39,7 +40,6 @@ from desktop.auth.model import (
 from desktop.auth.sealed import (
     PASSWORD,
     RESET_CODE,
-    SecretCheck,
     code_candidate,
     code_columns,
     code_matches,
@@ -47,7 +47,7 @@ from desktop.auth.sealed import (
     is_sealed,
     plain_columns,
 )
-from desktop.auth.throttle import Keys, Throttle, printable_name
+from desktop.auth.throttle import Throttle, printable_name
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.mail import discard_pending, normalize_email
@@ -81,7 +81,7 @@ class ResidentAuth:
         number = account_number.strip()
         channel = "kiosk" if kiosk else "resident"
         plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)
-        keys, wait, check = self._check_secret(PASSWORD, number, plausible, password)
+        keys, wait, check = read_secret(self, PASSWORD, number, plausible, password)
         rehashed = hash_password(password) if check.needs_rehash() else None
         with self.db.unit_of_work() as s:
             now = self.clock.now()
@@ -94,6 +94,7 @@ class ResidentAuth:
             opened: tuple[Actor, ResidentCredential] | str = "unknown_account"
             if sealed and plausible and not wait:
                 opened = sealed_writes.sign_in(s, now, kiosk, check, rehashed)
+                wait = check.wait  # the database's throttle refused the attempt
                 if not isinstance(opened, str):
                     credential = opened[1]
                     account_id = credential.account_id
@@ -233,12 +234,15 @@ class ResidentAuth:
             if use_code:
                 wait = self.throttle.wait(s, keys, now)
             verdict: sealed_writes.Verdict | None = None
+            candidate: str | None = None
+            if sealed and plausible and not wait and typed_code:
+                candidate, wait = code_candidate(s, number, typed_code)  # wait: no ticket
             if sealed and plausible and not wait:
                 verdict = sealed_writes.register(
                     s,
                     number,
                     normalize_fio(fio),
-                    code_candidate(s, number, typed_code) if typed_code else None,
+                    candidate,
                     email_value,
                     phone_value,
                     password_hash,
@@ -339,13 +343,19 @@ class ResidentAuth:
         with on_field("email"):
             email_value = normalize_email(email)
         plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)  # no NUL byte to PostgreSQL
+        # A typed e-mail is a guess as a password is: counted in the throttle on both paths
+        # (sealed: paid for before the database compares, sealed_writes).
+        keys = self.throttle.keys("email", number)
         account_id: int | None = None
         code = reset_code()  # (sealed: the database makes its own and mails it)
         with self.db.unit_of_work() as s:
             now = self.clock.now()
             sealed = is_sealed(s)  # then the database decides and writes (sealed_writes)
             credential = credential_by_number(s, number) if plausible and not sealed else None
-            if sealed:
+            wait = self.throttle.wait(s, keys, now)
+            if wait:
+                reason = "throttled"
+            elif sealed:
                 verdict = (
                     sealed_writes.request_reset(
                         s,
@@ -359,7 +369,7 @@ class ResidentAuth:
                     if plausible
                     else sealed_writes.Verdict(None, "email_mismatch")
                 )
-                account_id, reason = verdict.account_id, verdict.reason
+                account_id, reason, wait = verdict.account_id, verdict.reason, verdict.wait
             elif credential is None:
                 reason = "unknown_account"
             else:
@@ -371,6 +381,10 @@ class ResidentAuth:
                     reason = "too_soon"
                 else:
                     reason = ""
+            if reason in ("unknown_account", "email_mismatch"):
+                self.throttle.failed(s, keys, now)  # (sealed: counted already, adds nothing)
+            elif reason in ("", "too_soon"):
+                self.throttle.succeeded(s, keys)  # the e-mail was the account's
             if reason or account_id is None:
                 audit.record(
                     s,
@@ -409,6 +423,8 @@ class ResidentAuth:
                 )
                 result = ResetRequestResult(self.mail.reset_answer(), delivery)
         self.mail.after_commit()  # the letter goes now, outside the transaction
+        if wait:
+            raise LoginThrottled(wait, field="email")
         return result
 
     def complete_reset(self, account_number: str, code: str, new_password: str) -> None:
@@ -419,7 +435,7 @@ class ResidentAuth:
         with on_field("new_password"):
             check_policy(new_password, account_number=number)
         plausible = printable_name(number, ACCOUNT_NUMBER_LIMIT)
-        keys, wait, check = self._check_secret(RESET_CODE, number, plausible, code.strip())
+        keys, wait, check = read_secret(self, RESET_CODE, number, plausible, code.strip())
         # Hashed before knowing (sealed) whether the code matched: the same work either way.
         new_hash = hash_password(new_password) if check.matches or check.sealed else None
         with self.db.unit_of_work() as s:
@@ -433,7 +449,7 @@ class ResidentAuth:
             verdict = sealed_writes.Verdict(None, "wrong_code")
             if sealed and plausible and not wait and new_hash is not None:
                 verdict = sealed_writes.complete_reset(s, check, new_hash, now)
-                account_id = verdict.account_id
+                account_id, wait = verdict.account_id, verdict.wait
             if wait:
                 reason = "throttled"
             elif sealed:
@@ -473,19 +489,3 @@ class ResidentAuth:
                 failures=failures,
             )
         raise LoginThrottled(wait, field="code") if wait else ResetCodeError()
-
-    def _check_secret(
-        self, kind: str, number: str, plausible: bool, typed: str
-    ) -> tuple[Keys, int, SecretCheck]:
-        """The read half of a sign-in or reset: the throttle's wait for ``number`` and, when
-        it may be tried now, Argon2 on ``typed`` against the stored secret of ``kind``, with
-        no transaction open while Argon2 runs."""
-        keys = self.throttle.keys("resident", number)
-        check = SecretCheck(kind, number)
-        with self.db.read() as s:
-            wait = self.throttle.wait(s, keys, self.clock.now())
-            if plausible and not wait:
-                check.load(s, credential_by_number(s, number, lock=False))
-        if not wait:
-            check.run(typed)
-        return keys, wait, check

@@ -113,21 +113,22 @@ def code_matches(s: OrmSession, number: str, row: RegistrationCode | None, typed
     would let the 8-character code be found offline."""
     if not is_sealed(s):
         return codes.code_matches(row.code_hash if row is not None else None, typed)
-    candidate = code_candidate(s, number, typed)
-    matches = s.scalar(
+    candidate, wait = code_candidate(s, number, typed)
+    matches = not wait and s.scalar(
         text("SELECT cabinet_code_matches(:n, :c)"), {"n": sendable(number), "c": candidate}
     )
     return bool(typed) and bool(matches)
 
 
-def code_candidate(s: OrmSession, number: str, typed: str) -> str:
+def code_candidate(s: OrmSession, number: str, typed: str) -> tuple[str, int]:
     """On a sealed connection: ``typed`` hashed as the account's code would be, under the
-    salt the database hands out, for the database to compare with the stored hash. A number
-    PostgreSQL cannot take (a NUL byte…) is sent as the throttle sends it: no account's."""
+    salt the database hands out, for the database to compare with the stored hash, and the
+    throttle's wait (0: its ticket taken; else no compare may run). A number PostgreSQL
+    cannot take (a NUL byte…) is sent as the throttle sends it: no account's."""
     salt = s.scalar(text("SELECT cabinet_code_salt(:n)"), {"n": sendable(number)}) or ""
     candidate = _hmac_candidate(salt, typed)
-    reserve(s, "registration", number, candidate)  # the database's throttle: a ticket first
-    return candidate
+    wait = reserve(s, "registration", number, candidate)  # the database's throttle first
+    return candidate, wait
 
 
 def _hmac_candidate(salt: str, typed: str) -> str:
@@ -162,6 +163,7 @@ class SecretCheck:
         self.hash_len = 32
         self.matches = False
         self.candidate: str | None = None
+        self.wait = 0  # sealed: the throttle's wait, when it refused the attempt (reserve)
 
     def load(self, s: OrmSession, credential: object | None) -> None:
         """In a read: what the check needs (``credential`` as found, loaded plainly)."""
@@ -203,11 +205,15 @@ class SecretCheck:
             )
             return Outcome(present, unchanged, self.matches)
         args = {"k": self.kind, "n": self.number}
-        if self.candidate is not None:
-            reserve(s, "resident", self.number, self.candidate)  # the database's throttle
-        matches = self.candidate is not None and bool(
-            s.scalar(
-                text("SELECT cabinet_secret_matches(:k, :n, :c)"), {**args, "c": self.candidate}
+        if self.candidate is not None:  # the database's throttle: a ticket first
+            self.wait = reserve(s, "resident", self.number, self.candidate)
+        matches = (
+            self.candidate is not None
+            and not self.wait
+            and bool(
+                s.scalar(
+                    text("SELECT cabinet_secret_matches(:k, :n, :c)"), {**args, "c": self.candidate}
+                )
             )
         )
         # Whether a secret is stored is told only with a match, or for the account of the

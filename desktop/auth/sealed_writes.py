@@ -21,6 +21,7 @@ from db.models import ResidentCredential
 from db.rls import SETTING
 from desktop.actors import Actor
 from desktop.auth.credentials import credential_by_number
+from desktop.auth.errors import LoginThrottled
 from desktop.auth.sealed import SecretCheck, open_sealed_session
 from desktop.auth.throttle import reserve
 
@@ -32,6 +33,7 @@ class Verdict:
     account_id: int | None
     reason: str
     code_ok: bool = False
+    wait: int = 0  # "throttled": the seconds until the next attempt (reserve)
 
 
 def register(
@@ -79,7 +81,9 @@ def request_reset(
     reset code and queue ``letter`` (channel, subject, text with ``RESET_CODE_PLACEHOLDER``)
     with it: the code never comes back here."""
     channel, subject, template = letter
-    reserve(s, "email", number, email.lower())  # the database's throttle: a ticket first
+    wait = reserve(s, "email", number, email.lower())  # the database's throttle: a ticket first
+    if wait:
+        return Verdict(None, "throttled", wait=wait)
     row = s.execute(
         text(
             "SELECT account_id, reason FROM cabinet_request_reset("
@@ -102,8 +106,10 @@ def request_reset(
 def complete_reset(s: OrmSession, check: SecretCheck, new_hash: str, now: datetime) -> Verdict:
     """Set the new password if ``check``'s candidate is the stored reset code (an expired
     one is cleared)."""
-    if check.candidate:
-        reserve(s, "resident", check.number, check.candidate)  # the database's throttle
+    if check.candidate:  # the database's throttle: a ticket first
+        check.wait = reserve(s, "resident", check.number, check.candidate)
+        if check.wait:
+            return Verdict(None, "throttled", wait=check.wait)
     row = s.execute(
         text("SELECT account_id, reason FROM cabinet_complete_reset(:n, :c, :h, :now)"),
         {"n": check.number, "c": check.candidate or "", "h": new_hash, "now": now},
@@ -121,9 +127,10 @@ def change_password(
 ) -> str:
     """Set the signed-in resident's new password (the session the transaction carries):
     ``candidate`` the current password's, or None for the live one-time session opened
-    less than ``window`` ago. The reason of a refusal, "" when done."""
-    if candidate:
-        reserve(s, "resident", number, candidate)  # the database's throttle
+    less than ``window`` ago. The reason of a refusal, "" when done; LoginThrottled while
+    the throttle holds the number back (no ticket: nothing is compared or written)."""
+    if candidate and (wait := reserve(s, "resident", number, candidate)):
+        raise LoginThrottled(wait, field="current_password")
     reason = s.scalar(
         text("SELECT cabinet_change_password(:c, :h, :now, :window)"),
         {"c": candidate, "h": new_hash, "now": now, "window": window},
@@ -139,6 +146,8 @@ def sign_in(
     function that opens it. The reason of a refusal, told no more precisely than the
     sign-in's one message."""
     found = check.outcome(s, None)
+    if check.wait:
+        return "throttled"  # no ticket: nothing compared (check.wait tells how long)
     if not found.matches:
         return "wrong_password"  # or no such account, or no password: the same here
     try:

@@ -273,23 +273,26 @@ def _sealed(s: OrmSession) -> bool:
     return known
 
 
-def reserve(s: OrmSession, kind: str, name: str, candidate: str) -> None:
+def reserve(s: OrmSession, kind: str, name: str, candidate: str) -> int:
     """On a sealed connection, before comparing ``candidate``: the attempt is counted and its
-    ticket taken in a transaction of its own, committed here (``db.roles_throttle``); while
-    a delay runs there is no ticket and the compare refuses."""
+    ticket taken in a transaction of its own, committed here (``db.roles_throttle``). The
+    wait while a delay runs (0: the ticket is taken): there is then no ticket, the compare
+    would refuse, and the caller answers «throttled» as the sign-in does."""
     bind = s.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     with engine.begin() as conn:
-        conn.execute(
+        wait = conn.execute(
             text("SELECT cabinet_throttle_attempt(:k, :n, :c)"),
             {"k": kind, "n": sendable(name), "c": sendable(candidate)},
-        )
+        ).scalar()
+    return int(wait or 0)
 
 
 def sendable(value: str) -> str:
-    """``value`` as PostgreSQL text: one holding a NUL byte or a lone surrogate (never a
-    real name) is sent as the hex of its bytes."""
-    if "\x00" not in value:
+    """``value`` as PostgreSQL text: one holding a NUL byte, a lone surrogate or one of the
+    throttle's separators (chr(30), chr(31), which its functions refuse) — never a real
+    name — is sent as the hex of its bytes."""
+    if not any(c in value for c in "\x00\x1e\x1f"):
         try:
             value.encode("utf-8")
             return value
