@@ -43,7 +43,7 @@ from desktop.demo.catalog import (
     month_range,
 )
 from desktop.demo.large_spec import LargeSpec
-from desktop.demo.large_statement import IntRows, paid_in_full, reckoned
+from desktop.demo.large_statement import Month, paying_in_full, reckoned
 from desktop.demo.names import (
     INITIALS,
     INVARIANT_SURNAMES,
@@ -312,7 +312,9 @@ class Generator:
         """A period for each month (the current one only for those who have sent it), and
         each month's usage by what is billed: cold, hot, t1, t2 in thousandths."""
         rng = self.rng
+        draw = rng.random
         usage_by_month: dict[date, dict[str, int]] = {}
+        readings: list[tuple[Any, ...]] = []
         residents_factor = rng.randint(8, 14)  # tenths of a m³ per month, per riser
         for month in month_range(first, self.current):
             usage = {"cold": 0, "hot": 0, "t1": 0, "t2": 0}
@@ -325,8 +327,9 @@ class Generator:
                 else Channel.CLERK
             )
             by = number if channel is not Channel.CLERK else "operator"
-            entered = datetime(month.year, month.month, rng.randint(15, 25), rng.randint(7, 21),
-                               rng.randint(0, 59), tzinfo=self.now.tzinfo)  # fmt: skip
+            channel_value = str(channel)
+            day, hour, minute = 15 + int(draw() * 11), 7 + int(draw() * 15), int(draw() * 60)
+            entered = datetime(month.year, month.month, day, hour, minute, tzinfo=self.now.tzinfo)
             entered = min(entered, self.now - timedelta(hours=1))
             stamp = self._stamp(entered)
             if period_id is not None:
@@ -340,7 +343,7 @@ class Generator:
                 if month < meter.first or (meter.retired and month > meter.retired):
                     continue
                 for zone in range(1, meter.zones + 1):
-                    amount = _usage(rng, meter.kind, meter.zones, zone, winter, residents_factor)
+                    amount = _usage(draw, meter.kind, meter.zones, zone, winter, residents_factor)
                     previous = meter.level[zone - 1]
                     meter.level[zone - 1] = previous + amount
                     if meter.kind in (MeterKind.COLD_WATER, MeterKind.HOT_WATER):
@@ -348,13 +351,11 @@ class Generator:
                     elif meter.kind is MeterKind.ELECTRICITY:
                         usage["t2" if zone == 2 else "t1"] += amount
                     if period_id is not None:
-                        self.sink.add(
-                            "reading",
-                            (self._id("reading"), period_id, meter.id, zone, previous,
-                             previous + amount, str(channel), by, stamp, ""),
-                        )  # fmt: skip
-                        self.counts.readings += 1
+                        readings.append((period_id, meter.id, zone, previous, previous + amount,
+                                         channel_value, by, stamp, ""))  # fmt: skip
             usage_by_month[month] = usage
+        self.sink.extend("reading", self._numbered("reading", readings))
+        self.counts.readings += len(readings)
         return usage_by_month
 
     # -- the statement and receipts
@@ -367,27 +368,31 @@ class Generator:
         first: date,
         usage: dict[date, dict[str, int]],
     ) -> None:
-        months: Iterator[tuple[date, IntRows]]
+        months: Iterator[Month]
         if h.stops_paying:
             months = reckoned(h, first, self.current, usage, self.rules)
         else:
-            months = paid_in_full(int(h.area * 100), first, self.current, usage)
+            months = paying_in_full(int(h.area * 100), first, self.current, usage)
         services = [self.services[code] for code in SERVICE_CODES]
+        first_id = self.ids["statement_row"]
         statement: list[tuple[Any, ...]] = []
         receipts: list[tuple[Any, ...]] = []
-        for month, rows in months:
+        for month, rows, total in months:
             iso = month.isoformat()
+            start = first_id + len(statement)
             statement += [
-                (account_id, iso, service_id, *rows[code][0], rows[code][1])
-                for code, service_id in zip(SERVICE_CODES, services, strict=True)
+                (start + k, account_id, iso, service_id, o, c, p, r, cl, v)
+                for k, (service_id, (o, c, p, r, cl, v)) in enumerate(
+                    zip(services, rows, strict=True)
+                )
             ]
             if month < self.current:
-                total = sum(rows[code][0][4] for code in SERVICE_CODES)
                 receipts.append(
                     (account_id, f"{number}-{month:%Y%m}", last_day(month).isoformat(), iso,
                      f"Квитанция за {month:%m.%Y}, лицевой счёт {number}", total)
                 )  # fmt: skip
-        self.sink.extend("statement_row", self._numbered("statement_row", statement))
+        self.ids["statement_row"] = first_id + len(statement)
+        self.sink.extend("statement_row", statement)
         self.sink.extend("receipt", self._numbered("receipt", receipts))
         self.counts.statement_rows += len(statement)
         self.counts.receipts += len(receipts)
@@ -419,22 +424,23 @@ _METER_KINDS = {
 
 
 def _usage(
-    rng: random.Random, kind: MeterKind, zones: int, zone: int, winter: bool, factor: int
+    draw: Callable[[], float], kind: MeterKind, zones: int, zone: int, winter: bool, factor: int
 ) -> int:
-    """A month's consumption in thousandths of the meter's unit."""
+    """A month's consumption in thousandths of the meter's unit (``draw``: the generator's
+    ``random``; ``a + int(draw() * n)`` is a third of ``randint``'s cost)."""
     if kind is MeterKind.COLD_WATER:
-        return rng.randint(20, 40) * factor * 10
+        return (20 + int(draw() * 21)) * factor * 10
     if kind is MeterKind.HOT_WATER:
-        return rng.randint(12, 25) * factor * 10
+        return (12 + int(draw() * 14)) * factor * 10
     if kind is MeterKind.GAS:
-        return rng.randint(6_000, 16_000)
+        return 6_000 + int(draw() * 10_001)
     if kind is MeterKind.HEATING:
-        return rng.randint(600, 1_600) if winter else rng.randint(0, 60)
+        return 600 + int(draw() * 1_001) if winter else int(draw() * 61)
     if zones == 1:
-        return rng.randint(150_000, 320_000) + (50_000 if winter else 0)
+        return 150_000 + int(draw() * 170_001) + (50_000 if winter else 0)
     if zone == 2:
-        return rng.randint(50_000, 100_000)
-    return rng.randint(60_000, 220_000) + (40_000 if winter and zone == 1 else 0)
+        return 50_000 + int(draw() * 50_001)
+    return 60_000 + int(draw() * 160_001) + (40_000 if winter and zone == 1 else 0)
 
 
 def _fio(rng: random.Random) -> str:

@@ -16,29 +16,46 @@ from desktop.months import add_months
 
 IntAmounts = tuple[int, int, int, int, int]  # opening, charged, paid, recalculation, closing
 IntRows = dict[str, tuple[IntAmounts, int | None]]
+# One service's month as the generator writes it: the five amounts and the volume.
+FlatRow = tuple[int, int, int, int, int, int | None]
+Month = tuple[date, list[FlatRow], int]  # the month, its rows in SERVICE_CODES order, Σ closing
+_NOTHING: tuple[int, int | None] = (0, None)
 
 
-def paid_in_full(
+def paying_in_full(
     area: int, first: date, current: date, usage: dict[date, dict[str, int]]
-) -> Iterator[tuple[date, IntRows]]:
+) -> Iterator[Month]:
     """The statement of an account that pays each bill in full the next month, in kopecks
     (volumes in thousandths): what ``household_statement`` gives for such a household, with
     no penalty and no Decimal. ``area`` in hundredths of a m²; ``usage`` by month, as
     ``Generator._readings`` makes it. The current month charges nothing yet."""
     # The history opens with last month's bill outstanding, as the households' does.
     last_bill = month_charges(area, add_months(first, -1), usage[first])
-    balance = {code: amount for code, (amount, _volume) in last_bill.items()}
+    balance = [last_bill.get(code, _NOTHING)[0] for code in SERVICE_CODES]
     for month in month_range(first, current):
         charged = month_charges(area, month, usage[month]) if month < current else {}
-        rows: IntRows = {}
-        for code in SERVICE_CODES:
-            opening = balance.get(code, 0)
-            amount, volume = charged.get(code, (0, None))
-            paid = max(opening, 0)
+        rows: list[FlatRow] = []
+        total = 0
+        for index, code in enumerate(SERVICE_CODES):
+            opening = balance[index]
+            amount, volume = charged.get(code, _NOTHING)
+            paid = opening if opening > 0 else 0
             closing = opening + amount - paid
-            rows[code] = ((opening, amount, paid, 0, closing), volume)
-            balance[code] = closing
-        yield month, rows
+            rows.append((opening, amount, paid, 0, closing, volume))
+            balance[index] = closing
+            total += closing
+        yield month, rows, total
+
+
+def paid_in_full(
+    area: int, first: date, current: date, usage: dict[date, dict[str, int]]
+) -> Iterator[tuple[date, IntRows]]:
+    """``paying_in_full`` shaped as ``household_statement``'s months, to compare them."""
+    for month, rows, _total in paying_in_full(area, first, current, usage):
+        yield (
+            month,
+            {code: (row[:5], row[5]) for code, row in zip(SERVICE_CODES, rows, strict=True)},
+        )
 
 
 def reckoned(
@@ -47,20 +64,17 @@ def reckoned(
     current: date,
     usage: dict[date, dict[str, int]],
     rules: PenaltyRules,
-) -> Iterator[tuple[date, IntRows]]:
+) -> Iterator[Month]:
     """``household_statement`` (payments that stop, the penalty by the one rule) in kopecks."""
     decimal_usage = {
         month: {key: Decimal(value).scaleb(-3) for key, value in values.items()}
         for month, values in usage.items()
     }
-    for month, rows in household_statement(h, first, current, decimal_usage, rules):
-        yield (
-            month,
-            {
-                code: (_int_amounts(amounts), _milli(volume))
-                for code, (amounts, volume) in rows.items()
-            },
-        )
+    for month, by_code in household_statement(h, first, current, decimal_usage, rules):
+        rows = [
+            (*_int_amounts(by_code[code][0]), _milli(by_code[code][1])) for code in SERVICE_CODES
+        ]
+        yield month, rows, sum(row[4] for row in rows)
 
 
 def _int_amounts(amounts: tuple[Decimal, ...]) -> IntAmounts:
