@@ -189,10 +189,16 @@ BEGIN
         RETURN;
     END IF;
     SELECT value INTO key FROM auth_secret WHERE name = '{SEALED_SECRET}';
-    salt := p_params || '$' || rtrim(encode(substring(sha256(convert_to(
+    -- A fake salt wears the parameters of the newest stored hash, never the caller's: an
+    -- echo of what was asked would tell a number without a password from one with it.
+    SELECT c.password_hash INTO stored FROM resident_credential c
+     WHERE c.password_hash ~ '^\\$argon2[a-z]+\\$v=[0-9]+\\$[^$]+\\$[^$]+\\$[^$]+$'
+     ORDER BY c.updated_at DESC LIMIT 1;
+    salt := coalesce(substring(stored from '^(\\$[^$]+\\$[^$]+\\$[^$]+)\\$'), p_params) || '$'
+        || rtrim(encode(substring(sha256(convert_to(
         coalesce(key, '') || chr(31) || p_kind || chr(31) || p_number, 'UTF8')) from 1 for 16),
         'base64'), '=');
-    hash_len := p_hash_len;
+    hash_len := coalesce(floor(length(substring(stored from '[^$]*$')) * 3 / 4), p_hash_len);
 END
 $fn$""",
     f"""

@@ -113,10 +113,14 @@ BEGIN
         RETURN;
     END IF;
     SELECT value INTO key FROM auth_secret WHERE name = '{SEALED_SECRET}';
-    salt := p_params || '$' || rtrim(encode(substring(sha256(convert_to(
+    -- A fake salt wears the parameters of the newest stored hash, never the caller's.
+    SELECT u.password_hash INTO stored FROM staff_user u
+     WHERE u.password_hash ~ {_ARGON2} ORDER BY u.id DESC LIMIT 1;
+    salt := coalesce(substring(stored from '^(\\$[^$]+\\$[^$]+\\$[^$]+)\\$'), p_params) || '$'
+        || rtrim(encode(substring(sha256(convert_to(
         coalesce(key, '') || chr(31) || 'staff' || chr(31) || p_login, 'UTF8')) from 1 for 16),
         'base64'), '=');
-    hash_len := p_hash_len;
+    hash_len := coalesce(floor(length(substring(stored from '[^$]*$')) * 3 / 4), p_hash_len);
 END
 $fn$""",
     f"""

@@ -310,3 +310,31 @@ def test_a_separator_typed_at_the_kiosk_is_a_wrong_number(
             assert kiosk.auth.request_reset(number, "r3492@mail.ru").delivery is None
     finally:
         kiosk.close()
+
+
+def test_a_fake_salt_wears_the_stored_parameters_not_the_callers(
+    cluster: Cluster,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """Asked with odd Argon2 parameters, the database once echoed them for a number without
+    a password and gave the stored ones for a registered number: whoever holds the kiosk's
+    login told them apart. Now every answer wears the parameters of a stored hash."""
+    weird = "$argon2id$v=19$m=1,t=1,p=1"
+    kiosk, clerk = cluster.engine(KIOSK), cluster.engine("clerk")
+    try:
+        sql = "SELECT s::text FROM cabinet_secret_salt('password', :n, :p, 7) s"
+        answers = {
+            number: ask(kiosk, sql, n=number, p=weird) for number in ("3492", "5210", "9999")
+        }
+        with clerk.connect() as conn:
+            staff = {
+                login: conn.execute(
+                    text("SELECT s::text FROM cabinet_staff_salt(:l, :p, 7) s"),
+                    {"l": login, "p": weird},
+                ).scalar()
+                for login in ("boss", "nobody")
+            }
+    finally:
+        kiosk.dispose()
+        clerk.dispose()
+    for found in (*answers.values(), *staff.values()):
+        assert "m=1," not in str(found) and not str(found).endswith(",7)"), found
