@@ -35,9 +35,8 @@ from sqlalchemy import Connection, Engine, text
 
 from db import roles_staff
 from db.rls import SETTING
+from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_resident import (
-    CLOCK_SKEW_SECRET,
-    DEFAULT_CLOCK_SKEW,
     INTERNAL_FUNCTIONS,
     RESIDENT_FUNCTION_BODIES,
     RESIDENT_FUNCTIONS,

@@ -23,7 +23,7 @@ each demands the proof the Python path demands before it writes:
   lock it opens the session, uses up a one-time password and stores a due rehash.
 
 None of them trusts the caller's clock: a ``p_now`` further than the allowed skew (an
-``auth_secret`` row no group may read or write, ``CLOCK_SKEW_SECRET``) from the server's
+``auth_secret`` row no group may read or write, ``db.roles_clock``) from the server's
 ``now()`` fails the call (``cabinet_clock_skew``) and nothing is written.
 
 Before anyone signs in, row level security shows the kiosk no account, credential or code
@@ -35,6 +35,7 @@ number exists, is registered or has that ФИО — ``code_mismatch``, ``account
 
 from __future__ import annotations
 
+from db.roles_clock import CLOCK_SKEW_BODY, CLOCK_SKEW_FUNCTION
 from db.roles_throttle import HMAC_SHA256 as _HMAC
 
 # (name, arguments) of each function, for GRANT EXECUTE to the kiosk.
@@ -55,18 +56,12 @@ RESIDENT_FUNCTIONS = (
 
 # Helpers the functions above call (as the owner): granted to no one.
 INTERNAL_FUNCTIONS = (
-    ("cabinet_clock_skew", "timestamp with time zone"),
+    CLOCK_SKEW_FUNCTION,
     ("cabinet_hmac_sha256", "bytea, bytea"),
 )
 
 # Where cabinet_request_reset puts the code it made in the letter's text the kiosk passes.
 RESET_CODE_PLACEHOLDER = "{code}"
-
-# The row of auth_secret (hidden from every group, as the fake salts' key is) holding how far
-# a caller's p_now may be from the server's own time: an interval, '5 minutes' unless the
-# owner changes it.
-CLOCK_SKEW_SECRET = "clock_skew"
-DEFAULT_CLOCK_SKEW = "5 minutes"
 
 # Wrong reset codes after which the code is void and the resident must ask for a new one.
 RESET_CODE_TRIES = 5
@@ -93,30 +88,6 @@ _SESSION = """encode(sha256(convert_to(
 _HEADER = """LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
 #variable_conflict use_column"""
 
-# Every function below first calls this: a p_now further than the allowed skew from the
-# server's own time is refused (the transaction fails, nothing is written). The expiries are
-# then the caller's within that skew only (the tests run a fixed clock in 2017: their fixture,
-# as the owner, widens the skew).
-_CLOCK_SKEW = f"""
-CREATE OR REPLACE FUNCTION cabinet_clock_skew(p_now timestamptz)
-RETURNS interval
-LANGUAGE plpgsql STABLE SET search_path = {{schema}}, pg_temp AS $fn$
-DECLARE
-    skew interval;
-BEGIN
-    SELECT s.value::interval INTO skew FROM auth_secret s WHERE s.name = '{CLOCK_SKEW_SECRET}';
-    skew := coalesce(skew, interval '{DEFAULT_CLOCK_SKEW}');
-    IF p_now IS NULL OR p_now > now() + skew OR p_now < now() - skew THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'CB001',
-            MESSAGE = 'Часы этого рабочего места расходятся с часами сервера базы больше чем '
-                      || 'на ' || skew || ': действие отменено, ничего не изменено.',
-            HINT = 'Сверьте дату, время и часовой пояс компьютера с сервером и повторите.';
-    END IF;
-    RETURN skew;
-END
-$fn$"""
-
 # The name of the sequence that counts the tries of the reset code whose hash is {}: of
 # its account and that code, so a new code starts afresh.
 _TRIES = "'cabinet_reset_tries_' || holder || '_' || left(md5({}), 16)"
@@ -125,7 +96,7 @@ _TRIES = "'cabinet_reset_tries_' || holder || '_' || left(md5({}), 16)"
 _PARAMS = "regexp_replace({}, '[$][^$]*[$][^$]*$', '')"
 
 RESIDENT_FUNCTION_BODIES = (
-    _CLOCK_SKEW,
+    CLOCK_SKEW_BODY,
     _HMAC,
     f"""
 CREATE OR REPLACE FUNCTION cabinet_register(

@@ -13,7 +13,7 @@ member's live one-time session (a password the administrator chose), which it us
 the database opens a session: the clerk's role may not insert one, nor change whose it is,
 its token or its time (``db.roles.GRANTS``), so it cannot forge the administrator's. Like the
 kiosk's, these functions refuse a ``p_now`` further from the server's clock than allowed
-(``cabinet_clock_skew``, ``db.roles_resident``; installed before them by ``db.roles``).
+(``cabinet_clock_skew``, ``db.roles_clock``; installed before them by ``db.roles``).
 
 Row level security for the kiosk (``KIOSK_ROWS``; the office's groups see every row):
 
@@ -143,7 +143,7 @@ BEGIN
     SELECT u.id, u.role::text, u.must_change INTO holder, holder_role, one_time
       FROM staff_user u
      WHERE u.login = p_login AND u.active AND u.password_hash = p_candidate;
-    PERFORM cabinet_clock_skew(p_now);  -- db.roles_resident: no clock but the server's
+    PERFORM cabinet_clock_skew(p_now);  -- db.roles_clock: no clock but the server's
     IF holder IS NULL OR length(p_token) < 32 THEN
         id := NULL;
         one_time := NULL;
@@ -165,7 +165,7 @@ DECLARE
     changed integer;
     used integer;
 BEGIN
-    PERFORM cabinet_clock_skew(p_now);  -- db.roles_resident: no clock but the server's
+    PERFORM cabinet_clock_skew(p_now);  -- db.roles_clock: no clock but the server's
     IF p_new_hash IS NULL OR p_new_hash !~ {_ARGON2} THEN
         RETURN false;
     END IF;

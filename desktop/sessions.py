@@ -30,13 +30,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session as OrmSession
 
 from db.engine import Database
 from db.models import StaffUser, UserSession
+from db.privileges import lacks
 from db.rls import acting_for
 from desktop.actors import Actor
 from desktop.clock import Clock
@@ -63,7 +63,6 @@ ENDED = "Сеанс завершён. Войдите снова."
 # last_seen_at is written at most this often, not at every call.
 SEEN_INTERVAL = timedelta(minutes=1)
 
-_hidden_sessions: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
 
 # The methods a one-time-password session may call: choose a password, or leave.
 ONE_TIME_METHODS = frozenset({"change_password", "logout"})
@@ -157,15 +156,7 @@ def end_sessions(
 def _hidden(s: OrmSession) -> bool:
     """Whether this connection sees only its own session (a kiosk's role on PostgreSQL). The
     office's roles see every session and read the staff list; the kiosk's reads no staff."""
-    bind = s.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    if engine.dialect.name != "postgresql":
-        return False
-    known = _hidden_sessions.get(engine)
-    if known is None:
-        known = not s.scalar(text("SELECT has_column_privilege('staff_user', 'login', 'SELECT')"))
-        _hidden_sessions[engine] = known
-    return known
+    return lacks(s, "has_column_privilege('staff_user', 'login', 'SELECT')")
 
 
 def ensure_live(s: OrmSession, actor: Actor) -> UserSession:

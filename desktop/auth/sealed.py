@@ -20,16 +20,16 @@ import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from argon2 import Type
 from argon2.exceptions import InvalidHashError
 from argon2.low_level import hash_secret
-from sqlalchemy import Boolean, ColumnElement, Engine, func, text
+from sqlalchemy import Boolean, ColumnElement, func, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import load_only
 
 from db.models import Account, RegistrationCode, ResidentCredential
+from db.privileges import lacks
 from desktop.actors import Actor
 from desktop.auth import codes
 from desktop.auth.throttle import check_secret, reserve, sendable
@@ -41,22 +41,10 @@ _COLUMNS = {PASSWORD: "password_hash", RESET_CODE: "reset_code_hash"}
 _CODE_SCHEME = "hmac-sha256"  # how desktop.auth.codes stores a code: scheme$salt$digest
 _TYPES = {"argon2id": Type.ID, "argon2i": Type.I, "argon2d": Type.D}
 
-_sealed: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
-
 
 def is_sealed(s: OrmSession) -> bool:
     """Whether this connection may not read residents' password hashes (a kiosk's role)."""
-    bind = s.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    if engine.dialect.name != "postgresql":
-        return False
-    known = _sealed.get(engine)
-    if known is None:
-        known = not s.scalar(
-            text("SELECT has_column_privilege('resident_credential', 'password_hash', 'SELECT')")
-        )
-        _sealed[engine] = known
-    return known
+    return lacks(s, "has_column_privilege('resident_credential', 'password_hash', 'SELECT')")
 
 
 def plain_columns(s: OrmSession) -> list[Any]:

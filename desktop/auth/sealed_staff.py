@@ -16,34 +16,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.interfaces import ORMOption
 
 from db.models import StaffUser, UserSession
+from db.privileges import lacks
 from desktop.actors import Actor
 from desktop.auth.sealed import PASSWORD, Outcome, SecretCheck, argon2_params
 from desktop.sessions import new_token, open_session
 
-_sealed: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
-
 
 def is_staff_sealed(s: OrmSession) -> bool:
     """Whether this connection may not read staff members' password hashes (a clerk's)."""
-    bind = s.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    if engine.dialect.name != "postgresql":
-        return False
-    known = _sealed.get(engine)
-    if known is None:
-        known = not s.scalar(
-            text("SELECT has_column_privilege('staff_user', 'password_hash', 'SELECT')")
-        )
-        _sealed[engine] = known
-    return known
+    return lacks(s, "has_column_privilege('staff_user', 'password_hash', 'SELECT')")
 
 
 def _query(s: OrmSession, lock: bool) -> tuple[list[ORMOption], bool]:

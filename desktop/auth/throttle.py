@@ -58,6 +58,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from db.engine import Database
 from db.models import LoginThrottle
+from db.privileges import lacks
 from db.roles_throttle import (
     DEVICE_FREE_FAILURES,
     DEVICE_MAX_DELAY,
@@ -256,21 +257,10 @@ def _on_begin(conn: Connection) -> None:
         )
 
 
-_enforced: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
-
-
 def _sealed(s: OrmSession) -> bool:
     """Whether the database runs this connection's throttle: a role without rights on
     ``login_throttle`` (the kiosk's, ``desktop.auth.sealed``)."""
-    bind = s.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    if engine.dialect.name != "postgresql":
-        return False
-    known = _enforced.get(engine)
-    if known is None:
-        known = not s.scalar(text("SELECT has_table_privilege('login_throttle', 'UPDATE')"))
-        _enforced[engine] = known
-    return known
+    return lacks(s, "has_table_privilege('login_throttle', 'UPDATE')")
 
 
 def reserve(s: OrmSession, kind: str, name: str, candidate: str) -> int:

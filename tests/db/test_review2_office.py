@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from db.models import OutboxMessage, StaffUser, UserSession
 from db.roles import CLERK, KIOSK
-from db.roles_resident import CLOCK_SKEW_SECRET
+from db.roles_clock import CLOCK_SKEW_SECRET
 from desktop import passwords
 from desktop.auth.sealed import _hash_with
 from desktop.clock import FixedClock

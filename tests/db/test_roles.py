@@ -36,7 +36,7 @@ from db.models import (
     ResidentCredential,
 )
 from db.roles import GRANTS, GROUPS, KIOSK, SEALED_SECRET, apply_roles, group_name
-from db.roles_resident import CLOCK_SKEW_SECRET
+from db.roles_clock import CLOCK_SKEW_SECRET
 from desktop import audit, passwords
 from desktop.actors import SYSTEM
 from desktop.app import Services, build_services, connect
