@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from db.models import Account, Meter, Period, Reading
@@ -15,7 +15,7 @@ from desktop.months import add_months, month_name
 from desktop.readings.rows import RowKey
 from desktop.readings.values import ZERO
 
-AVERAGE_OVER = 12  # months of history behind «the meter's average»
+AVERAGE_OVER = 12  # the last filled readings behind «the meter's average»
 
 
 def the_account(s: Session, account_id: int) -> Account:
@@ -57,22 +57,36 @@ def meters_for(s: Session, account_id: int, month: date) -> list[Meter]:
 
 
 def _history(s: Session, account_id: int, before: date) -> list[tuple[int, int, Decimal, Decimal]]:
-    """(meter, zone, previous, current) of the account's filled readings before a month,
-    newest first, limited to the span the average needs."""
-    since = add_months(before, -AVERAGE_OVER)
-    return list(
-        s.execute(
-            select(Reading.meter_id, Reading.zone, Reading.previous, Reading.current)
-            .join(Period)
-            .where(
-                Period.account_id == account_id,
-                Period.month < before,
-                Period.month >= since,
-                Reading.current.is_not(None),
-            )
-            .order_by(Period.month.desc())
-        )
+    """(meter, zone, previous, current) of each meter zone's last ``AVERAGE_OVER`` filled
+    readings before a month, however long ago they were: an account whose last readings are
+    years old (the seed's 3492 stops in 2017) still has an average to check a jump against."""
+    newest_first = func.row_number().over(
+        partition_by=(Reading.meter_id, Reading.zone), order_by=Period.month.desc()
     )
+    filled = (
+        select(
+            Reading.meter_id,
+            Reading.zone,
+            Reading.previous,
+            Reading.current,
+            newest_first.label("age"),
+        )
+        .join(Period)
+        .where(
+            Period.account_id == account_id,
+            Period.month < before,
+            Reading.current.is_not(None),
+        )
+        .subquery()
+    )
+    return [
+        (meter_id, zone, previous, current)
+        for meter_id, zone, previous, current in s.execute(
+            select(filled.c.meter_id, filled.c.zone, filled.c.previous, filled.c.current).where(
+                filled.c.age <= AVERAGE_OVER
+            )
+        )
+    ]
 
 
 def latest_values(s: Session, account_id: int, before: date) -> dict[RowKey, Decimal]:
@@ -90,7 +104,8 @@ def latest_values(s: Session, account_id: int, before: date) -> dict[RowKey, Dec
 
 
 def averages(s: Session, account_id: int, month: date) -> dict[RowKey, Decimal]:
-    """Each meter zone's average monthly consumption over the last periods."""
+    """Each meter zone's average monthly consumption over its last filled periods (a
+    roll-over or a replaced meter's month, where the value went down, is left out)."""
     sums: dict[RowKey, list[Decimal]] = {}
     for meter_id, zone, previous, current in _history(s, account_id, month):
         if current >= previous:

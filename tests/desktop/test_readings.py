@@ -14,6 +14,7 @@ from db.models import AuditEntry, Channel, MeterKind, Reading, StaffRole
 from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError, UserError, ValidationError
+from desktop.months import add_months
 from desktop.readings import (
     Confirmation,
     ReadingService,
@@ -21,6 +22,7 @@ from desktop.readings import (
     consumption,
     parse_value,
 )
+from desktop.readings.queries import AVERAGE_OVER, averages
 from desktop.settings import Settings
 from tests.factories import make_account, make_meter, make_period
 
@@ -240,6 +242,47 @@ def test_a_big_jump_needs_confirmation(database: Database, flat):
     readings.submit(resident, account, JUNE, {(water, 1): "262"},
                     confirmed={(water, 1): Confirmation.JUMP})  # fmt: skip
     assert readings.readings(resident, account, JUNE)[1].current == D("262.000")
+
+
+def test_a_big_jump_is_questioned_after_years_without_readings(database: Database, flat):
+    """3492's history ends in 2017: its average is still there two years later."""
+    account, _water, power, *_, resident = flat
+    readings = service(database, date(2019, 6, 20))
+    readings.create_period(resident, account)
+    with pytest.raises(ReadingsRefused) as refused:  # 86,73 kWh a month in 2017, then 300
+        readings.submit(resident, account, date(2019, 6, 1), {(power, 1): "10023.46"})
+    [problem] = refused.value.problems
+    assert problem.needs == Confirmation.JUMP and "в среднем 86,730 в месяц" in problem.message
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    history=st.lists(
+        st.tuples(st.integers(1, 30), st.integers(0, 500), st.booleans()), min_size=1, max_size=16
+    )
+)
+def test_the_average_is_that_of_the_last_twelve_filled_periods_whenever_they_were(
+    database: Database, history: list[tuple[int, int, bool]]
+):
+    """Periods months or years apart (gap), each with a consumption, some never filled:
+    the average is the mean of the last twelve filled ones with a consumption ≥ 0."""
+    account = make_account(database, number=str(next(NUMBERS)))
+    meter = make_meter(database, account, "ХВС", digits=6)
+    month, value, used = date(2000, 1, 1), D(1000), []
+    for gap, consumption_, filled in history:
+        month = add_months(month, gap)
+        current = value + consumption_
+        make_period(
+            database, account, month, {(meter, 1): (str(value), str(current) if filled else None)}
+        )
+        if filled:
+            used.append(D(consumption_))
+            value = current
+    with database.read() as s:
+        average = averages(s, account, add_months(month, 1)).get((meter, 1))
+    last = used[-AVERAGE_OVER:]
+    assert average == (sum(last, D(0)) / len(last) if last else None)
 
 
 def test_a_retired_meter_takes_nothing_and_says_when(database: Database, flat):
