@@ -259,6 +259,7 @@ def cmd_readings(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_debt(services: Services, args: argparse.Namespace) -> int:
+    from desktop.debt_texts import summary
     from desktop.formatting import money, ru_date
     from desktop.months import month_name
 
@@ -288,10 +289,7 @@ def cmd_debt(services: Services, args: argparse.Namespace) -> int:
     print(f"Задолженность старше {debt.older_than_months} месяцев на {ru_date(debt.as_of)}")
     headers = ["Месяц", "Услуга", "Сумма", "Срок оплаты", "Дней просрочки", "Пеня"]
     print(render_table(headers, rows, {2, 4, 5}))
-    print(
-        f"Итого долг: {money(debt.total)} ₽, пеня: {money(debt.penalty)} ₽, "
-        f"всего: {money(debt.total + debt.penalty)} ₽"
-    )
+    print(summary(debt))
     return 0
 
 

@@ -80,10 +80,11 @@ class Debt:
     as_of: date
     older_than_months: int
     items: tuple[Arrear, ...]  # oldest first; the penalty itself is not among them
-    balance: Decimal  # the statement's newest closing ИТОГО
+    balance: Decimal  # the statement's newest closing ИТОГО: its receipt's «к оплате»
     penalty_charged: Decimal  # the statement's «Пеня» left unpaid
     penalty_accrued: Decimal  # accrued on every unpaid charge over (penalty_since, as_of]
     penalty_since: date | None  # the last day the statement's penalty covers
+    statement_month: date | None = None  # the newest statement month (its receipt's)
 
     @property
     def total(self) -> Decimal:
@@ -92,6 +93,12 @@ class Debt:
     @property
     def penalty(self) -> Decimal:
         return self.penalty_charged + self.penalty_accrued
+
+    @property
+    def to_settle(self) -> Decimal:
+        """All that would settle the account today: the balance (its penalty included) and
+        the penalty accrued since, which the next statement charges."""
+        return self.balance + self.penalty_accrued
 
     @property
     def has_debt(self) -> bool:
@@ -243,4 +250,5 @@ class StatementService:
             penalty_charged,
             penalty_accrued,
             since,
+            newest,
         )

@@ -121,6 +121,17 @@ def test_debt_of_the_seed_account_is_none(demo_url, capsys):
     assert code == 0 and "нет" in out and "переплата 11,86" in out
 
 
+def test_debt_tells_the_pages_story_the_amount_to_pay_as_the_receipt(demo_url, capsys):
+    capsys.readouterr()
+    code, out, _ = run(capsys, "debt", "--account", "4105", "--database-url", demo_url)
+    last = out.splitlines()[-3:]
+    assert code == 0 and last[0].startswith("К оплате за ")
+    assert "в т. ч. долг старше 3 месяцев" in last[0]
+    assert last[1].startswith("Пеня в квитанции — ") and "следующую квитанцию" in last[1]
+    assert "Чтобы погасить всё на " in last[2]
+    assert "Итого долг" not in out  # the debt plus the penalty: a sum no receipt shows
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -64,18 +64,35 @@ def test_arrears_are_listed_by_month_and_service_with_the_penalty(
 
     assert page.states.currentWidget() is page.debt_view
     assert page.arrears_view.isVisible() and page.by_service_view.isVisible()
+    # One story: the amount to pay is the receipt's, to the kopeck; of it the old debt and
+    # the receipt's penalty; the penalty accrued since is apart, and named as such.
+    receipt = services.documents.receipt(arrears_ctx.actor, arrears_ctx.served.id, TODAY_MONTH)
+    assert debt.statement_month == TODAY_MONTH
+    assert page.to_pay_caption.text() == "К оплате за ноябрь 2026"
+    assert page.to_pay_value.text() == f"{money(receipt.to_pay)} ₽" == f"{money(debt.balance)} ₽"
+    penalty_line = next(line for line in receipt.services if line.name == "Пеня")
+    assert penalty_line.closing == debt.penalty_charged > 0
+    assert page.penalty_value.text() == f"{money(debt.penalty_charged)} ₽"
+    assert page.total_caption.text() == "в т. ч. долг старше 3 месяцев"
     assert page.total_value.text() == f"{money(debt.total)} ₽"
-    assert page.penalty_value.text() == f"{money(debt.penalty)} ₽"
-    assert page.to_pay_value.text() == f"{money(debt.total + debt.penalty)} ₽"
-    assert f"{money(debt.balance)} ₽" in page.balance_note.text()
-    # The penalty: the statement's unpaid «Пеня» and what accrued in November so far.
+    assert debt.total + debt.penalty_charged <= debt.balance
+    assert page.accrued_caption.text() == "Пеня с 01.11.2026" and page.accrued_value.isVisible()
+    assert page.accrued_value.text() == f"{money(debt.penalty_accrued)} ₽"
     assert debt.penalty == debt.penalty_charged + debt.penalty_accrued
-    assert debt.penalty_charged > 0 and debt.penalty_accrued > 0
+    assert debt.penalty_accrued > 0
     assert page.penalty_note.text() == (
-        f"Пеня: {money(debt.penalty_charged)} ₽ начислено по ведомости и ещё не оплачено; "
-        f"ещё {money(debt.penalty_accrued)} ₽ набежало с 01.11.2026 по 20.11.2026 на все "
-        "неоплаченные начисления — в таблицах эта часть показана по каждому долгу."
+        f"Пеня в квитанции — {money(debt.penalty_charged)} ₽: начислена по ведомости и ещё не "
+        f"оплачена. С 01.11.2026 по 20.11.2026 на все неоплаченные начисления набежало ещё "
+        f"{money(debt.penalty_accrued)} ₽: эта пеня войдёт в следующую квитанцию, в таблицах "
+        "она показана по каждому долгу."
     )
+    assert page.balance_note.text().endswith(
+        f"Чтобы погасить всё на 20.11.2026 вместе с новой пеней, нужно "
+        f"{money(debt.balance + debt.penalty_accrued)} ₽."
+    )
+    # No figure of the card is a sum the receipt does not know («долг + пеня» was one).
+    figures = {page.to_pay_value.text(), page.total_value.text(), page.penalty_value.text()}
+    assert f"{money(debt.total + debt.penalty)} ₽" not in figures
     assert all(i.service != "Пеня" for i in debt.items)  # not a debt and a penalty at once
 
     model = page.arrears

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -21,8 +20,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.common.plural import plural_form
-from desktop.formatting import money, ru_date
+from desktop.debt_texts import (
+    NO_DEBT,
+    accrued_caption,
+    balance_text,
+    explanation,
+    months_word,
+    penalty_text,
+    settle_text,
+    to_pay_caption,
+)
+from desktop.formatting import money
 from ui.context import PageContext
 from ui.models.debt import ArrearsModel, DebtByServiceModel, TextTableModel
 from ui.pages.base import BasePage
@@ -30,49 +38,7 @@ from ui.pages.base import BasePage
 if TYPE_CHECKING:
     from desktop.statement import Debt
 
-NO_DEBT = "Задолженности нет"
 SIDE_BY_SIDE_WIDTH = 980  # the page's width from which the two tables fit side by side
-
-
-def months_word(count: int) -> str:
-    """The genitive after «более»: «более 1 месяца», «более 3 месяцев», «более 21 месяца»."""
-    return plural_form(count, "месяца", "месяцев", "месяцев")
-
-
-def explanation(debt: Debt) -> str:
-    """What counts as debt here and how the penalty is reckoned, in one paragraph."""
-    months = debt.older_than_months
-    return (
-        f"Задолженность — начисления, не оплаченные более {months} {months_word(months)}. "
-        "Пеня рассчитана по ч. 14 ст. 155 Жилищного кодекса РФ: первые 30 дней после срока "
-        "оплаты пеня не начисляется, с 31-го по 90-й день — 1/300 ключевой ставки Банка России "
-        f"за каждый день, с 91-го дня — 1/130. Расчёт на {ru_date(debt.as_of)}."
-    )
-
-
-def penalty_text(debt: Debt) -> str:
-    """Where the penalty figure comes from: the statement's unpaid «Пеня» and the days since."""
-    charged = f"{money(debt.penalty_charged)} ₽ начислено по ведомости и ещё не оплачено"
-    if debt.penalty_since is None or not debt.penalty_accrued:
-        return f"Пеня: {charged}."
-    first = debt.penalty_since + timedelta(days=1)
-    return (
-        f"Пеня: {charged}; ещё {money(debt.penalty_accrued)} ₽ набежало с {ru_date(first)} "
-        f"по {ru_date(debt.as_of)} на все неоплаченные начисления — в таблицах эта часть "
-        "показана по каждому долгу."
-    )
-
-
-def balance_text(debt: Debt) -> str:
-    """The current balance when there are no arrears: to pay, an overpayment, or nothing."""
-    if debt.balance > 0:
-        return (
-            f"К оплате {money(debt.balance)} ₽ — начисления последних месяцев, "
-            "срок которых ещё не вышел."
-        )
-    if debt.balance < 0:
-        return f"Переплата {money(-debt.balance)} ₽ — она будет учтена в следующих начислениях."
-    return "Баланс лицевого счёта — 0,00 ₽: долга и переплаты нет."
 
 
 def _card() -> tuple[QFrame, QVBoxLayout]:
@@ -162,16 +128,27 @@ class DebtPage(BasePage):
 
         card, inner = _card()
         figures = QGridLayout()
-        figures.setHorizontalSpacing(40)
+        figures.setHorizontalSpacing(32)
         figures.setVerticalSpacing(2)
+        # One story, as the receipt tells it: the amount to pay, what of it is old debt and
+        # penalty, and the penalty accrued since, which is not in it yet.
+        self.to_pay_value = QLabel()
         self.total_value = QLabel()
         self.penalty_value = QLabel()
-        self.to_pay_value = QLabel()
-        captions = ("Долг", "Пеня", "Итого к оплате")
-        values = (self.total_value, self.penalty_value, self.to_pay_value)
-        for column, (caption, value) in enumerate(zip(captions, values, strict=True)):
-            label = QLabel(caption)
+        self.accrued_value = QLabel()
+        self.to_pay_caption = QLabel()
+        self.accrued_caption = QLabel()
+        captions = (
+            self.to_pay_caption,
+            QLabel(),
+            QLabel("в т. ч. пеня"),
+            self.accrued_caption,
+        )
+        values = (self.to_pay_value, self.total_value, self.penalty_value, self.accrued_value)
+        self.total_caption = captions[1]
+        for column, (label, value) in enumerate(zip(captions, values, strict=True)):
             label.setObjectName("hint")
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
             label.setBuddy(value)
             value.setObjectName("sectionTitle")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -227,12 +204,16 @@ class DebtPage(BasePage):
             self.no_debt_balance.setText(balance_text(debt))
             self.states.setCurrentWidget(self.no_debt_view)
             return
+        months = debt.older_than_months
+        self.to_pay_caption.setText(to_pay_caption(debt))
+        self.to_pay_value.setText(f"{money(debt.balance)} ₽")
+        self.total_caption.setText(f"в т. ч. долг старше {months} {months_word(months)}")
         self.total_value.setText(f"{money(debt.total)} ₽")
-        self.penalty_value.setText(f"{money(debt.penalty)} ₽")
-        self.to_pay_value.setText(f"{money(debt.total + debt.penalty)} ₽")
+        self.penalty_value.setText(f"{money(debt.penalty_charged)} ₽")
+        self.accrued_caption.setText(accrued_caption(debt))
+        self.accrued_value.setText(f"{money(debt.penalty_accrued)} ₽")
+        for widget in (self.accrued_caption, self.accrued_value):
+            widget.setVisible(bool(debt.penalty_accrued))
         self.penalty_note.setText(penalty_text(debt))
-        self.balance_note.setText(
-            f"Всего по лицевому счёту к оплате {money(debt.balance)} ₽ без пени: сюда входят "
-            "и начисления последних месяцев, срок оплаты которых ещё не вышел."
-        )
+        self.balance_note.setText(settle_text(debt))
         self.states.setCurrentWidget(self.debt_view)
