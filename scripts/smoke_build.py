@@ -267,7 +267,9 @@ def check_postgresql(report: Report, cli: Path, env: dict[str, str], *, require:
 
 
 def check_gui(report: Report, gui: Path, env: dict[str, str], url: str) -> None:
-    done = run([gui, "--quit-after-start", "--database-url", url], env)
+    done = run(
+        [gui, "--quit-after-start", "--database-url", url], {**env, "CABINET_STARTUP_REPORT": "1"}
+    )
     detail = done.describe()
     if WINDOWS and done.code:  # the windowed program has no stderr: it writes a log
         try:
@@ -284,6 +286,12 @@ def check_gui(report: Report, gui: Path, env: dict[str, str], url: str) -> None:
         detail,
         f"{done.seconds:.1f} s",
     )
+    if not WINDOWS:  # the windowed program writes nothing to a console there
+        report.check(
+            "gui finds Qt's Russian translations (qtbase_ru.qm) in the bundle",
+            "qt translations ru" in done.out.splitlines(),
+            detail,
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,13 +18,13 @@ from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from desktop.settings import Settings
-from ui import theme
+from ui import theme, translations
 from ui.context import AppContext, PageContext, SignedInLike
 from ui.forms import delete_on_close
 from ui.idle import IdleWatch
 from ui.login import LoginWindow
 from ui.tasks import TaskRunner
-from ui.window_state import WindowState
+from ui.window_state import WindowState, fit_to_screen
 
 if TYPE_CHECKING:  # the main window is imported after sign-in
     from desktop.actors import Actor
@@ -82,7 +82,7 @@ class Controller(QObject):
         self.login.logged_in.connect(self._signed_in)
         self.login.staff_logged_in.connect(self._signed_in)
         if not (self.state and self.state.restore(self.login, "login")):
-            _resize_within_screen(self.login, 1100, 780)  # the whole form, no scroll bar
+            fit_to_screen(self.login, 1100, 780)  # the whole form, no scroll bar
         self._show(self.login)
         return self.login
 
@@ -186,15 +186,6 @@ def _close_dialogs() -> None:
             widget.close()
 
 
-def _resize_within_screen(window: QWidget, width: int, height: int) -> None:
-    """The first size of a window: as asked, but never larger than the screen (1024×768)."""
-    screen = window.screen() or QGuiApplication.primaryScreen()
-    if screen is not None:
-        available = screen.availableGeometry()
-        width, height = min(width, available.width()), min(height, available.height())
-    window.resize(width, height)
-
-
 def _ignore(_error: object) -> None:
     """Opening the database failed: the login window reports it at the first sign-in. (Also
     the answer to a logout: nothing is left on screen to show it.)"""
@@ -232,6 +223,8 @@ def main(
         def painted() -> None:
             if report:
                 print(f"painted {time.time():.6f}", flush=True)
+                russian = translations.install(app)
+                print(f"qt translations {'ru' if russian else 'missing'}", flush=True)
             app.quit()
 
         _FirstPaint(login, painted)
@@ -239,6 +232,7 @@ def main(
 
         def painted() -> None:
             ctx.open(lambda: open_services_for(url, settings, demo))
+            translations.install(app)  # Qt's own dialogs and menus in Russian
             # Jobs on this lane run in order: this one finds the services open.
             ctx.tasks.run(lambda: ctx.services.settings, controller.apply_settings, _ignore)
             if settings.mode == "kiosk":

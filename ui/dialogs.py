@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -50,12 +51,32 @@ def confirm(
     return box.clickedButton() is yes_button
 
 
-def save_path(parent: QWidget | None, title: str, suggested: str, filters: str) -> str:
-    """Ask where to save a file; "" when the person cancels."""
+_last_folder: str | None = None  # where the person last saved a file, in this run
+
+
+def save_folder() -> str:
+    """Where a save dialog opens: the folder of the last file saved in this run, else the
+    user's documents (never the program's own folder, the working directory)."""
+    if _last_folder and Path(_last_folder).is_dir():
+        return _last_folder
+    from PySide6.QtCore import QStandardPaths
+
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return documents if documents and Path(documents).is_dir() else str(Path.home())
+
+
+def save_path(parent: QWidget | None, title: str, name: str, filters: str) -> str:
+    """Ask where to save a file named ``name`` (the suggestion, in ``save_folder()``); ""
+    when the person cancels."""
     from PySide6.QtWidgets import QFileDialog
 
+    global _last_folder
     with _system_dialog():
-        path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+        path, _filter = QFileDialog.getSaveFileName(
+            parent, title, str(Path(save_folder()) / name), filters
+        )
+    if path:
+        _last_folder = str(Path(path).parent)
     return path
 
 

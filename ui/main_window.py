@@ -20,10 +20,12 @@ from ui.forms import make_button
 from ui.pages.base import BasePage
 from ui.pages.registry import Page, PageSpec, first_page, pages_for
 from ui.sidebar import Sidebar
-from ui.window_state import WindowState
+from ui.window_state import WindowState, fit_to_screen
 
 SUPPORT = "Обратиться в техподдержку"
 STAY = "Продолжить"
+# The smallest window: a 1024×768 screen less a task bar (40) and a title bar (30).
+MIN_WIDTH, MIN_HEIGHT = 900, 640
 
 
 class MainWindow(QMainWindow):
@@ -43,7 +45,9 @@ class MainWindow(QMainWindow):
         self._specs = {spec.page: spec for spec in pages}
         self._pages: dict[Page, BasePage] = {}
         self.setWindowTitle(self._title())
-        self.setMinimumSize(1000, 700)
+        # Usable on a 1024×768 screen with a task bar and a title bar: the pages scroll or
+        # stack their tables below this (ui.forms, the debt page's splitter).
+        self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
 
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -82,7 +86,7 @@ class MainWindow(QMainWindow):
         self.sidebar.page_selected.connect(self.show_page)
         self.sidebar.logout_requested.connect(self.logout_requested)
         if not (state and state.restore(self, "main")):
-            self.resize(1280, 800)
+            fit_to_screen(self, 1280, 800)
         first = first_page(pages)
         if first is not None:
             self.sidebar.select(first)

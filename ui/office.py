@@ -4,7 +4,6 @@ a month into one PDF, in the background, with a progress bar and «Отмена�
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate
@@ -174,8 +173,8 @@ class ReceiptBatchPage(BasePage):
         if self.task is not None:
             return
         month = self.selected_month()
-        suggested = str(Path.home() / f"Квитанции {month:%m.%Y}.pdf")
-        path = dialogs.save_path(self, "Сохранить квитанции", suggested, "PDF (*.pdf)")
+        name = f"Квитанции {month:%m.%Y}.pdf"
+        path = dialogs.save_path(self, "Сохранить квитанции", name, "PDF (*.pdf)")
         if not path:
             return
         if not path.lower().endswith(".pdf"):

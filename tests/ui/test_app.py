@@ -126,6 +126,7 @@ def test_quit_after_start_shows_the_window_and_exits(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("painted ")
+    assert "qt translations ru" in done.stdout.splitlines()  # installed after the paint
 
 
 def test_the_login_window_is_painted_before_anything_it_does_not_need(tmp_path):

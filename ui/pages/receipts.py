@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QRect, QStandardPaths, Qt
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QRect, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -306,10 +305,9 @@ class ReceiptsPage(BasePage):
         if receipt is None or self.busy:
             return
         bar = preview.messages if preview else self.messages
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         name = f"Квитанция {self.ctx.served.number} {month_name(receipt.month)}.pdf"
         path = dialogs.save_path(
-            preview or self, "Сохранить квитанцию", str(Path(folder) / name), "Документ PDF (*.pdf)"
+            preview or self, "Сохранить квитанцию", name, "Документ PDF (*.pdf)"
         )
         if not path:
             return

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRect, QStandardPaths, Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QBrush, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -198,9 +197,8 @@ class StatementPage(BasePage):
         if not self.statement or not self.statement.months:
             return
         account = self.ctx.served
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        suggested = str(Path(folder) / f"Ведомость {account.number}.{fmt}")
-        path = dialogs.save_path(self, "Сохранить ведомость", suggested, FILTERS[fmt])
+        name = f"Ведомость {account.number}.{fmt}"
+        path = dialogs.save_path(self, "Сохранить ведомость", name, FILTERS[fmt])
         if not path:
             return
         if not path.lower().endswith(f".{fmt}"):
