@@ -139,6 +139,7 @@ def test_an_accepted_period_stays_as_1c_accepted_it(kiosk: Kiosk) -> None:
         f"UPDATE reading SET current = 999000 WHERE period_id = {_month(MAY)}",
         f"UPDATE reading SET previous = 0 WHERE period_id = {_month(MAY)}",
         f"DELETE FROM reading WHERE period_id = {_month(MAY)}",
+        f"UPDATE reading SET period_id = {_month(JUNE)} WHERE period_id = {_month(MAY)}",
         f"DELETE FROM period WHERE id = {_month(MAY)}",
         f"UPDATE period SET accepted_at = NULL WHERE id = {_month(MAY)}",
         f"UPDATE period SET version = version + 1, changed_at = now() WHERE id = {_month(MAY)}",
