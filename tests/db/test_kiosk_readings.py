@@ -245,6 +245,16 @@ def test_rows_change_only_as_the_program_changes_them(kiosk: Kiosk) -> None:
     ):  # fmt: skip
         told = kiosk.refused(sql, says=says)
         assert told.endswith((".", "»")), told
+    # A session opened with a one-time password may only set a password.
+    with kiosk.owner.owner.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE user_session SET one_time = true WHERE id = :i"),
+            {"i": kiosk.resident.session_id},
+        )
+    kiosk.refused(
+        f"UPDATE reading SET current = 300000, entered_at = now() WHERE period_id = {june}",
+        says="своим паролем",
+    )
     assert kiosk.stored() == before
 
 
@@ -312,6 +322,11 @@ def test_the_program_works_through_the_kiosk_and_the_office_still_corrects(
     app.readings.submit(resident, account, JUNE, {water.key: "256"}, version=result.period.version)
     june = kiosk.stored()[-1]
     assert june[3:] == (251_000, 256_000, "kiosk", "3492", None)
+    # 49 m³ against May's 11: the resident confirms the jump, as the form asks.
+    app.readings.submit(
+        resident, account, JUNE, {water.key: "300"}, confirmed={water.key: Confirmation.JUMP}
+    )
+    assert kiosk.stored()[-1][4:] == (300_000, "kiosk", "3492", "jump")
     info, _ = app.readings.open_for_edit(resident, account, JUNE)
     app.readings.delete_period(resident, account, JUNE, version=info.version)
     app.readings.create_period(resident, account)
