@@ -4,8 +4,9 @@ The kiosk's group holds INSERT, UPDATE and DELETE on ``period`` and ``reading`` 
 security keeps it to the account of the session it carries, ``db.roles.OWN_ROWS``), because
 the program's own path writes them with plain ORM statements. Whoever holds a kiosk's login
 could write anything there with ``psql``; the triggers installed here (by ``db roles``) stop
-that for every login that is a member of the kiosk's group (not a superuser) and leave the
-office's groups and the owner alone:
+that for every login that is a member of the kiosk's group (a superuser only once it SET ROLE
+to one) and leave the office's groups and the owner alone — their writes do not even call the
+triggers' functions (``cabinet_kiosk_writes``, the triggers' WHEN):
 
 * an accepted period («Обновлено из 1С», ``period.accepted_at``) and its readings are not
   changed or deleted, and the kiosk neither sets nor clears the acceptance;
