@@ -22,7 +22,9 @@ triggers' functions (``cabinet_kiosk_writes``, the triggers' WHEN):
   over), for the account's own meters; afterwards only the value changes: not below the
   previous one, within the meter's digits, not for a retired meter, with no confirmation but
   «jump» (a replacement or a roll-over is the office's to confirm); ``entered_by`` and
-  ``channel`` are stamped from the session the transaction carries, whatever the client sent;
+  ``channel`` are stamped from the session the transaction carries, and ``confirmation`` from
+  the jump rule (consumption above ``readings.jump_factor`` times the meter's average),
+  whatever the client sent;
 * a reading row is deleted only with its period;
 * every such change is audited: at commit (deferred constraint triggers, which fire after
   ``desktop.audit`` has written the transaction's rows) the transaction must hold its own
@@ -32,8 +34,7 @@ triggers' functions (``cabinet_kiosk_writes``, the triggers' WHEN):
   row's actor to the session's holder. A change without its row is rolled back.
 
 The rules hold the members of the kiosk group named when ``db roles`` last ran (its prefix).
-Not checked here: whether a «jump» confirmation was needed (the resident may give it
-anyway), and a meter's installation date when a period's rows are made.
+Not checked here: a meter's installation date when a period's rows are made.
 
 Refusals raise SQLSTATE ``CB002`` with a Russian message; ``desktop.failures`` shows it.
 """
@@ -51,6 +52,7 @@ READINGS_REFUSED = "CB002"
 # desktop.settings.ReadingSettings' defaults (db may not import desktop; a test keeps them equal).
 DEFAULT_WINDOW_START = 15
 DEFAULT_WINDOW_END = 25
+DEFAULT_JUMP_FACTOR = "3"
 
 # The widest distance of a time zone from UTC: the office's «today» may be that far from UTC's.
 ZONE_SLACK = "14 hours"
@@ -130,6 +132,20 @@ BEGIN
         RETURN raw::integer;
     END IF;
     RETURN p_default;
+END
+$fn$""",
+    r"""
+CREATE OR REPLACE FUNCTION cabinet_kiosk_jump_factor()
+RETURNS numeric LANGUAGE plpgsql STABLE SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    raw text;
+BEGIN
+    SELECT btrim(s.value, ' "') INTO raw FROM organisation_setting s
+     WHERE s.key = 'readings.jump_factor';  -- a Decimal, as a JSON string
+    IF raw ~ '^[0-9]{1,3}([.][0-9]{1,12})?$' THEN
+        RETURN raw::numeric;
+    END IF;
+    RETURN {jump};
 END
 $fn$""",
     f"""
@@ -212,6 +228,8 @@ DECLARE
     locked_always boolean;
     locked_ever boolean;
     latest bigint;
+    total numeric;
+    months integer;
 BEGIN
     SELECT * INTO writer FROM cabinet_kiosk_writer();
     SELECT * INTO days FROM cabinet_kiosk_days();
@@ -286,6 +304,16 @@ BEGIN
         PERFORM cabinet_kiosk_refuse('Замену счётчика или переход через ноль подтверждает '
             || 'только сотрудник офиса: обратитесь в офис. Ничего не изменено.');
     END IF;
+    -- The «jump» flag as ReadingService sets it: consumption above jump_factor times the
+    -- average of the 12 months before (rising values only); never otherwise.
+    SELECT coalesce(sum(r.current - r.previous), 0), count(*) INTO total, months
+      FROM reading r JOIN period p ON p.id = r.period_id
+     WHERE p.account_id = target.account_id AND p.month < target.month
+       AND p.month >= (target.month - interval '12 months')::date
+       AND r.meter_id = NEW.meter_id AND r.zone = NEW.zone
+       AND r.current IS NOT NULL AND r.current >= r.previous;
+    NEW.confirmation := CASE WHEN total > 0 AND (NEW.current - NEW.previous)::numeric * months
+                                  > cabinet_kiosk_jump_factor() * total THEN 'jump' END;
     PERFORM cabinet_clock_skew(NEW.entered_at);
     NEW.channel := writer.channel;
     NEW.entered_by := writer.number;
@@ -361,6 +389,7 @@ FUNCTIONS = (
     ("cabinet_kiosk_writer", ""),
     ("cabinet_kiosk_days", ""),
     ("cabinet_kiosk_setting", "text, integer"),
+    ("cabinet_kiosk_jump_factor", ""),
     ("cabinet_kiosk_month_open", "date, date, date"),
     ("cabinet_kiosk_period_rules", ""),
     ("cabinet_kiosk_reading_rules", ""),
@@ -382,7 +411,11 @@ def install(conn: Connection, q_schema: str, kiosk_group: str) -> None:
     if not kiosk_group.replace("_", "").isalnum():  # db.roles.check_prefix's names only
         raise ValueError(f"unexpected group name {kiosk_group!r}")
     for body in (*_HELPERS, _PERIOD_RULES, _READING_RULES, _AUDITED):
-        conn.exec_driver_sql(body.replace("{schema}", q_schema).replace("{kiosk}", kiosk_group))
+        conn.exec_driver_sql(
+            body.replace("{schema}", q_schema)
+            .replace("{kiosk}", kiosk_group)
+            .replace("{jump}", DEFAULT_JUMP_FACTOR)
+        )
     for function, arguments in FUNCTIONS:
         conn.exec_driver_sql(
             f"REVOKE ALL ON FUNCTION {q_schema}.{function}({arguments}) FROM PUBLIC"

@@ -23,6 +23,7 @@ from db.rls import acting_for
 from db.roles import KIOSK
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_readings import (
+    DEFAULT_JUMP_FACTOR,
     DEFAULT_WINDOW_END,
     DEFAULT_WINDOW_START,
     READINGS_REFUSED,
@@ -126,9 +127,10 @@ def _month(month: date) -> str:
 
 def test_the_defaults_are_the_programs() -> None:
     defaults = ReadingSettings()
-    assert (defaults.window_start, defaults.window_end) == (
+    assert (defaults.window_start, defaults.window_end, defaults.jump_factor) == (
         DEFAULT_WINDOW_START,
         DEFAULT_WINDOW_END,
+        Decimal(DEFAULT_JUMP_FACTOR),
     )
 
 
@@ -179,16 +181,29 @@ def test_unaudited_changes_are_rolled_back(kiosk: Kiosk) -> None:
     assert kiosk.stored() == before
 
 
-def _forge(kiosk: Kiosk, clock: FixedClock, value: str, said: str, **columns: object) -> None:
+def _forge(
+    kiosk: Kiosk,
+    clock: FixedClock,
+    value: str,
+    said: str,
+    confirmed: str | None = None,
+    **columns: object,
+) -> None:
     """A modified program: the kiosk's own ORM session writes June's value with ``columns``,
-    and an audit row that says ``said`` was entered."""
+    and an audit row that says ``said`` was entered, ``confirmed`` by the resident."""
     with acting_for(kiosk.token), kiosk.app.db.unit_of_work() as s:
         period = s.scalars(
             select(Period).where(Period.account_id == kiosk.account_id, Period.month == JUNE)
         ).one()
         reading = period.readings[0]
         changes = [
-            {"meter": "ХВС 21883-12", "zone": 1, "old": None, "new": said, "confirmation": None}
+            {
+                "meter": "ХВС 21883-12",
+                "zone": 1,
+                "old": None,
+                "new": said,
+                "confirmation": confirmed,
+            }
         ]
         reading.current = Decimal(value)
         reading.entered_at = clock.now()
@@ -212,6 +227,9 @@ def test_who_entered_a_reading_is_the_sessions_resident(kiosk: Kiosk, clock: Fix
     for value, said, columns in (
         ("260", "100", {}),  # audited as 100, stored as 260
         ("260", "260.000", {"reason": "Сотрудник разрешил"}),  # a reason the log does not give
+        # The jump flag is the rule's: 9 m³ against May's 11 is none, 49 m³ is one.
+        ("260", "260.000", {"confirmed": "jump", "confirmation": Confirmation.JUMP}),
+        ("300", "300.000", {}),
     ):
         with pytest.raises(DBAPIError) as raised:
             _forge(kiosk, clock, value, said, **columns)
