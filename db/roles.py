@@ -22,7 +22,7 @@ only the rows of the account whose live session's token the transaction carries
 (``db.rls``; ``cabinet_session_account``) — before sign-in no account, credential or
 registration code at all. The kiosk writes credentials and codes only through the functions
 of ``db.roles_resident``, which demand the proof first. The kiosk's sign-in throttle:
-``db.roles_throttle``.
+``db.roles_throttle``. What the kiosk may write to readings: ``db.roles_readings``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
-from db import roles_staff
+from db import roles_readings, roles_staff
 from db.rls import SETTING
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_resident import (
@@ -401,6 +401,7 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
             )
         _install_policies(conn, names)
         roles_staff.install(conn, schema, names)
+        roles_readings.install(conn, q_schema, names[KIOSK])  # the kiosk's readings' rules
         hide_throttle_key(conn, _quote(conn, names[KIOSK]))
     return RolesReport(tuple(created), tuple(names.values()), len(tables))
 

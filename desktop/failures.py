@@ -156,6 +156,8 @@ def _from_psycopg(error: BaseException, where: str) -> UserError | None:
             f"{_first_line(error)} Сверьте дату, время и часовой пояс этого компьютера с "
             "сервером базы данных и повторите действие."
         )
+    if sqlstate == "CB002":  # a kiosk's readings against the rules (db.roles_readings)
+        return AccessDeniedError(_first_line(error))
     if sqlstate == "22003":  # numeric_value_out_of_range
         return ValidationError("Число слишком большое: такого значения нет. Проверьте ввод.")
     message = str(error).lower()

@@ -38,3 +38,9 @@ def test_the_account_pages_benchmark_prints_each_page_beside_its_floor() -> None
         "SQLite statement data", "SQLite debt data",
         "PostgreSQL statement data", "PostgreSQL debt data",
     ]  # fmt: skip
+
+
+def test_the_kiosk_readings_benchmark_prints_a_save_without_and_with_the_rules() -> None:
+    out = run("kiosk_readings.py", "--accounts", "30", "--runs", "2")
+    lines = [line for line in out.splitlines() if "triggers:" in line]
+    assert [line.split()[0] for line in lines] == ["without", "with"]
