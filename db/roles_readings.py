@@ -304,14 +304,17 @@ BEGIN
         PERFORM cabinet_kiosk_refuse('Замену счётчика или переход через ноль подтверждает '
             || 'только сотрудник офиса: обратитесь в офис. Ничего не изменено.');
     END IF;
-    -- The «jump» flag as ReadingService sets it: consumption above jump_factor times the
-    -- average of the 12 months before (rising values only); never otherwise.
-    SELECT coalesce(sum(r.current - r.previous), 0), count(*) INTO total, months
-      FROM reading r JOIN period p ON p.id = r.period_id
-     WHERE p.account_id = target.account_id AND p.month < target.month
-       AND p.month >= (target.month - interval '12 months')::date
-       AND r.meter_id = NEW.meter_id AND r.zone = NEW.zone
-       AND r.current IS NOT NULL AND r.current >= r.previous;
+    -- The «jump» flag as ReadingService sets it (desktop.readings.queries.averages):
+    -- consumption above jump_factor times the average of the zone's last 12 filled
+    -- readings before the month, however long ago (falling ones, a roll-over or a
+    -- replacement, left out of the average); never otherwise.
+    SELECT coalesce(sum(last.used), 0), count(last.used) INTO total, months
+      FROM (SELECT CASE WHEN r.current >= r.previous THEN r.current - r.previous END AS used
+              FROM reading r JOIN period p ON p.id = r.period_id
+             WHERE p.account_id = target.account_id AND p.month < target.month
+               AND r.meter_id = NEW.meter_id AND r.zone = NEW.zone
+               AND r.current IS NOT NULL
+             ORDER BY p.month DESC LIMIT 12) last;
     NEW.confirmation := CASE WHEN total > 0 AND (NEW.current - NEW.previous)::numeric * months
                                   > cabinet_kiosk_jump_factor() * total THEN 'jump' END;
     PERFORM cabinet_clock_skew(NEW.entered_at);
