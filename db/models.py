@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from db.search import normalize
-from db.types import MeterValue, Money, UTCDateTime
+from db.types import Id, MeterValue, Money, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -95,7 +95,7 @@ class Company(Base):
 
     __tablename__ = "company"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
     inn: Mapped[str] = mapped_column(String(12))
     kpp: Mapped[str] = mapped_column(String(9), default="")
@@ -114,8 +114,8 @@ class Company(Base):
 class Building(Base):
     __tablename__ = "building"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    company_id: Mapped[int] = mapped_column(Id, ForeignKey("company.id"), index=True)
     address: Mapped[str] = mapped_column(String(300))
 
 
@@ -125,8 +125,8 @@ class Premises(Base):
     __tablename__ = "premises"
     __table_args__ = (UniqueConstraint("building_id", "number"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"))
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    building_id: Mapped[int] = mapped_column(Id, ForeignKey("building.id"))
     number: Mapped[str] = mapped_column(String(20))
     area: Mapped[Decimal] = mapped_column(Money)
 
@@ -138,11 +138,11 @@ class Account(Base):
 
     __tablename__ = "account"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
     fio: Mapped[str] = mapped_column(String(200))  # exactly as printed on the receipt
     fio_norm: Mapped[str] = mapped_column(String(200), index=True)
-    premises_id: Mapped[int | None] = mapped_column(ForeignKey("premises.id"), index=True)
+    premises_id: Mapped[int | None] = mapped_column(Id, ForeignKey("premises.id"), index=True)
     address: Mapped[str] = mapped_column(String(300))
     address_norm: Mapped[str] = mapped_column(String(300), index=True)
     area: Mapped[Decimal] = mapped_column(Money)  # m², 2 places
@@ -162,8 +162,8 @@ class ResidentCredential(Base):
 
     __tablename__ = "resident_credential"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), unique=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("account.id"), unique=True)
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(30), default="")
     password_hash: Mapped[str | None] = mapped_column(String(200))
@@ -188,7 +188,7 @@ class RegistrationCode(Base):
 
     __tablename__ = "registration_code"
 
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("account.id"), primary_key=True)
     code_hash: Mapped[str | None] = mapped_column(String(120))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     issued_by: Mapped[str] = mapped_column(String(100))
@@ -197,7 +197,7 @@ class RegistrationCode(Base):
 class StaffUser(Base):
     __tablename__ = "staff_user"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     login: Mapped[str] = mapped_column(String(50), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[StaffRole] = mapped_column(_enum(StaffRole))
@@ -216,10 +216,10 @@ class UserSession(Base):
 
     __tablename__ = "user_session"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # the actor's kind: resident, kiosk, clerk…
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
-    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(Id, ForeignKey("account.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(Id, ForeignKey("staff_user.id"), index=True)
     one_time: Mapped[bool] = mapped_column(Boolean, default=False)  # may only set a password
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -259,8 +259,8 @@ class Meter(Base):
         CheckConstraint("digits BETWEEN 1 AND 12", name="digits"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("account.id"), index=True)
     kind: Mapped[MeterKind] = mapped_column(_enum(MeterKind))
     title: Mapped[str] = mapped_column(String(100))  # «ГВС 168500-12», «Эл.эн. №12765948»
     serial: Mapped[str] = mapped_column(String(50), default="", index=True)
@@ -280,8 +280,8 @@ class Period(Base):
     __tablename__ = "period"
     __table_args__ = (UniqueConstraint("account_id", "month"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("account.id"))
     month: Mapped[date] = mapped_column(Date)  # the first day of the month
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # «Обновлено из 1С»
@@ -305,9 +305,9 @@ class Reading(Base):
         CheckConstraint("zone BETWEEN 1 AND 3", name="zone"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period_id: Mapped[int] = mapped_column(ForeignKey("period.id", ondelete="CASCADE"))
-    meter_id: Mapped[int] = mapped_column(ForeignKey("meter.id"), index=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    period_id: Mapped[int] = mapped_column(Id, ForeignKey("period.id", ondelete="CASCADE"))
+    meter_id: Mapped[int] = mapped_column(Id, ForeignKey("meter.id"), index=True)
     zone: Mapped[int] = mapped_column(Integer, default=1)
     previous: Mapped[Decimal] = mapped_column(MeterValue)
     current: Mapped[Decimal | None] = mapped_column(MeterValue)
@@ -326,7 +326,7 @@ class Service(Base):
 
     __tablename__ = "service"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     display_order: Mapped[int] = mapped_column(Integer)
@@ -341,10 +341,10 @@ class StatementRow(Base):
     __tablename__ = "statement_row"
     __table_args__ = (UniqueConstraint("account_id", "month", "service_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("account.id"))
     month: Mapped[date] = mapped_column(Date)
-    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    service_id: Mapped[int] = mapped_column(Id, ForeignKey("service.id"), index=True)
     opening: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     charged: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
@@ -359,8 +359,8 @@ class Receipt(Base):
     __tablename__ = "receipt"
     __table_args__ = (Index("ix_receipt_account_month", "account_id", "month"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("account.id"))
     number: Mapped[str] = mapped_column(String(50))
     issued_on: Mapped[date] = mapped_column(Date)
     month: Mapped[date] = mapped_column(Date)
@@ -371,8 +371,8 @@ class Receipt(Base):
 class SupportRequest(Base):
     __tablename__ = "support_request"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(Id, ForeignKey("account.id"), index=True)
     topic: Mapped[str] = mapped_column(String(200))
     message: Mapped[str] = mapped_column(Text)
     contact: Mapped[str] = mapped_column(String(200))
@@ -387,9 +387,9 @@ class SupportRequest(Base):
 class SupportAnswer(Base):
     __tablename__ = "support_answer"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("support_request.id"), index=True)
-    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    request_id: Mapped[int] = mapped_column(Id, ForeignKey("support_request.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(Id, ForeignKey("staff_user.id"))
     author: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -408,11 +408,11 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_account_at", "account_id", "at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str] = mapped_column(String(100))  # «resident:3492», «staff:ivanova», «system»
     action: Mapped[str] = mapped_column(String(50), index=True)
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    account_id: Mapped[int | None] = mapped_column(Id, ForeignKey("account.id"))
     ok: Mapped[bool] = mapped_column(Boolean, default=True)
     details: Mapped[str] = mapped_column(Text, default="")  # JSON
     prev_hash: Mapped[str] = mapped_column(String(64), server_default="")  # sha256 hex
@@ -427,7 +427,7 @@ class ImportBatch(Base):
 
     __tablename__ = "import_batch"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
     file_hash: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(30))
     file_name: Mapped[str] = mapped_column(String(300))
@@ -444,8 +444,8 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_due", "channel", "status", "next_attempt_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(Id, ForeignKey("account.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)

@@ -40,7 +40,6 @@ from db.roles_resident import (
     INTERNAL_FUNCTIONS,
     RESIDENT_FUNCTION_BODIES,
     RESIDENT_FUNCTIONS,
-    RETIRED_FUNCTIONS,
 )
 from db.roles_throttle import KIOSK_FUNCTIONS, hide_throttle_key, install_throttle
 
@@ -282,7 +281,7 @@ END
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_session_account()
-RETURNS integer
+RETURNS bigint
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
     SELECT s.account_id FROM user_session s
      WHERE s.ended_at IS NULL AND s.token_hash = encode(sha256(convert_to(
@@ -423,8 +422,19 @@ def _install_functions(conn: Connection, schema: str) -> None:
     the fake salts and the allowed clock skew (``db.roles_resident``), and the row level
     security that hides both from every group."""
     q_schema = _quote(conn, schema)
-    for function, arguments in RETIRED_FUNCTIONS:
-        conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {q_schema}.{function}({arguments})")
+    # A clean slate: every function of ours goes, with what depends on it (the policies,
+    # made again below), so a function whose arguments or result changed between versions
+    # (ids became bigint in 0011) or that a version retired leaves nothing behind.
+    ours = conn.execute(
+        text(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = :s AND left(p.proname, 8) = 'cabinet_'"
+        ),
+        {"s": schema},
+    ).scalars()
+    for signature in list(ours):
+        conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {signature} CASCADE")
     install_throttle(conn, q_schema)  # first: the compare functions call it
     for body in _FUNCTION_BODIES:
         conn.exec_driver_sql(body.replace("{schema}", q_schema))

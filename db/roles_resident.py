@@ -66,17 +66,6 @@ RESET_CODE_PLACEHOLDER = "{code}"
 # Wrong reset codes after which the code is void and the resident must ask for a new one.
 RESET_CODE_TRIES = 5
 
-# Functions of earlier versions, dropped when the roles are applied again.
-RETIRED_FUNCTIONS = (
-    # Told anyone whether a typed e-mail was an account's: now inside the functions above.
-    ("cabinet_email_matches", "text, text"),
-    # Folded into cabinet_open_session, which now uses up a one-time password under lock.
-    ("cabinet_signed_in", "text, text, text, timestamp with time zone"),
-    ("cabinet_open_session", "text, text, text, text, timestamp with time zone"),
-    # Stored a reset code's hash the kiosk chose: now the function makes the code.
-    ("cabinet_request_reset", "text, text, text, timestamp with time zone, interval, interval"),
-)
-
 # A stored password or code hash written by the kiosk: an Argon2 one, never "" or NULL
 # (which would read as «no password» and reopen the registration).
 _ARGON2 = "'^[$]argon2(id|i|d)[$]v=[0-9]+[$][^$]+[$][^$]+[$][^$]+$'"
@@ -102,12 +91,12 @@ RESIDENT_FUNCTION_BODIES = (
 CREATE OR REPLACE FUNCTION cabinet_register(
     p_number text, p_fio text, p_code text, p_email text, p_phone text, p_hash text,
     p_now timestamptz, p_expires timestamptz,
-    OUT account_id integer, OUT reason text, OUT code_ok boolean)
+    OUT account_id bigint, OUT reason text, OUT code_ok boolean)
 {_HEADER}
 DECLARE
     required text;
     use_code boolean;
-    holder integer;
+    holder bigint;
     printed text;
     has_row boolean := false;
     pending boolean;
@@ -190,10 +179,10 @@ $fn$""",
     """
 CREATE OR REPLACE FUNCTION cabinet_request_reset(
     p_number text, p_email text, p_now timestamptz, p_lifetime interval, p_resend interval,
-    p_channel text, p_subject text, p_template text, OUT account_id integer, OUT reason text)
+    p_channel text, p_subject text, p_template text, OUT account_id bigint, OUT reason text)
 {header}
 DECLARE
-    holder integer;
+    holder bigint;
     letter_to text;
     previous timestamptz;
     stale text;
@@ -286,10 +275,10 @@ $fn$""",
     """
 CREATE OR REPLACE FUNCTION cabinet_complete_reset(
     p_number text, p_candidate text, p_hash text, p_now timestamptz,
-    OUT account_id integer, OUT reason text)
+    OUT account_id bigint, OUT reason text)
 {header}
 DECLARE
-    holder integer;
+    holder bigint;
     stored text;
     expires timestamptz;
     failures integer;
@@ -365,8 +354,8 @@ CREATE OR REPLACE FUNCTION cabinet_change_password(
     p_candidate text, p_hash text, p_now timestamptz, p_window interval, OUT reason text)
 {header}
 DECLARE
-    holder integer;
-    session_id integer;
+    holder bigint;
+    session_id bigint;
     one_time boolean;
     opened timestamptz;
     pending boolean;
@@ -424,10 +413,10 @@ $fn$""".replace("{header}", _HEADER)
     """
 CREATE OR REPLACE FUNCTION cabinet_open_session(
     p_kind text, p_number text, p_candidate text, p_token text, p_now timestamptz,
-    p_rehashed text, OUT id integer, OUT one_time boolean)
+    p_rehashed text, OUT id bigint, OUT one_time boolean)
 {header}
 DECLARE
-    holder integer;
+    holder bigint;
     used_up boolean;
     stored text;
     expires timestamptz;

@@ -69,11 +69,11 @@ FUNCTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "text, text, text, text, timestamp with time zone",
         (CLERK,),
     ),
-    ("cabinet_credential_written", "integer", (KIOSK,)),
-    ("cabinet_letter_allowed", "integer, text", (KIOSK,)),
+    ("cabinet_credential_written", "bigint", (KIOSK,)),
+    ("cabinet_letter_allowed", "bigint, text", (KIOSK,)),
     (
         "cabinet_end_account_sessions",
-        "integer, timestamp with time zone, text, integer",
+        "bigint, timestamp with time zone, text, bigint",
         (KIOSK,),
     ),
 )
@@ -133,10 +133,10 @@ $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_open_staff_session(
     p_login text, p_candidate text, p_token text, p_now timestamptz,
-    OUT id integer, OUT one_time boolean)
+    OUT id bigint, OUT one_time boolean)
 LANGUAGE plpgsql VOLATILE {_DEFINER} AS $fn$
 DECLARE
-    holder integer;
+    holder bigint;
     holder_role text;
 BEGIN
     -- The proof: the typed password's hash is the stored one.
@@ -187,7 +187,7 @@ BEGIN
 END
 $fn$""",
     f"""
-CREATE OR REPLACE FUNCTION cabinet_credential_written(p_account integer)
+CREATE OR REPLACE FUNCTION cabinet_credential_written(p_account bigint)
 RETURNS boolean
 LANGUAGE sql STABLE {_DEFINER} AS $fn$
     SELECT EXISTS (SELECT 1 FROM resident_credential c
@@ -195,7 +195,7 @@ LANGUAGE sql STABLE {_DEFINER} AS $fn$
                       AND c.xmin = pg_current_xact_id_if_assigned()::xid)
 $fn$""",
     f"""
-CREATE OR REPLACE FUNCTION cabinet_letter_allowed(p_account integer, p_recipient text)
+CREATE OR REPLACE FUNCTION cabinet_letter_allowed(p_account bigint, p_recipient text)
 RETURNS boolean
 LANGUAGE sql STABLE {_DEFINER} AS $fn$
     SELECT cabinet_credential_written(p_account)
@@ -204,7 +204,7 @@ LANGUAGE sql STABLE {_DEFINER} AS $fn$
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_end_account_sessions(
-    p_account integer, p_now timestamptz, p_reason text, p_keep integer)
+    p_account bigint, p_now timestamptz, p_reason text, p_keep bigint)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE {_DEFINER} AS $fn$
 DECLARE

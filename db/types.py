@@ -9,9 +9,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime
+from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+"""Every row id and every column that refers to one: 64-bit on PostgreSQL, so no loop of
+``nextval`` (which any role that may insert can run) exhausts a table's ids; on SQLite an
+``INTEGER PRIMARY KEY`` is the 64-bit rowid already, and must stay spelt so to be it."""
 
 
 class _ScaledDecimal(TypeDecorator[Decimal]):
