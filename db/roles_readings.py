@@ -91,7 +91,7 @@ RETURNS boolean LANGUAGE sql STABLE AS $fn$
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_kiosk_writer(
-    OUT account_id integer, OUT number text, OUT channel text)
+    OUT account_id bigint, OUT number text, OUT channel text)
 LANGUAGE plpgsql STABLE SET search_path = {{schema}}, pg_temp AS $fn$
 DECLARE
     one_time boolean;
@@ -329,7 +329,7 @@ CREATE OR REPLACE FUNCTION cabinet_kiosk_audited() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
 DECLARE
     me xid := pg_current_xact_id()::xid;
-    holder integer;
+    holder bigint;
     v_month date;
     wanted text;
     change jsonb;
