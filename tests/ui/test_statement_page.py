@@ -143,6 +143,31 @@ def test_the_row_labels_stay_visible_while_scrolling_sideways(page, qtbot):
     )
 
 
+def test_the_total_column_stays_beside_the_row_labels_while_scrolling_sideways(page, qtbot):
+    view, total = page.view, page.total_column
+    bar = view.horizontalScrollBar()
+    bar.setValue(bar.maximum())
+    qtbot.wait(10)
+    assert view.columnViewportPosition(0) < 0  # the grid's own ИТОГО went left…
+    assert total.isVisible()  # …the frozen one did not
+    labels = view.verticalHeader()
+    assert total.geometry().left() == labels.geometry().right() + 1
+    assert total.columnWidth(0) == view.columnWidth(0) > 0
+    assert [c for c in range(total.model().columnCount()) if not total.isColumnHidden(c)] == [0]
+    assert total.horizontalHeader().height() == view.horizontalHeader().height()
+    row = page.model.row_of(JUNE, "Сальдо нач.")
+    assert total.model().index(row, 0).data() == "5 955,86"
+    # Rows scroll together: the frozen ИТОГО of a row is level with that row.
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
+    qtbot.wait(10)
+    assert total.verticalScrollBar().value() == view.verticalScrollBar().value()
+    assert total.rowViewportPosition(row) == view.rowViewportPosition(row)
+    # A cell chosen with the keyboard is never left under it.
+    view.setCurrentIndex(page.model.index(row, 1))
+    view.scrollTo(page.model.index(row, 1))
+    assert view.columnViewportPosition(1) >= view.columnWidth(0)
+
+
 def test_balance_summary_and_no_warning_for_consistent_data(page):
     assert page.summary.text() == "На конец июня 2017 г.: переплата 11,86 ₽."
     assert page.problems.isHidden()

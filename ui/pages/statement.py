@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QStyle,
     QStyleOptionHeader,
-    QTableView,
     QWidget,
 )
 
@@ -26,6 +25,7 @@ from ui.forms import make_button
 from ui.messages import MessageBar
 from ui.models.statement import StatementModel
 from ui.pages.base import BasePage
+from ui.pages.frozen_column import FrozenFirstColumnTable
 
 if TYPE_CHECKING:
     from desktop.actors import Actor
@@ -114,7 +114,7 @@ class StatementPage(BasePage):
         self.layout_.addLayout(top)
 
         self.model = StatementModel(self)
-        self.view = QTableView(self)
+        self.view = FrozenFirstColumnTable(self)
         self.view.setVerticalHeader(RowLabels(self.view))
         self.view.setModel(self.model)
         self.view.setAccessibleName("Ведомость по месяцам и услугам")
@@ -136,6 +136,8 @@ class StatementPage(BasePage):
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         rows.setHighlightSections(False)
+        # ИТОГО stays beside the row labels while the services scroll sideways.
+        self.total_column = self.view.freeze_first_column()
         self.layout_.addWidget(self.view, 1)
 
         self.empty = QLabel("Начислений и оплат по лицевому счёту пока нет.")
@@ -162,6 +164,7 @@ class StatementPage(BasePage):
         for row in self.model.title_rows():
             self.view.setSpan(row, 0, 1, self.model.columnCount())
         self._size_columns()
+        self.total_column.refresh()
         self.summary.setText(balance_text(statement))
         has_months = bool(statement.months)
         self.view.setVisible(has_months)
