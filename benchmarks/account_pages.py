@@ -3,9 +3,10 @@ beside the floor: the same rows read by the bare driver, amounts turned into ``D
 
 Builds ``demo --accounts N --months 120`` in a temporary SQLite file and, if the server
 answers, a scratch PostgreSQL database; takes the generated account with the longest
-history; prints the median (and the spread) of each page's data — the statement, the debt,
-the readings (the periods and the newest period's rows, as the page loads them in one job)
-and the receipts — each beside its floor.
+history (the first such in arrears); prints the median (and the spread) of each page's
+data — the statement, the debt, the readings (the periods and the newest period's rows, as
+the page loads them in one job) and the receipts — each beside its floor, the two measured
+in turn.
 
     .venv/bin/python benchmarks/account_pages.py [--accounts 1000] [--runs 30] [--no-postgres]
 
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from large_account import CLERK, CLOCK, LargeAccount, backends, large_account, line, timed
+from large_account import CLERK, CLOCK, LargeAccount, backends, large_account, line, side_by_side
 
 from db.engine import Database
 from desktop.readings import ReadingService
@@ -109,19 +110,21 @@ def measure(large: LargeAccount, runs: int) -> None:
         rows = readings.readings(CLERK, account_id, periods[0].month) if periods else []
         return readings.window(), periods, rows
 
-    statement_bare = timed(bare(db, statement_floor(account_id)), runs)
+    statement_floor_ = bare(db, statement_floor(account_id))
     cases = (
-        ("statement data", lambda: statements.statement(CLERK, account_id), statement_bare),
-        ("debt data", lambda: statements.debt(CLERK, account_id), statement_bare),
-        ("readings data", readings_page, timed(bare(db, readings_floor(account_id)), runs)),
+        ("statement data", lambda: statements.statement(CLERK, account_id), statement_floor_),
+        ("debt data", lambda: statements.debt(CLERK, account_id), statement_floor_),
+        ("readings data", readings_page, bare(db, readings_floor(account_id))),
         (
             "receipts data",
             lambda: receipts.receipts(CLERK, account_id),
-            timed(bare(db, receipts_floor(account_id)), runs),
+            bare(db, receipts_floor(account_id)),
         ),
     )
+    note = f"{large.rows} rows" + (", in arrears" if large.in_arrears else "")
     for name, work, floor in cases:
-        print(line(large.backend, name, timed(work, runs), floor, f"{large.rows} rows"))
+        took, bare_took = side_by_side(work, floor, runs=runs)
+        print(line(large.backend, name, took, bare_took, note), flush=True)
 
 
 def main() -> None:

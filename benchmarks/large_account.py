@@ -21,6 +21,8 @@ from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.demo import build_demo
 from desktop.demo.large_spec import LargeSpec
+from desktop.settings import Settings
+from desktop.statement import StatementService
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 CLOCK = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))  # inside the reading window
@@ -45,21 +47,30 @@ def timing(times: list[float]) -> Timing:
 
 def timed(work: Callable[[], object], runs: int) -> Timing:
     """``runs`` calls of ``work`` after one warm-up, in milliseconds."""
-    work()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
+    return side_by_side(work, runs=runs)[0]
+
+
+def side_by_side(*works: Callable[[], object], runs: int) -> list[Timing]:
+    """Each work called ``runs`` times after a warm-up, interleaved (one call of each in
+    turn), so that what else the machine does at a moment weighs on all of them alike."""
+    for work in works:
         work()
-        times.append((time.perf_counter() - started) * 1000)
-    return timing(times)
+    times: list[list[float]] = [[] for _ in works]
+    for _ in range(runs):
+        for work, spent in zip(works, times, strict=True):
+            started = time.perf_counter()
+            work()
+            spent.append((time.perf_counter() - started) * 1000)
+    return [timing(spent) for spent in times]
 
 
 @dataclass(frozen=True)
 class LargeAccount:
     backend: str  # «SQLite» or «PostgreSQL», the first word of each printed line
     db: Database
-    account_id: int  # the account with the most statement rows
+    account_id: int  # of those with the most statement rows, the first in arrears
     rows: int  # its statement rows
+    in_arrears: bool
 
 
 def backends(postgres: bool) -> Iterator[tuple[str, str]]:
@@ -76,19 +87,25 @@ def backends(postgres: bool) -> Iterator[tuple[str, str]]:
 @contextmanager
 def large_account(backend: str, url: str, accounts: int) -> Iterator[LargeAccount]:
     """``demo --accounts N --months 120`` built at ``url`` (a tenth of the accounts with ten
-    years); the account with the longest statement."""
+    years); of the accounts with the longest statement (of the first 50), the first with
+    arrears (the debt page then has tables to show), else the first."""
     db = Database(url)
     try:
         upgrade(db.engine)
         build_demo(db, CLOCK, large=LargeSpec(accounts, 120, seed=1))
         with db.read() as s:
-            account_id, count = s.execute(
+            longest = s.execute(
                 select(StatementRow.account_id, func.count())
                 .group_by(StatementRow.account_id)
                 .order_by(func.count().desc(), StatementRow.account_id)
-                .limit(1)
-            ).one()
-        yield LargeAccount(backend, db, account_id, count)
+                .limit(50)
+            ).all()
+        statements = StatementService(db, CLOCK, Settings())
+        count = longest[0][1]
+        candidates = [account_id for account_id, rows in longest if rows == count]
+        in_arrears = [a for a in candidates if statements.debt(CLERK, a).has_debt]
+        account_id = (in_arrears or candidates)[0]
+        yield LargeAccount(backend, db, account_id, count, bool(in_arrears))
     finally:
         db.dispose()
 

@@ -6,7 +6,7 @@ export (no floor: figures to watch).
 
 Builds ``demo --accounts N --months 120`` in a temporary SQLite file and, if the server
 answers, a scratch PostgreSQL database; takes the account with the longest history; every
-file is written to memory.
+file is written to memory. Each figure and its floor are measured in turn.
 
     .venv/bin/python benchmarks/statement_export.py [--accounts 1000] [--runs 10] [--no-postgres]
 
@@ -18,7 +18,16 @@ from __future__ import annotations
 import argparse
 import io
 
-from large_account import CLERK, CLOCK, LargeAccount, backends, large_account, line, timed
+from large_account import (
+    CLERK,
+    CLOCK,
+    LargeAccount,
+    backends,
+    large_account,
+    line,
+    side_by_side,
+    timed,
+)
 
 from desktop.app import build_services
 from desktop.documents.statement_export import write_statement_xlsx
@@ -52,7 +61,7 @@ def measure(large: LargeAccount, runs: int) -> None:
     info = services.accounts.get_by_id(CLERK, account_id)
     statement = services.statements.statement(CLERK, account_id)
     documents = services.documents
-    floor = timed(lambda: bare_xlsx(statement, info.fio, info.address), runs)
+    bare = lambda: bare_xlsx(statement, info.fio, info.address)  # noqa: E731
     cells = f"{len(statement.months) * 6}×{len(statement.columns) + 2} cells"
     for name, work in (
         (
@@ -70,7 +79,8 @@ def measure(large: LargeAccount, runs: int) -> None:
             ),
         ),
     ):
-        print(line(large.backend, name, timed(work, runs), floor, cells), flush=True)
+        took, floor = side_by_side(work, bare, runs=runs)
+        print(line(large.backend, name, took, floor, cells), flush=True)
     pdf = timed(lambda: documents.write_statement(CLERK, account_id, io.BytesIO(), "pdf"), runs)
     print(line(large.backend, "export PDF, all of it", pdf, None, f"{cells}; no floor"))
     services.close()
