@@ -70,7 +70,9 @@ class BareSave:
                 self.sql("SELECT id, previous FROM reading WHERE period_id = ? ORDER BY id"),
                 (period_id,),
             )
-            step = 1 + self.turn % 2  # thousandths, as stored
+            # Thousandths, as stored; never the program's steps (1 or 2), so that run in turn
+            # with it each save changes every value, the program's and this one's alike.
+            step = 3 + self.turn % 2
             changes = [(previous + step, reading_id) for reading_id, previous in cursor.fetchall()]
             cursor.executemany(
                 self.sql(
@@ -125,7 +127,10 @@ def measure(large: LargeAccount, runs: int) -> None:
         nonlocal turn
         turn += 1
         values = {row.key: row.previous + STEP * (1 + turn % 2) for row in rows}
-        return service.submit(CLERK, large.account_id, month, values)
+        result = service.submit(CLERK, large.account_id, month, values)
+        if result.changed != len(rows):  # a save that changes nothing writes nothing
+            raise SystemExit(f"the save changed {result.changed} of {len(rows)} readings")
+        return result
 
     save()  # the clerk's channel is stored, for the floor to write the same
     with large.db.engine.connect() as conn:
