@@ -1,9 +1,12 @@
 """How fast an account's pages get their data, for an account with ten years of history,
-beside the floor: the same rows read by the bare driver and turned into ``Decimal``.
+beside the floor: the same rows read by the bare driver, amounts turned into ``Decimal``.
 
 Builds ``demo --accounts N --months 120`` in a temporary SQLite file and, if the server
 answers, a scratch PostgreSQL database; takes the generated account with the longest
-history; prints the median (and the spread) of the statement's and the debt's data.
+history (the first such in arrears); prints the median (and the spread) of each page's
+data — the statement, the debt, the readings (the periods and the newest period's rows, as
+the page loads them in one job) and the receipts — each beside its floor, the two measured
+in turn.
 
     .venv/bin/python benchmarks/account_pages.py [--accounts 1000] [--runs 30] [--no-postgres]
 
@@ -13,91 +16,115 @@ Figures only, never assertions.
 from __future__ import annotations
 
 import argparse
-import statistics
-import tempfile
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
-from scratch_pg import scratch_database  # benchmarks/ is on sys.path when run
-from sqlalchemy import func, select, text
+from large_account import CLERK, CLOCK, LargeAccount, backends, large_account, line, side_by_side
 
 from db.engine import Database
-from db.migrate import upgrade
-from db.models import StaffRole, StatementRow
-from desktop.actors import Actor
-from desktop.clock import FixedClock
-from desktop.demo import build_demo
-from desktop.demo.large_spec import LargeSpec
+from desktop.readings import ReadingService
+from desktop.receipts import ReceiptService
 from desktop.settings import Settings
 from desktop.statement import StatementService
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-CLOCK = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
-CLERK = Actor.staff(1, "bench", StaffRole.CLERK)
-_ROWS = (
+STATEMENT_SQL = (
     "SELECT month, service_id, opening, charged, paid, recalculation, closing "
     "FROM statement_row WHERE account_id = {id}"
 )
+PERIODS_SQL = (
+    "SELECT id, month, changed_at, accepted_at, version FROM period "
+    "WHERE account_id = {id} ORDER BY month DESC"
+)
+READINGS_SQL = (
+    "SELECT r.meter_id, r.zone, m.title, m.serial, m.retired_on, m.unit, r.previous, "
+    "r.current, r.channel, r.entered_by, r.entered_at, r.confirmation "
+    "FROM reading r JOIN meter m ON m.id = r.meter_id WHERE r.period_id = {id} "
+    "ORDER BY m.display_order, m.id, r.zone"
+)
+RECEIPTS_SQL = (
+    "SELECT id, number, issued_on, description, month, total FROM receipt "
+    "WHERE account_id = {id} ORDER BY month DESC, issued_on DESC"
+)
 
 
-def timed(work: Callable[[], object], runs: int) -> tuple[float, float, float]:
-    """Median, fastest and slowest of ``runs`` calls, in milliseconds (after one warm-up)."""
-    work()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), min(times), max(times)
+def bare(db: Database, read: Callable[[Any], object]) -> Callable[[], object]:
+    """``read(cursor)`` on a pooled DBAPI connection: the driver with nothing around it."""
 
-
-def floor(db: Database, account_id: int) -> Callable[[], object]:
-    """The bare driver: the account's rows, each amount turned into Decimal once."""
-    sql = _ROWS.format(id=int(account_id))
-
-    def read() -> object:
+    def work() -> object:
         raw = db.engine.raw_connection()
         try:
-            cursor = raw.cursor()
-            cursor.execute(sql)
-            return [
-                (m, s, *(Decimal(v).scaleb(-2) for v in values))
-                for m, s, *values in cursor.fetchall()
-            ]
+            return read(raw.cursor())
         finally:
             raw.close()
+
+    return work
+
+
+def statement_floor(account_id: int) -> Callable[[Any], object]:
+    def read(cursor: Any) -> object:
+        cursor.execute(STATEMENT_SQL.format(id=int(account_id)))
+        return [
+            (m, s, *(Decimal(v).scaleb(-2) for v in values)) for m, s, *values in cursor.fetchall()
+        ]
 
     return read
 
 
-def measure(url: str, spec: LargeSpec, runs: int, backend: str) -> None:
-    db = Database(url)
-    try:
-        upgrade(db.engine)
-        build_demo(db, CLOCK, large=spec)
-        with db.read() as s:
-            account_id, count = s.execute(
-                select(StatementRow.account_id, func.count())
-                .group_by(StatementRow.account_id)
-                .order_by(func.count().desc())
-                .limit(1)
-            ).one()
-            s.execute(text("SELECT 1"))
-        service = StatementService(db, CLOCK, Settings())
-        bare = timed(floor(db, account_id), runs)
-        for name, work in (
-            ("statement data", lambda: service.statement(CLERK, account_id)),
-            ("debt data", lambda: service.debt(CLERK, account_id)),
-        ):
-            median, fastest, slowest = timed(work, runs)
-            print(
-                f"{backend:<10} {name:<15} {median:7.2f} ms  ({fastest:.2f}–{slowest:.2f})   "
-                f"floor {bare[0]:6.2f} ms   ×{median / bare[0]:.1f}   [{count} rows]"
-            )
-    finally:
-        db.dispose()
+def thousandths(value: int) -> Decimal:
+    return Decimal(value).scaleb(-3)
+
+
+def readings_floor(account_id: int) -> Callable[[Any], object]:
+    def read(cursor: Any) -> object:
+        cursor.execute(PERIODS_SQL.format(id=int(account_id)))
+        periods = cursor.fetchall()
+        if not periods:
+            return periods, []
+        cursor.execute(READINGS_SQL.format(id=int(periods[0][0])))
+        rows = [
+            (*row[:6], thousandths(row[6]), row[7] and thousandths(row[7]), *row[8:])
+            for row in cursor.fetchall()
+        ]
+        return periods, rows
+
+    return read
+
+
+def receipts_floor(account_id: int) -> Callable[[Any], object]:
+    def read(cursor: Any) -> object:
+        cursor.execute(RECEIPTS_SQL.format(id=int(account_id)))
+        return [(*row[:5], Decimal(row[5]).scaleb(-2)) for row in cursor.fetchall()]
+
+    return read
+
+
+def measure(large: LargeAccount, runs: int) -> None:
+    db, account_id = large.db, large.account_id
+    statements = StatementService(db, CLOCK, Settings())
+    readings = ReadingService(db, CLOCK, Settings())
+    receipts = ReceiptService(db, CLOCK, Settings())
+
+    def readings_page() -> object:  # what ReadingsPage._fetch asks in one job
+        periods = readings.periods(CLERK, account_id)
+        rows = readings.readings(CLERK, account_id, periods[0].month) if periods else []
+        return readings.window(), periods, rows
+
+    statement_floor_ = bare(db, statement_floor(account_id))
+    cases = (
+        ("statement data", lambda: statements.statement(CLERK, account_id), statement_floor_),
+        ("debt data", lambda: statements.debt(CLERK, account_id), statement_floor_),
+        ("readings data", readings_page, bare(db, readings_floor(account_id))),
+        (
+            "receipts data",
+            lambda: receipts.receipts(CLERK, account_id),
+            bare(db, receipts_floor(account_id)),
+        ),
+    )
+    note = f"{large.rows} rows" + (", in arrears" if large.in_arrears else "")
+    for name, work, floor in cases:
+        took, bare_took = side_by_side(work, floor, runs=runs)
+        print(line(large.backend, name, took, bare_took, note), flush=True)
 
 
 def main() -> None:
@@ -106,13 +133,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
-    spec = LargeSpec(args.accounts, 120, seed=1)
-    with tempfile.TemporaryDirectory() as folder:
-        measure(f"sqlite:///{folder}/pages.db", spec, args.runs, "SQLite")
-    if not args.no_postgres:
-        with scratch_database(PG_SERVER) as url:
-            if url:
-                measure(url, spec, args.runs, "PostgreSQL")
+    for backend, url in backends(not args.no_postgres):
+        with large_account(backend, url, args.accounts) as large:
+            measure(large, args.runs)
 
 
 if __name__ == "__main__":

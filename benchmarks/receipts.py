@@ -32,9 +32,10 @@ from db.models import (
     Account,
 )
 from desktop.actors import Actor
+from desktop.app import build_services
 from desktop.clock import FixedClock
+from desktop.common.tasks import TaskState
 from desktop.demo import build_demo, clone_accounts
-from desktop.documents.service import DocumentService
 from desktop.settings import Settings
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -102,7 +103,7 @@ def measure(url: str, label: str, count: int, repeat: int) -> None:
         db, count - 6, month=MONTH
     )  # the demo's six accounts are charged for May 2017 too
     print(f"\n{label}: demo + {count - 6} copies built in {time.perf_counter() - started:.1f} s")
-    service = DocumentService(db, CLOCK, Settings())
+    service = build_services(db, Settings(), CLOCK).documents
     with db.read() as s:
         seed = s.scalar(select(Account.id).where(Account.number == "3492"))
     assert seed is not None
@@ -133,7 +134,7 @@ def measure(url: str, label: str, count: int, repeat: int) -> None:
         target = Path(folder) / "batch.pdf"
         start = time.perf_counter()
         with open(target, "wb") as out:
-            result = service.write_receipts(STAFF, MONTH, out, progress=sample)
+            result = service.write_receipts(STAFF, MONTH, out, state=TaskState(sample))
         elapsed = time.perf_counter() - start
         size = target.stat().st_size
     print(

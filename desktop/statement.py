@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import itemgetter
+from typing import TypeVar
 
 from sqlalchemy import BigInteger, select, type_coerce
 
@@ -117,31 +120,47 @@ class Debt:
         return dict(totals)
 
 
-def check_invariant(rows: list[tuple[date, str, tuple[Decimal, ...]]]) -> list[str]:
+def _roubles(kopecks: int) -> Decimal:
+    return Decimal(kopecks).scaleb(-2)
+
+
+Amount = TypeVar("Amount", Decimal, int)
+
+
+def check_invariant(
+    rows: Sequence[tuple[date, str, tuple[Amount, ...]]],
+    show: Callable[[Amount], object] = str,
+) -> list[str]:
     """Breaches of closing = opening + charged − paid + recalculation, and of next month's
-    opening = this month's closing, per service; rows are (month, service, FIELDS values)."""
+    opening = this month's closing, per service; rows are (month, service, FIELDS values),
+    as Decimal roubles or as integer kopecks (the statement's: added up as integers, then
+    ``show`` turns an amount into what a message says)."""
     problems = []
-    last: dict[str, tuple[date, Decimal]] = {}
+    last: dict[str, tuple[date, int, Amount]] = {}  # service: its latest month, index, closing
     for month, service, (opening, charged, paid, recalc, closing) in sorted(
-        rows, key=lambda r: (r[1], r[0])
+        rows, key=itemgetter(1, 0)
     ):
         if opening + charged - paid + recalc != closing:
             problems.append(
-                f"{month_name(month)}, «{service}»: сальдо на конец {closing} не равно "
-                f"{opening} + {charged} − {paid} + {recalc}."
+                f"{month_name(month)}, «{service}»: сальдо на конец {show(closing)} не "
+                f"равно {show(opening)} + {show(charged)} − {show(paid)} + "
+                f"{show(recalc)}."
             )
+        index = month.year * 12 + month.month
         previous = last.get(service)
-        if previous and previous[0] != add_months(month, -1):
-            problems.append(
-                f"«{service}»: пропущен месяц {month_name(add_months(month, -1)).lower()} "
-                f"(есть {month_name(previous[0]).lower()} и {month_name(month).lower()})."
-            )
-        if previous and previous[1] != opening:
-            problems.append(
-                f"{month_name(month)}, «{service}»: сальдо на начало {opening} не равно "
-                f"сальдо на конец прошлого месяца {previous[1]}."
-            )
-        last[service] = (month, closing)
+        if previous is not None:
+            seen, seen_index, seen_closing = previous
+            if seen_index != index - 1:
+                problems.append(
+                    f"«{service}»: пропущен месяц {month_name(add_months(month, -1)).lower()} "
+                    f"(есть {month_name(seen).lower()} и {month_name(month).lower()})."
+                )
+            if seen_closing != opening:
+                problems.append(
+                    f"{month_name(month)}, «{service}»: сальдо на начало {show(opening)} "
+                    f"не равно сальдо на конец прошлого месяца {show(seen_closing)}."
+                )
+        last[service] = (month, index, closing)
     return problems
 
 
@@ -155,24 +174,30 @@ class StatementService:
 
     def _load(
         self, actor: Actor, account_id: int
-    ) -> tuple[Account, list[Service], list[tuple[date, int, tuple[Decimal, ...]]]]:
+    ) -> tuple[Account, list[Service], list[tuple[date, int, tuple[int, ...]]]]:
+        """The account, the services in display order, and the account's statement rows:
+        (month, service id, FIELDS values in kopecks)."""
         require_account(actor, account_id)
         with self.db.read() as s:
             account = s.get(Account, account_id)
             if account is None:
                 raise NotFoundError("Лицевой счёт не найден.")
             services = list(s.scalars(select(Service).order_by(Service.display_order)))
-            # The amounts read as the integer kopecks they are stored as and turned into
-            # Decimal once, here: not three Decimal operations each in the column type.
-            rows: list[tuple[date, int, tuple[Decimal, ...]]] = [
-                (month, service_id, tuple(Decimal(kopecks).scaleb(-2) for kopecks in amounts))
-                for month, service_id, *amounts in s.execute(
+            # The amounts read as the integer kopecks they are stored as: added up and
+            # checked as integers, turned into Decimal once (not three Decimal operations
+            # each in the column type).
+            # Through the session's connection (Core): plain columns need no ORM loading.
+            rows: list[tuple[date, int, tuple[int, ...]]] = [
+                (row[0], row[1], tuple(row[2:]))
+                for row in s.connection()
+                .execute(
                     select(
                         StatementRow.month,
                         StatementRow.service_id,
                         *(type_coerce(getattr(StatementRow, f), BigInteger) for f in FIELDS),
                     ).where(StatementRow.account_id == account_id)
                 )
+                .all()
             ]
             return account, services, rows
 
@@ -180,22 +205,33 @@ class StatementService:
         account, services, rows = self._load(actor, account_id)
         position = {service.id: i for i, service in enumerate(services)}
         names = {service.id: service.name for service in services}
-        grid: dict[date, list[list[Decimal]]] = {}
+        width = len(services)
+        # Per month, per field, the kopecks of each service column; ИТОГО is their sum.
+        grid: dict[date, list[list[int]]] = {}
         for month, service_id, values in rows:
-            block = grid.setdefault(month, [[ZERO] * len(services) for _ in FIELDS])
+            block = grid.get(month)
+            if block is None:
+                block = grid[month] = [[0] * width for _ in FIELDS]
+            column = position[service_id]
             for field_index, value in enumerate(values):
-                block[field_index][position[service_id]] = value
+                block[field_index][column] = value
+        # Each distinct amount becomes a Decimal once (most repeat: zeros above all).
+        roubles = {value: _roubles(value) for value in {0}.union(*(v for _m, _s, v in rows))}
+        totals = {sum(amounts) for block in grid.values() for amounts in block}
+        roubles.update((total, _roubles(total)) for total in totals if total not in roubles)
         months = tuple(
             MonthBlock(
                 month,
                 tuple(
-                    Line(label, sum(amounts, ZERO), tuple(amounts))
+                    Line(label, roubles[sum(amounts)], tuple(map(roubles.__getitem__, amounts)))
                     for label, amounts in zip(ROW_LABELS, grid[month], strict=True)
                 ),
             )
             for month in sorted(grid, reverse=True)
         )
-        problems = check_invariant([(m, names[sid], values) for m, sid, values in rows])
+        problems = check_invariant(
+            [(m, names[sid], values) for m, sid, values in rows], show=_roubles
+        )
         return Statement(
             account.number,
             tuple(Column(s.code, s.name) for s in services),
@@ -207,7 +243,8 @@ class StatementService:
         """Unpaid charges of months more than ``arrears_months`` before the current one, and
         the penalty: the statement's unpaid «Пеня» plus the rule's accrual since the last
         closed statement month (the current month's row, if any, is still open)."""
-        _account, services, rows = self._load(actor, account_id)
+        _account, services, kopecks = self._load(actor, account_id)
+        rows = [(month, sid, tuple(map(_roubles, values))) for month, sid, values in kopecks]
         today = self.clock.today()
         rules = self.settings.debt
         by_service: dict[int, list[tuple[date, tuple[Decimal, ...]]]] = defaultdict(list)
