@@ -85,6 +85,45 @@ def test_enter_opens_a_preview_of_the_receipt(page, qtbot, app_ctx):
     qtbot.waitUntil(lambda: page.preview is None)
 
 
+def test_the_preview_zooms_to_the_width_the_whole_page_and_in_steps(page, qtbot, app_ctx):
+    qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, app_ctx)
+    preview = page.preview
+    preview.resize(900, 700)
+    qtbot.wait(20)
+    sheet, viewport = preview.pages[0], preview.scroll.viewport()
+    ratio = preview.devicePixelRatioF()
+
+    def shown() -> tuple[float, float]:
+        pixmap = sheet.pixmap()
+        return pixmap.width() / ratio, pixmap.height() / ratio
+
+    width, _ = shown()  # it opens as wide as the window
+    assert viewport.width() - 40 <= width <= viewport.width()
+    assert preview.zoom_label.text() == f"Масштаб {round(preview.scale() * 100)} %"
+
+    qtbot.mouseClick(preview.fit_page_button, Qt.MouseButton.LeftButton)
+    width, height = shown()
+    assert height <= viewport.height() and width < viewport.width() - 40  # all of it in view
+
+    before = shown()[0]
+    qtbot.mouseClick(preview.zoom_in_button, Qt.MouseButton.LeftButton)
+    assert shown()[0] > before
+    for _ in range(10):
+        qtbot.mouseClick(preview.zoom_in_button, Qt.MouseButton.LeftButton)
+    assert preview.zoom_label.text() == "Масштаб 200 %" and not preview.zoom_in_button.isEnabled()
+    for _ in range(10):
+        qtbot.mouseClick(preview.zoom_out_button, Qt.MouseButton.LeftButton)
+    assert preview.zoom_label.text() == "Масштаб 50 %" and not preview.zoom_out_button.isEnabled()
+    assert preview.zoom_in_button.accessibleName() == "Крупнее"
+    assert "Ctrl" in preview.zoom_in_button.toolTip()
+
+    qtbot.mouseClick(preview.fit_width_button, Qt.MouseButton.LeftButton)
+    assert viewport.width() - 40 <= shown()[0] <= viewport.width()
+    preview.close()
+    qtbot.waitUntil(lambda: page.preview is None)
+
+
 def test_double_click_opens_the_preview(page, qtbot, app_ctx):
     rect = page.view.visualRect(page.model.index(1, 1))
     qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())

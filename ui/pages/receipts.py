@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QRect, Qt
-from PySide6.QtGui import QImage, QPainter, QPixmap, QResizeEvent
+from PySide6.QtGui import QImage, QKeySequence, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -38,6 +38,11 @@ OPEN = "Открыть"
 SAVE = "Сохранить"
 PRINT = "Распечатать"
 CLOSE = "Закрыть"
+FIT_WIDTH = "По ширине"
+FIT_PAGE = "Страница целиком"
+ZOOM_IN = "Крупнее"
+ZOOM_OUT = "Мельче"
+ZOOM_STEPS = (0.5, 0.67, 0.75, 0.9, 1.0, 1.25, 1.5, 2.0)  # of the rendered page
 PREVIEW_DPI = 108  # an A4 page about 890 pixels wide: readable without scrolling sideways
 PRINT_DPI_LIMIT = 300  # finer than this only makes the print job bigger
 
@@ -139,6 +144,33 @@ class ReceiptPreview(QDialog):
         self.scroll.setAccessibleName("Страницы квитанции")
         layout.addWidget(self.scroll, 1)
 
+        zoom_row = QHBoxLayout()
+        self.fit_width_button = make_button(
+            FIT_WIDTH, row=zoom_row, clicked=lambda: self.set_zoom(FIT_WIDTH)
+        )
+        self.fit_page_button = make_button(
+            FIT_PAGE, row=zoom_row, clicked=lambda: self.set_zoom(FIT_PAGE)
+        )
+        self.zoom_out_button = make_button("−", row=zoom_row, clicked=self.zoom_out)
+        self.zoom_out_button.setAccessibleName(ZOOM_OUT)
+        self.zoom_in_button = make_button("+", row=zoom_row, clicked=self.zoom_in)
+        self.zoom_in_button.setAccessibleName(ZOOM_IN)
+        self.zoom_label = QLabel()
+        self.zoom_label.setObjectName("hint")
+        zoom_row.addWidget(self.zoom_label)
+        zoom_row.addStretch(1)
+        for button, keys, what in (
+            (self.zoom_in_button, "Ctrl++", ZOOM_IN),
+            (self.zoom_out_button, "Ctrl+-", ZOOM_OUT),
+            (self.fit_width_button, "Ctrl+0", FIT_WIDTH),
+        ):
+            sequence = QKeySequence(keys)
+            button.setShortcut(sequence)
+            shown = sequence.toString(QKeySequence.SequenceFormat.NativeText)
+            button.setToolTip(f"{what} ({shown})")
+        layout.insertLayout(1, zoom_row)
+        self.zoom_mode: str | float = FIT_WIDTH  # a fit, or a scale of the rendered page
+
         buttons = QHBoxLayout()
         self.save_button = make_button(SAVE, row=buttons, clicked=lambda: page.save_receipt(self))
         self.print_button = make_button(
@@ -155,13 +187,46 @@ class ReceiptPreview(QDialog):
         self._fit()
         self.scroll.setFocus()
 
-    def _fit(self) -> None:
-        """Show the pages as wide as the window allows, never wider than rendered."""
+    def scale(self) -> float:
+        """The pages' scale against their rendering (1.0: ``PREVIEW_DPI``) for the zoom."""
+        if not self.images:
+            return 1.0
+        first = self.images[0]
         ratio = self.devicePixelRatioF()
-        room = max(self.scroll.viewport().width() - 34, 200)
+        room_w = max(self.scroll.viewport().width() - 34, 200) * ratio
+        room_h = max(self.scroll.viewport().height() - 34, 200) * ratio
+        if self.zoom_mode == FIT_WIDTH:
+            return room_w / first.width()
+        if self.zoom_mode == FIT_PAGE:
+            return min(room_w / first.width(), room_h / first.height())
+        assert isinstance(self.zoom_mode, float)
+        return self.zoom_mode
+
+    def set_zoom(self, mode: str | float) -> None:
+        if isinstance(mode, float):
+            mode = min(max(mode, ZOOM_STEPS[0]), ZOOM_STEPS[-1])
+        self.zoom_mode = mode
+        self._fit()
+
+    def zoom_in(self) -> None:
+        now = self.scale()
+        self.set_zoom(next((z for z in ZOOM_STEPS if z > now + 0.01), ZOOM_STEPS[-1]))
+
+    def zoom_out(self) -> None:
+        now = self.scale()
+        self.set_zoom(next((z for z in reversed(ZOOM_STEPS) if z < now - 0.01), ZOOM_STEPS[0]))
+
+    def _fit(self) -> None:
+        """Show the pages at the zoom's scale: as wide as the window, the whole page in it,
+        or a chosen step."""
+        ratio = self.devicePixelRatioF()
+        scale = self.scale()
+        self.zoom_label.setText(f"Масштаб {round(scale * 100)} %")
+        self.zoom_in_button.setEnabled(scale < ZOOM_STEPS[-1] - 0.01)
+        self.zoom_out_button.setEnabled(scale > ZOOM_STEPS[0] + 0.01)
         for label, image in zip(self.pages, self.images, strict=True):
-            width = min(room * ratio, image.width())
-            if label.pixmap().width() == int(width):
+            width = max(int(image.width() * scale), 1)
+            if label.pixmap().width() == width:
                 continue
             scaled = image.scaledToWidth(int(width), Qt.TransformationMode.SmoothTransformation)
             pixmap = QPixmap.fromImage(scaled)
