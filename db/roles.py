@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
-from db import roles_staff
+from db import roles_audit, roles_staff
 from db.rls import SETTING
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_resident import (
@@ -116,12 +116,13 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "receipt": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RWD},
     "support_request": {KIOSK: ("SELECT", "INSERT"), CLERK: _RW, ADMIN: _RW},
     "support_answer": {KIOSK: (_R,), CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
-    # Append-only for all: audit.record reads only the chain's last (id, row_hash).
-    "audit_log": {
-        KIOSK: ("SELECT (id, row_hash)", "INSERT"),
-        CLERK: ("SELECT (id, row_hash)", "INSERT"),
-        ADMIN: (_R, "INSERT"),
-    },
+    # Writers only append to audit_pending (no lock, no read): audit_chain(), the owner's
+    # function (migration 0011, db.roles_audit), chains the rows into audit_log. No group
+    # may write audit_log or touch audit_chain, whose row the chaining function locks, so
+    # none can make another's audited write wait for the chain.
+    "audit_log": {ADMIN: (_R,)},
+    "audit_pending": {KIOSK: ("INSERT",), CLERK: ("INSERT",), ADMIN: ("INSERT",)},
+    "audit_chain": {},
     "import_batch": {ADMIN: ("SELECT", "INSERT")},
     "outbox_message": {
         KIOSK: (f"SELECT ({_OUTBOX_PLAIN})", "INSERT", "DELETE"),
@@ -299,6 +300,8 @@ class RolesReport:
     created: tuple[str, ...]
     groups: tuple[str, ...]
     tables: int
+    # Login roles whose session defaults (db.roles_audit) the owner may not set.
+    unaltered: tuple[str, ...] = ()
 
 
 _PREFIX = re.compile(r"[a-z_][a-z0-9_]{0,39}")
@@ -402,7 +405,8 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
         _install_policies(conn, names)
         roles_staff.install(conn, schema, names)
         hide_throttle_key(conn, _quote(conn, names[KIOSK]))
-    return RolesReport(tuple(created), tuple(names.values()), len(tables))
+        unaltered = roles_audit.install(conn, q_schema, names)
+    return RolesReport(tuple(created), tuple(names.values()), len(tables), unaltered)
 
 
 def _has_id(conn: Connection, schema: str, table: str) -> bool:
