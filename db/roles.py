@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
-from db import roles_audit, roles_staff
+from db import roles_audit, roles_office, roles_staff
 from db.rls import SETTING
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_resident import (
@@ -95,12 +95,14 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     # Sessions are opened by cabinet_open_session and cabinet_open_staff_session (after the
     # password is compared); the kiosk and the clerk only end them and mark them seen — a
     # clerk that could write a row could forge the administrator's one-time session. The
-    # kiosk sees only its own (row level security, db.roles_staff.KIOSK_ROWS, as on the two
-    # tables below).
+    # administrator's desk opens its own (it compares the hash itself) and clears its
+    # one-time flag; nobody deletes a session or changes whose it is. The kiosk sees only
+    # its own, and no one revives an ended one (row level security: db.roles_staff.KIOSK_ROWS,
+    # db.roles_office.OFFICE_ROWS).
     "user_session": {
         KIOSK: ("SELECT", "UPDATE (last_seen_at, ended_at, end_reason)"),
         CLERK: ("SELECT", "UPDATE (last_seen_at, ended_at, end_reason)"),
-        ADMIN: _RW,
+        ADMIN: ("SELECT", "INSERT", "UPDATE (last_seen_at, ended_at, end_reason, one_time)"),
     },
     # The kiosk's throttle runs in the database (db.roles_throttle): no rights of its own.
     "login_throttle": {CLERK: _RWD, ADMIN: _RWD},
@@ -404,6 +406,7 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
             )
         _install_policies(conn, names)
         roles_staff.install(conn, schema, names)
+        roles_office.install(conn, names)
         hide_throttle_key(conn, _quote(conn, names[KIOSK]))
         unaltered = roles_audit.install(conn, q_schema, names)
     return RolesReport(tuple(created), tuple(names.values()), len(tables), unaltered)
