@@ -104,8 +104,9 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         CLERK: ("SELECT", "UPDATE (last_seen_at, ended_at, end_reason)"),
         ADMIN: ("SELECT", "INSERT", "UPDATE (last_seen_at, ended_at, end_reason, one_time)"),
     },
-    # The kiosk's throttle runs in the database (db.roles_throttle): no rights of its own.
-    "login_throttle": {CLERK: _RWD, ADMIN: _RWD},
+    # The kiosk's and the clerk's throttle runs in the database (db.roles_throttle,
+    # db.roles_office): no rights of their own, so neither can clear or wipe a delay.
+    "login_throttle": {ADMIN: _RWD},
     # Row level security hides the fake salts' key (SEALED_SECRET) from every group, and the
     # throttle's from the kiosk: it sees no row.
     "auth_secret": {KIOSK: (_R,), CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
@@ -406,7 +407,7 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
             )
         _install_policies(conn, names)
         roles_staff.install(conn, schema, names)
-        roles_office.install(conn, names)
+        roles_office.install(conn, q_schema, names)
         hide_throttle_key(conn, _quote(conn, names[KIOSK]))
         unaltered = roles_audit.install(conn, q_schema, names)
     return RolesReport(tuple(created), tuple(names.values()), len(tables), unaltered)

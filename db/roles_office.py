@@ -8,6 +8,11 @@ has for its own session (``db.roles_staff.KIOSK_ROWS``). The clerk inserts none 
 database opens its sessions, ``cabinet_open_staff_session``); the administrator's desk opens
 its own after comparing the hash it may read. Nobody deletes one. The columns each may
 change are in ``db.roles.GRANTS``.
+
+``login_throttle``: the clerk holds no right on it (``db.roles.GRANTS``): a clerk's login
+could otherwise clear or wipe every delay. Its desk's throttle runs in the database, as the
+kiosk's does (``db.roles_throttle``): the clerk may call the same three functions, and the
+staff's passwords are compared only under their tickets (``db.roles_staff``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqlalchemy import Connection
+
+from db.roles_throttle import KIOSK_FUNCTIONS
 
 CLERK = "clerk"
 ADMIN = "admin"
@@ -35,8 +42,14 @@ def _quote(conn: Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote_identifier(name)
 
 
-def install(conn: Connection, names: Mapping[str, str]) -> None:
-    """The office's row level security on ``OFFICE_ROWS`` (the kiosk's stays as it is)."""
+def install(conn: Connection, q_schema: str, names: Mapping[str, str]) -> None:
+    """The clerk's way to the throttle, and the office's row level security on
+    ``OFFICE_ROWS`` (the kiosk's stays as it is)."""
+    clerk = _quote(conn, names[CLERK])
+    for function, arguments in KIOSK_FUNCTIONS:
+        conn.exec_driver_sql(
+            f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) TO {clerk}"
+        )
     for table, policies in OFFICE_ROWS.items():
         q_table = _quote(conn, table)
         conn.exec_driver_sql(f"DROP POLICY IF EXISTS cabinet_office ON {q_table}")
