@@ -156,3 +156,38 @@ def test_db_roles_limits_idle_transactions_and_lock_waits_of_every_login(
             engine.dispose()
         assert (idle, lock) == ("1min", LOCK_TIMEOUT), group
     assert IDLE_IN_TRANSACTION == "60s"
+
+
+def test_an_account_row_held_for_update_delays_no_ones_audited_write(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+) -> None:
+    """The log's foreign key to ``account`` makes the chaining wait for a lock a clerk's
+    login may hold (SELECT … FOR UPDATE): the chaining gives up quickly instead, and the
+    entries are chained once the row is free."""
+    attacker = cluster.engine(CLERK)
+    desk = Database(cluster.url_of(CLERK))
+    held = attacker.connect()
+    try:
+        rows = held.execute(
+            text("SELECT number, id FROM account WHERE number IN ('3492', '7001')")
+        ).all()
+        ids = {number: account_id for number, account_id in rows}
+        held.execute(text("SELECT id FROM account WHERE number = '3492' FOR UPDATE"))
+        for number in ("3492", "7001"):
+            with desk.unit_of_work() as s:
+                s.execute(text("SET LOCAL lock_timeout = '5s'"))  # a plain desk's wait
+                audit.record(
+                    s, clock.now(), "staff:desk", AuditAction.SUPPORT_ANSWER,
+                    account_id=ids[number],
+                )  # fmt: skip
+        held.rollback()
+        audit.chain_pending(cluster.owner)
+        with cluster.owner.read() as s:
+            newest = [e.account_id for e in audit.entries(s, limit=2)]
+        assert newest == [ids["7001"], ids["3492"]]
+        assert audit.verify(cluster.owner, SYSTEM).intact
+    finally:
+        held.close()
+        attacker.dispose()
+        desk.dispose()

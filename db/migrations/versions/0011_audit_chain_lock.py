@@ -12,7 +12,9 @@ on ``audit_log``). ``audit_chain()``, SECURITY DEFINER and owned by the schema's
 every committed pending row (and the caller's own) into ``audit_log`` with id = last + 1,
 ``prev_hash`` and ``row_hash`` computed in SQL exactly as ``desktop.audit.chain_hash`` does.
 Only one caller chains at a time: it locks the one row of ``audit_chain`` with SKIP LOCKED,
-so a second caller does not wait but leaves the rows to the next one. No application role
+so a second caller does not wait but leaves the rows to the next one; and it waits at most
+``CHAIN_LOCK_TIMEOUT`` for the one row lock it may need (the foreign key's on an account
+row someone holds FOR UPDATE) before it leaves them too. No application role
 may read, lock or write ``audit_chain`` or insert into ``audit_log`` (``db roles``), so none
 can make another wait for the chain. The trigger of ``audit_log`` keeps refusing anything but
 the chain's next row; it no longer takes the advisory lock, and it keeps the ``db_role`` the
@@ -40,6 +42,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 GENESIS = "0" * 64
+# How long the chaining waits for a row lock (only the log's foreign key to account takes
+# one) before it leaves the rows to a later call.
+CHAIN_LOCK_TIMEOUT = "200ms"
 SESSION_SETTING = "cabinet.session"  # db.rls.SETTING, frozen here
 
 # The trigger of audit_log: only the chain's next row. Inside audit_chain() (current_user is
@@ -109,6 +114,7 @@ $fn$
 _PG_CHAIN_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION audit_chain() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, {{schema}}, pg_temp
+SET lock_timeout = '{CHAIN_LOCK_TIMEOUT}'
 AS $fn$
 DECLARE
     last_id integer;
@@ -124,6 +130,7 @@ BEGIN
     SELECT id, row_hash INTO last_id, last_hash FROM audit_log ORDER BY id DESC LIMIT 1;
     last_id := coalesce(last_id, 0);
     last_hash := coalesce(last_hash, '{GENESIS}');
+    BEGIN
     FOR r IN SELECT * FROM audit_pending ORDER BY id LOOP
         last_id := last_id + 1;
         canonical := '[' || last_id || ','
@@ -143,6 +150,12 @@ BEGIN
         DELETE FROM audit_pending WHERE id = r.id;
         chained := chained + 1;
     END LOOP;
+    EXCEPTION WHEN lock_not_available THEN
+        -- A row's account is locked FOR UPDATE by some transaction (the log's foreign key
+        -- waits for it): nothing of this call is kept, the rows wait for a later call, and
+        -- the caller goes on.
+        RETURN NULL;
+    END;
     RETURN chained;
 END
 $fn$
