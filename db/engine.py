@@ -195,10 +195,18 @@ def make_engine(url: URL | str, *, for_reading: bool = False) -> Engine:
 
 STATEMENT_TIMEOUT_MS = 30_000
 """The server ends a statement that runs longer (a lock held by a hung desk, a runaway query)."""
+LOCK_TIMEOUT_MS = 10_000
+IDLE_IN_TRANSACTION_MS = 60_000
 
 POSTGRES_CONNECT_ARGS: dict[str, Any] = {
     "connect_timeout": 5,
-    "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+    # A lock another desk holds is waited for 10 s at most (then «база занята»), and a
+    # transaction of ours left idle is ended by the server after a minute, releasing its
+    # locks (as db roles sets for the login roles: db.roles_audit).
+    "options": (
+        f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}"
+        f" -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+    ),
     # A silent link (a cable pulled, a VPN dropped) is noticed by TCP keepalives in
     # 10 + 3 × 5 = 25 s of silence, and unacknowledged data after 20 s (Linux), instead of
     # the system's hours: a call then fails with "no connection" well within a minute.

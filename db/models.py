@@ -422,6 +422,32 @@ class AuditEntry(Base):
     db_role: Mapped[str | None] = mapped_column(String(63))
 
 
+class AuditPending(Base):
+    """An audit entry written but not yet chained (PostgreSQL, migration 0012): writers only
+    append here, without any lock; ``audit_chain()`` (owned by the schema's owner) moves the
+    committed ones into ``audit_log`` with their hashes. A trigger stamps ``db_role``."""
+
+    __tablename__ = "audit_pending"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    account_id: Mapped[int | None] = mapped_column(Id)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    details: Mapped[str] = mapped_column(Text)
+    db_role: Mapped[str | None] = mapped_column(String(63))
+
+
+class AuditChain(Base):
+    """One row, locked by ``audit_chain()`` while it chains (SKIP LOCKED: never waited for);
+    no application role may read or lock it (migration 0012)."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
 class ImportBatch(Base):
     """A file imported from 1C, by its hash, so the same file is never applied twice."""
 

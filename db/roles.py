@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
-from db import roles_readings, roles_staff
+from db import roles_audit, roles_office, roles_readings, roles_staff
 from db.rls import SETTING
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_resident import (
@@ -94,15 +94,18 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     # Sessions are opened by cabinet_open_session and cabinet_open_staff_session (after the
     # password is compared); the kiosk and the clerk only end them and mark them seen — a
     # clerk that could write a row could forge the administrator's one-time session. The
-    # kiosk sees only its own (row level security, db.roles_staff.KIOSK_ROWS, as on the two
-    # tables below).
+    # administrator's desk opens its own (it compares the hash itself) and clears its
+    # one-time flag; nobody deletes a session or changes whose it is. The kiosk sees only
+    # its own, and no one revives an ended one (row level security: db.roles_staff.KIOSK_ROWS,
+    # db.roles_office.OFFICE_ROWS).
     "user_session": {
         KIOSK: ("SELECT", "UPDATE (last_seen_at, ended_at, end_reason)"),
         CLERK: ("SELECT", "UPDATE (last_seen_at, ended_at, end_reason)"),
-        ADMIN: _RW,
+        ADMIN: ("SELECT", "INSERT", "UPDATE (last_seen_at, ended_at, end_reason, one_time)"),
     },
-    # The kiosk's throttle runs in the database (db.roles_throttle): no rights of its own.
-    "login_throttle": {CLERK: _RWD, ADMIN: _RWD},
+    # The kiosk's and the clerk's throttle runs in the database (db.roles_throttle,
+    # db.roles_office): no rights of their own, so neither can clear or wipe a delay.
+    "login_throttle": {ADMIN: _RWD},
     # Row level security hides the fake salts' key (SEALED_SECRET) from every group, and the
     # throttle's from the kiosk: it sees no row.
     "auth_secret": {KIOSK: (_R,), CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
@@ -115,12 +118,13 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "receipt": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RWD},
     "support_request": {KIOSK: ("SELECT", "INSERT"), CLERK: _RW, ADMIN: _RW},
     "support_answer": {KIOSK: (_R,), CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
-    # Append-only for all: audit.record reads only the chain's last (id, row_hash).
-    "audit_log": {
-        KIOSK: ("SELECT (id, row_hash)", "INSERT"),
-        CLERK: ("SELECT (id, row_hash)", "INSERT"),
-        ADMIN: (_R, "INSERT"),
-    },
+    # Writers only append to audit_pending (no lock, no read): audit_chain(), the owner's
+    # function (migration 0011, db.roles_audit), chains the rows into audit_log. No group
+    # may write audit_log or touch audit_chain, whose row the chaining function locks, so
+    # none can make another's audited write wait for the chain.
+    "audit_log": {ADMIN: (_R,)},
+    "audit_pending": {KIOSK: ("INSERT",), CLERK: ("INSERT",), ADMIN: ("INSERT",)},
+    "audit_chain": {},
     "import_batch": {ADMIN: ("SELECT", "INSERT")},
     "outbox_message": {
         KIOSK: (f"SELECT ({_OUTBOX_PLAIN})", "INSERT", "DELETE"),
@@ -298,6 +302,8 @@ class RolesReport:
     created: tuple[str, ...]
     groups: tuple[str, ...]
     tables: int
+    # Login roles whose session defaults (db.roles_audit) the owner may not set.
+    unaltered: tuple[str, ...] = ()
 
 
 _PREFIX = re.compile(r"[a-z_][a-z0-9_]{0,39}")
@@ -401,8 +407,10 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
         _install_policies(conn, names)
         roles_staff.install(conn, schema, names)
         roles_readings.install(conn, q_schema, names[KIOSK])  # the kiosk's readings' rules
+        roles_office.install(conn, q_schema, names)
         hide_throttle_key(conn, _quote(conn, names[KIOSK]))
-    return RolesReport(tuple(created), tuple(names.values()), len(tables))
+        unaltered = roles_audit.install(conn, q_schema, names)
+    return RolesReport(tuple(created), tuple(names.values()), len(tables), unaltered)
 
 
 def _has_id(conn: Connection, schema: str, table: str) -> bool:

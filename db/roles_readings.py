@@ -368,9 +368,14 @@ BEGIN
             reason := coalesce(NEW.reason, '');
         END IF;
     END IF;
-    -- This transaction's audit rows are the newest: it holds the chain's lock to its commit.
-    FOR entry IN SELECT a.xmin AS x, a.action, a.account_id, a.details, a.db_role
-                   FROM audit_log a ORDER BY a.id DESC LOOP
+    -- This transaction's audit rows: still pending (another transaction was chaining), or
+    -- chained by it, then the newest of the log (it holds the chain's row lock to its
+    -- commit, and every row it chained, its own and others', bears its xmin).
+    FOR entry IN (SELECT p.xmin AS x, p.action, p.account_id, p.details, p.db_role
+                    FROM audit_pending p WHERE p.xmin = me)
+                 UNION ALL
+                 (SELECT a.xmin, a.action, a.account_id, a.details, a.db_role
+                    FROM audit_log a ORDER BY a.id DESC) LOOP
         EXIT WHEN entry.x <> me;
         IF entry.action = wanted AND entry.account_id = holder AND entry.db_role = session_user
            AND entry.details::jsonb ->> 'month' = to_char(v_month, 'YYYY-MM-DD')

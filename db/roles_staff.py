@@ -9,7 +9,10 @@ Argon2 parameters and salt of the stored hash (a deterministic fake one for an u
 login), the desk hashes the typed password outside any transaction, and
 ``cabinet_open_staff_session`` compares and opens the session. ``cabinet_staff_set_password``
 changes a password only with the current one's hash, or with the token of that staff
-member's live one-time session (a password the administrator chose), which it uses up. Only
+member's live one-time session (a password the administrator chose), which it uses up.
+Every compare of a typed password's hash runs under the sign-in throttle's ticket, as the
+kiosk's do (``db.roles_throttle``): the desk pays for the attempt first, in a transaction of
+its own, so a stolen clerk's login guesses no faster than the sign-in screen. Only
 the database opens a session: the clerk's role may not insert one, nor change whose it is,
 its token or its time (``db.roles.GRANTS``), so it cannot forge the administrator's. Like the
 kiosk's, these functions refuse a ``p_now`` further from the server's clock than allowed
@@ -126,9 +129,22 @@ $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_staff_matches(p_login text, p_candidate text)
 RETURNS boolean
-LANGUAGE sql STABLE {_DEFINER} AS $fn$
-    SELECT coalesce(bool_or(u.password_hash = p_candidate), false)
-      FROM staff_user u WHERE u.login = p_login AND u.active
+LANGUAGE plpgsql VOLATILE {_DEFINER} AS $fn$
+DECLARE
+    matches boolean;
+BEGIN
+    -- The throttle (db.roles_throttle): only a candidate whose attempt was counted in an
+    -- earlier transaction is compared; a match takes the count back.
+    IF NOT cabinet_throttle_admits('staff', p_login, p_candidate) THEN
+        RETURN false;
+    END IF;
+    SELECT coalesce(bool_or(u.password_hash = p_candidate), false) INTO matches
+      FROM staff_user u WHERE u.login = p_login AND u.active;
+    IF matches THEN
+        PERFORM cabinet_throttle_matched('staff', p_login);
+    END IF;
+    RETURN matches;
+END
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_open_staff_session(
@@ -138,12 +154,17 @@ LANGUAGE plpgsql VOLATILE {_DEFINER} AS $fn$
 DECLARE
     holder bigint;
     holder_role text;
+    admitted boolean := cabinet_throttle_admits('staff', p_login, p_candidate);
 BEGIN
-    -- The proof: the typed password's hash is the stored one.
+    -- The proof: the typed password's hash is the stored one, compared only under the
+    -- throttle's ticket (as cabinet_staff_matches).
     SELECT u.id, u.role::text, u.must_change INTO holder, holder_role, one_time
       FROM staff_user u
-     WHERE u.login = p_login AND u.active AND u.password_hash = p_candidate;
+     WHERE u.login = p_login AND u.active AND u.password_hash = p_candidate AND admitted;
     PERFORM cabinet_clock_skew(p_now);  -- db.roles_clock: no clock but the server's
+    IF holder IS NOT NULL THEN
+        PERFORM cabinet_throttle_matched('staff', p_login);
+    END IF;
     IF holder IS NULL OR length(p_token) < 32 THEN
         id := NULL;
         one_time := NULL;
@@ -176,7 +197,10 @@ BEGIN
        AND s.account_id IS NULL AND s.kind = u.role::text
        AND s.created_at > p_now - interval '15 minutes' AND s.created_at <= p_now
        AND s.token_hash = encode(sha256(convert_to(p_token, 'UTF8')), 'hex');
-    -- Or the current password's hash.
+    -- Or the current password's hash, compared only under the throttle's ticket.
+    IF used IS NULL AND NOT cabinet_throttle_admits('staff', p_login, p_candidate) THEN
+        RETURN false;
+    END IF;
     UPDATE staff_user u SET password_hash = p_new_hash, must_change = false
      WHERE u.login = p_login AND u.active AND (u.password_hash = p_candidate OR used IS NOT NULL);
     GET DIAGNOSTICS changed = ROW_COUNT;

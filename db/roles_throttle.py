@@ -1,7 +1,8 @@
-"""The sign-in throttle enforced by PostgreSQL for the kiosk's role.
+"""The sign-in throttle enforced by PostgreSQL for the kiosk's and the clerk's roles.
 
-A kiosk's role holds no right on ``login_throttle`` and cannot read the throttle's HMAC key
-(``auth_secret`` row ``throttle``, hidden by row level security). It reaches the throttle
+A kiosk's role (and a clerk's: ``db.roles_office``) holds no right on ``login_throttle``;
+the kiosk cannot read the throttle's HMAC key either (``auth_secret`` row ``throttle``,
+hidden by row level security). It reaches the throttle
 only through the SECURITY DEFINER functions below, which implement the rule of
 ``desktop.auth.throttle`` (the constants are here, that module imports them) on the
 database's clock.
@@ -57,12 +58,13 @@ TICKET_LIFETIME = timedelta(minutes=2)  # from an attempt to its compare
 THROTTLE_SECRET = "throttle"
 DEVICE_SETTING = "cabinet.device"
 _COUNTED = "cabinet.throttle_counted"
-# The kinds a kiosk may name: the Python side's (``desktop.auth.throttle``). Those it takes
-# a ticket for, and with the staff's sign-in those it may ask the wait of or count. Never
-# "device" nor "ticket": the keys of those rows start so, and a kiosk naming them would
-# fill another kiosk's bucket or forge a ticket.
-TICKET_KINDS = ("resident", "registration", "email")
-KIOSK_KINDS = (*TICKET_KINDS, "staff")
+# The kinds a kiosk or a clerk's desk may name: the Python side's
+# (``desktop.auth.throttle``), each taken a ticket for, asked the wait of and counted (the
+# staff's sign-in at a clerk's desk too: db.roles_staff compares under the ticket). Never
+# "device" nor "ticket": the keys of those rows start so, and a desk naming them would
+# fill another's bucket or forge a ticket.
+TICKET_KINDS = ("resident", "registration", "email", "staff")
+KIOSK_KINDS = TICKET_KINDS
 
 
 def _us(delta: timedelta) -> int:
@@ -283,6 +285,11 @@ DECLARE
     wait integer;
 BEGIN
     PERFORM cabinet_throttle_refuse(ARRAY{list(TICKET_KINDS)}, p_kind, p_name, p_candidate);
+    IF p_kind = 'staff' AND cabinet_kiosk_writes() THEN  -- db.roles_readings: a kiosk's login
+        -- A kiosk signs in no staff: its tickets for a staff login would only fill that
+        -- login's buckets.
+        PERFORM cabinet_throttle_refuse(ARRAY[]::text[], p_kind, p_name, p_candidate);
+    END IF;
     wait := cabinet_throttle_wait_at(p_kind, p_name, cabinet_throttle_device(), session_user,
                                      at);
     IF wait > 0 THEN

@@ -13,7 +13,6 @@ from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-
 Id = BigInteger().with_variant(Integer(), "sqlite")
 """Every row id and every column that refers to one: 64-bit on PostgreSQL, so no loop of
 ``nextval`` (which any role that may insert can run) exhausts a table's ids; on SQLite an

@@ -9,12 +9,18 @@ is what the database's triggers and the roles' grants prevent.)
 
 The database takes only the chain's next row: id = the last id + 1 and ``prev_hash`` = the
 last row's ``row_hash`` (a trigger, migration 0009), so no one can insert a row far ahead or
-fork the chain. On PostgreSQL that trigger also stamps ``db_role``, the login that wrote the
-row (``session_user``, whatever the client sent); the hash covers it when it is set.
+fork the chain. On PostgreSQL ``db_role`` names the login that wrote the row
+(``session_user``, whatever the client sent); the hash covers it when it is set.
+
+On PostgreSQL no writer takes a lock for the chain (migration 0012): entries are appended to
+``audit_pending`` and the owner's function ``audit_chain()`` chains them, never waiting for
+another caller. So no role of the application can make another's audited write wait, and an
+entry whose chaining was left to the next caller is chained before the log is verified.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import json
@@ -23,10 +29,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, func, literal_column, select
+from sqlalchemy import Engine, event, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from db.models import AuditEntry
+from db.models import AuditEntry, AuditPending
 from desktop.actors import Actor
 from desktop.permissions import Permission, require
 
@@ -128,9 +135,6 @@ def label_of(stored: str) -> str:
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first row."""
 
-CHAIN_LOCK = 0x61756469_74000001
-"""The key of the PostgreSQL advisory lock that orders writers of the chain."""
-
 
 def canonical(
     entry_id: int,
@@ -202,25 +206,35 @@ class _Pending:
 
 @event.listens_for(Session, "before_commit")
 def _seal(session: Session) -> None:
-    """Write the transaction's entries at its commit, chained to the newest row.
+    """Write the transaction's entries at its commit.
 
-    Writers take turns: on SQLite the transaction already holds the write lock (BEGIN
-    IMMEDIATE); on PostgreSQL a transaction-scoped advisory lock is taken here, after every
-    other change of the transaction is flushed, and held to the commit. Ids follow the last
-    row's without gaps, as the database's trigger demands. A PostgreSQL role that writes the
-    log needs INSERT on it and SELECT on its ``id`` and ``row_hash`` columns only (not on
-    what the rows say); its login (``session_user``) goes into each row's ``db_role``, here
-    for the hash and by the trigger in the row.
+    On PostgreSQL they are appended to ``audit_pending`` without any lock, and
+    ``audit_chain()`` (the owner's function, migration 0012) moves them, with every other
+    committed pending row, into the chain; if another transaction is chaining at that moment
+    it does not wait: the rows are chained by the next call (``chain_pending``). A trigger
+    stamps each row's ``db_role`` with the login (``session_user``). So no transaction, and
+    no role of the application, holds anything the office's other writers wait for.
+
+    On SQLite the transaction already holds the write lock (BEGIN IMMEDIATE): the rows are
+    chained here, ids following the last row's without gaps, as the trigger demands.
     """
     pending: list[_Pending] = session.info.pop(_PENDING, [])
     if not pending:
         return
     session.flush()
     conn = session.connection()
-    db_role: str | None = None
     if conn.dialect.name == "postgresql":
-        conn.execute(select(func.pg_advisory_xact_lock(CHAIN_LOCK)))
-        db_role = conn.execute(select(literal_column("session_user"))).scalar_one()
+        conn.execute(
+            insert(AuditPending).inline(),  # no RETURNING: writers may not read it back
+            [
+                {"at": item.at, "actor": item.actor, "action": item.action,
+                 "account_id": item.account_id, "ok": item.ok, "details": item.details}
+                for item in pending
+            ],
+        )  # fmt: skip
+        if conn.execute(select(func.audit_chain())).scalar() is None:
+            session.info[_UNCHAINED] = True
+        return
     last = conn.execute(
         select(AuditEntry.id, AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1)
     ).first()
@@ -229,7 +243,7 @@ def _seal(session: Session) -> None:
     for item in pending:
         entry_id += 1
         row_hash = chain_hash(prev_hash, entry_id, item.at, item.actor, item.action,
-                              item.account_id, item.ok, item.details, db_role)  # fmt: skip
+                              item.account_id, item.ok, item.details)  # fmt: skip
         session.add(
             AuditEntry(
                 id=entry_id,
@@ -241,11 +255,37 @@ def _seal(session: Session) -> None:
                 details=item.details,
                 prev_hash=prev_hash,
                 row_hash=row_hash,
-                db_role=db_role,
             )
         )
         prev_hash = row_hash
     session.flush()
+
+
+_UNCHAINED = "audit_unchained"
+
+
+@event.listens_for(Session, "after_commit")
+def _chain_after(session: Session) -> None:
+    """Rows left pending because another transaction was chaining: one more try, in a
+    transaction of its own, now that this one's rows are committed."""
+    if session.info.pop(_UNCHAINED, False):
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        # The change is committed; if this fails, the next writer or reader chains them.
+        with contextlib.suppress(DBAPIError):
+            _chain(engine)
+
+
+def _chain(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(select(func.audit_chain()))
+
+
+def chain_pending(db: Database) -> None:
+    """PostgreSQL: chain every committed pending entry now (before the log is read), unless
+    another transaction is doing it. Nothing on SQLite, where nothing waits to be chained."""
+    if db.engine.dialect.name == "postgresql":
+        _chain(db.engine)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -332,6 +372,7 @@ class ChainReport:
 def verify(db: Database, actor: Actor, *, batch: int = 1000) -> ChainReport:
     """Walk the whole log in id order, in constant memory, and report the first break."""
     require(actor, Permission.SEE_AUDIT_LOG)
+    chain_pending(db)
     query = (
         select(
             AuditEntry.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from desktop.errors import UserError
@@ -66,4 +67,13 @@ def cmd_db_roles(url: str, settings: Settings, args: argparse.Namespace) -> int:
         "Создайте для рабочих мест и киосков пользователей — членов этих ролей "
         "(docs/install.md, «Роли PostgreSQL»)."
     )
+    if report.unaltered:
+        print(
+            "Не удалось задать ограничения времени ожидания пользователям "
+            + ", ".join(report.unaltered)
+            + ": у владельца нет права их менять. Задайте их от имени суперпользователя "
+            "(docs/install.md, «Роли PostgreSQL»), иначе зависшее рабочее место может "
+            "задерживать другие.",
+            file=sys.stderr,
+        )
     return 0

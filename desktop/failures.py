@@ -137,6 +137,12 @@ def _from_psycopg(error: BaseException, where: str) -> UserError | None:
         return StatementTimeoutError(TIMEOUT)
     if sqlstate.startswith("40") or sqlstate == "55P03":  # deadlock, serialization, lock
         return DatabaseBusyError(BUSY)
+    if sqlstate == "25P03":  # idle_in_transaction_session_timeout (db.roles_audit)
+        return connection_lost(
+            "сервер прервал транзакцию этого рабочего места: она простаивала дольше минуты, "
+            "ничего из неё не сохранено",
+            server,
+        )
     if sqlstate == "53100":  # disk_full
         return disk_full(f"на сервере базы данных{_where(server)}")
     if sqlstate == "25006":  # read_only_sql_transaction: a standby server

@@ -26,6 +26,7 @@ from db.models import StaffUser, UserSession
 from db.privileges import lacks
 from desktop.actors import Actor
 from desktop.auth.sealed import PASSWORD, Outcome, SecretCheck, argon2_params
+from desktop.auth.throttle import is_throttle_sealed, reserve
 from desktop.sessions import new_token, open_session
 
 
@@ -83,10 +84,17 @@ class StaffSecretCheck(SecretCheck):
     def outcome(self, s: OrmSession, credential: object | None) -> Outcome:
         if not self.sealed:
             return super().outcome(s, credential)
-        matches = self.candidate is not None and bool(
-            s.scalar(
-                text("SELECT cabinet_staff_matches(:l, :c)"),
-                {"l": self.number, "c": self.candidate},
+        if self.candidate is not None and is_throttle_sealed(s):
+            # The database's throttle: the attempt is paid for (a ticket) before it compares.
+            self.wait = reserve(s, "staff", self.number, self.candidate)
+        matches = (
+            self.candidate is not None
+            and not self.wait
+            and bool(
+                s.scalar(
+                    text("SELECT cabinet_staff_matches(:l, :c)"),
+                    {"l": self.number, "c": self.candidate},
+                )
             )
         )
         # Compared with the hash stored now: a change meanwhile is simply no match.

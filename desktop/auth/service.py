@@ -207,7 +207,9 @@ class AuthService:
                 found = check.outcome(s, holder) if holder is not None else None
                 unchanged = found is not None and found.unchanged
                 if found is not None and check.sealed and not actor.one_time:
-                    # A staff member at a clerk's desk: the database compared (sealed_staff).
+                    # A staff member at a clerk's desk: the database compared (sealed_staff),
+                    # unless its throttle refused the attempt.
+                    wait = wait or check.wait
                     matches = found.matches and not wait
                     if matches and new_password == current_password:
                         raise _same_password()

@@ -135,6 +135,7 @@ class StaffAuth:
             found = (
                 check.outcome(s, user) if user is not None and user.active and not wait else None
             )
+            wait = wait or check.wait  # the database's throttle refused the attempt (sealed)
             actor: Actor | None = None
             if wait:
                 reason = "throttled"

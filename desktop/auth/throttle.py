@@ -25,13 +25,13 @@ same rule inside PostgreSQL for a kiosk's role):
 * **device**: a bucket leaking ``DEVICE_FREE_FAILURES`` (20) per ``DEVICE_WINDOW`` (10 min);
   past that the device — and only that device — waits 2, 4, 8… s, at most five minutes.
 
-On PostgreSQL a kiosk's role («sealed», ``desktop.auth.sealed``) neither reads the key nor
-touches ``login_throttle``: ``wait`` and ``failed`` call the database's functions, which use
-the database's clock; ``reserve`` pays for an attempt (counted in advance, committed) before
-the compare functions will compare it, and a valid match clears the name (so ``succeeded``
-does nothing there, and ``failed`` adds nothing the database already counted). The kiosk's
-device id reaches the database as ``cabinet.device`` in each transaction; its bucket there
-is the kiosk's login role.
+On PostgreSQL a kiosk's role and a clerk's («sealed», ``desktop.auth.sealed``) neither
+reads the key nor touches ``login_throttle``: ``wait`` and ``failed`` call the database's
+functions, which use the database's clock; ``reserve`` pays for an attempt (counted in
+advance, committed) before the compare functions will compare it, and a valid match
+clears the name (so ``succeeded`` does nothing there, and ``failed`` adds nothing the
+database already counted). The desk's device id reaches the database as ``cabinet.device``
+in each transaction; its bucket there is the desk's login role.
 
 The device id is the machine's: made once and kept beside the settings file
 (``device-id``), or «host/user» when that folder cannot be written.
@@ -259,8 +259,11 @@ def _on_begin(conn: Connection) -> None:
 
 def _sealed(s: OrmSession) -> bool:
     """Whether the database runs this connection's throttle: a role without rights on
-    ``login_throttle`` (the kiosk's, ``desktop.auth.sealed``)."""
+    ``login_throttle`` (the kiosk's, ``desktop.auth.sealed``, and the clerk's)."""
     return lacks(s, "has_table_privilege('login_throttle', 'UPDATE')")
+
+
+is_throttle_sealed = _sealed
 
 
 def reserve(s: OrmSession, kind: str, name: str, candidate: str) -> int:

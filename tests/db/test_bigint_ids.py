@@ -107,12 +107,12 @@ def test_the_upgrade_keeps_the_row_level_security_policies(pg_url: str) -> None:
     prefix = f"cb{uuid.uuid4().hex[:8]}_"
     try:
         upgrade(db.engine)
-        with db.engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.downgrade(config, "0009")
         apply_roles(db.engine, prefix)
         before = _policies(db)
         assert before, "db roles made no policies"
+        with db.engine.begin() as conn:  # back to before 0011, the policies kept
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0009")
         with db.engine.begin() as conn:  # as an earlier version's functions took ids: int4
             conn.exec_driver_sql(
                 "CREATE FUNCTION cabinet_probe(p integer) RETURNS boolean LANGUAGE sql "
@@ -125,8 +125,10 @@ def test_the_upgrade_keeps_the_row_level_security_policies(pg_url: str) -> None:
         assert [policy for policy in kept if policy not in before] == []
         # The office's policies are back at once; those calling db roles' functions with an
         # id wait, closed, for `db roles`, which makes them again as they were.
-        assert {(p[0], p[1]) for p in kept} >= {("period", "cabinet_office"),
-                                               ("period", "cabinet_own_account")}
+        assert {(p[0], p[1]) for p in kept} >= {
+            ("period", "cabinet_office"),
+            ("period", "cabinet_own_account"),
+        }
         apply_roles(db.engine, prefix)
         assert _policies(db) == before
         with db.engine.connect() as conn:

@@ -176,10 +176,17 @@ def test_a_clerk_cannot_forge_a_one_time_session_and_take_the_admins_password(
 
 
 def _staff_candidate(conn: Connection, login: str, password: str) -> str:
+    """The typed password's hash with the stored salt, its attempt paid for in a transaction
+    of its own (the database compares only a candidate with a ticket: db.roles_throttle)."""
     row = conn.execute(
         text("SELECT salt, hash_len FROM cabinet_staff_salt(:l, :p, 32)"), {"l": login, "p": PARAMS}
     ).one()
-    return _hash_with(row.salt, password, int(row.hash_len))
+    candidate = _hash_with(row.salt, password, int(row.hash_len))
+    with conn.engine.begin() as other:
+        other.execute(
+            text("SELECT cabinet_throttle_attempt('staff', :l, :c)"), {"l": login, "c": candidate}
+        )
+    return candidate
 
 
 @pytest.mark.parametrize(

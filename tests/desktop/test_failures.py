@@ -8,11 +8,12 @@ from __future__ import annotations
 import io
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.engine import STATEMENT_TIMEOUT_MS, Database
 from db.migrate import upgrade
@@ -59,6 +60,8 @@ def test_postgres_connections_carry_a_statement_timeout_and_keepalives(pg_url: s
     try:
         with db.read() as s:
             assert s.execute(text("SHOW statement_timeout")).scalar() == "30s"
+            assert s.execute(text("SHOW lock_timeout")).scalar() == "10s"
+            assert s.execute(text("SHOW idle_in_transaction_session_timeout")).scalar() == "1min"
             raw = s.connection().connection.dbapi_connection
             parameters = raw.info.get_parameters()  # type: ignore[union-attr]
     finally:
@@ -292,6 +295,25 @@ def test_a_command_on_a_full_disk_says_so_and_keeps_the_base_whole(tmp_path: Pat
         assert "Нет места на диске" in err
         code, out, err = run(capsys, "staff", "list", "--database-url", url)
         assert code == 0 and "Сотрудников пока нет" in out  # the demo's transaction left nothing
+
+
+def test_a_transaction_the_server_ended_for_idling_is_told_in_russian(pg_url: str):
+    """A desk that stopped mid-transaction (here: for a moment past a short limit) loses the
+    transaction to the server (db.roles_audit): its next call says so, and the same desk
+    goes on."""
+    db = Database(pg_url)
+    try:
+        with pytest.raises(DBAPIError) as caught, db.unit_of_work() as s:
+            s.execute(text("SET LOCAL idle_in_transaction_session_timeout = '100ms'"))
+            time.sleep(0.5)
+            s.execute(text("SELECT 1"))
+        with db.read() as s:
+            assert s.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        db.dispose()
+    failure = database_failure(caught.value)
+    assert isinstance(failure, ConnectionLostError)
+    assert "простаивала" in str(failure) and "ничего из неё не сохранено" in str(failure)
 
 
 def test_a_deadlock_between_two_desks_is_told_as_busy(pg_url: str):
