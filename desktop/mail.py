@@ -16,11 +16,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from db.engine import Database
-from db.models import Account, OutboxMessage
+from db.models import Account, Building, Company, OutboxMessage, Premises
 from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
@@ -165,6 +165,10 @@ class OutboxItem:
     body: str
     created_at: datetime
     handed_out_at: datetime | None
+    expires_at: datetime | None = None  # the secret's end
+    fio: str = ""  # the account's, for the clerk to check against the resident's ID
+    address: str = ""
+    company: str | None = None  # the management company of the account's building
 
 
 class OutboxService:
@@ -181,14 +185,13 @@ class OutboxService:
         with self.db.unit_of_work() as s:
             purge_expired(s, self.clock.now())  # a slip with a dead password is not printed
             query = (
-                select(OutboxMessage, Account.number)
-                .outerjoin(Account, Account.id == OutboxMessage.account_id)
+                _outbox_query()
                 .where(OutboxMessage.handed_out_at.is_(None), OutboxMessage.channel == "slip")
                 .order_by(OutboxMessage.created_at, OutboxMessage.id)
             )
             if account_id is not None:
                 query = query.where(OutboxMessage.account_id == account_id)
-            return [_item(message, number) for message, number in s.execute(query)]
+            return [_item(*row) for row in s.execute(query)]
 
     def record_printed(self, actor: Actor, message_id: int) -> None:
         """Log that a clerk printed the slip (it holds a password): who, which, when."""
@@ -209,8 +212,7 @@ class OutboxService:
         require(actor, Permission.HANDLE_OUTBOX)
         with self.db.unit_of_work() as s:
             row = s.execute(
-                select(OutboxMessage, Account.number)
-                .outerjoin(Account, Account.id == OutboxMessage.account_id)
+                _outbox_query()
                 .where(OutboxMessage.id == message_id)
                 .with_for_update(of=OutboxMessage)
             ).first()
@@ -218,7 +220,7 @@ class OutboxService:
                 raise NotFoundError(
                     "Сообщение не найдено: возможно, его заменило более новое. Обновите список."
                 )
-            message, number = row
+            message = row[0]
             if message.handed_out_at is not None:
                 raise ValidationError(
                     f"Это сообщение уже выдано {message.handed_out_at:%d.%m.%Y %H:%M} (UTC)."
@@ -233,12 +235,30 @@ class OutboxService:
                 message_id=message.id,
                 subject=message.subject,
             )
-            item = _item(message, number)
+            item = _item(*row)
             message.body = ""  # the secret it carried is in the resident's hands, not kept here
             return item
 
 
-def _item(message: OutboxMessage, number: str | None) -> OutboxItem:
+def _outbox_query() -> Select[OutboxMessage, str, str, str, str]:
+    """Outbox rows with what a slip shows of their account: number, ФИО, address and the
+    company (each NULL for a letter without an account or premises)."""
+    return (
+        select(OutboxMessage, Account.number, Account.fio, Account.address, Company.name)
+        .outerjoin(Account, Account.id == OutboxMessage.account_id)
+        .outerjoin(Premises, Premises.id == Account.premises_id)
+        .outerjoin(Building, Building.id == Premises.building_id)
+        .outerjoin(Company, Company.id == Building.company_id)
+    )
+
+
+def _item(
+    message: OutboxMessage,
+    number: str | None,
+    fio: str | None,
+    address: str | None,
+    company: str | None,
+) -> OutboxItem:
     return OutboxItem(
         id=message.id,
         account_id=message.account_id,
@@ -248,4 +268,8 @@ def _item(message: OutboxMessage, number: str | None) -> OutboxItem:
         body=message.body,
         created_at=message.created_at,
         handed_out_at=message.handed_out_at,
+        expires_at=message.expires_at,
+        fio=fio or "",
+        address=address or "",
+        company=company,
     )

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.formatting import ru_datetime
+from desktop.slips import Slip, code_slip, outbox_slip, slip_html
 from ui import dialogs
 from ui.context import PageContext
 from ui.forms import make_button
@@ -212,12 +213,15 @@ class OutboxPage(BasePage):
         if printer is None:
             return
         printer.setDocName(f"Памятка, лицевой счёт {item.account_number}")
-        document = QTextDocument()
-        font = QFont(self.font())
-        font.setPointSize(12)
-        document.setDefaultFont(font)
-        document.setPlainText(slip_text(item))
-        document.print_(printer)
+        settings = self.ctx.settings
+        slip = outbox_slip(item, settings.office_phone, settings.office_hours)
+        if slip is None:
+            self.messages.error(
+                "В этом сообщении нет пароля или кода: возможно, срок его действия истёк. "
+                "Обновите список."
+            )
+            return
+        self._print(slip, printer)
         if printer.printerState() == printer.PrinterState.Error:
             self.messages.error("Памятку не удалось напечатать: проверьте принтер и повторите.")
             return
@@ -237,6 +241,15 @@ class OutboxPage(BasePage):
         item = self.selected()
         if item is None:
             return
+        if not dialogs.confirm(
+            self,
+            f"Отметить, что памятка для лицевого счёта {item.account_number} выдана жителю? "
+            "Пароль или код из неё больше не будет храниться, напечатать её снова будет "
+            "нельзя.",
+            title=HANDED_OUT,
+            yes="Выдана",
+        ):
+            return
         ctx, actor = self.ctx, self.ctx.actor
         self._set_busy(True)
         ctx.tasks.run(
@@ -252,6 +265,14 @@ class OutboxPage(BasePage):
     def _failed(self, error: Exception) -> None:
         self._set_busy(False)
         self.messages.error(error)  # it may have been replaced meanwhile: «Обновить» shows
+
+    def _print(self, slip: Slip, printer: QPrinter) -> None:
+        document = QTextDocument()
+        font = QFont(self.font())
+        font.setPointSize(12)
+        document.setDefaultFont(font)
+        document.setHtml(slip_html(slip))
+        document.print_(printer)
 
     # -- a new registration code -----------------------------------------------------------
 
@@ -279,12 +300,18 @@ class OutboxPage(BasePage):
     def _code_issued(self, issued: IssuedCode, printer: QPrinter) -> None:
         self.code_button.setEnabled(True)
         printer.setDocName(f"Код регистрации, лицевой счёт {issued.account_number}")
-        document = QTextDocument()
-        font = QFont(self.font())
-        font.setPointSize(12)
-        document.setDefaultFont(font)
-        document.setPlainText(code_slip_text(issued, self.ctx.settings.office_phone))
-        document.print_(printer)
+        settings = self.ctx.settings
+        slip = code_slip(
+            company=None,
+            account_number=issued.account_number,
+            fio=issued.fio,
+            address=issued.address,
+            code=issued.code,
+            issued_at=issued.issued_at,
+            office_phone=settings.office_phone,
+            office_hours=settings.office_hours,
+        )
+        self._print(slip, printer)
         if printer.printerState() == printer.PrinterState.Error:
             self.messages.error(
                 "Памятку не удалось напечатать: проверьте принтер и напечатайте новый код ещё "
@@ -302,30 +329,3 @@ class OutboxPage(BasePage):
         self.messages.error(error)
         self.code_account.setFocus()
         self.code_account.selectAll()
-
-
-def code_slip_text(issued: IssuedCode, office_phone: str) -> str:
-    """The slip with a registration code: the account, the code, what to do with it."""
-    return (
-        f"Лицевой счёт: {issued.account_number}\n"
-        f"ФИО: {issued.fio}\n"
-        f"Адрес: {issued.address}\n"
-        f"Выдана: {ru_datetime(issued.issued_at)}\n\n"
-        f"Код регистрации в личном кабинете: {issued.code}\n\n"
-        "Чтобы зарегистрироваться, откройте личный кабинет, нажмите «Зарегистрироваться» и "
-        "введите ФИО, номер лицевого счёта, телефон, электронную почту и этот код. Код "
-        "подходит один раз; коды из прежних квитанций и памяток больше не действуют. Не "
-        "сообщайте код посторонним.\n\n"
-        f"Телефон офиса: {office_phone}\n"
-    )
-
-
-def slip_text(item: OutboxItem) -> str:
-    """What is printed: whom it is for, then the message itself."""
-    return (
-        f"Лицевой счёт: {item.account_number}\n"
-        f"Кому: {item.recipient}\n"
-        f"Тема: {item.subject}\n"
-        f"Создана: {ru_datetime(item.created_at)}\n\n"
-        f"{item.body}"
-    )

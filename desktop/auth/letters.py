@@ -16,6 +16,20 @@ from desktop.settings import Settings
 
 REGISTRATION_SUBJECT = "Пароль для входа в личный кабинет"
 RESET_SUBJECT = "Код для восстановления пароля"
+# The line of each letter that holds its secret: the printed slip (desktop.slips) takes it
+# from there, so a letter and its slip never disagree.
+SECRET_LINES = {REGISTRATION_SUBJECT: "Одноразовый пароль: ", RESET_SUBJECT: "Код: "}
+
+
+def secret_in(subject: str, body: str) -> str | None:
+    """The password or code in a letter of ``subject``; None if it has none (any more)."""
+    prefix = SECRET_LINES.get(subject)
+    if prefix is None:
+        return None
+    for line in body.splitlines():
+        if line.startswith(prefix) and line[len(prefix) :].strip():
+            return line[len(prefix) :].strip()
+    return None
 
 
 class Postman(Protocol):
@@ -112,7 +126,7 @@ class ResidentMail:
         return (
             "Здравствуйте!\n\n"
             f"Для лицевого счёта {number} создан доступ в личный кабинет жителя.\n\n"
-            f"Одноразовый пароль: {password}\n\n"
+            f"{SECRET_LINES[REGISTRATION_SUBJECT]}{password}\n\n"
             "Пароль действует 24 часа. Войдите с номером лицевого счёта и этим паролем — "
             "кабинет сразу попросит придумать собственный пароль.\n\n"
             "Если вы не регистрировались, просто не отвечайте на это письмо: без пароля "
@@ -124,7 +138,7 @@ class ResidentMail:
         return (
             "Здравствуйте!\n\n"
             f"Для лицевого счёта {number} запрошено восстановление пароля.\n\n"
-            f"Код: {code}\n\n"
+            f"{SECRET_LINES[RESET_SUBJECT]}{code}\n\n"
             "Код действует 10 минут и подходит один раз. Введите его на странице «Забыли "
             "пароль?» вместе с новым паролем.\n\n"
             "Если вы не запрашивали восстановление, никому не сообщайте код: ваш пароль "

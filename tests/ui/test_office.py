@@ -277,7 +277,14 @@ def test_a_slip_that_was_not_mailed_is_printed_and_handed_out(
     qtbot.mouseClick(panel.print_button, LEFT)
     printed = "".join(page.extract_text() for page in PdfReader(target).pages)
     flat = "".join(printed.split())  # the PDF's text comes back with spacing of its own
-    assert "Лицевойсчёт:5210" in flat and secret in flat
+    # A document to hand over, not the e-mail: the company, whose it is (to check against
+    # the resident's ID), the password with its expiry, how to sign in, the office.
+    for expected in (
+        "ООО\"УКДемо\"", "Доступвличныйкабинетжителя", "Лицевойсчёт5210", "ФИОФёдороваО.Ю.",
+        "Адрес", "Одноразовыйпароль:", secret, "Действуетдо", "Телефонофиса:",
+    ):  # fmt: skip
+        assert expected in flat, expected
+    assert "Кому" not in flat and "неотвечайте" not in flat and "p@mail.ru" not in flat
     assert panel.messages.kind == "success"
     wait_idle(qtbot, app_ctx)
     with services.db.unit_of_work() as s:
@@ -286,6 +293,18 @@ def test_a_slip_that_was_not_mailed_is_printed_and_handed_out(
         ).all()
     assert printed_by == ["staff:operator"]
 
+    asked: list[str] = []
+    answer = False
+
+    def confirm(parent, text, **_kw):
+        asked.append(text)
+        return answer
+
+    monkeypatch.setattr(dialogs, "confirm", confirm)
+    qtbot.mouseClick(panel.handed_button, LEFT)  # «Нет»: still waiting
+    wait_idle(qtbot, app_ctx)
+    assert model.rowCount() == 1 and "5210" in asked[0]
+    answer = True
     qtbot.mouseClick(panel.handed_button, LEFT)
     wait_idle(qtbot, app_ctx)
     assert model.rowCount() == 0 and not panel.print_button.isEnabled()
@@ -323,8 +342,8 @@ def test_a_clerk_prints_a_slip_with_a_new_registration_code(
     wait_idle(qtbot, app_ctx)
     assert panel.messages.kind == "success", panel.messages.text()
     flat = "".join("".join(page.extract_text() for page in PdfReader(target).pages).split())
-    found = re.search(r"Кодрегистрациивличномкабинете:(\w{4}-\w{4})", flat)
-    assert found and "Лицевойсчёт:5210" in flat and "Фёдорова" in flat
+    found = re.search(r"Кодрегистрации:(\w{4}-\w{4})", flat)
+    assert found and "Лицевойсчёт5210" in flat and "Фёдорова" in flat
     code = found.group(1)
     auth = services.auth
     old = DEMO_REGISTRATION_CODES["5210"]
@@ -338,7 +357,7 @@ def test_a_clerk_prints_a_slip_with_a_new_registration_code(
 
 
 def test_the_chosen_slip_stays_chosen_when_the_list_is_refreshed(
-    qtbot, app_ctx: AppContext, services: Services
+    qtbot, app_ctx: AppContext, services: Services, monkeypatch
 ) -> None:
     """A clerk picks a slip, the list is refreshed, and «Выдана жителю» still means that
     slip; once it is handed out, nothing is chosen for the next click."""
@@ -348,6 +367,7 @@ def test_the_chosen_slip_stays_chosen_when_the_list_is_refreshed(
     services.auth.request_reset("3493", "petrova@demo.example")  # registered in the demo
     panel = slips_page(qtbot, app_ctx, services)
     assert panel.model.rowCount() == 2 and panel.selected().account_number == "5210"
+    monkeypatch.setattr(dialogs, "confirm", lambda *_a, **_kw: True)
     panel.table.selectRow(1)
     qtbot.mouseClick(panel.refresh_button, LEFT)
     wait_idle(qtbot, app_ctx)
