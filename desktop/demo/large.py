@@ -24,10 +24,11 @@ with ids given here. Memory stays flat whatever N is.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Connection, ForeignKeyConstraint, text
@@ -40,10 +41,15 @@ from desktop.demo.catalog import (
     SERVICE_CODES,
     Household,
     last_day,
-    month_range,
 )
 from desktop.demo.large_spec import LargeSpec
-from desktop.demo.large_statement import Month, paying_in_full, reckoned
+from desktop.demo.large_statement import (
+    CalendarMonth,
+    Usage,
+    calendar,
+    paying_in_full,
+    reckoned,
+)
 from desktop.demo.names import (
     INITIALS,
     INVARIANT_SURNAMES,
@@ -62,6 +68,9 @@ REGISTERED_SHARE = 1 / 3
 REQUEST_SHARE = 0.01
 _DEFERRED_INDEXES = ("reading", "statement_row", "receipt")
 _tables = Base.metadata.tables
+_CHANNELS = (Channel.RESIDENT, Channel.RESIDENT, Channel.KIOSK, Channel.CLERK)
+_NO_RECALCULATION = (0,) * len(SERVICE_CODES)
+_Draw = tuple[int, int, int]  # low, span, scale
 
 Progress = Callable[[int, int], None]
 
@@ -122,10 +131,19 @@ class Generator:
         self.company_id = conn.execute(
             text("SELECT id FROM company WHERE is_demo = :t ORDER BY id LIMIT 1"), {"t": True}
         ).scalar_one()
-        self.services: dict[str, int] = {
+        services: dict[str, int] = {
             code: service_id
             for code, service_id in conn.execute(text("SELECT code, id FROM service"))
         }
+        self.service_ids = [services[code] for code in SERVICE_CODES]
+        # Every account's months end with the current one: the longest history's calendar,
+        # each month's constants made once.
+        self.calendar = calendar(add_months(current, 1 - max(spec.months, SHORT_MONTHS)), current)
+        self.latest = now - timedelta(hours=1)  # the latest a reading was entered
+        # What follows the minutes in a stamp of a whole minute, as _stamp writes it.
+        self.stamp_tail = self._stamp(datetime(2000, 1, 1, tzinfo=now.tzinfo))[
+            len("2000-01-01 00:00") :
+        ]
         self.streets: set[tuple[str, str, str]] = set()
 
     # -- the whole run
@@ -213,8 +231,8 @@ class Generator:
              area, residents),
         )  # fmt: skip
         long = rng.random() < LONG_SHARE
-        months = self.spec.months if long else SHORT_MONTHS
-        first = add_months(self.current, 1 - months)
+        months = self.calendar if long else self.calendar[-SHORT_MONTHS:]
+        first = months[0].day
         registered = rng.random() < REGISTERED_SHARE
         if registered:
             since = self._stamp(datetime.combine(first, datetime.min.time(), self.now.tzinfo))
@@ -225,13 +243,16 @@ class Generator:
                  self.password_hash, self._bool(False), 0, since, since),
             )  # fmt: skip
         meters = self._meters(account_id, first, long)
-        usage = self._readings(account_id, number, meters, first, registered)
+        usage = self._readings(account_id, number, meters, months, registered)
         debtor = not long and rng.random() < DEBTOR_SHARE
-        household = Household(
-            number, fio, 0, str(flat), Decimal(area) / 100, residents, None,
-            stops_paying=rng.randint(2, 8) if debtor else None,
-        )  # fmt: skip
-        self._statement(account_id, number, household, first, usage)
+        if debtor:
+            household = Household(
+                number, fio, 0, str(flat), Decimal(area) / 100, residents, None,
+                stops_paying=rng.randint(2, 8),
+            )  # fmt: skip
+            self._reckoned(account_id, number, household, months, usage)
+        else:
+            self._paying(account_id, number, area, months, usage)
         if rng.random() < REQUEST_SHARE:
             topic, message = rng.choice(_TOPICS)
             status = rng.choice((RequestStatus.OPEN, RequestStatus.ANSWERED, RequestStatus.CLOSED))
@@ -244,6 +265,7 @@ class Generator:
             self.counts.support_requests += 1
 
     def _meters(self, account_id: int, first: date, long: bool) -> list[_Meter]:
+        """The account's meters, in the order they are read."""
         rng = self.rng
         risers = 2 if rng.random() < 0.3 else 1
         zones = rng.choices((1, 2, 3), (30, 55, 15))[0]
@@ -307,101 +329,155 @@ class Generator:
         return _Meter(meter_id, kind, zones, start, retired, level)
 
     def _readings(
-        self, account_id: int, number: str, meters: list[_Meter], first: date, registered: bool
-    ) -> dict[date, dict[str, int]]:
+        self,
+        account_id: int,
+        number: str,
+        meters: list[_Meter],
+        months: list[CalendarMonth],
+        registered: bool,
+    ) -> list[Usage]:
         """A period for each month (the current one only for those who have sent it), and
         each month's usage by what is billed: cold, hot, t1, t2 in thousandths."""
         rng = self.rng
         draw = rng.random
-        usage_by_month: dict[date, dict[str, int]] = {}
-        readings: list[tuple[Any, ...]] = []
         residents_factor = rng.randint(8, 14)  # tenths of a m³ per month, per riser
-        for month in month_range(first, self.current):
-            usage = {"cold": 0, "hot": 0, "t1": 0, "t2": 0}
-            current = month == self.current
-            sent = not current or rng.random() < 0.6
-            period_id = self._id("period") if sent else None
-            channel = (
-                rng.choice((Channel.RESIDENT, Channel.RESIDENT, Channel.KIOSK, Channel.CLERK))
-                if registered
-                else Channel.CLERK
-            )
-            by = number if channel is not Channel.CLERK else "operator"
-            channel_value = str(channel)
-            day, hour, minute = 15 + int(draw() * 11), 7 + int(draw() * 15), int(draw() * 60)
-            entered = datetime(month.year, month.month, day, hour, minute, tzinfo=self.now.tzinfo)
-            entered = min(entered, self.now - timedelta(hours=1))
-            stamp = self._stamp(entered)
-            if period_id is not None:
-                accepted = None if current else self._stamp(entered + timedelta(days=3))
-                self.sink.add(
-                    "period", (period_id, account_id, month.isoformat(), stamp, accepted, 1)
-                )
-                self.counts.periods += 1
-            winter = month.month in (11, 12, 1, 2, 3)
-            for meter in meters:
-                if month < meter.first or (meter.retired and month > meter.retired):
-                    continue
-                for zone in range(1, meter.zones + 1):
-                    amount = _usage(draw, meter.kind, meter.zones, zone, winter, residents_factor)
-                    previous = meter.level[zone - 1]
-                    meter.level[zone - 1] = previous + amount
-                    if meter.kind in (MeterKind.COLD_WATER, MeterKind.HOT_WATER):
-                        usage["cold" if meter.kind is MeterKind.COLD_WATER else "hot"] += amount
-                    elif meter.kind is MeterKind.ELECTRICITY:
-                        usage["t2" if zone == 2 else "t1"] += amount
-                    if period_id is not None:
-                        readings.append((period_id, meter.id, zone, previous, previous + amount,
-                                         channel_value, by, stamp, ""))  # fmt: skip
-            usage_by_month[month] = usage
-        self.sink.extend("reading", self._numbered("reading", readings))
+        risers = sum(meter.kind is MeterKind.HOT_WATER for meter in meters)
+        zones = next(meter.zones for meter in meters if meter.kind is MeterKind.ELECTRICITY)
+        usage: list[Usage] = []
+        readings: list[tuple[Any, ...]] = []
+        periods: list[tuple[Any, ...]] = []
+        tz, tail = self.now.tzinfo, self.stamp_tail
+        ids = self.ids
+        for phase_start, phase_end, read in _phases(meters, months):
+            # Each reading as ids and levels beside the draws that move them, in the order
+            # they are read: the cold risers, the hot ones, the electricity's zones, the rest.
+            meter_ids = [meter.id for meter, _zone in read]
+            zone_numbers = [zone for _meter, zone in read]
+            levels = [meter.level[zone - 1] for meter, zone in read]
+            draws = {
+                winter: [_draw(m.kind, m.zones, zone, winter, residents_factor) for m, zone in read]
+                for winter in (False, True)
+            }
+            for month in months[phase_start:phase_end]:
+                current = month.current
+                sent = not current or rng.random() < 0.6
+                channel = rng.choice(_CHANNELS) if registered else Channel.CLERK
+                by = number if channel is not Channel.CLERK else "operator"
+                day, hour, minute = 15 + int(draw() * 11), 7 + int(draw() * 15), int(draw() * 60)
+                amounts = [
+                    (low + int(draw() * span)) * scale for low, span, scale in draws[month.winter]
+                ]
+                moved = [level + amount for level, amount in zip(levels, amounts, strict=True)]
+                electricity = amounts[2 * risers : 2 * risers + zones]
+                usage.append((
+                    sum(amounts[:risers]), sum(amounts[risers : 2 * risers]),
+                    electricity[0] + (electricity[2] if zones == 3 else 0),
+                    electricity[1] if zones > 1 else 0,
+                ))  # fmt: skip
+                if sent:
+                    period_id = ids["period"]
+                    ids["period"] = period_id + 1
+                    if current:  # entered at the latest an hour ago, not yet accepted
+                        entered = datetime(
+                            month.day.year, month.day.month, day, hour, minute, tzinfo=tz
+                        )
+                        stamp, accepted = self._stamp(min(entered, self.latest)), None
+                    else:  # a past month's day 15–25: accepted three days later, that month
+                        stamp = f"{month.iso[:8]}{day:02d} {hour:02d}:{minute:02d}{tail}"
+                        accepted = f"{month.iso[:8]}{day + 3:02d} {hour:02d}:{minute:02d}{tail}"
+                    periods.append((period_id, account_id, month.iso, stamp, accepted, 1))
+                    first_id = ids["reading"] + len(readings)
+                    readings += zip(
+                        range(first_id, first_id + len(read)), repeat(period_id), meter_ids,
+                        zone_numbers, levels, moved, repeat(str(channel)), repeat(by),
+                        repeat(stamp), repeat(""),
+                    )  # fmt: skip
+                levels = moved
+            for (meter, zone), level in zip(read, levels, strict=True):
+                meter.level[zone - 1] = level
+        ids["reading"] += len(readings)
+        self.sink.extend("period", periods)
+        self.sink.extend("reading", readings)
+        self.counts.periods += len(periods)
         self.counts.readings += len(readings)
-        return usage_by_month
+        return usage
 
     # -- the statement and receipts
 
-    def _statement(
+    def _paying(
+        self,
+        account_id: int,
+        number: str,
+        area: int,
+        months: list[CalendarMonth],
+        usage: list[Usage],
+    ) -> None:
+        """The statement and receipts of an account that pays each bill in full."""
+        row_id = self.ids["statement_row"]
+        services = self.service_ids
+        statement: list[tuple[Any, ...]] = []
+        receipts: list[tuple[Any, ...]] = []
+        receipt_id = self.ids["receipt"]
+        for month, (opening, charged, volumes) in zip(
+            months, paying_in_full(area, months, usage), strict=True
+        ):
+            # paid = opening, recalculation = 0, closing = charged
+            statement += zip(
+                range(row_id, row_id + len(services)), repeat(account_id), repeat(month.iso),
+                services, opening, charged, opening, _NO_RECALCULATION, charged, volumes,
+            )  # fmt: skip
+            row_id += len(services)
+            if not month.current:
+                receipts.append(
+                    (receipt_id, account_id, number + month.receipt_suffix, month.last_day,
+                     month.iso, month.receipt_title + number, sum(charged))
+                )  # fmt: skip
+                receipt_id += 1
+        self._statement_written(row_id, receipt_id, statement, receipts)
+
+    def _reckoned(
         self,
         account_id: int,
         number: str,
         h: Household,
-        first: date,
-        usage: dict[date, dict[str, int]],
+        months: list[CalendarMonth],
+        usage: list[Usage],
     ) -> None:
-        months: Iterator[Month]
-        if h.stops_paying:
-            months = reckoned(h, first, self.current, usage, self.rules)
-        else:
-            months = paying_in_full(int(h.area * 100), first, self.current, usage)
-        services = [self.services[code] for code in SERVICE_CODES]
-        first_id = self.ids["statement_row"]
+        """The statement and receipts of an account that stopped paying: the households'
+        own rules, the penalty included."""
+        by_month = {
+            month.day: dict(zip(("cold", "hot", "t1", "t2"), used, strict=True))
+            for month, used in zip(months, usage, strict=True)
+        }
+        row_id = self.ids["statement_row"]
+        receipt_id = self.ids["receipt"]
         statement: list[tuple[Any, ...]] = []
         receipts: list[tuple[Any, ...]] = []
-        for month, rows, total in months:
-            iso = month.isoformat()
-            start = first_id + len(statement)
-            statement += [
-                (start + k, account_id, iso, service_id, o, c, p, r, cl, v)
-                for k, (service_id, (o, c, p, r, cl, v)) in enumerate(
-                    zip(services, rows, strict=True)
-                )
-            ]
-            if month < self.current:
+        reckoning = reckoned(h, months[0].day, self.current, by_month, self.rules)
+        for month, (_day, rows, total) in zip(months, reckoning, strict=True):
+            for service_id, row in zip(self.service_ids, rows, strict=True):
+                statement.append((row_id, account_id, month.iso, service_id, *row))
+                row_id += 1
+            if not month.current:
                 receipts.append(
-                    (account_id, f"{number}-{month:%Y%m}", last_day(month).isoformat(), iso,
-                     f"Квитанция за {month:%m.%Y}, лицевой счёт {number}", total)
+                    (receipt_id, account_id, number + month.receipt_suffix, month.last_day,
+                     month.iso, month.receipt_title + number, total)
                 )  # fmt: skip
-        self.ids["statement_row"] = first_id + len(statement)
+                receipt_id += 1
+        self._statement_written(row_id, receipt_id, statement, receipts)
+
+    def _statement_written(
+        self,
+        row_id: int,
+        receipt_id: int,
+        statement: list[tuple[Any, ...]],
+        receipts: list[tuple[Any, ...]],
+    ) -> None:
+        self.ids["statement_row"], self.ids["receipt"] = row_id, receipt_id
         self.sink.extend("statement_row", statement)
-        self.sink.extend("receipt", self._numbered("receipt", receipts))
+        self.sink.extend("receipt", receipts)
         self.counts.statement_rows += len(statement)
         self.counts.receipts += len(receipts)
-
-    def _numbered(self, table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """``rows`` with the table's next ids in front."""
-        first = self.ids[table]
-        self.ids[table] = first + len(rows)
-        return [(row_id, *row) for row_id, row in enumerate(rows, first)]
 
     # -- values as the backend takes them
 
@@ -423,24 +499,44 @@ _METER_KINDS = {
 }
 
 
-def _usage(
-    draw: Callable[[], float], kind: MeterKind, zones: int, zone: int, winter: bool, factor: int
-) -> int:
-    """A month's consumption in thousandths of the meter's unit (``draw``: the generator's
-    ``random``; ``a + int(draw() * n)`` is a third of ``randint``'s cost)."""
+def _draw(kind: MeterKind, zones: int, zone: int, winter: bool, factor: int) -> _Draw:
+    """How a month's consumption is drawn, in thousandths of the meter's unit: ``(low +
+    int(random() * span)) * scale`` (a third of ``randint``'s cost)."""
     if kind is MeterKind.COLD_WATER:
-        return (20 + int(draw() * 21)) * factor * 10
+        return 20, 21, factor * 10
     if kind is MeterKind.HOT_WATER:
-        return (12 + int(draw() * 14)) * factor * 10
+        return 12, 14, factor * 10
     if kind is MeterKind.GAS:
-        return 6_000 + int(draw() * 10_001)
+        return 6_000, 10_001, 1
     if kind is MeterKind.HEATING:
-        return 600 + int(draw() * 1_001) if winter else int(draw() * 61)
+        return (600, 1_001, 1) if winter else (0, 61, 1)
     if zones == 1:
-        return 150_000 + int(draw() * 170_001) + (50_000 if winter else 0)
+        return 150_000 + (50_000 if winter else 0), 170_001, 1
     if zone == 2:
-        return 50_000 + int(draw() * 50_001)
-    return 60_000 + int(draw() * 160_001) + (40_000 if winter and zone == 1 else 0)
+        return 50_000, 50_001, 1
+    return 60_000 + (40_000 if winter and zone == 1 else 0), 160_001, 1
+
+
+def _phases(
+    meters: list[_Meter], months: list[CalendarMonth]
+) -> list[tuple[int, int, list[tuple[_Meter, int]]]]:
+    """Runs of ``months`` with the same meters in service: (from, to, each meter's zones
+    read), in the meters' order."""
+    if all(meter.first <= months[0].day and meter.retired is None for meter in meters):
+        return [(0, len(months), [(m, zone) for m in meters for zone in range(1, m.zones + 1)])]
+    runs: list[tuple[int, int, list[tuple[_Meter, int]]]] = []
+    for index, month in enumerate(months):
+        read = [
+            (meter, zone)
+            for meter in meters
+            if meter.first <= month.day and not (meter.retired and month.day > meter.retired)
+            for zone in range(1, meter.zones + 1)
+        ]
+        if runs and runs[-1][2] == read:
+            runs[-1] = (runs[-1][0], index + 1, read)
+        else:
+            runs.append((index, index + 1, read))
+    return runs
 
 
 def _fio(rng: random.Random) -> str:

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import (
-    Base,
     Account,
+    Base,
     Building,
     Company,
     Meter,
@@ -41,9 +41,9 @@ from desktop.demo import build_demo
 from desktop.demo.catalog import DEMO_ACCOUNTS, SERVICE_CODES, Household, month_range
 from desktop.demo.households import household_statement
 from desktop.demo.large_spec import LargeSpec
-from desktop.demo.sink import COLUMNS
 from desktop.demo.large_statement import paid_in_full
 from desktop.demo.seed import seed_statement
+from desktop.demo.sink import COLUMNS
 from desktop.errors import UserError
 from desktop.months import add_months
 from desktop.settings import DebtSettings, Settings
