@@ -31,7 +31,14 @@ from decimal import Decimal
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import Connection, ForeignKeyConstraint, text
+from sqlalchemy import (
+    Connection,
+    Constraint,
+    ForeignKeyConstraint,
+    PrimaryKeyConstraint,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from db.models import Base, Channel, MeterKind, RequestStatus
@@ -58,7 +65,7 @@ from desktop.demo.names import (
     SURNAMES,
     TOWNS,
 )
-from desktop.demo.sink import TABLES, Sink, next_id
+from desktop.demo.sink import TABLES, Sink, bulk_load, next_id
 from desktop.months import add_months
 
 LONG_SHARE = 0.1  # the share of accounts with the long history
@@ -67,6 +74,7 @@ DEBTOR_SHARE = 0.05  # of the one-year accounts: stopped paying some months ago
 REGISTERED_SHARE = 1 / 3
 REQUEST_SHARE = 0.01
 _DEFERRED_INDEXES = ("reading", "statement_row", "receipt")
+_DEFERRED_KEYS = ("period", "reading", "statement_row", "receipt")
 _tables = Base.metadata.tables
 _CHANNELS = (Channel.RESIDENT, Channel.RESIDENT, Channel.KIOSK, Channel.CLERK)
 _NO_RECALCULATION = (0,) * len(SERVICE_CODES)
@@ -154,14 +162,23 @@ class Generator:
         # trigger per row: they are dropped too and added back at the end, checked by one
         # query each; no statement timeout meanwhile.
         indexes = [index for table in _DEFERRED_INDEXES for index in _tables[table].indexes]
-        keys = [
+        keys: list[Constraint] = [
             key
             for table in (TABLES if self.postgres else ())
             for key in _tables[table].constraints
             if isinstance(key, ForeignKeyConstraint)
         ]
+        # The big tables' own keys too, on PostgreSQL: built by a sort at the end, their
+        # rows go in at twice the speed.
+        keys += [
+            key
+            for table in (_DEFERRED_KEYS if self.postgres else ())
+            for key in _tables[table].constraints
+            if isinstance(key, PrimaryKeyConstraint | UniqueConstraint)
+        ]
         if self.postgres:
             self.conn.execute(text("SET LOCAL statement_timeout = 0"))
+            self.conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
         for key in keys:
             self.conn.execute(DropConstraint(key))
         for index in indexes:
@@ -178,7 +195,7 @@ class Generator:
         self.sink.flush()
         for index in indexes:
             index.create(self.conn)
-        for key in keys:
+        for key in reversed(keys):  # the keys first, then the foreign keys that need them
             self.conn.execute(AddConstraint(key))
         if self.postgres:
             for table in TABLES:
@@ -558,7 +575,8 @@ def generate(
     progress: Progress | None = None,
 ) -> Counts:
     """Stream ``count`` generated accounts into the transaction of ``conn``."""
-    return Generator(conn, spec, now, current, rules, password_hash).run(count, progress)
+    with bulk_load(conn):
+        return Generator(conn, spec, now, current, rules, password_hash).run(count, progress)
 
 
 __all__ = ["LargeSpec", "Progress", "generate"]
