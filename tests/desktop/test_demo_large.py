@@ -5,12 +5,15 @@ refused where the small demo is. On SQLite and PostgreSQL, at a small N."""
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import threading
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 
+import psycopg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,7 +46,7 @@ from desktop.demo.households import household_statement
 from desktop.demo.large_spec import LargeSpec
 from desktop.demo.large_statement import paid_in_full
 from desktop.demo.seed import seed_statement
-from desktop.demo.sink import COLUMNS
+from desktop.demo.sink import COLUMNS, Sink
 from desktop.errors import UserError
 from desktop.months import add_months
 from desktop.settings import DebtSettings, Settings
@@ -333,3 +336,19 @@ def tables_digest(db: Database) -> str:
 def test_a_seed_makes_the_pinned_tables_on_either_database(database: Database, now):
     build_demo(database, now, large=PINNED)
     assert tables_digest(database) == PINNED_DIGEST
+
+
+def test_a_row_the_database_refuses_stops_the_load_with_its_error(database: Database):
+    """On PostgreSQL the rows go through COPY on a thread of their own: its error reaches the
+    caller, and the thread ends."""
+    with (
+        pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError), match="company_id"),
+        database.engine.begin() as conn,
+    ):
+        sink = Sink(conn)
+        try:
+            sink.add("building", (1, None, "ул. Без управляющей компании, д. 1"))  # NOT NULL
+            sink.flush()
+        finally:
+            sink.close()
+    assert not [t for t in threading.enumerate() if t.name == "demo-copy"]
