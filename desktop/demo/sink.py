@@ -52,7 +52,7 @@ class Sink:
         self.held: dict[str, list[tuple[Any, ...]]] = {table: [] for table in TABLES}
         self.count = 0
         self.written = 0
-        self.copier = _Copier(self.raw) if self.postgres else None
+        self.copier: _Copier | None = None  # started by the first batch
 
     def add(self, table: str, row: tuple[Any, ...]) -> None:
         self.held[table].append(row)
@@ -78,7 +78,8 @@ class Sink:
             self.copier.stop()
 
     def _write_held(self) -> None:
-        if self.copier:
+        if self.postgres:
+            self.copier = self.copier or _Copier(self.raw)
             for table in TABLES:
                 rows = self.held[table]
                 if rows:
