@@ -1,4 +1,5 @@
-"""How large a demo ``demo --accounts N [--months M] [--seed S]`` asks for, checked."""
+"""How large a demo ``demo --accounts N [--months M] [--seed S]`` asks for, checked; and
+what it made (``Counts``)."""
 
 from __future__ import annotations
 
@@ -46,3 +47,14 @@ def _whole(text: str, option: str, low: int, high: int, example: str) -> int:
             f"например {option} {example}."
         )
     return int(value)
+
+
+@dataclass
+class Counts:
+    accounts: int = 0
+    periods: int = 0
+    readings: int = 0
+    statement_rows: int = 0
+    receipts: int = 0
+    support_requests: int = 0
+    rows: int = 0
