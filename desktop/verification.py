@@ -18,13 +18,9 @@ from desktop.common.plural import plural
 from desktop.formatting import ru_date
 
 WHAT_TO_DO = (
-    "Закажите поверку в аккредитованной организации и передайте в офис свидетельство "
-    "о поверке (или её номер в ФГИС «Аршин»)"
+    "Закажите поверку в аккредитованной организации и передайте свидетельство о поверке в офис"
 )
-OVERDUE_EFFECT = (
-    "пока поверки нет, показания этого счётчика не принимаются к расчёту и плату начисляют "
-    "по среднему, а затем по нормативу."
-)
+NOT_COUNTED = "показания не принимаются к расчёту"
 
 
 @dataclass(frozen=True)
@@ -55,8 +51,19 @@ class Reminder:
     def message(self) -> str:
         """The headline and what to do about it."""
         if self.overdue:
-            return f"{self.headline} {WHAT_TO_DO}: {OVERDUE_EFFECT}"
+            return f"{self.headline[:-1]}: его {NOT_COUNTED}. {WHAT_TO_DO}."
         return f"{self.headline} {WHAT_TO_DO} до этой даты."
+
+    @property
+    def clause(self) -> str:
+        """«ГВС 59537062» — срок истёк 01.06.2023, показания не принимаются к расчёту», as a
+        list of several meters says it."""
+        if self.overdue:
+            return f"«{self.title}» — срок истёк {ru_date(self.due_on)}, {NOT_COUNTED}"
+        if self.days_left == 0:
+            return f"«{self.title}» — срок истекает сегодня, {ru_date(self.due_on)}"
+        days = plural(self.days_left, "день", "дня", "дней")
+        return f"«{self.title}» — срок истекает {ru_date(self.due_on)} (через {days})"
 
     @property
     def mark(self) -> str:
@@ -82,9 +89,7 @@ def reminder_for(
     return Reminder(meter_id, title, due_on, days_left)
 
 
-def reminders(
-    meters: Iterable[Meter], today: date, notice_days: int
-) -> list[Reminder]:
+def reminders(meters: Iterable[Meter], today: date, notice_days: int) -> list[Reminder]:
     """The reminders of these meters, the most urgent first."""
     found = [
         reminder_for(m.id, m.title, m.next_verification_on, m.retired_on, today, notice_days)
@@ -95,9 +100,7 @@ def reminders(
 
 def account_reminders(s: Session, account_id: int, today: date, notice_days: int) -> list[Reminder]:
     meters = s.scalars(
-        select(Meter)
-        .where(Meter.account_id == account_id)
-        .order_by(Meter.display_order, Meter.id)
+        select(Meter).where(Meter.account_id == account_id).order_by(Meter.display_order, Meter.id)
     )
     return reminders(meters, today, notice_days)
 
@@ -108,6 +111,4 @@ def summary(found: list[Reminder]) -> str:
         return ""
     if len(found) == 1:
         return found[0].message
-    lines = "\n".join(f"• {reminder.headline}" for reminder in found)
-    effect = f" Если срок истёк, {OVERDUE_EFFECT}" if any(r.overdue for r in found) else ""
-    return f"Подходит или прошёл срок поверки счётчиков:\n{lines}\n{WHAT_TO_DO}.{effect}"
+    return f"Поверка счётчиков: {'; '.join(r.clause for r in found)}. {WHAT_TO_DO}."

@@ -67,28 +67,33 @@ class MeterHistory:
 
     def zone_summary(self, zone: ZoneHistory) -> str:
         """«в среднем 3,1 м³ в месяц; за июнь 2017 — 3,0 м³» (with «T1: » before it for a
-        zone of a multi-zone meter)."""
+        zone of a multi-zone meter); a figure and its unit are not parted by a line break."""
         parts = []
         if zone.average is not None:
-            parts.append(f"в среднем {amount_text(zone.average)} {self.unit} в месяц")
+            parts.append(f"в среднем {amount_text(zone.average)}\u00a0{self.unit} в месяц")
         last = zone.last
         if last is not None:
             position, value = last
             parts.append(
-                f"за {month_name(self.months[position]).lower()} — "
-                f"{amount_text(value)} {self.unit}"
+                f"за {month_name(self.months[position]).lower()} — {amount_text(value)} {self.unit}"
             )
         text = "; ".join(parts) or "показаний пока нет"
         return f"{zone.label}: {text}" if zone.label else text
 
     @property
-    def summary(self) -> str:
-        """The chart in words, one line per zone, for the label beside it and screen readers."""
+    def zones_summary(self) -> str:
+        """One line per zone: what the label beside the chart shows."""
         if self.empty:
-            return f"{self.title}: показаний за последние два года нет."
-        lines = [self.zone_summary(zone) for zone in self.zones]
+            return "Показаний по этому прибору пока нет."
+        return "\n".join(self.zone_summary(zone) for zone in self.zones)
+
+    @property
+    def summary(self) -> str:
+        """The chart in words, with its months, for screen readers."""
+        if self.empty:
+            return f"{self.title}: показаний пока нет."
         first, last = month_name(self.months[0]).lower(), month_name(self.months[-1]).lower()
-        return f"Расход, {first} — {last}:\n" + "\n".join(lines)
+        return f"{self.title}, расход за {first} — {last}:\n{self.zones_summary}"
 
 
 def meter_histories(s: Session, account_id: int, today: date) -> list[MeterHistory]:
@@ -101,7 +106,9 @@ def meter_histories(s: Session, account_id: int, today: date) -> list[MeterHisto
     however long ago)."""
     meters = list(
         s.scalars(
-            select(Meter).where(Meter.account_id == account_id).order_by(Meter.display_order, Meter.id)
+            select(Meter)
+            .where(Meter.account_id == account_id)
+            .order_by(Meter.display_order, Meter.id)
         )
     )
     found = s.execute(
@@ -113,6 +120,8 @@ def meter_histories(s: Session, account_id: int, today: date) -> list[MeterHisto
     used: dict[RowKey, dict[date, Decimal]] = {}
     digits = {meter.id: meter.digits for meter in meters}
     for month, meter_id, zone, previous, current, confirmation in found:
+        if current is None:  # pragma: no cover - the query takes filled readings only
+            continue
         value = consumption(previous, current, confirmation, digits.get(meter_id))
         used.setdefault((meter_id, zone), {})[month] = value
     usual = averages(s, account_id, month_start(today))

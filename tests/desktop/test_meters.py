@@ -91,10 +91,11 @@ def test_the_average_line_is_the_jump_checks_own(database: Database, old_flat):
     assert checked[(water, 1)] == D("6.5")
     assert [z.average for z in histories[1].zones] == [checked[(power, 1)], checked[(power, 2)]]
     assert histories[0].summary == (
-        "Расход, июль 2015 — июнь 2017:\nв среднем 6,5 м³ в месяц; за июнь 2017 — 6,0 м³"
+        "ХВС 21883-12, расход за июль 2015 — июнь 2017:\n"
+        "в среднем 6,5\u00a0м³ в месяц; за июнь 2017 — 6,0\u00a0м³"
     )
     assert histories[1].zone_summary(histories[1].zones[1]) == (
-        "T2: в среднем 70,0 кВт·ч в месяц; за июнь 2017 — 70,0 кВт·ч"
+        "T2: в среднем 70,0\u00a0кВт·ч в месяц; за июнь 2017 — 70,0\u00a0кВт·ч"
     )
     # The jump check lets through three times the chart's average and stops anything above.
     readings = ReadingService(database, FixedClock(date(2017, 7, 20)), Settings())
@@ -125,7 +126,7 @@ def test_a_meter_without_readings_has_an_empty_history(database: Database):
     make_meter(database, account, "ГВС 59537062")
     (history,) = service(database).histories(Actor.resident(account, "78"), account)
     assert history.empty and history.zones[0].values == ()
-    assert history.summary == "ГВС 59537062: показаний за последние два года нет."
+    assert history.summary == "ГВС 59537062: показаний пока нет."
 
 
 def test_another_residents_meters_are_refused(database: Database, old_flat):
@@ -202,5 +203,13 @@ def test_retired_and_undated_meters_need_no_reminder(database: Database, home):
     found = service(database).reminders(resident, account)
     assert [r.meter_id for r in found] == [overdue, due]  # the most urgent first
     text = summary(found)
-    assert "ГВС 3» истёк 01.06.2023" in text and "Эл.эн. 4» истекает 10.01.2027" in text
-    assert "по нормативу" in text
+    assert text == (
+        "Поверка счётчиков: «ГВС 3» — срок истёк 01.06.2023, показания не принимаются к "
+        "расчёту; «Эл.эн. 4» — срок истекает 10.01.2027 (через 40 дней). Закажите поверку в "
+        "аккредитованной организации и передайте свидетельство о поверке в офис."
+    )
+    assert found[0].message == (
+        "Срок поверки счётчика «ГВС 3» истёк 01.06.2023: его показания не принимаются к "
+        "расчёту. Закажите поверку в аккредитованной организации и передайте свидетельство о "
+        "поверке в офис."
+    )
