@@ -151,3 +151,14 @@ def test_no_reminder_without_a_verification_due(qtbot, open_page, services, app_
     assert all(
         model.index(row, 0).data(Role.DecorationRole) is None for row in range(model.rowCount())
     )
+
+
+def test_a_bars_tooltip_names_its_month_and_values(qtbot, open_page, page_ctx):
+    page = open_page(page_ctx)
+    chart = page.consumption.chart
+    chart.grab()  # painted: the bars' places are known
+    right = chart.width() - 8  # the newest month's bars
+    assert chart.month_text(right) == "Июнь 2017: T1 173,8 кВт·ч, T2 73,3 кВт·ч"
+    first = chart.width() - 8 - 23 * chart.width() * 0.9 / 24  # 23 months before, about
+    assert chart.month_text(first).endswith(" 2015: T1 нет показаний, T2 нет показаний")
+    assert chart.month_text(-5) == ""

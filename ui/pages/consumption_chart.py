@@ -8,10 +8,20 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen, QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QModelIndex, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFontMetrics,
+    QHelpEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
+from desktop.months import month_name
+from desktop.readings.history import amount_text
 from ui.messages import MessageBar
 from ui.pages.verification import verification_marks
 
@@ -54,12 +64,14 @@ class ConsumptionChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.history: MeterHistory | None = None
+        self._plot: tuple[float, float] | None = None  # the bars' left edge and month width
         self.setAccessibleName(CHART)
         self.setMinimumSize(240, 110)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_history(self, history: MeterHistory | None) -> None:
         self.history = history
+        self._plot = None
         self.setAccessibleDescription(history.summary if history else "")
         self.update()
 
@@ -109,6 +121,7 @@ class ConsumptionChart(QWidget):
                 _axis_text(tick),
             )
         slot = plot.width() / len(history.months)
+        self._plot = (plot.left(), slot)
         zones = len(history.zones)
         bar = max(1.0, (slot * 0.8) / zones)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -129,6 +142,31 @@ class ConsumptionChart(QWidget):
             y = y_of(float(zone.average))
             painter.drawLine(plot.left(), y, plot.right(), y)
         self._months(painter, metrics, history, plot, slot)
+
+    def month_text(self, x: float) -> str:
+        """What the bars at ``x`` show, for their tooltip: «Июнь 2017: T1 173,8 кВт·ч, …»."""
+        history, plot = self.history, self._plot
+        if history is None or plot is None:
+            return ""
+        position = math.floor((x - plot[0]) / plot[1])
+        if not 0 <= position < len(history.months):
+            return ""
+        values = []
+        for zone in history.zones:
+            value = zone.values[position]
+            shown = "нет показаний" if value is None else f"{amount_text(value)} {history.unit}"
+            values.append(f"{zone.label} {shown}".strip())
+        return f"{month_name(history.months[position])}: {', '.join(values)}"
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.month_text(event.pos().x())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
 
     def _legend(self, painter: QPainter, metrics: QFontMetrics, history: MeterHistory) -> float:
         """The legend along the top: each zone's colour, and the average's dashes; returns
