@@ -75,7 +75,8 @@ class MeterHistory:
         if last is not None:
             position, value = last
             parts.append(
-                f"за {month_name(self.months[position]).lower()} — {amount_text(value)} {self.unit}"
+                f"за {month_name(self.months[position]).lower()} — "
+                f"{amount_text(value)}\u00a0{self.unit}"
             )
         text = "; ".join(parts) or "показаний пока нет"
         return f"{zone.label}: {text}" if zone.label else text
