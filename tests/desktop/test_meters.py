@@ -11,12 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from db.engine import Database
-from db.models import Confirmation, Meter, MeterKind, Reading
+from db.models import Confirmation, Meter, MeterKind, Reading, StaffRole
 from desktop.actors import Actor
 from desktop.clock import FixedClock
-from desktop.errors import AccessDeniedError
+from desktop.errors import AccessDeniedError, ValidationError
 from desktop.meters import MeterService
 from desktop.months import add_months
+from desktop.organisation import OrganisationSettings
 from desktop.readings import ReadingService, ReadingsRefused
 from desktop.readings.history import HISTORY_MONTHS
 from desktop.readings.queries import averages
@@ -213,3 +214,20 @@ def test_retired_and_undated_meters_need_no_reminder(database: Database, home):
         "расчёту. Закажите поверку в аккредитованной организации и передайте свидетельство о "
         "поверке в офис."
     )
+
+
+def test_the_notice_days_are_an_organisation_setting(database: Database, home):
+    """An administrator sets how early residents are reminded; every desk applies it."""
+    account, resident = home
+    _meter(database, account, "ГВС 5", TODAY + timedelta(days=45))
+    organisation = OrganisationSettings(database, FixedClock(TODAY))
+    admin = Actor.staff(1, "admin", StaffRole.ADMIN)
+    key = "readings.verification_notice_days"
+    with pytest.raises(ValidationError, match="от 0 до 365"):
+        organisation.change(admin, key, "400", Settings())
+    organisation.change(admin, key, "30", Settings())
+    applied = organisation.apply(Settings())
+    assert applied.readings.verification_notice_days == 30
+    meters = MeterService(database, FixedClock(TODAY), applied)
+    assert meters.reminders(resident, account) == []  # 45 days away: not yet
+    assert len(service(database).reminders(resident, account)) == 1  # with the default 60
