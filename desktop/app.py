@@ -27,6 +27,7 @@ from desktop.errors import (
 from desktop.failures import RETRY, database_failure
 from desktop.mail import OutboxService, SmtpMailer
 from desktop.mail_queue import BackgroundSender, InlineSender, MailSender
+from desktop.meters import MeterService
 from desktop.organisation import OrganisationSettings, file_values
 from desktop.readings import ReadingService
 from desktop.receipts import ReceiptService
@@ -44,6 +45,7 @@ class Services:
     accounts: AccountService
     auth: AuthService
     readings: ReadingService
+    meters: MeterService
     statements: StatementService
     receipts: ReceiptService
     support: SupportService
@@ -159,6 +161,7 @@ def build_services(
             sessions,
         ),
         readings=guarded(ReadingService(db, clock, settings), sessions),
+        meters=guarded(MeterService(db, clock, settings), sessions),
         statements=guarded(statements, sessions),
         receipts=guarded(ReceiptService(db, clock, settings), sessions),
         support=guarded(SupportService(db, clock, settings), sessions),

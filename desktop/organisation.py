@@ -54,6 +54,9 @@ DECLARED = (
     Declared("readings.window_start", "Приём показаний: первый день месяца", int),
     Declared("readings.window_end", "Приём показаний: последний день месяца", int),
     Declared("readings.jump_factor", "Скачок расхода: во сколько раз выше среднего", Decimal),
+    Declared(
+        "readings.verification_notice_days", "Поверка: напоминать за столько дней до срока", int
+    ),
     Declared("debt.arrears_months", "Задолженность: старше скольких месяцев", int),
     Declared("debt.payment_due_day", "Срок оплаты: число следующего месяца", int),
     Declared("debt.key_rates", "Ключевая ставка Банка России по датам", "key_rates"),

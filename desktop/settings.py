@@ -92,6 +92,7 @@ class ReadingSettings:
     window_start: int = 15
     window_end: int = 25
     jump_factor: Decimal = Decimal(3)
+    verification_notice_days: int = 60  # remind of a meter's verification this long before
 
 
 @dataclass(frozen=True)

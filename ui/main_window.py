@@ -19,6 +19,7 @@ from ui.context import PageContext
 from ui.forms import make_button
 from ui.pages.base import BasePage
 from ui.pages.registry import Page, PageSpec, first_page, pages_for
+from ui.pages.verification import remind_after_sign_in
 from ui.sidebar import Sidebar
 from ui.window_state import WindowState, fit_to_screen
 
@@ -90,6 +91,9 @@ class MainWindow(QMainWindow):
         first = first_page(pages)
         if first is not None:
             self.sidebar.select(first)
+            opened = self._pages.get(first)
+            if opened is not None:
+                remind_after_sign_in(opened, ctx.tasks)
 
     def _title(self) -> str:
         ctx = self.ctx

@@ -82,6 +82,7 @@ class Builder:
         self.rules = rules
         self.now = clock.now()
         self.current = month_start(clock.today())
+        self.today = clock.today()
         self.hashes = hashes
         self.periods: list[Period] = []
         self.rows: list[StatementRow] = []
@@ -335,6 +336,10 @@ class Builder:
         base = int(h.number) * 1000 + 17
         installed = add_months(first, -14).replace(day=12)
         retired = last_day(add_months(self.current, -h.cold_retired)) if h.cold_retired else None
+
+        def checked(days: int | None, usual: date) -> date:
+            return usual if days is None else self.today + timedelta(days=days)
+
         cold = self._meter(
             account,
             1,
@@ -345,7 +350,7 @@ class Builder:
             digits=5,
             # A retired meter's verification ran out on its «Дата выбытия».
             installed_on=years_later(retired, -6) if retired else installed,
-            next_verification_on=retired or years_later(installed, 6),
+            next_verification_on=retired or checked(h.cold_check_in, years_later(installed, 6)),
             retired_on=retired,
         )
         hot = self._meter(
@@ -357,7 +362,7 @@ class Builder:
             unit="м3",
             digits=5,
             installed_on=installed,
-            next_verification_on=years_later(installed, 4),
+            next_verification_on=checked(h.hot_check_in, years_later(installed, 4)),
         )
         power_serial = f"{int(h.number) * 3571 % 10**8:08d}"
         power = self._meter(

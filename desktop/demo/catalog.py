@@ -151,11 +151,15 @@ class Household:
     cold_retired: int | None = None  # the ХВС meter retired this many months ago, not replaced
     recalculation: int | None = None  # a hot-water recalculation this many months ago
     advance: int | None = None  # a prepayment this many months ago
+    # The ХВС and ГВС meters' verification runs out this many days after the demo is built
+    # (negative: it has run out), so that the reminders can be seen.
+    cold_check_in: int | None = None
+    hot_check_in: int | None = None
 
 
 HOUSEHOLDS = (
     Household("3493", "Петрова А.С.", 0, "31", D("45.60"), 2, "petrova@demo.example",
-              recalculation=5),
+              recalculation=5, cold_check_in=-20, hot_check_in=45),
     Household("3517", "Сидоров П.В.", 0, "55", D("72.10"), 4, "sidorov@demo.example", zones=3),
     Household("4105", "Кузнецова Е.Н.", 1, "8", D("38.90"), 1, "kuznetsova@demo.example",
               stops_paying=7),

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QIcon
 
 # Loaded with the page, after login: importing the readings core here costs no start-up time.
 from desktop.common.problems import Problem
@@ -188,8 +188,17 @@ class ReadingsModel(QAbstractTableModel):
         self._lines: list[_ReadingLine] = []
         self._rows: list[tuple[int, bool]] = []  # per table row: its line, and is it a note
         self._editing = False
+        self._marks: dict[int, tuple[QIcon, str, str]] = {}  # meter: icon, state, tooltip
 
     # -- content
+
+    def set_marks(self, marks: dict[int, tuple[QIcon, str, str]]) -> None:
+        """Mark meters in the «Прибор» column (a verification due or overdue): an icon, the
+        state said to screen readers, and the whole text as its tooltip."""
+        self._marks = marks
+        if self._rows:
+            last = len(self._rows) - 1
+            self.dataChanged.emit(self.index(0, self.TITLE), self.index(last, self.TITLE))
 
     def set_rows(self, rows: Sequence[ReadingRow]) -> None:
         """Show a period's stored rows; whatever was typed or refused before is dropped."""
@@ -377,6 +386,13 @@ class ReadingsModel(QAbstractTableModel):
         line = self._lines[line_index]
         if is_note:
             return self._note_data(line, column, role)
+        mark = self._marks.get(line.row.meter_id) if column == self.TITLE else None
+        if mark is not None and role == Role.DecorationRole:
+            return mark[0]
+        if mark is not None and role == Role.AccessibleTextRole:
+            return f"{line.cells[column]} — {mark[1]}"
+        if mark is not None and role == Role.ToolTipRole and not line.problem:
+            return mark[2]
         if role in (Role.DisplayRole, Role.AccessibleTextRole):
             return line.cells[column]
         if role == Role.EditRole:

@@ -35,6 +35,7 @@ from ui.forms import make_button
 from ui.messages import MessageBar
 from ui.models.readings import PeriodsModel, ReadingsModel
 from ui.pages.base import BasePage
+from ui.pages.consumption_chart import ConsumptionPanel
 from ui.pages.readings_sections import ReadingsSections
 from ui.pages.readings_table import CheckMarkDelegate, EntryTable, ValueDelegate
 from ui.pages.readings_texts import (
@@ -67,6 +68,7 @@ class ReadingsPage(BasePage):
     this month's period for typing, «Сохранить» sends it; every refusal shows beside its row."""
 
     title = "Приборы учета"
+    shows_reminders = True  # of verification: no sign-in notice besides (ui.pages.verification)
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -102,6 +104,8 @@ class ReadingsPage(BasePage):
         self.entry_hint.setWordWrap(True)
         self.save_button = make_button(SAVE, "primary")
         self.cancel_button = make_button(CANCEL)
+        self.consumption = ConsumptionPanel(self, self.readings, self.readings_view)
+        self.layout_.insertWidget(2, self.consumption.reminders)
 
         self.splitter = ReadingsSections(
             (self.add_button, self.edit_button, self.delete_button),
@@ -111,6 +115,7 @@ class ReadingsPage(BasePage):
             self.readings_view,
             self.entry_hint,
             (self.save_button, self.cancel_button),
+            self.consumption,
         )
         self.actions = self.splitter.actions
         self.layout_.addWidget(self.splitter, 1)

@@ -30,6 +30,7 @@ class ReadingsSections(QSplitter):
         readings_view: QTableView,
         entry_hint: QLabel,
         entry_buttons: Sequence[QPushButton],
+        beside_periods: QWidget | None = None,
     ) -> None:
         super().__init__(Qt.Orientation.Vertical)
         self._first_button = period_buttons[0]
@@ -52,7 +53,12 @@ class ReadingsSections(QSplitter):
             buttons.addWidget(button)
         buttons.addStretch(1)
         top_layout.addLayout(buttons)
-        top_layout.addWidget(periods_view, 1)
+        row = QHBoxLayout()  # the periods, and beside them what the page adds (the chart)
+        row.setSpacing(8)
+        row.addWidget(periods_view, 6)
+        if beside_periods is not None:
+            row.addWidget(beside_periods, 5)
+        top_layout.addLayout(row, 1)
 
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
