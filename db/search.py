@@ -1,10 +1,27 @@
-"""The normalised search columns (``Account.fio_norm``, ``address_norm``): one rule for them."""
+"""The normalised search columns (``Account.fio_norm``, ``address_norm``) and the words the
+search indexes see in them: one rule for both.
+
+The search indexes (revision 0010) see a normalised text as words: runs of characters between
+white space and ``SEPARATORS``. On SQLite a trigram FTS5 table ``account_search`` holds each
+account's ФИО and address with every separator made two spaces and two in front, so «the
+beginning of a word» is the substring «two spaces + the word's start», which has three
+characters even for one letter; triggers on ``account`` keep it in step, whoever writes. On
+PostgreSQL the same words are the expressions ``pg_words(column)`` (a space in front, every
+separator a space), served by a pg_trgm GIN index; prefixes of the account number and meter
+serial by C-collated expression indexes, right under any database collation.
+"""
 
 from __future__ import annotations
 
 import re
 
 _SPACES = re.compile(r"\s+")
+
+# What separates words in a normalised ФИО or address (besides white space). Revision 0010
+# holds a frozen copy: change both or neither.
+SEPARATORS = ".,;:!?()[]{}\"'«»/\\|-–—№#"
+FTS_TABLE = "account_search"
+_TO_SPACE = str.maketrans(SEPARATORS, " " * len(SEPARATORS))
 
 
 def normalize(text: str) -> str:
@@ -15,3 +32,43 @@ def normalize(text: str) -> str:
 def search_columns(fio: str, address: str) -> dict[str, str]:
     """An account's search columns, for a bulk Core insert that bypasses the ORM's hook."""
     return {"fio_norm": normalize(fio), "address_norm": normalize(address)}
+
+
+def words(text: str) -> list[str]:
+    """The words of a typed query as the search indexes see a row's: normalised, split at
+    white space and ``SEPARATORS``. Anything else (``%``, ``_``, ``*``) is part of a word."""
+    return normalize(text).translate(_TO_SPACE).split()
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sqlite_words(column: str) -> str:
+    """SQL (SQLite) of a normalised column as the FTS table holds it: two spaces in front of
+    every word."""
+    expr = column
+    for char in SEPARATORS:
+        expr = f"replace({expr}, {_sql_string(char)}, ' ')"
+    return f"('  ' || replace({expr}, ' ', '  '))"
+
+
+def pg_words(column: str) -> str:
+    """SQL (PostgreSQL) of a normalised column as its trigram index holds it: a space in
+    front, every separator a space. A query must use exactly this text for the index."""
+    spaces = " " * len(SEPARATORS)
+    return f"(' ' || translate({column}, {_sql_string(SEPARATORS)}, '{spaces}'))"
+
+
+# Objects of revision 0010 that the models do not describe (an FTS5 table and its shadow
+# tables, expression indexes): schema comparisons leave them out.
+SEARCH_INDEXES = ("ix_account_number_c", "ix_meter_serial_c", "ix_account_words_trgm")
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's ``include_object`` hook: False for the search index's own objects."""
+    if type_ == "table" and name is not None:
+        return name != FTS_TABLE and not name.startswith(FTS_TABLE + "_")
+    return not (type_ == "index" and name in SEARCH_INDEXES)

@@ -1,0 +1,326 @@
+"""Staff find accounts as they type: by number, ФИО, address or meter serial, over indexes
+(revision 0010), a page of rows with what the office's counter shows and a count of all.
+
+The rule, for a query of words (split at white space and punctuation, ``db.search.words``),
+case-free and with ё = е:
+
+* One number (spaces and a leading «№» ignored, «34 92», «№ 21883»): accounts whose number
+  starts with it — the exact one first, then by number as text — then accounts with a meter
+  whose serial starts with it, by serial. A lone number does not search addresses: every
+  house and flat with that number would bury the account.
+* Anything else: an account matches when **every** word matches its ФИО or its address, in
+  any order: a word matches the beginning of a word of either («иванов и и», «и и иванов»,
+  «ленина 5 12», «12 ленина»), and a word of three letters or more also anywhere inside the
+  address («енин»). Results go by account id (the order accounts were added, building by
+  building in bulk loads). A query that is one token with a digit («ab-770») also finds
+  meter serials that start with it, before the rest.
+* Every other character (``%``, ``_``, ``*``, quotes, FTS5 syntax like ``NEAR(``, ``AND``)
+  is literal text, never an error.
+
+The count stops at ``COUNT_CAP``: ``SearchResult.more`` says there are more matches than
+``total`` («более 1000»). Nothing fetches every match: pages and counts read index order and
+stop at their limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
+from sqlalchemy.orm import Session, aliased
+
+from db.models import Account, Meter, Period, Reading, StatementRow
+from db.search import FTS_TABLE, pg_words, words
+
+COUNT_CAP = 1000
+_SUBSTRING_MIN = 3  # letters before a word is also looked for inside the address
+_MAX_CHAR = 0x10FFFF
+_SURROGATES = range(0xD800, 0xE000)
+
+
+@dataclass(frozen=True)
+class FoundAccount:
+    """A row of the search results, with what the office's counter shows."""
+
+    id: int
+    number: str
+    fio: str
+    address: str
+    # The balance to pay: the newest statement month's closing ИТОГО, as the debt page and
+    # the receipt show it (``Debt.balance``); negative is paid in advance.
+    debt: Decimal
+    last_reading_at: datetime | None  # the latest reading entered in its newest period
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    rows: tuple[FoundAccount, ...]  # the first ``limit`` matches, in the rule's order
+    total: int  # matches counted: all of them, or COUNT_CAP when ``more``
+    more: bool = False  # more than ``total`` match: show «более {total}»
+
+
+EMPTY = SearchResult((), 0)
+
+# A source of matches: (ids wanted, ids already taken) -> (new ids in order, exhausted), and
+# its count up to a cap, not counting what an earlier source matches.
+Page = Callable[[Session, int, set[int]], tuple[list[int], bool]]
+Count = Callable[[Session, int], int]
+
+
+def search(s: Session, query: str, limit: int, *, sqlite: bool) -> SearchResult:
+    """The accounts that ``query`` (already cleaned of invisible characters) finds; see the
+    module's rule."""
+    compact = query.replace(" ", "")
+    serial = compact.lstrip("№")
+    tiers: list[tuple[Page, Count]] = []
+    exclude: list[ColumnElement[bool]] = []  # what earlier tiers match, for the counts
+    if compact.isdigit():
+        number = _number_column(sqlite)
+        matches = _prefix(number, compact)
+        tiers.append(_number_tier(matches, number))
+        exclude.append(matches)
+    if serial and any(c.isdigit() for c in serial) and (serial.isdigit() or " " not in query):
+        serial_matches = or_(
+            *(_prefix(_serial_column(sqlite), v) for v in sorted({serial, serial.upper()}))
+        )
+        tiers.append(_serial_tier(serial_matches, exclude, sqlite))
+        exclude = [_has_meter(serial_matches)]
+    typed = words(query)
+    if typed and not compact.isdigit():
+        tiers.append(_fts_tier(typed, exclude) if sqlite else _pg_tier(typed, exclude))
+    if not tiers:
+        return EMPTY
+
+    taken: list[int] = []
+    exhausted = True
+    for page, _count in tiers:
+        if len(taken) >= limit:
+            exhausted = False
+            break
+        ids, done = page(s, limit - len(taken), set(taken))
+        taken += ids
+        exhausted = exhausted and done
+    if exhausted:
+        total, more = len(taken), False
+    else:
+        total, more = 0, False
+        for _page, count in tiers:
+            total += count(s, COUNT_CAP + 1 - total)
+            if total > COUNT_CAP:
+                total, more = COUNT_CAP, True
+                break
+    return SearchResult(_rows(s, taken), total, more)
+
+
+# -- sources -------------------------------------------------------------------------------
+
+
+def _number_tier(matches: ColumnElement[bool], order: ColumnElement[str]) -> tuple[Page, Count]:
+    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
+        ids = list(s.scalars(select(Account.id).where(matches).order_by(order).limit(wanted)))
+        return ids, len(ids) < wanted
+
+    def count(s: Session, cap: int) -> int:
+        return _count(s, select(Account.id).where(matches), cap)
+
+    return page, count
+
+
+def _serial_tier(
+    matches: ColumnElement[bool], earlier: list[ColumnElement[bool]], sqlite: bool
+) -> tuple[Page, Count]:
+    order = _serial_column(sqlite)
+
+    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
+        ids: list[int] = []
+        fetch = 2 * (wanted + len(taken)) + 8  # an account may have two matching meters
+        while True:
+            found = list(
+                s.scalars(select(Meter.account_id).where(matches).order_by(order).limit(fetch))
+            )
+            ids = list(dict.fromkeys(i for i in found if i not in taken))
+            if len(ids) >= wanted or len(found) < fetch:
+                return ids[:wanted], len(found) < fetch and len(ids) <= wanted
+            fetch *= 4
+
+    def count(s: Session, cap: int) -> int:
+        query = select(Meter.account_id).where(matches)
+        if earlier:
+            query = query.join(Account, Account.id == Meter.account_id).where(
+                *(not_(e) for e in earlier)
+            )
+        return _count(s, query.distinct(), cap)
+
+    return page, count
+
+
+def _fts_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page, Count]:
+    """SQLite: one FTS5 MATCH over the trigram table, read in rowid order."""
+    terms = []
+    for word in typed:
+        start = _phrase("  " + word)
+        if word.isalpha() and len(word) >= _SUBSTRING_MIN:
+            terms.append(f"(fio : {start} OR address : {_phrase(word)})")
+        else:
+            terms.append(start)
+    where = text(f"{FTS_TABLE} MATCH :match").bindparams(match=" AND ".join(terms))
+    rowid: ColumnElement[int] = literal_column(f"{FTS_TABLE}.rowid", Integer)
+    base = select(rowid).select_from(text(FTS_TABLE)).where(where)
+
+    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
+        fetch = wanted + len(taken)
+        found = list(s.scalars(base.order_by(rowid).limit(fetch)))
+        return [i for i in found if i not in taken][:wanted], len(found) < fetch
+
+    def count(s: Session, cap: int) -> int:
+        query = base
+        if earlier:
+            query = query.where(~exists().where(Account.id == rowid, or_(*earlier)))
+        return _count(s, query, cap)
+
+    return page, count
+
+
+def _pg_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page, Count]:
+    """PostgreSQL: LIKE over the words expressions that the pg_trgm index holds."""
+    fio: ColumnElement[str] = literal_column(pg_words("account.fio_norm"), String)
+    address: ColumnElement[str] = literal_column(pg_words("account.address_norm"), String)
+    conditions = []
+    for word in typed:
+        start = _like(f"% {_like_escape(word)}%")
+        anywhere = start
+        if word.isalpha() and len(word) >= _SUBSTRING_MIN:
+            anywhere = _like(f"%{_like_escape(word)}%")
+        conditions.append(or_(fio.like(start, escape="\\"), address.like(anywhere, escape="\\")))
+    base = select(Account.id).where(and_(*conditions))
+
+    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
+        fetch = wanted + len(taken)
+        found = list(s.scalars(base.order_by(Account.id).limit(fetch)))
+        return [i for i in found if i not in taken][:wanted], len(found) < fetch
+
+    def count(s: Session, cap: int) -> int:
+        return _count(s, base.where(*(not_(e) for e in earlier)), cap)
+
+    return page, count
+
+
+# -- the page's rows -----------------------------------------------------------------------
+
+
+def _rows(s: Session, ids: list[int]) -> tuple[FoundAccount, ...]:
+    """The accounts ``ids`` in that order, each with its balance and last reading, in one
+    query: a few index lookups per row, whatever the history's length."""
+    if not ids:
+        return ()
+    row, newest = aliased(StatementRow), aliased(StatementRow)
+    newest_month = (
+        select(func.max(newest.month)).where(newest.account_id == Account.id).scalar_subquery()
+    )
+    balance = (
+        select(func.coalesce(func.sum(type_coerce(row.closing, BigInteger)), 0))
+        .where(row.account_id == Account.id, row.month == newest_month)
+        .scalar_subquery()
+    )
+    period, entered, any_entered = aliased(Period), aliased(Reading), aliased(Reading)
+    last_period = (
+        select(period.id)
+        .where(
+            period.account_id == Account.id,
+            exists().where(any_entered.period_id == period.id, any_entered.entered_at.is_not(None)),
+        )
+        .order_by(period.month.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    last_reading = (
+        select(func.max(entered.entered_at)).where(entered.period_id == last_period)
+    ).scalar_subquery()
+    query = select(
+        Account.id, Account.number, Account.fio, Account.address, balance, last_reading
+    ).where(Account.id.in_(ids))
+    found = {
+        id_: FoundAccount(id_, number, fio, address, Decimal(kopecks).scaleb(-2), last)
+        for id_, number, fio, address, kopecks, last in s.execute(query)
+    }
+    return tuple(found[i] for i in ids if i in found)
+
+
+# -- pieces --------------------------------------------------------------------------------
+
+
+def _count(s: Session, query: Select[Any], cap: int) -> int:
+    """How many rows ``query`` gives, reading at most ``cap`` of them."""
+    return int(s.scalar(select(func.count()).select_from(query.limit(cap).subquery())) or 0)
+
+
+def _number_column(sqlite: bool) -> Any:
+    # SQLite compares text by code point; on PostgreSQL the C-collated index (0010) does.
+    return Account.number if sqlite else Account.number.collate("C")
+
+
+def _serial_column(sqlite: bool) -> Any:
+    return Meter.serial if sqlite else Meter.serial.collate("C")
+
+
+def _has_meter(matches: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(Meter.account_id == Account.id, matches)
+
+
+def _prefix(column: ColumnElement[str], prefix: str) -> ColumnElement[bool]:
+    """``column`` starts with ``prefix``, as a code point range an index serves (the column
+    must compare by code point). Needs no escaping."""
+    upper = _successor(prefix)
+    low = column >= prefix
+    return low if upper is None else and_(low, column < upper)
+
+
+def _successor(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with ``prefix`` (code point
+    order), or None if there is none."""
+    chars = list(prefix)
+    while chars:
+        code = ord(chars.pop()) + 1
+        if code in _SURROGATES:
+            code = _SURROGATES.stop
+        if code <= _MAX_CHAR:
+            return "".join(chars) + chr(code)
+    return None
+
+
+def _phrase(value: str) -> str:
+    """An FTS5 string: every character literal inside the quotes."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like(pattern: str) -> Any:
+    # Inlined into the statement: the planner sees the pattern and picks the trigram index
+    # (a generic plan of a prepared statement could not).
+    return bindparam(None, pattern, literal_execute=True)
+
+
+__all__ = ["COUNT_CAP", "FoundAccount", "SearchResult", "search"]
