@@ -19,7 +19,7 @@ _SPACES = re.compile(r"\s+")
 
 # What separates words in a normalised ФИО or address (besides white space). Revision 0010
 # holds a frozen copy: change both or neither.
-SEPARATORS = ".,;:!?()[]{}\"'«»/\\|-–—№#"
+SEPARATORS = ".,;:()\"'«»/-–—№"
 FTS_TABLE = "account_search"
 _TO_SPACE = str.maketrans(SEPARATORS, " " * len(SEPARATORS))
 

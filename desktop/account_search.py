@@ -1,8 +1,8 @@
 """Staff find accounts as they type: by number, ФИО, address or meter serial, over indexes
 (revision 0010), a page of rows with what the office's counter shows and a count of all.
 
-The rule, for a query of words (split at white space and punctuation, ``db.search.words``),
-case-free and with ё = е:
+The rule, for a query of words (split at white space and the punctuation of addresses,
+``db.search.words``), case-free and with ё = е:
 
 * One number (spaces and a leading «№» ignored, «34 92», «№ 21883»): accounts whose number
   starts with it — the exact one first, then by number as text — then accounts with a meter
@@ -11,9 +11,11 @@ case-free and with ё = е:
 * Anything else: an account matches when **every** word matches its ФИО or its address, in
   any order: a word matches the beginning of a word of either («иванов и и», «и и иванов»,
   «ленина 5 12», «12 ленина»), and a word of three letters or more also anywhere inside the
-  address («енин»). Results go by account id (the order accounts were added, building by
-  building in bulk loads). A query that is one token with a digit («ab-770») also finds
-  meter serials that start with it, before the rest.
+  address («енин»). Words where one begins another («иванов» and «и», «и» and «и», «1» and
+  «12») must begin different words of the row: «иванов и» finds «Иванов И.И.» and not
+  «Иванов П.С.», «ленина 1 12» needs two numbers. Results go by account id (the order
+  accounts were added, building by building in bulk loads). A query that is one token with
+  a digit («ab-770») also finds meter serials that start with it, before the rest.
 * Every other character (``%``, ``_``, ``*``, quotes, FTS5 syntax like ``NEAR(``, ``AND``)
   is literal text, never an error.
 
@@ -24,10 +26,11 @@ stop at their limit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import permutations
 from typing import Any
 
 from sqlalchemy import (
@@ -38,21 +41,24 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    column,
     exists,
     func,
     literal_column,
     not_,
     or_,
     select,
+    table,
     text,
     type_coerce,
 )
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Account, Meter, Period, Reading, StatementRow
-from db.search import FTS_TABLE, pg_words, words
+from db.search import FTS_TABLE, pg_words, sqlite_words, words
 
 COUNT_CAP = 1000
+_MAX_RELATED = 4  # words that begin one another, checked in every order (4! patterns)
 _SUBSTRING_MIN = 3  # letters before a word is also looked for inside the address
 _MAX_CHAR = 0x10FFFF
 _SURROGATES = range(0xD800, 0xE000)
@@ -77,6 +83,12 @@ class SearchResult:
     rows: tuple[FoundAccount, ...]  # the first ``limit`` matches, in the rule's order
     total: int  # matches counted: all of them, or COUNT_CAP when ``more``
     more: bool = False  # more than ``total`` match: show «более {total}»
+
+    def __iter__(self) -> Iterator[FoundAccount]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 EMPTY = SearchResult((), 0)
@@ -183,9 +195,22 @@ def _fts_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Pag
             terms.append(f"(fio : {start} OR address : {_phrase(word)})")
         else:
             terms.append(start)
-    where = text(f"{FTS_TABLE} MATCH :match").bindparams(match=" AND ".join(terms))
-    rowid: ColumnElement[int] = literal_column(f"{FTS_TABLE}.rowid", Integer)
-    base = select(rowid).select_from(text(FTS_TABLE)).where(where)
+    fts = table(FTS_TABLE, column("rowid", Integer))
+    rowid: ColumnElement[int] = fts.c.rowid
+    base = select(rowid).where(
+        text(f"{FTS_TABLE} MATCH :match").bindparams(match=" AND ".join(terms))
+    )
+    orders = _distinct_orders(typed)
+    if orders:
+        # The words of the row as the FTS table holds them: two spaces before each.
+        row_words = literal_column(
+            f"{sqlite_words('account.fio_norm')} || {sqlite_words('account.address_norm')}",
+            String,
+        )
+        patterns = ["*" + "*".join(f"  {_glob_escape(w)}" for w in order) + "*" for order in orders]
+        base = base.join_from(fts, Account, Account.id == rowid).where(
+            or_(*(row_words.op("GLOB")(p) for p in patterns))
+        )
 
     def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
         fetch = wanted + len(taken)
@@ -212,6 +237,17 @@ def _pg_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page
         if word.isalpha() and len(word) >= _SUBSTRING_MIN:
             anywhere = _like(f"%{_like_escape(word)}%")
         conditions.append(or_(fio.like(start, escape="\\"), address.like(anywhere, escape="\\")))
+    orders = _distinct_orders(typed)
+    if orders:
+        row_words = fio.concat(address)
+        conditions.append(
+            or_(
+                *(
+                    row_words.like(_like("%" + "%".join(f" {_like_escape(w)}" for w in o) + "%"))
+                    for o in orders
+                )
+            )
+        )
     base = select(Account.id).where(and_(*conditions))
 
     def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
@@ -235,7 +271,10 @@ def _rows(s: Session, ids: list[int]) -> tuple[FoundAccount, ...]:
         return ()
     row, newest = aliased(StatementRow), aliased(StatementRow)
     newest_month = (
-        select(func.max(newest.month)).where(newest.account_id == Account.id).scalar_subquery()
+        select(func.max(newest.month))
+        .where(newest.account_id == Account.id)
+        .correlate(Account)  # two levels up: the page's query
+        .scalar_subquery()
     )
     balance = (
         select(func.coalesce(func.sum(type_coerce(row.closing, BigInteger)), 0))
@@ -251,6 +290,7 @@ def _rows(s: Session, ids: list[int]) -> tuple[FoundAccount, ...]:
         )
         .order_by(period.month.desc())
         .limit(1)
+        .correlate(Account)
         .scalar_subquery()
     )
     last_reading = (
@@ -264,6 +304,24 @@ def _rows(s: Session, ids: list[int]) -> tuple[FoundAccount, ...]:
         for id_, number, fio, address, kopecks, last in s.execute(query)
     }
     return tuple(found[i] for i in ids if i in found)
+
+
+def _distinct_orders(typed: list[str]) -> list[tuple[str, ...]]:
+    """Words where one begins another («иванов» and «и», «и» and «и», «1» and «12») must
+    begin different words of the row: every order of them, for a pattern each; none when
+    no two words are so related or too many are (then each word alone must match)."""
+    related = sorted(
+        {
+            word
+            for i, word in enumerate(typed)
+            for j, other in enumerate(typed)
+            if i != j and (word.startswith(other) or other.startswith(word))
+        }
+    )
+    group = [w for w in typed if w in related]
+    if len(group) < 2 or len(group) > _MAX_RELATED:
+        return []
+    return sorted(set(permutations(group)))
 
 
 # -- pieces --------------------------------------------------------------------------------
@@ -311,6 +369,10 @@ def _successor(prefix: str) -> str | None:
 def _phrase(value: str) -> str:
     """An FTS5 string: every character literal inside the quotes."""
     return '"' + value.replace('"', '""') + '"'
+
+
+def _glob_escape(value: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in value)
 
 
 def _like_escape(value: str) -> str:

@@ -33,7 +33,7 @@ depends_on: str | Sequence[str] | None = None
 
 log = logging.getLogger(__name__)
 
-SEPARATORS = ".,;:!?()[]{}\"'«»/\\|-–—№#"  # db.search.SEPARATORS, frozen here
+SEPARATORS = ".,;:()\"'«»/-–—№"  # db.search.SEPARATORS, frozen here
 
 
 def _string(value: str) -> str:
