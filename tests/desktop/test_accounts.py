@@ -29,7 +29,6 @@ from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
 from desktop.settings import Settings
-from tests.factories import counted_selects
 
 CLERK = Actor.staff(1, "petrova", StaffRole.CLERK)
 
