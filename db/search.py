@@ -6,8 +6,9 @@ white space and ``SEPARATORS``. On SQLite a trigram FTS5 table ``account_search`
 account's ФИО and address with every separator made two spaces and two in front, so «the
 beginning of a word» is the substring «two spaces + the word's start», which has three
 characters even for one letter; triggers on ``account`` keep it in step, whoever writes. On
-PostgreSQL the same words are the expressions ``pg_words(column)`` (a space in front, every
-separator a space), served by a pg_trgm GIN index; prefixes of the account number and meter
+PostgreSQL the same words are stored generated columns ``account.fio_words`` and
+``address_words`` (a space in front, every separator a space: ``PG_WORDS_COLUMNS``), served
+by a pg_trgm GIN index; prefixes of the account number and meter
 serial by C-collated expression indexes, right under any database collation.
 """
 
@@ -53,16 +54,10 @@ def sqlite_words(column: str) -> str:
     return f"('  ' || replace({expr}, ' ', '  '))"
 
 
-def pg_words(column: str) -> str:
-    """SQL (PostgreSQL) of a normalised column as its trigram index holds it: a space in
-    front, every separator a space. A query must use exactly this text for the index."""
-    spaces = " " * len(SEPARATORS)
-    return f"(' ' || translate({column}, {_sql_string(SEPARATORS)}, '{spaces}'))"
-
-
 # Objects of revision 0010 that the models do not describe (an FTS5 table and its shadow
 # tables, expression indexes): schema comparisons leave them out.
 SEARCH_INDEXES = ("ix_account_number_c", "ix_meter_serial_c", "ix_account_words_trgm")
+PG_WORDS_COLUMNS = ("fio_words", "address_words")  # of ``account``, PostgreSQL only
 
 
 def include_object(
@@ -71,4 +66,6 @@ def include_object(
     """Alembic's ``include_object`` hook: False for the search index's own objects."""
     if type_ == "table" and name is not None:
         return name != FTS_TABLE and not name.startswith(FTS_TABLE + "_")
+    if type_ == "column" and reflected and name in PG_WORDS_COLUMNS:
+        return False
     return not (type_ == "index" and name in SEARCH_INDEXES)

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from itertools import permutations
 from typing import Any
 
@@ -55,7 +56,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Account, Meter, Period, Reading, StatementRow
-from db.search import FTS_TABLE, pg_words, sqlite_words, words
+from db.search import FTS_TABLE, sqlite_words, words
 
 COUNT_CAP = 1000
 _MAX_RELATED = 4  # words that begin one another, checked in every order (4! patterns)
@@ -227,9 +228,9 @@ def _fts_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Pag
 
 
 def _pg_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page, Count]:
-    """PostgreSQL: LIKE over the words expressions that the pg_trgm index holds."""
-    fio: ColumnElement[str] = literal_column(pg_words("account.fio_norm"), String)
-    address: ColumnElement[str] = literal_column(pg_words("account.address_norm"), String)
+    """PostgreSQL: LIKE over the stored words columns that the pg_trgm index holds."""
+    fio: ColumnElement[str] = literal_column("account.fio_words", String)
+    address: ColumnElement[str] = literal_column("account.address_words", String)
     conditions = []
     for word in typed:
         start = _like(f"% {_like_escape(word)}%")
@@ -269,6 +270,16 @@ def _rows(s: Session, ids: list[int]) -> tuple[FoundAccount, ...]:
     query: a few index lookups per row, whatever the history's length."""
     if not ids:
         return ()
+    found = {
+        id_: FoundAccount(id_, number, fio, address, Decimal(kopecks).scaleb(-2), last)
+        for id_, number, fio, address, kopecks, last in s.execute(_rows_query(), {"ids": ids})
+    }
+    return tuple(found[i] for i in ids if i in found)
+
+
+@cache
+def _rows_query() -> Select[Any]:
+    """Built once: aliases cost more to make than the query takes to run."""
     row, newest = aliased(StatementRow), aliased(StatementRow)
     newest_month = (
         select(func.max(newest.month))
@@ -296,14 +307,9 @@ def _rows(s: Session, ids: list[int]) -> tuple[FoundAccount, ...]:
     last_reading = (
         select(func.max(entered.entered_at)).where(entered.period_id == last_period)
     ).scalar_subquery()
-    query = select(
+    return select(
         Account.id, Account.number, Account.fio, Account.address, balance, last_reading
-    ).where(Account.id.in_(ids))
-    found = {
-        id_: FoundAccount(id_, number, fio, address, Decimal(kopecks).scaleb(-2), last)
-        for id_, number, fio, address, kopecks, last in s.execute(query)
-    }
-    return tuple(found[i] for i in ids if i in found)
+    ).where(Account.id.in_(bindparam("ids", expanding=True)))
 
 
 def _distinct_orders(typed: list[str]) -> list[tuple[str, ...]]:

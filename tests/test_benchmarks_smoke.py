@@ -38,3 +38,11 @@ def test_the_account_pages_benchmark_prints_each_page_beside_its_floor() -> None
         "SQLite statement data", "SQLite debt data",
         "PostgreSQL statement data", "PostgreSQL debt data",
     ]  # fmt: skip
+
+
+def test_the_search_benchmark_prints_each_query_beside_its_floor() -> None:
+    out = run("search.py", "--accounts", "30", "--months", "2", "--repeat", "1")
+    lines = [line for line in out.splitlines() if "«" in line and "×" in line]
+    backends = [line.split()[0] for line in lines]
+    assert backends.count("SQLite") == backends.count("PostgreSQL") >= 9, out
+    assert out.count("  floor  ×floor") == 2 and "«иванов и»" in out
