@@ -20,6 +20,7 @@ from desktop.accounts import AccountService
 from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.demo import build_demo
+from desktop.demo.large_spec import LargeSpec
 from desktop.settings import Settings
 from desktop.statement import StatementService
 from tests.factories import counted_selects
@@ -258,3 +259,20 @@ def test_postgres_search_uses_its_indexes(pg_url: str, clock: FixedClock):
         assert "ix_meter_serial_c" in "\n".join(plans), plans
     finally:
         db.dispose()
+
+
+def test_the_large_demo_is_searchable_and_so_is_its_rebuild(database: Database, clock: FixedClock):
+    """The large demo writes accounts through the bare driver, in bulk; a rebuild with
+    ``reset`` drops the schema table by table: the index follows both."""
+    now = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=clock.now().tzinfo))
+    build_demo(database, now, large=LargeSpec(accounts=30, months=14, seed=1))
+    build_demo(database, now, reset=True, large=LargeSpec(accounts=40, months=14, seed=2))
+    service = AccountService(database, now, Settings())
+    with database.read() as s:
+        accounts = s.execute(select(Account.id, Account.fio, Account.address)).all()
+    assert len(accounts) == 40
+    for id_, fio, address in accounts:
+        street, house, flat = address.split(", ")[-3:]
+        query = f"{fio} {street.split(' ', 1)[1]} {house} {flat}"
+        assert id_ in {row.id for row in service.search(CLERK, query, limit=500)}, query
+    assert service.search(CLERK, "и", limit=1).total <= 40

@@ -58,6 +58,8 @@ def _values(row: str) -> str:
 
 
 _SQLITE = [
+    # A schema dropped table by table (the demo's reset) leaves the index, stale: not ours.
+    "DROP TABLE IF EXISTS account_search",
     "CREATE VIRTUAL TABLE account_search USING fts5("
     "fio, address, content='', tokenize='trigram case_sensitive 1')",
     "INSERT INTO account_search (rowid, fio, address) SELECT "
