@@ -41,19 +41,6 @@ def words(text: str) -> list[str]:
     return normalize(text).translate(_TO_SPACE).split()
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def sqlite_words(column: str) -> str:
-    """SQL (SQLite) of a normalised column as the FTS table holds it: two spaces in front of
-    every word."""
-    expr = column
-    for char in SEPARATORS:
-        expr = f"replace({expr}, {_sql_string(char)}, ' ')"
-    return f"('  ' || replace({expr}, ' ', '  '))"
-
-
 # Objects of revision 0010 that the models do not describe (an FTS5 table and its shadow
 # tables, expression indexes): schema comparisons leave them out.
 SEARCH_INDEXES = ("ix_account_number_c", "ix_meter_serial_c", "ix_account_words_trgm")

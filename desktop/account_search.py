@@ -56,11 +56,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Account, Meter, Period, Reading, StatementRow
-from db.search import FTS_TABLE, sqlite_words, words
+from db.search import FTS_TABLE, SEPARATORS, words
 
 COUNT_CAP = 1000
+# Rows of the index read at most to count matches that need a check beyond it (words that
+# begin one another): past them the count says «at least».
+CANDIDATES = 2000
 _MAX_RELATED = 4  # words that begin one another, checked in every order (4! patterns)
-_SUBSTRING_MIN = 3  # letters before a word is also looked for inside the address
+_SUBSTRING_MIN = 3
+# GLOB's class of what comes before a word: white space (normalised to a space) and the
+# separators, «-» last so that it is itself.
+_WORD_START = "[ " + SEPARATORS.replace("-", "") + "-]"
 _MAX_CHAR = 0x10FFFF
 _SURROGATES = range(0xD800, 0xE000)
 
@@ -95,9 +101,10 @@ class SearchResult:
 EMPTY = SearchResult((), 0)
 
 # A source of matches: (ids wanted, ids already taken) -> (new ids in order, exhausted), and
-# its count up to a cap, not counting what an earlier source matches.
+# its count up to a cap, not counting what an earlier source matches, and whether it counted
+# them all (False: it read CANDIDATES rows and stopped).
 Page = Callable[[Session, int, set[int]], tuple[list[int], bool]]
-Count = Callable[[Session, int], int]
+Count = Callable[[Session, int], tuple[int, bool]]
 
 
 def search(s: Session, query: str, limit: int, *, sqlite: bool) -> SearchResult:
@@ -138,9 +145,13 @@ def search(s: Session, query: str, limit: int, *, sqlite: bool) -> SearchResult:
     else:
         total, more = 0, False
         for _page, count in tiers:
-            total += count(s, COUNT_CAP + 1 - total)
+            counted, complete = count(s, COUNT_CAP + 1 - total)
+            total += counted
             if total > COUNT_CAP:
                 total, more = COUNT_CAP, True
+                break
+            if not complete:  # stopped after CANDIDATES: at least ``total``
+                more = True
                 break
     return SearchResult(_rows(s, taken), total, more)
 
@@ -153,8 +164,8 @@ def _number_tier(matches: ColumnElement[bool], order: ColumnElement[str]) -> tup
         ids = list(s.scalars(select(Account.id).where(matches).order_by(order).limit(wanted)))
         return ids, len(ids) < wanted
 
-    def count(s: Session, cap: int) -> int:
-        return _count(s, select(Account.id).where(matches), cap)
+    def count(s: Session, cap: int) -> tuple[int, bool]:
+        return _count(s, select(Account.id).where(matches), cap), True
 
     return page, count
 
@@ -176,21 +187,22 @@ def _serial_tier(
                 return ids[:wanted], len(found) < fetch and len(ids) <= wanted
             fetch *= 4
 
-    def count(s: Session, cap: int) -> int:
+    def count(s: Session, cap: int) -> tuple[int, bool]:
         query = select(Meter.account_id).where(matches)
         if earlier:
             query = query.join(Account, Account.id == Meter.account_id).where(
                 *(not_(e) for e in earlier)
             )
-        return _count(s, query.distinct(), cap)
+        return _count(s, query.distinct(), cap), True
 
     return page, count
 
 
 def _fts_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page, Count]:
-    """SQLite: one FTS5 MATCH over the trigram table, read in rowid order."""
+    """SQLite: one FTS5 MATCH over the trigram table, read in rowid order; words that begin
+    one another checked on the account's row (GLOB) as it is read."""
     terms = []
-    for word in typed:
+    for word in _widest(typed):
         start = _phrase("  " + word)
         if word.isalpha() and len(word) >= _SUBSTRING_MIN:
             terms.append(f"(fio : {start} OR address : {_phrase(word)})")
@@ -202,27 +214,36 @@ def _fts_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Pag
         text(f"{FTS_TABLE} MATCH :match").bindparams(match=" AND ".join(terms))
     )
     orders = _distinct_orders(typed)
+    if earlier or orders:
+        base = base.join_from(fts, Account, Account.id == rowid).where(*(not_(e) for e in earlier))
+    check: ColumnElement[bool] | None = None
     if orders:
-        # The words of the row as the FTS table holds them: two spaces before each.
-        row_words = literal_column(
-            f"{sqlite_words('account.fio_norm')} || {sqlite_words('account.address_norm')}",
-            String,
-        )
-        patterns = ["*" + "*".join(f"  {_glob_escape(w)}" for w in order) + "*" for order in orders]
-        base = base.join_from(fts, Account, Account.id == rowid).where(
-            or_(*(row_words.op("GLOB")(p) for p in patterns))
-        )
+        # A word begins after a space or a separator: a GLOB character class says so.
+        row = literal_column("' ' || account.fio_norm || ' ' || account.address_norm", String)
+        patterns = [
+            "*" + "*".join(f"{_WORD_START}{_glob_escape(w)}" for w in order) + "*"
+            for order in orders
+        ]
+        check = or_(*(row.op("GLOB")(p) for p in patterns))
+    return _tier(base, rowid, check)
+
+
+def _tier(base: Select[Any], key: Any, check: ColumnElement[bool] | None) -> tuple[Page, Count]:
+    """The page and count of a words tier: ``base`` gives candidates by ``key``; ``check``,
+    if any, is what each must pass beyond the index."""
+    matching = base if check is None else base.where(check)
 
     def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
         fetch = wanted + len(taken)
-        found = list(s.scalars(base.order_by(rowid).limit(fetch)))
+        found = list(s.scalars(matching.order_by(key).limit(fetch)))
         return [i for i in found if i not in taken][:wanted], len(found) < fetch
 
-    def count(s: Session, cap: int) -> int:
-        query = base
-        if earlier:
-            query = query.where(~exists().where(Account.id == rowid, or_(*earlier)))
-        return _count(s, query, cap)
+    def count(s: Session, cap: int) -> tuple[int, bool]:
+        if check is None:
+            return _count(s, base, cap), True
+        read = base.add_columns(check.label("ok")).limit(CANDIDATES + 1).subquery()
+        candidates, matched = s.execute(select(func.count(), func.count().filter(read.c.ok))).one()
+        return min(matched, cap), candidates <= CANDIDATES or matched >= cap
 
     return page, count
 
@@ -232,34 +253,24 @@ def _pg_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page
     fio: ColumnElement[str] = literal_column("account.fio_words", String)
     address: ColumnElement[str] = literal_column("account.address_words", String)
     conditions = []
-    for word in typed:
+    for word in _widest(typed):
         start = _like(f"% {_like_escape(word)}%")
         anywhere = start
         if word.isalpha() and len(word) >= _SUBSTRING_MIN:
             anywhere = _like(f"%{_like_escape(word)}%")
         conditions.append(or_(fio.like(start, escape="\\"), address.like(anywhere, escape="\\")))
     orders = _distinct_orders(typed)
+    check: ColumnElement[bool] | None = None
     if orders:
-        row_words = fio.concat(address)
-        conditions.append(
-            or_(
-                *(
-                    row_words.like(_like("%" + "%".join(f" {_like_escape(w)}" for w in o) + "%"))
-                    for o in orders
-                )
+        row = fio.concat(address)
+        check = or_(
+            *(
+                row.like(_like("%" + "%".join(f" {_like_escape(w)}" for w in o) + "%"))
+                for o in orders
             )
         )
-    base = select(Account.id).where(and_(*conditions))
-
-    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
-        fetch = wanted + len(taken)
-        found = list(s.scalars(base.order_by(Account.id).limit(fetch)))
-        return [i for i in found if i not in taken][:wanted], len(found) < fetch
-
-    def count(s: Session, cap: int) -> int:
-        return _count(s, base.where(*(not_(e) for e in earlier)), cap)
-
-    return page, count
+    base = select(Account.id).where(*conditions, *(not_(e) for e in earlier))
+    return _tier(base, Account.id, check)
 
 
 # -- the page's rows -----------------------------------------------------------------------
@@ -310,6 +321,13 @@ def _rows_query() -> Select[Any]:
     return select(
         Account.id, Account.number, Account.fio, Account.address, balance, last_reading
     ).where(Account.id.in_(bindparam("ids", expanding=True)))
+
+
+def _widest(typed: list[str]) -> list[str]:
+    """The words that begin no other typed word: a row with a word beginning «иванов» has
+    one beginning «и», so the index need not be asked for «и» (a long list) too."""
+    kept = dict.fromkeys(typed)
+    return [w for w in kept if not any(o != w and o.startswith(w) for o in kept)]
 
 
 def _distinct_orders(typed: list[str]) -> list[tuple[str, ...]]:

@@ -15,6 +15,7 @@ from db.engine import Database
 from db.migrate import upgrade
 from db.models import Account, Meter, MeterKind, Period, Reading, StaffRole
 from db.search import search_columns
+from desktop import account_search
 from desktop.account_search import COUNT_CAP, SearchResult
 from desktop.accounts import AccountService
 from desktop.actors import Actor
@@ -147,7 +148,9 @@ def test_hostile_text_is_literal_never_an_error(service: AccountService):
         assert found(service, query) == ["9001", "9002"], query
 
 
-def test_a_page_and_the_count_of_all(service: AccountService, database: Database):
+def test_a_page_and_the_count_of_all(
+    service: AccountService, database: Database, monkeypatch: pytest.MonkeyPatch
+):
     many = [(str(20_000 + i), f"Андреев{i} А.А.", f"ул. Речная, д. {i}") for i in range(1100)]
     _add(database, many)
     result = service.search(CLERK, "андреев", limit=20)
@@ -164,6 +167,13 @@ def test_a_page_and_the_count_of_all(service: AccountService, database: Database
     result = service.search(CLERK, "2109", limit=20)
     assert [r.number for r in result.rows] == [str(n) for n in range(21090, 21100)]
     assert service.search(CLERK, "иванов", limit=1).total == 3
+    # Words that begin one another are checked row by row: the count reads so many rows of
+    # the index at most, and then says «at least».
+    result = service.search(CLERK, "андреев1 а а", limit=5)
+    assert (len(result.rows), result.total, result.more) == (5, 211, False)
+    monkeypatch.setattr(account_search, "CANDIDATES", 50)
+    result = service.search(CLERK, "андреев1 а а", limit=5)
+    assert (len(result.rows), result.total, result.more) == (5, 51, True)
     assert service.search(CLERK, "щщщ") == SearchResult((), 0)
 
 
@@ -243,7 +253,9 @@ def test_postgres_search_uses_its_indexes(pg_url: str, clock: FixedClock):
 
         def explain(conn, cursor, statement, parameters, *_):  # type: ignore[no-untyped-def]
             if statement.startswith("SELECT") and "count(" not in statement:
+                # A few rows: forbid the scans that beat any index on them.
                 cursor.execute("SET enable_seqscan = off")
+                cursor.execute("SET enable_indexscan = off")
                 cursor.execute("EXPLAIN " + statement, parameters)
                 plans.append("\n".join(row[0] for row in cursor.fetchall()))
 
