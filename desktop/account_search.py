@@ -252,13 +252,23 @@ def _pg_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page
     """PostgreSQL: LIKE over the stored words columns that the pg_trgm index holds."""
     fio: ColumnElement[str] = literal_column("account.fio_words", String)
     address: ColumnElement[str] = literal_column("account.address_words", String)
+    # A word of one or two characters gives a trigram that most rows have: beside a longer
+    # word it is checked on the rows the longer one finds, not looked up in the index (the
+    # columns as expressions the index does not hold).
+    widest = _widest(typed)
+    long = any(len(w) >= _SUBSTRING_MIN for w in widest)
     conditions = []
-    for word in _widest(typed):
+    for word in widest:
         start = _like(f"% {_like_escape(word)}%")
         anywhere = start
         if word.isalpha() and len(word) >= _SUBSTRING_MIN:
             anywhere = _like(f"%{_like_escape(word)}%")
-        conditions.append(or_(fio.like(start, escape="\\"), address.like(anywhere, escape="\\")))
+        in_fio, in_address = fio, address
+        if long and len(word) < _SUBSTRING_MIN:
+            in_fio, in_address = fio.concat(""), address.concat("")
+        conditions.append(
+            or_(in_fio.like(start, escape="\\"), in_address.like(anywhere, escape="\\"))
+        )
     orders = _distinct_orders(typed)
     check: ColumnElement[bool] | None = None
     if orders:
@@ -270,7 +280,25 @@ def _pg_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page
             )
         )
     base = select(Account.id).where(*conditions, *(not_(e) for e in earlier))
-    return _tier(base, Account.id, check)
+    if check is not None:
+        return _tier(base, Account.id, check)
+    # The planner cannot tell how the matches spread over the ids. So they are counted
+    # first (from the trigram index, up to the cap): a few are then ordered from the index
+    # (ordering by an expression keeps it off the key's index), while a great many are met
+    # soonest by walking the key's index.
+    counted: list[int] = []
+
+    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
+        counted.append(_count(s, base, COUNT_CAP + 1))
+        key = Account.id if counted[0] > COUNT_CAP else Account.id + 0
+        fetch = wanted + len(taken)
+        found = list(s.scalars(base.order_by(key).limit(fetch)))
+        return [i for i in found if i not in taken][:wanted], len(found) < fetch
+
+    def count(s: Session, cap: int) -> tuple[int, bool]:
+        return (min(counted[0], cap) if counted else _count(s, base, cap)), True
+
+    return page, count
 
 
 # -- the page's rows -----------------------------------------------------------------------

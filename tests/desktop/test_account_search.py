@@ -211,7 +211,9 @@ def test_rows_carry_the_debt_and_last_reading_in_a_few_queries(
         with counted_selects() as seen:
             result = service.search(CLERK, "королев", limit=limit)
         assert len(result.rows) == 6
-        assert len(seen) == 2, seen  # the page's ids and its rows (the count: all were read)
+        # The page's ids and its rows; the count too on PostgreSQL, which counts first to
+        # choose how to read the page (on SQLite all the matches were read: no count).
+        assert len(seen) == (2 if database.is_sqlite else 3), seen
     for limit in (1, 2, 5):
         with counted_selects() as seen:
             result = service.search(CLERK, "королев", limit=limit)
