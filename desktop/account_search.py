@@ -89,7 +89,9 @@ class FoundAccount:
 class SearchResult:
     rows: tuple[FoundAccount, ...]  # the first ``limit`` matches, in the rule's order
     total: int  # matches counted: all of them, or COUNT_CAP when ``more``
-    more: bool = False  # more than ``total`` match: show «более {total}»
+    # The count stopped early: more than COUNT_CAP match («более 1000»), or, for words that
+    # begin one another, CANDIDATES rows were read and ``total`` is a floor («не менее 51»).
+    more: bool = False
 
     def __iter__(self) -> Iterator[FoundAccount]:
         return iter(self.rows)
