@@ -1,343 +1,206 @@
-"""How fast the office finds an account among 100 000: AccountService.search on SQLite and
-PostgreSQL.
+"""How fast the office finds an account as it types: AccountService.search per keystroke,
+on SQLite and PostgreSQL, beside its floor.
 
-Builds the accounts (Russian-looking ФИО and addresses, some with ё, two meters each on
-average) in a temporary SQLite file and, if the server answers, in a temporary PostgreSQL
-database that is dropped afterwards; then prints the median time of number-prefix,
-ФИО-prefix, address-substring and meter-serial searches. Figures only, never assertions.
+Builds the large demo (``demo --accounts N --months M``, ``desktop.demo.large``) in a
+temporary SQLite file and, if the server answers, in a temporary PostgreSQL database (the
+server's collation, or ``--pg-icu-locale ru``), dropped afterwards. Then types each query
+one keystroke at a time («и», «ив», … «иванов и») and times the whole search for each: the
+page of 50 rows with their debt and last reading, and the count. The floor: the bare driver
+(sqlite3 / psycopg) running the page's own index query (captured from the search: not
+its count, not the rows' details) for the same keystroke. Medians, the spread (the slowest
+keystroke's median), never assertions; the machine is shared, so figures are noisy.
 
-    .venv/bin/python benchmarks/search.py [--accounts 100000] [--explain] [--no-postgres]
+    .venv/bin/python benchmarks/search.py [--accounts 100000] [--months 12] [--repeat 7]
+        [--no-postgres] [--pg-icu-locale ru] [--explain]
+        [--sqlite FILE] [--pg-url URL]   (an already built large demo: no build)
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from scratch_pg import scratch_database  # benchmarks/ is on sys.path when run
-from sqlalchemy import event, insert
+from sqlalchemy import Engine, event, select
+from sqlalchemy.engine import make_url
 
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import (
-    Account,
-    Building,
-    Company,
-    Meter,
-    MeterKind,
-    Premises,
-    ResidentCredential,
-    StaffRole,
-)
+from db.models import Account, Meter, StaffRole
 from desktop.accounts import AccountService
 from desktop.actors import Actor
 from desktop.clock import FixedClock
+from desktop.demo import build_demo
+from desktop.demo.large_spec import LargeSpec
 from desktop.settings import Settings
-from desktop.text import normalize
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-BATCH = 10_000
-
-SURNAMES = [
-    "Иванов", "Петров", "Сидоров", "Семёнов", "Смирнов", "Кузнецов", "Попов", "Васильев",
-    "Соколов", "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев",
-    "Козлов", "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин", "Захаров",
-    "Зайцев", "Соловьёв", "Борисов", "Яковлев", "Григорьев", "Романов", "Воробьёв", "Сергеев",
-    "Королёв", "Ковалёв", "Ильин", "Гусев", "Титов", "Кузьмин", "Кудрявцев", "Баранов",
-    "Куликов", "Алёшин", "Белов", "Комаров", "Киселёв", "Пугачёв", "Щербаков", "Журавлёв",
-    "Ершов", "Ежов", "Тарасов", "Белоусов", "Широков", "Ёлкин", "Ширяев", "Шубин",
-]  # fmt: skip
-INITIALS = "АБВГДЕЁИКЛМНОПРСТФЭЮЯ"
-STREETS = [
-    "ул. Ленина", "ул. Зелёная", "ул. Берёзовая", "ул. Садовая", "пр-т Мира", "ул. Гагарина",
-    "ул. Озёрная", "ул. Советская", "ул. Молодёжная", "ул. Школьная", "ул. Лесная",
-    "ул. Пушкина", "ул. Королёва", "ул. Чкалова", "пер. Почтовый", "ул. Солнечная",
-    "ул. Щорса", "ул. 8 Марта", "ул. Новосёлов", "б-р Победы",
-]  # fmt: skip
-CITY = "г. Подольск"
+CLOCK = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+CLERK = Actor.staff(1, "bench", StaffRole.CLERK)
+QUERIES = ["иванов и", "ленина 12", "12 ленина", "енин", "смирнова а", "1", "и", "щ"]
 
 
-def _fio(rng: random.Random) -> str:
-    surname = rng.choice(SURNAMES)
-    if rng.random() < 0.5:
-        surname += "а"  # the feminine form: Иванова, Семёнова
-    return f"{surname} {rng.choice(INITIALS)}.{rng.choice(INITIALS)}."
+def _samples(db: Database) -> list[str]:
+    """The fixed queries, and a real account number and meter serial of the database."""
+    with db.read() as s:
+        count = s.scalar(select(Account.id).order_by(Account.id.desc()).limit(1)) or 1
+        number = s.scalar(select(Account.number).where(Account.id == count // 2 + 1))
+        serial = s.scalar(select(Meter.serial).where(Meter.id == count + 1))
+    return [*QUERIES, number or "3492", f"№ {serial or '1'}"]
 
 
-def _serial(rng: random.Random) -> str:
-    if rng.random() < 0.5:
-        return f"{rng.randrange(10**5, 10**6)}-{rng.randrange(10, 24)}"
-    return str(rng.randrange(10**7, 10**8))
+class Floor:
+    """The bare driver on its own connection, running a captured statement."""
+
+    def __init__(self, db: Database) -> None:
+        if db.is_sqlite:
+            self.conn: Any = sqlite3.connect(str(db.url.database))
+        else:
+            dsn = make_url(db.url).set(drivername="postgresql")
+            self.conn = psycopg.connect(dsn.render_as_string(hide_password=False), autocommit=True)
+
+    def run(self, statement: str, parameters: Any) -> None:
+        cursor = self.conn.cursor()
+        cursor.execute(statement, parameters)
+        cursor.fetchall()
+        cursor.close()
+
+    def close(self) -> None:
+        self.conn.close()
 
 
-def build(db: Database, count: int, seed: int = 2017) -> dict[str, list[str]]:
-    """Fill an empty migrated database; return sample queries of each kind."""
-    rng = random.Random(seed)
-    now = datetime(2017, 6, 20, 9, 0, tzinfo=UTC)
-    samples: dict[str, list[str]] = {"number": [], "fio": [], "address": [], "serial": []}
-    with db.engine.begin() as conn:
-        conn.execute(
-            insert(Company.__table__),
-            [
-                {
-                    "id": 1,
-                    "name": "ООО «УК Демо»",
-                    "inn": "5036000000",
-                    "kpp": "503601001",
-                    "ogrn": "",
-                    "address": CITY,
-                    "bank_name": "Банк",
-                    "bic": "044525000",
-                    "settlement_account": "40702810000000000000",
-                    "correspondent_account": "30101810000000000000",
-                    "phone": "",
-                    "email": "",
-                    "office_hours": "",
-                    "is_demo": True,
-                }
-            ],
-        )
-        buildings = [(street, house) for street in STREETS for house in range(1, 101)]
-        conn.execute(
-            insert(Building.__table__),
-            [
-                {"id": i, "company_id": 1, "address": f"{CITY}, {street}, д. {house}"}
-                for i, (street, house) in enumerate(buildings, start=1)
-            ],
-        )
-        accounts, premises, meters, credentials = [], [], [], []
-        meter_id = 0
-        for i in range(1, count + 1):
-            building = rng.randrange(len(buildings))
-            street, house = buildings[building]
-            flat = str(rng.randrange(1, 400))
-            fio = _fio(rng)
-            address = f"{CITY}, {street}, д. {house}, кв. {flat}"
-            area = Decimal(rng.randrange(1800, 12000)).scaleb(-2)
-            number = str(1000 + i)
-            # Unique per building: a flat number the random draw gave twice gets a suffix.
-            premises.append(
-                {"id": i, "building_id": building + 1, "number": f"{flat}-{i}", "area": area}
-            )
-            accounts.append(
-                {
-                    "id": i,
-                    "number": number,
-                    "fio": fio,
-                    "fio_norm": normalize(fio),
-                    "premises_id": i,
-                    "address": address,
-                    "address_norm": normalize(address),
-                    "area": area,
-                    "residents": rng.randrange(0, 6),
-                }
-            )
-            for kind, unit in ((MeterKind.COLD_WATER, "м³"), (MeterKind.HOT_WATER, "м³")):
-                if rng.random() < 0.9:
-                    meter_id += 1
-                    serial = _serial(rng)
-                    meters.append(
-                        {
-                            "id": meter_id,
-                            "account_id": i,
-                            "kind": kind,
-                            "title": f"{'ХВС' if kind is MeterKind.COLD_WATER else 'ГВС'} {serial}",
-                            "serial": serial,
-                            "unit": unit,
-                            "zones": 1,
-                            "digits": 5,
-                            "initial_value": Decimal("0.000"),
-                            "display_order": meter_id,
-                        }
-                    )
-                    if rng.random() < 0.002:
-                        samples["serial"].append(serial[: rng.choice((4, 6, len(serial)))])
-            if rng.random() < 0.3:
-                credentials.append(
-                    {
-                        "account_id": i,
-                        "email": f"user{i}@example.ru",
-                        "phone": "",
-                        "password_hash": "$argon2id$benchmark",
-                        "must_change": False,
-                        "failed_attempts": 0,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                )
-            if rng.random() < 0.0005:
-                samples["number"].append(number[: rng.choice((3, 4, len(number)))])
-            if rng.random() < 0.0005:
-                words = fio.split()
-                surname = words[0]
-                samples["fio"].append(
-                    rng.choice(
-                        (surname[:3], surname[:5].upper(), surname.replace("ё", "е"), fio.lower())
-                    )
-                )
-            if rng.random() < 0.0005:
-                samples["address"].append(
-                    rng.choice((street.split(". ", 1)[-1].lower(), f"{street}, д. {house}"))
-                )
-            if len(accounts) >= BATCH:
-                _flush(conn, premises, accounts, meters, credentials)
-        _flush(conn, premises, accounts, meters, credentials)
-    if db.url.get_backend_name() == "postgresql":
-        with db.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-    else:
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
-    return samples
+def _timed(call: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
 
 
-def _flush(conn: Any, *batches: list[dict[str, Any]]) -> None:
-    for table, rows in zip((Premises, Account, Meter, ResidentCredential), batches, strict=True):
-        if rows:
-            conn.execute(insert(table.__table__), rows)
-            rows.clear()
+def measure(name: str, db: Database, repeat: int, explain: bool) -> None:
+    service = AccountService(db, CLOCK, Settings())
+    floor = Floor(db)
+    captured: list[tuple[str, Any]] = []
 
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        captured.append((statement, parameters))
 
-@contextmanager
-def _statements(db: Database) -> Iterator[list[tuple[str, Any]]]:
-    """Collect the SQL the engine sends, to show its query plans."""
-    seen: list[tuple[str, Any]] = []
-
-    def listener(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-
-
-def _plan(db: Database, statement: str, parameters: Any) -> str:
-    prefix = "EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN "
-    with db.engine.connect() as conn:
-        rows = conn.exec_driver_sql(prefix + statement, parameters).all()
-    if db.is_sqlite:
-        return "\n".join(f"    {row[-1]}" for row in rows)
-    return "\n".join(f"    {row[0]}" for row in rows)
-
-
-def measure(db: Database, samples: dict[str, list[str]], repeat: int, explain: bool) -> None:
-    service = AccountService(db, FixedClock(datetime(2017, 6, 20, tzinfo=UTC)), Settings())
-    clerk = Actor.staff(1, "bench", StaffRole.CLERK)
-    service.search(clerk, "1")  # warm the connection pool and caches
-    print(f"  {'search':<22}{'median, ms':>12}{'max, ms':>10}{'found (avg)':>13}  queries")
-    for kind, queries in samples.items():
-        times: list[float] = []
-        found: list[int] = []
-        for query in queries:
-            for _ in range(repeat):
-                started = time.perf_counter()
-                result = service.search(clerk, query)
-                times.append((time.perf_counter() - started) * 1000)
-            found.append(len(result))
-        shown = ", ".join(f"«{q}»" for q in queries[:3])
+    service.search(CLERK, "и")  # warm the pool and the caches
+    print(
+        f"  {'query, typed key by key':<26}{'keys':>5}{'median':>9}{'slowest':>9}"
+        f"{'floor':>8}{'×floor':>8}  {'found':>7}  statements"
+    )
+    for query in _samples(db):
+        medians, floors, statements = [], [], []
+        slowest = ("", 0.0)
+        result = None
+        for k in range(1, len(query) + 1):
+            typed = query[:k]
+            if not typed.strip():
+                continue
+            captured.clear()
+            event.listen(Engine, "before_cursor_execute", capture)
+            result = service.search(CLERK, typed)
+            event.remove(Engine, "before_cursor_execute", capture)
+            selects = [c for c in captured if c[0].lstrip().upper().startswith("SELECT")]
+            statements.append(len(selects))
+            median = _timed(partial(service.search, CLERK, typed), repeat)
+            medians.append(median)
+            if median > slowest[1]:
+                slowest = (typed, median)
+            pages = [c for c in selects if "count(" not in c[0] and "coalesce(sum" not in c[0]]
+            if pages:  # the page's index query: not the count, not the rows' details
+                page = pages[0]
+                floors.append(_timed(partial(floor.run, *page), repeat))
+                if explain and k == len(query):
+                    _explain(db, floor, *page)
+        app, bare = statistics.median(medians), statistics.median(floors)
+        found = "-" if result is None else f"{result.total}{'+' if result.more else ''}"
         print(
-            f"  {kind:<22}{statistics.median(times):>12.2f}{max(times):>10.2f}"
-            f"{statistics.mean(found):>13.1f}  {shown}…"
+            f"  {name} «{query}»".ljust(28)
+            + f"{len(medians):>3}{app:>8.2f}{slowest[1]:>9.2f}{bare:>8.2f}"
+            f"{app / bare:>7.1f}×  {found:>7}  {min(statements)}–{max(statements)}"
+            f"   slowest at «{slowest[0]}»"
         )
-        if explain:
-            with _statements(db) as seen:
-                service.search(clerk, queries[0])
-            print(_plan(db, *seen[-1]))
+    floor.close()
 
 
-# What a future migration could add on PostgreSQL (tried here with --pg-extra-indexes):
-# prefix LIKE served under any collation, and address substrings by trigrams.
-PG_EXTRA_INDEXES = (
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX bench_account_number_pattern ON account (number varchar_pattern_ops)",
-    "CREATE INDEX bench_account_fio_pattern ON account (fio_norm varchar_pattern_ops)",
-    "CREATE INDEX bench_meter_serial_pattern ON meter (serial varchar_pattern_ops)",
-    "CREATE INDEX bench_account_address_trgm ON account USING gin (address_norm gin_trgm_ops)",
-    "ANALYZE",
-)
+def _explain(db: Database, floor: Floor, statement: str, parameters: Any) -> None:
+    prefix = "EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN ANALYZE "
+    cursor = floor.conn.cursor()
+    cursor.execute(prefix + statement, parameters)
+    for row in cursor.fetchall():
+        print(f"      {row[-1] if db.is_sqlite else row[0]}")
+    cursor.close()
 
 
-def run(
-    name: str, db: Database, count: int, repeat: int, explain: bool, extra: bool = False
-) -> None:
-    print(f"\n{name}: {count} accounts")
-    started = time.perf_counter()
-    upgrade(db.engine)
-    samples = build(db, count)
-    if extra:
-        with db.engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            for statement in PG_EXTRA_INDEXES:
-                conn.exec_driver_sql(statement)
-        print("  with the extra indexes: pattern_ops for prefixes, pg_trgm for addresses")
-    print(f"  built in {time.perf_counter() - started:.1f} s")
-    for kind in samples:
-        samples[kind] = samples[kind][:20] or ["1"]
-    samples["ФИО, one letter"] = ["и", "С"]
-    samples["number, one digit"] = ["1", "5"]
-    samples["nothing found"] = ["Щщщщ", "ул. Несуществующая"]
-    measure(db, samples, repeat, explain)
+def run(name: str, url: str, spec: LargeSpec | None, repeat: int, explain: bool) -> None:
+    """Build the large demo at ``url`` (``spec``), or use the one there (None), and measure."""
+    db = Database(url)
+    try:
+        upgrade(db.engine)
+        if spec is None:
+            print(f"\n{name}: the database given, {_accounts(db)} accounts")
+        else:
+            started = time.perf_counter()
+            build_demo(db, CLOCK, large=spec)
+            _analyze(db)  # as autovacuum would soon: the planner needs the new tables' stats
+            print(f"\n{name}: demo --accounts {spec.accounts} --months {spec.months}, built in "
+                  f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+        measure(name, db, repeat, explain)
+    finally:
+        db.dispose()
+
+
+def _analyze(db: Database) -> None:
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+
+
+def _accounts(db: Database) -> int:
+    with db.read() as s:
+        return len(s.scalars(select(Account.id)).all())
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=5, help="runs of each sample query")
-    parser.add_argument("--explain", action="store_true", help="print each search's plan")
+    parser.add_argument("--months", type=int, default=12, help="the long histories' months")
+    parser.add_argument("--repeat", type=int, default=7, help="runs of each keystroke")
+    parser.add_argument("--explain", action="store_true", help="each query's page plan")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--pg-server", default=PG_SERVER)
     parser.add_argument(
-        "--pg-extra-indexes",
-        action="store_true",
-        help="add the indexes a future migration could bring (pattern_ops, pg_trgm)",
+        "--pg-icu-locale", metavar="LOCALE", help="the PostgreSQL database's ICU collation (ru)"
     )
-    parser.add_argument(
-        "--pg-icu-locale",
-        metavar="LOCALE",
-        help="create the PostgreSQL database with this ICU collation (e.g. ru-RU) "
-        "instead of the server's default",
-    )
+    parser.add_argument("--sqlite", metavar="FILE", help="measure this built database instead")
+    parser.add_argument("--pg-url", metavar="URL", help="measure this built database instead")
     args = parser.parse_args(argv)
-
-    backends: list[Callable[[], None]] = []
-
-    def sqlite() -> None:
+    spec = LargeSpec(args.accounts, args.months, seed=1)
+    if args.sqlite:
+        run("SQLite", f"sqlite:///{args.sqlite}", None, args.repeat, args.explain)
+    else:
         with tempfile.TemporaryDirectory() as folder:
-            db = Database(f"sqlite:///{(Path(folder) / 'bench.db').as_posix()}")
-            try:
-                run("SQLite", db, args.accounts, args.repeat, args.explain)
-            finally:
-                db.dispose()
-
-    def postgres() -> None:
-        with scratch_database(args.pg_server, icu_locale=args.pg_icu_locale) as url:
-            if url is None:
-                return
-            db = Database(url)
-            try:
-                label = f"PostgreSQL ({args.pg_icu_locale or 'server default collation'})"
-                run(label, db, args.accounts, args.repeat, args.explain, args.pg_extra_indexes)
-            finally:
-                db.dispose()
-
-    backends.append(sqlite)
-    if not args.no_postgres:
-        backends.append(postgres)
-    for backend in backends:
-        backend()
+            url = f"sqlite:///{Path(folder) / 'bench.db'}"
+            run("SQLite", url, spec, args.repeat, args.explain)
+    if args.pg_url:
+        run("PostgreSQL", args.pg_url, None, args.repeat, args.explain)
+    elif not args.no_postgres:
+        with scratch_database(args.pg_server, icu_locale=args.pg_icu_locale) as pg:
+            if pg is not None:
+                name = "PostgreSQL" + (f" ({args.pg_icu_locale})" if args.pg_icu_locale else "")
+                run(name, pg, spec, args.repeat, args.explain)
     return 0
 
 

@@ -1,31 +1,21 @@
-"""Personal accounts: look one up, find them by number, ФИО, address or meter serial, add one."""
+"""Personal accounts: look one up, find them by number, ФИО, address or meter serial
+(``desktop.account_search``), add one."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    CompoundSelect,
-    Select,
-    and_,
-    case,
-    func,
-    or_,
-    select,
-    text,
-    union,
-)
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from db.engine import Database
-from db.models import Account, Building, Company, Meter, Premises, ResidentCredential
+from db.models import Account, Building, Company, Premises, ResidentCredential
 from desktop import audit
+from desktop.account_search import EMPTY, SearchResult, search
 from desktop.actors import Actor
 from desktop.audit import AuditAction
 from desktop.auth.sealed import has_password_column
@@ -41,10 +31,6 @@ _FIO_LENGTH = 200  # Account.fio
 _ADDRESS_LENGTH = 300  # Account.address
 _MAX_AREA = Decimal("10000.00")  # m²; more is a typo, not a flat
 _MAX_RESIDENTS = 99
-_ADDRESS_MIN = 3  # letters before an address substring search is worth its scan
-_LIKE_SPECIAL = re.compile(r"([\\%_])")
-_MAX_CHAR = 0x10FFFF
-_SURROGATES = range(0xD800, 0xE000)
 
 
 @dataclass(frozen=True)
@@ -66,24 +52,6 @@ def clean_number(number: str) -> str:
     return clean_text(number).replace(" ", "")
 
 
-def _like_escape(value: str) -> str:
-    """User text made literal inside a LIKE pattern whose escape character is a backslash."""
-    return _LIKE_SPECIAL.sub(r"\\\1", value)
-
-
-def _successor(prefix: str) -> str | None:
-    """The smallest string greater than every string starting with ``prefix`` (code point
-    order), or None if there is none."""
-    chars = list(prefix)
-    while chars:
-        code = ord(chars.pop()) + 1
-        if code in _SURROGATES:
-            code = _SURROGATES.stop
-        if code <= _MAX_CHAR:
-            return "".join(chars) + chr(code)
-    return None
-
-
 class AccountService:
     """Finds and reads personal accounts; staff search them and add new ones."""
 
@@ -91,7 +59,6 @@ class AccountService:
         self.db = db
         self.clock = clock
         self.settings = settings
-        self._code_point_order: bool | None = None
 
     # -- reading one account ---------------------------------------------------------------
 
@@ -125,45 +92,16 @@ class AccountService:
 
     # -- search ----------------------------------------------------------------------------
 
-    def search(self, actor: Actor, query: str, limit: int = 50) -> list[AccountInfo]:
-        """Staff find accounts by number prefix, ФИО prefix, address substring or meter
-        serial (exact or prefix); case- and ё-insensitive. The account whose number is
-        exactly the query comes first, then the rest by number."""
+    def search(self, actor: Actor, query: str, limit: int = 50) -> SearchResult:
+        """Staff find accounts by number, ФИО, address or meter serial as they type: the
+        first ``limit`` matches (at most MAX_LIMIT) with the counter's columns, and how many
+        match (``desktop.account_search`` has the rule)."""
         require(actor, Permission.SEARCH_ACCOUNTS)
         query = clean_text(query)
-        wanted = normalize(query)
-        if not wanted or limit < 1:
-            return []
-        number = clean_number(query)
+        if not normalize(query) or limit < 1:
+            return EMPTY
         with self.db.read() as s:
-            ranges = self._ranges_allowed(s)
-            order = (
-                case((Account.number == number, 0), else_=1),
-                func.length(Account.number),
-                Account.number,
-            )
-            # Order and cut the bare ids first, so that only the page of results is joined
-            # with credentials and companies, however many accounts match.
-            page = (
-                select(Account.id)
-                .where(
-                    Account.id.in_(
-                        _matching_ids(wanted, number, ranges=ranges, sqlite=self.db.is_sqlite)
-                    )
-                )
-                .order_by(*order)
-                .limit(min(limit, MAX_LIMIT))
-                .subquery()
-            )
-            rows = s.execute(_info_query(s).join(page, page.c.id == Account.id).order_by(*order))
-            return [_info(row) for row in rows]
-
-    def _ranges_allowed(self, s: Session) -> bool:
-        """Whether prefix searches may be index range scans: true where text sorts by code
-        point (SQLite's BINARY, PostgreSQL's C collations)."""
-        if self._code_point_order is None:
-            self._code_point_order = self.db.is_sqlite or _pg_code_point_order(s)
-        return self._code_point_order
+            return search(s, query, min(limit, MAX_LIMIT), sqlite=self.db.is_sqlite)
 
     # -- adding an account -----------------------------------------------------------------
 
@@ -234,65 +172,6 @@ class AccountService:
             )
             row = s.execute(_info_query(s).where(Account.id == account.id)).one()
             return _info(row)
-
-
-def _matching_ids(wanted: str, number: str, *, ranges: bool, sqlite: bool) -> CompoundSelect[Any]:
-    """The ids of every account the query matches, as one subquery."""
-
-    def prefix(column: InstrumentedAttribute[str], value: str) -> ColumnElement[bool]:
-        return _prefix_range(column, value) if ranges else _prefix_like(column, value)
-
-    parts: list[Select[Any]] = [select(Account.id).where(prefix(Account.fio_norm, wanted))]
-    if number.isdigit():
-        parts.append(select(Account.id).where(prefix(Account.number, number)))
-    elif len(wanted) >= _ADDRESS_MIN:
-        # Digits alone («12») would match every house and flat with a 12 in it, and one or
-        # two letters nearly every address. No index serves a substring: this is a scan.
-        parts.append(select(Account.id).where(_contains(Account.address_norm, wanted, sqlite)))
-    serial = number.lstrip("№")
-    if serial:
-        variants = sorted({serial, serial.upper()})
-        parts.append(
-            select(Meter.account_id).where(or_(*(prefix(Meter.serial, v) for v in variants)))
-        )
-    return union(*parts)
-
-
-def _prefix_range(column: InstrumentedAttribute[str], prefix: str) -> ColumnElement[bool]:
-    """``column`` starts with ``prefix``, as a range a plain index serves; right only where
-    text sorts by code point. Needs no escaping."""
-    upper = _successor(prefix)
-    low = column >= prefix
-    return low if upper is None else and_(low, column < upper)
-
-
-def _contains(column: InstrumentedAttribute[str], value: str, sqlite: bool) -> ColumnElement[bool]:
-    """``column`` contains ``value``, literally."""
-    if sqlite:
-        # instr() compares bytes; LIKE would also fold ASCII case, for nothing, and slower.
-        return func.instr(column, value) > 0
-    # LIKE rather than strpos(): a pg_trgm index, once there is one, serves LIKE.
-    return column.like(f"%{_like_escape(value)}%", escape="\\")
-
-
-def _prefix_like(column: InstrumentedAttribute[str], prefix: str) -> ColumnElement[bool]:
-    """``column`` starts with ``prefix``, under any collation; an index serves it only if it
-    was built with *_pattern_ops."""
-    return column.like(f"{_like_escape(prefix)}%", escape="\\")
-
-
-def _pg_code_point_order(s: Session) -> bool:
-    # A linguistic collation (ru_RU, ICU) sorts «ив-а» between «ива» and «ивб» and «ё» next
-    # to «е», so a code point range there would both miss and invent matches.
-    provider, collate = s.execute(
-        text(
-            "SELECT to_jsonb(d) ->> 'datlocprovider', datcollate FROM pg_database d "
-            "WHERE datname = current_database()"
-        )
-    ).one()
-    if provider == "b":  # PostgreSQL 17's builtin provider: C and C.UTF-8 only
-        return True
-    return provider in (None, "c") and collate.lower() in ("c", "posix", "c.utf-8", "c.utf8")
 
 
 _FIO_MISSING = "Укажите ФИО так, как оно напечатано в квитанции, например «Иванов И.И.»."

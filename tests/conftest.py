@@ -70,9 +70,7 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{(tmp_path / 'cabinet.db').as_posix()}"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+def _scratch_pg(options: str = "") -> Iterator[str]:
     problem = _pg_unavailable()
     if problem:
         if os.environ.get("CABINET_REQUIRE_PG"):
@@ -81,13 +79,28 @@ def pg_url() -> Iterator[str]:
     name = f"cabinet_test_{uuid.uuid4().hex[:12]}"
     admin = _pg_admin()
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" {options}'))
     try:
         yield f"{PG_SERVER}/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    yield from _scratch_pg()
+
+
+@pytest.fixture
+def pg_russian_url() -> Iterator[str]:
+    """As ``pg_url``, in a database whose text sorts by the Russian rules (ICU): where code
+    point ranges and plain LIKE prefixes cannot use an ordinary index."""
+    yield from _scratch_pg(
+        "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'ru' LOCALE 'C.UTF-8'"
+    )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -95,3 +95,11 @@ def test_the_kiosk_readings_benchmark_prints_a_save_without_and_with_the_rules()
     out = run("kiosk_readings.py", "--accounts", "30", "--runs", "2")
     lines = [line for line in out.splitlines() if "triggers:" in line]
     assert [line.split()[0] for line in lines] == ["without", "with"]
+
+
+def test_the_search_benchmark_prints_each_query_beside_its_floor() -> None:
+    out = run("search.py", "--accounts", "30", "--months", "2", "--repeat", "1")
+    lines = [line for line in out.splitlines() if "«" in line and "×" in line]
+    backends = [line.split()[0] for line in lines]
+    assert backends.count("SQLite") == backends.count("PostgreSQL") >= 9, out
+    assert out.count("  floor  ×floor") == 2 and "«иванов и»" in out

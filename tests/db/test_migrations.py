@@ -18,6 +18,7 @@ from db.engine import Database
 from db.migrate import alembic_config, current_revision
 from db.migrations import HEAD
 from db.models import Base, Confirmation, Reading
+from db.search import include_object
 from desktop.clock import FixedClock
 from desktop.demo import build_demo
 
@@ -25,7 +26,12 @@ from desktop.demo import build_demo
 def _differences(engine: Engine) -> list[Any]:
     with engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "compare_server_default": False}
+            conn,
+            opts={
+                "compare_type": True,
+                "compare_server_default": False,
+                "include_object": include_object,
+            },
         )
         return compare_metadata(context, Base.metadata)
 

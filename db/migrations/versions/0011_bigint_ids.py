@@ -18,7 +18,7 @@ Each table is rewritten once (all its columns in one ALTER TABLE): on a large da
 upgrade takes a while and holds the tables locked; run it outside office hours.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01
 """
 
@@ -33,7 +33,7 @@ from alembic import op
 log = logging.getLogger("alembic.runtime.migration")
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

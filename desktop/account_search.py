@@ -1,0 +1,442 @@
+"""Staff find accounts as they type: by number, ФИО, address or meter serial, over indexes
+(revision 0010), a page of rows with what the office's counter shows and a count of all.
+
+The rule, for a query of words (split at white space and the punctuation of addresses,
+``db.search.words``), case-free and with ё = е:
+
+* One number (spaces and a leading «№» ignored, «34 92», «№ 21883»): accounts whose number
+  starts with it — the exact one first, then by number as text — then accounts with a meter
+  whose serial starts with it, by serial. A lone number does not search addresses: every
+  house and flat with that number would bury the account.
+* Anything else: an account matches when **every** word matches its ФИО or its address, in
+  any order: a word matches the beginning of a word of either («иванов и и», «и и иванов»,
+  «ленина 5 12», «12 ленина»), and a word of three letters or more also anywhere inside the
+  address («енин»). Words where one begins another («иванов» and «и», «и» and «и», «1» and
+  «12») must begin different words of the row: «иванов и» finds «Иванов И.И.» and not
+  «Иванов П.С.», «ленина 1 12» needs two numbers. Results go by account id (the order
+  accounts were added, building by building in bulk loads). A query that is one token with
+  a digit («ab-770») also finds meter serials that start with it, before the rest.
+* Every other character (``%``, ``_``, ``*``, quotes, FTS5 syntax like ``NEAR(``, ``AND``)
+  is literal text, never an error.
+
+The count stops at ``COUNT_CAP``: ``SearchResult.more`` says there are more matches than
+``total`` («более 1000»). Nothing fetches every match: pages and counts read index order and
+stop at their limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from itertools import permutations
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    column,
+    exists,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    table,
+    text,
+    type_coerce,
+)
+from sqlalchemy.orm import Session, aliased
+
+from db.models import Account, Meter, Period, Reading, StatementRow
+from db.search import FTS_TABLE, SEPARATORS, words
+
+COUNT_CAP = 1000
+# Rows of the index read at most to count matches that need a check beyond it (words that
+# begin one another): past them the count says «at least».
+CANDIDATES = 2000
+_MAX_RELATED = 4  # words that begin one another, checked in every order (4! patterns)
+_SUBSTRING_MIN = 3
+# GLOB's class of what comes before a word: white space (normalised to a space) and the
+# separators, «-» last so that it is itself.
+_WORD_START = "[ " + SEPARATORS.replace("-", "") + "-]"
+_MAX_CHAR = 0x10FFFF
+_SURROGATES = range(0xD800, 0xE000)
+
+
+@dataclass(frozen=True)
+class FoundAccount:
+    """A row of the search results, with what the office's counter shows."""
+
+    id: int
+    number: str
+    fio: str
+    address: str
+    # The balance to pay: the newest statement month's closing ИТОГО, as the debt page and
+    # the receipt show it (``Debt.balance``); negative is paid in advance.
+    debt: Decimal
+    last_reading_at: datetime | None  # the latest reading entered in its newest period
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    rows: tuple[FoundAccount, ...]  # the first ``limit`` matches, in the rule's order
+    total: int  # matches counted: all of them, or COUNT_CAP when ``more``
+    # The count stopped early: more than COUNT_CAP match («более 1000»), or, for words that
+    # begin one another, CANDIDATES rows were read and ``total`` is a floor («не менее 51»).
+    more: bool = False
+
+    def __iter__(self) -> Iterator[FoundAccount]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+EMPTY = SearchResult((), 0)
+
+# A source of matches: (ids wanted, ids already taken) -> (new ids in order, exhausted), and
+# its count up to a cap, not counting what an earlier source matches, and whether it counted
+# them all (False: it read CANDIDATES rows and stopped).
+Page = Callable[[Session, int, set[int]], tuple[list[int], bool]]
+Count = Callable[[Session, int], tuple[int, bool]]
+
+
+def search(s: Session, query: str, limit: int, *, sqlite: bool) -> SearchResult:
+    """The accounts that ``query`` (already cleaned of invisible characters) finds; see the
+    module's rule."""
+    compact = query.replace(" ", "")
+    serial = compact.lstrip("№")
+    tiers: list[tuple[Page, Count]] = []
+    exclude: list[ColumnElement[bool]] = []  # what earlier tiers match, for the counts
+    if compact.isdigit():
+        number = _number_column(sqlite)
+        matches = _prefix(number, compact)
+        tiers.append(_number_tier(matches, number))
+        exclude.append(matches)
+    if serial and any(c.isdigit() for c in serial) and (serial.isdigit() or " " not in query):
+        serial_matches = or_(
+            *(_prefix(_serial_column(sqlite), v) for v in sorted({serial, serial.upper()}))
+        )
+        tiers.append(_serial_tier(serial_matches, exclude, sqlite))
+        exclude = [_has_meter(serial_matches)]
+    typed = words(query)
+    if typed and not compact.isdigit():
+        tiers.append(_fts_tier(typed, exclude) if sqlite else _pg_tier(typed, exclude))
+    if not tiers:
+        return EMPTY
+
+    taken: list[int] = []
+    exhausted = True
+    for page, _count in tiers:
+        if len(taken) >= limit:
+            exhausted = False
+            break
+        ids, done = page(s, limit - len(taken), set(taken))
+        taken += ids
+        exhausted = exhausted and done
+    if exhausted:
+        total, more = len(taken), False
+    else:
+        total, more = 0, False
+        for _page, count in tiers:
+            counted, complete = count(s, COUNT_CAP + 1 - total)
+            total += counted
+            if total > COUNT_CAP:
+                total, more = COUNT_CAP, True
+                break
+            if not complete:  # stopped after CANDIDATES: at least ``total``
+                more = True
+                break
+    return SearchResult(_rows(s, taken), total, more)
+
+
+# -- sources -------------------------------------------------------------------------------
+
+
+def _number_tier(matches: ColumnElement[bool], order: ColumnElement[str]) -> tuple[Page, Count]:
+    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
+        ids = list(s.scalars(select(Account.id).where(matches).order_by(order).limit(wanted)))
+        return ids, len(ids) < wanted
+
+    def count(s: Session, cap: int) -> tuple[int, bool]:
+        return _count(s, select(Account.id).where(matches), cap), True
+
+    return page, count
+
+
+def _serial_tier(
+    matches: ColumnElement[bool], earlier: list[ColumnElement[bool]], sqlite: bool
+) -> tuple[Page, Count]:
+    order = _serial_column(sqlite)
+
+    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
+        ids: list[int] = []
+        fetch = 2 * (wanted + len(taken)) + 8  # an account may have two matching meters
+        while True:
+            found = list(
+                s.scalars(select(Meter.account_id).where(matches).order_by(order).limit(fetch))
+            )
+            ids = list(dict.fromkeys(i for i in found if i not in taken))
+            if len(ids) >= wanted or len(found) < fetch:
+                return ids[:wanted], len(found) < fetch and len(ids) <= wanted
+            fetch *= 4
+
+    def count(s: Session, cap: int) -> tuple[int, bool]:
+        query = select(Meter.account_id).where(matches)
+        if earlier:
+            query = query.join(Account, Account.id == Meter.account_id).where(
+                *(not_(e) for e in earlier)
+            )
+        return _count(s, query.distinct(), cap), True
+
+    return page, count
+
+
+def _fts_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page, Count]:
+    """SQLite: one FTS5 MATCH over the trigram table, read in rowid order; words that begin
+    one another checked on the account's row (GLOB) as it is read."""
+    terms = []
+    for word in _widest(typed):
+        start = _phrase("  " + word)
+        if word.isalpha() and len(word) >= _SUBSTRING_MIN:
+            terms.append(f"(fio : {start} OR address : {_phrase(word)})")
+        else:
+            terms.append(start)
+    fts = table(FTS_TABLE, column("rowid", Integer))
+    rowid: ColumnElement[int] = fts.c.rowid
+    base = select(rowid).where(
+        text(f"{FTS_TABLE} MATCH :match").bindparams(match=" AND ".join(terms))
+    )
+    orders = _distinct_orders(typed)
+    if earlier or orders:
+        base = base.join_from(fts, Account, Account.id == rowid).where(*(not_(e) for e in earlier))
+    check: ColumnElement[bool] | None = None
+    if orders:
+        # A word begins after a space or a separator: a GLOB character class says so.
+        row = literal_column("' ' || account.fio_norm || ' ' || account.address_norm", String)
+        patterns = [
+            "*" + "*".join(f"{_WORD_START}{_glob_escape(w)}" for w in order) + "*"
+            for order in orders
+        ]
+        check = or_(*(row.op("GLOB")(p) for p in patterns))
+    return _tier(base, rowid, check)
+
+
+def _tier(base: Select[Any], key: Any, check: ColumnElement[bool] | None) -> tuple[Page, Count]:
+    """The page and count of a words tier: ``base`` gives candidates by ``key``; ``check``,
+    if any, is what each must pass beyond the index."""
+    matching = base if check is None else base.where(check)
+
+    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
+        fetch = wanted + len(taken)
+        found = list(s.scalars(matching.order_by(key).limit(fetch)))
+        return [i for i in found if i not in taken][:wanted], len(found) < fetch
+
+    def count(s: Session, cap: int) -> tuple[int, bool]:
+        if check is None:
+            return _count(s, base, cap), True
+        read = base.add_columns(check.label("ok")).limit(CANDIDATES + 1).subquery()
+        candidates, matched = s.execute(select(func.count(), func.count().filter(read.c.ok))).one()
+        return min(matched, cap), candidates <= CANDIDATES or matched >= cap
+
+    return page, count
+
+
+def _pg_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page, Count]:
+    """PostgreSQL: LIKE over the stored words columns that the pg_trgm index holds."""
+    fio: ColumnElement[str] = literal_column("account.fio_words", String)
+    address: ColumnElement[str] = literal_column("account.address_words", String)
+    # A word of one or two characters gives a trigram that most rows have: beside a longer
+    # word it is checked on the rows the longer one finds, not looked up in the index (the
+    # columns as expressions the index does not hold).
+    widest = _widest(typed)
+    long = any(len(w) >= _SUBSTRING_MIN for w in widest)
+    conditions = []
+    for word in widest:
+        start = _like(f"% {_like_escape(word)}%")
+        anywhere = start
+        if word.isalpha() and len(word) >= _SUBSTRING_MIN:
+            anywhere = _like(f"%{_like_escape(word)}%")
+        in_fio, in_address = fio, address
+        if long and len(word) < _SUBSTRING_MIN:
+            in_fio, in_address = fio.concat(""), address.concat("")
+        conditions.append(
+            or_(in_fio.like(start, escape="\\"), in_address.like(anywhere, escape="\\"))
+        )
+    orders = _distinct_orders(typed)
+    check: ColumnElement[bool] | None = None
+    if orders:
+        row = fio.concat(address)
+        check = or_(
+            *(
+                row.like(_like("%" + "%".join(f" {_like_escape(w)}" for w in o) + "%"))
+                for o in orders
+            )
+        )
+    base = select(Account.id).where(*conditions, *(not_(e) for e in earlier))
+    if check is not None:
+        return _tier(base, Account.id, check)
+    # The planner cannot tell how the matches spread over the ids. So they are counted
+    # first (from the trigram index, up to the cap): a few are then ordered from the index
+    # (ordering by an expression keeps it off the key's index), while a great many are met
+    # soonest by walking the key's index.
+    counted: list[int] = []
+
+    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
+        counted.append(_count(s, base, COUNT_CAP + 1))
+        key = Account.id if counted[0] > COUNT_CAP else Account.id + 0
+        fetch = wanted + len(taken)
+        found = list(s.scalars(base.order_by(key).limit(fetch)))
+        return [i for i in found if i not in taken][:wanted], len(found) < fetch
+
+    def count(s: Session, cap: int) -> tuple[int, bool]:
+        return (min(counted[0], cap) if counted else _count(s, base, cap)), True
+
+    return page, count
+
+
+# -- the page's rows -----------------------------------------------------------------------
+
+
+def _rows(s: Session, ids: list[int]) -> tuple[FoundAccount, ...]:
+    """The accounts ``ids`` in that order, each with its balance and last reading, in one
+    query: a few index lookups per row, whatever the history's length."""
+    if not ids:
+        return ()
+    found = {
+        id_: FoundAccount(id_, number, fio, address, Decimal(kopecks).scaleb(-2), last)
+        for id_, number, fio, address, kopecks, last in s.execute(_rows_query(), {"ids": ids})
+    }
+    return tuple(found[i] for i in ids if i in found)
+
+
+@cache
+def _rows_query() -> Select[Any]:
+    """Built once: aliases cost more to make than the query takes to run."""
+    row, newest = aliased(StatementRow), aliased(StatementRow)
+    newest_month = (
+        select(func.max(newest.month))
+        .where(newest.account_id == Account.id)
+        .correlate(Account)  # two levels up: the page's query
+        .scalar_subquery()
+    )
+    balance = (
+        select(func.coalesce(func.sum(type_coerce(row.closing, BigInteger)), 0))
+        .where(row.account_id == Account.id, row.month == newest_month)
+        .scalar_subquery()
+    )
+    period, entered, any_entered = aliased(Period), aliased(Reading), aliased(Reading)
+    last_period = (
+        select(period.id)
+        .where(
+            period.account_id == Account.id,
+            exists().where(any_entered.period_id == period.id, any_entered.entered_at.is_not(None)),
+        )
+        .order_by(period.month.desc())
+        .limit(1)
+        .correlate(Account)
+        .scalar_subquery()
+    )
+    last_reading = (
+        select(func.max(entered.entered_at)).where(entered.period_id == last_period)
+    ).scalar_subquery()
+    return select(
+        Account.id, Account.number, Account.fio, Account.address, balance, last_reading
+    ).where(Account.id.in_(bindparam("ids", expanding=True)))
+
+
+def _widest(typed: list[str]) -> list[str]:
+    """The words that begin no other typed word: a row with a word beginning «иванов» has
+    one beginning «и», so the index need not be asked for «и» (a long list) too."""
+    kept = dict.fromkeys(typed)
+    return [w for w in kept if not any(o != w and o.startswith(w) for o in kept)]
+
+
+def _distinct_orders(typed: list[str]) -> list[tuple[str, ...]]:
+    """Words where one begins another («иванов» and «и», «и» and «и», «1» and «12») must
+    begin different words of the row: every order of them, for a pattern each; none when
+    no two words are so related or too many are (then each word alone must match)."""
+    related = sorted(
+        {
+            word
+            for i, word in enumerate(typed)
+            for j, other in enumerate(typed)
+            if i != j and (word.startswith(other) or other.startswith(word))
+        }
+    )
+    group = [w for w in typed if w in related]
+    if len(group) < 2 or len(group) > _MAX_RELATED:
+        return []
+    return sorted(set(permutations(group)))
+
+
+# -- pieces --------------------------------------------------------------------------------
+
+
+def _count(s: Session, query: Select[Any], cap: int) -> int:
+    """How many rows ``query`` gives, reading at most ``cap`` of them."""
+    return int(s.scalar(select(func.count()).select_from(query.limit(cap).subquery())) or 0)
+
+
+def _number_column(sqlite: bool) -> Any:
+    # SQLite compares text by code point; on PostgreSQL the C-collated index (0010) does.
+    return Account.number if sqlite else Account.number.collate("C")
+
+
+def _serial_column(sqlite: bool) -> Any:
+    return Meter.serial if sqlite else Meter.serial.collate("C")
+
+
+def _has_meter(matches: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(Meter.account_id == Account.id, matches)
+
+
+def _prefix(column: ColumnElement[str], prefix: str) -> ColumnElement[bool]:
+    """``column`` starts with ``prefix``, as a code point range an index serves (the column
+    must compare by code point). Needs no escaping."""
+    upper = _successor(prefix)
+    low = column >= prefix
+    return low if upper is None else and_(low, column < upper)
+
+
+def _successor(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with ``prefix`` (code point
+    order), or None if there is none."""
+    chars = list(prefix)
+    while chars:
+        code = ord(chars.pop()) + 1
+        if code in _SURROGATES:
+            code = _SURROGATES.stop
+        if code <= _MAX_CHAR:
+            return "".join(chars) + chr(code)
+    return None
+
+
+def _phrase(value: str) -> str:
+    """An FTS5 string: every character literal inside the quotes."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _glob_escape(value: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in value)
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like(pattern: str) -> Any:
+    # Inlined into the statement: the planner sees the pattern and picks the trigram index
+    # (a generic plan of a prepared statement could not).
+    return bindparam(None, pattern, literal_execute=True)
+
+
+__all__ = ["COUNT_CAP", "FoundAccount", "SearchResult", "search"]
