@@ -229,7 +229,7 @@ class OutboxPage(BasePage):
             owner=self,
         )
         self.messages.success(
-            f"Памятка для лицевого счёта {item.account_number} отправлена на печать. Когда "
+            f"Памятка для лицевого счета {item.account_number} отправлена на печать. Когда "
             f"отдадите её жителю, нажмите «{HANDED_OUT}»."
         )
 
@@ -247,7 +247,7 @@ class OutboxPage(BasePage):
         )
 
     def _handed_out(self, item: OutboxItem) -> None:
-        self.load(f"Памятка для лицевого счёта {item.account_number} отмечена как выданная.")
+        self.load(f"Памятка для лицевого счета {item.account_number} отмечена как выданная.")
 
     def _failed(self, error: Exception) -> None:
         self._set_busy(False)
@@ -259,7 +259,7 @@ class OutboxPage(BasePage):
         """Choose the printer first: the code is issued only when it can be printed."""
         number = self.code_account.text().strip()
         if not number:
-            self.messages.error("Укажите номер лицевого счёта, для которого нужен код.")
+            self.messages.error("Укажите номер лицевого счета, для которого нужен код.")
             self.code_account.setFocus()
             return
         printer = dialogs.choose_printer(self)
@@ -293,7 +293,7 @@ class OutboxPage(BasePage):
             return
         self.code_account.clear()
         self.messages.success(
-            f"Памятка с новым кодом регистрации для лицевого счёта {issued.account_number} "
+            f"Памятка с новым кодом регистрации для лицевого счета {issued.account_number} "
             "отправлена на печать. Прежний код больше не действует."
         )
 
@@ -313,7 +313,7 @@ def code_slip_text(issued: IssuedCode, office_phone: str) -> str:
         f"Выдана: {ru_datetime(issued.issued_at)}\n\n"
         f"Код регистрации в личном кабинете: {issued.code}\n\n"
         "Чтобы зарегистрироваться, откройте личный кабинет, нажмите «Зарегистрироваться» и "
-        "введите ФИО, номер лицевого счёта, телефон, электронную почту и этот код. Код "
+        "введите ФИО, номер лицевого счета, телефон, электронную почту и этот код. Код "
         "подходит один раз; коды из прежних квитанций и памяток больше не действуют. Не "
         "сообщайте код посторонним.\n\n"
         f"Телефон офиса: {office_phone}\n"
