@@ -66,7 +66,7 @@ class AccountService:
         """The account with this number; a resident may read only their own."""
         number = clean_number(number)
         if not number:
-            raise ValidationError("Укажите номер лицевого счёта: он напечатан в квитанции.")
+            raise ValidationError("Укажите номер лицевого счета: он напечатан в квитанции.")
         with self.db.read() as s:
             row = s.execute(_info_query(s).where(Account.number == number)).one_or_none()
             if row is None:
@@ -187,13 +187,13 @@ def _taken(number: str) -> str:
 
 def _check_number(number: str, problems: list[str]) -> None:
     if not number:
-        problems.append("Укажите номер лицевого счёта.")
+        problems.append("Укажите номер лицевого счета.")
     elif not (number.isascii() and number.isdigit()):
         problems.append(
-            f"Номер лицевого счёта «{number}» должен состоять только из цифр, например 3492."
+            f"Номер лицевого счета «{number}» должен состоять только из цифр, например 3492."
         )
     elif len(number) > _NUMBER_LENGTH:
-        problems.append(f"Номер лицевого счёта слишком длинный: не больше {_NUMBER_LENGTH} цифр.")
+        problems.append(f"Номер лицевого счета слишком длинный: не больше {_NUMBER_LENGTH} цифр.")
 
 
 def _check_text(value: str, length: int, problems: list[str], empty: str, too_long: str) -> None:

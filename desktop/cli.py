@@ -104,7 +104,7 @@ def build_parser() -> Parser:
     demo.add_argument(
         "--months",
         metavar="M",
-        help="длина долгой истории (у каждого десятого счёта), месяцев; по умолчанию 120",
+        help="длина долгой истории (у каждого десятого счета), месяцев; по умолчанию 120",
     )
     demo.add_argument(
         "--seed", metavar="S", help="число для случайных данных: то же число — те же данные"
@@ -120,20 +120,20 @@ def build_parser() -> Parser:
     add_db_commands(db_commands, common)
 
     statement = commands.add_parser("statement", parents=[common], help="ведомость по счёту")
-    statement.add_argument("--account", required=True, metavar="N", help="номер лицевого счёта")
+    statement.add_argument("--account", required=True, metavar="N", help="номер лицевого счета")
     statement.add_argument("--format", choices=("table", "csv", "xlsx", "pdf"), default="table")
     statement.add_argument("--output", metavar="FILE", help="записать в файл")
     statement.set_defaults(run=cmd_statement)
 
     readings = commands.add_parser("readings", parents=[common], help="показания приборов")
-    readings.add_argument("--account", required=True, metavar="N", help="номер лицевого счёта")
+    readings.add_argument("--account", required=True, metavar="N", help="номер лицевого счета")
     readings.add_argument("--period", metavar="ГГГГ-ММ", help="период; по умолчанию последний")
     readings.add_argument("--format", choices=("table", "csv"), default="table")
     readings.add_argument("--output", metavar="FILE", help="записать в файл")
     readings.set_defaults(run=cmd_readings)
 
     debt = commands.add_parser("debt", parents=[common], help="задолженность по счёту")
-    debt.add_argument("--account", required=True, metavar="N", help="номер лицевого счёта")
+    debt.add_argument("--account", required=True, metavar="N", help="номер лицевого счета")
     debt.set_defaults(run=cmd_debt)
 
     staff = commands.add_parser("staff", parents=[common], help="сотрудники офиса")

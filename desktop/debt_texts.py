@@ -84,7 +84,7 @@ def balance_text(debt: Debt) -> str:
         )
     if debt.balance < 0:
         return f"Переплата {money(-debt.balance)} ₽ — она будет учтена в следующих начислениях."
-    return "Баланс лицевого счёта — 0,00 ₽: долга и переплаты нет."
+    return "Баланс лицевого счета — 0,00 ₽: долга и переплаты нет."
 
 
 def summary(debt: Debt) -> str:

@@ -42,6 +42,16 @@ def meter_value(value: Decimal | None, *, separator: str = "") -> str:
     return f"{sign}{_group(whole, separator) if separator else whole},{frac}"
 
 
+# How units are written on screen and on paper; the seed stores them as typed on a keyboard.
+_UNITS = {"м3": "м³", "м2": "м²", "кВт.ч": "кВт·ч", "кВтч": "кВт·ч", "квт.ч": "кВт·ч"}
+
+
+def unit_text(unit: str) -> str:
+    """A unit as shown to people: ``м3`` → ``м³``, ``кВт.ч`` → ``кВт·ч``; others as stored.
+    Exports in the seed's format (the CLI's CSV) keep the stored spelling."""
+    return _UNITS.get(unit.strip(), unit)
+
+
 def ru_date(day: date | None) -> str:
     return "" if day is None else day.strftime("%d.%m.%Y")
 

@@ -12,12 +12,22 @@ from sqlalchemy import Select, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from db.engine import Database
-from db.models import Account, RequestStatus, StaffUser, SupportAnswer, SupportRequest
+from db.models import (
+    Account,
+    RequestStatus,
+    ResidentCredential,
+    StaffUser,
+    SupportAnswer,
+    SupportRequest,
+)
+from db.privileges import lacks
 from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
+from desktop.auth.contacts import normalize_phone
 from desktop.clock import Clock
-from desktop.errors import NotFoundError, ValidationError
+from desktop.errors import NotFoundError, UserError, ValidationError
+from desktop.mail import normalize_email
 from desktop.permissions import Permission, allows, require
 from desktop.settings import Settings
 from desktop.text import clean_text
@@ -27,6 +37,35 @@ CONTACT_LENGTH = 200  # SupportRequest.contact
 MESSAGE_LENGTH = 5000
 _INVISIBLE = {"Cc", "Cf", "Cs"}
 ANONYMOUS = "anonymous"  # the audit log's actor for a request from the login window
+NUMBER_LENGTH = 20  # Account.number
+CONTACT_REFUSED = (
+    "Контакт «{}» не похож ни на телефон, ни на адрес электронной почты. Укажите телефон "
+    "с кодом, например +7 915 123-45-67, или почту вида ivanov@mail.ru."
+)
+NUMBER_REFUSED = (
+    "Номер лицевого счета — только цифры, как в квитанции, например 3492. Если номера "
+    "нет под рукой, оставьте поле пустым."
+)
+
+
+def is_contact(text: str) -> bool:
+    """Whether the text is a Russian phone number or an e-mail address one can write to."""
+    try:
+        if "@" in text:
+            normalize_email(text)
+        else:
+            normalize_phone(text)
+    except UserError:
+        return False
+    return True
+
+
+def phone_text(phone: str) -> str:
+    """``+79151234567`` as people write it, ``+7 915 123-45-67``; anything else as stored."""
+    digits = phone[2:]
+    if not (phone.startswith("+7") and len(digits) == 10 and digits.isdigit()):
+        return phone
+    return f"+7 {digits[:3]} {digits[3:6]}-{digits[6:8]}-{digits[8:]}"
 
 
 @dataclass(frozen=True)
@@ -58,10 +97,20 @@ class SupportService:
         self.clock = clock
         self.settings = settings
 
-    def create(self, actor: Actor | None, topic: str, message: str, contact: str) -> RequestInfo:
+    def create(
+        self,
+        actor: Actor | None,
+        topic: str,
+        message: str,
+        contact: str,
+        account_number: str = "",
+    ) -> RequestInfo:
         """A new request: from a signed-in resident (on their account) or, with ``actor``
-        None, from someone at the login window."""
+        None, from someone at the login window, who must leave a phone number or an e-mail
+        address to be answered at, and may give an account number (kept in the message: it
+        is their word, not a sign-in, so the request is not tied to that account)."""
         topic, contact = clean_text(topic), clean_text(contact)
+        number = clean_text(account_number)
         message = _clean_message(message)
         problems: list[str] = []
         if not topic:
@@ -85,6 +134,13 @@ class SupportService:
                 f"Контакт слишком длинный: не больше {CONTACT_LENGTH} знаков. "
                 "Укажите один телефон или адрес электронной почты."
             )
+        elif actor is None and not is_contact(contact):
+            problems.append(CONTACT_REFUSED.format(contact))
+        if actor is None and number:
+            if not number.isascii() or not number.isdigit() or len(number) > NUMBER_LENGTH:
+                problems.append(NUMBER_REFUSED)
+            else:
+                message = f"Номер лицевого счета (со слов автора): {number}\n\n{message}"
         if problems:
             raise ValidationError("\n".join(problems))
         # Staff have no account of their own: a request they type is not tied to one.
@@ -120,6 +176,26 @@ class SupportService:
                     request_id, now, topic, message, contact, RequestStatus.OPEN, None, ()
                 )
             return _load(s, request_id)
+
+    def contact_of(self, actor: Actor) -> str:
+        """The phone or e-mail a signed-in resident registered with, to answer them at; ""
+        for staff or where this connection may not read it (a kiosk's role)."""
+        if actor.account_id is None or actor.staff_id is not None:
+            return ""
+        with self.db.read() as s:
+            if any(
+                lacks(s, f"has_column_privilege('resident_credential', '{column}', 'SELECT')")
+                for column in ("phone", "email")
+            ):
+                return ""
+            row = s.execute(
+                select(ResidentCredential.phone, ResidentCredential.email).where(
+                    ResidentCredential.account_id == actor.account_id
+                )
+            ).first()
+        if row is None:
+            return ""
+        return phone_text(row.phone) if row.phone else row.email
 
     def list_for(
         self, actor: Actor, *, open_only: bool = False, limit: int | None = None

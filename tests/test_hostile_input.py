@@ -282,7 +282,7 @@ FIELDS: list[Field] = [
     # -- support requests ------------------------------------------------------------------
     Field(
         "support: topic",
-        lambda w, v: w.services.support.create(None, v, "Не приходит пароль", "+7 916 1"),
+        lambda w, v: w.services.support.create(None, v, "Не приходит пароль", "+7 916 000-00-01"),
         TEXT | NUMBERS | CLEANED,
     ),
     Field(

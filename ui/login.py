@@ -126,7 +126,7 @@ class LoginWindow(QWidget):
         title.setObjectName("pageTitle")
         column.addWidget(title)
         intro = hint_label(
-            "Войдите по номеру лицевого счёта из квитанции или зарегистрируйтесь, чтобы "
+            "Войдите по номеру лицевого счета из квитанции или зарегистрируйтесь, чтобы "
             "получить пароль."
         )
         column.addWidget(centered(intro))
@@ -170,6 +170,7 @@ class LoginWindow(QWidget):
         self.login_card = login_card
         self.login_heading = layout.itemAt(0).widget()
         self.login_messages = MessageBar()
+        self.login_messages.reserve(2)  # a refusal moves no field: the click lands where aimed
         layout.addWidget(self.login_messages)
         self.account = add_field(layout, ACCOUNT, max_length=20)
         self.account_label = self.account_label_of(layout)
@@ -243,7 +244,16 @@ class LoginWindow(QWidget):
         self.account.clear()
         self.password.clear()
         self.login_messages.clear()
+        if staff:  # a resident's half-typed registration is no one else's business
+            self.clear_registration()
         self.account.setFocus()
+
+    def clear_registration(self) -> None:
+        """Empty the registration form and its answer, as at start."""
+        for field in (self.fio, self.reg_account, self.phone, self.email, self.reg_code):
+            field.clear()
+        self.register_messages.clear()
+        self.register_note.show()
 
     def _register_card(self) -> QFrame:
         register_card, layout = card("Регистрация")

@@ -63,6 +63,7 @@ class PasswordChangeStep(QWidget):
         layout.addWidget(self.explanation)
         layout.addSpacing(8)
         self.messages = MessageBar()
+        self.messages.reserve(2)  # a message moves no field below it
         layout.addWidget(self.messages)
         self.form = PasswordForm(ask_current=False)
         self.form.submitted.connect(self.save)
@@ -88,7 +89,7 @@ class PasswordChangeStep(QWidget):
         self.form.clear()
         self.messages.clear()
         self.explanation.setText(
-            f"Вы вошли в кабинет лицевого счёта {signed_in.account_number} с одноразовым "
+            f"Вы вошли в кабинет лицевого счета {signed_in.account_number} с одноразовым "
             "паролем. Прежде чем продолжить, придумайте свой пароль: одноразовый после этого "
             "перестанет действовать."
         )
@@ -178,6 +179,7 @@ class ResetDialog(QDialog):
         heading.setObjectName("sectionTitle")
         layout.addWidget(heading)
         self.messages = MessageBar()
+        self.messages.reserve(2)  # a message moves no field below it
         layout.addWidget(self.messages)
         self.steps = QStackedWidget()
         layout.addWidget(self.steps)
@@ -189,7 +191,7 @@ class ResetDialog(QDialog):
         first_layout.setSpacing(4)
         first_layout.addWidget(
             hint_label(
-                "Укажите номер лицевого счёта и адрес электронной почты, указанный при "
+                "Укажите номер лицевого счета и адрес электронной почты, указанный при "
                 "регистрации. На него придёт код для смены пароля."
             )
         )
@@ -282,9 +284,9 @@ class ResetDialog(QDialog):
         self._number = number
         self.messages.info(result.message)
         if self._mailed:
-            where = f"код из письма для лицевого счёта {number}"
+            where = f"код из письма для лицевого счета {number}"
         else:
-            where = f"код для лицевого счёта {number}, полученный в офисе,"
+            where = f"код для лицевого счета {number}, полученный в офисе,"
         self.code_intro.setText(f"Введите {where} и придумайте новый пароль.")
         self.code.clear()
         self.form.clear()

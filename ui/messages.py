@@ -51,6 +51,16 @@ class MessageBar(QLabel):
         self.setAccessibleName("Сообщение")
         self.hide()
 
+    def reserve(self, lines: int = 2) -> None:
+        """Keep the bar's place while it is empty, tall enough for ``lines`` lines: a message
+        that fits then appears without moving the fields below it, so a click aimed at one
+        lands on it. (A longer one still grows the bar.)"""
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
+        padding = 2 * 8 + 6  # the style sheet's vertical padding, and some air for rounding
+        self.setMinimumHeight(self.fontMetrics().lineSpacing() * lines + padding)
+
     def show_message(self, kind: str, text: str) -> None:
         from PySide6.QtCore import Qt  # not at start-up (see ui.forms)
 

@@ -233,7 +233,7 @@ class OutboxPage(BasePage):
             owner=self,
         )
         self.messages.success(
-            f"Памятка для лицевого счёта {item.account_number} отправлена на печать. Когда "
+            f"Памятка для лицевого счета {item.account_number} отправлена на печать. Когда "
             f"отдадите её жителю, нажмите «{HANDED_OUT}»."
         )
 
@@ -243,7 +243,7 @@ class OutboxPage(BasePage):
             return
         if not dialogs.confirm(
             self,
-            f"Отметить, что памятка для лицевого счёта {item.account_number} выдана жителю? "
+            f"Отметить, что памятка для лицевого счета {item.account_number} выдана жителю? "
             "Пароль или код из неё больше не будет храниться, напечатать её снова будет "
             "нельзя.",
             title=HANDED_OUT,
@@ -260,7 +260,7 @@ class OutboxPage(BasePage):
         )
 
     def _handed_out(self, item: OutboxItem) -> None:
-        self.load(f"Памятка для лицевого счёта {item.account_number} отмечена как выданная.")
+        self.load(f"Памятка для лицевого счета {item.account_number} отмечена как выданная.")
 
     def _failed(self, error: Exception) -> None:
         self._set_busy(False)
@@ -280,7 +280,7 @@ class OutboxPage(BasePage):
         """Choose the printer first: the code is issued only when it can be printed."""
         number = self.code_account.text().strip()
         if not number:
-            self.messages.error("Укажите номер лицевого счёта, для которого нужен код.")
+            self.messages.error("Укажите номер лицевого счета, для которого нужен код.")
             self.code_account.setFocus()
             return
         printer = dialogs.choose_printer(self)
@@ -320,7 +320,7 @@ class OutboxPage(BasePage):
             return
         self.code_account.clear()
         self.messages.success(
-            f"Памятка с новым кодом регистрации для лицевого счёта {issued.account_number} "
+            f"Памятка с новым кодом регистрации для лицевого счета {issued.account_number} "
             "отправлена на печать. Прежний код больше не действует."
         )
 

@@ -19,7 +19,7 @@ NEW = "Новый пароль"
 REPEAT = "Повторите новый пароль"
 SHOW = "Показать пароли"
 POLICY = (
-    f"Не меньше {MIN_LENGTH} символов. Не используйте номер лицевого счёта и простые пароли "
+    f"Не меньше {MIN_LENGTH} символов. Не используйте номер лицевого счета и простые пароли "
     "вроде «12345678» или «qwerty123»."
 )
 MISMATCH = "Пароли не совпадают: введите новый пароль одинаково в обоих полях."
@@ -72,6 +72,9 @@ class PasswordForm(QWidget):
         self.hint.setAccessibleName("Подсказка")
         layout.addSpacing(4)
         layout.addWidget(self.hint)
+        # The mismatch is told in one place: by the hint while typing, then by the owner's
+        # message once «problem()» has returned it (the hint goes back to the policy).
+        self._mismatch_told = False
         self.new.textChanged.connect(self._update_hint)
         self.repeat.textChanged.connect(self._update_hint)
         self._update_hint()
@@ -114,6 +117,9 @@ class PasswordForm(QWidget):
         ]
         for failed, field, message in checks:
             if failed:
+                if message == MISMATCH:
+                    self._mismatch_told = True
+                    self._update_hint()
                 if field is not None:
                     field.setFocus()
                     field.selectAll()
@@ -141,8 +147,10 @@ class PasswordForm(QWidget):
     def _update_hint(self) -> None:
         new, repeat = self.new.text(), self.repeat.text()
         # Told while typing the repeat: as soon as it stops being the start of the new one.
+        if new == repeat:
+            self._mismatch_told = False
         mismatch = bool(repeat) and not new.startswith(repeat)
-        text = MISMATCH if mismatch else POLICY
+        text = MISMATCH if mismatch and not self._mismatch_told else POLICY
         if self.hint.text() != text:
             self.hint.setText(text)
             self.hint.setAccessibleDescription(text)

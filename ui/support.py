@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 TITLE = "Обращение в техподдержку"
 TOPIC = "Тема"
 MESSAGE = "Сообщение"
-CONTACT = "Контакт для ответа"
+CONTACT = "Телефон или e-mail для ответа"
+ACCOUNT = "Номер лицевого счета (если знаете)"
 SEND = "Отправить"
 REQUESTS = "Мои обращения"
 DETAILS = "Обращение и ответы"
@@ -40,6 +42,24 @@ DETAILS = "Обращение и ответы"
 STATUS_NAMES = {"open": "Ожидает ответа", "answered": "Есть ответ", "closed": "Закрыто"}
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class _Compact:
+    """A box that prefers its minimum height and takes more when there is room: the scroll
+    area lays the form out at its preferred height (its hints wrap), so a box preferring
+    Qt's default 192 pixels would push the fields below it out of view."""
+
+    def sizeHint(self) -> QSize:
+        assert isinstance(self, QWidget)
+        return QSize(max(self.minimumWidth(), 200), self.minimumHeight())
+
+
+class CompactText(_Compact, QPlainTextEdit):
+    pass
+
+
+class CompactTable(_Compact, QTableView):
+    pass
 
 
 def when(moment: datetime) -> str:
@@ -155,10 +175,28 @@ class SupportDialog(QDialog):
             self._load()
         else:
             self.setMinimumSize(440, 480)
-            self.resize(560, 640)
+            self.resize(600, 680)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scrolling(body))
+        outer.setSpacing(0)
+        outer.addWidget(scrolling(body), 1)
+        # Below the scrolling form, always in view: the answer to «Отправить», in a place
+        # kept for it (nothing above moves when it appears), then the buttons.
+        footer = QVBoxLayout()
+        footer.setContentsMargins(24, 8, 24, 16)
+        footer.setSpacing(8)
+        footer.addWidget(self.messages)
+        footer.addLayout(self.buttons)
+        outer.addLayout(footer)
+        # The form's fields, then its buttons, then the resident's requests.
+        chain: list[QWidget] = [self.contact]
+        if self.account is not None:
+            chain.append(self.account)
+        chain += [self.send_button, self.close_button]
+        if self.model is not None:
+            chain += [self.table, self.details]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
         self.topic.setFocus()
 
     def _form(self) -> QVBoxLayout:
@@ -180,25 +218,26 @@ class SupportDialog(QDialog):
         layout.addWidget(hint_label(f"Часы работы: {settings.office_hours}."))
         layout.addSpacing(6)
         self.messages = MessageBar()
-        layout.addWidget(self.messages)
+        self.messages.reserve(3)
         self.topic = add_field(layout, TOPIC, max_length=200)
         self.topic.setPlaceholderText("Например: не приходит пароль")
         layout.addSpacing(6)
         label = QLabel(MESSAGE)
-        self.message = QPlainTextEdit()
+        self.message = CompactText()
         self.message.setAccessibleName(MESSAGE)
         self.message.setTabChangesFocus(True)
-        self.message.setMinimumHeight(110)
+        self.message.setMinimumHeight(90)
         label.setBuddy(self.message)
         layout.addWidget(label)
         layout.addWidget(self.message, 1)
         self.contact = add_field(layout, CONTACT, max_length=200)
-        self.contact.setPlaceholderText("Телефон или электронная почта")
-        if self.page is not None:
-            self.contact.setText(f"лицевой счёт {self.page.served.number}")
-        layout.addWidget(hint_label("Телефон или адрес электронной почты."))
-        layout.addSpacing(10)
-        buttons = QHBoxLayout()
+        self.contact.setPlaceholderText("+7 915 123-45-67 или ivanov@mail.ru")
+        # Before signing in the office does not know whose request it is: a number helps.
+        self.account: QLineEdit | None = None
+        if self.signed_in is None:
+            self.account = add_field(layout, ACCOUNT, max_length=20)
+            self.account.setPlaceholderText("Например 3492 — он напечатан в квитанции")
+        buttons = self.buttons = QHBoxLayout()
         self.send_button = make_button(SEND, "primary")
         self.send_button.setDefault(True)
         self.send_button.clicked.connect(self.send)
@@ -207,7 +246,6 @@ class SupportDialog(QDialog):
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.close_button)
         buttons.addStretch(1)
-        layout.addLayout(buttons)
         # Enter in the message is a new line; Ctrl+Enter sends from anywhere.
         for key in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(key), self).activated.connect(self.send)
@@ -219,7 +257,7 @@ class SupportDialog(QDialog):
         label = QLabel(REQUESTS)
         label.setObjectName("sectionTitle")
         self.model = RequestsModel(self)
-        self.table = QTableView()
+        self.table = CompactTable()
         self.table.setModel(self.model)
         self.table.setAccessibleName(REQUESTS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -233,14 +271,16 @@ class SupportDialog(QDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         label.setBuddy(self.table)
+        self.table.setMinimumHeight(110)
         layout.addWidget(label)
         self.empty_label = hint_label("Загрузка обращений…")
         layout.addWidget(self.empty_label)
         layout.addWidget(self.table, 2)
         layout.addSpacing(6)
         details_label = QLabel(DETAILS)
-        self.details = QPlainTextEdit()
+        self.details = CompactText()
         self.details.setReadOnly(True)
+        self.details.setMinimumHeight(110)
         self.details.setAccessibleName(DETAILS)
         self.details.setTabChangesFocus(True)
         self.details.setPlaceholderText("Выберите обращение в списке, чтобы увидеть ответы.")
@@ -255,21 +295,24 @@ class SupportDialog(QDialog):
     def _load(self) -> None:
         assert self.page is not None
         actor, ctx = self.page.actor, self.ctx
+        support = ctx.services.support
         ctx.tasks.run(
-            lambda: ctx.services.support.list_for(actor),
+            lambda: (support.list_for(actor), support.contact_of(actor)),
             self._loaded,
             self.messages.error,
             owner=self,
         )
 
-    def _loaded(self, requests: list[RequestInfo]) -> None:
+    def _loaded(self, loaded: tuple[list[RequestInfo], str]) -> None:
         assert self.model is not None
+        requests, registered = loaded
         self.model.set_requests(requests)
         self._update_empty()
+        # The contact the resident gave last time, else the one they registered with.
+        contact = requests[0].contact if requests else registered
+        if contact and not self.contact.isModified():
+            self.contact.setText(contact)
         if requests:
-            # The contact the resident gave last time is a better guess than the account.
-            if not self.contact.isModified():
-                self.contact.setText(requests[0].contact)
             self.table.selectRow(0)
 
     def _update_empty(self) -> None:
@@ -295,11 +338,12 @@ class SupportDialog(QDialog):
             self.contact.text(),
         )
         actor = self.signed_in.actor if self.signed_in is not None else None
+        number = self.account.text() if self.account is not None else ""
         self.messages.clear()
         self._set_sending(True)
         ctx = self.ctx
         ctx.tasks.run(
-            lambda: ctx.services.support.create(actor, topic, message, contact),
+            lambda: ctx.services.support.create(actor, topic, message, contact, number),
             self._sent,
             self._failed,
             owner=self,
@@ -333,4 +377,11 @@ class SupportDialog(QDialog):
             text = field.text() if isinstance(field, QLineEdit) else field.toPlainText()
             if not text.strip():
                 field.setFocus()
-                break
+                return
+        from desktop.support import is_contact  # loaded by now: the service has answered
+
+        if self.signed_in is None and not is_contact(self.contact.text().strip()):
+            self.contact.setFocus()
+            self.contact.selectAll()
+        elif self.account is not None and not self.account.text().strip().isdigit():
+            self.account.setFocus()

@@ -32,6 +32,7 @@ QScrollArea#formScroll {{ qproperty-focusPolicy: NoFocus; }}
 #sidebar::item {{ padding: 10px 14px; border-radius: 6px; margin: 2px 6px; }}
 #sidebar::item:selected {{ background: white; color: {ACCENT}; font-weight: bold; }}
 #sidebar::item:hover:!selected {{ background: #dde3ea; }}
+#sidebar::item:focus {{ border: 2px solid {ACCENT}; }}
 QPushButton {{ padding: 6px 14px; border: 1px solid #b8c2cf; border-radius: 5px;
                background: white; min-height: 22px; }}
 QPushButton:hover {{ background: #eef3fa; }}
@@ -49,6 +50,7 @@ QLineEdit, QPlainTextEdit, QComboBox {{ padding: 5px; border: 1px solid #b8c2cf;
 QLineEdit:focus, QPlainTextEdit:focus {{ border: 2px solid {ACCENT}; }}
 QTableView {{ background: white; gridline-color: #e3e8ee; border: 1px solid #dde3ea;
               selection-background-color: #d6e4f7; selection-color: #1d232b; }}
+QTableView:focus, QComboBox:focus {{ border: 2px solid {ACCENT}; }}
 QHeaderView::section {{ background: #eef1f5; padding: 5px; border: none;
                         border-right: 1px solid #dde3ea; border-bottom: 1px solid #dde3ea;
                         font-weight: bold; }}

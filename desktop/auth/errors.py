@@ -15,7 +15,7 @@ from desktop.common.problems import Problem, ProblemError
 from desktop.errors import ValidationError
 
 LOGIN_FAILED = (
-    "Неверный номер лицевого счёта или пароль. Проверьте номер по квитанции, раскладку "
+    "Неверный номер лицевого счета или пароль. Проверьте номер по квитанции, раскладку "
     "клавиатуры и Caps Lock."
 )
 STAFF_LOGIN_FAILED = "Неверный логин или пароль."

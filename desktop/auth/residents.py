@@ -193,7 +193,7 @@ class ResidentAuth:
         number = account_number.strip()
         if not number:
             raise ProblemError.one(
-                "Укажите номер лицевого счёта, как в квитанции.", field="account"
+                "Укажите номер лицевого счета, как в квитанции.", field="account"
             )
         phone_value = normalize_phone(phone)
         with on_field("email"):

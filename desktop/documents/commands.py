@@ -26,7 +26,7 @@ def add_document_commands(commands: Any, common: argparse.ArgumentParser) -> Non
     receipt = commands.add_parser(
         "receipt", parents=[common], help="квитанция за месяц в PDF с QR-кодом для оплаты"
     )
-    receipt.add_argument("--account", required=True, metavar="N", help="номер лицевого счёта")
+    receipt.add_argument("--account", required=True, metavar="N", help="номер лицевого счета")
     receipt.add_argument("--period", required=True, metavar="ГГГГ-ММ", help="месяц квитанции")
     receipt.add_argument("--output", required=True, metavar="FILE.pdf", help="файл PDF")
     receipt.set_defaults(run=cmd_receipt)
@@ -79,7 +79,7 @@ def cmd_receipts(services: Services, args: argparse.Namespace) -> int:
     if result.skipped:
         line += (
             " Пропущено без начислений за этот месяц: "
-            f"{plural(result.skipped, 'лицевой счёт', 'лицевых счёта', 'лицевых счетов')}."
+            f"{plural(result.skipped, 'лицевой счёт', 'лицевых счета', 'лицевых счетов')}."
         )
     print(line, file=sys.stderr)
     return 0

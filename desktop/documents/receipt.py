@@ -22,7 +22,7 @@ from desktop.documents.fonts import register_fonts
 from desktop.documents.model import ZERO, ReceiptData
 from desktop.documents.pdfstream import StreamingCanvas
 from desktop.documents.qr import draw_matrix, qr_matrix
-from desktop.formatting import meter_value, money, ru_date
+from desktop.formatting import meter_value, money, ru_date, unit_text
 from desktop.months import MONTHS_NOMINATIVE
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -194,7 +194,7 @@ def _service_rows(data: ReceiptData) -> list[list[str]]:
     rows = [
         [
             line.name,
-            line.unit,
+            unit_text(line.unit),
             meter_value(line.volume),
             "" if line.tariff is None else money(line.tariff),
             _blank(line.opening),
@@ -228,12 +228,12 @@ SERVICE_COLUMNS: tuple[tuple[str, float, Align], ...] = (
     ("Тариф, ₽", 40.0, "r"),
     ("Долг (+), аванс (−) на начало, ₽", 56.0, "r"),
     ("Начислено, ₽", 50.0, "r"),
-    ("Перерасчёт, ₽", 50.0, "r"),
+    ("Перерасчет, ₽", 50.0, "r"),
     ("Оплачено, ₽", 50.0, "r"),
     ("Итого к оплате, ₽", WIDTH - 458.0, "r"),
 )
 METER_COLUMNS: tuple[tuple[str, float, Align], ...] = (
-    ("Прибор учёта", 148.0, "l"),
+    ("Прибор учета", 148.0, "l"),
     ("№ прибора", 72.0, "l"),
     ("Дата выбытия", 62.0, "c"),
     ("Ед. изм.", 40.0, "c"),
@@ -337,7 +337,7 @@ def draw_receipt(page: _Page, data: ReceiptData, qr: Callable[[str], Sequence[by
     else:
         note = (
             f"Долг (+), аванс (−) на начало: {rub(data.opening)}   Начислено: {rub(data.charged)}"
-            f"   Перерасчёт: {rub(data.recalculation)}   Оплачено: {rub(data.paid)}"
+            f"   Перерасчет: {rub(data.recalculation)}   Оплачено: {rub(data.paid)}"
         )
     page.text(LEFT + 8, top + 25, note, 7.5)
     if data.to_pay > ZERO:
@@ -358,14 +358,14 @@ def draw_receipt(page: _Page, data: ReceiptData, qr: Callable[[str], Sequence[by
     # -- section 4: meter readings
     if data.meters:
         top = page.section(
-            top, f"Показания индивидуальных приборов учёта за {month_title(data.month)}"
+            top, f"Показания индивидуальных приборов учета за {month_title(data.month)}"
         )
         cells = [
             [
                 m.title,
                 m.serial,
                 ru_date(m.retired_on),
-                m.unit,
+                unit_text(m.unit),
                 meter_value(m.previous),
                 meter_value(m.current),
                 meter_value(m.difference),
@@ -378,7 +378,7 @@ def draw_receipt(page: _Page, data: ReceiptData, qr: Callable[[str], Sequence[by
     first, last = data.reading_window
     top = page.section(top, "Справочная информация")
     notes = [
-        f"Показания приборов учёта передавайте с {first} по {last} число месяца: в личном "
+        f"Показания приборов учета передавайте с {first} по {last} число месяца: в личном "
         "кабинете, в терминале в офисе или по телефону.",
         f"Телефон офиса: {data.office_phone}." if data.office_phone else "",
         f"Часы приёма: {data.office_hours}." if data.office_hours else "",
@@ -392,7 +392,7 @@ def draw_receipt(page: _Page, data: ReceiptData, qr: Callable[[str], Sequence[by
             LEFT,
             top + 4,
             "Оплатить можно в банке, в приложении банка по QR-коду или в офисе управляющей "
-            "компании. Пожалуйста, указывайте номер лицевого счёта.",
+            "компании. Пожалуйста, указывайте номер лицевого счета.",
             WIDTH,
             8.5,
         )
@@ -410,7 +410,7 @@ def draw_registration_code(page: _Page, top: float, code: str) -> float:
     page.text(
         LEFT + 8,
         top + 21,
-        "Введите его при регистрации вместе с ФИО и номером лицевого счёта. Код действует "
+        "Введите его при регистрации вместе с ФИО и номером лицевого счета. Код действует "
         "до следующей квитанции и подходит один раз; не сообщайте его посторонним.",
         7,
     )

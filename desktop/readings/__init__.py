@@ -12,7 +12,7 @@ from desktop.readings.rows import (
     reading_rows,
     zone_label,
 )
-from desktop.readings.service import ReadingService, ReadingsRefused, SubmitResult
+from desktop.readings.service import PeriodExists, ReadingService, ReadingsRefused, SubmitResult
 from desktop.readings.values import (
     ZERO,
     Confirmation,
@@ -28,6 +28,7 @@ __all__ = [
     "CURRENT_COLUMN",
     "ZERO",
     "Confirmation",
+    "PeriodExists",
     "PeriodInfo",
     "ReadingRow",
     "ReadingService",

@@ -20,7 +20,7 @@ from desktop.audit import AuditAction
 from desktop.clock import Clock
 from desktop.common.problems import Problem, ProblemError
 from desktop.errors import AccessDeniedError, NotFoundError, UserError, ValidationError
-from desktop.formatting import meter_value
+from desktop.formatting import meter_value, unit_text
 from desktop.months import month_name, month_start
 from desktop.permissions import Permission, allows, require_account
 from desktop.readings.changes import Corrected, ReadingsChanged, carry_forward, changed_message
@@ -429,7 +429,7 @@ class ReadingService:
         if average and average > 0 and used > factor * average:
             if confirmation != Confirmation.JUMP and confirmed is None:
                 return problem(
-                    f"расход {meter_value(used)} {meter.unit} намного больше обычного "
+                    f"расход {meter_value(used)} {unit_text(meter.unit)} намного больше обычного "
                     f"(в среднем {meter_value(average.quantize(ZERO))} в месяц). "
                     "Проверьте показание и подтвердите, если оно верно.",
                     Confirmation.JUMP,
@@ -454,7 +454,17 @@ def _the_period(account_id: int, month: date) -> tuple[Any, ...]:
     return (Period.account_id == account_id, Period.month == month)
 
 
-def _already_created(month: date) -> UserError:
-    return UserError(
-        f"Период «{month_name(month)}» уже создан: выберите его в списке и нажмите «Редактировать»."
+class PeriodExists(UserError):
+    """«Добавить» for a month whose period is already there (another desk made it)."""
+
+    def __init__(self, message: str, month: date) -> None:
+        super().__init__(message)
+        self.month = month
+
+
+def _already_created(month: date) -> PeriodExists:
+    return PeriodExists(
+        f"Период «{month_name(month)}» уже создан: "
+        "выберите его в списке и нажмите «Редактировать».",
+        month,
     )

@@ -232,6 +232,9 @@ def test_the_kiosk_sees_no_one_elses_sessions_letters_or_requests(
         resident = kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True).actor
         mine = kiosk.support.create(resident, "Счётчик", "Пломба", "r3492@mail.ru")
         assert [r.id for r in kiosk.support.list_for(resident)] == [mine.id]
+        # The contacts a resident registered with are not the kiosk's to read: none offered.
+        assert kiosk.support.contact_of(resident) == ""
+        assert build_services(cluster.owner, Settings(), clock).support.contact_of(resident) != ""
         seen = _seen(kiosk_engine, resident.session_token)
         assert seen == {
             "user_session": [resident.session_id],

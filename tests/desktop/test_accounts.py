@@ -266,7 +266,7 @@ def test_missing_account_message(service: AccountService, people: dict[str, Acco
     assert str(error.value) == "Лицевой счёт 123 не найден. Проверьте номер по квитанции."
     with pytest.raises(NotFoundError):
         service.get_by_id(CLERK, 10_000)
-    with pytest.raises(ValidationError, match="Укажите номер лицевого счёта"):
+    with pytest.raises(ValidationError, match="Укажите номер лицевого счета"):
         service.get(CLERK, "  ")
 
 
@@ -302,7 +302,7 @@ def test_create_account_sets_search_columns_and_audits(service: AccountService, 
 
 
 BAD_INPUT = [
-    (("", "Иванов И.И.", "ул. Ленина", "50", 1), "Укажите номер лицевого счёта."),
+    (("", "Иванов И.И.", "ул. Ленина", "50", 1), "Укажите номер лицевого счета."),
     (("34-92", "Иванов И.И.", "ул. Ленина", "50", 1), "только из цифр"),
     (("３４９２", "Иванов И.И.", "ул. Ленина", "50", 1), "только из цифр"),
     (("1" * 21, "Иванов И.И.", "ул. Ленина", "50", 1), "не больше 20 цифр"),

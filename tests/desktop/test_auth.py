@@ -177,7 +177,7 @@ def test_a_one_time_password_expires_after_24_hours(
     clock.advance(hours=23, minutes=59)
     assert auth.login("3492", otp).must_change_password
     clock.advance(minutes=1)
-    with pytest.raises(LoginError, match="Неверный номер лицевого счёта или пароль"):
+    with pytest.raises(LoginError, match="Неверный номер лицевого счета или пароль"):
         auth.login("3492", otp)
 
 
@@ -265,7 +265,7 @@ def test_registration_answers_the_same_whatever_happened(
     ("fio", "number", "phone", "email", "message", "field"),
     [
         ("", "3492", "+79151234567", "a@mail.ru", "Укажите ФИО", "fio"),
-        ("Иванов И.И.", " ", "+79151234567", "a@mail.ru", "номер лицевого счёта", "account"),
+        ("Иванов И.И.", " ", "+79151234567", "a@mail.ru", "номер лицевого счета", "account"),
         ("Иванов И.И.", "3492", "", "a@mail.ru", "Укажите телефон", "phone"),
         ("Иванов И.И.", "3492", "12345", "a@mail.ru", "Телефон указан неверно", "phone"),
         ("Иванов И.И.", "3492", "+79151234567", "", "Укажите адрес электронной почты", "email"),
@@ -447,7 +447,7 @@ def test_unknown_and_known_accounts_answer_identically(
             "password",
         )
     ]
-    assert answers["3492"][0][1].startswith("Неверный номер лицевого счёта или пароль")
+    assert answers["3492"][0][1].startswith("Неверный номер лицевого счета или пароль")
 
 
 def test_a_restart_or_another_desk_keeps_the_delay_on_any_number(
@@ -647,7 +647,7 @@ def test_change_password_rules(auth: AuthService, smtp: SmtpServer, database: Da
     refusals = [
         ("not it", OTHER_PASSWORD, "Текущий пароль введён неверно", "current_password"),
         (NEW_PASSWORD, NEW_PASSWORD, "совпадает с текущим", "new_password"),
-        (NEW_PASSWORD, "34923492", "номер лицевого счёта", "new_password"),
+        (NEW_PASSWORD, "34923492", "номер лицевого счета", "new_password"),
         (NEW_PASSWORD, "short", "короткий", "new_password"),
     ]
     for current, new, message, field in refusals:

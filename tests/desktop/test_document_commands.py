@@ -56,7 +56,7 @@ def test_receipts_streams_a_building_and_reports_on_stderr(demo_url, capsys, fol
     assert code == 0 and out == ""
     assert err == (
         f"Готово: 1 квитанция за май 2017 г. в файле {target}. "
-        "Пропущено без начислений за этот месяц: 2 лицевых счёта.\n"
+        "Пропущено без начислений за этот месяц: 2 лицевых счета.\n"
     )
     assert len(PdfReader(target).pages) == 1
     code, _, err = run(capsys, "receipts", "--period", "2017-05", "--output", str(target),

@@ -238,7 +238,7 @@ def test_a_big_jump_needs_confirmation(database: Database, flat):
         readings.submit(resident, account, JUNE, {(water, 1): "262"})
     [problem] = refused.value.problems
     assert problem.needs == Confirmation.JUMP and "намного больше обычного" in problem.message
-    assert problem.row == 1 and problem.message.startswith("Расход 10,000 м3")
+    assert problem.row == 1 and problem.message.startswith("Расход 10,000 м³")
     readings.submit(resident, account, JUNE, {(water, 1): "262"},
                     confirmed={(water, 1): Confirmation.JUMP})  # fmt: skip
     assert readings.readings(resident, account, JUNE)[1].current == D("262.000")

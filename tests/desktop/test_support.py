@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from db.engine import Database
-from db.models import AuditEntry, RequestStatus, StaffRole, StaffUser, SupportRequest
+from db.models import (
+    AuditEntry,
+    RequestStatus,
+    ResidentCredential,
+    StaffRole,
+    StaffUser,
+    SupportRequest,
+)
 from desktop.accounts import AccountService
 from desktop.actors import SYSTEM, Actor
 from desktop.clock import FixedClock
@@ -110,7 +117,7 @@ def test_the_whole_flow(
 def test_a_request_from_the_login_window(
     service: SupportService, database: Database, clerk: Actor, residents: tuple[Actor, Actor]
 ):
-    request = service.create(None, "Не могу войти", "Забыл номер счёта.", "8 916 000-00-00")
+    request = service.create(None, "Не могу войти", "Забыл номер счета.", "8 916 000-00-00")
     assert request.account_number is None
     assert [r.id for r in service.list_for(clerk)] == [request.id]
     assert service.list_for(residents[0]) == []
@@ -189,3 +196,50 @@ def test_listing_is_two_queries(
     assert len(listed) == 6 and all(len(r.answers) == 1 for r in listed)
     assert len(seen) == 2  # the requests, then all their answers at once
     assert len(service.list_for(clerk, limit=2)) == 2
+
+
+@pytest.mark.parametrize("contact", ["abc", "915", "ivanov@", "ivanov@mail", "+7 916 1"])
+def test_an_anonymous_request_needs_a_phone_or_an_email(
+    service: SupportService, database: Database, contact: str
+):
+    with pytest.raises(ValidationError) as error:
+        service.create(None, "Не могу войти", "Помогите.", contact)
+    assert str(error.value) == (
+        f"Контакт «{contact}» не похож ни на телефон, ни на адрес электронной почты. Укажите "
+        "телефон с кодом, например +7 915 123-45-67, или почту вида ivanov@mail.ru."
+    )
+    with database.unit_of_work() as s:
+        assert s.scalar(select(SupportRequest.id)) is None
+
+
+def test_an_anonymous_request_may_give_an_account_number(
+    service: SupportService, clerk: Actor, residents: tuple[Actor, Actor]
+):
+    request = service.create(None, "Пароль", "Не пришёл пароль.", "ivanov@mail.ru", " 3492 ")
+    assert request.account_number is None  # the writer's word: not tied to the account
+    assert request.message == "Номер лицевого счета (со слов автора): 3492\n\nНе пришёл пароль."
+    assert service.list_for(residents[0]) == []
+    with pytest.raises(ValidationError, match="Номер лицевого счета — только цифры"):
+        service.create(None, "Пароль", "Текст", "+7 916 000-00-00", "34-92а")
+    plain = service.create(None, "Пароль", "Текст", "+7 916 000-00-00", "")
+    assert plain.message == "Текст"
+
+
+def test_a_residents_registered_contact_is_offered(
+    service: SupportService, database: Database, clerk: Actor, residents: tuple[Actor, Actor]
+):
+    ivanov, petrova = residents
+    assert service.contact_of(ivanov) == ""  # not registered
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    with database.unit_of_work() as s:
+        s.add_all(
+            [
+                ResidentCredential(account_id=ivanov.account_id, email="i@example.ru",
+                                   phone="+79151234567", created_at=now, updated_at=now),
+                ResidentCredential(account_id=petrova.account_id, email="p@example.ru",
+                                   created_at=now, updated_at=now),
+            ]
+        )  # fmt: skip
+    assert service.contact_of(ivanov) == "+7 915 123-45-67"
+    assert service.contact_of(petrova) == "p@example.ru"
+    assert service.contact_of(clerk) == ""

@@ -322,6 +322,27 @@ def test_empty_fields_are_explained_without_asking_the_database(
     assert window.focusWidget() is window.password
 
 
+def test_a_message_moves_no_field(qtbot, bare_ctx: AppContext) -> None:
+    """The refusal appears in a place kept for it: the fields stay where the mouse aims."""
+    window = show(qtbot, bare_ctx)
+    fields = (window.account, window.password, window.login_button)
+
+    def places() -> list[tuple[int, int]]:
+        return [f.mapTo(window, f.rect().topLeft()).toTuple() for f in fields]
+
+    before = places()
+    qtbot.mouseClick(window.login_button, Qt.MouseButton.LeftButton)
+    assert window.login_messages.isVisible() and window.login_messages.text() == NEED_ACCOUNT
+    assert places() == before
+    window.login_messages.error(
+        "Неверный номер лицевого счета или пароль. Проверьте номер по квитанции, раскладку "
+        "клавиатуры и Caps Lock."
+    )
+    assert places() == before
+    window.login_messages.clear()
+    assert places() == before
+
+
 def test_while_the_database_opens_a_login_waits_its_turn(qtbot, services: Services) -> None:
     gate = threading.Event()
     ctx = AppContext(services.settings, TaskRunner())
@@ -405,6 +426,7 @@ def test_registration_mails_a_one_time_password_that_works_once_and_forces_a_new
     qtbot.mouseClick(step.save_button, Qt.MouseButton.LeftButton)
     assert smtp_ctx.tasks.idle
     assert step.messages.text() == password_form.MISMATCH
+    assert step.form.hint.text() == password_form.POLICY  # told once, not twice
     # The service's policy is shown inline too.
     step.form.clear()
     qtbot.keyClicks(step.form.new, "qwerty123")
@@ -486,7 +508,7 @@ def test_registration_errors_are_shown_beside_the_form(qtbot, app_ctx: AppContex
     ("fio", "number", "phone", "email", "message", "field"),
     [
         ("", UNREGISTERED, "+79151234567", "a@mail.ru", "Укажите ФИО", "fio"),
-        # «лицевого счёта» is in the message, yet the field is the number, not the ФИО's
+        # «лицевого счета» is in the message, yet the field is the number, not the ФИО's
         ("Фёдорова", "  ", "+79151234567", "a@mail.ru", "Укажите номер лицевого", "reg_account"),
         ("Фёдорова", UNREGISTERED, "+79151234567", "", "Укажите адрес электронной", "email"),
         ("Фёдорова", UNREGISTERED, "+79151234567", "ivanov.mail.ru", "Адрес электронной", "email"),

@@ -309,7 +309,7 @@ def test_a_slip_that_was_not_mailed_is_printed_and_handed_out(
     wait_idle(qtbot, app_ctx)
     assert model.rowCount() == 0 and not panel.print_button.isEnabled()
     assert services.outbox.pending(panel.ctx.actor) == []
-    assert panel.messages.text() == "Памятка для лицевого счёта 5210 отмечена как выданная."
+    assert panel.messages.text() == "Памятка для лицевого счета 5210 отмечена как выданная."
 
 
 def test_a_clerk_prints_a_slip_with_a_new_registration_code(
@@ -405,3 +405,24 @@ def test_a_password_the_administrator_chose_must_be_replaced_before_the_workplac
     actor = signal.args[0].actor
     assert actor.name == "petrova" and not actor.one_time
     assert services.auth.staff_login("petrova", "Petrova-own-pass-2017").actor.name == "petrova"
+
+
+def test_switching_to_staff_sign_in_clears_the_registration_form(
+    qtbot, app_ctx: AppContext
+) -> None:
+    """A resident's half-typed registration (name, phone, e-mail) does not stay on screen
+    for the clerk who signs in next at that desk."""
+    window = LoginWindow(app_ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.keyClicks(window.fio, "Sidorov")
+    qtbot.keyClicks(window.reg_account, "5210")
+    qtbot.keyClicks(window.phone, "+7 915 123-45-67")
+    qtbot.keyClicks(window.email, "sidorov@mail.ru")
+    qtbot.keyClicks(window.reg_code, "DEMA-2K7B")
+    window.register_messages.error("Проверьте телефон.")
+    qtbot.mouseClick(window.staff_button, LEFT)
+    fields = (window.fio, window.reg_account, window.phone, window.email, window.reg_code)
+    assert [field.text() for field in fields] == [""] * 5
+    assert window.register_messages.text() == ""
+    assert not window.has_input()

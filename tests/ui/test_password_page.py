@@ -72,7 +72,7 @@ def test_a_wrong_current_password_is_refused_inline(page, qtbot, app_ctx, servic
         ("short", "Новый пароль слишком короткий: нужно не меньше 8 символов."),
         (
             f"{DEMO_ACCOUNT}{DEMO_ACCOUNT}!",
-            "Пароль не должен повторять номер лицевого счёта",
+            "Пароль не должен повторять номер лицевого счета",
         ),
     ],
 )
@@ -86,9 +86,16 @@ def test_the_password_policy_is_explained(page, qtbot, app_ctx, services, new, m
 
 
 def test_the_repeat_must_match(page, qtbot, app_ctx):
+    def places() -> list[tuple[int, int]]:
+        return [f.mapTo(page, f.rect().topLeft()).toTuple() for f in page.form.fields()]
+
+    before = places()
     fill(qtbot, page, DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x")
     wait_idle(qtbot, app_ctx)
+    assert page.messages.isVisible()
+    assert places() == before  # the message took a place kept for it
     assert page.messages.text() == MISMATCH
+    assert MISMATCH not in page.form.hint.text()  # the message says it once
     assert page.form.repeat.hasFocus()
 
 

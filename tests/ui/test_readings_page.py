@@ -25,12 +25,8 @@ from ui.models.readings import (
     PeriodsModel,
     ReadingsModel,
 )
-from ui.pages.readings import (
-    ACCEPTED_NO_DELETE,
-    ACCEPTED_NO_EDIT,
-    SECTION,
-    ReadingsPage,
-)
+from ui.pages.readings import SECTION, ReadingsPage
+from ui.pages.readings_texts import ACCEPTED_NO_DELETE, ACCEPTED_NO_EDIT
 from ui.sidebar import PAGES, Page
 
 D = Decimal
@@ -47,16 +43,16 @@ SEED_PERIODS = [
     ["Ноябрь 2016", "Декабрь 2016"],
 ]
 SEED_JUNE = [
-    ["ГВС 168500-12", "", "31.05.2017", "м3", "126,000", "126,000", "0,000"],
-    ["ХВС 21883-12", "", "30.06.2017", "м3", "252,000", "255,000", "3,000"],
-    ["Эл.эн. №12765948 T1", "", "", "кВт.ч", "9723,460", "9897,290", "173,830"],
-    ["Эл.эн. №12765948 T2", "", "", "кВт.ч", "3383,570", "3456,850", "73,280"],
-    ["ГВС 59537062", "59537062", "", "м3", "0,000", "0,000", "0,000"],
+    ["ГВС 168500-12", "", "31.05.2017", "м³", "126,000", "126,000", "0,000"],
+    ["ХВС 21883-12", "", "30.06.2017", "м³", "252,000", "255,000", "3,000"],
+    ["Эл.эн. №12765948 T1", "", "", "кВт·ч", "9723,460", "9897,290", "173,830"],
+    ["Эл.эн. №12765948 T2", "", "", "кВт·ч", "3383,570", "3456,850", "73,280"],
+    ["ГВС 59537062", "59537062", "", "м³", "0,000", "0,000", "0,000"],
 ]
 NOVEMBER_NEW = [
-    ["Эл.эн. №12765948 T1", "", "", "кВт.ч", "9897,290", "", ""],
-    ["Эл.эн. №12765948 T2", "", "", "кВт.ч", "3456,850", "", ""],
-    ["ГВС 59537062", "59537062", "", "м3", "0,000", "", ""],
+    ["Эл.эн. №12765948 T1", "", "", "кВт·ч", "9897,290", "", ""],
+    ["Эл.эн. №12765948 T2", "", "", "кВт·ч", "3456,850", "", ""],
+    ["ГВС 59537062", "59537062", "", "м³", "0,000", "", ""],
 ]
 
 
@@ -364,14 +360,35 @@ def test_nothing_typed_saves_nothing(qtbot, open_page, page_ctx):
 @pytest.mark.parametrize(
     "ui_clock", [FixedClock(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))], ids=["27 November"]
 )
-def test_outside_the_window_add_says_when_it_opens(qtbot, open_page, page_ctx, services):
+def test_outside_the_window_the_buttons_are_off_and_the_reason_is_told_once(
+    qtbot, open_page, services, app_ctx
+):
+    """27 November: nothing can change until the window opens again; the blue notice says
+    when, the buttons are disabled and repeat it only in their tooltip, no yellow banner."""
+    ctx = login(services, app_ctx, "3493")  # November 2026 there, not accepted yet
+    page = open_page(ctx)
+    reason = "Показания принимаются с 15 по 25 число месяца. Следующий приём откроется 15.12.2026."
+    assert page.notice.text() == reason
+    assert page.period_label.text() == "Ноябрь 2026 — ещё не принят в 1С"
+    for button in (page.add_button, page.edit_button, page.delete_button):
+        assert not button.isEnabled(), button.text()
+        assert button.toolTip().endswith(reason)
+    page.periods_view.setFocus()
+    qtbot.keyClick(page.periods_view, Qt.Key.Key_Return)  # Enter edits: not now either
+    wait_idle(qtbot, ctx.app)
+    assert not page.readings.editing
+    assert not page.messages.isVisible() and page.notice.text() == reason
+    assert page.notice.text() not in page.messages.text()
+
+
+@pytest.mark.parametrize(
+    "ui_clock", [FixedClock(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))], ids=["27 November"]
+)
+def test_outside_the_window_nothing_is_added(qtbot, open_page, page_ctx, services):
     page = open_page(page_ctx)
-    assert page.notice.text() == (
-        "Показания принимаются с 15 по 25 число месяца. Следующий приём откроется 15.12.2026."
-    )
-    click(qtbot, page, page.add_button)
-    assert page.messages.kind == "warning"
-    assert "15.12.2026" in page.messages.text()
+    assert not page.add_button.isEnabled()
+    page.add_period()  # even if asked directly, the service says no and the list stays
+    wait_idle(qtbot, page_ctx.app)
     assert not page.readings.editing
     assert periods(page.periods) == SEED_PERIODS
     assert len(services.readings.periods(page_ctx.actor, page_ctx.served.id)) == 8
@@ -512,19 +529,45 @@ def test_a_save_refused_as_someone_elses_keeps_what_was_typed(qtbot, open_page, 
     }
 
 
-def test_add_after_another_desk_added_shows_its_period(qtbot, open_page, page_ctx, services):
-    """Two desks press «Добавить» for one account: the later one is told the period exists,
-    and the list shows it, ready for «Редактировать»."""
+def test_add_after_another_desk_added_opens_its_period(qtbot, open_page, page_ctx, services):
+    """Two desks press «Добавить» for one account: the later one gets the period the other
+    made, open for typing, rather than a refusal to go and press another button."""
     page = open_page(page_ctx)
     clerk = Actor.staff(7, "ivanova", StaffRole.CLERK)
     services.readings.create_period(clerk, page_ctx.served.id)
 
     click(qtbot, page, page.add_button)
     wait_idle(qtbot, page_ctx.app)
-    assert page.messages.kind == "warning"
-    assert page.messages.text() == (
-        "Период «Ноябрь 2026» уже создан: выберите его в списке и нажмите «Редактировать»."
-    )
+    assert page.messages.kind != "warning"
     assert periods(page.periods)[0] == ["Ноябрь 2026", "Ноябрь 2026"]
-    assert page.period_label.text() == "Ноябрь 2026 — ещё не принят в 1С"
-    assert not page.readings.editing and page.edit_button.isEnabled()
+    assert page.periods_view.currentIndex().row() == 0
+    assert page.readings.editing and page.period_label.text() == "Ноябрь 2026 — ввод показаний"
+    assert shown(page.readings) == NOVEMBER_NEW
+
+
+def test_add_on_an_existing_current_period_opens_it(qtbot, open_page, services, app_ctx):
+    """3493 has passed November already: «Добавить» opens it for correcting."""
+    ctx = login(services, app_ctx, "3493")
+    page = open_page(ctx)
+    count = len(services.readings.periods(ctx.actor, ctx.served.id))
+    page.periods_view.selectRow(3)  # another period selected: «Добавить» still means this month
+    wait_idle(qtbot, ctx.app)
+    click(qtbot, page, page.add_button)
+    assert page.readings.editing
+    assert page.period_label.text() == "Ноябрь 2026 — ввод показаний"
+    assert page.periods_view.currentIndex().row() == 0
+    assert not page.messages.isVisible() or page.messages.kind != "warning"
+    assert len(services.readings.periods(ctx.actor, ctx.served.id)) == count
+
+
+def test_the_periods_explain_their_dates_and_1c_in_tooltips(qtbot, open_page, page_ctx):
+    page = open_page(page_ctx)
+    model, tip = page.periods, Qt.ItemDataRole.ToolTipRole
+    header = [model.headerData(c, Qt.Orientation.Horizontal, tip) for c in range(3)]
+    assert header[0] is None
+    assert "точные дата и время" in header[1]
+    assert "приняты бухгалтерией" in header[2]
+    changed = model.index(0, PeriodsModel.CHANGED).data(tip)
+    assert re.fullmatch(r"Показания периода изменены \d\d\.\d\d\.2017 в \d\d:\d\d:\d\d", changed)
+    accepted = model.index(0, PeriodsModel.ACCEPTED).data(tip)
+    assert accepted.startswith("Показания приняты бухгалтерией (загружены в 1С) ")

@@ -32,8 +32,9 @@ def test_a_resident_request_is_stored_and_listed(
     assert dialog.windowTitle() == "Обращение в техподдержку"
     assert dialog.phone_label.text() == "Телефон офиса: 8 495 780 70 83"
     assert dialog.focusWidget() is dialog.topic
-    # 3492 has written nothing yet: the contact is the account until the resident types one.
-    assert dialog.contact.text() == "лицевой счёт 3492"
+    # 3492 has written nothing yet: the contact is the phone they registered with.
+    assert dialog.contact.text() == "+7 900 000-34-92"
+    assert dialog.account is None  # signed in: the office knows the account
     assert dialog.model is not None and dialog.model.rowCount() == 0
     assert dialog.empty_label.text() == "Обращений пока нет."
 
@@ -131,5 +132,66 @@ def test_an_anonymous_request_from_the_login_window(
 def test_accessible_names_equal_visible_labels(
     qtbot, app_ctx: AppContext, page_ctx: PageContext
 ) -> None:
-    assert check_accessible_names(open_dialog(qtbot, app_ctx, None)) == 5
+    assert check_accessible_names(open_dialog(qtbot, app_ctx, None)) == 6
     assert check_accessible_names(open_dialog(qtbot, app_ctx, page_ctx)) == 7
+
+
+def test_an_anonymous_contact_must_be_a_phone_or_an_email(
+    qtbot, app_ctx: AppContext, services: Services
+) -> None:
+    """«abc» is refused with what to type; the message takes a place kept for it, so no
+    field moves, and «Отправить» stays in view on a 1024×768 screen."""
+    dialog = open_dialog(qtbot, app_ctx, None)
+    dialog.resize(600, 680)
+    assert dialog.account is not None and dialog.account.accessibleName() == (
+        "Номер лицевого счета (если знаете)"
+    )
+    type_text(qtbot, dialog.topic, "Не приходит пароль")
+    type_text(qtbot, dialog.message, "Зарегистрировался вчера, письма с паролем нет.")
+    type_text(qtbot, dialog.contact, "abc")
+    qtbot.waitUntil(lambda: dialog.topic.geometry().isValid())
+    before = [
+        field.mapTo(dialog, field.rect().topLeft()) for field in (dialog.topic, dialog.contact)
+    ]
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, app_ctx)
+
+    assert dialog.messages.kind == "error"
+    assert dialog.messages.text() == (
+        "Контакт «abc» не похож ни на телефон, ни на адрес электронной почты. Укажите телефон "
+        "с кодом, например +7 915 123-45-67, или почту вида ivanov@mail.ru."
+    )
+    assert dialog.focusWidget() is dialog.contact
+    after = [
+        field.mapTo(dialog, field.rect().topLeft()) for field in (dialog.topic, dialog.contact)
+    ]
+    assert after == before  # nothing moved under the mouse
+    button = dialog.send_button
+    assert button.visibleRegion().boundingRect() == button.rect()  # all of it in view
+    clerk = services.auth.staff_login("operator", DEMO_STAFF["operator"]).actor
+    assert [r for r in services.support.list_for(clerk) if r.account_number is None] == []
+
+    dialog.contact.selectAll()
+    type_text(qtbot, dialog.contact, "8 915 123-45-67")
+    type_text(qtbot, dialog.account, "5210")
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, app_ctx)
+    assert dialog.messages.kind == "success"
+    [stored] = [r for r in services.support.list_for(clerk) if r.topic == "Не приходит пароль"]
+    assert stored.contact == "8 915 123-45-67"
+    assert stored.message.startswith("Номер лицевого счета (со слов автора): 5210\n\n")
+
+
+def test_a_long_refusal_keeps_send_in_view_on_a_small_screen(
+    qtbot, app_ctx: AppContext, page_ctx: PageContext
+) -> None:
+    """Every problem at once, in the resident's dialog at the size a 1024×768 screen gives."""
+    dialog = open_dialog(qtbot, page_ctx.app, page_ctx)
+    dialog.resize(980, 640)
+    dialog.topic.clear()
+    dialog.contact.clear()
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, page_ctx.app)
+    assert dialog.messages.kind == "error" and len(dialog.messages.text().splitlines()) == 3
+    button = dialog.send_button
+    assert button.visibleRegion().boundingRect() == button.rect()

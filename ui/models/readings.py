@@ -14,7 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon
 # Loaded with the page, after login: importing the readings core here costs no start-up time.
 from desktop.common.problems import Problem
 from desktop.errors import UserError
-from desktop.formatting import meter_value, ru_date
+from desktop.formatting import meter_value, ru_date, unit_text
 from desktop.months import month_name
 from desktop.readings import (
     COLUMNS,
@@ -46,6 +46,14 @@ ENTRY_TIP = (
     "Введите текущее показание счётчика: цифры, дробная часть — через запятую или точку, "
     "например 9897,29. Enter или F2 — изменить, Ctrl+S — сохранить."
 )
+CHANGED_HEADER_TIP = (
+    "Месяц, когда показания периода меняли последний раз; точные дата и время — в подсказке ячейки"
+)
+ACCEPTED_HEADER_TIP = (
+    "Отмечено — показания приняты бухгалтерией (загружены в 1С) и начислены в квитанции; "
+    "изменить их можно только через офис"
+)
+NOT_ACCEPTED_TIP = "Показания ещё не приняты бухгалтерией (1С): в окне приёма их можно изменить"
 
 
 def _local(moment: datetime) -> datetime:
@@ -72,6 +80,7 @@ class PeriodsModel(QAbstractTableModel):
 
     COLUMNS = ("Период", "Дата изменения", "Обновлено из 1С")
     PERIOD, CHANGED, ACCEPTED = range(3)
+    HEADER_TIPS = ("", CHANGED_HEADER_TIP, ACCEPTED_HEADER_TIP)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -111,8 +120,11 @@ class PeriodsModel(QAbstractTableModel):
             (info.title, month_name(changed.date()), "да" if accepted else "нет"),
             (
                 "",
-                f"Изменён {changed:%d.%m.%Y в %H:%M}",
-                f"Принят в 1С {accepted:%d.%m.%Y в %H:%M}" if accepted else "Ещё не принят в 1С",
+                f"Показания периода изменены {changed:%d.%m.%Y в %H:%M:%S}",
+                f"Показания приняты бухгалтерией (загружены в 1С) {accepted:%d.%m.%Y в %H:%M}; "
+                "изменить их можно только через офис"
+                if accepted
+                else NOT_ACCEPTED_TIP,
             ),
         )
 
@@ -153,6 +165,8 @@ class PeriodsModel(QAbstractTableModel):
                 return self.COLUMNS[section]
             if role == Role.TextAlignmentRole:
                 return CENTER if section == self.ACCEPTED else LEFT
+            if role == Role.ToolTipRole:
+                return self.HEADER_TIPS[section] or None
         return None
 
 
@@ -317,7 +331,7 @@ class ReadingsModel(QAbstractTableModel):
             row.title,
             row.serial,
             ru_date(row.retired_on),
-            row.unit,
+            unit_text(row.unit),
             meter_value(row.previous),
             current_text,
             meter_value(difference),

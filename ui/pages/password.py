@@ -29,6 +29,7 @@ class PasswordPage(BasePage):
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
+        self.messages.reserve(2)  # a message moves no field of the form below it
         card = QFrame()
         card.setObjectName("card")
         card.setMaximumWidth(FORM_WIDTH)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
@@ -20,8 +19,10 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import UserError
 from desktop.failures import retry_read
+from desktop.months import month_start
 from desktop.readings import (
     Confirmation,
+    PeriodExists,
     PeriodInfo,
     ReadingRow,
     ReadingsChanged,
@@ -36,17 +37,15 @@ from ui.messages import MessageBar
 from ui.models.readings import PeriodsModel, ReadingsModel
 from ui.pages.base import BasePage
 from ui.pages.consumption_chart import ConsumptionPanel
+from ui.pages.readings_controls import ReadingsControls
 from ui.pages.readings_sections import ReadingsSections
 from ui.pages.readings_table import CheckMarkDelegate, EntryTable, ValueDelegate
 from ui.pages.readings_texts import (
-    ACCEPTED_NO_DELETE,
-    ACCEPTED_NO_EDIT,
     ADD,
     CANCEL,
     DELETE,
     EDIT,
     ENTRY_HINT,
-    NO_PERIODS,
     NOTHING_TYPED,
     PERIODS,
     SAVE,
@@ -63,7 +62,7 @@ def _pick(periods: Sequence[PeriodInfo], month: date | None) -> PeriodInfo | Non
     return asked or (periods[0] if periods else None)
 
 
-class ReadingsPage(BasePage):
+class ReadingsPage(ReadingsControls, BasePage):
     """The periods (newest first) above; the selected period's meters below. «Добавить» opens
     this month's period for typing, «Сохранить» sends it; every refusal shows beside its row."""
 
@@ -77,6 +76,7 @@ class ReadingsPage(BasePage):
         self._busy = False
         self._quiet = False  # selection changes made by the page itself load nothing
         self._loaded = False  # the periods have arrived at least once
+        self._window: Window | None = None
 
         self.notice = MessageBar(self)
         self.notice.setAccessibleName(WINDOW)
@@ -238,7 +238,9 @@ class ReadingsPage(BasePage):
         self._update_controls()
 
     def _show_window(self, window: Window) -> None:
+        self._window = window
         self.notice.info(window.message)
+        self._update_controls()
 
     def _period_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if self._quiet:
@@ -264,8 +266,13 @@ class ReadingsPage(BasePage):
     # -- the buttons
 
     def add_period(self) -> None:
-        """«Добавить»: this month's period, with the previous values, ready for typing."""
+        """«Добавить»: this month's period, with the previous values, ready for typing; if it
+        is already there, it is opened for editing instead."""
         if self._busy or self.readings.editing:
+            return
+        month = month_start(self._window.today) if self._window else None
+        if month is not None and self.periods.row_of(month) is not None:
+            self._edit_month(month)
             return
 
         def work() -> tuple[PeriodInfo, Loaded]:
@@ -282,18 +289,30 @@ class ReadingsPage(BasePage):
             )
 
         def failed(error: Exception) -> None:
+            if isinstance(error, PeriodExists):  # another desk created it a moment ago
+                self._run(lambda: retry_read(lambda: self._fetch(error.month)), self._then_edit)
+                return
             self._refused(error)
-            # Another desk may have created it a moment ago: show the list as it is now, the
-            # newest period (this month's) selected.
             self._reload()
 
         self.messages.clear()
         self._run(work, done, failed)
 
+    def _edit_month(self, month: date) -> None:
+        row = self.periods.row_of(month)
+        if row is not None:
+            self.periods_view.selectRow(row)  # loads its rows, then replaced by the edit's
+            self._selected = self.periods.period(row)
+            self.edit_period()
+
+    def _then_edit(self, loaded: Loaded) -> None:
+        self._show_loaded(loaded)
+        self.edit_period()
+
     def edit_period(self) -> None:
         """«Редактировать»: the service decides whether the selected period may change."""
         info = self._selected
-        if self._busy or self.readings.editing or info is None or info.accepted:
+        if not self.edit_button.isEnabled() or info is None:  # e.g. Enter outside the window
             return
         ctx = self.ctx
 
@@ -311,7 +330,7 @@ class ReadingsPage(BasePage):
 
     def delete_period(self) -> None:
         info = self._selected
-        if self._busy or self.readings.editing or info is None or info.accepted:
+        if not self.delete_button.isEnabled() or info is None:
             return
         question = f"Удалить период «{info.title}» вместе с его показаниями?"
         if not dialogs.confirm(self, question, title="Удаление периода", yes=DELETE, no=CANCEL):
@@ -460,46 +479,3 @@ class ReadingsPage(BasePage):
             event.accept()
             return
         super().keyPressEvent(event)
-
-    # -- state of the controls
-
-    def _run(self, work: Any, on_done: Any, on_error: Any = None) -> None:
-        self._busy = True
-        self._update_controls()
-
-        def finish(callback: Any) -> Any:
-            def wrapped(payload: Any) -> None:
-                self._busy = False
-                self._update_controls()
-                callback(payload)
-
-            return wrapped
-
-        self.call(work, finish(on_done), finish(on_error or self._refused))
-
-    def _update_controls(self) -> None:
-        editing, busy, info = self.readings.editing, self._busy, self._selected
-        self.add_button.setEnabled(not editing and not busy)
-        self.periods_view.setEnabled(not editing)
-        for button, refusal in (
-            (self.edit_button, ACCEPTED_NO_EDIT),
-            (self.delete_button, ACCEPTED_NO_DELETE),
-        ):
-            accepted = info is not None and info.accepted
-            button.setEnabled(not editing and not busy and info is not None and not accepted)
-            tip = refusal if accepted else ""
-            button.setToolTip(tip)
-            button.setAccessibleDescription(tip)
-        if self.actions.isVisibleTo(self) != editing:
-            self.actions.setVisible(editing)
-            self._schedule_fit()
-        self.save_button.setEnabled(editing and not busy)
-        self.cancel_button.setEnabled(editing and not busy)
-        if info is None:
-            self.period_label.setText(NO_PERIODS if self._loaded else "")
-        elif editing:
-            self.period_label.setText(f"{info.title} — ввод показаний")
-        elif info.accepted:
-            self.period_label.setText(f"{info.title} — принят в 1С")
-        else:
-            self.period_label.setText(f"{info.title} — ещё не принят в 1С")
