@@ -149,7 +149,7 @@ def slip_html(slip: Slip) -> str:
         f"<p style='color:#555555'>{e(slip.company)}</p>"
         f"<h2>{e(slip.title)}</h2>"
         f"<table cellspacing='0' cellpadding='3'>{rows}</table>"
-        "<p style='color:#555555'>Выдаётся лично владельцу счёта по документу, "
+        "<p style='color:#555555'>Выдаётся лично владельцу счета по документу, "
         "удостоверяющему личность.</p>"
         f"<p>{e(slip.secret_label)}:</p>"
         f"<p style='font-size:22pt; font-family:monospace'><b>{e(slip.secret)}</b></p>"
