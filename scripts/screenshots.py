@@ -19,7 +19,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -222,7 +223,8 @@ def shoot_all(shooter: Shooter, path: Path) -> None:
         """A value below the previous one: refused beside its row, nothing saved."""
         page = main.page(Page.METERS)
         assert isinstance(page, ReadingsPage)
-        page.add_button.click()
+        # «Добавить» the first time; November is there the next.
+        (page.add_button if page.add_button.isEnabled() else page.edit_button).click()
         shooter.settle(office)
         model = page.readings
         for title, value in (("Эл.эн. №12765948 T1", "9000,5"), ("Эл.эн. №12765948 T2", "3500,5")):
@@ -232,6 +234,27 @@ def shoot_all(shooter: Shooter, path: Path) -> None:
 
     # Last of the resident's: «Добавить» leaves November's period behind.
     page_shot("readings-entry", "3492", Page.METERS, then=refused_value)
+    page_shot("small-readings-entry", "3492", Page.METERS, SMALL, then=refused_value)
+
+    def changed_elsewhere(main: MainWindow) -> None:
+        """The office saves November while the resident types it: the resident's save is
+        refused with who changed what, and the typed values stay."""
+        page = main.page(Page.METERS)
+        assert isinstance(page, ReadingsPage)
+        (page.add_button if page.add_button.isEnabled() else page.edit_button).click()
+        shooter.settle(office)
+        model = page.readings
+        typed = {"Эл.эн. №12765948 T1": "9950,5", "ГВС 59537062": "1,5"}
+        for row in range(model.rowCount()):
+            if model.index(row, 0).data() in typed:
+                model.setData(model.index(row, model.CURRENT), typed[model.index(row, 0).data()])
+        [hot] = [row.key for row in model.rows if row.title == "ГВС 59537062"]
+        clerk = services.auth.staff_login("operator", DEMO_STAFF["operator"]).actor
+        assert page.ctx.account is not None
+        services.readings.submit(clerk, page.ctx.account.id, date(2026, 11, 1), {hot: Decimal(2)})
+        page.save_button.click()
+
+    page_shot("readings-changed", "3492", Page.METERS, then=changed_elsewhere)
 
     # --- the staff's workplace: 5210 registers without a mail server, so a slip waits ------
     services.auth.register(
