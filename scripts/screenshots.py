@@ -130,7 +130,7 @@ def shoot_all(shooter: Shooter, path: Path) -> None:
 
     office = context(services.settings)
     kiosk = context(dataclasses.replace(services.settings, mode=KIOSK))
-    windows: list[QWidget] = []
+    windows: list[QWidget] = []  # kept alive until the end: closed windows are not deleted
 
     def resident(number: str, ctx: AppContext = office) -> PageContext:
         return PageContext.for_sign_in(ctx, services.auth.login(number, DEMO_PASSWORD))
