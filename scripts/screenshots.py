@@ -1,0 +1,282 @@
+"""Current screenshots of every screen, for docs/screenshots/ and the README.
+
+    .venv/bin/python scripts/screenshots.py [--output DIR] [--only NAME ...]
+
+Offscreen (no display needed): builds the demo in a temporary SQLite file on the clock the
+screen tests use (20.11.2026 10:00, inside the reading window), signs the demo accounts in
+through the services, opens the screens as a user would and saves each as a PNG: windows at
+1280×800, and the resident's and the staff's pages again at 1024×768 as ``small-*.png`` (the
+smallest screen the application is made for). The same data gives the same pictures, so a
+changed PNG in a diff means a changed screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QRect  # noqa: E402
+from PySide6.QtGui import QScreen  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+LARGE = (1280, 800)
+SMALL = (1024, 768)
+# What the offscreen screen offers a window that sizes itself to it (ui.window_state).
+_screen = QRect(0, 0, *LARGE)
+QScreen.availableGeometry = lambda _screen_self: QRect(_screen)  # type: ignore[method-assign]
+
+
+class Shooter:
+    def __init__(self, app: QApplication, output: Path, only: set[str]) -> None:
+        self.app = app
+        self.output = output
+        self.only = only
+        self.saved: list[str] = []
+
+    def wanted(self, name: str) -> bool:
+        return not self.only or name in self.only
+
+    def settle(self, ctx, timeout: float = 60.0) -> None:
+        """Let background work finish and its results reach the widgets, then paint."""
+        deadline = time.monotonic() + timeout
+        while not ctx.tasks.idle:
+            self.app.processEvents()
+            if time.monotonic() > deadline:
+                raise SystemExit("Фоновая работа не закончилась за минуту: снимки не сделаны.")
+            time.sleep(0.01)
+        for _ in range(10):
+            self.app.processEvents()
+            time.sleep(0.005)
+
+    def save(self, widget: QWidget, name: str) -> None:
+        path = self.output / f"{name}.png"
+        if not widget.grab().save(str(path)):
+            raise SystemExit(f"Не удалось записать {path}: проверьте папку и место на диске.")
+        self.saved.append(path.name)
+        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
+
+
+def sized(widget: QWidget, size: tuple[int, int]) -> QWidget:
+    widget.resize(*size)
+    widget.show()
+    return widget
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", nargs="*", default=[], help="names of the PNGs, no suffix")
+    args = parser.parse_args(argv)
+    args.output.mkdir(parents=True, exist_ok=True)
+
+    with tempfile.TemporaryDirectory(prefix="cabinet-shots-") as temp:
+        # Nothing of the developer's own settings, window state or data is read or written.
+        for key in [k for k in os.environ if k.startswith("CABINET_")]:
+            del os.environ[key]
+        os.environ["XDG_CONFIG_HOME"] = str(Path(temp) / "config")
+        os.environ["XDG_DATA_HOME"] = str(Path(temp) / "data")
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        assert isinstance(app, QApplication)
+        shooter = Shooter(app, args.output.resolve(), set(args.only))
+        shoot_all(shooter, Path(temp) / "demo.db")
+        app.processEvents()
+    print(f"{len(shooter.saved)} снимков в {args.output}")
+    return 0
+
+
+def shoot_all(shooter: Shooter, path: Path) -> None:
+    from db.engine import Database
+    from db.migrate import upgrade
+    from desktop.app import build_services
+    from desktop.clock import FixedClock
+    from desktop.demo import DEMO_PASSWORD, DEMO_REGISTRATION_CODES, DEMO_STAFF, build_demo
+    from desktop.settings import Settings
+    from ui import theme
+    from ui.context import AppContext, PageContext
+    from ui.login import LoginWindow
+    from ui.main_window import MainWindow
+    from ui.pages.readings import ReadingsPage
+    from ui.pages.receipts import ReceiptsPage
+    from ui.pages.registry import KIOSK, OFFICE, RESIDENT, Page, pages_for
+    from ui.support import SupportDialog
+    from ui.tasks import TaskRunner
+
+    global _screen
+    theme.apply(shooter.app)
+    clock = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+    url = f"sqlite:///{path.as_posix()}"
+    db = Database(url)
+    upgrade(db.engine)
+    build_demo(db, clock)
+    services = build_services(db, Settings(database_url=url), clock)
+
+    def context(settings: Settings) -> AppContext:
+        ctx = AppContext(settings, TaskRunner())
+        ctx.open(lambda: services)
+        shooter.settle(ctx)
+        return ctx
+
+    office = context(services.settings)
+    kiosk = context(dataclasses.replace(services.settings, mode=KIOSK))
+    windows: list[QWidget] = []  # kept alive until the end: closed windows are not deleted
+
+    def resident(number: str, ctx: AppContext = office) -> PageContext:
+        return PageContext.for_sign_in(ctx, services.auth.login(number, DEMO_PASSWORD))
+
+    def window(page_ctx: PageContext, size: tuple[int, int]) -> MainWindow:
+        global _screen
+        _screen = QRect(0, 0, *size)
+        main = MainWindow(page_ctx)
+        windows.append(main)
+        sized(main, size)
+        shooter.settle(page_ctx.app)
+        return main
+
+    def page_shot(
+        name: str,
+        number: str,
+        page: Page,
+        size: tuple[int, int] = LARGE,
+        then: Callable[[MainWindow], None] | None = None,
+    ) -> None:
+        if not shooter.wanted(name):
+            return
+        main = window(resident(number), size)
+        main.show_page(page)
+        shooter.settle(office)
+        if then is not None:
+            then(main)
+            shooter.settle(office)
+        shooter.save(main, name)
+        main.close()
+
+    # --- the login window, alone and with the anonymous support form ------------------------
+    for name, size in (("login", LARGE), ("small-login", SMALL)):
+        if shooter.wanted(name):
+            _screen = QRect(0, 0, *size)
+            login = sized(LoginWindow(office), size)
+            windows.append(login)
+            shooter.settle(office)
+            shooter.save(login, name)
+            login.close()
+    if shooter.wanted("support-login"):
+        login = sized(LoginWindow(office), LARGE)
+        windows.append(login)
+        dialog = login.open_support()
+        shooter.settle(office)
+        shooter.save(dialog, "support-login")
+        dialog.close()
+        login.close()
+
+    # --- every resident page: 3492 (the seed's account), the debt page for 4105 (arrears) ---
+    for spec in pages_for(OFFICE, RESIDENT):
+        number = "4105" if spec.page is Page.DEBT else "3492"
+        base = "readings" if spec.page is Page.METERS else spec.page.value
+        page_shot(base, number, spec.page)
+        page_shot(f"small-{base}", number, spec.page, SMALL)
+
+    # 3493: a meter's verification overdue and one due soon, on the smallest screen.
+    page_shot("verification", "3493", Page.METERS, SMALL)
+
+    if shooter.wanted("receipt-preview"):
+        main = window(resident("3492"), LARGE)
+        receipts = main.show_page(Page.RECEIPTS)
+        assert isinstance(receipts, ReceiptsPage)
+        shooter.settle(office)
+        receipts.open_receipt()
+        shooter.settle(office)
+        preview = receipts.preview
+        assert preview is not None
+        shooter.save(preview, "receipt-preview")
+        preview.close()
+        main.close()
+
+    if shooter.wanted("support"):  # at its own size, which fits a 1024×768 screen too
+        # 4105 wrote to the office and has its answer.
+        dialog = SupportDialog(office, resident("4105"))
+        windows.append(dialog)
+        dialog.show()
+        shooter.settle(office)
+        shooter.save(dialog, "support")
+        dialog.close()
+
+    if shooter.wanted("kiosk-idle"):
+        main = window(resident("3492", kiosk), LARGE)
+        main.show_idle_countdown(25)
+        shooter.settle(kiosk)
+        shooter.save(main, "kiosk-idle")
+        main.close()
+
+    def refused_value(main: MainWindow) -> None:
+        """A value below the previous one: refused beside its row, nothing saved."""
+        page = main.page(Page.METERS)
+        assert isinstance(page, ReadingsPage)
+        # «Добавить» the first time; November is there the next.
+        (page.add_button if page.add_button.isEnabled() else page.edit_button).click()
+        shooter.settle(office)
+        model = page.readings
+        for title, value in (("Эл.эн. №12765948 T1", "9000,5"), ("Эл.эн. №12765948 T2", "3500,5")):
+            [row] = [r for r in range(model.rowCount()) if model.index(r, 0).data() == title]
+            model.setData(model.index(row, model.CURRENT), value)
+        page.save_button.click()
+
+    # Last of the resident's: «Добавить» leaves November's period behind.
+    page_shot("readings-entry", "3492", Page.METERS, then=refused_value)
+    page_shot("small-readings-entry", "3492", Page.METERS, SMALL, then=refused_value)
+
+    def changed_elsewhere(main: MainWindow) -> None:
+        """The office saves November while the resident types it: the resident's save is
+        refused with who changed what, and the typed values stay."""
+        page = main.page(Page.METERS)
+        assert isinstance(page, ReadingsPage)
+        (page.add_button if page.add_button.isEnabled() else page.edit_button).click()
+        shooter.settle(office)
+        model = page.readings
+        typed = {"Эл.эн. №12765948 T1": "9950,5", "ГВС 59537062": "1,5"}
+        for row in range(model.rowCount()):
+            if model.index(row, 0).data() in typed:
+                model.setData(model.index(row, model.CURRENT), typed[model.index(row, 0).data()])
+        [hot] = [row.key for row in model.rows if row.title == "ГВС 59537062"]
+        clerk = services.auth.staff_login("operator", DEMO_STAFF["operator"]).actor
+        assert page.ctx.account is not None
+        services.readings.submit(clerk, page.ctx.account.id, date(2026, 11, 1), {hot: Decimal(2)})
+        page.save_button.click()
+
+    page_shot("readings-changed", "3492", Page.METERS, then=changed_elsewhere)
+
+    # --- the staff's workplace: 5210 registers without a mail server, so a slip waits ------
+    services.auth.register(
+        "Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "p@mail.ru", DEMO_REGISTRATION_CODES["5210"]
+    )
+    for spec in pages_for(OFFICE, "clerk"):
+        base = "office" if spec.page is Page.PRINT_RECEIPTS else spec.page.value
+        for name, size in ((base, LARGE), (f"small-{base}", SMALL)):
+            if not shooter.wanted(name):
+                continue
+            staff = services.auth.staff_login("operator", DEMO_STAFF["operator"])
+            main = window(PageContext.for_sign_in(office, staff), size)
+            main.show_page(spec.page)
+            shooter.settle(office)
+            shooter.save(main, name)
+            main.close()
+
+    for ctx in (office, kiosk):
+        shooter.settle(ctx)
+        ctx.tasks.shutdown()
+    db.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
