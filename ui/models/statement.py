@@ -24,6 +24,21 @@ TITLE_BACKGROUND = QColor("#eef3fa")
 
 Index = QModelIndex | QPersistentModelIndex
 
+# A view asks for seven roles per cell on every paint: the roles as plain ints and the
+# answers made once keep ``data`` cheap (a ``Qt.…`` lookup costs more than the answer).
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_ANSWERED = frozenset((_DISPLAY, _FONT, _ALIGNMENT, _BACKGROUND, _TOOLTIP, _ACCESSIBLE))
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_CENTER = Qt.AlignmentFlag.AlignCenter
+_HORIZONTAL = Qt.Orientation.Horizontal
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
 
 @dataclass(frozen=True)
 class _Row:
@@ -159,58 +174,55 @@ class StatementModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if role not in _ANSWERED or not index.isValid():
             return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return None if row.is_title else self._cell(index.row(), column)
-        if row.is_title:
-            if role == Qt.ItemDataRole.BackgroundRole:
+        number, column = index.row(), index.column()
+        row = self._rows[number]
+        if role == _DISPLAY:
+            return self._cell(number, column) if row.amounts else None
+        if not row.amounts:  # a month's title
+            if role == _BACKGROUND:
                 return self._title_brush
-            if role == Qt.ItemDataRole.AccessibleTextRole:
+            if role == _ACCESSIBLE:
                 return month_name(row.month)
             return None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        if role == Qt.ItemDataRole.FontRole and column == 0:
-            return self._bold
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role == _ALIGNMENT:
+            return _RIGHT
+        if role == _FONT:
+            return self._bold if column == 0 else None
+        if role in (_TOOLTIP, _ACCESSIBLE):
             return self._tip(row, column)
         return None
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if role not in _ANSWERED:
+            return None
+        if orientation == _HORIZONTAL:
             if not 0 <= section < len(self._columns):
                 return None
-            if role == Qt.ItemDataRole.DisplayRole:
+            if role == _DISPLAY:
                 return self._headers[section]
-            if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            if role in (_TOOLTIP, _ACCESSIBLE):
                 return self._columns[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return Qt.AlignmentFlag.AlignCenter
+            if role == _ALIGNMENT:
+                return _CENTER
             return None
         if not 0 <= section < len(self._rows):
             return None
         row = self._rows[section]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return row.label
-        if role == Qt.ItemDataRole.FontRole and row.is_title:
-            return self._title_font
-        if role == Qt.ItemDataRole.BackgroundRole and row.is_title:
-            return self._title_brush
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return (
-                month_name(row.month) if row.is_title else f"{month_name(row.month)}, {row.label}"
-            )
+        if role == _FONT:
+            return None if row.amounts else self._title_font
+        if role == _BACKGROUND:
+            return None if row.amounts else self._title_brush
+        if role == _ALIGNMENT:
+            return _LEFT
+        if role in (_TOOLTIP, _ACCESSIBLE):
+            title = month_name(row.month)
+            return f"{title}, {row.label}" if row.amounts else title
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
