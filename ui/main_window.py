@@ -3,7 +3,7 @@ member), the sidebar with the pages the registry chose for the actor and mode, t
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -176,7 +176,10 @@ class MainWindow(QMainWindow):
             self._pages[page] = widget
             self.stack.addWidget(widget)
         self.stack.setCurrentWidget(widget)
-        self.sidebar.select(page)
+        # Marked in the sidebar without its page_selected, which would call this again and
+        # load the page twice (a click in the sidebar comes here through that signal).
+        with QSignalBlocker(self.sidebar):
+            self.sidebar.select(page)
         widget.activate()
         return widget
 

@@ -11,8 +11,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop.demo import DEMO_ACCOUNT
+from desktop.formatting import money
+from desktop.months import add_months
+from desktop.statement import ROW_LABELS, Column, Line, MonthBlock, Statement
 from tests.ui.conftest import wait_idle
 from ui.main_window import MainWindow
+from ui.models.statement import StatementModel, arrange
 from ui.pages.statement import EXPORT_PDF, EXPORT_XLSX, MIN_COLUMN_WIDTH, StatementPage
 from ui.sidebar import PAGES, Page
 
@@ -81,6 +85,82 @@ def test_the_seeds_statement_is_shown_as_in_the_original_cabinet(page, qtmodelte
     assert model.text(JUNE, "Начислено", "ИТОГО") == ""
     assert model.text(JUNE, "Сальдо нач.", "Содержание и ремонт") == ""
     qtmodeltester.check(model)
+
+
+def ten_years(services: int = 15) -> Statement:
+    """120 months × 5 lines × (ИТОГО + 15 services) of varied amounts: blanks (zero), debts
+    and overpayments, a few in the hundred thousands."""
+    columns = tuple(Column(f"s{number}", f"Услуга {number}") for number in range(services))
+    months = []
+    for back in range(120):
+        lines = []
+        for number, label in enumerate(ROW_LABELS):
+            seeds = [(back * 7919 + number * 104729 + c * 1299709) for c in range(services)]
+            amounts = tuple(
+                Decimal(0) if seed % 5 == 0 else Decimal(seed % 2_000_003 - 400_000) / 100
+                for seed in seeds
+            )
+            lines.append(Line(label, sum(amounts, Decimal(0)) * 3, amounts))
+        months.append(MonthBlock(add_months(JUNE, -back), tuple(lines)))
+    return Statement("3492", columns, tuple(months), ())
+
+
+def test_a_long_statement_is_formatted_cell_by_cell_as_asked(qtbot, monkeypatch):
+    """Showing ten years formats no cell on the GUI thread: the layout and the widest texts
+    come from the background job (two amounts per column), a cell is formatted the first
+    time a view asks for it, and only once."""
+    formatted = []
+
+    def counted(value, **options):
+        formatted.append(value)
+        return money(value, **options)
+
+    monkeypatch.setattr("ui.models.statement.money", counted)
+    statement = ten_years()
+    model = StatementModel()
+    model.set_statement(statement)
+    assert len(formatted) <= 2 * model.columnCount()  # not 600 × 16
+    formatted.clear()
+    grid = arrange(statement)  # what the page's background job does
+    assert len(formatted) <= 2 * model.columnCount()
+    formatted.clear()
+    model.set_statement(grid)
+    assert formatted == []
+    cell = model.index(model.row_of(JUNE, "Оплачено"), 3)
+    amount = statement.months[0].line("Оплачено").amounts[2]
+    assert cell.data() == money(amount, blank_zero=True) == cell.data()
+    assert formatted == [amount]
+    # Every text as before (blank for zero), and per column a longest one for the widths.
+    rows = [r for r in range(model.rowCount()) if r not in model.title_rows()]
+    texts = [[model.index(r, c).data() for r in rows] for c in range(model.columnCount())]
+    expected = [
+        [money(line.total, blank_zero=True)] + [money(a, blank_zero=True) for a in line.amounts]
+        for block in statement.months
+        for line in block.lines
+    ]
+    assert texts == [list(column) for column in zip(*expected, strict=True)]
+    widest = model.widest_texts()
+    assert [len(text) for text in widest] == [max(map(len, column)) for column in texts]
+    assert all(text in column for text, column in zip(widest, texts, strict=True))
+    assert any(text.startswith("-") for text in widest)  # a debt can be the widest
+
+
+def test_a_page_shown_from_code_reads_its_data_once(qtbot, page_ctx, app_ctx, monkeypatch):
+    """``show_page`` marks the page in the sidebar, whose signal must not show it again."""
+    shown = (Page.STATEMENT, Page.PASSWORD)
+    window = MainWindow(page_ctx, pages=tuple(s for s in PAGES if s.page in shown))
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page(Page.PASSWORD)
+    wait_idle(qtbot, app_ctx)
+    reads = []
+    statements = app_ctx.services.statements
+    read = statements.statement
+    monkeypatch.setattr(statements, "statement", lambda *args: reads.append(args) or read(*args))
+    window.show_page(Page.STATEMENT)
+    wait_idle(qtbot, app_ctx)
+    assert len(reads) == 1
+    assert window.sidebar.currentItem().data(Qt.ItemDataRole.UserRole) == Page.STATEMENT
 
 
 def test_month_titles_span_the_row_and_stand_out(page):

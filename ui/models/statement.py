@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,17 +24,70 @@ TITLE_BACKGROUND = QColor("#eef3fa")
 
 Index = QModelIndex | QPersistentModelIndex
 
+# A view asks for seven roles per cell on every paint: the roles as plain ints and the
+# answers made once keep ``data`` cheap (a ``Qt.…`` lookup costs more than the answer).
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_ANSWERED = frozenset((_DISPLAY, _FONT, _ALIGNMENT, _BACKGROUND, _TOOLTIP, _ACCESSIBLE))
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_CENTER = Qt.AlignmentFlag.AlignCenter
+_HORIZONTAL = Qt.Orientation.Horizontal
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
 
 @dataclass(frozen=True)
 class _Row:
     month: date
     label: str  # the month's title on a title row, else one of the five row labels
-    cells: tuple[str, ...]  # empty on a title row
-    amounts: tuple[Decimal, ...]  # ИТОГО and the services'; a cell's tooltip is made of one
+    amounts: tuple[Decimal, ...]  # ИТОГО and the services'; empty on a title row
 
     @property
     def is_title(self) -> bool:
-        return not self.cells
+        return not self.amounts
+
+
+@dataclass(frozen=True)
+class StatementGrid:
+    """A statement laid out as the grid's rows, with no cell formatted yet: cheap enough to
+    make on the GUI thread, and made by the page's background job all the same."""
+
+    statement: Statement
+    columns: tuple[str, ...]  # ИТОГО, then the services
+    rows: tuple[_Row, ...]
+    widest: tuple[str, ...]  # per column its longest text (see ``longest_money``)
+
+
+def longest_money(amounts: Iterable[Decimal]) -> str:
+    """The longest of the texts ``money(a, blank_zero=True)`` makes of ``amounts``, from two
+    amounts only: a text grows with the amount's size, so the longest is the largest amount's
+    or the most negative one's (a minus and one digit fewer: narrower, so the largest amount
+    wins a tie)."""
+    values = tuple(amounts)
+    if not values:
+        return ""
+    high, low = money(max(values), blank_zero=True), money(min(values), blank_zero=True)
+    if not low.startswith("-") or len(high) >= len(low):
+        return high
+    return low
+
+
+def arrange(statement: Statement) -> StatementGrid:
+    """The statement's grid: per month a title row and its five rows, newest first."""
+    columns = (TOTAL, *(column.name for column in statement.columns))
+    rows: list[_Row] = []
+    for block in statement.months:
+        rows.append(_Row(block.month, month_short(block.month), ()))
+        rows.extend(
+            _Row(block.month, line.label, (line.total, *line.amounts)) for line in block.lines
+        )
+    per_column = zip(*(row.amounts for row in rows if row.amounts), strict=True)
+    widest = tuple(longest_money(amounts) for amounts in per_column)
+    return StatementGrid(statement, columns, tuple(rows), widest or ("",) * len(columns))
 
 
 def wrap_header(name: str, width: int = HEADER_LINE) -> str:
@@ -49,8 +103,11 @@ class StatementModel(QAbstractTableModel):
         super().__init__(parent)
         self._columns: tuple[str, ...] = ()
         self._headers: tuple[str, ...] = ()
-        self._rows: list[_Row] = []
+        self._rows: tuple[_Row, ...] = ()
         self._widest: tuple[str, ...] = ()
+        # A cell's text, made the first time it is asked for (row-major; None: not yet):
+        # a view asks only for the cells it paints, a few hundred of the 720 × 16.
+        self._texts: list[str | None] = []
         self._bold = QFont()
         self._bold.setBold(True)
         self._title_font = QFont()
@@ -58,32 +115,31 @@ class StatementModel(QAbstractTableModel):
         self._title_font.setItalic(True)
         self._title_brush = QBrush(TITLE_BACKGROUND)
 
-    def set_statement(self, statement: Statement | None) -> None:
-        """Show a statement (None: nothing). The whole grid changes, so the model resets."""
+    def set_statement(self, statement: Statement | StatementGrid | None) -> None:
+        """Show a statement (None: nothing), best laid out by ``arrange`` off the GUI thread.
+        The whole grid changes, so the model resets; no cell is formatted here."""
         self.beginResetModel()
         if statement is None:
-            self._columns, self._headers, self._rows, self._widest = (), (), [], ()
+            self._columns, self._headers, self._rows, self._widest = (), (), (), ()
         else:
-            self._columns = (TOTAL, *(column.name for column in statement.columns))
+            grid = statement if isinstance(statement, StatementGrid) else arrange(statement)
+            self._columns, self._rows, self._widest = grid.columns, grid.rows, grid.widest
             self._headers = tuple(wrap_header(name) for name in self._columns)
-            self._rows = []
-            widest = [""] * len(self._columns)
-            for block in statement.months:
-                self._rows.append(_Row(block.month, month_short(block.month), (), ()))
-                for line in block.lines:
-                    amounts = (line.total, *line.amounts)
-                    cells = tuple(money(value, blank_zero=True) for value in amounts)
-                    for column, cell in enumerate(cells):
-                        if len(cell) > len(widest[column]):
-                            widest[column] = cell
-                    self._rows.append(_Row(block.month, line.label, cells, amounts))
-            self._widest = tuple(widest)
+        self._texts = [None] * (len(self._rows) * len(self._columns))
         self.endResetModel()
 
     def widest_texts(self) -> tuple[str, ...]:
         """Per column the longest of its texts: the view sizes its columns from these
-        instead of asking every cell (720 × 17 for ten years)."""
+        instead of asking every cell (720 × 16 for ten years)."""
         return self._widest if self._rows else ("",) * len(self._columns)
+
+    def _cell(self, row: int, column: int) -> str:
+        """The shown text of a cell of a month's line, formatted once."""
+        key = row * len(self._columns) + column
+        text = self._texts[key]
+        if text is None:
+            text = self._texts[key] = money(self._rows[row].amounts[column], blank_zero=True)
+        return text
 
     def _tip(self, row: _Row, column: int) -> str:
         return (
@@ -108,7 +164,7 @@ class StatementModel(QAbstractTableModel):
 
     def text(self, month: date, label: str, column: str) -> str:
         """The shown text of one cell, by month, row label and column name."""
-        return self._rows[self.row_of(month, label)].cells[self.column_of(column)]
+        return self._cell(self.row_of(month, label), self.column_of(column))
 
     # --- the model -----------------------------------------------------------------------
 
@@ -118,58 +174,55 @@ class StatementModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if role not in _ANSWERED or not index.isValid():
             return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if row.is_title:
-            if role == Qt.ItemDataRole.BackgroundRole:
+        number, column = index.row(), index.column()
+        row = self._rows[number]
+        if role == _DISPLAY:
+            return self._cell(number, column) if row.amounts else None
+        if not row.amounts:  # a month's title
+            if role == _BACKGROUND:
                 return self._title_brush
-            if role == Qt.ItemDataRole.AccessibleTextRole:
+            if role == _ACCESSIBLE:
                 return month_name(row.month)
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row.cells[column]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        if role == Qt.ItemDataRole.FontRole and column == 0:
-            return self._bold
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role == _ALIGNMENT:
+            return _RIGHT
+        if role == _FONT:
+            return self._bold if column == 0 else None
+        if role in (_TOOLTIP, _ACCESSIBLE):
             return self._tip(row, column)
         return None
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if role not in _ANSWERED:
+            return None
+        if orientation == _HORIZONTAL:
             if not 0 <= section < len(self._columns):
                 return None
-            if role == Qt.ItemDataRole.DisplayRole:
+            if role == _DISPLAY:
                 return self._headers[section]
-            if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            if role in (_TOOLTIP, _ACCESSIBLE):
                 return self._columns[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return Qt.AlignmentFlag.AlignCenter
+            if role == _ALIGNMENT:
+                return _CENTER
             return None
         if not 0 <= section < len(self._rows):
             return None
         row = self._rows[section]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return row.label
-        if role == Qt.ItemDataRole.FontRole and row.is_title:
-            return self._title_font
-        if role == Qt.ItemDataRole.BackgroundRole and row.is_title:
-            return self._title_brush
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return (
-                month_name(row.month) if row.is_title else f"{month_name(row.month)}, {row.label}"
-            )
+        if role == _FONT:
+            return None if row.amounts else self._title_font
+        if role == _BACKGROUND:
+            return None if row.amounts else self._title_brush
+        if role == _ALIGNMENT:
+            return _LEFT
+        if role in (_TOOLTIP, _ACCESSIBLE):
+            title = month_name(row.month)
+            return f"{title}, {row.label}" if row.amounts else title
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags

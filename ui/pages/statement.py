@@ -23,7 +23,7 @@ from ui import dialogs
 from ui.context import PageContext
 from ui.forms import make_button
 from ui.messages import MessageBar
-from ui.models.statement import StatementModel
+from ui.models.statement import StatementGrid, StatementModel, arrange
 from ui.pages.base import BasePage
 from ui.pages.frozen_column import FrozenFirstColumnTable
 
@@ -152,14 +152,15 @@ class StatementPage(BasePage):
 
     def activate(self) -> None:
         actor, account_id = self.ctx.actor, self.ctx.served.id
+        # The grid is laid out in the background too; its cells are formatted as painted.
         self.load(
-            lambda: self.ctx.services.statements.statement(actor, account_id),
+            lambda: arrange(self.ctx.services.statements.statement(actor, account_id)),
             self.show_statement,
         )
 
-    def show_statement(self, statement: Statement) -> None:
-        self.statement = statement
-        self.model.set_statement(statement)
+    def show_statement(self, grid: StatementGrid) -> None:
+        statement = self.statement = grid.statement
+        self.model.set_statement(grid)
         self.view.clearSpans()
         for row in self.model.title_rows():
             self.view.setSpan(row, 0, 1, self.model.columnCount())
