@@ -27,7 +27,6 @@ from typing import Any
 
 from large_account import CLERK, CLOCK, LargeAccount, backends, large_account, line, side_by_side
 
-from desktop.audit import CHAIN_LOCK
 from desktop.months import month_start
 from desktop.readings import ReadingService
 from desktop.settings import Settings
@@ -90,23 +89,29 @@ class BareSave:
                 ),
                 (stamp(now, sqlite), version + 1, period_id, version),
             )
-            if not sqlite:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK,))
-            cursor.execute("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1")
-            last_id, last_hash = cursor.fetchone()
             details = json.dumps(
                 {"month": self.month.isoformat(), "changes": [str(v) for v, _ in changes]}
             )
-            values = f"{last_id + 1}|{now.isoformat()}|{CLERK.label}|readings_submit|{details}"
-            row_hash = hashlib.sha256((last_hash + values).encode()).hexdigest()
-            cursor.execute(
-                self.sql(
-                    "INSERT INTO audit_log (id, at, actor, action, account_id, ok, details, "
-                    "prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                ),
-                (last_id + 1, stamp(now, sqlite), CLERK.label, "readings_submit",
-                 self.account_id, True, details, last_hash, row_hash),
-            )  # fmt: skip
+            if not sqlite:  # as the program: a pending entry, chained by the owner's function
+                cursor.execute(
+                    "INSERT INTO audit_pending (at, actor, action, account_id, ok, details) "
+                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    (now, CLERK.label, "readings_submit", self.account_id, True, details),
+                )
+                cursor.execute("SELECT audit_chain()")
+            else:
+                cursor.execute("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1")
+                last_id, last_hash = cursor.fetchone()
+                values = f"{last_id + 1}|{now.isoformat()}|{CLERK.label}|readings_submit|{details}"
+                row_hash = hashlib.sha256((last_hash + values).encode()).hexdigest()
+                cursor.execute(
+                    self.sql(
+                        "INSERT INTO audit_log (id, at, actor, action, account_id, ok, details, "
+                        "prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    ),
+                    (last_id + 1, stamp(now, sqlite), CLERK.label, "readings_submit",
+                     self.account_id, True, details, last_hash, row_hash),
+                )  # fmt: skip
             if sqlite:
                 cursor.execute("COMMIT")
             else:

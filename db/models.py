@@ -433,7 +433,7 @@ class AuditPending(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(50))
-    account_id: Mapped[int | None] = mapped_column(Id)
+    account_id: Mapped[int | None] = mapped_column(Id)  # no key: audit_chain() checks it
     ok: Mapped[bool] = mapped_column(Boolean)
     details: Mapped[str] = mapped_column(Text)
     db_role: Mapped[str | None] = mapped_column(String(63))

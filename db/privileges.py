@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 _known: WeakKeyDictionary[Engine, dict[str, bool]] = WeakKeyDictionary()
@@ -25,3 +25,8 @@ def lacks(s: Session, privilege: str) -> bool:
     if privilege not in answers:
         answers[privilege] = not s.scalar(text(f"SELECT {privilege}"))
     return answers[privilege]
+
+
+def quote(conn: Connection, name: str) -> str:
+    """A role's, schema's or table's name quoted for SQL as this connection's dialect does."""
+    return conn.dialect.identifier_preparer.quote_identifier(name)

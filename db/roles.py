@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 
 from db import roles_audit, roles_office, roles_readings, roles_staff
+from db.privileges import quote
 from db.rls import SETTING
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_resident import (
@@ -64,6 +65,9 @@ _CREDENTIAL_PLAIN = (
 # An outbox row without its recipient and body: enough for the kiosk to queue a letter
 # (INSERT … RETURNING id) and to drop the pending one it replaces (DELETE … WHERE).
 _OUTBOX_PLAIN = "id, account_id, subject, handed_out_at"
+# What a writer puts in a pending audit entry: not its id (no claiming the keys ahead) nor its
+# db_role (stamped by the trigger).
+_PENDING_WRITTEN = "at, actor, action, account_id, ok, details"
 
 GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     # table: {group: privileges}; a group not named gets nothing on the table.
@@ -119,11 +123,11 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "support_request": {KIOSK: ("SELECT", "INSERT"), CLERK: _RW, ADMIN: _RW},
     "support_answer": {KIOSK: (_R,), CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
     # Writers only append to audit_pending (no lock, no read): audit_chain(), the owner's
-    # function (migration 0011, db.roles_audit), chains the rows into audit_log. No group
+    # function (migration 0012, db.roles_audit), chains the rows into audit_log. No group
     # may write audit_log or touch audit_chain, whose row the chaining function locks, so
     # none can make another's audited write wait for the chain.
     "audit_log": {ADMIN: (_R,)},
-    "audit_pending": {KIOSK: ("INSERT",), CLERK: ("INSERT",), ADMIN: ("INSERT",)},
+    "audit_pending": {group: (f"INSERT ({_PENDING_WRITTEN})",) for group in (KIOSK, CLERK, ADMIN)},
     "audit_chain": {},
     "import_batch": {ADMIN: ("SELECT", "INSERT")},
     "outbox_message": {
@@ -324,10 +328,6 @@ def group_name(group: str, prefix: str = DEFAULT_PREFIX) -> str:
     return f"{check_prefix(prefix)}{group}"
 
 
-def _quote(conn: Connection, name: str) -> str:
-    return conn.dialect.identifier_preparer.quote_identifier(name)
-
-
 def schema_tables(conn: Connection, schema: str) -> set[str]:
     rows = conn.execute(
         text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}
@@ -369,23 +369,23 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
                 text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}
             ).first()
             if not exists:
-                conn.exec_driver_sql(f"CREATE ROLE {_quote(conn, name)} NOLOGIN")
+                conn.exec_driver_sql(f"CREATE ROLE {quote(conn, name)} NOLOGIN")
                 created.append(name)
-        q_schema = _quote(conn, schema)
+        q_schema = quote(conn, schema)
         _install_functions(conn, schema)
         # Nobody but the owner creates objects in the schema (PostgreSQL before 15 lets
         # everyone create in «public»): an object named like a built-in one could otherwise
         # be picked up by the owner's SECURITY DEFINER functions (CVE-2018-1058).
         conn.exec_driver_sql(f"REVOKE CREATE ON SCHEMA {q_schema} FROM PUBLIC")
         for name in names.values():
-            role = _quote(conn, name)
+            role = quote(conn, name)
             conn.exec_driver_sql(f"REVOKE CREATE ON SCHEMA {q_schema} FROM {role}")
             conn.exec_driver_sql(f"REVOKE ALL ON ALL TABLES IN SCHEMA {q_schema} FROM {role}")
             conn.exec_driver_sql(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {q_schema} FROM {role}")
             conn.exec_driver_sql(f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {q_schema} FROM {role}")
             conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {q_schema} TO {role}")
         for table in sorted(tables):
-            q_table = f"{q_schema}.{_quote(conn, table)}"
+            q_table = f"{q_schema}.{quote(conn, table)}"
             sequence = (
                 conn.execute(
                     text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f"{q_schema}.{table}"}
@@ -394,7 +394,7 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
                 else None
             )
             for group, privileges in GRANTS[table].items():
-                role = _quote(conn, names[group])
+                role = quote(conn, names[group])
                 for privilege in privileges:
                     conn.exec_driver_sql(f"GRANT {privilege} ON TABLE {q_table} TO {role}")
                 if sequence and any(p.startswith("INSERT") for p in privileges):
@@ -402,13 +402,13 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
         for function, arguments in FUNCTIONS:
             conn.exec_driver_sql(
                 f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) "
-                f"TO {_quote(conn, names[KIOSK])}"
+                f"TO {quote(conn, names[KIOSK])}"
             )
         _install_policies(conn, names)
         roles_staff.install(conn, schema, names)
         roles_readings.install(conn, q_schema, names[KIOSK])  # the kiosk's readings' rules
         roles_office.install(conn, q_schema, names)
-        hide_throttle_key(conn, _quote(conn, names[KIOSK]))
+        hide_throttle_key(conn, quote(conn, names[KIOSK]))
         unaltered = roles_audit.install(conn, q_schema, names)
     return RolesReport(tuple(created), tuple(names.values()), len(tables), unaltered)
 
@@ -429,7 +429,7 @@ def _install_functions(conn: Connection, schema: str) -> None:
     """The kiosk's functions (owned by whoever runs this: the schema's owner), the key of
     the fake salts and the allowed clock skew (``db.roles_resident``), and the row level
     security that hides both from every group."""
-    q_schema = _quote(conn, schema)
+    q_schema = quote(conn, schema)
     # A clean slate: every function of ours goes, with what depends on it (the policies,
     # made again below), so a function whose arguments or result changed between versions
     # (ids became bigint in 0011) or that a version retired leaves nothing behind.
@@ -472,10 +472,10 @@ def _install_functions(conn: Connection, schema: str) -> None:
 
 def _install_policies(conn: Connection, names: Mapping[str, str]) -> None:
     """Row level security on ``OWN_ROWS``: the kiosk's rows by the session, the office's all."""
-    kiosk = _quote(conn, names[KIOSK])
-    office = ", ".join(_quote(conn, names[g]) for g in (CLERK, ADMIN))
+    kiosk = quote(conn, names[KIOSK])
+    office = ", ".join(quote(conn, names[g]) for g in (CLERK, ADMIN))
     for table, own in OWN_ROWS.items():
-        q_table = _quote(conn, table)
+        q_table = quote(conn, table)
         conn.exec_driver_sql(f"ALTER TABLE {q_table} ENABLE ROW LEVEL SECURITY")
         for policy in ("cabinet_own_account", "cabinet_office"):
             conn.exec_driver_sql(f"DROP POLICY IF EXISTS {policy} ON {q_table}")

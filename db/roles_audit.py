@@ -10,9 +10,10 @@ defaults (``ALTER ROLE … SET``): a transaction idle longer than ``IDLE_IN_TRAN
 ended by the server, releasing its locks (a desk that hung or lost its link mid-transaction),
 and a statement waits at most ``LOCK_TIMEOUT`` for a lock before it fails with SQLSTATE 55P03,
 told in Russian (``desktop.failures``). The program asks for the same on each connection
-(``db.engine``). A client may lower them for itself but not for others; what a hostile one
-could still hold (rows it may write) is bounded by these defaults only for well-behaved
-desks, which is why the chain no longer depends on them.
+(``db.engine``). They are defaults, not limits: a hostile client may change them for its
+own session (even switch them off) but not for others'; what it could still hold (rows it
+may write) is bounded by them only for well-behaved desks, which is why the chain no longer
+depends on them.
 
 ``ALTER ROLE`` needs CREATEROLE (the owner that created the groups has it); a login role
 the owner may not alter is reported, not fatal. Login roles added later get the defaults at
@@ -26,6 +27,8 @@ from collections.abc import Mapping
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
+from db.privileges import quote
+
 IDLE_IN_TRANSACTION = "60s"
 LOCK_TIMEOUT = "10s"
 SESSION_DEFAULTS = {
@@ -36,10 +39,6 @@ SESSION_DEFAULTS = {
 CHAIN_FUNCTION = ("audit_chain", "")
 
 
-def _quote(conn: Connection, name: str) -> str:
-    return conn.dialect.identifier_preparer.quote_identifier(name)
-
-
 def install(conn: Connection, q_schema: str, names: Mapping[str, str]) -> tuple[str, ...]:
     """Let every group chain the log and give the groups and their login members the
     session defaults. Returns the login roles whose defaults could not be set."""
@@ -47,7 +46,7 @@ def install(conn: Connection, q_schema: str, names: Mapping[str, str]) -> tuple[
     conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {q_schema}.{function}({arguments}) FROM PUBLIC")
     for name in names.values():
         conn.exec_driver_sql(
-            f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) TO {_quote(conn, name)}"
+            f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) TO {quote(conn, name)}"
         )
     members = conn.execute(
         text(
@@ -63,7 +62,7 @@ def install(conn: Connection, q_schema: str, names: Mapping[str, str]) -> tuple[
             with conn.begin_nested():
                 for setting, value in SESSION_DEFAULTS.items():
                     conn.exec_driver_sql(
-                        f"ALTER ROLE {_quote(conn, role)} SET {setting} = '{value}'"
+                        f"ALTER ROLE {quote(conn, role)} SET {setting} = '{value}'"
                     )
         except DBAPIError as error:
             if getattr(error.orig, "sqlstate", None) != "42501":  # insufficient_privilege

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import Connection
 
+from db.privileges import quote
 from db.roles_throttle import KIOSK_FUNCTIONS
 
 CLERK = "clerk"
@@ -38,23 +39,19 @@ OFFICE_ROWS: Mapping[str, tuple[tuple[str, str, tuple[str, ...], str | None, str
 }
 
 
-def _quote(conn: Connection, name: str) -> str:
-    return conn.dialect.identifier_preparer.quote_identifier(name)
-
-
 def install(conn: Connection, q_schema: str, names: Mapping[str, str]) -> None:
     """The clerk's way to the throttle, and the office's row level security on
     ``OFFICE_ROWS`` (the kiosk's stays as it is)."""
-    clerk = _quote(conn, names[CLERK])
+    clerk = quote(conn, names[CLERK])
     for function, arguments in KIOSK_FUNCTIONS:
         conn.exec_driver_sql(
             f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) TO {clerk}"
         )
     for table, policies in OFFICE_ROWS.items():
-        q_table = _quote(conn, table)
+        q_table = quote(conn, table)
         conn.exec_driver_sql(f"DROP POLICY IF EXISTS cabinet_office ON {q_table}")
         for policy, command, groups, using, check in policies:
-            roles = ", ".join(_quote(conn, names[g]) for g in groups)
+            roles = ", ".join(quote(conn, names[g]) for g in groups)
             clauses = (f" USING ({using})" if using else "") + (
                 f" WITH CHECK ({check})" if check else ""
             )

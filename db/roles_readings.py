@@ -254,7 +254,7 @@ BEGIN
     SELECT * INTO m FROM meter WHERE meter.id = NEW.meter_id;
     IF m.id IS NULL OR m.account_id IS DISTINCT FROM target.account_id
        OR NEW.zone NOT BETWEEN 1 AND m.zones THEN
-        PERFORM cabinet_kiosk_refuse('Такого прибора у этого лицевого счёта нет. {_SAY_AGAIN}');
+        PERFORM cabinet_kiosk_refuse('Такого прибора у этого лицевого счета нет. {_SAY_AGAIN}');
     END IF;
     -- desktop.readings.values.locked_reason, for every day «today» may be, and for some.
     month_end := (target.month + interval '1 month' - interval '1 day')::date;

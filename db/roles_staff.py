@@ -44,6 +44,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import Connection
 
+from db.privileges import quote
 from db.rls import SETTING
 
 KIOSK = "kiosk"
@@ -247,14 +248,10 @@ $fn$""",
 )
 
 
-def _quote(conn: Connection, name: str) -> str:
-    return conn.dialect.identifier_preparer.quote_identifier(name)
-
-
 def install(conn: Connection, schema: str, names: Mapping[str, str]) -> None:
     """The functions above (owned by whoever runs ``db roles``: the schema's owner), who may
     call each, and the kiosk's row level security on ``KIOSK_ROWS``."""
-    q_schema = _quote(conn, schema)
+    q_schema = quote(conn, schema)
     for body in BODIES:
         conn.exec_driver_sql(body.replace("{schema}", q_schema))
     for function, arguments, groups in FUNCTIONS:
@@ -262,19 +259,19 @@ def install(conn: Connection, schema: str, names: Mapping[str, str]) -> None:
         conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
         for group in groups:
             conn.exec_driver_sql(
-                f"GRANT EXECUTE ON FUNCTION {signature} TO {_quote(conn, names[group])}"
+                f"GRANT EXECUTE ON FUNCTION {signature} TO {quote(conn, names[group])}"
             )
-    kiosk = _quote(conn, names[KIOSK])
-    office = ", ".join(_quote(conn, names[g]) for g in (CLERK, ADMIN))
+    kiosk = quote(conn, names[KIOSK])
+    office = ", ".join(quote(conn, names[g]) for g in (CLERK, ADMIN))
     for table, policies in KIOSK_ROWS.items():
-        q_table = _quote(conn, table)
+        q_table = quote(conn, table)
         conn.exec_driver_sql(f"ALTER TABLE {q_table} ENABLE ROW LEVEL SECURITY")
         existing = conn.exec_driver_sql(
             "SELECT policyname FROM pg_policies WHERE schemaname = %(s)s AND tablename = %(t)s",
             {"s": schema, "t": table},
         ).scalars()
         for policy in list(existing):
-            conn.exec_driver_sql(f"DROP POLICY {_quote(conn, policy)} ON {q_table}")
+            conn.exec_driver_sql(f"DROP POLICY {quote(conn, policy)} ON {q_table}")
         for command, (using, check) in policies.items():
             clauses = (f" USING ({using})" if using else "") + (
                 f" WITH CHECK ({check})" if check else ""

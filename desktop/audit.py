@@ -277,8 +277,12 @@ def _chain_after(session: Session) -> None:
 
 
 def _chain(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(select(func.audit_chain()))
+    """Chain batch after batch, each in a transaction of its own, until nothing is pending
+    or another transaction is chaining."""
+    while True:
+        with engine.begin() as conn:
+            if not conn.execute(select(func.audit_chain())).scalar():
+                return
 
 
 def chain_pending(db: Database) -> None:

@@ -130,7 +130,7 @@ def encode(key: str, value: Any) -> str:
     if declared.kind == "key_rates":
         return json.dumps([[day.isoformat(), str(rate)] for day, rate in value])
     if declared.kind is Decimal:
-        return json.dumps(str(value))
+        return json.dumps(format(value, "f"))  # «10», never «1E+1»: the database reads it too
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -54,7 +54,14 @@ def _text(most: int, *, empty: bool = True) -> Rule:
 
 
 def _factor(value: Any) -> bool:
-    return isinstance(value, Decimal) and value.is_finite() and 1 < value <= 100
+    # At most 12 decimal places: the database's own jump rule for kiosks
+    # (db.roles_readings) reads the stored factor with no more.
+    return (
+        isinstance(value, Decimal)
+        and value.is_finite()
+        and 1 < value <= 100
+        and value == value.quantize(Decimal("1e-12"))
+    )
 
 
 def _rates(value: Any) -> bool:
@@ -82,7 +89,7 @@ RULES: dict[str, tuple[Rule, str]] = {
     "readings.jump_factor": (
         _factor,
         "Порог скачка расхода должен быть больше 1 и не больше 100 (во сколько раз расход "
-        "выше среднего).",
+        "выше среднего), не больше 12 знаков после запятой.",
     ),
     "readings.verification_notice_days": (
         _whole(0, 365),

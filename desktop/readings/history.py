@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Meter, Period, Reading
+from desktop.formatting import unit_text
 from desktop.months import add_months, month_name, month_start
 from desktop.readings.queries import averages
 from desktop.readings.rows import RowKey
@@ -21,12 +22,6 @@ from desktop.readings.values import consumption
 HISTORY_MONTHS = 24
 
 # Units as stored (the seed writes «м3», «кВт.ч») and as a sentence shows them.
-_UNITS = {"м3": "м³", "м2": "м²", "кВт.ч": "кВт·ч", "квт.ч": "кВт·ч", "кВтч": "кВт·ч"}
-
-
-def unit_text(unit: str) -> str:
-    """«м3» → «м³», «кВт.ч» → «кВт·ч»; any other unit as it is stored."""
-    return _UNITS.get(unit.strip(), unit.strip())
 
 
 def amount_text(value: Decimal) -> str:

@@ -3,6 +3,7 @@ averages of the months before."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -103,11 +104,34 @@ def latest_values(s: Session, account_id: int, before: date) -> dict[RowKey, Dec
     return latest
 
 
-def averages(s: Session, account_id: int, month: date) -> dict[RowKey, Decimal]:
-    """Each meter zone's average monthly consumption over its last filled periods (a
-    roll-over or a replaced meter's month, where the value went down, is left out)."""
+@dataclass(frozen=True)
+class Usual:
+    """A meter zone's consumption over its last filled periods: the jump check compares
+    ``used × count`` with ``factor × total`` exactly (as the database's rule for a kiosk does,
+    db.roles_readings), never a rounded average."""
+
+    total: Decimal
+    count: int
+
+    @property
+    def average(self) -> Decimal:
+        return self.total / self.count
+
+    def exceeded_by(self, used: Decimal, factor: Decimal) -> bool:
+        """Whether ``used`` is more than ``factor`` times the average (no average: never)."""
+        return self.total > 0 and used * self.count > factor * self.total
+
+
+def usage(s: Session, account_id: int, month: date) -> dict[RowKey, Usual]:
+    """Each meter zone's consumption over its last filled periods (a roll-over or a replaced
+    meter's month, where the value went down, is left out)."""
     sums: dict[RowKey, list[Decimal]] = {}
     for meter_id, zone, previous, current in _history(s, account_id, month):
         if current >= previous:
             sums.setdefault((meter_id, zone), []).append(current - previous)
-    return {key: sum(v, ZERO) / len(v) for key, v in sums.items() if v}
+    return {key: Usual(sum(v, ZERO), len(v)) for key, v in sums.items() if v}
+
+
+def averages(s: Session, account_id: int, month: date) -> dict[RowKey, Decimal]:
+    """Each meter zone's average monthly consumption, for display (``usage``)."""
+    return {key: usual.average for key, usual in usage(s, account_id, month).items()}

@@ -25,11 +25,12 @@ from desktop.months import month_name, month_start
 from desktop.permissions import Permission, allows, require_account
 from desktop.readings.changes import Corrected, ReadingsChanged, carry_forward, changed_message
 from desktop.readings.queries import (
-    averages,
+    Usual,
     latest_values,
     meters_for,
     stored_period,
     the_account,
+    usage,
 )
 from desktop.readings.rows import (
     CURRENT_COLUMN,
@@ -239,7 +240,7 @@ class ReadingService:
             ordered = in_row_order(period.readings)
             by_key = {(r.meter_id, r.zone): r for r in ordered}
             line_of = {key: line for line, key in enumerate(by_key)}
-            usual = averages(s, account_id, month)
+            usual = usage(s, account_id, month)
             problems: list[Problem] = []
             accepted: dict[RowKey, tuple[Decimal, Confirmation | None]] = {}
             for key, raw in values.items():
@@ -387,7 +388,7 @@ class ReadingService:
         reading: Reading,
         raw: Decimal | str,
         confirmation: Confirmation | None,
-        average: Decimal | None,
+        usual: Usual | None,
         line: int,
     ) -> Problem | tuple[Decimal, Confirmation | None]:
         meter = reading.meter
@@ -426,11 +427,11 @@ class ReadingService:
             confirmed = confirmation
         used = consumption(reading.previous, value, confirmed, meter.digits)
         factor = self.settings.readings.jump_factor
-        if average and average > 0 and used > factor * average:
+        if usual is not None and usual.exceeded_by(used, factor):
             if confirmation != Confirmation.JUMP and confirmed is None:
                 return problem(
                     f"расход {meter_value(used)} {unit_text(meter.unit)} намного больше обычного "
-                    f"(в среднем {meter_value(average.quantize(ZERO))} в месяц). "
+                    f"(в среднем {meter_value(usual.average.quantize(ZERO))} в месяц). "
                     "Проверьте показание и подтвердите, если оно верно.",
                     Confirmation.JUMP,
                 )

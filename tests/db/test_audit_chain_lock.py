@@ -191,3 +191,66 @@ def test_an_account_row_held_for_update_delays_no_ones_audited_write(
         held.close()
         attacker.dispose()
         desk.dispose()
+
+
+def test_no_pending_entry_a_login_writes_can_stop_the_chain(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+    kiosk_login: Engine,
+) -> None:
+    """Review 3: a pending row naming no account made every later chaining fail on the log's
+    foreign key; a row with a chosen id or login claimed keys ahead or hid its writer. The
+    first is chained without the account, the others do not go in."""
+    insert = (
+        "INSERT INTO audit_pending (at, actor, action, account_id, ok, details) "
+        "VALUES (now(), 'resident:3492', 'x', {account}, true, '{{}}')"
+    )
+    with kiosk_login.begin() as conn:
+        conn.exec_driver_sql(insert.format(account=987654321))
+    for sql in (
+        "INSERT INTO audit_pending (id, at, actor, action, ok, details) "
+        "VALUES (2000000000, now(), 'resident:3492', 'x', true, '{}')",
+        "INSERT INTO audit_pending (at, actor, action, ok, details, db_role) "
+        "VALUES (now(), 'resident:3492', 'x', true, '{}', 'postgres')",
+    ):
+        refused(kiosk_login, sql)
+    office = services_as(cluster, CLERK, clock)
+    try:
+        office.auth.staff_login("desk", CLERK_PASSWORD)  # an audited write goes on
+    finally:
+        office.close()
+    assert audit.verify(cluster.owner, SYSTEM).intact
+    with cluster.owner.engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM audit_pending")) == 0
+        assert (
+            conn.execute(text("SELECT account_id FROM audit_log WHERE action = 'x'")).scalar_one()
+            is None
+        )
+
+
+def test_a_flood_of_pending_entries_is_chained_a_batch_at_a_time(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+    kiosk_login: Engine,
+) -> None:
+    """Review 3: any login may append pending entries; a million of them made the next
+    chaining outlast the statement timeout, and every audited commit failed. A call chains
+    a bounded batch: the office's writes go on, and the backlog drains."""
+    with kiosk_login.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO audit_pending (at, actor, action, ok, details) "
+            "SELECT now(), 'resident:3492', 'flood', true, '{}' FROM generate_series(1, 1200)"
+        )
+    office = services_as(cluster, CLERK, clock)
+    try:
+        office.auth.staff_login("desk", CLERK_PASSWORD)  # audited: its commit chains a batch
+    finally:
+        office.close()
+    with cluster.owner.engine.connect() as conn:
+        left = conn.scalar(text("SELECT count(*) FROM audit_pending"))
+    assert 0 < left < 1200  # a batch went into the chain with the office's entry
+    audit.chain_pending(cluster.owner)  # batch after batch, as before the log is read
+    with cluster.owner.engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM audit_pending")) == 0
+        assert conn.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'flood'")) == 1200
+    assert audit.verify(cluster.owner, SYSTEM).intact

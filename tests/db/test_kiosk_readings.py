@@ -35,6 +35,7 @@ from desktop.audit import AuditAction
 from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError
 from desktop.failures import database_failure
+from desktop.readings import ReadingsRefused
 from desktop.settings import ReadingSettings
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     CLERK_PASSWORD,
@@ -46,6 +47,7 @@ from tests.db.test_roles import (  # noqa: F401 (fixtures)
     cluster,
     services_as,
 )
+from tests.factories import make_period
 
 APRIL = date(2017, 4, 1)
 
@@ -360,3 +362,22 @@ def test_the_program_works_through_the_kiosk_and_the_office_still_corrects(
     assert stored[0][4:7] == (252_000, "clerk", "desk")
     assert stored[1][3] == 252_000  # carried into June
     assert audit.verify(cluster.owner, SYSTEM).intact
+
+
+def test_the_program_and_the_database_agree_on_a_jump_exactly(kiosk: Kiosk) -> None:
+    """Review 3: with 45, 44 and 11 m³ before, 100 m³ is exactly three times the average.
+    The program divided (33,33…3 × 3 < 100) and asked to confirm a jump the database's exact
+    rule did not see, and the resident could save neither way. Now both compare exactly:
+    100 is no jump, 100,001 is one for both."""
+    app, resident, account = kiosk.app, kiosk.resident, kiosk.account_id
+    water = app.readings.readings(resident, account, JUNE)[0]
+    for month, values in ((date(2017, 3, 1), ("151", "196")), (APRIL, ("196", "240"))):
+        make_period(kiosk.owner.owner, account, month, {water.key: values})
+    app.readings.submit(resident, account, JUNE, {water.key: "351"})  # asked nothing
+    assert kiosk.stored()[-1][4:] == (351_000, "kiosk", "3492", None)
+    with pytest.raises(ReadingsRefused):
+        app.readings.submit(resident, account, JUNE, {water.key: "351,001"})
+    app.readings.submit(
+        resident, account, JUNE, {water.key: "351,001"}, confirmed={water.key: Confirmation.JUMP}
+    )
+    assert kiosk.stored()[-1][4:] == (351_001, "kiosk", "3492", "jump")

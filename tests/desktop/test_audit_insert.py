@@ -175,29 +175,37 @@ def test_a_clerks_login_writes_the_log_only_through_the_chain_and_its_rows_name_
 
 
 def _pending(actor: str, db_role: str | None = None) -> dict[str, Any]:
-    """An entry as a writer appends it to ``audit_pending``."""
-    return {
+    """An entry as a writer appends it to ``audit_pending`` (a login only if named)."""
+    entry: dict[str, Any] = {
         "at": WHEN,
         "actor": actor,
         "action": str(AuditAction.SETTINGS_CHANGE),
         "account_id": None,
         "ok": True,
         "details": "{}",
-        "db_role": db_role,
     }
+    return entry if db_role is None else {**entry, "db_role": db_role}
 
 
 def test_the_login_is_stamped_whatever_the_client_sends(
     cluster: Cluster,  # noqa: F811 (the fixture imported above)
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """A clerk's login writes «the boss changed settings», naming the boss's login: the row
-    names the clerk's login, and the hash the database computes covers it."""
+    """A clerk's login writes «the boss changed settings», naming the boss's login: it may
+    not send a login at all; without one the row names the clerk's login, and the hash the
+    database computes covers it."""
     clerk_login, boss_login = cluster.logins[CLERK], cluster.logins[ADMIN]
     engine = cluster.engine(CLERK)
     try:
+        with engine.connect() as conn:
+            with pytest.raises(DBAPIError) as named:
+                conn.execute(
+                    insert(AuditPending).inline().values(_pending("staff:boss", boss_login))
+                )
+            conn.rollback()
+        assert isinstance(named.value.orig, psycopg.errors.InsufficientPrivilege)
         with engine.begin() as conn:
-            conn.execute(insert(AuditPending).inline().values(_pending("staff:boss", boss_login)))
+            conn.execute(insert(AuditPending).inline().values(_pending("staff:boss")))
             conn.execute(select(func.audit_chain()))
     finally:
         engine.dispose()

@@ -204,7 +204,17 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
     "receipts.receipts": Guarded(
         lambda w, a: w.services.receipts.receipts(a, w.own), OTHER_ACCOUNT, ACCOUNT_USERS
     ),
+    # -- meters
+    "meters.histories": Guarded(
+        lambda w, a: w.services.meters.histories(a, w.own), OTHER_ACCOUNT, ACCOUNT_USERS
+    ),
+    "meters.reminders": Guarded(
+        lambda w, a: w.services.meters.reminders(a, w.own), OTHER_ACCOUNT, ACCOUNT_USERS
+    ),
     # -- support
+    "support.contact_of": Anonymous(
+        "the caller's own registered contact, to prefill their form; nothing of anyone else's"
+    ),
     "support.create": Anonymous(
         "«Обратиться в техподдержку» is reachable from the login window; a request is tied "
         "to the writer's own account only"

@@ -45,6 +45,8 @@ GENESIS = "0" * 64
 # How long the chaining waits for a row lock (only the log's foreign key to account takes
 # one) before it leaves the rows to a later call.
 CHAIN_LOCK_TIMEOUT = "200ms"
+# Pending rows chained by one call at most (each audited commit chains the next batch).
+CHAIN_BATCH = 500
 SESSION_SETTING = "cabinet.session"  # db.rls.SETTING, frozen here
 
 # The trigger of audit_log: only the chain's next row. Inside audit_chain() (current_user is
@@ -124,19 +126,30 @@ DECLARE
     chained integer := 0;
     wanted bigint;
     held bigint;
+    batch bigint[];
+    acct bigint;
 BEGIN
     PERFORM 1 FROM audit_chain WHERE id = 1 FOR UPDATE SKIP LOCKED;
     IF NOT FOUND THEN
         RETURN NULL;  -- another transaction is chaining: it, or the next one, takes the rows
+    END IF;
+    -- A bounded batch, its ids read once: a flood of pending rows (any role may append)
+    -- costs a call at most CHAIN_BATCH rows, and exactly the rows whose accounts were
+    -- checked below are chained.
+    SELECT array_agg(b.id ORDER BY b.id) INTO batch
+      FROM (SELECT p.id FROM audit_pending p ORDER BY p.id LIMIT {CHAIN_BATCH}) b;
+    IF batch IS NULL THEN
+        RETURN 0;
     END IF;
     -- The log's foreign key takes a KEY SHARE lock on each row's account. If a transaction
     -- holds one FOR UPDATE, the rows wait for a later call rather than this one waiting.
     -- (SKIP LOCKED, not an exception block: the rows this transaction moves stay its own,
     -- xmin and all, for the checks that look for them before commit.)
     SELECT count(*) INTO wanted FROM account a
-     WHERE a.id IN (SELECT p.account_id FROM audit_pending p);
+     WHERE a.id IN (SELECT p.account_id FROM audit_pending p WHERE p.id = ANY (batch));
     SELECT count(*) INTO held FROM (
-        SELECT 1 FROM account a WHERE a.id IN (SELECT p.account_id FROM audit_pending p)
+        SELECT 1 FROM account a
+         WHERE a.id IN (SELECT p.account_id FROM audit_pending p WHERE p.id = ANY (batch))
            FOR KEY SHARE SKIP LOCKED) locked;
     IF held < wanted THEN
         RETURN NULL;
@@ -144,20 +157,24 @@ BEGIN
     SELECT id, row_hash INTO last_id, last_hash FROM audit_log ORDER BY id DESC LIMIT 1;
     last_id := coalesce(last_id, 0);
     last_hash := coalesce(last_hash, '{GENESIS}');
-    FOR r IN SELECT * FROM audit_pending ORDER BY id LOOP
+    FOR r IN SELECT * FROM audit_pending WHERE id = ANY (batch) ORDER BY id LOOP
         last_id := last_id + 1;
+        -- No foreign key on a pending row (it would make writers wait for a row lock): one
+        -- naming an account that does not exist (none is ever deleted; a login may write any
+        -- number) goes into the chain without it, instead of stopping every chaining.
+        acct := (SELECT a.id FROM account a WHERE a.id = r.account_id);
         canonical := '[' || last_id || ','
             || to_json(to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')
                        || '+00:00')::text || ','
             || to_json(r.actor)::text || ',' || to_json(r.action)::text || ','
-            || coalesce(r.account_id::text, 'null') || ','
+            || coalesce(acct::text, 'null') || ','
             || CASE WHEN r.ok THEN 'true' ELSE 'false' END || ','
             || to_json(r.details)::text
             || CASE WHEN r.db_role IS NULL THEN '' ELSE ',' || to_json(r.db_role)::text END
             || ']';
         INSERT INTO audit_log (id, at, actor, action, account_id, ok, details, prev_hash,
                                row_hash, db_role)
-        VALUES (last_id, r.at, r.actor, r.action, r.account_id, r.ok, r.details, last_hash,
+        VALUES (last_id, r.at, r.actor, r.action, acct, r.ok, r.details, last_hash,
                 encode(sha256(convert_to(last_hash || canonical, 'UTF8')), 'hex'), r.db_role)
         RETURNING row_hash INTO last_hash;
         DELETE FROM audit_pending WHERE id = r.id;
@@ -166,6 +183,22 @@ BEGIN
     RETURN chained;
 END
 $fn$
+"""
+_REVOKE_LOG_INSERTS = """
+DO $do$
+DECLARE
+    grantee text;
+BEGIN
+    FOR grantee IN
+        SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END
+          FROM pg_class c, aclexplode(c.relacl) a
+         WHERE c.oid = 'audit_log'::regclass AND a.privilege_type = 'INSERT'
+           AND a.grantee <> c.relowner
+    LOOP
+        EXECUTE 'REVOKE INSERT ON audit_log FROM ' || grantee;
+    END LOOP;
+END
+$do$
 """
 _PG_PENDING_TRIGGER = (
     "CREATE TRIGGER audit_pending_stamp BEFORE INSERT ON audit_pending "
@@ -201,6 +234,9 @@ def upgrade() -> None:
     q_schema = conn.dialect.identifier_preparer.quote_identifier(schema)
     for body in (_PG_NEXT_FUNCTION, _PG_PENDING_FUNCTION, _PG_CHAIN_FUNCTION):
         op.execute(body.replace("{schema}", q_schema))
+    # Until `db roles` runs again, no group keeps the INSERT on audit_log it had up to here
+    # (the log's trigger no longer checks the actor: audit_pending's does).
+    op.execute(_REVOKE_LOG_INSERTS)
     op.execute("REVOKE ALL ON FUNCTION audit_pending_stamp() FROM PUBLIC")
     op.execute("REVOKE ALL ON FUNCTION audit_chain() FROM PUBLIC")
     op.execute(_PG_PENDING_TRIGGER)
@@ -218,7 +254,14 @@ def _revision_0009() -> ModuleType:
 def downgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
-        op.execute("SELECT audit_chain()")  # nothing pending is lost
+        # Nothing pending is lost: chain it all, or stop the downgrade.
+        while conn.execute(sa.text("SELECT audit_chain()")).scalar():
+            pass
+        if conn.execute(sa.text("SELECT count(*) FROM audit_pending")).scalar():
+            raise RuntimeError(
+                "audit_pending still holds entries another transaction is chaining: "
+                "run the downgrade again when it is done"
+            )
         op.execute("DROP TRIGGER audit_pending_stamp ON audit_pending")
         op.execute("DROP FUNCTION audit_chain()")
         op.execute("DROP FUNCTION audit_pending_stamp()")
