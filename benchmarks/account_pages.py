@@ -15,12 +15,11 @@ Figures only, never assertions.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from large_account import CLERK, CLOCK, LargeAccount, backends, large_account, line, side_by_side
+from large_account import CLERK, CLOCK, LargeAccount, line, run_main, side_by_side
 
 from db.engine import Database
 from desktop.readings import ReadingService
@@ -127,16 +126,5 @@ def measure(large: LargeAccount, runs: int) -> None:
         print(line(large.backend, name, took, bare_took, note), flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--no-postgres", action="store_true")
-    args = parser.parse_args()
-    for backend, url in backends(not args.no_postgres):
-        with large_account(backend, url, args.accounts) as large:
-            measure(large, args.runs)
-
-
 if __name__ == "__main__":
-    main()
+    run_main(__doc__, measure)

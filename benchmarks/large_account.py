@@ -116,3 +116,18 @@ def line(backend: str, name: str, took: Timing, floor: Timing | None, note: str 
     if floor is not None:
         text += f"   floor {floor.median:7.2f} ms   ×{took.median / floor.median:.1f}"
     return text + (f"   [{note}]" if note else "")
+
+
+def run_main(doc: str, measure: Callable[[LargeAccount, int], None], *, runs: int = 30) -> None:
+    """The command line of a benchmark over one large account: build it on each database
+    (``--accounts``, ``--no-postgres``) and ``measure`` it ``--runs`` times."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    for backend, url in backends(not args.no_postgres):
+        with large_account(backend, url, args.accounts) as large:
+            measure(large, args.runs)

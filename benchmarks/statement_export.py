@@ -15,16 +15,14 @@ Figures only, never assertions.
 
 from __future__ import annotations
 
-import argparse
 import io
 
 from large_account import (
     CLERK,
     CLOCK,
     LargeAccount,
-    backends,
-    large_account,
     line,
+    run_main,
     side_by_side,
     timed,
 )
@@ -86,16 +84,5 @@ def measure(large: LargeAccount, runs: int) -> None:
     services.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--no-postgres", action="store_true")
-    args = parser.parse_args()
-    for backend, url in backends(not args.no_postgres):
-        with large_account(backend, url, args.accounts) as large:
-            measure(large, args.runs)
-
-
 if __name__ == "__main__":
-    main()
+    run_main(__doc__, measure, runs=10)
