@@ -4,7 +4,7 @@ meters page shows its whole table, «Текущее значение» and «Р�
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QScreen
 
 from tests.ui.conftest import wait_idle
@@ -57,3 +57,21 @@ def test_the_login_window_opens_within_the_screen(qtbot, small_screen, app_ctx):
     qtbot.addWidget(login)
     assert login.minimumWidth() <= FREE.width()
     assert login.minimumHeight() + TITLE_BAR <= FREE.height()
+
+
+def test_on_a_short_window_the_chart_folds_away_while_readings_are_typed(
+    qtbot, small_screen, page_ctx, app_ctx
+):
+    window = MainWindow(page_ctx)
+    qtbot.addWidget(window)
+    window.resize(FREE.width(), FREE.height() - TITLE_BAR)
+    window.show()
+    page = window.show_page(Page.METERS)
+    wait_idle(qtbot, app_ctx)
+    assert isinstance(page, ReadingsPage) and page.consumption.isVisible()
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)  # November 2026 opens
+    wait_idle(qtbot, app_ctx)
+    assert page.readings.editing and not page.consumption.isVisible()
+    qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, app_ctx)
+    assert not page.readings.editing and page.consumption.isVisible()

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from ui.context import PageContext
     from ui.models.readings import PeriodsModel, ReadingsModel
 
+# The page's height below which the chart folds away while readings are entered (a
+# 1280×800 window and smaller: the meters table would show two or three rows).
+FOLD_CHART_BELOW = 900
+
 
 class ReadingsControls:
     if TYPE_CHECKING:
@@ -25,6 +29,7 @@ class ReadingsControls:
         periods: PeriodsModel
         periods_view: QTableView
         actions: QWidget
+        consumption: QWidget
         add_button: QPushButton
         edit_button: QPushButton
         delete_button: QPushButton
@@ -45,6 +50,7 @@ class ReadingsControls:
         ) -> None: ...
         def _refused(self, error: Exception) -> None: ...
         def _schedule_fit(self, *_args: object) -> None: ...
+        def height(self) -> int: ...
 
     def _run(self, work: Any, on_done: Any, on_error: Any = None) -> None:
         self._busy = True
@@ -88,6 +94,12 @@ class ReadingsControls:
             button.setAccessibleDescription(tip)
         if self.actions.isVisibleTo(self) != editing:  # type: ignore[arg-type]
             self.actions.setVisible(editing)
+            self._schedule_fit()
+        # On a short window the chart folds away while values are typed: the meters' rows
+        # (and the messages about them) need the height more than the months before.
+        folded = editing and self.height() < FOLD_CHART_BELOW
+        if self.consumption.isVisibleTo(self) == folded:  # type: ignore[arg-type]
+            self.consumption.setVisible(not folded)
             self._schedule_fit()
         self.save_button.setEnabled(editing and not busy)
         self.cancel_button.setEnabled(editing and not busy)
