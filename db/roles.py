@@ -12,17 +12,18 @@ UPDATE, DELETE or TRUNCATE ``audit_log``, and only the administrator reads it.
 
 The kiosk never reads a resident's secrets or contacts: it has no SELECT on
 ``resident_credential.password_hash``, ``reset_code_hash``, ``email`` and ``phone``. The
-sign-in works through the functions below, owned by the schema's owner (SECURITY DEFINER,
-``search_path`` pinned): one hands out the Argon2 parameters and salt of a stored hash (or a
-deterministic fake one for a number without it, keyed by a secret the kiosk cannot read),
-the kiosk hashes the typed password with them, and another compares inside the database.
-A resident's session is opened by ``cabinet_open_session``, which compares again: the kiosk
-may not insert sessions. On the tables of ``OWN_ROWS`` row level security shows the kiosk
-only the rows of the account whose live session's token the transaction carries
-(``db.rls``; ``cabinet_session_account``) — before sign-in no account, credential or
-registration code at all. The kiosk writes credentials and codes only through the functions
-of ``db.roles_resident``, which demand the proof first. The kiosk's sign-in throttle:
-``db.roles_throttle``. What the kiosk may write to readings: ``db.roles_readings``.
+sign-in works through the functions of ``db.roles_signin``, owned by the schema's owner
+(SECURITY DEFINER, ``search_path`` pinned): one hands out the Argon2 parameters and salt of
+a stored hash (or a deterministic fake one for a number without it, keyed by a secret the
+kiosk cannot read), the kiosk hashes the typed password with them, and another compares
+inside the database. A resident's session is opened by ``cabinet_open_session``, which
+compares again: the kiosk may not insert sessions. On the tables of ``OWN_ROWS`` row level
+security shows the kiosk only the rows of the account whose live session's token the
+transaction carries (``db.rls``; ``cabinet_session_account``) — before sign-in no account,
+credential or registration code at all. The kiosk writes credentials and codes only through
+the functions of ``db.roles_resident``, which demand the proof first. The kiosk's sign-in
+throttle: ``db.roles_throttle``. What the kiosk may write to readings:
+``db.roles_readings``.
 """
 
 from __future__ import annotations
@@ -35,13 +36,13 @@ from sqlalchemy import Connection, Engine, text
 
 from db import roles_audit, roles_office, roles_readings, roles_staff
 from db.privileges import quote
-from db.rls import SETTING
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_resident import (
     INTERNAL_FUNCTIONS,
     RESIDENT_FUNCTION_BODIES,
     RESIDENT_FUNCTIONS,
 )
+from db.roles_signin import SEALED_SECRET, SIGN_IN_BODIES, SIGN_IN_FUNCTIONS
 from db.roles_throttle import KIOSK_FUNCTIONS, hide_throttle_key, install_throttle
 
 KIOSK = "kiosk"
@@ -49,9 +50,6 @@ CLERK = "clerk"
 ADMIN = "admin"
 GROUPS = (KIOSK, CLERK, ADMIN)
 DEFAULT_PREFIX = "cabinet_"
-
-# The row of auth_secret that keys the fake salts: no application role can read it.
-SEALED_SECRET = "sealed"
 
 _R = "SELECT"
 _RW = ("SELECT", "INSERT", "UPDATE")
@@ -141,12 +139,7 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
 
 # The kiosk's way to a resident's secrets: (name, arguments) of each function it may call.
 FUNCTIONS = (
-    ("cabinet_secret_salt", "text, text, text, integer"),
-    ("cabinet_secret_matches", "text, text, text"),
-    ("cabinet_secret_present", "text, text"),
-    ("cabinet_code_salt", "text"),
-    ("cabinet_code_matches", "text, text"),
-    ("cabinet_session_account", ""),
+    *SIGN_IN_FUNCTIONS,
     *RESIDENT_FUNCTIONS,
     *KIOSK_FUNCTIONS,
 )
@@ -173,130 +166,7 @@ OWN_ROWS: Mapping[str, str] = {
     ),
 }
 
-_SECRET_COLUMN = """CASE p_kind WHEN 'password' THEN c.password_hash
-                              WHEN 'reset_code' THEN c.reset_code_hash END"""
-
-_FUNCTION_BODIES = (
-    f"""
-CREATE OR REPLACE FUNCTION cabinet_secret_salt(
-    p_kind text, p_number text, p_params text, p_hash_len integer,
-    OUT salt text, OUT hash_len integer)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
-DECLARE
-    stored text;
-    key text;
-BEGIN
-    SELECT {_SECRET_COLUMN} INTO stored
-      FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number;
-    IF stored ~ '^\\$argon2[a-z]+\\$v=[0-9]+\\$[^$]+\\$[^$]+\\$[^$]+$' THEN
-        salt := regexp_replace(stored, '\\$[^$]*$', '');
-        hash_len := floor(length(substring(stored from '[^$]*$')) * 3 / 4);
-        RETURN;
-    END IF;
-    SELECT value INTO key FROM auth_secret WHERE name = '{SEALED_SECRET}';
-    -- A fake salt wears the parameters of the newest stored hash, never the caller's: an
-    -- echo of what was asked would tell a number without a password from one with it.
-    SELECT c.password_hash INTO stored FROM resident_credential c
-     WHERE c.password_hash ~ '^\\$argon2[a-z]+\\$v=[0-9]+\\$[^$]+\\$[^$]+\\$[^$]+$'
-     ORDER BY c.updated_at DESC LIMIT 1;
-    salt := coalesce(substring(stored from '^(\\$[^$]+\\$[^$]+\\$[^$]+)\\$'), p_params) || '$'
-        || rtrim(encode(substring(sha256(convert_to(
-        coalesce(key, '') || chr(31) || p_kind || chr(31) || p_number, 'UTF8')) from 1 for 16),
-        'base64'), '=');
-    hash_len := coalesce(floor(length(substring(stored from '[^$]*$')) * 3 / 4), p_hash_len);
-END
-$fn$""",
-    f"""
-CREATE OR REPLACE FUNCTION cabinet_secret_matches(p_kind text, p_number text, p_candidate text)
-RETURNS boolean
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
-DECLARE
-    matches boolean;
-    valid boolean;
-BEGIN
-    -- Passwords only: a reset code is compared by cabinet_complete_reset, within its tries.
-    -- The throttle (db.roles_throttle): only a candidate whose attempt was counted in an
-    -- earlier transaction is compared; a valid match clears the delay.
-    IF p_kind IS DISTINCT FROM 'password'
-       OR NOT cabinet_throttle_admits('resident', p_number, p_candidate) THEN
-        RETURN false;
-    END IF;
-    SELECT coalesce(bool_or({_SECRET_COLUMN} = p_candidate), false),
-           coalesce(bool_or({_SECRET_COLUMN} = p_candidate AND coalesce(CASE p_kind
-               WHEN 'password' THEN c.password_expires_at
-               ELSE c.reset_code_expires_at END > clock_timestamp(), true)), false)
-      INTO matches, valid
-      FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number;
-    IF valid THEN
-        PERFORM cabinet_throttle_matched('resident', p_number);
-    END IF;
-    RETURN matches;
-END
-$fn$""",
-    f"""
-CREATE OR REPLACE FUNCTION cabinet_secret_present(p_kind text, p_number text)
-RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
-    SELECT coalesce(bool_or({_SECRET_COLUMN} IS NOT NULL AND {_SECRET_COLUMN} <> ''), false)
-      FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number AND a.id IN (
-           -- Only for the account of the session the transaction carries (db.rls): before
-           -- sign-in it would tell anyone which numbers are registered.
-           SELECT s.account_id FROM user_session s
-            WHERE s.ended_at IS NULL AND s.token_hash = encode(sha256(convert_to(
-                  nullif(current_setting('{SETTING}', true), ''), 'UTF8')), 'hex'))
-$fn$""",
-    f"""
-CREATE OR REPLACE FUNCTION cabinet_code_salt(p_number text)
-RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
-DECLARE
-    stored text;
-    key text;
-BEGIN
-    SELECT r.code_hash INTO stored
-      FROM registration_code r JOIN account a ON a.id = r.account_id
-     WHERE a.number = p_number;
-    IF stored ~ '^hmac-sha256\\$[0-9a-f]+\\$[0-9a-f]+$' THEN
-        RETURN split_part(stored, '$', 2);
-    END IF;
-    SELECT value INTO key FROM auth_secret WHERE name = '{SEALED_SECRET}';
-    RETURN encode(substring(sha256(convert_to(
-        coalesce(key, '') || chr(31) || 'registration_code' || chr(31) || p_number, 'UTF8'))
-        from 1 for 16), 'hex');
-END
-$fn$""",
-    """
-CREATE OR REPLACE FUNCTION cabinet_code_matches(p_number text, p_candidate text)
-RETURNS boolean
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
-DECLARE
-    matches boolean;
-BEGIN
-    IF NOT cabinet_throttle_admits('registration', p_number, p_candidate) THEN
-        RETURN false;  -- db.roles_throttle
-    END IF;
-    SELECT coalesce(bool_or(r.code_hash = p_candidate), false) INTO matches
-      FROM registration_code r JOIN account a ON a.id = r.account_id
-     WHERE a.number = p_number;
-    IF matches THEN
-        PERFORM cabinet_throttle_matched('registration', p_number);
-    END IF;
-    RETURN matches;
-END
-$fn$""",
-    f"""
-CREATE OR REPLACE FUNCTION cabinet_session_account()
-RETURNS bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
-    SELECT s.account_id FROM user_session s
-     WHERE s.ended_at IS NULL AND s.token_hash = encode(sha256(convert_to(
-           nullif(current_setting('{SETTING}', true), ''), 'UTF8')), 'hex')
-$fn$""",
-    *RESIDENT_FUNCTION_BODIES,
-)
+_FUNCTION_BODIES = (*SIGN_IN_BODIES, *RESIDENT_FUNCTION_BODIES)
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,8 @@ from desktop.readings import ReadingRow
 from tests.ui.conftest import wait_idle
 from ui.context import PageContext
 from ui.main_window import MainWindow
-from ui.models.readings import (
-    CONFIRM_BACKGROUND,
-    REFUSED_BACKGROUND,
-    PeriodsModel,
-    ReadingsModel,
-)
+from ui.models.periods import PeriodsModel
+from ui.models.readings import CONFIRM_BACKGROUND, REFUSED_BACKGROUND, ReadingsModel
 from ui.pages.readings import SECTION, ReadingsPage
 from ui.pages.readings_texts import ACCEPTED_NO_DELETE, ACCEPTED_NO_EDIT
 from ui.sidebar import PAGES, Page

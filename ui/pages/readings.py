@@ -34,7 +34,8 @@ from ui import dialogs
 from ui.context import PageContext
 from ui.forms import make_button
 from ui.messages import MessageBar
-from ui.models.readings import PeriodsModel, ReadingsModel
+from ui.models.periods import PeriodsModel
+from ui.models.readings import ReadingsModel
 from ui.pages.base import BasePage
 from ui.pages.consumption_chart import ConsumptionPanel
 from ui.pages.readings_controls import ReadingsControls

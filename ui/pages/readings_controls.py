@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QLabel, QPushButton, QTableView, QWidget
 
     from ui.context import PageContext
-    from ui.models.readings import PeriodsModel, ReadingsModel
+    from ui.models.periods import PeriodsModel
+    from ui.models.readings import ReadingsModel
 
 # The page's height below which the chart folds away while readings are entered (a
 # 1280×800 window and smaller: the meters table would show two or three rows).
