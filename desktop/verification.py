@@ -37,15 +37,19 @@ class Reminder:
         return self.days_left < 0
 
     @property
+    def when(self) -> str:
+        """«истёк 01.06.2023», «истекает сегодня, 01.12.2026», «истекает … (через 5 дней)»."""
+        if self.overdue:
+            return f"истёк {ru_date(self.due_on)}"
+        if self.days_left == 0:
+            return f"истекает сегодня, {ru_date(self.due_on)}"
+        days = plural(self.days_left, "день", "дня", "дней")
+        return f"истекает {ru_date(self.due_on)} (через {days})"
+
+    @property
     def headline(self) -> str:
         """«Срок поверки счётчика «ГВС 59537062» истёк 01.06.2023.»"""
-        name = f"Срок поверки счётчика «{self.title}»"
-        if self.overdue:
-            return f"{name} истёк {ru_date(self.due_on)}."
-        if self.days_left == 0:
-            return f"{name} истекает сегодня, {ru_date(self.due_on)}."
-        days = plural(self.days_left, "день", "дня", "дней")
-        return f"{name} истекает {ru_date(self.due_on)} (через {days})."
+        return f"Срок поверки счётчика «{self.title}» {self.when}."
 
     @property
     def message(self) -> str:
@@ -58,12 +62,8 @@ class Reminder:
     def clause(self) -> str:
         """«ГВС 59537062» — срок истёк 01.06.2023, показания не принимаются к расчёту», as a
         list of several meters says it."""
-        if self.overdue:
-            return f"«{self.title}» — срок истёк {ru_date(self.due_on)}, {NOT_COUNTED}"
-        if self.days_left == 0:
-            return f"«{self.title}» — срок истекает сегодня, {ru_date(self.due_on)}"
-        days = plural(self.days_left, "день", "дня", "дней")
-        return f"«{self.title}» — срок истекает {ru_date(self.due_on)} (через {days})"
+        clause = f"«{self.title}» — срок {self.when}"
+        return f"{clause}, {NOT_COUNTED}" if self.overdue else clause
 
     @property
     def mark(self) -> str:
