@@ -5,7 +5,6 @@ a clock far from the server's, and the kiosk cannot relay mail to strangers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import psycopg.errors
@@ -14,7 +13,6 @@ from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError
 
 from db.models import OutboxMessage, StaffUser, UserSession
-from db.roles import CLERK, KIOSK
 from db.roles_clock import CLOCK_SKEW_SECRET
 from desktop import passwords
 from desktop.auth.sealed import _hash_with
@@ -27,22 +25,11 @@ from tests.db.test_roles import (  # noqa: F401 (fixtures)
     cheap_hashing,
     cluster,
 )
-
-PARAMS = "$argon2id$v=19$m=8192,t=1,p=1"
-
-
-@pytest.fixture
-def clerk_engine(cluster: Cluster) -> Iterator[Engine]:  # noqa: F811 (the fixture above)
-    engine = cluster.engine(CLERK)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def kiosk_engine(cluster: Cluster) -> Iterator[Engine]:  # noqa: F811
-    engine = cluster.engine(KIOSK)
-    yield engine
-    engine.dispose()
+from tests.db.test_roles_staff import (  # noqa: F401 (fixtures)
+    PARAMS,
+    clerk_engine,
+    kiosk_engine,
+)
 
 
 def _carry(conn: Connection, token: str) -> None:
@@ -85,7 +72,7 @@ def _refused(conn: Connection, sql: str, params: dict[str, object] | None = None
 
 def test_a_kiosk_ends_its_session_but_never_revives_an_ended_one(
     cluster: Cluster,  # noqa: F811
-    kiosk_engine: Engine,
+    kiosk_engine: Engine,  # noqa: F811
 ) -> None:
     token = "R" * 40
     with kiosk_engine.begin() as conn:
@@ -136,7 +123,7 @@ def test_a_kiosk_ends_its_session_but_never_revives_an_ended_one(
 
 def test_a_clerk_cannot_forge_a_one_time_session_and_take_the_admins_password(
     cluster: Cluster,  # noqa: F811
-    clerk_engine: Engine,
+    clerk_engine: Engine,  # noqa: F811
 ) -> None:
     new_hash = passwords.hash_password("attacker-chosen-pass1")
     with cluster.owner.engine.begin() as conn:
@@ -198,7 +185,7 @@ def _staff_candidate(conn: Connection, login: str, password: str) -> str:
 )
 def test_the_staff_functions_refuse_a_clock_far_from_the_servers(
     cluster: Cluster,  # noqa: F811
-    clerk_engine: Engine,
+    clerk_engine: Engine,  # noqa: F811
     call: str,
 ) -> None:
     with cluster.owner.engine.begin() as conn:  # the fixture widened it for the 2017 clock
@@ -228,7 +215,7 @@ def test_the_staff_functions_refuse_a_clock_far_from_the_servers(
 
 def test_ending_an_accounts_sessions_refuses_a_clock_far_from_the_servers(
     cluster: Cluster,  # noqa: F811
-    kiosk_engine: Engine,
+    kiosk_engine: Engine,  # noqa: F811
     clock: FixedClock,
 ) -> None:
     with cluster.owner.engine.begin() as conn:
@@ -248,7 +235,7 @@ def test_ending_an_accounts_sessions_refuses_a_clock_far_from_the_servers(
 
 def test_the_kiosk_queues_letters_only_to_the_accounts_own_address(
     cluster: Cluster,  # noqa: F811
-    kiosk_engine: Engine,
+    kiosk_engine: Engine,  # noqa: F811
 ) -> None:
     token = "T" * 40
     letter = (
