@@ -272,6 +272,8 @@ class Meter(Base):
     retired_on: Mapped[date | None] = mapped_column(Date)  # «Дата выбытия»
     initial_value: Mapped[Decimal] = mapped_column(MeterValue, default=Decimal("0.000"))
     display_order: Mapped[int] = mapped_column(Integer, default=0)
+    # «Номер ПУ в ГИС ЖКХ», from 1C's list of meters; None while unknown.
+    gis_number: Mapped[str | None] = mapped_column(String(50))
 
 
 class Period(Base):
