@@ -26,11 +26,11 @@ from desktop.settings import Settings
 from desktop.text import clean_text, normalize
 
 MAX_LIMIT = 500
-_NUMBER_LENGTH = 20  # Account.number
-_FIO_LENGTH = 200  # Account.fio
-_ADDRESS_LENGTH = 300  # Account.address
+NUMBER_LENGTH = 20  # Account.number
+FIO_LENGTH = 200  # Account.fio
+ADDRESS_LENGTH = 300  # Account.address
 _MAX_AREA = Decimal("10000.00")  # m²; more is a typo, not a flat
-_MAX_RESIDENTS = 99
+MAX_RESIDENTS = 99
 
 
 @dataclass(frozen=True)
@@ -121,16 +121,16 @@ class AccountService:
         fio = clean_text(fio)
         address = clean_text(address)
         problems: list[str] = []
-        _check_number(number, problems)
-        _check_text(fio, _FIO_LENGTH, problems, _FIO_MISSING, "ФИО слишком длинное")
-        _check_text(address, _ADDRESS_LENGTH, problems, _ADDRESS_MISSING, "Адрес слишком длинный")
-        area_value = _parse_area(area, problems)
+        check_number(number, problems)
+        _check_text(fio, FIO_LENGTH, problems, _FIO_MISSING, "ФИО слишком длинное")
+        _check_text(address, ADDRESS_LENGTH, problems, _ADDRESS_MISSING, "Адрес слишком длинный")
+        area_value = parse_area(area, problems)
         if isinstance(residents, bool) or not isinstance(residents, int):
             raise TypeError("residents must be an int")
-        if not 0 <= residents <= _MAX_RESIDENTS:
+        if not 0 <= residents <= MAX_RESIDENTS:
             problems.append(
                 f"Число проживающих указано неверно ({residents}): "
-                f"введите целое число от 0 до {_MAX_RESIDENTS}."
+                f"введите целое число от 0 до {MAX_RESIDENTS}."
             )
         with self.db.unit_of_work() as s:
             if not problems and s.scalar(select(Account.id).where(Account.number == number)):
@@ -185,15 +185,16 @@ def _taken(number: str) -> str:
     )
 
 
-def _check_number(number: str, problems: list[str]) -> None:
+def check_number(number: str, problems: list[str]) -> None:
+    """What is wrong with an account number (digits only, not too long), into ``problems``."""
     if not number:
         problems.append("Укажите номер лицевого счета.")
     elif not (number.isascii() and number.isdigit()):
         problems.append(
             f"Номер лицевого счета «{number}» должен состоять только из цифр, например 3492."
         )
-    elif len(number) > _NUMBER_LENGTH:
-        problems.append(f"Номер лицевого счета слишком длинный: не больше {_NUMBER_LENGTH} цифр.")
+    elif len(number) > NUMBER_LENGTH:
+        problems.append(f"Номер лицевого счета слишком длинный: не больше {NUMBER_LENGTH} цифр.")
 
 
 def _check_text(value: str, length: int, problems: list[str], empty: str, too_long: str) -> None:
@@ -203,7 +204,8 @@ def _check_text(value: str, length: int, problems: list[str], empty: str, too_lo
         problems.append(f"{too_long}: не больше {length} знаков (сейчас {len(value)}).")
 
 
-def _parse_area(area: Decimal | str, problems: list[str]) -> Decimal | None:
+def parse_area(area: Decimal | str, problems: list[str]) -> Decimal | None:
+    """An area in m² (positive, 2 places, not absurd); None with the reason in ``problems``."""
     if isinstance(area, float):
         raise TypeError("area must be a Decimal or a string, never a float")
     if isinstance(area, str):

@@ -24,6 +24,7 @@ from desktop.errors import (
     EmptyDatabaseError,
     UserError,
 )
+from desktop.exchange.service import ImportService
 from desktop.failures import RETRY, database_failure
 from desktop.mail import OutboxService, SmtpMailer
 from desktop.mail_queue import BackgroundSender, InlineSender, MailSender
@@ -51,6 +52,7 @@ class Services:
     support: SupportService
     outbox: OutboxService
     documents: DocumentService
+    exchange: ImportService
     organisation: OrganisationSettings
     sessions: SessionGuard
     # Delivers queued e-mail after commit (None without SMTP: letters are slips), and who
@@ -170,6 +172,7 @@ def build_services(
             DocumentService(db, clock, settings, accounts=accounts, statements=statements),
             sessions,
         ),
+        exchange=guarded(ImportService(db, clock), sessions),
         organisation=guarded(OrganisationSettings(db, clock), sessions),
         sessions=sessions,
         mail_sender=sender,

@@ -1,0 +1,107 @@
+"""The kinds of file the office imports, and which one a file is: its header row is found
+among the first lines (1C may put a title above it) by the columns each kind needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from desktop.common.problems import Problem, ProblemError
+from desktop.exchange import accounts, meters
+from desktop.exchange.columns import Columns, Field, column_problems, match, score
+from desktop.exchange.report import Tally
+from desktop.exchange.rows import RowReader, problem_at
+from desktop.exchange.source import Line
+from desktop.exchange.write_accounts import AccountWriter
+from desktop.exchange.write_meters import MeterWriter
+
+HEADER_SEARCH = 20
+"""Lines looked at for the header row: 1C's title and an empty line or two come before it."""
+
+
+class Writer(Protocol):
+    @property
+    def tallies(self) -> list[Tally]: ...
+
+    def check(self, row: Any) -> list[Problem]: ...
+
+    def write(self, rows: Sequence[Any], *, apply: bool) -> list[Problem]: ...
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A layout: its columns, how a row is read, and what writes it."""
+
+    name: str  # as --kind takes it
+    title: str  # «лицевые счета», for the report
+    fields: tuple[Field, ...]
+    parse: Callable[[RowReader], Any | None]
+    writer: Callable[[Session, Columns], Writer]
+    columns_check: Callable[[Columns], list[Problem]] = lambda columns: []
+
+
+KINDS: dict[str, Kind] = {
+    "accounts": Kind(
+        "accounts",
+        "лицевые счета",
+        accounts.FIELDS,
+        accounts.parse,
+        lambda s, columns: AccountWriter(s),
+        accounts.column_problems,
+    ),
+    "meters": Kind(
+        "meters", "приборы учета", meters.FIELDS, meters.parse, lambda s, c: MeterWriter(s, c)
+    ),
+}
+
+
+def unknown_kind(name: str) -> ProblemError:
+    return ProblemError.one(
+        f"Вид файла «{name}» не известен. Можно: {', '.join(KINDS)}.", field="kind"
+    )
+
+
+def find_header(lines: Iterator[Line], name: str | None) -> tuple[Kind, Columns]:
+    """The kind (``name``, or the one whose columns the file has) and its header row; the
+    lines before the header are consumed and ignored. ProblemError if none fits."""
+    if name is not None and name not in KINDS:
+        raise unknown_kind(name)
+    candidates = [KINDS[name]] if name is not None else list(KINDS.values())
+    best: tuple[int, Line, Kind] | None = None
+    for count, line in enumerate(lines, 1):
+        fitting = []
+        for kind in candidates:
+            complete, found = score(line.cells, kind.fields)
+            if complete:
+                fitting.append((found, kind))
+            if best is None or found > best[0]:
+                best = (found, line, kind)
+        if fitting:
+            kind = max(fitting, key=lambda item: item[0])[1]
+            columns = match(line.number, line.cells, kind.fields)
+            problems = column_problems(columns, kind.fields) + kind.columns_check(columns)
+            if problems:
+                raise ProblemError(problems)
+            return kind, columns
+        if count >= HEADER_SEARCH:
+            break
+    if name is not None and best is not None and best[0] > 0:
+        columns = match(best[1].number, best[1].cells, best[2].fields)
+        raise ProblemError(column_problems(columns, best[2].fields))
+    expected = "; ".join(
+        f"{kind.name} — {', '.join(f'«{f.title}»' for f in kind.fields if f.required)}"
+        for kind in candidates
+    )
+    raise ProblemError(
+        [
+            problem_at(
+                best[1].number if best else 1,
+                None,
+                f"Не найдена строка заголовков в первых {HEADER_SEARCH} строках файла: "
+                f"непонятно, что в нём. Нужные столбцы: {expected}.",
+            )
+        ]
+    )

@@ -1,0 +1,146 @@
+"""Importing a file from 1C: read it row by row, check every row, and apply it in one
+transaction — all or nothing. A file with any problem changes nothing and every problem is
+reported with its line and column; a file already imported (the same bytes) is not applied
+again; a dry run does everything but the commit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from db.engine import Database
+from db.models import ImportBatch
+from desktop import audit
+from desktop.actors import Actor
+from desktop.audit import AuditAction
+from desktop.clock import Clock
+from desktop.common.tasks import TaskState
+from desktop.exchange.kinds import find_header
+from desktop.exchange.report import EarlierBatch, ImportRefused, ImportReport
+from desktop.exchange.rows import RowReader
+from desktop.exchange.source import ENCODING_NAMES, Source, examine
+from desktop.permissions import Permission, require
+
+BATCH = 500  # rows looked up and written together
+PROGRESS_EVERY = 256  # rows between progress reports (and cancellation checks)
+
+
+class _Undo(Exception):
+    """Leaves the unit of work so that it rolls back: a dry run, or a file with problems."""
+
+
+class ImportService:
+    """Imports 1C's files: accounts with their buildings and premises, and meters."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def import_file(
+        self,
+        actor: Actor,
+        path: Path | str,
+        *,
+        kind: str | None = None,
+        dry_run: bool = False,
+        state: TaskState | None = None,
+    ) -> ImportReport:
+        """Import ``path`` (its kind detected from the headers unless given). Returns the
+        report; raises ``ImportRefused`` (a ProblemError carrying the report) if any row is
+        bad, and ``Cancelled`` if ``state`` was cancelled: nothing is applied then."""
+        require(actor, Permission.IMPORT)
+        path = Path(path)
+        facts = examine(path)
+        with Source(path, facts) as source:
+            lines = source.lines()
+            found, columns = find_header(lines, kind)
+            form = (
+                "XLSX"
+                if facts.format == "xlsx"
+                else f"CSV, {ENCODING_NAMES[facts.encoding or 'utf-8']}"
+            )
+            report = ImportReport(
+                file_name=path.name,
+                kind=found.name,
+                kind_title=found.title,
+                file_format=form,
+                dry_run=dry_run,
+                unused_columns=columns.unused,
+            )
+            try:
+                with self.db.unit_of_work() as s:
+                    earlier = s.scalar(
+                        select(ImportBatch).where(ImportBatch.file_hash == facts.sha256)
+                    )
+                    if earlier is not None:
+                        report.earlier = EarlierBatch(
+                            earlier.id, earlier.imported_at, earlier.imported_by, earlier.file_name
+                        )
+                        return report
+                    writer = found.writer(s, columns)
+                    batch: list[Any] = []
+                    for line in lines:
+                        report.rows += 1
+                        if state is not None and report.rows % PROGRESS_EVERY == 0:
+                            state.progress(source.done, source.total)
+                        reader = RowReader(columns, line)
+                        row = found.parse(reader)
+                        problems = reader.problems
+                        if row is not None:
+                            problems += writer.check(row)
+                        if problems:
+                            report.add_problems(problems)
+                        elif row is not None:
+                            batch.append(row)
+                            if len(batch) >= BATCH:
+                                report.add_problems(
+                                    writer.write(batch, apply=not report.problem_count)
+                                )
+                                batch.clear()
+                    if batch:
+                        report.add_problems(writer.write(batch, apply=not report.problem_count))
+                    if state is not None:
+                        state.progress(source.total, source.total)
+                    report.tallies = writer.tallies
+                    if report.problem_count or dry_run:
+                        raise _Undo
+                    report.batch_id = self._record(s, actor, path, facts.sha256, report)
+            except _Undo:
+                pass
+        if report.problem_count:
+            # A batch's problems come after the rows read meanwhile: in the file's order.
+            report.problems.sort(key=lambda problem: problem.row or 0)
+            raise ImportRefused(report)
+        return report
+
+    def _record(self, s: Any, actor: Actor, path: Path, sha256: str, report: ImportReport) -> int:
+        """The batch's row and its audit entry, in the import's transaction."""
+        now = self.clock.now()
+        batch = ImportBatch(
+            file_hash=sha256,
+            kind=report.kind,
+            file_name=path.name[:300],
+            rows=report.rows,
+            imported_at=now,
+            imported_by=actor.label,
+        )
+        s.add(batch)
+        s.flush()
+        audit.record(
+            s,
+            now,
+            actor,
+            AuditAction.IMPORT,
+            batch=batch.id,
+            kind=report.kind,
+            file=path.name,
+            sha256=sha256,
+            rows=report.rows,
+            counts={
+                t.title: {"created": t.created, "updated": t.updated, "unchanged": t.unchanged}
+                for t in report.tallies
+            },
+        )
+        return batch.id
