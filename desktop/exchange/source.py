@@ -147,19 +147,20 @@ class Source:
         encoding = self.facts.encoding or "utf-8"
         self._stream = self.path.open("rb")
         text = self._text = io.TextIOWrapper(self._stream, encoding=encoding, newline="")
-        first = text.readline()
-        delimiter = "\t" if "\t" in first and ";" not in first else ";"
-        text.seek(0)
-        reader = csv.reader(text, delimiter=delimiter, quotechar='"', strict=False)
         start = 1
         try:
+            first = text.readline()
+            delimiter = "\t" if "\t" in first and ";" not in first else ";"
+            text.seek(0)
+            reader = csv.reader(text, delimiter=delimiter, quotechar='"', strict=False)
             for cells in reader:
                 yield Line(start, cells)
                 start = reader.line_num + 1
         except UnicodeDecodeError:
             raise file_error(
-                f"Файл {self.path.name} не читается ни как UTF-8, ни как Windows-1251 "
-                f"(около строки {start}). Сохраните его заново в одной из этих кодировок."
+                f"Файл {self.path.name} не читается в кодировке {ENCODING_NAMES[encoding]} "
+                f"(около строки {start}): в нём испорченные или чужие символы. Сохраните его "
+                "заново в UTF-8 или Windows-1251."
             ) from None
         except csv.Error as error:
             raise file_error(

@@ -99,6 +99,7 @@ def test_an_xlsx_book_reads_numbers_and_dates_as_1c_writes_them(tmp_path: Path):
         (b"", "пуст"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "Excel 97"),
         (b"PK\x03\x04not really a zip", "не читается как книга Excel"),
+        (b"\xef\xbb\xbfa;b\n\x80", "не читается в кодировке UTF-8 с BOM"),
     ],
 )
 def test_files_that_cannot_be_read_are_refused_in_russian(
