@@ -1,9 +1,10 @@
-"""Exchange with 1C: importing its files (accounts, meters) in one transaction, all or nothing.
+"""Exchange with 1C: importing its files (accounts, meters, the statement) in one transaction,
+all or nothing.
 
 Modules, one idea each: ``source`` reads a CSV or XLSX file (format and encoding detected),
 ``columns`` finds columns by their header text, ``values`` parses a cell, ``rows`` reads one
-row with its problems, ``accounts`` and ``meters`` are the layouts, ``write_accounts`` and
-``write_meters`` apply them, ``kinds`` tells which layout a file is, ``report`` says what
-was done, ``service`` runs an import and ``commands`` is its command line. The layouts are
-documented in ``docs/exchange.md``.
+row with its problems, ``accounts``, ``meters`` and ``statement`` are the layouts,
+``write_accounts``, ``write_meters`` and ``write_statement`` apply them, ``kinds`` tells
+which layout a file is, ``report`` says what was done, ``service`` runs an import and
+``commands`` is its command line. The layouts are documented in ``docs/exchange.md``.
 """

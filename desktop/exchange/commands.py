@@ -13,7 +13,11 @@ from desktop.cli_common import cli_actor, progress_state
 if TYPE_CHECKING:
     from desktop.app import Services
 
-KIND_NAMES = ("accounts", "meters")  # desktop.exchange.kinds.KINDS, without importing it
+KIND_NAMES = (
+    "accounts",
+    "meters",
+    "statement",
+)  # desktop.exchange.kinds.KINDS, without importing it
 
 
 def add_exchange_commands(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -21,7 +25,7 @@ def add_exchange_commands(commands: Any, common: argparse.ArgumentParser) -> Non
     command = commands.add_parser(
         "import",
         parents=[common],
-        help="загрузить файл из 1С (CSV или XLSX): лицевые счета, приборы учета",
+        help="загрузить файл из 1С (CSV или XLSX): лицевые счета, приборы учета, ведомость",
         description=(
             "Загрузить файл из 1С. Файл сначала проверяется целиком: при любой ошибке в базе "
             "ничего не меняется, а ошибки перечисляются с номерами строк. Форматы и столбцы — "
@@ -32,8 +36,8 @@ def add_exchange_commands(commands: Any, common: argparse.ArgumentParser) -> Non
     command.add_argument(
         "--kind",
         choices=KIND_NAMES,
-        help="что в файле: accounts — лицевые счета, meters — приборы учета; "
-        "без ключа определяется по заголовкам столбцов",
+        help="что в файле: accounts — лицевые счета, meters — приборы учета, statement — "
+        "ведомость; без ключа определяется по заголовкам столбцов",
     )
     command.add_argument(
         "--dry-run",

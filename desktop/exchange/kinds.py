@@ -10,13 +10,14 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from desktop.common.problems import Problem, ProblemError
-from desktop.exchange import accounts, meters
+from desktop.exchange import accounts, meters, statement
 from desktop.exchange.columns import Columns, Field, column_problems, match, score
 from desktop.exchange.report import Tally
 from desktop.exchange.rows import RowReader, problem_at
 from desktop.exchange.source import Line
 from desktop.exchange.write_accounts import AccountWriter
 from desktop.exchange.write_meters import MeterWriter
+from desktop.exchange.write_statement import StatementWriter
 
 HEADER_SEARCH = 20
 """Lines looked at for the header row: 1C's title and an empty line or two come before it."""
@@ -54,6 +55,13 @@ KINDS: dict[str, Kind] = {
     ),
     "meters": Kind(
         "meters", "приборы учета", meters.FIELDS, meters.parse, lambda s, c: MeterWriter(s, c)
+    ),
+    "statement": Kind(
+        "statement",
+        "ведомость (сальдо и обороты по услугам)",
+        statement.FIELDS,
+        statement.parse,
+        lambda s, c: StatementWriter(s, c),
     ),
 }
 

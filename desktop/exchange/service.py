@@ -32,7 +32,7 @@ class _Undo(Exception):
 
 
 class ImportService:
-    """Imports 1C's files: accounts with their buildings and premises, and meters."""
+    """Imports 1C's files: accounts with their buildings and premises, meters, the statement."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db

@@ -1,5 +1,6 @@
 """``python -m desktop import``, driven as an office administrator would: the example files
-shipped in resources/exchange/ into the demo database, on both databases."""
+shipped in resources/exchange/ (accounts, meters, statement) into the demo database, on both
+databases."""
 
 from __future__ import annotations
 
@@ -68,11 +69,17 @@ def test_the_example_files_import_into_the_demo_and_a_second_time_change_nothing
     assert [(t, str(r), str(v), g) for t, r, v, g in gas] == [
         ("Газ GZ-4471", "2021-05-10", "1520.400", None)
     ]
+    code, out, err = run(capsys, "import", str(EXAMPLES / "statement.csv"),
+                         "--database-url", demo_url)  # fmt: skip
+    assert code == 0, err
+    assert "ведомость" in out and "  Строки ведомости: новых 48, изменено 0" in out
+    code, out, _ = run(capsys, "statement", "--account", "6102", "--database-url", demo_url)
+    assert code == 0 and "Ноябрь 26" in out and "Перерасчет" in out
     code, out, _ = run(capsys, "import", accounts, "--database-url", demo_url)
     assert code == 0 and "Этот файл уже загружен" in out and "пакет № 1" in out
-    assert len(rows(demo_url, select(ImportBatch.id))) == 2
+    assert len(rows(demo_url, select(ImportBatch.id))) == 3
     actions = rows(demo_url, select(AuditEntry.actor).where(AuditEntry.action == "exchange.import"))
-    assert len(actions) == 2 and actions[0][0].startswith("cli:")
+    assert len(actions) == 3 and actions[0][0].startswith("cli:")
 
     # The same accounts saved from Excel as a book: found, nothing to change.
     book = Workbook()

@@ -21,9 +21,14 @@ from desktop.common.errors import UserError
 from desktop.exchange.accounts import FIELDS as ACCOUNT_FIELDS
 from desktop.exchange.meters import FIELDS as METER_FIELDS
 from desktop.exchange.service import ImportService
+from desktop.exchange.statement import FIELDS as STATEMENT_FIELDS
 
 ADMIN = Actor.staff(1, "admin", StaffRole.ADMIN)
-HEADERS = [name for f in (*ACCOUNT_FIELDS, *METER_FIELDS) for name in (f.title, *f.synonyms[:2])]
+HEADERS = [
+    name
+    for f in (*ACCOUNT_FIELDS, *METER_FIELDS, *STATEMENT_FIELDS)
+    for name in (f.title, *f.synonyms[:2])
+]
 CELLS = st.one_of(
     st.text(alphabet='0123456789,.-; "\n\tАбвЁё№/', max_size=12),
     st.sampled_from(["7001", "54,30", "31.02.2017", "12.2017", "ХВС", "Электроэнергия", "м3",
