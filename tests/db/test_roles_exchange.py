@@ -1,0 +1,68 @@
+"""An administrator's desk on PostgreSQL (the ``cabinet_admin`` role) imports 1C's files with
+the rights the role has; a clerk's desk may not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import Account, ImportBatch, Meter, StatementRow
+from desktop import audit
+from desktop.clock import FixedClock
+from desktop.errors import AccessDeniedError
+from tests.db.test_roles import (  # noqa: F401 (fixtures)
+    ADMIN_PASSWORD,
+    CLERK_PASSWORD,
+    Cluster,
+    cheap_hashing,
+    cluster,
+    services_as,
+)
+
+ACCOUNTS = (
+    "Лицевой счет;ФИО;Адрес дома;Квартира;Площадь\n"
+    "3492;Иванов И.И.;ул. Садовая, д. 5;12;54,30\n"  # its address now as on the receipt
+    "8001;Новикова Н.Н.;ул. Садовая, д. 5;13;40,00\n"  # a flat of the known building
+    "8002;Орлов О.О.;ул. Садовая, д. 7;1;61,50\n"  # a new building
+)
+METERS = "Лицевой счет;Вид прибора;Заводской номер;Номер ПУ в ГИС ЖКХ\n8001;ХВС;A-1;G-1\n"
+STATEMENT = (
+    "Лицевой счет;Период;Услуга;Сальдо нач.;Начислено;Оплачено;Сальдо кон.\n"
+    "8001;06.2017;Холодная вода;0;120,50;0;120,50\n"
+)
+
+
+def test_the_administrators_desk_imports_and_the_clerks_desk_may_not(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+    tmp_path: Path,
+) -> None:
+    admin = services_as(cluster, "admin", clock)
+    clerk = services_as(cluster, "clerk", clock)
+    try:
+        boss = admin.auth.staff_login("boss", ADMIN_PASSWORD).actor
+        reports = []
+        for name, text in (("a.csv", ACCOUNTS), ("m.csv", METERS), ("s.csv", STATEMENT)):
+            path = tmp_path / name
+            path.write_bytes(text.encode("cp1251"))
+            reports.append(admin.exchange.import_file(boss, path))
+        assert [[(t.created, t.updated, t.unchanged) for t in r.tallies] for r in reports] == [
+            [(2, 1, 0), (1, 0, 1), (2, 0, 1)],
+            [(1, 0, 0)],
+            [(1, 0, 0)],
+        ]
+        with cluster.owner.read() as s:
+            assert s.scalars(select(ImportBatch.imported_by)).all() == ["staff:boss"] * 3
+            assert s.scalar(select(Meter.gis_number).where(Meter.serial == "A-1")) == "G-1"
+            assert s.scalar(select(func.count()).select_from(StatementRow)) == 2
+            assert s.scalar(select(Account.fio).where(Account.number == "8002")) == "Орлов О.О."
+        assert audit.verify(admin.db, boss).intact
+
+        desk = clerk.auth.staff_login("desk", CLERK_PASSWORD).actor
+        with pytest.raises(AccessDeniedError, match="только администратор"):
+            clerk.exchange.import_file(desk, tmp_path / "a.csv")
+    finally:
+        admin.close()
+        clerk.close()
