@@ -16,6 +16,7 @@ from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
 from desktop.clock import Clock
+from desktop.common.problems import Problem
 from desktop.common.tasks import TaskState
 from desktop.exchange.kinds import find_header
 from desktop.exchange.report import EarlierBatch, ImportRefused, ImportReport
@@ -25,6 +26,13 @@ from desktop.permissions import Permission, require
 
 BATCH = 500  # rows looked up and written together
 PROGRESS_EVERY = 256  # rows between progress reports (and cancellation checks)
+
+
+_NO_ROWS = Problem(
+    "В файле только строка заголовков, строк с данными нет: загружать нечего. Проверьте, "
+    "что выгружен нужный файл.",
+    field="file",
+)
 
 
 class _Undo(Exception):
@@ -101,6 +109,8 @@ class ImportService:
                                 batch.clear()
                     if batch:
                         report.add_problems(writer.write(batch, apply=not report.problem_count))
+                    if not report.rows:
+                        report.add_problems([_NO_ROWS])
                     if state is not None:
                         state.progress(source.total, source.total)
                     report.tallies = writer.tallies

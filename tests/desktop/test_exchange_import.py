@@ -198,6 +198,11 @@ def test_a_dry_run_reports_what_would_change_and_writes_nothing(
     assert service.import_file(ADMIN, path).batch_id is not None  # the file itself is fine
 
 
+def test_a_file_of_headers_only_is_refused(service: ImportService, tmp_path: Path):
+    with pytest.raises(ImportRefused, match="строк с данными нет"):
+        service.import_file(ADMIN, write(tmp_path, ACCOUNTS.splitlines()[0] + "\n;;\n"))
+
+
 def test_only_an_administrator_imports(service: ImportService, tmp_path: Path):
     with pytest.raises(AccessDeniedError, match="только администратор"):
         service.import_file(CLERK, write(tmp_path, ACCOUNTS))
