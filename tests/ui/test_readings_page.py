@@ -121,7 +121,7 @@ def test_june_2017_shows_the_seeds_rows(qtbot, open_page, page_ctx, qtmodelteste
     assert page.title == page.heading.text() == "Приборы учета"
     assert page.section.text() == SECTION
     assert page.notice.isVisible() and page.notice.kind == "info"
-    assert page.notice.text() == (
+    assert page.notice.full_text == (
         "Передавайте показания с 15 по 25 число. Осталось дней: 6 (до 25.11.2026 включительно)."
     )
 
@@ -202,7 +202,7 @@ def test_a_closed_month_the_service_refuses_with_its_own_words(
     assert page.period_label.text() == "Ноябрь 2026 — ещё не принят в 1С"
     click(qtbot, page, page.edit_button)
     assert page.messages.kind == "warning"
-    assert page.messages.text() == (
+    assert page.messages.full_text == (
         "Период «Ноябрь 2026» закрыт: показания можно изменить только за текущий месяц."
     )
     assert not page.readings.editing
@@ -223,7 +223,7 @@ def test_add_type_and_save(qtbot, open_page, page_ctx, services):
     model, view = page.readings, page.readings_view
     assert model.editing and page.save_button.isVisible() and page.cancel_button.isVisible()
     assert shown(model) == NOVEMBER_NEW  # the previous values filled in
-    assert page.messages.text().startswith("Период «Ноябрь 2026» создан.")
+    assert page.messages.full_text.startswith("Период «Ноябрь 2026» создан.")
     assert view.currentIndex() == model.index(0, CURRENT)  # the first cell that takes a value
     assert not page.add_button.isEnabled() and not page.periods_view.isEnabled()
 
@@ -250,7 +250,7 @@ def test_add_type_and_save(qtbot, open_page, page_ctx, services):
     qtbot.keyClick(editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     wait_idle(qtbot, page_ctx.app)
     assert page.messages.kind == "success"
-    assert page.messages.text().startswith("Показания переданы 20.11.2026 в ")
+    assert page.messages.full_text.startswith("Показания переданы 20.11.2026 в ")
     assert not model.editing and not page.save_button.isVisible()
     assert [row[4:] for row in shown(model)] == [
         ["9897,290", "9950,500", "53,210"],
@@ -288,7 +288,7 @@ def test_a_value_below_the_previous_is_refused_beside_its_row(
         "заменили, обратитесь в офис."
     )
     assert page.messages.kind == "error"
-    assert page.messages.text() == (
+    assert page.messages.full_text == (
         "Показания не сохранены.\nЭл.эн. №12765948 T1: значение 9000,500 меньше предыдущего "
         "9897,290. Проверьте показание; если счётчик заменили, обратитесь в офис."
     )
@@ -349,7 +349,7 @@ def test_nothing_typed_saves_nothing(qtbot, open_page, page_ctx):
     click(qtbot, page, page.add_button)
     click(qtbot, page, page.save_button)
     assert page.messages.kind == "warning"
-    assert "введите текущие значения" in page.messages.text()
+    assert "введите текущие значения" in page.messages.full_text
     assert page.readings.editing
 
 
@@ -364,7 +364,7 @@ def test_outside_the_window_the_buttons_are_off_and_the_reason_is_told_once(
     ctx = login(services, app_ctx, "3493")  # November 2026 there, not accepted yet
     page = open_page(ctx)
     reason = "Показания принимаются с 15 по 25 число месяца. Следующий приём откроется 15.12.2026."
-    assert page.notice.text() == reason
+    assert page.notice.full_text == reason
     assert page.period_label.text() == "Ноябрь 2026 — ещё не принят в 1С"
     for button in (page.add_button, page.edit_button, page.delete_button):
         assert not button.isEnabled(), button.text()
@@ -373,8 +373,8 @@ def test_outside_the_window_the_buttons_are_off_and_the_reason_is_told_once(
     qtbot.keyClick(page.periods_view, Qt.Key.Key_Return)  # Enter edits: not now either
     wait_idle(qtbot, ctx.app)
     assert not page.readings.editing
-    assert not page.messages.isVisible() and page.notice.text() == reason
-    assert page.notice.text() not in page.messages.text()
+    assert not page.messages.isVisible() and page.notice.full_text == reason
+    assert page.notice.full_text not in page.messages.full_text
 
 
 @pytest.mark.parametrize(
@@ -412,7 +412,7 @@ def test_cancel_and_delete_with_confirmation(qtbot, open_page, page_ctx, service
     click(qtbot, page, page.delete_button)
     assert asked == ["Удалить период «Ноябрь 2026» вместе с его показаниями?"] * 2
     assert page.messages.kind == "success"
-    assert page.messages.text() == "Период «Ноябрь 2026» удалён."
+    assert page.messages.full_text == "Период «Ноябрь 2026» удалён."
     assert periods(page.periods) == SEED_PERIODS
     assert page.periods_view.currentIndex().row() == 0 and shown(page.readings) == SEED_JUNE
     months = [p.month for p in services.readings.periods(page_ctx.actor, page_ctx.served.id)]
@@ -506,8 +506,8 @@ def test_a_save_refused_as_someone_elses_keeps_what_was_typed(qtbot, open_page, 
     assert re.fullmatch(
         r"Показания за ноябрь 2026 изменил сотрудник ivanova в \d\d:\d\d: ГВС 59537062 — "
         r"2,000\. Ваши значения не сохранены: проверьте их и сохраните ещё раз\.",
-        page.messages.text(),
-    ), page.messages.text()
+        page.messages.full_text,
+    ), page.messages.full_text
     assert model.editing and page.save_button.isEnabled()
     assert [row[5] for row in shown(model)] == ["9950,500", "", "1,500"]  # as typed
     assert stored(services, page_ctx, NOVEMBER) == {

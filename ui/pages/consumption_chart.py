@@ -305,7 +305,7 @@ class ConsumptionPanel(QWidget):
         histories, reminders = loaded
         self._histories = {history.meter_id: history for history in histories}
         self._model.set_marks(verification_marks(reminders))
-        if summary(reminders) != self.reminders.text():
+        if summary(reminders) != self.reminders.full_text:
             self.reminders.warning(summary(reminders))
         shown = self.meter_id if self.meter_id in self._histories else None
         self.show_meter(self._row_meter() or shown or next(iter(self._histories), None))

@@ -199,6 +199,7 @@ class ReadingsPage(ReadingsControls, BasePage):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fold_for_entry()
         self._schedule_fit()
 
     # -- loading
