@@ -61,6 +61,24 @@ def test_the_login_window_opens_within_the_screen(qtbot, small_screen, app_ctx):
     assert login.minimumHeight() + TITLE_BAR <= FREE.height()
 
 
+def test_the_office_phone_and_hours_are_in_view_at_1024_by_768(qtbot, small_screen, app_ctx):
+    login = LoginWindow(app_ctx)
+    qtbot.addWidget(login)
+    login.resize(FREE.width(), FREE.height() - TITLE_BAR)
+    login.show()
+    qtbot.waitExposed(login)
+    assert login.phone_label.text() == "Телефон офиса: 8 495 780 70 83"
+    assert login.footer.text().startswith("Часы работы: ")
+    for label in (login.phone_label, login.footer):
+        assert label.isVisible()
+        where = QRect(label.mapTo(login, QPoint(0, 0)), label.size())
+        assert login.rect().contains(where), label.text()
+    # The forms scroll above it; the sign-in's fields and button are in view too.
+    for widget in (login.account, login.password, login.login_button):
+        where = QRect(widget.mapTo(login.forms.viewport(), QPoint(0, 0)), widget.size())
+        assert login.forms.viewport().rect().contains(where), widget.accessibleName()
+
+
 def test_on_a_short_window_the_chart_folds_away_while_readings_are_typed(
     qtbot, small_screen, page_ctx, app_ctx
 ):
