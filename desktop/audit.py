@@ -75,6 +75,7 @@ class AuditAction(enum.StrEnum):
     SETTINGS_CHANGE = "settings.change"
     SETTINGS_ADOPT = "settings.adopt"  # values of an old settings file moved into the database
     REGISTRATION_CODE_ISSUE = "registration_code.issue"  # at the counter, for a slip
+    METER_VERIFY = "meter.verify"  # a meter's new verification date, from its certificate
 
     @property
     def label(self) -> str:
@@ -105,6 +106,7 @@ _LABELS = {
     AuditAction.SETTINGS_CHANGE: "Изменение настройки организации",
     AuditAction.SETTINGS_ADOPT: "Перенос настроек из файла в базу",
     AuditAction.REGISTRATION_CODE_ISSUE: "Новый код регистрации",
+    AuditAction.METER_VERIFY: "Новая дата поверки счётчика",
 }
 
 LEGACY_NAMES = {

@@ -244,14 +244,15 @@ def shoot_all(shooter: Shooter, path: Path) -> None:
         (page.add_button if page.add_button.isEnabled() else page.edit_button).click()
         shooter.settle(office)
         model = page.readings
-        typed = {"Эл.эн. №12765948 T1": "9950,5", "ГВС 59537062": "1,5"}
+        typed = {"Эл.эн. №12765948 T1": "9950,5", "Эл.эн. №12765948 T2": "3460,5"}
         for row in range(model.rowCount()):
             if model.index(row, 0).data() in typed:
                 model.setData(model.index(row, model.CURRENT), typed[model.index(row, 0).data()])
-        [hot] = [row.key for row in model.rows if row.title == "ГВС 59537062"]
+        [t2] = [row.key for row in model.rows if row.title == "Эл.эн. №12765948 T2"]
         clerk = services.auth.staff_login("operator", DEMO_STAFF["operator"]).actor
         assert page.ctx.account is not None
-        services.readings.submit(clerk, page.ctx.account.id, date(2026, 11, 1), {hot: Decimal(2)})
+        month = date(2026, 11, 1)
+        services.readings.submit(clerk, page.ctx.account.id, month, {t2: Decimal("3458")})
         page.save_button.click()
 
     page_shot("readings-changed", "3492", Page.METERS, then=changed_elsewhere)

@@ -15,7 +15,7 @@ from db.models import StaffRole
 from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.demo import DEMO_PASSWORD
-from desktop.readings import ReadingRow
+from desktop.readings import ReadingRow, ReadingsRefused
 from tests.ui.conftest import wait_idle
 from ui.context import PageContext
 from ui.main_window import MainWindow
@@ -237,16 +237,12 @@ def test_add_type_and_save(qtbot, open_page, page_ctx, services):
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: view.currentIndex().row() == 1)
     assert shown(model)[0][5:] == ["9950,500", "53,210"]  # Разница follows at once
-    # A decimal point is as good as a comma; Tab goes on to the next meter's cell.
+    # A decimal point is as good as a comma; Ctrl+S with the cell still open: what is typed
+    # there is saved too. (ГВС 59537062 ran out of verification in 2023: it takes no value.)
     qtbot.keyClick(view, Qt.Key.Key_F2)
-    qtbot.keyClicks(view.indexWidget(view.currentIndex()), "3500.25")
-    qtbot.keyClick(view.indexWidget(view.currentIndex()), Qt.Key.Key_Tab)
-    qtbot.waitUntil(lambda: view.currentIndex().row() == 2)
-    assert shown(model)[1][5:] == ["3500,250", "43,400"]
     editor = view.indexWidget(view.currentIndex())
-    assert isinstance(editor, QLineEdit)  # already open for typing
-    qtbot.keyClicks(editor, "1,5")
-    # Ctrl+S with the cell still open: what is typed there is saved too.
+    assert isinstance(editor, QLineEdit)
+    qtbot.keyClicks(editor, "3500.25")
     qtbot.keyClick(editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     wait_idle(qtbot, page_ctx.app)
     assert page.messages.kind == "success"
@@ -255,21 +251,54 @@ def test_add_type_and_save(qtbot, open_page, page_ctx, services):
     assert [row[4:] for row in shown(model)] == [
         ["9897,290", "9950,500", "53,210"],
         ["3456,850", "3500,250", "43,400"],
-        ["0,000", "1,500", "1,500"],
+        ["0,000", "", ""],
     ]
     assert stored(services, page_ctx, NOVEMBER) == {
         "Эл.эн. №12765948 T1": D("9950.500"),
         "Эл.эн. №12765948 T2": D("3500.250"),
-        "ГВС 59537062": D("1.500"),
+        "ГВС 59537062": None,
     }
     assert page.edit_button.isEnabled()  # not accepted by 1C, this month: may still change
 
-    # Редактировать: the stored values come back for correcting.
+    # Редактировать: the stored values come back for correcting; Tab goes on to the next
+    # meter's cell, open for typing, and passes over the one that takes no value.
     click(qtbot, page, page.edit_button)
     assert model.editing
-    type_value(model, "ГВС 59537062", "2")
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    qtbot.keyClick(view.indexWidget(view.currentIndex()), Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: view.currentIndex().row() == 1)
+    editor = view.indexWidget(view.currentIndex())
+    assert isinstance(editor, QLineEdit)  # already open for typing
+    editor.selectAll()
+    qtbot.keyClicks(editor, "3501")
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    assert view.currentIndex().row() == 1  # no meter below takes a value
     click(qtbot, page, page.save_button)
-    assert stored(services, page_ctx, NOVEMBER)["ГВС 59537062"] == D("2.000")
+    assert stored(services, page_ctx, NOVEMBER)["Эл.эн. №12765948 T2"] == D("3501.000")
+
+
+def test_an_overdue_meter_takes_no_value_and_its_row_says_why(
+    qtbot, open_page, page_ctx, services
+):
+    """3492's ГВС 59537062 ran out of verification in 2023: the page says its readings are
+    not accepted, and the table agrees — its cell takes nothing, the reason is beneath it,
+    and the service refuses a value sent for it all the same."""
+    page = open_page(page_ctx)
+    assert "не принимаются к расчёту" in page.consumption.reminders.full_text
+    click(qtbot, page, page.add_button)
+    model = page.readings
+    row = row_titled(model, "ГВС 59537062")
+    assert not model.flags(model.index(row, CURRENT)) & Qt.ItemFlag.ItemIsEditable
+    assert not model.setData(model.index(row, CURRENT), "1,5")
+    assert model.is_note(row + 1)
+    note = model.index(row + 1, 0).data()
+    assert note.startswith("Срок поверки прибора истёк 01.06.2023 — показания не принимаются")
+    assert "офис внесёт новую дату поверки" in note
+    hot = model.rows[[r.title for r in model.rows].index("ГВС 59537062")].key
+    with pytest.raises(ReadingsRefused):
+        services.readings.submit(page_ctx.actor, page_ctx.served.id, NOVEMBER, {hot: D("1.5")})
+    assert stored(services, page_ctx, NOVEMBER)["ГВС 59537062"] is None
 
 
 def test_a_value_below_the_previous_is_refused_beside_its_row(
@@ -293,7 +322,9 @@ def test_a_value_below_the_previous_is_refused_beside_its_row(
         "9897,290. Проверьте показание; если счётчик заменили, обратитесь в офис."
     )
     row = row_titled(model, "Эл.эн. №12765948 T1")
-    assert model.problem_rows() == [row] and model.note_rows() == [row + 1]
+    # The other note is the overdue ГВС 59537062's, which takes no value.
+    overdue = [row_titled(model, "ГВС 59537062") + 1]
+    assert model.problem_rows() == [row] and model.note_rows() == [row + 1, *overdue]
     assert model.index(row + 1, 0).data() == message  # right beneath its row
     assert page.readings_view.columnSpan(row + 1, 0) == model.columnCount()
     assert model.index(row, CURRENT).data(Qt.ItemDataRole.BackgroundRole) == REFUSED_BACKGROUND
@@ -305,7 +336,8 @@ def test_a_value_below_the_previous_is_refused_beside_its_row(
 
     # A new value clears the mark; then it goes through.
     type_value(model, "Эл.эн. №12765948 T1", "9900")
-    assert model.note_rows() == [] and model.problem_rows() == []
+    assert model.note_rows() == [row_titled(model, "ГВС 59537062") + 1]
+    assert model.problem_rows() == []
     click(qtbot, page, page.save_button)
     assert page.messages.kind == "success"
     assert stored(services, page_ctx, NOVEMBER)["Эл.эн. №12765948 T1"] == D("9900.000")
@@ -313,7 +345,8 @@ def test_a_value_below_the_previous_is_refused_beside_its_row(
 
 @pytest.mark.parametrize("answer", [True, False], ids=["confirmed", "declined"])
 def test_a_big_jump_asks_to_confirm(qtbot, open_page, services, app_ctx, monkeypatch, answer):
-    """3493 has a year of history: 50 m³ of cold water in a month is far above its average."""
+    """3493 has a year of history: 50 m³ of hot water in a month is far above its average.
+    (Its cold-water meter ran out of verification: it takes no value.)"""
     ctx = login(services, app_ctx, "3493")
     page = open_page(ctx)
     model = page.readings
@@ -326,22 +359,22 @@ def test_a_big_jump_asks_to_confirm(qtbot, open_page, services, app_ctx, monkeyp
     monkeypatch.setattr("ui.dialogs.confirm", confirm)
     click(qtbot, page, page.edit_button)  # November 2026, not accepted yet
     assert model.editing
-    title = next(row[0] for row in shown(model) if row[0].startswith("ХВС"))
-    type_value(model, title, "353,6")
+    title = next(row[0] for row in shown(model) if row[0].startswith("ГВС"))
+    type_value(model, title, "325,5")
     click(qtbot, page, page.save_button)
 
     assert len(asked) == 1 and "намного больше обычного" in asked[0]
     if answer:
         assert page.messages.kind == "success"
         assert not model.editing
-        assert stored(services, ctx, NOVEMBER)[title] == D("353.600")
+        assert stored(services, ctx, NOVEMBER)[title] == D("325.500")
     else:
         assert page.messages.kind == "warning"
         assert model.editing
         row = row_titled(model, title)
         assert "намного больше обычного" in model.index(row + 1, 0).data()
         assert model.index(row, CURRENT).data(Qt.ItemDataRole.BackgroundRole) == CONFIRM_BACKGROUND
-        assert stored(services, ctx, NOVEMBER)[title] == D("303.600")  # as before
+        assert stored(services, ctx, NOVEMBER)[title] == D("275.500")  # as before
 
 
 def test_nothing_typed_saves_nothing(qtbot, open_page, page_ctx):
@@ -422,11 +455,11 @@ def test_cancel_and_delete_with_confirmation(qtbot, open_page, page_ctx, service
 def test_returning_to_the_page_keeps_what_was_typed(qtbot, open_page, page_ctx):
     page = open_page(page_ctx)
     click(qtbot, page, page.add_button)
-    type_value(page.readings, "ГВС 59537062", "4,25")
+    type_value(page.readings, "Эл.эн. №12765948 T2", "3460,25")
     page.activate()
     wait_idle(qtbot, page_ctx.app)
     assert page.readings.editing
-    assert shown(page.readings)[2][5:] == ["4,250", "4,250"]
+    assert shown(page.readings)[1][5:] == ["3460,250", "3,400"]
 
 
 # --- the model alone ----------------------------------------------------------------------------
@@ -496,32 +529,33 @@ def test_a_save_refused_as_someone_elses_keeps_what_was_typed(qtbot, open_page, 
     click(qtbot, page, page.add_button)
     model = page.readings
     type_value(model, "Эл.эн. №12765948 T1", "9950,5")
-    type_value(model, "ГВС 59537062", "1,5")
-    hot = next(row.key for row in model.rows if row.title == "ГВС 59537062")
+    type_value(model, "Эл.эн. №12765948 T2", "3460,5")
+    t2 = next(row.key for row in model.rows if row.title == "Эл.эн. №12765948 T2")
     clerk = Actor.staff(7, "ivanova", StaffRole.CLERK)
-    services.readings.submit(clerk, page_ctx.served.id, NOVEMBER, {hot: D("2")})
+    services.readings.submit(clerk, page_ctx.served.id, NOVEMBER, {t2: D("3458")})
 
     click(qtbot, page, page.save_button)
     assert page.messages.kind == "warning"
     assert re.fullmatch(
-        r"Показания за ноябрь 2026 изменил сотрудник ivanova в \d\d:\d\d: ГВС 59537062 — "
-        r"2,000\. Ваши значения не сохранены: проверьте их и сохраните ещё раз\.",
+        r"Показания за ноябрь 2026 изменил сотрудник ivanova в \d\d:\d\d: "
+        r"Эл\.эн\. №12765948 T2 — 3458,000\. Ваши значения не сохранены: проверьте их и "
+        r"сохраните ещё раз\.",
         page.messages.full_text,
     ), page.messages.full_text
     assert model.editing and page.save_button.isEnabled()
-    assert [row[5] for row in shown(model)] == ["9950,500", "", "1,500"]  # as typed
+    assert [row[5] for row in shown(model)] == ["9950,500", "3460,500", ""]  # as typed
     assert stored(services, page_ctx, NOVEMBER) == {
         "Эл.эн. №12765948 T1": None,
-        "Эл.эн. №12765948 T2": None,
-        "ГВС 59537062": D("2.000"),
+        "Эл.эн. №12765948 T2": D("3458.000"),
+        "ГВС 59537062": None,
     }
 
     click(qtbot, page, page.save_button)  # seen the message: the typed values go in
     assert page.messages.kind == "success" and not model.editing
     assert stored(services, page_ctx, NOVEMBER) == {
         "Эл.эн. №12765948 T1": D("9950.500"),
-        "Эл.эн. №12765948 T2": None,
-        "ГВС 59537062": D("1.500"),
+        "Эл.эн. №12765948 T2": D("3460.500"),
+        "ГВС 59537062": None,
     }
 
 
