@@ -145,3 +145,20 @@ def test_while_typing_at_1024_by_768_the_table_shows_every_meter_and_the_message
     qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, app_ctx)
     assert page.periods_view.isVisible() and not page.messages.compact
+
+
+def test_on_a_large_screen_the_login_window_opens_without_a_scroll_bar(
+    qtbot, monkeypatch, app_ctx
+):
+    """1920×1080: both forms and the office's phone below them, whole, at the first start."""
+    from ui.app import Controller
+
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda _screen: QRect(0, 0, 1920, 1040))
+    controller = Controller(app_ctx, None)
+    login = controller.show_login()
+    qtbot.addWidget(login)
+    qtbot.waitExposed(login)
+    bar = login.forms.verticalScrollBar()
+    qtbot.wait(50)
+    assert bar.maximum() == 0, "the forms scroll on a large screen"
+    assert login.register_button.visibleRegion().boundingRect() == login.register_button.rect()
