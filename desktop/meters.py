@@ -49,9 +49,7 @@ class MeterService:
             the_account(s, account_id)
             return account_reminders(s, account_id, self.clock.today(), days)
 
-    def record_verification(
-        self, actor: Actor, account_id: int, meter: str, next_on: date
-    ) -> str:
+    def record_verification(self, actor: Actor, account_id: int, meter: str, next_on: date) -> str:
         """The office records a meter's next verification date from the certificate the
         resident brought (``meter``: its serial number or its title, as the receipt prints
         it). A meter past its date takes no readings (``desktop.readings.values``); from now

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from db.engine import Database
 from db.models import AuditEntry, Meter, MeterKind, Period, StaffRole
 from desktop.actors import Actor
+from desktop.cli import main
 from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError, NotFoundError, ValidationError
 from desktop.meters import MeterService
 from desktop.readings import ReadingService, ReadingsRefused
 from desktop.settings import Settings
-from desktop.cli import main
 from tests.desktop.test_cli import audit_count, run
 from tests.factories import make_account, make_meter, make_period
 
@@ -115,8 +115,7 @@ def test_after_the_office_records_the_new_date_the_meter_takes_readings(database
     assert audit_rows(database) == before
     said = meters.record_verification(CLERK, account, "ХВС 21883-12", date(2023, 6, 15))
     assert said == (
-        "Прибор «ХВС 21883-12»: следующая поверка 15.06.2023. Показания по нему снова "
-        "принимаются."
+        "Прибор «ХВС 21883-12»: следующая поверка 15.06.2023. Показания по нему снова принимаются."
     )
     assert audit_rows(database) == before + 1
     with database.read() as s:

@@ -95,9 +95,10 @@ def test_the_repeat_must_match(page, qtbot, app_ctx):
     assert page.messages.isVisible()
     assert places() == before  # the message appears under the button: no field moves
     button = page.submit_button
-    assert page.messages.mapTo(page, page.messages.rect().topLeft()).y() > button.mapTo(
-        page, button.rect().bottomLeft()
-    ).y()
+    assert (
+        page.messages.mapTo(page, page.messages.rect().topLeft()).y()
+        > button.mapTo(page, button.rect().bottomLeft()).y()
+    )
     assert page.messages.text() == MISMATCH
     assert MISMATCH not in page.form.hint.text()  # the message says it once
     assert page.form.repeat.hasFocus()

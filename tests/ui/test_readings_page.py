@@ -278,9 +278,7 @@ def test_add_type_and_save(qtbot, open_page, page_ctx, services):
     assert stored(services, page_ctx, NOVEMBER)["Эл.эн. №12765948 T2"] == D("3501.000")
 
 
-def test_an_overdue_meter_takes_no_value_and_its_row_says_why(
-    qtbot, open_page, page_ctx, services
-):
+def test_an_overdue_meter_takes_no_value_and_its_row_says_why(qtbot, open_page, page_ctx, services):
     """3492's ГВС 59537062 ran out of verification in 2023: the page says its readings are
     not accepted, and the table agrees — its cell takes nothing, the reason is beneath it,
     and the service refuses a value sent for it all the same."""

@@ -147,9 +147,7 @@ def test_while_typing_at_1024_by_768_the_table_shows_every_meter_and_the_message
     assert page.periods_view.isVisible() and not page.messages.compact
 
 
-def test_on_a_large_screen_the_login_window_opens_without_a_scroll_bar(
-    qtbot, monkeypatch, app_ctx
-):
+def test_on_a_large_screen_the_login_window_opens_without_a_scroll_bar(qtbot, monkeypatch, app_ctx):
     """1920×1080: both forms and the office's phone below them, whole, at the first start."""
     from ui.app import Controller
 

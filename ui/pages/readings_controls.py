@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
     from ui.context import PageContext
     from ui.messages import MessageBar
-    from ui.pages.consumption_chart import ConsumptionPanel
-    from ui.pages.readings_sections import ReadingsSections
     from ui.models.periods import PeriodsModel
     from ui.models.readings import ReadingsModel
+    from ui.pages.consumption_chart import ConsumptionPanel
+    from ui.pages.readings_sections import ReadingsSections
 
 # The page's height below which, while readings are entered, the periods and the chart fold
 # away and the messages take one line each (a 1280×800 window and smaller: the meters table
