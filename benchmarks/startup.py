@@ -47,7 +47,7 @@ for title in ("Выполнить вход", "Регистрация"):
     form.addRow(QPushButton("Войти"))
     row.addWidget(pane)
 available = app.primaryScreen().availableGeometry()  # the login window's size rule
-window.resize(min(1100, available.width()), min(780, available.height()))
+window.resize(min(1100, available.width()), min(900, available.height()))
 
 
 class FirstPaint(QObject):

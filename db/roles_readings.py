@@ -20,11 +20,11 @@ triggers' functions (``cabinet_kiosk_writes``, the triggers' WHEN):
 * a reading's rows are made only with their period, each starting from the meter's last
   known value with no value, stamp or confirmation (or, for a retired meter, its value carried
   over), for the account's own meters; afterwards only the value changes: not below the
-  previous one, within the meter's digits, not for a retired meter, with no confirmation but
-  «jump» (a replacement or a roll-over is the office's to confirm); ``entered_by`` and
-  ``channel`` are stamped from the session the transaction carries, and ``confirmation`` from
-  the jump rule (consumption above ``readings.jump_factor`` times the meter's average),
-  whatever the client sent;
+  previous one, within the meter's digits, not for a retired meter nor one past its
+  verification date, with no confirmation but «jump» (a replacement or a roll-over is the
+  office's to confirm); ``entered_by`` and ``channel`` are stamped from the session the
+  transaction carries, and ``confirmation`` from the jump rule (consumption above
+  ``readings.jump_factor`` times the meter's average), whatever the client sent;
 * a reading row is deleted only with its period;
 * every such change is audited: at commit (deferred constraint triggers, which fire after
   ``desktop.audit`` has written the transaction's rows) the transaction must hold its own
@@ -227,6 +227,7 @@ DECLARE
     month_end date;
     locked_always boolean;
     locked_ever boolean;
+    overdue boolean;
     latest bigint;
     total numeric;
     months integer;
@@ -260,6 +261,8 @@ BEGIN
     month_end := (target.month + interval '1 month' - interval '1 day')::date;
     locked_always := m.retired_on < least(days.lo, month_end);
     locked_ever := m.retired_on < least(days.hi, month_end);
+    -- desktop.readings.values.overdue_reason: past its verification on every day «today» may be.
+    overdue := m.next_verification_on < least(days.lo, month_end);
     IF TG_OP = 'INSERT' THEN
         -- As ReadingService.create_period makes them: with a period new in this transaction.
         SELECT coalesce(r.current, r.previous) INTO latest
@@ -286,6 +289,11 @@ BEGIN
     IF coalesce(locked_always, false) AND NEW.current IS DISTINCT FROM OLD.current THEN
         PERFORM cabinet_kiosk_refuse('Прибор выбыл ' || to_char(m.retired_on, 'DD.MM.YYYY')
             || ' — показания по нему не принимаются. Для замены или поверки обратитесь в офис.');
+    END IF;
+    IF coalesce(overdue, false) AND NEW.current IS DISTINCT FROM OLD.current THEN
+        PERFORM cabinet_kiosk_refuse('Срок поверки прибора истёк '
+            || to_char(m.next_verification_on, 'DD.MM.YYYY') || ' — показания не принимаются '
+            || 'к расчёту. Закажите поверку и передайте свидетельство о поверке в офис.');
     END IF;
     IF NEW.current IS NULL OR NEW.current < 0 THEN
         PERFORM cabinet_kiosk_refuse('Показание должно быть числом не меньше нуля. '

@@ -76,6 +76,7 @@ class AuditAction(enum.StrEnum):
     SETTINGS_ADOPT = "settings.adopt"  # values of an old settings file moved into the database
     REGISTRATION_CODE_ISSUE = "registration_code.issue"  # at the counter, for a slip
     IMPORT = "exchange.import"  # a file from 1C applied (its batch's id in the details)
+    METER_VERIFY = "meter.verify"  # a meter's new verification date, from its certificate
 
     @property
     def label(self) -> str:
@@ -107,6 +108,7 @@ _LABELS = {
     AuditAction.SETTINGS_ADOPT: "Перенос настроек из файла в базу",
     AuditAction.REGISTRATION_CODE_ISSUE: "Новый код регистрации",
     AuditAction.IMPORT: "Загрузка файла обмена",
+    AuditAction.METER_VERIFY: "Новая дата поверки счетчика",
 }
 
 LEGACY_NAMES = {

@@ -168,10 +168,12 @@ def build_parser() -> Parser:
     from desktop.audit_commands import add_audit_commands
     from desktop.documents.commands import add_document_commands
     from desktop.exchange.commands import add_exchange_commands
+    from desktop.meter_commands import add_meter_commands
     from desktop.settings_commands import add_settings_commands
 
     add_document_commands(commands, common)
     add_exchange_commands(commands, common)
+    add_meter_commands(commands, common)
     add_settings_commands(commands, common)
     add_audit_commands(commands, common)
     return parser

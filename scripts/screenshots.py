@@ -5,9 +5,9 @@
 Offscreen (no display needed): builds the demo in a temporary SQLite file on the clock the
 screen tests use (20.11.2026 10:00, inside the reading window), signs the demo accounts in
 through the services, opens the screens as a user would and saves each as a PNG: windows at
-1280×800, and the resident's and the staff's pages again at 1024×768 as ``small-*.png`` (the
-smallest screen the application is made for). The same data gives the same pictures, so a
-changed PNG in a diff means a changed screen.
+1280×800 (the login window at its own 1100×900), and the resident's and the staff's pages
+again at 1024×768 as ``small-*.png`` (the smallest screen the application is made for).
+The same data gives the same pictures, so a changed PNG in a diff means a changed screen.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from PySide6.QtGui import QScreen  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 LARGE = (1280, 800)
+LOGIN = (1100, 900)  # the size the login window opens with where the screen allows (ui.app)
 SMALL = (1024, 768)
 # What the offscreen screen offers a window that sizes itself to it (ui.window_state).
 _screen = QRect(0, 0, *LARGE)
@@ -163,7 +164,7 @@ def shoot_all(shooter: Shooter, path: Path) -> None:
         main.close()
 
     # --- the login window, alone and with the anonymous support form ------------------------
-    for name, size in (("login", LARGE), ("small-login", SMALL)):
+    for name, size in (("login", LOGIN), ("small-login", SMALL)):
         if shooter.wanted(name):
             _screen = QRect(0, 0, *size)
             login = sized(LoginWindow(office), size)
@@ -244,14 +245,15 @@ def shoot_all(shooter: Shooter, path: Path) -> None:
         (page.add_button if page.add_button.isEnabled() else page.edit_button).click()
         shooter.settle(office)
         model = page.readings
-        typed = {"Эл.эн. №12765948 T1": "9950,5", "ГВС 59537062": "1,5"}
+        typed = {"Эл.эн. №12765948 T1": "9950,5", "Эл.эн. №12765948 T2": "3460,5"}
         for row in range(model.rowCount()):
             if model.index(row, 0).data() in typed:
                 model.setData(model.index(row, model.CURRENT), typed[model.index(row, 0).data()])
-        [hot] = [row.key for row in model.rows if row.title == "ГВС 59537062"]
+        [t2] = [row.key for row in model.rows if row.title == "Эл.эн. №12765948 T2"]
         clerk = services.auth.staff_login("operator", DEMO_STAFF["operator"]).actor
         assert page.ctx.account is not None
-        services.readings.submit(clerk, page.ctx.account.id, date(2026, 11, 1), {hot: Decimal(2)})
+        month = date(2026, 11, 1)
+        services.readings.submit(clerk, page.ctx.account.id, month, {t2: Decimal("3458")})
         page.save_button.click()
 
     page_shot("readings-changed", "3492", Page.METERS, then=changed_elsewhere)

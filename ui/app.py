@@ -82,7 +82,7 @@ class Controller(QObject):
         self.login.logged_in.connect(self._signed_in)
         self.login.staff_logged_in.connect(self._signed_in)
         if not (self.state and self.state.restore(self.login, "login")):
-            fit_to_screen(self.login, 1100, 780)  # the whole form, no scroll bar
+            fit_to_screen(self.login, 1100, 900)  # the whole form and the office below it
         self._show(self.login)
         return self.login
 

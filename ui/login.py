@@ -96,6 +96,7 @@ class LoginWindow(QWidget):
         outer.addWidget(self.stack)
         self.forms = self._forms_page()
         self.stack.addWidget(self.forms)
+        outer.addWidget(self._office_footer())
         # The forced password change is built when first needed: start-up shows only the forms.
         self._change_step: PasswordChangeStep | None = None
         self.change_page: QWidget | None = None
@@ -143,17 +144,24 @@ class LoginWindow(QWidget):
             cards.addWidget(pane, 10)  # both as tall as the taller one
         cards.addStretch(1)
         column.addLayout(cards)
-        column.addSpacing(10)
+        column.addStretch(1)
+        return scrolling(page)
 
+    def _office_footer(self) -> QFrame:
+        """The office's phone and hours under the forms, outside their scrolling: on a
+        1024×768 screen the forms scroll, and the number to call stays in view."""
+        footer = QFrame()
+        footer.setObjectName("loginFooter")
+        column = QVBoxLayout(footer)
+        column.setContentsMargins(32, 8, 32, 10)
+        column.setSpacing(2)
         self.phone_label = centered(QLabel())
         self.phone_label.setProperty("selectable", True)  # to copy the number
         column.addWidget(self.phone_label)
         self.footer = hint_label("")
         column.addWidget(centered(self.footer))
-        column.addStretch(1)
         self.show_office(self.ctx.settings)
-
-        return scrolling(page)
+        return footer
 
     def show_office(self, settings: Settings) -> None:
         """The office's phone, hours and reading window: this machine's until the database

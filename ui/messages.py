@@ -6,6 +6,7 @@ import logging
 import traceback
 
 from PySide6.QtCore import QDateTime
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.errors import ProblemError, UserError
@@ -49,7 +50,49 @@ class MessageBar(QLabel):
         self.setWordWrap(True)
         self.setProperty("selectable", True)  # the style sheet makes it selectable
         self.setAccessibleName("Сообщение")
+        self._full = ""  # the whole message; in compact mode the bar shows one line of it
+        self._compact = False
         self.hide()
+
+    def set_compact(self, compact: bool) -> None:
+        """One line instead of the whole message (cut with «…», the whole of it in the
+        tooltip and for screen readers): for a short window, where the rows below need the
+        height more than the details above them."""
+        if compact == self._compact:
+            return
+        self._compact = compact
+        self.setWordWrap(not compact)
+        # A line cut to the bar's width must not hold the bar (and the page) that wide.
+        self.setMinimumWidth(1 if compact else 0)
+        self._show_text()
+
+    @property
+    def compact(self) -> bool:
+        return self._compact
+
+    @property
+    def full_text(self) -> str:
+        """The whole message, however much of it the bar shows."""
+        return self._full
+
+    def _show_text(self) -> None:
+        from PySide6.QtCore import Qt  # not at start-up (see ui.forms)
+
+        text = self._full
+        if self._compact and text:
+            line = " ".join(part.strip() for part in text.splitlines() if part.strip())
+            width = max(self.contentsRect().width() - 2 * self.margin(), 40)
+            shown = self.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, width)
+            super().setText(shown)
+            self.setToolTip(text if shown != line else "")
+        else:
+            super().setText(text)
+            self.setToolTip("")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._compact:
+            self._show_text()
 
     def reserve(self, lines: int = 2) -> None:
         """Keep the bar's place while it is empty, tall enough for ``lines`` lines: a message
@@ -67,7 +110,8 @@ class MessageBar(QLabel):
         assert kind in self.KINDS
         self.setTextFormat(Qt.TextFormat.PlainText)  # a message may quote what was typed
         self.setProperty("kind", kind)
-        self.setText(text)
+        self._full = text
+        self._show_text()
         self.setAccessibleDescription(text)
         self.style().unpolish(self)
         self.style().polish(self)
@@ -86,7 +130,9 @@ class MessageBar(QLabel):
         self.show_message("error", text if isinstance(text, str) else describe_error(text))
 
     def clear(self) -> None:  # type: ignore[override]
+        self._full = ""
         super().clear()
+        self.setToolTip("")
         self.hide()
 
     @property

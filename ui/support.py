@@ -164,7 +164,7 @@ class SupportDialog(QDialog):
 
         body = QWidget()
         columns = QHBoxLayout(body)
-        columns.setContentsMargins(24, 20, 24, 18)
+        columns.setContentsMargins(24, 20, 24, 8)
         columns.setSpacing(24)
         columns.addLayout(self._form(), 5)
         self.model: RequestsModel | None = None
@@ -180,13 +180,14 @@ class SupportDialog(QDialog):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         outer.addWidget(scrolling(body), 1)
-        # Below the scrolling form, always in view: the answer to «Отправить», in a place
-        # kept for it (nothing above moves when it appears), then the buttons.
+        # Below the scrolling form, always in view: the buttons right under its fields, then
+        # the answer to «Отправить», where the eye is after pressing it, in a place kept for
+        # it (nothing moves when it appears).
         footer = QVBoxLayout()
-        footer.setContentsMargins(24, 8, 24, 16)
+        footer.setContentsMargins(24, 4, 24, 12)
         footer.setSpacing(8)
-        footer.addWidget(self.messages)
         footer.addLayout(self.buttons)
+        footer.addWidget(self.messages)
         outer.addLayout(footer)
         # The form's fields, then its buttons, then the resident's requests.
         chain: list[QWidget] = [self.contact]

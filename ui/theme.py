@@ -21,6 +21,7 @@ STYLE = f"""
 QLabel[centered="true"] {{ qproperty-alignment: AlignHCenter; }}
 QLabel[selectable="true"] {{ qproperty-textInteractionFlags: TextSelectableByMouse; }}
 QScrollArea#formScroll {{ qproperty-focusPolicy: NoFocus; }}
+#loginFooter {{ border-top: 1px solid #dde3ea; }}
 #card {{ background: white; border: 1px solid #dde3ea; border-radius: 8px; }}
 #pageTitle {{ font-size: 17pt; font-weight: bold; }}
 #sectionTitle {{ font-size: 13pt; font-weight: bold; }}

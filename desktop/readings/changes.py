@@ -19,7 +19,7 @@ from desktop.common.problems import Problem, ProblemError
 from desktop.formatting import meter_value
 from desktop.months import month_name
 from desktop.readings.rows import PeriodInfo, ReadingRow, RowKey, in_row_order, zone_label
-from desktop.readings.values import locked_reason
+from desktop.readings.values import retired_reason
 
 
 class ReadingsChanged(ProblemError):
@@ -123,8 +123,8 @@ def carry_forward(
         changes.append({"meter": fix.title, "old": str(reading.previous), "new": str(fix.new)})
         if following.accepted_at is not None:
             continue
-        # A meter that takes no value that month carries its value over as the current one.
-        carried = reading.current == reading.previous and locked_reason(
+        # A retired meter carries its value over as the current one of that month.
+        carried = reading.current == reading.previous and retired_reason(
             reading.meter, following.month, today
         )
         reading.previous = fix.new

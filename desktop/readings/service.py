@@ -48,6 +48,7 @@ from desktop.readings.values import (
     locked_reason,
     parse_value,
     reason_text,
+    retired_reason,
 )
 from desktop.readings.window import Window, submission_window
 from desktop.settings import Settings
@@ -178,7 +179,9 @@ class ReadingService:
             for meter in meters_for(s, account_id, month):
                 for zone in range(1, meter.zones + 1):
                     previous = latest.get((meter.id, zone), meter.initial_value)
-                    retired = bool(locked_reason(meter, month, self.clock.today()))
+                    # A retired meter's value is carried over; one past its verification
+                    # stays empty (billed without it), as does every other until typed.
+                    retired = bool(retired_reason(meter, month, self.clock.today()))
                     period.readings.append(
                         Reading(
                             meter_id=meter.id,

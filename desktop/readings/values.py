@@ -12,6 +12,7 @@ from desktop.errors import ValidationError
 from desktop.formatting import ru_date
 from desktop.months import add_months
 from desktop.text import clean_text
+from desktop.verification import NOT_COUNTED, WHAT_TO_DO
 
 if TYPE_CHECKING:
     from db.models import Meter
@@ -22,8 +23,10 @@ __all__ = [
     "Confirmation",
     "consumption",
     "locked_reason",
+    "overdue_reason",
     "parse_value",
     "reason_text",
+    "retired_reason",
 ]
 
 ZERO = Decimal("0.000")
@@ -100,13 +103,38 @@ def consumption(
     return current - previous
 
 
-def locked_reason(meter: Meter, month: date, today: date) -> str:
-    """Why a meter takes no value for a month: it was retired before that month's readings
-    could be taken (before today for the current month, before its end for a past one)."""
-    cutoff = min(today, add_months(month, 1) - timedelta(days=1))
-    if meter.retired_on is not None and meter.retired_on < cutoff:
+def retired_reason(meter: Meter, month: date, today: date) -> str:
+    """Why a retired meter takes no value for a month: it was retired before that month's
+    readings could be taken (before today for the current month, before its end for a past
+    one). Its row carries its last value over."""
+    if meter.retired_on is not None and meter.retired_on < _cutoff(month, today):
         return (
             f"прибор выбыл {ru_date(meter.retired_on)} — показания по нему не принимаются. "
             "Для замены или поверки обратитесь в офис."
         )
     return ""
+
+
+def overdue_reason(meter: Meter, month: date, today: date) -> str:
+    """Why a meter past its verification (поверка) date takes no value for a month: after that
+    date its readings are not used for billing (Постановление Правительства РФ № 354, п. 81(12):
+    such a meter counts as out of order), from every channel alike. Its row stays empty; after
+    the check the office records the new date and the meter takes values again."""
+    due = meter.next_verification_on
+    if due is not None and due < _cutoff(month, today):
+        return (
+            f"срок поверки прибора истёк {ru_date(due)} — {NOT_COUNTED}. {WHAT_TO_DO}: "
+            "когда офис внесёт новую дату поверки, показания снова можно будет передавать."
+        )
+    return ""
+
+
+def locked_reason(meter: Meter, month: date, today: date) -> str:
+    """Why a meter takes no value for a month, if so: retired, or past its verification."""
+    return retired_reason(meter, month, today) or overdue_reason(meter, month, today)
+
+
+def _cutoff(month: date, today: date) -> date:
+    """The last day a month's readings can be taken on: today for the current month, the
+    month's last day for a past one."""
+    return min(today, add_months(month, 1) - timedelta(days=1))

@@ -381,3 +381,27 @@ def test_the_program_and_the_database_agree_on_a_jump_exactly(kiosk: Kiosk) -> N
         resident, account, JUNE, {water.key: "351,001"}, confirmed={water.key: Confirmation.JUMP}
     )
     assert kiosk.stored()[-1][4:] == (351_001, "kiosk", "3492", "jump")
+
+
+def test_a_meter_past_its_verification_takes_no_value_in_the_database_either(
+    kiosk: Kiosk,
+) -> None:
+    """The program refuses a value for a meter whose verification ran out
+    (desktop.readings.values.overdue_reason); so does the kiosk's login in plain SQL."""
+    with kiosk.owner.owner.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE meter SET next_verification_on = '2017-06-01' WHERE account_id = :a"),
+            {"a": kiosk.account_id},
+        )
+    before = kiosk.stored()
+    app, resident, account = kiosk.app, kiosk.resident, kiosk.account_id
+    water = app.readings.readings(resident, account, JUNE)[0]
+    assert water.locked_reason.startswith("срок поверки прибора истёк 01.06.2017")
+    with pytest.raises(ReadingsRefused):
+        app.readings.submit(resident, account, JUNE, {water.key: "255"})
+    told = kiosk.refused(
+        f"UPDATE reading SET current = 255000, entered_at = now() WHERE period_id = {_month(JUNE)}",
+        says="Срок поверки прибора истёк 01.06.2017",
+    )
+    assert told.endswith("."), told
+    assert kiosk.stored() == before

@@ -150,3 +150,30 @@ def test_tables_have_accessible_names_and_labelled_sections(qtbot, arrears_ctx, 
     window, page = open_debt_page(qtbot, arrears_ctx, app_ctx)
     assert page.arrears_view.accessibleName() == "Задолженность по месяцам и услугам"
     assert page.by_service_view.accessibleName() == "Задолженность по услугам"
+
+
+def test_at_1024_by_768_the_tables_show_all_their_rows_and_the_page_scrolls(
+    qtbot, arrears_ctx, app_ctx
+):
+    """One above the other on a narrow window, each table is as tall as its rows: nothing
+    scrolls inside them, the page scrolls as one (4105 has arrears in many months)."""
+    window, page = open_debt_page(qtbot, arrears_ctx, app_ctx)
+    window.resize(1024, 698)  # a 1024×768 screen less the task bar and title
+    qtbot.waitUntil(lambda: page.splitter.orientation() == Qt.Orientation.Vertical)
+    for view in (page.arrears_view, page.by_service_view):
+        model = view.model()
+        assert model.rowCount() > 5
+        qtbot.waitUntil(lambda view=view: view.verticalScrollBar().maximum() == 0)
+        last = view.visualRect(model.index(model.rowCount() - 1, 0))
+        assert view.viewport().rect().contains(last), view.accessibleName()
+    bar = page.scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)  # the page is taller than the window
+    bar.setValue(bar.maximum())
+    table = page.by_service_view
+    bottom = table.mapTo(page.scroll.viewport(), table.rect().bottomLeft()).y()
+    assert bottom <= page.scroll.viewport().height()  # the last table's end can be reached
+
+    window.resize(1280, 800)  # side by side again, each scrolling within the page
+    qtbot.waitUntil(lambda: page.splitter.orientation() == Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: page.scroll.verticalScrollBar().maximum() == 0)
+    assert page.arrears_view.verticalScrollBar().maximum() > 0

@@ -215,7 +215,7 @@ def test_the_window_gets_from_the_style_sheet_what_it_cannot_set_before_its_firs
     window = show(qtbot, bare_ctx)
     title = next(w for w in window.findChildren(QLabel) if w.text() == "Личный кабинет жителя")
     assert title.alignment() & Qt.AlignmentFlag.AlignHCenter
-    assert window.phone_label.alignment() & Qt.AlignmentFlag.AlignHCenter
+    assert window.phone_label.alignment() & Qt.AlignmentFlag.AlignHCenter  # under the forms
     assert window.phone_label.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
     scroll = window.forms
     assert scroll.objectName() == "formScroll"

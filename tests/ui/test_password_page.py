@@ -93,7 +93,12 @@ def test_the_repeat_must_match(page, qtbot, app_ctx):
     fill(qtbot, page, DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x")
     wait_idle(qtbot, app_ctx)
     assert page.messages.isVisible()
-    assert places() == before  # the message took a place kept for it
+    assert places() == before  # the message appears under the button: no field moves
+    button = page.submit_button
+    assert (
+        page.messages.mapTo(page, page.messages.rect().topLeft()).y()
+        > button.mapTo(page, button.rect().bottomLeft()).y()
+    )
     assert page.messages.text() == MISMATCH
     assert MISMATCH not in page.form.hint.text()  # the message says it once
     assert page.form.repeat.hasFocus()
@@ -119,3 +124,12 @@ def test_the_button_submits_too(page, qtbot, app_ctx, services):
     wait_idle(qtbot, app_ctx)
     assert page.messages.text() == CHANGED
     services.auth.login(DEMO_ACCOUNT, NEW_PASSWORD)
+
+
+def test_the_form_begins_right_under_the_heading(page):
+    """No empty band waits between the page's title and the form for a message to come."""
+    heading = page.heading
+    below_heading = heading.mapTo(page, heading.rect().bottomLeft()).y()
+    card = page.form.parentWidget()
+    assert card.objectName() == "card"
+    assert card.mapTo(page, card.rect().topLeft()).y() - below_heading <= 24

@@ -15,7 +15,7 @@ from db.models import StaffRole
 from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.demo import DEMO_PASSWORD
-from desktop.readings import ReadingRow
+from desktop.readings import ReadingRow, ReadingsRefused
 from tests.ui.conftest import wait_idle
 from ui.context import PageContext
 from ui.main_window import MainWindow
@@ -121,7 +121,7 @@ def test_june_2017_shows_the_seeds_rows(qtbot, open_page, page_ctx, qtmodelteste
     assert page.title == page.heading.text() == "Приборы учета"
     assert page.section.text() == SECTION
     assert page.notice.isVisible() and page.notice.kind == "info"
-    assert page.notice.text() == (
+    assert page.notice.full_text == (
         "Передавайте показания с 15 по 25 число. Осталось дней: 6 (до 25.11.2026 включительно)."
     )
 
@@ -202,7 +202,7 @@ def test_a_closed_month_the_service_refuses_with_its_own_words(
     assert page.period_label.text() == "Ноябрь 2026 — ещё не принят в 1С"
     click(qtbot, page, page.edit_button)
     assert page.messages.kind == "warning"
-    assert page.messages.text() == (
+    assert page.messages.full_text == (
         "Период «Ноябрь 2026» закрыт: показания можно изменить только за текущий месяц."
     )
     assert not page.readings.editing
@@ -223,7 +223,7 @@ def test_add_type_and_save(qtbot, open_page, page_ctx, services):
     model, view = page.readings, page.readings_view
     assert model.editing and page.save_button.isVisible() and page.cancel_button.isVisible()
     assert shown(model) == NOVEMBER_NEW  # the previous values filled in
-    assert page.messages.text().startswith("Период «Ноябрь 2026» создан.")
+    assert page.messages.full_text.startswith("Период «Ноябрь 2026» создан.")
     assert view.currentIndex() == model.index(0, CURRENT)  # the first cell that takes a value
     assert not page.add_button.isEnabled() and not page.periods_view.isEnabled()
 
@@ -237,39 +237,66 @@ def test_add_type_and_save(qtbot, open_page, page_ctx, services):
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: view.currentIndex().row() == 1)
     assert shown(model)[0][5:] == ["9950,500", "53,210"]  # Разница follows at once
-    # A decimal point is as good as a comma; Tab goes on to the next meter's cell.
+    # A decimal point is as good as a comma; Ctrl+S with the cell still open: what is typed
+    # there is saved too. (ГВС 59537062 ran out of verification in 2023: it takes no value.)
     qtbot.keyClick(view, Qt.Key.Key_F2)
-    qtbot.keyClicks(view.indexWidget(view.currentIndex()), "3500.25")
-    qtbot.keyClick(view.indexWidget(view.currentIndex()), Qt.Key.Key_Tab)
-    qtbot.waitUntil(lambda: view.currentIndex().row() == 2)
-    assert shown(model)[1][5:] == ["3500,250", "43,400"]
     editor = view.indexWidget(view.currentIndex())
-    assert isinstance(editor, QLineEdit)  # already open for typing
-    qtbot.keyClicks(editor, "1,5")
-    # Ctrl+S with the cell still open: what is typed there is saved too.
+    assert isinstance(editor, QLineEdit)
+    qtbot.keyClicks(editor, "3500.25")
     qtbot.keyClick(editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     wait_idle(qtbot, page_ctx.app)
     assert page.messages.kind == "success"
-    assert page.messages.text().startswith("Показания переданы 20.11.2026 в ")
+    assert page.messages.full_text.startswith("Показания переданы 20.11.2026 в ")
     assert not model.editing and not page.save_button.isVisible()
     assert [row[4:] for row in shown(model)] == [
         ["9897,290", "9950,500", "53,210"],
         ["3456,850", "3500,250", "43,400"],
-        ["0,000", "1,500", "1,500"],
+        ["0,000", "", ""],
     ]
     assert stored(services, page_ctx, NOVEMBER) == {
         "Эл.эн. №12765948 T1": D("9950.500"),
         "Эл.эн. №12765948 T2": D("3500.250"),
-        "ГВС 59537062": D("1.500"),
+        "ГВС 59537062": None,
     }
     assert page.edit_button.isEnabled()  # not accepted by 1C, this month: may still change
 
-    # Редактировать: the stored values come back for correcting.
+    # Редактировать: the stored values come back for correcting; Tab goes on to the next
+    # meter's cell, open for typing, and passes over the one that takes no value.
     click(qtbot, page, page.edit_button)
     assert model.editing
-    type_value(model, "ГВС 59537062", "2")
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    qtbot.keyClick(view.indexWidget(view.currentIndex()), Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: view.currentIndex().row() == 1)
+    editor = view.indexWidget(view.currentIndex())
+    assert isinstance(editor, QLineEdit)  # already open for typing
+    editor.selectAll()
+    qtbot.keyClicks(editor, "3501")
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    assert view.currentIndex().row() == 1  # no meter below takes a value
     click(qtbot, page, page.save_button)
-    assert stored(services, page_ctx, NOVEMBER)["ГВС 59537062"] == D("2.000")
+    assert stored(services, page_ctx, NOVEMBER)["Эл.эн. №12765948 T2"] == D("3501.000")
+
+
+def test_an_overdue_meter_takes_no_value_and_its_row_says_why(qtbot, open_page, page_ctx, services):
+    """3492's ГВС 59537062 ran out of verification in 2023: the page says its readings are
+    not accepted, and the table agrees — its cell takes nothing, the reason is beneath it,
+    and the service refuses a value sent for it all the same."""
+    page = open_page(page_ctx)
+    assert "не принимаются к расчёту" in page.consumption.reminders.full_text
+    click(qtbot, page, page.add_button)
+    model = page.readings
+    row = row_titled(model, "ГВС 59537062")
+    assert not model.flags(model.index(row, CURRENT)) & Qt.ItemFlag.ItemIsEditable
+    assert not model.setData(model.index(row, CURRENT), "1,5")
+    assert model.is_note(row + 1)
+    note = model.index(row + 1, 0).data()
+    assert note.startswith("Срок поверки прибора истёк 01.06.2023 — показания не принимаются")
+    assert "офис внесёт новую дату поверки" in note
+    hot = model.rows[[r.title for r in model.rows].index("ГВС 59537062")].key
+    with pytest.raises(ReadingsRefused):
+        services.readings.submit(page_ctx.actor, page_ctx.served.id, NOVEMBER, {hot: D("1.5")})
+    assert stored(services, page_ctx, NOVEMBER)["ГВС 59537062"] is None
 
 
 def test_a_value_below_the_previous_is_refused_beside_its_row(
@@ -288,12 +315,14 @@ def test_a_value_below_the_previous_is_refused_beside_its_row(
         "заменили, обратитесь в офис."
     )
     assert page.messages.kind == "error"
-    assert page.messages.text() == (
+    assert page.messages.full_text == (
         "Показания не сохранены.\nЭл.эн. №12765948 T1: значение 9000,500 меньше предыдущего "
         "9897,290. Проверьте показание; если счётчик заменили, обратитесь в офис."
     )
     row = row_titled(model, "Эл.эн. №12765948 T1")
-    assert model.problem_rows() == [row] and model.note_rows() == [row + 1]
+    # The other note is the overdue ГВС 59537062's, which takes no value.
+    overdue = [row_titled(model, "ГВС 59537062") + 1]
+    assert model.problem_rows() == [row] and model.note_rows() == [row + 1, *overdue]
     assert model.index(row + 1, 0).data() == message  # right beneath its row
     assert page.readings_view.columnSpan(row + 1, 0) == model.columnCount()
     assert model.index(row, CURRENT).data(Qt.ItemDataRole.BackgroundRole) == REFUSED_BACKGROUND
@@ -305,7 +334,8 @@ def test_a_value_below_the_previous_is_refused_beside_its_row(
 
     # A new value clears the mark; then it goes through.
     type_value(model, "Эл.эн. №12765948 T1", "9900")
-    assert model.note_rows() == [] and model.problem_rows() == []
+    assert model.note_rows() == [row_titled(model, "ГВС 59537062") + 1]
+    assert model.problem_rows() == []
     click(qtbot, page, page.save_button)
     assert page.messages.kind == "success"
     assert stored(services, page_ctx, NOVEMBER)["Эл.эн. №12765948 T1"] == D("9900.000")
@@ -313,7 +343,8 @@ def test_a_value_below_the_previous_is_refused_beside_its_row(
 
 @pytest.mark.parametrize("answer", [True, False], ids=["confirmed", "declined"])
 def test_a_big_jump_asks_to_confirm(qtbot, open_page, services, app_ctx, monkeypatch, answer):
-    """3493 has a year of history: 50 m³ of cold water in a month is far above its average."""
+    """3493 has a year of history: 50 m³ of hot water in a month is far above its average.
+    (Its cold-water meter ran out of verification: it takes no value.)"""
     ctx = login(services, app_ctx, "3493")
     page = open_page(ctx)
     model = page.readings
@@ -326,22 +357,22 @@ def test_a_big_jump_asks_to_confirm(qtbot, open_page, services, app_ctx, monkeyp
     monkeypatch.setattr("ui.dialogs.confirm", confirm)
     click(qtbot, page, page.edit_button)  # November 2026, not accepted yet
     assert model.editing
-    title = next(row[0] for row in shown(model) if row[0].startswith("ХВС"))
-    type_value(model, title, "353,6")
+    title = next(row[0] for row in shown(model) if row[0].startswith("ГВС"))
+    type_value(model, title, "325,5")
     click(qtbot, page, page.save_button)
 
     assert len(asked) == 1 and "намного больше обычного" in asked[0]
     if answer:
         assert page.messages.kind == "success"
         assert not model.editing
-        assert stored(services, ctx, NOVEMBER)[title] == D("353.600")
+        assert stored(services, ctx, NOVEMBER)[title] == D("325.500")
     else:
         assert page.messages.kind == "warning"
         assert model.editing
         row = row_titled(model, title)
         assert "намного больше обычного" in model.index(row + 1, 0).data()
         assert model.index(row, CURRENT).data(Qt.ItemDataRole.BackgroundRole) == CONFIRM_BACKGROUND
-        assert stored(services, ctx, NOVEMBER)[title] == D("303.600")  # as before
+        assert stored(services, ctx, NOVEMBER)[title] == D("275.500")  # as before
 
 
 def test_nothing_typed_saves_nothing(qtbot, open_page, page_ctx):
@@ -349,7 +380,7 @@ def test_nothing_typed_saves_nothing(qtbot, open_page, page_ctx):
     click(qtbot, page, page.add_button)
     click(qtbot, page, page.save_button)
     assert page.messages.kind == "warning"
-    assert "введите текущие значения" in page.messages.text()
+    assert "введите текущие значения" in page.messages.full_text
     assert page.readings.editing
 
 
@@ -364,7 +395,7 @@ def test_outside_the_window_the_buttons_are_off_and_the_reason_is_told_once(
     ctx = login(services, app_ctx, "3493")  # November 2026 there, not accepted yet
     page = open_page(ctx)
     reason = "Показания принимаются с 15 по 25 число месяца. Следующий приём откроется 15.12.2026."
-    assert page.notice.text() == reason
+    assert page.notice.full_text == reason
     assert page.period_label.text() == "Ноябрь 2026 — ещё не принят в 1С"
     for button in (page.add_button, page.edit_button, page.delete_button):
         assert not button.isEnabled(), button.text()
@@ -373,8 +404,8 @@ def test_outside_the_window_the_buttons_are_off_and_the_reason_is_told_once(
     qtbot.keyClick(page.periods_view, Qt.Key.Key_Return)  # Enter edits: not now either
     wait_idle(qtbot, ctx.app)
     assert not page.readings.editing
-    assert not page.messages.isVisible() and page.notice.text() == reason
-    assert page.notice.text() not in page.messages.text()
+    assert not page.messages.isVisible() and page.notice.full_text == reason
+    assert page.notice.full_text not in page.messages.full_text
 
 
 @pytest.mark.parametrize(
@@ -412,7 +443,7 @@ def test_cancel_and_delete_with_confirmation(qtbot, open_page, page_ctx, service
     click(qtbot, page, page.delete_button)
     assert asked == ["Удалить период «Ноябрь 2026» вместе с его показаниями?"] * 2
     assert page.messages.kind == "success"
-    assert page.messages.text() == "Период «Ноябрь 2026» удалён."
+    assert page.messages.full_text == "Период «Ноябрь 2026» удалён."
     assert periods(page.periods) == SEED_PERIODS
     assert page.periods_view.currentIndex().row() == 0 and shown(page.readings) == SEED_JUNE
     months = [p.month for p in services.readings.periods(page_ctx.actor, page_ctx.served.id)]
@@ -422,11 +453,11 @@ def test_cancel_and_delete_with_confirmation(qtbot, open_page, page_ctx, service
 def test_returning_to_the_page_keeps_what_was_typed(qtbot, open_page, page_ctx):
     page = open_page(page_ctx)
     click(qtbot, page, page.add_button)
-    type_value(page.readings, "ГВС 59537062", "4,25")
+    type_value(page.readings, "Эл.эн. №12765948 T2", "3460,25")
     page.activate()
     wait_idle(qtbot, page_ctx.app)
     assert page.readings.editing
-    assert shown(page.readings)[2][5:] == ["4,250", "4,250"]
+    assert shown(page.readings)[1][5:] == ["3460,250", "3,400"]
 
 
 # --- the model alone ----------------------------------------------------------------------------
@@ -496,32 +527,33 @@ def test_a_save_refused_as_someone_elses_keeps_what_was_typed(qtbot, open_page, 
     click(qtbot, page, page.add_button)
     model = page.readings
     type_value(model, "Эл.эн. №12765948 T1", "9950,5")
-    type_value(model, "ГВС 59537062", "1,5")
-    hot = next(row.key for row in model.rows if row.title == "ГВС 59537062")
+    type_value(model, "Эл.эн. №12765948 T2", "3460,5")
+    t2 = next(row.key for row in model.rows if row.title == "Эл.эн. №12765948 T2")
     clerk = Actor.staff(7, "ivanova", StaffRole.CLERK)
-    services.readings.submit(clerk, page_ctx.served.id, NOVEMBER, {hot: D("2")})
+    services.readings.submit(clerk, page_ctx.served.id, NOVEMBER, {t2: D("3458")})
 
     click(qtbot, page, page.save_button)
     assert page.messages.kind == "warning"
     assert re.fullmatch(
-        r"Показания за ноябрь 2026 изменил сотрудник ivanova в \d\d:\d\d: ГВС 59537062 — "
-        r"2,000\. Ваши значения не сохранены: проверьте их и сохраните ещё раз\.",
-        page.messages.text(),
-    ), page.messages.text()
+        r"Показания за ноябрь 2026 изменил сотрудник ivanova в \d\d:\d\d: "
+        r"Эл\.эн\. №12765948 T2 — 3458,000\. Ваши значения не сохранены: проверьте их и "
+        r"сохраните ещё раз\.",
+        page.messages.full_text,
+    ), page.messages.full_text
     assert model.editing and page.save_button.isEnabled()
-    assert [row[5] for row in shown(model)] == ["9950,500", "", "1,500"]  # as typed
+    assert [row[5] for row in shown(model)] == ["9950,500", "3460,500", ""]  # as typed
     assert stored(services, page_ctx, NOVEMBER) == {
         "Эл.эн. №12765948 T1": None,
-        "Эл.эн. №12765948 T2": None,
-        "ГВС 59537062": D("2.000"),
+        "Эл.эн. №12765948 T2": D("3458.000"),
+        "ГВС 59537062": None,
     }
 
     click(qtbot, page, page.save_button)  # seen the message: the typed values go in
     assert page.messages.kind == "success" and not model.editing
     assert stored(services, page_ctx, NOVEMBER) == {
         "Эл.эн. №12765948 T1": D("9950.500"),
-        "Эл.эн. №12765948 T2": None,
-        "ГВС 59537062": D("1.500"),
+        "Эл.эн. №12765948 T2": D("3460.500"),
+        "ГВС 59537062": None,
     }
 
 

@@ -195,3 +195,25 @@ def test_a_long_refusal_keeps_send_in_view_on_a_small_screen(
     assert dialog.messages.kind == "error" and len(dialog.messages.text().splitlines()) == 3
     button = dialog.send_button
     assert button.visibleRegion().boundingRect() == button.rect()
+
+
+def test_the_buttons_follow_the_last_field_and_the_answer_comes_under_them(
+    qtbot, app_ctx: AppContext, page_ctx: PageContext
+) -> None:
+    """No empty band between the form and «Отправить»; the answer appears beneath the
+    buttons, in a place kept for it."""
+    for page in (page_ctx, None):
+        dialog = open_dialog(qtbot, app_ctx, page)
+        last = dialog.account or dialog.contact
+        field_bottom = last.mapTo(dialog, last.rect().bottomLeft()).y()
+        button = dialog.send_button
+        button_top = button.mapTo(dialog, button.rect().topLeft()).y()
+        assert 0 < button_top - field_bottom <= 24
+        dialog.topic.clear()
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        wait_idle(qtbot, app_ctx)
+        assert dialog.messages.isVisible() and dialog.messages.kind == "error"
+        bar = dialog.messages.mapTo(dialog, dialog.messages.rect().topLeft()).y()
+        assert bar > button.mapTo(dialog, button.rect().bottomLeft()).y()
+        assert button.mapTo(dialog, button.rect().topLeft()).y() == button_top
+        dialog.close()

@@ -305,10 +305,18 @@ class ConsumptionPanel(QWidget):
         histories, reminders = loaded
         self._histories = {history.meter_id: history for history in histories}
         self._model.set_marks(verification_marks(reminders))
-        if summary(reminders) != self.reminders.text():
+        if summary(reminders) != self.reminders.full_text:
             self.reminders.warning(summary(reminders))
+        # The table's current row; with none (the table was filled anew: readings saved, a
+        # period chosen), the meter shown before stays; else the first in service.
+        current = self._model.reading(self._view.currentIndex().row())
         shown = self.meter_id if self.meter_id in self._histories else None
-        self.show_meter(self._row_meter() or shown or next(iter(self._histories), None))
+        self.show_meter(
+            (current.meter_id if current else None)
+            or shown
+            or self._row_meter()
+            or next(iter(self._histories), None)
+        )
 
     def _row_meter(self) -> int | None:
         """The meter of the table's current row; with none, its first meter in service."""

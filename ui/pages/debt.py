@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from desktop.statement import Debt
 
 SIDE_BY_SIDE_WIDTH = 980  # the page's width from which the two tables fit side by side
+TABLE_MINIMUM = 150  # a table's height side by side, at least
+QWIDGETSIZE_MAX = (1 << 24) - 1
 
 
 def _card() -> tuple[QFrame, QVBoxLayout]:
@@ -87,11 +90,17 @@ class DebtPage(BasePage):
         super().__init__(ctx, parent)
         self.debt: Debt | None = None
 
+        # Everything below the title scrolls as one: on a narrow window the tables stand one
+        # above the other at the height of all their rows, and the page scrolls, not them.
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 4, 0)  # a little air beside the scroll bar
+        column.setSpacing(12)
         self.hint = QLabel()
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
         self.hint.hide()
-        self.layout_.addWidget(self.hint)
+        column.addWidget(self.hint)
 
         self.states = QStackedWidget()
         self.loading = QLabel("Загрузка…")
@@ -100,7 +109,14 @@ class DebtPage(BasePage):
         self.states.addWidget(self.loading)
         self.states.addWidget(self._no_debt_view())
         self.states.addWidget(self._debt_view())
-        self.layout_.addWidget(self.states, 1)
+        column.addWidget(self.states, 1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("formScroll")  # no focus of its own; the window's colour
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(body)
+        self.layout_.addWidget(self.scroll, 1)
 
     def _no_debt_view(self) -> QWidget:
         page = QWidget()
@@ -188,7 +204,28 @@ class DebtPage(BasePage):
         orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
         if self.splitter.orientation() != orientation:
             self.splitter.setOrientation(orientation)
+            self._fit_tables()
         super().resizeEvent(event)
+
+    def _fit_tables(self) -> None:
+        """Side by side, the tables fill the page and scroll inside; one above the other,
+        each is as tall as all its rows and the page scrolls instead (two tables of a few
+        rows each, both scrolling, were hard to read on a 1024×768 screen)."""
+        stacked = self.splitter.orientation() == Qt.Orientation.Vertical
+        for view in (self.arrears_view, self.by_service_view):
+            if stacked:
+                view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+                height = (
+                    view.horizontalHeader().sizeHint().height()
+                    + view.verticalHeader().length()
+                    + 2 * view.frameWidth()
+                    + 2
+                )
+                view.setFixedHeight(max(height, TABLE_MINIMUM))
+            else:
+                view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+                view.setMinimumHeight(TABLE_MINIMUM)
+                view.setMaximumHeight(QWIDGETSIZE_MAX)
 
     def activate(self) -> None:
         actor, account_id = self.ctx.actor, self.ctx.served.id
@@ -217,3 +254,4 @@ class DebtPage(BasePage):
         self.penalty_note.setText(penalty_text(debt))
         self.balance_note.setText(settle_text(debt))
         self.states.setCurrentWidget(self.debt_view)
+        self._fit_tables()

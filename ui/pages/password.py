@@ -29,7 +29,6 @@ class PasswordPage(BasePage):
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.messages.reserve(2)  # a message moves no field of the form below it
         card = QFrame()
         card.setObjectName("card")
         card.setMaximumWidth(FORM_WIDTH)
@@ -49,6 +48,10 @@ class PasswordPage(BasePage):
         buttons.addWidget(self.submit_button)
         buttons.addStretch(1)
         inner.addLayout(buttons)
+        # The answer appears under the button, where the eye is after pressing it: below it
+        # is only empty page, so no field moves, and no empty band waits above the form.
+        self.layout_.removeWidget(self.messages)
+        inner.addWidget(self.messages)
 
         row = QHBoxLayout()
         row.addWidget(card, 1)

@@ -199,6 +199,7 @@ class ReadingsPage(ReadingsControls, BasePage):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fold_for_entry()
         self._schedule_fit()
 
     # -- loading
@@ -386,8 +387,10 @@ class ReadingsPage(ReadingsControls, BasePage):
     def _saved(self, result: SubmitResult) -> None:
         self._selected = result.period
         self.periods.update_period(result.period)
+        key = self.readings_view.current_key()
         self._leave_edit()
         self.readings.set_rows(result.rows)
+        self.readings_view.set_current_key(key)  # the row last typed in stays current
         self.messages.success(result.message)
         self.readings_view.setFocus()
 

@@ -15,12 +15,16 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QLabel, QPushButton, QTableView, QWidget
 
     from ui.context import PageContext
+    from ui.messages import MessageBar
     from ui.models.periods import PeriodsModel
     from ui.models.readings import ReadingsModel
+    from ui.pages.consumption_chart import ConsumptionPanel
+    from ui.pages.readings_sections import ReadingsSections
 
-# The page's height below which the chart folds away while readings are entered (a
-# 1280×800 window and smaller: the meters table would show two or three rows).
-FOLD_CHART_BELOW = 900
+# The page's height below which, while readings are entered, the periods and the chart fold
+# away and the messages take one line each (a 1280×800 window and smaller: the meters table
+# would otherwise show two or three rows).
+FOLD_BELOW = 900
 
 
 class ReadingsControls:
@@ -30,7 +34,10 @@ class ReadingsControls:
         periods: PeriodsModel
         periods_view: QTableView
         actions: QWidget
-        consumption: QWidget
+        splitter: ReadingsSections
+        notice: MessageBar
+        messages: MessageBar
+        consumption: ConsumptionPanel
         add_button: QPushButton
         edit_button: QPushButton
         delete_button: QPushButton
@@ -96,12 +103,7 @@ class ReadingsControls:
         if self.actions.isVisibleTo(self) != editing:  # type: ignore[arg-type]
             self.actions.setVisible(editing)
             self._schedule_fit()
-        # On a short window the chart folds away while values are typed: the meters' rows
-        # (and the messages about them) need the height more than the months before.
-        folded = editing and self.height() < FOLD_CHART_BELOW
-        if self.consumption.isVisibleTo(self) == folded:  # type: ignore[arg-type]
-            self.consumption.setVisible(not folded)
-            self._schedule_fit()
+        self._fold_for_entry()
         self.save_button.setEnabled(editing and not busy)
         self.cancel_button.setEnabled(editing and not busy)
         if info is None:
@@ -112,3 +114,13 @@ class ReadingsControls:
             self.period_label.setText(f"{info.title} — принят в 1С")
         else:
             self.period_label.setText(f"{info.title} — ещё не принят в 1С")
+
+    def _fold_for_entry(self) -> None:
+        """On a short window, while values are typed, the meters' rows need the height more
+        than the months before them: the periods and the chart fold away (the period's name
+        stays above the table) and each message keeps to one line, the rest in its tooltip."""
+        folded = self.readings.editing and self.height() < FOLD_BELOW
+        for bar in (self.notice, self.consumption.reminders, self.messages):
+            bar.set_compact(folded)
+        if self.splitter.periods_folded != folded:
+            self.splitter.fold_periods(folded)

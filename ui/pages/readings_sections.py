@@ -88,6 +88,16 @@ class ReadingsSections(QSplitter):
         self.splitterMoved.connect(self._divider_moved)
         self._top, self._bottom = top, bottom
 
+    @property
+    def periods_folded(self) -> bool:
+        return self._top.isHidden()
+
+    def fold_periods(self, folded: bool) -> None:
+        """Hide the periods (with their buttons and what is beside them) or show them again;
+        the meters below then have the whole height."""
+        self._top.setHidden(folded)
+        self.schedule_fit()
+
     def _divider_moved(self) -> None:
         self._user_sized = True
 
@@ -99,7 +109,7 @@ class ReadingsSections(QSplitter):
         """Give the meters table the height its rows need and the periods the rest (they
         scroll) — until the person drags the divider: then it stays where they put it."""
         total = sum(self.sizes())
-        if self._user_sized or total <= 0:
+        if self._user_sized or total <= 0 or self.periods_folded:
             return
         view = self._readings_view
         header = view.verticalHeader()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.readings import RowKey
 from ui.models.readings import ReadingsModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -106,6 +107,19 @@ class EntryTable(QTableView):
             target = self.next_entry(1)
             if target.isValid():
                 self.setCurrentIndex(target)
+
+    def current_key(self) -> RowKey | None:
+        """The meter and zone of the current row (a note row: the reading it explains)."""
+        model = self.model()
+        row = model.reading(self.currentIndex().row()) if isinstance(model, ReadingsModel) else None
+        return row.key if row is not None else None
+
+    def set_current_key(self, key: RowKey | None) -> None:
+        """Make that meter's row current again once the table was filled anew."""
+        model = self.model()
+        row = model.row_of(key) if key is not None and isinstance(model, ReadingsModel) else None
+        if row is not None:
+            self.setCurrentIndex(model.index(row, self.entry_column))
 
     def commit_open_editor(self) -> None:
         """Store what is typed in an open editor (Ctrl+S does not move the focus away)."""
