@@ -58,6 +58,10 @@ RESIDENT_FUNCTIONS = (
 INTERNAL_FUNCTIONS = (
     CLOCK_SKEW_FUNCTION,
     ("cabinet_hmac_sha256", "bytea, bytea"),
+    (
+        "cabinet_write_registration",
+        "bigint, boolean, text, text, text, timestamp with time zone, timestamp with time zone",
+    ),
 )
 
 # Where cabinet_request_reset puts the code it made in the letter's text the kiosk passes.
@@ -68,7 +72,7 @@ RESET_CODE_TRIES = 5
 
 # A stored password or code hash written by the kiosk: an Argon2 one, never "" or NULL
 # (which would read as «no password» and reopen the registration).
-_ARGON2 = "'^[$]argon2(id|i|d)[$]v=[0-9]+[$][^$]+[$][^$]+[$][^$]+$'"
+ARGON2_PATTERN = _ARGON2 = "'^[$]argon2(id|i|d)[$]v=[0-9]+[$][^$]+[$][^$]+[$][^$]+$'"
 
 # The account of the session whose token the transaction carries (db.rls).
 _SESSION = """encode(sha256(convert_to(
@@ -87,6 +91,31 @@ _PARAMS = "regexp_replace({}, '[$][^$]*[$][^$]*$', '')"
 RESIDENT_FUNCTION_BODIES = (
     CLOCK_SKEW_BODY,
     _HMAC,
+    f"""
+CREATE OR REPLACE FUNCTION cabinet_write_registration(
+    p_holder bigint, p_has_row boolean, p_email text, p_phone text, p_hash text,
+    p_now timestamptz, p_expires timestamptz)
+RETURNS boolean
+{_HEADER}
+BEGIN
+    -- The account's credential (its row, if any, locked by the caller) with a one-time
+    -- password: false if another desk created the row meanwhile.
+    IF p_has_row THEN
+        UPDATE resident_credential c
+           SET email = p_email, phone = p_phone, password_hash = p_hash,
+               password_expires_at = p_expires, must_change = true, reset_code_hash = NULL,
+               reset_code_expires_at = NULL, failed_attempts = 0, updated_at = p_now
+         WHERE c.account_id = p_holder;
+        RETURN true;
+    END IF;
+    INSERT INTO resident_credential (account_id, email, phone, password_hash,
+        password_expires_at, must_change, failed_attempts, reset_code_hash,
+        reset_code_expires_at, created_at, updated_at)
+    VALUES (p_holder, p_email, p_phone, p_hash, p_expires, true, 0, NULL, NULL, p_now, p_now)
+    ON CONFLICT (account_id) DO NOTHING;
+    RETURN FOUND;
+END
+$fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_register(
     p_number text, p_fio text, p_code text, p_email text, p_phone text, p_hash text,
@@ -152,23 +181,11 @@ BEGIN
         reason := 'malformed';
         RETURN;
     END IF;
-    IF has_row THEN
-        UPDATE resident_credential c
-           SET email = p_email, phone = p_phone, password_hash = p_hash,
-               password_expires_at = p_expires, must_change = true, reset_code_hash = NULL,
-               reset_code_expires_at = NULL, updated_at = p_now
-         WHERE c.account_id = holder;
-    ELSE
-        INSERT INTO resident_credential (account_id, email, phone, password_hash,
-            password_expires_at, must_change, failed_attempts, reset_code_hash,
-            reset_code_expires_at, created_at, updated_at)
-        VALUES (holder, p_email, p_phone, p_hash, p_expires, true, 0, NULL, NULL, p_now, p_now)
-        ON CONFLICT (account_id) DO NOTHING;
-        IF NOT FOUND THEN
-            -- Another desk registered it meanwhile (no code row to lock): that one stands.
-            reason := 'changed_meanwhile';
-            RETURN;
-        END IF;
+    IF NOT cabinet_write_registration(holder, has_row, p_email, p_phone, p_hash, p_now,
+                                      p_expires) THEN
+        -- Another desk registered it meanwhile (no code row to lock): that one stands.
+        reason := 'changed_meanwhile';
+        RETURN;
     END IF;
     IF code_ok THEN
         UPDATE registration_code r SET code_hash = NULL WHERE r.account_id = holder;

@@ -10,7 +10,8 @@ monthly batch issues a code for every unregistered account, and Argon2 at ~50 ms
 take over an hour for 100 000 accounts. With ~40 bits a code is safe from guessing at the
 kiosk (wrong codes slow down in the sign-in throttle, per typed number and per device, see
 ``ResidentAuth.register``), but not from someone who can read the ``registration_code``
-table: keep that table away from the kiosk's database role.
+table's hashes: neither the kiosk's nor the clerk's database role may (``db.roles_clerk``:
+on their connections the database compares and stores the hashes).
 
 A code is not random but derived from the account, its salt and a key of the database
 (``auth_secret`` «registration_code», hidden from the kiosk's role): whoever prints receipts
@@ -28,11 +29,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import Account, RegistrationCode, ResidentCredential
+from db.privileges import lacks
 from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
@@ -161,7 +163,9 @@ def to_print(s: Session, key: bytes, account_ids: Iterable[int], *, renew: bool 
     ids = list(dict.fromkeys(account_ids))
     wanted = ids if renew else needing_codes(s, ids)
     stored: dict[int, str | None] = {}
-    if wanted and not renew:
+    if wanted and not renew and _sealed(s):
+        stored = _stored_sealed(s, key, wanted)
+    elif wanted and not renew:
         rows = s.execute(
             select(RegistrationCode.account_id, RegistrationCode.code_hash).where(
                 RegistrationCode.account_id.in_(wanted)
@@ -175,6 +179,44 @@ def to_print(s: Session, key: bytes, account_ids: Iterable[int], *, renew: bool 
             code, printed.new_hashes[account_id] = make(key, account_id)
         printed.codes[account_id] = code
     return printed
+
+
+def _sealed(s: Session) -> bool:
+    """Whether this connection may not read the codes' hashes (a clerk's or a kiosk's role):
+    the database compares and stores them (``db.roles_clerk``)."""
+    return lacks(s, "has_column_privilege('registration_code', 'code_hash', 'SELECT')")
+
+
+def _has_password(s: Session) -> ColumnElement[bool]:
+    """«The credential holds a password»: asked of the database where the hash may not be
+    read (a clerk's role, ``cabinet_has_password``)."""
+    if lacks(s, "has_column_privilege('resident_credential', 'password_hash', 'SELECT')"):
+        return func.cabinet_has_password(ResidentCredential.account_id, type_=Boolean)
+    return ResidentCredential.password_hash.is_not(None)
+
+
+def _stored_sealed(s: Session, key: bytes, account_ids: list[int]) -> dict[int, str | None]:
+    """On a sealed connection, the stored hash of each of the accounts whose code was
+    derived with ``key``, learnt without reading it: the database hands out the salts, the
+    codes are derived here, and it says which of their hashes are the stored ones."""
+    salts = s.execute(
+        text("SELECT account_id, salt FROM cabinet_code_salts(CAST(:ids AS bigint[]))"),
+        {"ids": account_ids},
+    )
+    candidates: dict[int, str] = {}
+    for account_id, salt_hex in salts:
+        try:
+            salt = bytes.fromhex(salt_hex)
+        except ValueError:
+            continue
+        candidates[account_id] = hash_code(derive(key, account_id, salt), salt)
+    if not candidates:
+        return {}
+    matched = s.scalars(
+        text("SELECT cabinet_codes_match(CAST(:ids AS bigint[]), CAST(:hashes AS text[]))"),
+        {"ids": list(candidates), "hashes": list(candidates.values())},
+    )
+    return {account_id: candidates[account_id] for account_id in matched}
 
 
 def issue(
@@ -203,7 +245,7 @@ def needing_codes(s: Session, account_ids: Iterable[int]) -> list[int]:
         s.scalars(
             select(ResidentCredential.account_id).where(
                 ResidentCredential.account_id.in_(ids),
-                ResidentCredential.password_hash.is_not(None),
+                _has_password(s),
                 ResidentCredential.must_change.is_(False),
             )
         )
@@ -214,6 +256,15 @@ def needing_codes(s: Session, account_ids: Iterable[int]) -> list[int]:
 def store(s: Session, hashes: dict[int, str], now: datetime, by: str) -> None:
     """Make the hashed codes the accounts' codes, each replacing the account's old one."""
     ids = list(hashes)
+    if ids and _sealed(s):
+        s.execute(
+            text(
+                "SELECT cabinet_store_codes(CAST(:ids AS bigint[]), CAST(:hashes AS text[]),"
+                " :now, :by)"
+            ),
+            {"ids": ids, "hashes": [hashes[i] for i in ids], "now": now, "by": by},
+        )
+        return
     for start in range(0, len(ids), 500):  # the IN list of a lock stays short
         part = ids[start : start + 500]
         rows = {

@@ -235,9 +235,21 @@ class ResidentAuth:
                 wait = self.throttle.wait(s, keys, now)
             verdict: sealed_writes.Verdict | None = None
             candidate: str | None = None
-            if sealed and plausible and not wait and typed_code:
+            if sealed and plausible and not wait and typed_code and not by_office:
                 candidate, wait = code_candidate(s, number, typed_code)  # wait: no ticket
-            if sealed and plausible and not wait:
+            if sealed and plausible and by_office:  # a clerk's desk: no code, no e-mail rule
+                verdict = sealed_writes.office_register(
+                    s,
+                    number,
+                    normalize_fio(fio),
+                    email_value,
+                    phone_value,
+                    password_hash,
+                    now,
+                    now + OTP_LIFETIME,
+                )
+                account_id = verdict.account_id
+            elif sealed and plausible and not wait:
                 verdict = sealed_writes.register(
                     s,
                     number,
