@@ -36,6 +36,7 @@ number exists, is registered or has that ФИО — ``code_mismatch``, ``account
 from __future__ import annotations
 
 from db.roles_clock import CLOCK_SKEW_BODY, CLOCK_SKEW_FUNCTION
+from db.roles_signin import SIGN_IN_INTERNAL
 from db.roles_throttle import HMAC_SHA256 as _HMAC
 
 # (name, arguments) of each function, for GRANT EXECUTE to the kiosk.
@@ -58,6 +59,7 @@ RESIDENT_FUNCTIONS = (
 INTERNAL_FUNCTIONS = (
     CLOCK_SKEW_FUNCTION,
     ("cabinet_hmac_sha256", "bytea, bytea"),
+    *SIGN_IN_INTERNAL,
     (
         "cabinet_write_registration",
         "bigint, boolean, text, text, text, timestamp with time zone, timestamp with time zone",
@@ -232,11 +234,14 @@ BEGIN
         RETURN;
     END IF;
     -- The code is made here and goes only into the letter: the kiosk never sees it. Six
-    -- digits from 48 random bits of a UUID; stored as desktop.auth.codes stores a code,
-    -- HMAC-SHA256 under a random 16-byte key.
+    -- digits from 48 random bits of a UUID (before its version nibble); stored as
+    -- desktop.auth.codes stores a code, HMAC-SHA256 under a random 16-byte key.
     made := lpad(mod(('x' || left(replace(gen_random_uuid()::text, '-', ''), 12))::bit(48)::bigint,
                      1000000)::text, 6, '0');
-    salt := decode(replace(gen_random_uuid()::text, '-', ''), 'hex');
+    -- The key: 16 uniform bytes (a UUID's own would carry its version and variant bits, and
+    -- cabinet_reset_salt would tell a pending reset's key from a fake one by them).
+    salt := substring(sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text,
+                                        'UTF8')) from 1 for 16);
     made_hash := 'hmac-sha256$' || encode(salt, 'hex') || '$'
                  || encode(cabinet_hmac_sha256(salt, convert_to(made, 'UTF8')), 'hex');
     UPDATE resident_credential c
@@ -459,13 +464,15 @@ BEGIN
     -- A one-time password is used up: it only opens the session that sets a password. Its
     -- end is put back by the skew, so no p_now a later call may pass revives it. A match
     -- under old parameters is stored again under the current ones: only of a password of
-    -- its own (not a one-time one) whose parameters are not the current ones.
+    -- its own (not a one-time one) whose parameters are not the current ones, and never
+    -- under weaker ones (cabinet_argon2_not_weaker): no caller makes it cheaper to crack.
     UPDATE resident_credential c
        SET password_expires_at = CASE WHEN used_up THEN least(p_now, now()) - skew
                                       ELSE c.password_expires_at END,
            password_hash = CASE
                WHEN NOT used_up AND coalesce(p_rehashed, '') ~ {argon2}
-                    AND {params_new} <> {params_old} THEN p_rehashed
+                    AND {params_new} <> {params_old}
+                    AND cabinet_argon2_not_weaker(p_rehashed, stored) THEN p_rehashed
                ELSE c.password_hash END
      WHERE c.account_id = holder;
     INSERT INTO user_session (kind, account_id, staff_id, one_time, created_at, last_seen_at,
