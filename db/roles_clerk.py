@@ -39,7 +39,10 @@ CLERK_FUNCTIONS = (
     ("cabinet_has_password", "bigint"),
     ("cabinet_code_salts", "bigint[]"),
     ("cabinet_codes_match", "bigint[], text[]"),
-    ("cabinet_store_codes", "bigint[], text[], timestamp with time zone, text"),
+    (
+        "cabinet_store_codes",
+        "bigint[], text[], text[], timestamp with time zone[], timestamp with time zone, text",
+    ),
 )
 
 _HEADER = """LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
@@ -120,27 +123,46 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_store_codes(
-    p_accounts bigint[], p_hashes text[], p_now timestamptz, p_by text)
+    p_accounts bigint[], p_hashes text[], p_salts text[], p_issued timestamptz[],
+    p_now timestamptz, p_by text)
 RETURNS integer
 {_HEADER}
 DECLARE
-    stored integer;
+    made integer;
+    replaced integer;
+    same integer;
 BEGIN
     PERFORM cabinet_clock_skew(p_now);
     IF cardinality(p_accounts) IS DISTINCT FROM cardinality(p_hashes)
+       OR cardinality(p_accounts) IS DISTINCT FROM cardinality(p_salts)
+       OR cardinality(p_accounts) IS DISTINCT FROM cardinality(p_issued)
        OR EXISTS (SELECT 1 FROM unnest(p_hashes) h WHERE coalesce(h, '') !~ {_CODE_HASH})
        OR length(coalesce(p_by, '')) > 100 THEN
         RAISE EXCEPTION 'malformed registration codes' USING ERRCODE = '22023';
     END IF;
+    -- Each new code only where the account's code is still the one it was made from (its
+    -- salt and issue time as the desk read them; no row at all): a code another desk stored
+    -- or a resident used meanwhile is neither overwritten nor revived (desktop.auth.code_issue).
+    SELECT count(*) INTO same
+      FROM registration_code r
+      JOIN unnest(p_accounts, p_hashes) AS t(account_id, code_hash) USING (account_id)
+     WHERE r.code_hash = t.code_hash;
     INSERT INTO registration_code AS r (account_id, code_hash, issued_at, issued_by)
     SELECT t.account_id, t.code_hash, p_now, p_by
-      FROM unnest(p_accounts, p_hashes) AS t(account_id, code_hash)
+      FROM unnest(p_accounts, p_hashes, p_issued) AS t(account_id, code_hash, issued)
+     WHERE t.issued IS NULL
      ORDER BY t.account_id
-    ON CONFLICT (account_id) DO UPDATE
-       SET code_hash = excluded.code_hash, issued_at = excluded.issued_at,
-           issued_by = excluded.issued_by;
-    GET DIAGNOSTICS stored = ROW_COUNT;
-    RETURN stored;
+    ON CONFLICT (account_id) DO NOTHING;
+    GET DIAGNOSTICS made = ROW_COUNT;
+    UPDATE registration_code r
+       SET code_hash = t.code_hash, issued_at = p_now, issued_by = p_by
+      FROM unnest(p_accounts, p_hashes, p_salts, p_issued) AS t(account_id, code_hash, salt, issued)
+     WHERE r.account_id = t.account_id AND r.issued_at = t.issued
+       AND r.code_hash IS DISTINCT FROM t.code_hash
+       AND CASE WHEN r.code_hash ~ {_CODE_HASH} THEN split_part(r.code_hash, '$', 2)
+                ELSE '' END = t.salt;
+    GET DIAGNOSTICS replaced = ROW_COUNT;
+    RETURN same + made + replaced;
 END
 $fn$""",
 )

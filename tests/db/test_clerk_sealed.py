@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -16,8 +17,10 @@ from sqlalchemy import Engine, select
 
 from db.models import Account, OutboxMessage, RegistrationCode, ResidentCredential, Service
 from db.roles import CLERK
+from desktop.auth import codes
 from desktop.auth.sealed import is_sealed
 from desktop.clock import FixedClock
+from desktop.common.tasks import TaskState
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     CLERK_PASSWORD,
     OWN_PASSWORD,
@@ -71,7 +74,11 @@ def test_a_clerk_login_reads_no_resident_secret_and_writes_no_credential_or_code
     ]
     # The code functions take only a code's shape and give a salt, never a hash.
     with pytest.raises(Exception, match="malformed registration codes"):
-        rows(clerk_engine, "SELECT cabinet_store_codes(ARRAY[1]::bigint[], ARRAY['x'], now(), 'x')")
+        rows(
+            clerk_engine,
+            "SELECT cabinet_store_codes(ARRAY[1]::bigint[], ARRAY['x'], ARRAY[''],"
+            " ARRAY[NULL]::timestamptz[], now(), 'x')",
+        )
 
 
 def _code_hash(cluster: Cluster, number: str) -> str | None:  # noqa: F811
@@ -177,5 +184,43 @@ def test_a_clerk_desk_does_every_office_action_without_the_hashes(
         clerk.auth.request_reset("5210", "P2@mail.ru", actor=desk)
         reset = _credential(cluster, "5210")
         assert reset is not None and (reset.reset_code_hash or "").startswith("hmac-sha256$")
+    finally:
+        clerk.close()
+
+
+def test_two_clerk_batches_at_once_print_the_same_code_that_stands(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+) -> None:
+    """The sealed path of desktop.auth.code_issue: the database stores a new code only where
+    the account's code is still the one it was derived from."""
+    owner = cluster.owner
+    with owner.read() as s:
+        petrov = s.scalars(select(Account.id).where(Account.number == "5210")).one()
+        water = s.scalars(select(Service.id).where(Service.name == "Холодная вода")).one()
+    add_statement(owner, petrov, water, MAY, "0", "120.00", "0")
+    clerk = services_as(cluster, CLERK, clock)
+    try:
+        desk = clerk.auth.staff_login("desk", CLERK_PASSWORD).actor
+
+        def batch(meanwhile: Callable[[], object] | None = None) -> str:
+            calls: list[object] = []
+
+            def progress(done: int, total: int) -> None:
+                if meanwhile is not None and not calls:
+                    calls.append(meanwhile())
+
+            out = io.BytesIO()
+            clerk.documents.write_receipts(desk, MAY, out, state=TaskState(progress))
+            [code] = re.findall(
+                r"Код регистрации в личном кабинете:\s*(\S{4}-\S{4})",
+                "\n".join(pdf_text(out.getvalue())),
+            )
+            return str(code)
+
+        inner: list[str] = []
+        outer = batch(lambda: inner.append(batch()))
+        assert inner == [outer]
+        assert codes.code_matches(_code_hash(cluster, "5210"), codes.normalize_code(outer))
     finally:
         clerk.close()

@@ -165,10 +165,13 @@ def _clerk_reissues_code(on: Cluster, account_id: int) -> bool:
             conn.exec_driver_sql("SET lock_timeout = '1s'")
             try:
                 # As the office's desk does (db.roles_clerk): the clerk writes no code itself.
-                conn.exec_driver_sql(
+                stored = conn.exec_driver_sql(
                     f"SELECT cabinet_store_codes(ARRAY[{account_id}]::bigint[], "
-                    f"ARRAY['hmac-sha256${'0' * 32}${'0' * 64}'], now(), 'desk')"
-                )
+                    f"ARRAY['hmac-sha256${'0' * 32}${'0' * 64}'], ARRAY[''], (SELECT "
+                    f"array_agg(issued_at) FROM registration_code WHERE account_id = {account_id}),"
+                    " now(), 'desk')"
+                ).scalar()
+                assert stored == 1
             except OperationalError as error:
                 assert isinstance(error.orig, psycopg.errors.LockNotAvailable), error
                 return False

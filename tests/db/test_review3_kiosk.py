@@ -7,18 +7,26 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+import psycopg.errors
+import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
+from db.roles import KIOSK
+from desktop import audit
+from desktop.actors import SYSTEM
+from desktop.auth import codes
 from desktop.clock import FixedClock
 from tests.db.test_kiosk_proofs import TOKEN, opening, requesting, stored_hash
-from tests.db.test_kiosk_writes import kiosk, paid  # noqa: F401 (fixture)
+from tests.db.test_kiosk_writes import ids, kiosk, paid  # noqa: F401 (fixture)
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     OWN_PASSWORD,
     Cluster,
     cheap_hashing,
     cluster,
     rows,
+    services_as,
 )
 
 
@@ -85,3 +93,60 @@ def test_a_pending_resets_key_looks_like_a_fake_one(
         keys.append(str(rows(kiosk, salt_of.format("3492"))[0][0]))
     assert len(set(keys)) == len(keys) and all(len(k) == 32 for k in keys)
     assert not all(k[12] == "4" and k[16] in "89ab" for k in keys), keys
+
+
+_FORGED = (
+    "INSERT INTO audit_pending (at, actor, action, account_id, ok, details)"
+    " VALUES (now(), :actor, :action, :account, true, '{}')"
+)
+
+
+def _logged(cluster: Cluster, action: str) -> list[tuple[object, ...]]:  # noqa: F811
+    """The entries of ``action``, chained or not, as the owner reads them."""
+    return rows(
+        cluster.owner.engine,
+        f"SELECT actor, account_id FROM audit_pending WHERE action = '{action}' UNION ALL "
+        f"SELECT actor, account_id FROM audit_log WHERE action = '{action}'",
+    )
+
+
+def test_a_kiosk_without_a_session_names_no_one_in_the_audit_log(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+    kiosk: Engine,  # noqa: F811
+) -> None:
+    """A kiosk's transaction carrying no session could append entries naming any actor —
+    «staff:boss» or «system» did this, resident 3492 did that. Without a session it may name
+    only no one («anonymous», «resident:unknown»…); a resident only once its own transaction
+    wrote that resident's credential or code (a registration or a reset the database let
+    through on its proof). Its real work still logs as before."""
+    ivanov = ids(cluster)["3492"]
+    for actor in ("staff:boss", "system", "admin:boss", "staff:desk"):
+        with pytest.raises(DBAPIError) as refusal, kiosk.begin() as conn:
+            conn.execute(text(_FORGED), {"actor": actor, "action": "forged", "account": ivanov})
+        assert isinstance(refusal.value.orig, psycopg.errors.InsufficientPrivilege)
+    assert _logged(cluster, "forged") == []
+    for actor, action in (("resident:3492", "named"), ("anonymous", "anonymous")):
+        with kiosk.begin() as conn:
+            conn.execute(text(_FORGED), {"actor": actor, "action": action, "account": ivanov})
+    assert _logged(cluster, "named") == [("resident:unknown", None)]
+    assert _logged(cluster, "anonymous") == [("anonymous", None)]
+    # The kiosk's own work: a sign-in (the session's holder), a reset asked for and done.
+    app = services_as(cluster, KIOSK, clock)
+    try:
+        app.auth.login("3492", OWN_PASSWORD, kiosk=True)
+        with cluster.owner.unit_of_work() as s:  # a code to reset with, known to the test
+            code_hash = codes.hash_code("123456")
+            s.execute(
+                text(
+                    "UPDATE resident_credential SET reset_code_hash = :h,"
+                    " reset_code_expires_at = :e WHERE account_id = :a"
+                ),
+                {"h": code_hash, "e": clock.now() + timedelta(minutes=10), "a": ivanov},
+            )
+        app.auth.complete_reset("3492", "123456", "new-Sadovaya-pass-5")
+    finally:
+        app.close()
+    assert _logged(cluster, "resident.sign_in")[-1] == ("resident:3492", ivanov)
+    assert _logged(cluster, "password.reset") == [("resident:3492", ivanov)]
+    assert audit.verify(cluster.owner, SYSTEM).intact
