@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
-from db import roles_audit, roles_office, roles_readings, roles_staff
+from db import roles_audit, roles_office, roles_readings, roles_staff, roles_support
 from db.privileges import quote
 from db.roles_clerk import CLERK_FUNCTION_BODIES, CLERK_FUNCTIONS
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
@@ -295,6 +295,7 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
         roles_staff.install(conn, schema, names)
         roles_readings.install(conn, q_schema, names[KIOSK])  # the kiosk's readings' rules
         roles_office.install(conn, q_schema, names)
+        roles_support.install(conn, q_schema)  # after the readings' cabinet_kiosk_writes
         hide_throttle_key(conn, quote(conn, names[KIOSK]))
         unaltered = roles_audit.install(conn, q_schema, names)
     return RolesReport(tuple(created), tuple(names.values()), len(tables), unaltered)

@@ -14,10 +14,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from db.roles import KIOSK
+from db.roles_support import ANONYMOUS_PER_HOUR
 from desktop import audit
 from desktop.actors import SYSTEM
 from desktop.auth import codes
 from desktop.clock import FixedClock
+from desktop.errors import AccessDeniedError
+from desktop.failures import database_failure
 from tests.db.test_kiosk_proofs import TOKEN, opening, requesting, stored_hash
 from tests.db.test_kiosk_writes import ids, kiosk, paid  # noqa: F401 (fixture)
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
@@ -150,3 +153,30 @@ def test_a_kiosk_without_a_session_names_no_one_in_the_audit_log(
     assert _logged(cluster, "resident.sign_in")[-1] == ("resident:3492", ivanov)
     assert _logged(cluster, "password.reset") == [("resident:3492", ivanov)]
     assert audit.verify(cluster.owner, SYSTEM).intact
+
+
+def test_a_kiosk_leaves_a_limited_number_of_requests_from_the_login_window(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+) -> None:
+    """A kiosk's login added requests with no account without end (the office's list
+    drowned): now ten an hour per kiosk, counted by the database under the throttle's key;
+    past them a Russian refusal and nothing added. A signed-in resident is not limited."""
+    app = services_as(cluster, KIOSK, clock)
+    try:
+        for i in range(ANONYMOUS_PER_HOUR):
+            app.support.create(None, f"Вопрос {i}", "Помогите.", "8 916 000-00-00")
+        with pytest.raises(DBAPIError) as refusal:
+            app.support.create(None, "Ещё вопрос", "Помогите.", "8 916 000-00-00")
+        told = database_failure(refusal.value)
+        assert isinstance(told, AccessDeniedError) and "через" in str(told), told
+        resident = app.auth.login("3492", OWN_PASSWORD, kiosk=True).actor
+        app.support.create(resident, "Счётчик", "Не могу найти пломбу", "r3492@mail.ru")
+    finally:
+        app.close()
+    assert rows(
+        cluster.owner.engine, "SELECT count(*) FROM support_request WHERE account_id IS NULL"
+    ) == [(ANONYMOUS_PER_HOUR,)]
+    assert rows(
+        cluster.owner.engine, "SELECT count(*) FROM support_request WHERE account_id IS NOT NULL"
+    ) == [(1,)]
