@@ -34,7 +34,7 @@ from desktop.auth.codes import SECRET_NAME, derive, display, hash_code, next_sal
 from desktop.auth.codes import salt_of as _salt_of
 from desktop.auth.db_secret import load_or_make
 from desktop.clock import Clock
-from desktop.errors import NotFoundError
+from desktop.errors import DatabaseBusyError, NotFoundError
 from desktop.permissions import Permission, require
 
 
@@ -238,6 +238,9 @@ def store(s: Session, new: dict[int, NewCode], now: datetime, by: str) -> int:
     return stored
 
 
+_REISSUE_TRIES = 5
+
+
 @dataclass(frozen=True)
 class IssuedCode:
     """A code just issued at the counter, for the slip: shown once, never stored in clear."""
@@ -267,11 +270,17 @@ class RegistrationCodes:
             if account is None:
                 raise NotFoundError("Лицевой счёт не найден: возможно, он был удалён.")
             now = self.clock.now()
-            printed = to_print(s, key, [account_id], renew=True)
-            while not store(s, printed.new, now, actor.label):
+            for _ in range(_REISSUE_TRIES):
+                printed = to_print(s, key, [account_id], renew=True)
+                if store(s, printed.new, now, actor.label):
+                    break
                 # Another desk changed the code between the read and the write: a slip
                 # must carry the code that stands, so a new one from that.
-                printed = to_print(s, key, [account_id], renew=True)
+            else:
+                raise DatabaseBusyError(
+                    "Код регистрации этого счёта сейчас меняют с другого рабочего места. "
+                    "Повторите выдачу кода через минуту."
+                )
             code = printed.codes[account_id]
             audit.record(s, now, actor, AuditAction.REGISTRATION_CODE_ISSUE, account_id=account_id)
             return IssuedCode(
