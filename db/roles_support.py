@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 ANONYMOUS_PER_HOUR = 10
 ANONYMOUS_WINDOW = timedelta(hours=1)
 ANONYMOUS_LIMIT_MESSAGE = (
-    "С этого места сегодня уже оставили много обращений без входа в кабинет. Попробуйте "
+    "С этого места за последний час оставили много обращений без входа в кабинет. Попробуйте "
     "через {minutes} мин. или войдите в кабинет и напишите обращение оттуда."
 )
 
