@@ -237,19 +237,7 @@ class ResidentAuth:
             candidate: str | None = None
             if sealed and plausible and not wait and typed_code and not by_office:
                 candidate, wait = code_candidate(s, number, typed_code)  # wait: no ticket
-            if sealed and plausible and by_office:  # a clerk's desk: no code, no e-mail rule
-                verdict = sealed_writes.office_register(
-                    s,
-                    number,
-                    normalize_fio(fio),
-                    email_value,
-                    phone_value,
-                    password_hash,
-                    now,
-                    now + OTP_LIFETIME,
-                )
-                account_id = verdict.account_id
-            elif sealed and plausible and not wait:
+            if sealed and plausible and (by_office or not wait):  # (a clerk's: no code)
                 verdict = sealed_writes.register(
                     s,
                     number,
@@ -260,6 +248,7 @@ class ResidentAuth:
                     password_hash,
                     now,
                     now + OTP_LIFETIME,
+                    office=by_office,
                 )
                 account_id, code_ok = verdict.account_id, verdict.code_ok
             elif use_code and not wait:

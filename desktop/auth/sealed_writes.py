@@ -47,9 +47,31 @@ def register(
     password_hash: str,
     now: datetime,
     expires_at: datetime,
+    *,
+    office: bool = False,
 ) -> Verdict:
     """Register the account (``fio`` normalised by ``normalize_fio``) with a one-time
-    password and void the code used; ``code_candidate`` None when no code was typed."""
+    password and void the code used; ``code_candidate`` None when no code was typed.
+    ``office``: a clerk's registration at the counter (``db.roles_clerk``): no code is asked
+    and the account's code is void; the one-time password was made and hashed by the desk
+    and goes only into the letter or the slip."""
+    if office:
+        row = s.execute(
+            text(
+                "SELECT account_id, reason FROM cabinet_office_register("
+                ":n, :f, :e, :p, :h, :now, :expires)"
+            ),
+            {
+                "n": number,
+                "f": fio,
+                "e": email,
+                "p": phone,
+                "h": password_hash,
+                "now": now,
+                "expires": expires_at,
+            },
+        ).one()
+        return Verdict(row.account_id, row.reason)
     row = s.execute(
         text(
             "SELECT account_id, reason, code_ok FROM cabinet_register("
@@ -67,37 +89,6 @@ def register(
         },
     ).one()
     return Verdict(row.account_id, row.reason, bool(row.code_ok))
-
-
-def office_register(
-    s: OrmSession,
-    number: str,
-    fio: str,
-    email: str,
-    phone: str,
-    password_hash: str,
-    now: datetime,
-    expires_at: datetime,
-) -> Verdict:
-    """A clerk's registration at the counter (``db.roles_clerk``): no code is asked, the
-    account's code is void once used; ``fio`` normalised by ``normalize_fio``. The one-time
-    password was made and hashed by the desk and goes only into the letter or the slip."""
-    row = s.execute(
-        text(
-            "SELECT account_id, reason FROM cabinet_office_register("
-            ":n, :f, :e, :p, :h, :now, :expires)"
-        ),
-        {
-            "n": number,
-            "f": fio,
-            "e": email,
-            "p": phone,
-            "h": password_hash,
-            "now": now,
-            "expires": expires_at,
-        },
-    ).one()
-    return Verdict(row.account_id, row.reason)
 
 
 def request_reset(
