@@ -24,6 +24,11 @@ credential or registration code at all. The kiosk writes credentials and codes o
 the functions of ``db.roles_resident``, which demand the proof first. The kiosk's sign-in
 throttle: ``db.roles_throttle``. What the kiosk may write to readings:
 ``db.roles_readings``.
+
+The clerk reads credentials (contacts too) and registration codes without their hashes and
+writes neither: registration at the counter, the codes it prints and stores, and a
+resident's own ways in at its desk go through the functions of ``db.roles_clerk`` and the
+kiosk's.
 """
 
 from __future__ import annotations
@@ -34,8 +39,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
-from db import roles_audit, roles_office, roles_readings, roles_staff
+from db import roles_audit, roles_office, roles_readings, roles_staff, roles_support
 from db.privileges import quote
+from db.roles_clerk import CLERK_FUNCTION_BODIES, CLERK_FUNCTIONS
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_resident import (
     INTERNAL_FUNCTIONS,
@@ -63,6 +69,8 @@ _CREDENTIAL_PLAIN = (
 # An outbox row without its recipient and body: enough for the kiosk to queue a letter
 # (INSERT … RETURNING id) and to drop the pending one it replaces (DELETE … WHERE).
 _OUTBOX_PLAIN = "id, account_id, subject, handed_out_at"
+# A registration code without its hash.
+_CODE_PLAIN = "SELECT (account_id, issued_at, issued_by)"
 # What a writer puts in a pending audit entry: not its id (no claiming the keys ahead) nor its
 # db_role (stamped by the trigger).
 _PENDING_WRITTEN = "at, actor, action, account_id, ok, details"
@@ -75,16 +83,18 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "premises": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
     "account": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
     # The kiosk writes a credential only through the functions of db.roles_resident, which
-    # demand the proof first (registration, reset, password change, sign-in).
+    # demand the proof first (registration, reset, password change, sign-in). The clerk
+    # reads its contacts but no hash, and writes through db.roles_clerk's functions.
     "resident_credential": {
         KIOSK: (f"SELECT ({_CREDENTIAL_PLAIN})",),
-        CLERK: _RW,
+        CLERK: (f"SELECT ({_CREDENTIAL_PLAIN}, email, phone)",),
         ADMIN: _RW,
     },
     # The kiosk checks a code through cabinet_code_salt/_matches; cabinet_register voids it.
+    # The clerk prints and stores codes through db.roles_clerk's functions.
     "registration_code": {
-        KIOSK: ("SELECT (account_id, issued_at, issued_by)",),
-        CLERK: _RW,
+        KIOSK: (_CODE_PLAIN,),
+        CLERK: (_CODE_PLAIN,),
         ADMIN: _RW,
     },
     # The clerk reads no password hash and writes nothing: its sign-in and password change
@@ -166,7 +176,7 @@ OWN_ROWS: Mapping[str, str] = {
     ),
 }
 
-_FUNCTION_BODIES = (*SIGN_IN_BODIES, *RESIDENT_FUNCTION_BODIES)
+_FUNCTION_BODIES = (*SIGN_IN_BODIES, *RESIDENT_FUNCTION_BODIES, *CLERK_FUNCTION_BODIES)
 
 
 @dataclass(frozen=True)
@@ -274,10 +284,18 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
                 f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) "
                 f"TO {quote(conn, names[KIOSK])}"
             )
+        # The clerk: a resident's own ways in at an office desk (the kiosk's functions) and
+        # the office's writes to credentials and codes (db.roles_clerk).
+        for function, arguments in (*SIGN_IN_FUNCTIONS, *RESIDENT_FUNCTIONS, *CLERK_FUNCTIONS):
+            conn.exec_driver_sql(
+                f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) "
+                f"TO {quote(conn, names[CLERK])}"
+            )
         _install_policies(conn, names)
         roles_staff.install(conn, schema, names)
         roles_readings.install(conn, q_schema, names[KIOSK])  # the kiosk's readings' rules
         roles_office.install(conn, q_schema, names)
+        roles_support.install(conn, q_schema)  # after the readings' cabinet_kiosk_writes
         hide_throttle_key(conn, quote(conn, names[KIOSK]))
         unaltered = roles_audit.install(conn, q_schema, names)
     return RolesReport(tuple(created), tuple(names.values()), len(tables), unaltered)
@@ -316,7 +334,7 @@ def _install_functions(conn: Connection, schema: str) -> None:
     install_throttle(conn, q_schema)  # first: the compare functions call it
     for body in _FUNCTION_BODIES:
         conn.exec_driver_sql(body.replace("{schema}", q_schema))
-    for function, arguments in (*FUNCTIONS, *INTERNAL_FUNCTIONS):
+    for function, arguments in (*FUNCTIONS, *CLERK_FUNCTIONS, *INTERNAL_FUNCTIONS):
         conn.exec_driver_sql(
             f"REVOKE ALL ON FUNCTION {q_schema}.{function}({arguments}) FROM PUBLIC"
         )

@@ -1,4 +1,5 @@
-"""What ``db roles`` sets so that no role of the application can make the others wait.
+"""What ``db roles`` sets so that no role of the application can make the others wait, and
+whom a kiosk's audit entry may name.
 
 The audit chain is built by ``audit_chain()`` (migration 0012), owned by the schema's owner:
 every group may call it, none may read or lock the row it locks (``GRANTS``), and it never
@@ -14,6 +15,10 @@ told in Russian (``desktop.failures``). The program asks for the same on each co
 own session (even switch them off) but not for others'; what it could still hold (rows it
 may write) is bounded by them only for well-behaved desks, which is why the chain no longer
 depends on them.
+
+A kiosk's entry written without a session (a sign-in, registration or reset attempt) names
+no one unless its transaction holds the proof (``cabinet_kiosk_audit_actor``): a kiosk's
+login cannot put «staff:…», «system» or another resident's name into the log.
 
 ``ALTER ROLE`` needs CREATEROLE (the owner that created the groups has it); a login role
 the owner may not alter is reported, not fatal. Login roles added later get the defaults at
@@ -38,6 +43,52 @@ SESSION_DEFAULTS = {
 
 CHAIN_FUNCTION = ("audit_chain", "")
 
+# Actors naming no one: what a kiosk writes for an attempt it has no proof of.
+UNPROVEN_ACTORS = ("anonymous", "resident:unknown", "resident:malformed", "staff:unknown",
+                   "staff:malformed")  # fmt: skip
+
+# The kiosk's audit entries without a session (audit_pending_stamp, migration 0012, checks
+# those with one): only the actors above, or a resident whose credential or registration
+# code this very transaction has written (the registration or reset a function just let
+# through on its proof); any other resident is recorded as «resident:unknown», with no
+# account. Staff and the system it never names. A session ended in this transaction (a
+# one-time password's abandoned) still counts as the transaction's own.
+_KIOSK_ACTOR = f"""
+CREATE OR REPLACE FUNCTION cabinet_kiosk_audit_actor() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
+DECLARE
+    me xid := pg_current_xact_id_if_assigned()::xid;
+    proven bigint;
+BEGIN
+    IF EXISTS (SELECT 1 FROM user_session s
+                WHERE s.token_hash = encode(sha256(convert_to(
+                      nullif(current_setting('cabinet.session', true), ''), 'UTF8')), 'hex')
+                  AND (s.ended_at IS NULL OR s.xmin = me)) THEN
+        RETURN NEW;  -- audit_pending_stamp holds it to the session's holder
+    END IF;
+    IF NEW.actor = ANY(ARRAY{list(UNPROVEN_ACTORS)}) THEN
+        NEW.account_id := NULL;
+        RETURN NEW;
+    END IF;
+    IF NEW.actor !~ '^resident:' THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = 'audit_log: a kiosk without a session may not write as ' || NEW.actor;
+    END IF;
+    SELECT a.id INTO proven FROM account a
+     WHERE a.number = substr(NEW.actor, 10) AND me IS NOT NULL
+       AND (EXISTS (SELECT 1 FROM resident_credential c
+                     WHERE c.account_id = a.id AND c.xmin = me)
+            OR EXISTS (SELECT 1 FROM registration_code r
+                        WHERE r.account_id = a.id AND r.xmin = me));
+    IF proven IS NULL OR NEW.account_id IS DISTINCT FROM proven
+                         AND NEW.account_id IS NOT NULL THEN
+        NEW.actor := 'resident:unknown';
+        NEW.account_id := NULL;
+    END IF;
+    RETURN NEW;
+END
+$fn$"""
+
 
 def install(conn: Connection, q_schema: str, names: Mapping[str, str]) -> tuple[str, ...]:
     """Let every group chain the log and give the groups and their login members the
@@ -48,6 +99,16 @@ def install(conn: Connection, q_schema: str, names: Mapping[str, str]) -> tuple[
         conn.exec_driver_sql(
             f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) TO {quote(conn, name)}"
         )
+    conn.exec_driver_sql(_KIOSK_ACTOR.replace("{schema}", q_schema))
+    conn.exec_driver_sql(
+        f"REVOKE ALL ON FUNCTION {q_schema}.cabinet_kiosk_audit_actor() FROM PUBLIC"
+    )
+    conn.exec_driver_sql("DROP TRIGGER IF EXISTS cabinet_kiosk_actor ON audit_pending")
+    conn.exec_driver_sql(
+        "CREATE TRIGGER cabinet_kiosk_actor BEFORE INSERT ON audit_pending FOR EACH ROW "
+        f"WHEN ({q_schema}.cabinet_kiosk_writes()) "
+        f"EXECUTE FUNCTION {q_schema}.cabinet_kiosk_audit_actor()"
+    )
     members = conn.execute(
         text(
             "SELECT DISTINCT r.rolname FROM pg_auth_members m "

@@ -36,6 +36,7 @@ number exists, is registered or has that ФИО — ``code_mismatch``, ``account
 from __future__ import annotations
 
 from db.roles_clock import CLOCK_SKEW_BODY, CLOCK_SKEW_FUNCTION
+from db.roles_signin import SIGN_IN_INTERNAL
 from db.roles_throttle import HMAC_SHA256 as _HMAC
 
 # (name, arguments) of each function, for GRANT EXECUTE to the kiosk.
@@ -58,6 +59,11 @@ RESIDENT_FUNCTIONS = (
 INTERNAL_FUNCTIONS = (
     CLOCK_SKEW_FUNCTION,
     ("cabinet_hmac_sha256", "bytea, bytea"),
+    *SIGN_IN_INTERNAL,
+    (
+        "cabinet_write_registration",
+        "bigint, boolean, text, text, text, timestamp with time zone, timestamp with time zone",
+    ),
 )
 
 # Where cabinet_request_reset puts the code it made in the letter's text the kiosk passes.
@@ -68,7 +74,7 @@ RESET_CODE_TRIES = 5
 
 # A stored password or code hash written by the kiosk: an Argon2 one, never "" or NULL
 # (which would read as «no password» and reopen the registration).
-_ARGON2 = "'^[$]argon2(id|i|d)[$]v=[0-9]+[$][^$]+[$][^$]+[$][^$]+$'"
+ARGON2_PATTERN = _ARGON2 = "'^[$]argon2(id|i|d)[$]v=[0-9]+[$][^$]+[$][^$]+[$][^$]+$'"
 
 # The account of the session whose token the transaction carries (db.rls).
 _SESSION = """encode(sha256(convert_to(
@@ -87,6 +93,31 @@ _PARAMS = "regexp_replace({}, '[$][^$]*[$][^$]*$', '')"
 RESIDENT_FUNCTION_BODIES = (
     CLOCK_SKEW_BODY,
     _HMAC,
+    f"""
+CREATE OR REPLACE FUNCTION cabinet_write_registration(
+    p_holder bigint, p_has_row boolean, p_email text, p_phone text, p_hash text,
+    p_now timestamptz, p_expires timestamptz)
+RETURNS boolean
+{_HEADER}
+BEGIN
+    -- The account's credential (its row, if any, locked by the caller) with a one-time
+    -- password: false if another desk created the row meanwhile.
+    IF p_has_row THEN
+        UPDATE resident_credential c
+           SET email = p_email, phone = p_phone, password_hash = p_hash,
+               password_expires_at = p_expires, must_change = true, reset_code_hash = NULL,
+               reset_code_expires_at = NULL, failed_attempts = 0, updated_at = p_now
+         WHERE c.account_id = p_holder;
+        RETURN true;
+    END IF;
+    INSERT INTO resident_credential (account_id, email, phone, password_hash,
+        password_expires_at, must_change, failed_attempts, reset_code_hash,
+        reset_code_expires_at, created_at, updated_at)
+    VALUES (p_holder, p_email, p_phone, p_hash, p_expires, true, 0, NULL, NULL, p_now, p_now)
+    ON CONFLICT (account_id) DO NOTHING;
+    RETURN FOUND;
+END
+$fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_register(
     p_number text, p_fio text, p_code text, p_email text, p_phone text, p_hash text,
@@ -152,23 +183,11 @@ BEGIN
         reason := 'malformed';
         RETURN;
     END IF;
-    IF has_row THEN
-        UPDATE resident_credential c
-           SET email = p_email, phone = p_phone, password_hash = p_hash,
-               password_expires_at = p_expires, must_change = true, reset_code_hash = NULL,
-               reset_code_expires_at = NULL, updated_at = p_now
-         WHERE c.account_id = holder;
-    ELSE
-        INSERT INTO resident_credential (account_id, email, phone, password_hash,
-            password_expires_at, must_change, failed_attempts, reset_code_hash,
-            reset_code_expires_at, created_at, updated_at)
-        VALUES (holder, p_email, p_phone, p_hash, p_expires, true, 0, NULL, NULL, p_now, p_now)
-        ON CONFLICT (account_id) DO NOTHING;
-        IF NOT FOUND THEN
-            -- Another desk registered it meanwhile (no code row to lock): that one stands.
-            reason := 'changed_meanwhile';
-            RETURN;
-        END IF;
+    IF NOT cabinet_write_registration(holder, has_row, p_email, p_phone, p_hash, p_now,
+                                      p_expires) THEN
+        -- Another desk registered it meanwhile (no code row to lock): that one stands.
+        reason := 'changed_meanwhile';
+        RETURN;
     END IF;
     IF code_ok THEN
         UPDATE registration_code r SET code_hash = NULL WHERE r.account_id = holder;
@@ -215,11 +234,14 @@ BEGIN
         RETURN;
     END IF;
     -- The code is made here and goes only into the letter: the kiosk never sees it. Six
-    -- digits from 48 random bits of a UUID; stored as desktop.auth.codes stores a code,
-    -- HMAC-SHA256 under a random 16-byte key.
+    -- digits from 48 random bits of a UUID (before its version nibble); stored as
+    -- desktop.auth.codes stores a code, HMAC-SHA256 under a random 16-byte key.
     made := lpad(mod(('x' || left(replace(gen_random_uuid()::text, '-', ''), 12))::bit(48)::bigint,
                      1000000)::text, 6, '0');
-    salt := decode(replace(gen_random_uuid()::text, '-', ''), 'hex');
+    -- The key: 16 uniform bytes (a UUID's own would carry its version and variant bits, and
+    -- cabinet_reset_salt would tell a pending reset's key from a fake one by them).
+    salt := substring(sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text,
+                                        'UTF8')) from 1 for 16);
     made_hash := 'hmac-sha256$' || encode(salt, 'hex') || '$'
                  || encode(cabinet_hmac_sha256(salt, convert_to(made, 'UTF8')), 'hex');
     UPDATE resident_credential c
@@ -442,13 +464,15 @@ BEGIN
     -- A one-time password is used up: it only opens the session that sets a password. Its
     -- end is put back by the skew, so no p_now a later call may pass revives it. A match
     -- under old parameters is stored again under the current ones: only of a password of
-    -- its own (not a one-time one) whose parameters are not the current ones.
+    -- its own (not a one-time one) whose parameters are not the current ones, and never
+    -- under weaker ones (cabinet_argon2_not_weaker): no caller makes it cheaper to crack.
     UPDATE resident_credential c
        SET password_expires_at = CASE WHEN used_up THEN least(p_now, now()) - skew
                                       ELSE c.password_expires_at END,
            password_hash = CASE
                WHEN NOT used_up AND coalesce(p_rehashed, '') ~ {argon2}
-                    AND {params_new} <> {params_old} THEN p_rehashed
+                    AND {params_new} <> {params_old}
+                    AND cabinet_argon2_not_weaker(p_rehashed, stored) THEN p_rehashed
                ELSE c.password_hash END
      WHERE c.account_id = holder;
     INSERT INTO user_session (kind, account_id, staff_id, one_time, created_at, last_seen_at,

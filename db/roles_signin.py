@@ -25,7 +25,31 @@ SIGN_IN_FUNCTIONS = (
 _SECRET_COLUMN = """CASE p_kind WHEN 'password' THEN c.password_hash
                               WHEN 'reset_code' THEN c.reset_code_hash END"""
 
+# Helpers the functions call (as the owner): granted to no one.
+SIGN_IN_INTERNAL = (("cabinet_argon2_not_weaker", "text, text"),)
+
+# An encoded Argon2 hash split on «$»: '', variant, v=…, m=…,t=…,p=…, salt, digest.
+_COST = "substring(split_part({}, '$', 4) from '(?:^|,){}=([0-9]+)')::bigint"
+
 SIGN_IN_BODIES = (
+    """
+CREATE OR REPLACE FUNCTION cabinet_argon2_not_weaker(p_new text, p_old text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = {schema}, pg_temp AS $fn$
+    -- Whether the Argon2 hash p_new costs at least what p_old does: memory, passes, salt
+    -- and digest no smaller, the variant argon2id or p_old's. A «rehash» must never make
+    -- a stored password cheaper to crack.
+    SELECT coalesce(
+        {m_new} >= {m_old} AND {t_new} >= {t_old} AND {p_new} >= 1
+        AND length(split_part(p_new, '$', 5)) >= length(split_part(p_old, '$', 5))
+        AND length(split_part(p_new, '$', 6)) >= length(split_part(p_old, '$', 6))
+        AND split_part(p_new, '$', 2) IN ('argon2id', split_part(p_old, '$', 2)),
+        false)
+$fn$""".replace("{m_new}", _COST.format("p_new", "m"))
+    .replace("{m_old}", _COST.format("p_old", "m"))
+    .replace("{t_new}", _COST.format("p_new", "t"))
+    .replace("{t_old}", _COST.format("p_old", "t"))
+    .replace("{p_new}", _COST.format("p_new", "p")),
     f"""
 CREATE OR REPLACE FUNCTION cabinet_secret_salt(
     p_kind text, p_number text, p_params text, p_hash_len integer,

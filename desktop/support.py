@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from db.engine import Database
 from db.models import (
     Account,
+    AuditEntry,
     RequestStatus,
     ResidentCredential,
     StaffUser,
@@ -21,6 +23,7 @@ from db.models import (
     SupportRequest,
 )
 from db.privileges import lacks
+from db.roles_support import ANONYMOUS_LIMIT_MESSAGE, ANONYMOUS_PER_HOUR, ANONYMOUS_WINDOW
 from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
@@ -147,6 +150,8 @@ class SupportService:
         account_id = actor.account_id if actor is not None else None
         with self.db.unit_of_work() as s:
             now = self.clock.now()
+            if actor is None:
+                _check_anonymous_limit(s, now)
             values = {
                 "account_id": account_id,
                 "topic": topic,
@@ -274,6 +279,30 @@ class SupportService:
                 )
                 s.flush()
             return _load(s, request.id)
+
+
+def _check_anonymous_limit(s: Session, now: datetime) -> None:
+    """On SQLite (one desk): at most ``ANONYMOUS_PER_HOUR`` requests from the login window in
+    ``ANONYMOUS_WINDOW``, as a kiosk's database login adds on PostgreSQL (``db.roles_support``,
+    which counts per kiosk there); ValidationError past it."""
+    if s.get_bind().dialect.name == "postgresql":
+        return
+    since = now - ANONYMOUS_WINDOW
+    recent = list(
+        s.scalars(
+            select(AuditEntry.at)
+            .where(
+                AuditEntry.action == AuditAction.SUPPORT_CREATE,
+                AuditEntry.actor == ANONYMOUS,
+                AuditEntry.at > since,
+            )
+            .order_by(AuditEntry.at)
+        )
+    )
+    if len(recent) >= ANONYMOUS_PER_HOUR:
+        frees_at = recent[len(recent) - ANONYMOUS_PER_HOUR] + ANONYMOUS_WINDOW
+        minutes = max(1, math.ceil((frees_at - now).total_seconds() / 60))
+        raise ValidationError(ANONYMOUS_LIMIT_MESSAGE.format(minutes=minutes))
 
 
 def _add_unread(s: Session, values: Mapping[str, Any]) -> int:

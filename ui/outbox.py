@@ -33,7 +33,7 @@ from ui.models.text_table import TextTableModel
 from ui.pages.base import BasePage
 
 if TYPE_CHECKING:
-    from desktop.auth.codes import IssuedCode
+    from desktop.auth.code_issue import IssuedCode
     from desktop.mail import OutboxItem
 
 TITLE = "Памятки для жителей"

@@ -10,7 +10,8 @@ monthly batch issues a code for every unregistered account, and Argon2 at ~50 ms
 take over an hour for 100 000 accounts. With ~40 bits a code is safe from guessing at the
 kiosk (wrong codes slow down in the sign-in throttle, per typed number and per device, see
 ``ResidentAuth.register``), but not from someone who can read the ``registration_code``
-table: keep that table away from the kiosk's database role.
+table's hashes: neither the kiosk's nor the clerk's database role may (``db.roles_clerk``:
+on their connections the database compares and stores the hashes).
 
 A code is not random but derived from the account, its salt and a key of the database
 (``auth_secret`` «registration_code», hidden from the kiosk's role): whoever prints receipts
@@ -23,24 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.engine import Database
-from db.models import Account, RegistrationCode, ResidentCredential
-from desktop import audit
-from desktop.actors import Actor
-from desktop.audit import AuditAction
-from desktop.auth.db_secret import load_or_make
-from desktop.clock import Clock
+from db.models import RegistrationCode
 from desktop.common.problems import ProblemError
-from desktop.errors import NotFoundError
-from desktop.permissions import Permission, require
 
 # No 0/O, 1/I/L: nothing that reads as something else on paper.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -115,6 +106,31 @@ def make(key: bytes, account_id: int) -> tuple[str, str]:
     return code, hash_code(code, salt)
 
 
+def next_salt(key: bytes, account_id: int, previous_salt: str, issued: datetime | None) -> bytes:
+    """The salt of the account's next code: derived from its code now (the hex salt of its
+    stored hash, "" for none, and when it was issued; None: no row yet). Two desks that
+    make the account a new code from the same one make the same code, so two batches
+    printed at once, or a batch and a reissue, void nothing of each other's."""
+    stamp = "" if issued is None else str(_micros(issued))
+    message = f"next\x1f{account_id}\x1f{previous_salt}\x1f{stamp}".encode("ascii")
+    return hmac.new(key, message, hashlib.sha256).digest()[:16]
+
+
+def _micros(moment: datetime) -> int:
+    """Microseconds since the epoch, the same whatever zone the driver hands the time in."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return (aware - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
+_STORED = re.compile(r"hmac-sha256\$[0-9a-f]{32}\$[0-9a-f]{64}")
+
+
+def salt_of(stored: str | None) -> str:
+    """The hex salt of a stored code's hash, as ``cabinet_code_salts`` gives it; "" for no
+    hash or one of another shape."""
+    return stored.split("$")[1] if stored and _STORED.fullmatch(stored) else ""
+
+
 def reproduce(key: bytes, account_id: int, stored: str | None) -> str | None:
     """The account's valid code again, from its stored hash; None if there is none or it was
     not derived with ``key`` (a code chosen by hand, or made before codes were derived)."""
@@ -145,95 +161,6 @@ def code_matches(stored: str | None, code: str) -> bool:
     return hmac.compare_digest(mine, digest) and scheme == _SCHEME and bool(stored and code)
 
 
-@dataclass
-class Printed:
-    """The codes to print by account id, and the hashes of those among them that are new
-    (to store once they are printed)."""
-
-    codes: dict[int, str]
-    new_hashes: dict[int, str]
-
-
-def to_print(s: Session, key: bytes, account_ids: Iterable[int], *, renew: bool = False) -> Printed:
-    """The codes for those of the accounts not registered with their own password: the
-    account's valid code again where it has one, else a new one. ``renew``: a new code for
-    every one of the accounts, registered or not (the office's reissue)."""
-    ids = list(dict.fromkeys(account_ids))
-    wanted = ids if renew else needing_codes(s, ids)
-    stored: dict[int, str | None] = {}
-    if wanted and not renew:
-        rows = s.execute(
-            select(RegistrationCode.account_id, RegistrationCode.code_hash).where(
-                RegistrationCode.account_id.in_(wanted)
-            )
-        )
-        stored = {row.account_id: row.code_hash for row in rows}
-    printed = Printed({}, {})
-    for account_id in wanted:
-        code = reproduce(key, account_id, stored.get(account_id))
-        if code is None:
-            code, printed.new_hashes[account_id] = make(key, account_id)
-        printed.codes[account_id] = code
-    return printed
-
-
-def issue(
-    s: Session,
-    key: bytes,
-    account_ids: Iterable[int],
-    now: datetime,
-    by: str,
-    *,
-    renew: bool = False,
-) -> dict[int, str]:
-    """``to_print`` and store the new codes, in the caller's transaction (each replaces the
-    account's old code). The plain codes by account id, to print."""
-    printed = to_print(s, key, account_ids, renew=renew)
-    store(s, printed.new_hashes, now, by)
-    return printed.codes
-
-
-def needing_codes(s: Session, account_ids: Iterable[int]) -> list[int]:
-    """Those of the accounts not registered with their own password: a receipt for them
-    carries a registration code."""
-    ids = list(dict.fromkeys(account_ids))
-    if not ids:
-        return []
-    registered = set(
-        s.scalars(
-            select(ResidentCredential.account_id).where(
-                ResidentCredential.account_id.in_(ids),
-                ResidentCredential.password_hash.is_not(None),
-                ResidentCredential.must_change.is_(False),
-            )
-        )
-    )
-    return [i for i in ids if i not in registered]
-
-
-def store(s: Session, hashes: dict[int, str], now: datetime, by: str) -> None:
-    """Make the hashed codes the accounts' codes, each replacing the account's old one."""
-    ids = list(hashes)
-    for start in range(0, len(ids), 500):  # the IN list of a lock stays short
-        part = ids[start : start + 500]
-        rows = {
-            row.account_id: row
-            for row in s.scalars(
-                select(RegistrationCode)
-                .where(RegistrationCode.account_id.in_(part))
-                .with_for_update()
-            )
-        }
-        for account_id in part:
-            row = rows.get(account_id)
-            if row is None:
-                row = RegistrationCode(account_id=account_id)
-                s.add(row)
-            row.code_hash = hashes[account_id]
-            row.issued_at = now
-            row.issued_by = by
-
-
 def set_code(s: Session, account_id: int, code: str, now: datetime, by: str) -> None:
     """Store a chosen code for the account (the demo's known ones)."""
     row = s.get(RegistrationCode, account_id)
@@ -243,39 +170,3 @@ def set_code(s: Session, account_id: int, code: str, now: datetime, by: str) -> 
     row.code_hash = hash_code(normalize_code(code))
     row.issued_at = now
     row.issued_by = by
-
-
-@dataclass(frozen=True)
-class IssuedCode:
-    """A code just issued at the counter, for the slip: shown once, never stored in clear."""
-
-    account_id: int
-    account_number: str
-    fio: str
-    address: str
-    code: str  # «ABCD-EFGH»
-    issued_at: datetime
-
-
-class RegistrationCodes:
-    """The office's side: reissue an account's code for a printed slip."""
-
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self.db = db
-        self.clock = clock
-
-    def reissue(self, actor: Actor, account_id: int) -> IssuedCode:
-        """A new code for the account (the old one is void from now on), audited; the plain
-        code is returned once, for the slip."""
-        require(actor, Permission.ACT_FOR_ANY_ACCOUNT)
-        key = load_or_make(self.db, SECRET_NAME)
-        with self.db.unit_of_work() as s:
-            account = s.get(Account, account_id)
-            if account is None:
-                raise NotFoundError("Лицевой счёт не найден: возможно, он был удалён.")
-            now = self.clock.now()
-            code = issue(s, key, [account_id], now, actor.label, renew=True)[account_id]
-            audit.record(s, now, actor, AuditAction.REGISTRATION_CODE_ISSUE, account_id=account_id)
-            return IssuedCode(
-                account.id, account.number, account.fio, account.address, display(code), now
-            )

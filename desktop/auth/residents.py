@@ -235,9 +235,9 @@ class ResidentAuth:
                 wait = self.throttle.wait(s, keys, now)
             verdict: sealed_writes.Verdict | None = None
             candidate: str | None = None
-            if sealed and plausible and not wait and typed_code:
+            if sealed and plausible and not wait and typed_code and not by_office:
                 candidate, wait = code_candidate(s, number, typed_code)  # wait: no ticket
-            if sealed and plausible and not wait:
+            if sealed and plausible and (by_office or not wait):  # (a clerk's: no code)
                 verdict = sealed_writes.register(
                     s,
                     number,
@@ -248,6 +248,7 @@ class ResidentAuth:
                     password_hash,
                     now,
                     now + OTP_LIFETIME,
+                    office=by_office,
                 )
                 account_id, code_ok = verdict.account_id, verdict.code_ok
             elif use_code and not wait:

@@ -1,12 +1,13 @@
 """Checking a resident's password or reset code without reading its hash: the kiosk's way.
 
 On PostgreSQL a kiosk signs in as a member of ``cabinet_kiosk`` (``db.roles``), which may not
-read ``resident_credential``'s hashes, e-mail or phone. Such a connection is «sealed»: the
+read ``resident_credential``'s hashes, e-mail or phone; a clerk's desk as a member of
+``cabinet_clerk``, which reads contacts but no hash either. Such a connection is «sealed»: the
 database hands out only the Argon2 parameters and salt of the stored hash (a deterministic
 fake one for a number without it, so nothing tells them apart), the kiosk hashes the typed
 secret with them — the slow part, outside any transaction — and the database compares the
-result with the stored hash. Every other connection (SQLite, the owner, the office's roles)
-reads the hash and verifies it here, as before.
+result with the stored hash. Every other connection (SQLite, the owner,
+the administrator's) reads the hash and verifies it here, as before.
 
 ``SecretCheck`` hides the difference from the sign-in code: ``load`` in a read, ``run``
 outside any transaction, ``outcome`` in the write transaction.
@@ -43,8 +44,15 @@ _TYPES = {"argon2id": Type.ID, "argon2i": Type.I, "argon2d": Type.D}
 
 
 def is_sealed(s: OrmSession) -> bool:
-    """Whether this connection may not read residents' password hashes (a kiosk's role)."""
+    """Whether this connection may not read residents' password hashes (a kiosk's role, or
+    a clerk's: ``db.roles_clerk``)."""
     return lacks(s, "has_column_privilege('resident_credential', 'password_hash', 'SELECT')")
+
+
+def sees_contacts(s: OrmSession) -> bool:
+    """Whether this connection reads residents' contacts, and so every account's credential
+    (the office's roles; the kiosk's sees only its signed-in account's, and no contacts)."""
+    return not lacks(s, "has_column_privilege('resident_credential', 'email', 'SELECT')")
 
 
 def plain_columns(s: OrmSession) -> list[Any]:
@@ -69,8 +77,11 @@ def plain_columns(s: OrmSession) -> list[Any]:
 
 
 def has_password(s: OrmSession, credential: ResidentCredential, number: str) -> bool:
-    """Whether the credential holds a password, read or asked for (on a sealed connection
-    the database answers only for the account of the session the call carries)."""
+    """Whether the credential holds a password, read or asked for (on a kiosk's sealed
+    connection the database answers only for the account of the session the call carries;
+    on a clerk's for any account)."""
+    if is_sealed(s) and sees_contacts(s):
+        return bool(s.scalar(text("SELECT cabinet_has_password(:a)"), {"a": credential.account_id}))
     if is_sealed(s):
         return bool(
             s.scalar(text("SELECT cabinet_secret_present(:k, :n)"), {"k": PASSWORD, "n": number})
@@ -81,6 +92,8 @@ def has_password(s: OrmSession, credential: ResidentCredential, number: str) -> 
 def has_password_column(s: OrmSession) -> ColumnElement[bool]:
     """«The account's resident has a password», for a query joining the credential to its
     account: asked of the database on a sealed connection."""
+    if is_sealed(s) and sees_contacts(s):
+        return func.cabinet_has_password(Account.id, type_=Boolean)
     if is_sealed(s):
         return func.cabinet_secret_present(PASSWORD, Account.number, type_=Boolean)
     return ResidentCredential.password_hash.is_not(None)

@@ -1,7 +1,8 @@
 """A kiosk's writes to a resident's credential and registration code: asked of the database.
 
 On a sealed connection (``desktop.auth.sealed``) the kiosk's role may neither read nor write
-a credential's secrets, and before sign-in it sees no account at all (row level security).
+a credential's secrets, and before sign-in it sees no account at all (row level security);
+a clerk's role sees every account but no secret, and writes none either (``db.roles_clerk``).
 Registration, a reset, a password change and the sign-in's own bookkeeping are each one call
 of a function of ``db.roles_resident``, which checks the proof the Python path checks and
 writes. Each answers a ``Verdict``: the reason of a refusal as the audit log records it
@@ -46,9 +47,31 @@ def register(
     password_hash: str,
     now: datetime,
     expires_at: datetime,
+    *,
+    office: bool = False,
 ) -> Verdict:
     """Register the account (``fio`` normalised by ``normalize_fio``) with a one-time
-    password and void the code used; ``code_candidate`` None when no code was typed."""
+    password and void the code used; ``code_candidate`` None when no code was typed.
+    ``office``: a clerk's registration at the counter (``db.roles_clerk``): no code is asked
+    and the account's code is void; the one-time password was made and hashed by the desk
+    and goes only into the letter or the slip."""
+    if office:
+        row = s.execute(
+            text(
+                "SELECT account_id, reason FROM cabinet_office_register("
+                ":n, :f, :e, :p, :h, :now, :expires)"
+            ),
+            {
+                "n": number,
+                "f": fio,
+                "e": email,
+                "p": phone,
+                "h": password_hash,
+                "now": now,
+                "expires": expires_at,
+            },
+        ).one()
+        return Verdict(row.account_id, row.reason)
     row = s.execute(
         text(
             "SELECT account_id, reason, code_ok FROM cabinet_register("

@@ -20,7 +20,7 @@ from desktop import audit
 from desktop.actors import SYSTEM, Actor, ActorKind
 from desktop.audit import AuditAction
 from desktop.auth import sealed_writes
-from desktop.auth.codes import IssuedCode, RegistrationCodes
+from desktop.auth.code_issue import IssuedCode, RegistrationCodes
 from desktop.auth.credentials import set_password
 from desktop.auth.errors import LoginThrottled, on_field
 from desktop.auth.letters import Postman, ResidentMail

@@ -28,7 +28,7 @@ from desktop import audit
 from desktop.accounts import AccountService
 from desktop.actors import Actor
 from desktop.audit import AuditAction
-from desktop.auth import codes, db_secret
+from desktop.auth import code_issue, codes, db_secret
 from desktop.clock import Clock
 from desktop.common.tasks import TaskState
 from desktop.documents.model import (
@@ -400,7 +400,7 @@ class DocumentService:
         # stored only once the whole file is, so a batch that fails or is cancelled leaves
         # the codes on the last receipts valid.
         key = db_secret.load_or_make(self.db, codes.SECRET_NAME)
-        new_hashes: dict[int, str] = {}
+        new: dict[int, code_issue.NewCode] = {}
         state = state or TaskState()
         author = next(iter(payees.values())).name
         with ReceiptWriter(
@@ -409,9 +409,9 @@ class DocumentService:
             for chunk in _chunks(ids, CHUNK):
                 state.check()
                 with self.db.read() as s:
-                    printed = codes.to_print(s, key, chunk)
+                    printed = code_issue.to_print(s, key, chunk)
                     receipts = self._load(s, chunk, month, payees=payees, issued=printed.codes)
-                new_hashes.update(printed.new_hashes)
+                new.update(printed.new)
                 for data in receipts:
                     state.check()
                     writer.add(data)
@@ -421,7 +421,8 @@ class DocumentService:
             skipped += total - done
         with self.db.unit_of_work() as s:
             now = self.clock.now()
-            codes.store(s, new_hashes, now, actor.label)  # the old ones are void from now on
+            # The old ones are void from now on (but for a code changed meanwhile: code_issue).
+            stored = code_issue.store(s, new, now, actor.label)
             audit.record(
                 s,
                 now,
@@ -431,9 +432,9 @@ class DocumentService:
                 month=month.isoformat(),
                 building_id=building_id,
                 count=done,
-                registration_codes=len(new_hashes),
+                registration_codes=stored,
             )
-        return BatchResult(month, building_id, done, skipped, len(new_hashes))
+        return BatchResult(month, building_id, done, skipped, stored)
 
     # -- the statement -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from db.engine import Database
 from db.models import Account, LoginThrottle, RegistrationCode, ResidentCredential, StaffRole
 from desktop.actors import SYSTEM, Actor
-from desktop.auth import AuthService, LoginThrottled, codes, residents
+from desktop.auth import AuthService, LoginThrottled, code_issue, codes, residents
 from desktop.clock import FixedClock
 from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError, ValidationError
@@ -55,7 +55,7 @@ def account_id(database: Database, number: str = NUMBER) -> int:
 
 def reissue(auth: AuthService, number: str = NUMBER) -> str:
     """A new code as the office prints it on a slip."""
-    issued = codes.RegistrationCodes(auth.db, auth.clock).reissue(
+    issued = code_issue.RegistrationCodes(auth.db, auth.clock).reissue(
         CLERK, account_id(auth.db, number)
     )
     return issued.code
@@ -155,7 +155,7 @@ def test_a_reissued_code_voids_the_old_one(
 def test_only_the_office_reissues_codes(auth: AuthService, database: Database) -> None:
     resident = Actor.resident(account_id(database), NUMBER)
     with pytest.raises(AccessDeniedError):
-        codes.RegistrationCodes(auth.db, auth.clock).reissue(resident, account_id(database))
+        code_issue.RegistrationCodes(auth.db, auth.clock).reissue(resident, account_id(database))
 
 
 def test_a_clerk_registers_without_a_code_and_that_voids_it(
@@ -233,7 +233,7 @@ def test_codes_are_issued_for_accounts_not_registered_with_their_own_password(
     add_account(database, "6000", "Сидоров С.С.")
     ids = [account_id(database, n) for n in (NUMBER, "5000", "6000")]
     with database.unit_of_work() as s:
-        issued = codes.issue(s, b"k" * 32, ids, clock.now(), "system")
+        issued = code_issue.issue(s, b"k" * 32, ids, clock.now(), "system")
     assert sorted(issued) == ids[1:]
     with database.read() as s:
         hashes = {r.account_id: r.code_hash for r in s.scalars(select(RegistrationCode))}

@@ -1,0 +1,288 @@
+"""Issuing registration codes: the receipt batch's and the counter's (``desktop.auth.codes``
+makes, derives and checks one code).
+
+A batch prints each unregistered account's valid code again, or a new one, and stores the
+new ones once the whole file is written; a reissue at the counter makes a new one at once.
+A new code is derived from the account's code now (``codes.next_salt``), and is stored only
+if that is still the account's code (its salt and issue time unchanged): two batches printed
+at once print the same new codes and void none of each other's, and a batch finishing after
+a reissue, or after the resident registered with its code, does not put back a code that is
+void meanwhile.
+
+On a connection that may not read the codes' hashes (a clerk's role, ``db.roles_clerk``) the
+database hands out the salts, says which derived code is the stored one, and stores the new
+ones under the same check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Boolean, ColumnElement, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from db.engine import Database
+from db.models import Account, RegistrationCode, ResidentCredential
+from db.privileges import lacks
+from desktop import audit
+from desktop.actors import Actor
+from desktop.audit import AuditAction
+from desktop.auth.codes import SECRET_NAME, derive, display, hash_code, next_salt, reproduce
+from desktop.auth.codes import salt_of as _salt_of
+from desktop.auth.db_secret import load_or_make
+from desktop.clock import Clock
+from desktop.errors import DatabaseBusyError, NotFoundError
+from desktop.permissions import Permission, require
+
+
+@dataclass(frozen=True)
+class State:
+    """An account's code as it was read: its hash's hex salt ("" for none) and when it was
+    issued (None: the account had no code row)."""
+
+    salt: str = ""
+    issued: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NewCode:
+    """A new code's hash, to store only if the account's code is still ``was``."""
+
+    hash: str
+    was: State
+
+
+@dataclass
+class Printed:
+    """The codes to print by account id, and those among them that are new (to store once
+    they are printed)."""
+
+    codes: dict[int, str] = field(default_factory=dict)
+    new: dict[int, NewCode] = field(default_factory=dict)
+
+
+def to_print(s: Session, key: bytes, account_ids: Iterable[int], *, renew: bool = False) -> Printed:
+    """The codes for those of the accounts not registered with their own password: the
+    account's valid code again where it has one, else a new one. ``renew``: a new code for
+    every one of the accounts, registered or not (the office's reissue)."""
+    ids = list(dict.fromkeys(account_ids))
+    wanted = ids if renew else needing_codes(s, ids)
+    states, stored = _read(s, key, wanted) if wanted else ({}, {})
+    printed = Printed()
+    for account_id in wanted:
+        code = None if renew else reproduce(key, account_id, stored.get(account_id))
+        if code is None:
+            was = states.get(account_id, State())
+            salt = next_salt(key, account_id, was.salt, was.issued)
+            code = derive(key, account_id, salt)
+            printed.new[account_id] = NewCode(hash_code(code, salt), was)
+        printed.codes[account_id] = code
+    return printed
+
+
+def _sealed(s: Session) -> bool:
+    """Whether this connection may not read the codes' hashes (a clerk's or a kiosk's role):
+    the database compares and stores them (``db.roles_clerk``)."""
+    return lacks(s, "has_column_privilege('registration_code', 'code_hash', 'SELECT')")
+
+
+def _read(
+    s: Session, key: bytes, account_ids: list[int]
+) -> tuple[dict[int, State], dict[int, str]]:
+    """Each account's code as it stands, and the stored hash of each whose code was derived
+    with ``key`` — on a sealed connection learnt without reading it: the database hands out
+    the salts, the codes are derived here, and it says which hashes are the stored ones."""
+    if not _sealed(s):
+        rows = s.execute(
+            select(
+                RegistrationCode.account_id, RegistrationCode.code_hash, RegistrationCode.issued_at
+            ).where(RegistrationCode.account_id.in_(account_ids))
+        )
+        found = {row.account_id: (row.code_hash, row.issued_at) for row in rows}
+        states = {i: State(_salt_of(h), at) for i, (h, at) in found.items()}
+        return states, {i: h for i, (h, _) in found.items() if h}
+    issued = {
+        row.account_id: row.issued_at
+        for row in s.execute(
+            select(RegistrationCode.account_id, RegistrationCode.issued_at).where(
+                RegistrationCode.account_id.in_(account_ids)
+            )
+        )
+    }
+    salts: dict[int, str] = {
+        row.account_id: row.salt
+        for row in s.execute(
+            text("SELECT account_id, salt FROM cabinet_code_salts(CAST(:ids AS bigint[]))"),
+            {"ids": account_ids},
+        )
+    }
+    states = {i: State(salts.get(i, ""), at) for i, at in issued.items()}
+    candidates = {
+        i: hash_code(derive(key, i, bytes.fromhex(salt)), bytes.fromhex(salt))
+        for i, salt in salts.items()
+    }
+    matched: Iterable[int] = (
+        s.scalars(
+            text("SELECT cabinet_codes_match(CAST(:ids AS bigint[]), CAST(:hashes AS text[]))"),
+            {"ids": list(candidates), "hashes": list(candidates.values())},
+        )
+        if candidates
+        else []
+    )
+    return states, {i: candidates[i] for i in matched}
+
+
+def issue(
+    s: Session,
+    key: bytes,
+    account_ids: Iterable[int],
+    now: datetime,
+    by: str,
+    *,
+    renew: bool = False,
+) -> dict[int, str]:
+    """``to_print`` and store the new codes, in the caller's transaction (each replaces the
+    account's old code). The plain codes by account id, to print."""
+    printed = to_print(s, key, account_ids, renew=renew)
+    store(s, printed.new, now, by)
+    return printed.codes
+
+
+def _has_password(s: Session) -> ColumnElement[bool]:
+    """«The credential holds a password»: asked of the database where the hash may not be
+    read (a clerk's role, ``cabinet_has_password``)."""
+    if lacks(s, "has_column_privilege('resident_credential', 'password_hash', 'SELECT')"):
+        return func.cabinet_has_password(ResidentCredential.account_id, type_=Boolean)
+    return ResidentCredential.password_hash.is_not(None)
+
+
+def needing_codes(s: Session, account_ids: Iterable[int]) -> list[int]:
+    """Those of the accounts not registered with their own password: a receipt for them
+    carries a registration code."""
+    ids = list(dict.fromkeys(account_ids))
+    if not ids:
+        return []
+    registered = set(
+        s.scalars(
+            select(ResidentCredential.account_id).where(
+                ResidentCredential.account_id.in_(ids),
+                _has_password(s),
+                ResidentCredential.must_change.is_(False),
+            )
+        )
+    )
+    return [i for i in ids if i not in registered]
+
+
+def store(s: Session, new: dict[int, NewCode], now: datetime, by: str) -> int:
+    """Make the new codes the accounts' codes, each only where the account's code is still
+    the one it was made from (or already is this one); how many were stored."""
+    ids = sorted(new)
+    if ids and _sealed(s):
+        return int(
+            s.scalar(
+                text(
+                    "SELECT cabinet_store_codes(CAST(:ids AS bigint[]), CAST(:hashes AS text[]),"
+                    " CAST(:salts AS text[]), CAST(:issued AS timestamptz[]), :now, :by)"
+                ),
+                {
+                    "ids": ids,
+                    "hashes": [new[i].hash for i in ids],
+                    "salts": [new[i].was.salt for i in ids],
+                    "issued": [new[i].was.issued for i in ids],
+                    "now": now,
+                    "by": by,
+                },
+            )
+            or 0
+        )
+    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stored = 0
+    for start in range(0, len(ids), 500):  # the IN list of a lock stays short
+        part = ids[start : start + 500]
+        absent = [i for i in part if new[i].was.issued is None]
+        if absent:  # a row another desk made meanwhile is no longer the code it was made from
+            s.execute(
+                insert(RegistrationCode)
+                .values(
+                    [
+                        {
+                            "account_id": i,
+                            "code_hash": new[i].hash,
+                            "issued_at": now,
+                            "issued_by": by,
+                        }
+                        for i in absent
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=["account_id"])
+            )
+        rows = s.scalars(
+            select(RegistrationCode)
+            .where(RegistrationCode.account_id.in_(part))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        for row in rows:
+            code = new[row.account_id]
+            if row.code_hash == code.hash:
+                stored += 1  # made by this call, or by another desk from the same code
+            elif code.was.issued is not None and code.was == State(
+                _salt_of(row.code_hash), row.issued_at
+            ):
+                row.code_hash, row.issued_at, row.issued_by = code.hash, now, by
+                stored += 1
+    return stored
+
+
+_REISSUE_TRIES = 5
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code just issued at the counter, for the slip: shown once, never stored in clear."""
+
+    account_id: int
+    account_number: str
+    fio: str
+    address: str
+    code: str  # «ABCD-EFGH»
+    issued_at: datetime
+
+
+class RegistrationCodes:
+    """The office's side: reissue an account's code for a printed slip."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def reissue(self, actor: Actor, account_id: int) -> IssuedCode:
+        """A new code for the account (the old one is void from now on), audited; the plain
+        code is returned once, for the slip."""
+        require(actor, Permission.ACT_FOR_ANY_ACCOUNT)
+        key = load_or_make(self.db, SECRET_NAME)
+        with self.db.unit_of_work() as s:
+            account = s.get(Account, account_id)
+            if account is None:
+                raise NotFoundError("Лицевой счёт не найден: возможно, он был удалён.")
+            now = self.clock.now()
+            for _ in range(_REISSUE_TRIES):
+                printed = to_print(s, key, [account_id], renew=True)
+                if store(s, printed.new, now, actor.label):
+                    break
+                # Another desk changed the code between the read and the write: a slip
+                # must carry the code that stands, so a new one from that.
+            else:
+                raise DatabaseBusyError(
+                    "Код регистрации этого счёта сейчас меняют с другого рабочего места. "
+                    "Повторите выдачу кода через минуту."
+                )
+            code = printed.codes[account_id]
+            audit.record(s, now, actor, AuditAction.REGISTRATION_CODE_ISSUE, account_id=account_id)
+            return IssuedCode(
+                account.id, account.number, account.fio, account.address, display(code), now
+            )
