@@ -287,6 +287,9 @@ class Period(Base):
     month: Mapped[date] = mapped_column(Date)  # the first day of the month
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # «Обновлено из 1С»
+    # 1C refused the month's readings (its ``accepted`` file): when, and its reason.
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declined_reason: Mapped[str | None] = mapped_column(String(300))
     # Bumped by every save of the period or its readings: an UPDATE … WHERE version = the one
     # a form was opened with, so a stale form or a simultaneous save changes nothing.
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
@@ -462,6 +465,34 @@ class ImportBatch(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     imported_by: Mapped[str] = mapped_column(String(100))
+
+
+class ReadingsExport(Base):
+    """A month's readings written to a file for 1C (``target`` "1c") or ГИС ЖКХ ("gis")."""
+
+    __tablename__ = "readings_export"
+    __table_args__ = (Index("ix_readings_export_month_target", "month", "target"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
+    target: Mapped[str] = mapped_column(String(10))
+    file_format: Mapped[str] = mapped_column(String(10))  # csv | xlsx | gis
+    file_name: Mapped[str] = mapped_column(String(300))
+    rows: Mapped[int] = mapped_column(Integer)
+    exported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    exported_by: Mapped[str] = mapped_column(String(100))
+
+
+class ReadingsExportPeriod(Base):
+    """A period an export carried: the mark that a month's readings went out. No foreign key
+    to ``period``: one deleted since stays listed and is reported as removed."""
+
+    __tablename__ = "readings_export_period"
+
+    export_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("readings_export.id"), primary_key=True
+    )
+    period_id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
 
 
 class OutboxMessage(Base):

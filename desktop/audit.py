@@ -76,6 +76,7 @@ class AuditAction(enum.StrEnum):
     SETTINGS_ADOPT = "settings.adopt"  # values of an old settings file moved into the database
     REGISTRATION_CODE_ISSUE = "registration_code.issue"  # at the counter, for a slip
     IMPORT = "exchange.import"  # a file from 1C applied (its batch's id in the details)
+    READINGS_EXPORT = "readings.export"  # a month's readings for 1C or ГИС ЖКХ
 
     @property
     def label(self) -> str:
@@ -107,6 +108,7 @@ _LABELS = {
     AuditAction.SETTINGS_ADOPT: "Перенос настроек из файла в базу",
     AuditAction.REGISTRATION_CODE_ISSUE: "Новый код регистрации",
     AuditAction.IMPORT: "Загрузка файла обмена",
+    AuditAction.READINGS_EXPORT: "Выгрузка показаний в 1С или ГИС ЖКХ",
 }
 
 LEGACY_NAMES = {
