@@ -18,6 +18,7 @@ KIND_NAMES = (
     "accounts",
     "meters",
     "statement",
+    "accepted",
 )  # desktop.exchange.kinds.KINDS, without importing it
 
 
@@ -38,7 +39,8 @@ def add_exchange_commands(commands: Any, common: argparse.ArgumentParser) -> Non
         "--kind",
         choices=KIND_NAMES,
         help="что в файле: accounts — лицевые счета, meters — приборы учета, statement — "
-        "ведомость; без ключа определяется по заголовкам столбцов",
+        "ведомость, accepted — ответ 1С о приёме показаний; без ключа определяется по "
+        "заголовкам столбцов",
     )
     command.add_argument(
         "--dry-run",
