@@ -18,6 +18,7 @@ KIND_NAMES = (
     "accounts",
     "meters",
     "statement",
+    "receipts",
     "accepted",
 )  # desktop.exchange.kinds.KINDS, without importing it
 
@@ -27,7 +28,8 @@ def add_exchange_commands(commands: Any, common: argparse.ArgumentParser) -> Non
     command = commands.add_parser(
         "import",
         parents=[common],
-        help="загрузить файл из 1С (CSV или XLSX): лицевые счета, приборы учета, ведомость",
+        help="загрузить файл из 1С (CSV или XLSX): лицевые счета, приборы учета, ведомость, "
+        "квитанции, ответ о приёме показаний",
         description=(
             "Загрузить файл из 1С. Файл сначала проверяется целиком: при любой ошибке в базе "
             "ничего не меняется, а ошибки перечисляются с номерами строк. Форматы и столбцы — "
@@ -39,7 +41,7 @@ def add_exchange_commands(commands: Any, common: argparse.ArgumentParser) -> Non
         "--kind",
         choices=KIND_NAMES,
         help="что в файле: accounts — лицевые счета, meters — приборы учета, statement — "
-        "ведомость, accepted — ответ 1С о приёме показаний; без ключа определяется по "
+        "ведомость, receipts — квитанции, accepted — ответ 1С о приёме показаний; без ключа определяется по "
         "заголовкам столбцов",
     )
     command.add_argument(

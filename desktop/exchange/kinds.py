@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from desktop.common.problems import Problem, ProblemError
-from desktop.exchange import accepted, accounts, meters, statement
+from desktop.exchange import accepted, accounts, meters, receipts, statement
 from desktop.exchange.columns import Columns, Field, column_problems, match, score
 from desktop.exchange.report import Tally
 from desktop.exchange.rows import RowReader, problem_at
@@ -19,6 +19,7 @@ from desktop.exchange.source import Line
 from desktop.exchange.write_accepted import AcceptedWriter
 from desktop.exchange.write_accounts import AccountWriter
 from desktop.exchange.write_meters import MeterWriter
+from desktop.exchange.write_receipts import ReceiptWriter
 from desktop.exchange.write_statement import StatementWriter
 
 HEADER_SEARCH = 20
@@ -71,6 +72,13 @@ KINDS: dict[str, Kind] = {
         statement.FIELDS,
         statement.parse,
         lambda s, c, now: StatementWriter(s, c),
+    ),
+    "receipts": Kind(
+        "receipts",
+        "квитанции",
+        receipts.FIELDS,
+        receipts.parse,
+        lambda s, c, now: ReceiptWriter(s, c),
     ),
     "accepted": Kind(
         "accepted",
