@@ -19,28 +19,18 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from db.base import Base as Base
+from db.models_exchange import ReadingsExport as ReadingsExport
+from db.models_exchange import ReadingsExportPeriod as ReadingsExportPeriod
 from db.search import normalize
 from db.types import Id, MeterValue, Money, UTCDateTime
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -465,34 +455,6 @@ class ImportBatch(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     imported_by: Mapped[str] = mapped_column(String(100))
-
-
-class ReadingsExport(Base):
-    """A month's readings written to a file for 1C (``target`` "1c") or ГИС ЖКХ ("gis")."""
-
-    __tablename__ = "readings_export"
-    __table_args__ = (Index("ix_readings_export_month_target", "month", "target"),)
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    month: Mapped[date] = mapped_column(Date)
-    target: Mapped[str] = mapped_column(String(10))
-    file_format: Mapped[str] = mapped_column(String(10))  # csv | xlsx | gis
-    file_name: Mapped[str] = mapped_column(String(300))
-    rows: Mapped[int] = mapped_column(Integer)
-    exported_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    exported_by: Mapped[str] = mapped_column(String(100))
-
-
-class ReadingsExportPeriod(Base):
-    """A period an export carried: the mark that a month's readings went out. No foreign key
-    to ``period``: one deleted since stays listed and is reported as removed."""
-
-    __tablename__ = "readings_export_period"
-
-    export_id: Mapped[int] = mapped_column(
-        Id, ForeignKey("readings_export.id"), primary_key=True
-    )
-    period_id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
 
 
 class OutboxMessage(Base):

@@ -170,10 +170,7 @@ def write_gis(
                 first.gis_number,
                 KINDS[first.kind],
                 _period(first),
-                *(
-                    None if value is None else _cell(sheet, value, "0.0000000")
-                    for value in values
-                ),
+                *(None if value is None else _cell(sheet, value, "0.0000000") for value in values),
                 ru_date(taken),
             ]
         )

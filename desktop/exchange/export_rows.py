@@ -69,13 +69,14 @@ class ExportLine:
 def export_lines(s: Session, month: date) -> Iterator[ExportLine]:
     """The month's submitted values, streamed: only rows someone entered (a retired meter's
     carried value and an empty row are not readings)."""
+    columns = (
+        Period.id, Period.changed_at, Account.number, Account.address, Building.address,
+        Meter.id, Meter.kind, Meter.title, Meter.serial, Meter.gis_number, Meter.unit,
+        Meter.zones, Meter.digits, Reading.zone, Reading.previous, Reading.current,
+        Reading.confirmation, Reading.channel, Reading.entered_by, Reading.entered_at,
+    )  # fmt: skip
     query = (
-        select(
-            Period.id, Period.changed_at, Account.number, Account.address, Building.address,
-            Meter.id, Meter.kind, Meter.title, Meter.serial, Meter.gis_number, Meter.unit,
-            Meter.zones, Meter.digits, Reading.zone, Reading.previous, Reading.current,
-            Reading.confirmation, Reading.channel, Reading.entered_by, Reading.entered_at,
-        )  # fmt: skip
+        select(*columns)
         .join(Period, Period.id == Reading.period_id)
         .join(Meter, Meter.id == Reading.meter_id)
         .join(Account, Account.id == Period.account_id)
@@ -90,9 +91,9 @@ def export_lines(s: Session, month: date) -> Iterator[ExportLine]:
         .execution_options(yield_per=STREAM)
     )
     for row in s.execute(query):
-        (period_id, changed_at, number, address, building, meter_id, kind, title, serial, gis_number,
-         unit, zones, digits, zone, previous, current, confirmation, channel, entered_by,
-         entered_at) = row  # fmt: skip
+        (period_id, changed_at, number, address, building, meter_id, kind, title, serial,
+         gis_number, unit, zones, digits, zone, previous, current, confirmation, channel,
+         entered_by, entered_at) = row  # fmt: skip
         yield ExportLine(
             period_id=period_id,
             account=number,

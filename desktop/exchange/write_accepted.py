@@ -60,7 +60,7 @@ class AcceptedWriter:
             )
         }
         exported: dict[int, datetime] = dict(
-            s.execute(  # type: ignore[arg-type]
+            s.execute(
                 select(ReadingsExportPeriod.period_id, func.max(ReadingsExport.exported_at))
                 .join(ReadingsExport, ReadingsExport.id == ReadingsExportPeriod.export_id)
                 .where(

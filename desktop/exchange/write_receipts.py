@@ -56,7 +56,7 @@ class ReceiptWriter:
                 select(Account.number, Account.id).where(Account.number.in_(numbers))
             )
         }
-        keys = {(accounts[l.account], l.number) for l in lines if l.account in accounts}
+        keys = {(accounts[x.account], x.number) for x in lines if x.account in accounts}
         found = {
             (r.account_id, r.number): r
             for r in s.scalars(

@@ -148,9 +148,7 @@ def test_the_gis_file_has_the_template_s_sheet_headers_and_values(
     assert "3493018" not in text
 
 
-def test_no_readings_or_no_right_means_no_file(
-    demo: Database, clock: FixedClock, tmp_path: Path
-):
+def test_no_readings_or_no_right_means_no_file(demo: Database, clock: FixedClock, tmp_path: Path):
     exports = ReadingsExportService(demo, clock)
     out = tmp_path / "out"
     out.mkdir()
