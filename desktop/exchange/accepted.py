@@ -21,7 +21,7 @@ FIELDS = (
     Field(
         "month",
         "Период",
-        ("Месяц", "Расчетный период", "Период показаний", "Период, за который передаются показания"),
+        ("Месяц", "Расчетный период", "Период показаний"),
         required=True,
     ),
     Field(
@@ -72,9 +72,7 @@ def parse(reader: RowReader) -> AcceptedLine | None:
         reader.problem("account", message)
     month = reader.value("month", values.month, required=True)
     accepted = reader.value("status", status, required=True)
-    reason = reader.value(
-        "reason", lambda t: values.text(t, limit=REASON_LENGTH, what="Причина")
-    )
+    reason = reader.value("reason", lambda t: values.text(t, limit=REASON_LENGTH, what="Причина"))
     if accepted is False and not reason:
         reader.problem(
             "reason" if reader.has("reason") else "status",
