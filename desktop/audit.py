@@ -108,7 +108,7 @@ _LABELS = {
     AuditAction.SETTINGS_ADOPT: "Перенос настроек из файла в базу",
     AuditAction.REGISTRATION_CODE_ISSUE: "Новый код регистрации",
     AuditAction.IMPORT: "Загрузка файла обмена",
-    AuditAction.READINGS_EXPORT: "Выгрузка показаний в 1С или ГИС ЖКХ",
+    AuditAction.READINGS_EXPORT: "Выгрузка показаний",
 }
 
 LEGACY_NAMES = {
