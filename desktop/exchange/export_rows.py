@@ -90,7 +90,8 @@ def export_lines(s: Session, month: date) -> Iterator[ExportLine]:
         .order_by(Account.number, Meter.display_order, Meter.id, Reading.zone)
         .execution_options(yield_per=STREAM)
     )
-    for row in s.execute(query):
+    # The connection's Core result, not the session's: no ORM loading for plain columns.
+    for row in s.connection().execute(query):
         (period_id, changed_at, number, address, building, meter_id, kind, title, serial,
          gis_number, unit, zones, digits, zone, previous, current, confirmation, channel,
          entered_by, entered_at) = row  # fmt: skip
