@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
@@ -49,6 +50,7 @@ GIS_COLUMNS = (
 """ГИС ЖКХ's template «Импорт показаний ИПУ» (13.1.3.1): headers in row 1, data from row 2."""
 
 GIS_PLACES = Decimal("0.0000000")  # the template's 7 decimals
+GIS_FORMAT = "0.0000000"
 VALUE_FORMAT = "0.000"
 
 
@@ -109,6 +111,19 @@ def _book() -> Any:
     return Workbook(write_only=True)
 
 
+@contextmanager
+def _sheet(book: Any, title: str) -> Iterator[Any]:
+    """A write-only sheet that is closed even when the rows stop early (a cancel, an error):
+    openpyxl's writer would otherwise fail later, at garbage collection, on a closed file."""
+    sheet = book.create_sheet(title)
+    try:
+        yield sheet
+    except BaseException:
+        with suppress(Exception):
+            sheet.close()
+        raise
+
+
 def _cell(sheet: Any, value: Any, number_format: str | None = None) -> Any:
     from openpyxl.cell import WriteOnlyCell
 
@@ -121,15 +136,15 @@ def _cell(sheet: Any, value: Any, number_format: str | None = None) -> Any:
 def write_xlsx(lines: Iterable[ExportLine], out: BinaryIO) -> int:
     """The 1C layout as an XLSX book (sheet «Показания», values as numbers); rows written."""
     book = _book()
-    sheet = book.create_sheet("Показания")
-    sheet.append(list(ONE_C_COLUMNS))
     count = 0
-    for line in lines:
-        cells = _one_c_cells(line)
-        for index in (8, 9, 10):
-            cells[index] = _cell(sheet, cells[index], VALUE_FORMAT)
-        sheet.append(cells)
-        count += 1
+    with _sheet(book, "Показания") as sheet:
+        sheet.append(list(ONE_C_COLUMNS))
+        for line in lines:
+            cells = _one_c_cells(line)
+            for index in (8, 9, 10):
+                cells[index] = _cell(sheet, cells[index], VALUE_FORMAT)
+            sheet.append(cells)
+            count += 1
     book.save(out)
     return count
 
@@ -152,29 +167,24 @@ def write_gis(
     ГИС number is added to ``skipped`` instead; the period of each written meter to
     ``exported``. Rows written."""
     book = _book()
-    sheet = book.create_sheet(GIS_SHEET)
-    sheet.append(list(GIS_COLUMNS))
     count = 0
-    for zones in _meters(lines):
-        first = zones[0]
-        if not first.gis_number:
-            skipped.append(Skipped(first.account, first.title, first.serial))
-            continue
-        values: list[Decimal | None] = [None, None, None]
-        for line in zones:
-            values[line.zone - 1] = gis_value(line.current)
-        taken = max(line.entered_at for line in zones).astimezone().date()
-        sheet.append(
-            [
-                first.building,
-                first.gis_number,
-                KINDS[first.kind],
-                _period(first),
-                *(None if value is None else _cell(sheet, value, "0.0000000") for value in values),
-                ru_date(taken),
-            ]
-        )
-        exported.append(first.period_id)
-        count += 1
+    with _sheet(book, GIS_SHEET) as sheet:
+        sheet.append(list(GIS_COLUMNS))
+        for zones in _meters(lines):
+            first = zones[0]
+            if not first.gis_number:
+                skipped.append(Skipped(first.account, first.title, first.serial))
+                continue
+            values: list[Decimal | None] = [None, None, None]
+            for line in zones:
+                values[line.zone - 1] = gis_value(line.current)
+            taken = max(line.entered_at for line in zones).astimezone().date()
+            shown = [None if v is None else _cell(sheet, v, GIS_FORMAT) for v in values]
+            sheet.append(
+                [first.building, first.gis_number, KINDS[first.kind], _period(first), *shown,
+                 ru_date(taken)]
+            )  # fmt: skip
+            exported.append(first.period_id)
+            count += 1
     book.save(out)
     return count

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Account, Building, Channel, Meter, MeterKind, Period, Premises, Reading
@@ -66,6 +67,17 @@ class ExportLine:
         return CHANNELS.get(self.channel, str(self.channel)) if self.channel else ""
 
 
+def _submitted(month: date) -> tuple[Any, ...]:
+    """The rows a month's export carries: values someone entered."""
+    return (Period.month == month, Reading.current.is_not(None), Reading.entered_at.is_not(None))
+
+
+def count_lines(s: Session, month: date) -> int:
+    """How many lines ``export_lines`` will give: the total a progress bar counts up to."""
+    query = select(func.count()).select_from(Reading).join(Period, Period.id == Reading.period_id)
+    return s.scalar(query.where(*_submitted(month))) or 0
+
+
 def export_lines(s: Session, month: date) -> Iterator[ExportLine]:
     """The month's submitted values, streamed: only rows someone entered (a retired meter's
     carried value and an empty row are not readings)."""
@@ -82,11 +94,7 @@ def export_lines(s: Session, month: date) -> Iterator[ExportLine]:
         .join(Account, Account.id == Period.account_id)
         .outerjoin(Premises, Premises.id == Account.premises_id)
         .outerjoin(Building, Building.id == Premises.building_id)
-        .where(
-            Period.month == month,
-            Reading.current.is_not(None),
-            Reading.entered_at.is_not(None),
-        )
+        .where(*_submitted(month))
         .order_by(Account.number, Meter.display_order, Meter.id, Reading.zone)
         .execution_options(yield_per=STREAM)
     )

@@ -24,7 +24,7 @@ from desktop.common.tasks import TaskState
 from desktop.errors import UserError
 from desktop.exchange import export_files
 from desktop.exchange.export_files import Skipped
-from desktop.exchange.export_rows import ExportLine, export_lines
+from desktop.exchange.export_rows import ExportLine, count_lines, export_lines
 from desktop.files import atomic_file
 from desktop.formatting import ru_datetime
 from desktop.months import month_name
@@ -117,15 +117,21 @@ class _Seen:
 
     periods: dict[int, tuple[str, datetime]] = field(default_factory=dict)
 
-    def watch(self, lines: Iterable[ExportLine], state: TaskState | None) -> Iterator[ExportLine]:
+    def watch(
+        self, lines: Iterable[ExportLine], state: TaskState | None, total: int
+    ) -> Iterator[ExportLine]:
+        if state is not None:
+            state.progress(0, total)
         for count, line in enumerate(lines, 1):
             if state is not None and count % PROGRESS_EVERY == 0:
-                state.progress(count, 0)
+                state.progress(count, total)
             latest = max(line.changed_at, line.entered_at)
             known = self.periods.get(line.period_id)
             if known is None or known[1] < latest:
                 self.periods[line.period_id] = (line.account, latest)
             yield line
+        if state is not None:
+            state.progress(total, total)
 
 
 class ReadingsExportService:
@@ -144,7 +150,8 @@ class ReadingsExportService:
         *,
         state: TaskState | None = None,
     ) -> ExportReport:
-        """Write ``month``'s readings to ``path``; UserError (and no file) if there are none."""
+        """Write ``month``'s readings to ``path``; UserError (and no file) if there are none,
+        ``Cancelled`` (and no file, nothing recorded) if ``state`` is cancelled meanwhile."""
         require(actor, Permission.EXPORT)
         if file_format not in FORMATS:
             raise UserError(f"Формат «{file_format}» не известен. Можно: {', '.join(FORMATS)}.")
@@ -172,7 +179,8 @@ class ReadingsExportService:
                             )
                         )
                     )
-                lines = seen.watch(export_lines(s, month), state)
+                total = count_lines(s, month) if state is not None else 0
+                lines = seen.watch(export_lines(s, month), state, total)
                 exported: list[int] = []
                 if file_format == "csv":
                     report.rows = export_files.write_csv(lines, out)

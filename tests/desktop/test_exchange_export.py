@@ -18,6 +18,7 @@ from db.engine import Database
 from db.models import Account, AuditEntry, Meter, Period, ReadingsExport, StaffRole
 from desktop.actors import Actor
 from desktop.clock import FixedClock
+from desktop.common.tasks import Cancelled, TaskState
 from desktop.demo import build_demo
 from desktop.errors import AccessDeniedError, UserError
 from desktop.exchange.export_files import GIS_COLUMNS, GIS_SHEET, ONE_C_COLUMNS
@@ -70,7 +71,11 @@ def test_the_1c_csv_carries_every_submitted_value_with_its_channel_and_time(
     demo: Database, clock: FixedClock, tmp_path: Path
 ):
     exports = ReadingsExportService(demo, clock)
-    report = exports.export(CLERK, JUNE, "csv", tmp_path / "june.csv")
+    seen: list[tuple[int, int]] = []
+    report = exports.export(
+        CLERK, JUNE, "csv", tmp_path / "june.csv", state=TaskState(lambda *p: seen.append(p))
+    )
+    assert seen == [(0, 25), (25, 25)]
     rows = read_csv(tmp_path / "june.csv")
     assert tuple(rows[0]) == ONE_C_COLUMNS
     assert report.rows == len(rows) - 1 == 25 and report.periods == 6
@@ -156,6 +161,10 @@ def test_no_readings_or_no_right_means_no_file(demo: Database, clock: FixedClock
         exports.export(ADMIN, date(2030, 1, 1), "csv", out / "may.csv")
     with pytest.raises(UserError, match="ни у одного прибора"):
         exports.export(ADMIN, JUNE, "gis", out / "gis.xlsx")
+    state = TaskState()
+    state.cancel()
+    with pytest.raises(Cancelled):
+        exports.export(ADMIN, JUNE, "xlsx", out / "june.xlsx", state=state)
     resident = Actor.resident(1, "3492")
     with pytest.raises(AccessDeniedError):
         exports.export(resident, JUNE, "csv", out / "june.csv")
