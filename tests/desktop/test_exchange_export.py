@@ -191,8 +191,15 @@ def test_round_trip_export_then_1c_s_answer_marks_the_periods(
     with demo.read() as s:
         account_id = s.scalar(select(Account.id).where(Account.number == "3492"))
     assert account_id is not None
-    shown = ReadingService(demo, clock, Settings()).periods(CLERK, account_id)[0]
+    readings = ReadingService(demo, clock, Settings())
+    shown = readings.periods(CLERK, account_id)[0]
     assert shown.month == JUNE and shown.accepted_at == clock.now()
+    with demo.read() as s:
+        refused_id = s.scalar(select(Account.id).where(Account.number == "4105"))
+    assert refused_id is not None
+    refused = readings.periods(CLERK, refused_id)[0]
+    assert refused.month == JUNE and not refused.accepted
+    assert refused.declined_reason == "Расход ГВС втрое выше среднего"
 
     # 1C now accepts 4105 too: the refusal is cleared; the rest are found as they were.
     again = tmp_path / "again.csv"
