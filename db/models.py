@@ -19,28 +19,18 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from db.base import Base as Base
+from db.models_exchange import ReadingsExport as ReadingsExport
+from db.models_exchange import ReadingsExportPeriod as ReadingsExportPeriod
 from db.search import normalize
 from db.types import Id, MeterValue, Money, UTCDateTime
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -287,6 +277,9 @@ class Period(Base):
     month: Mapped[date] = mapped_column(Date)  # the first day of the month
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # «Обновлено из 1С»
+    # 1C refused the month's readings (its ``accepted`` file): when, and its reason.
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declined_reason: Mapped[str | None] = mapped_column(String(300))
     # Bumped by every save of the period or its readings: an UPDATE … WHERE version = the one
     # a form was opened with, so a stale form or a simultaneous save changes nothing.
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))

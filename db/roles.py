@@ -138,6 +138,9 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "audit_pending": {group: (f"INSERT ({_PENDING_WRITTEN})",) for group in (KIOSK, CLERK, ADMIN)},
     "audit_chain": {},
     "import_batch": {ADMIN: ("SELECT", "INSERT")},
+    # Readings go out to 1C and ГИС ЖКХ from any office desk (Permission.EXPORT).
+    "readings_export": {CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
+    "readings_export_period": {CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
     "outbox_message": {
         KIOSK: (f"SELECT ({_OUTBOX_PLAIN})", "INSERT", "DELETE"),
         CLERK: _RWD,

@@ -24,6 +24,7 @@ from desktop.errors import (
     EmptyDatabaseError,
     UserError,
 )
+from desktop.exchange.export_service import ReadingsExportService
 from desktop.exchange.service import ImportService
 from desktop.failures import RETRY, database_failure
 from desktop.mail import OutboxService, SmtpMailer
@@ -53,6 +54,7 @@ class Services:
     outbox: OutboxService
     documents: DocumentService
     exchange: ImportService
+    readings_export: ReadingsExportService
     organisation: OrganisationSettings
     sessions: SessionGuard
     # Delivers queued e-mail after commit (None without SMTP: letters are slips), and who
@@ -173,6 +175,7 @@ def build_services(
             sessions,
         ),
         exchange=guarded(ImportService(db, clock), sessions),
+        readings_export=guarded(ReadingsExportService(db, clock), sessions),
         organisation=guarded(OrganisationSettings(db, clock), sessions),
         sessions=sessions,
         mail_sender=sender,

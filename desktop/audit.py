@@ -77,6 +77,7 @@ class AuditAction(enum.StrEnum):
     REGISTRATION_CODE_ISSUE = "registration_code.issue"  # at the counter, for a slip
     IMPORT = "exchange.import"  # a file from 1C applied (its batch's id in the details)
     METER_VERIFY = "meter.verify"  # a meter's new verification date, from its certificate
+    READINGS_EXPORT = "readings.export"  # a month's readings for 1C or ГИС ЖКХ
 
     @property
     def label(self) -> str:
@@ -109,6 +110,7 @@ _LABELS = {
     AuditAction.REGISTRATION_CODE_ISSUE: "Новый код регистрации",
     AuditAction.IMPORT: "Загрузка файла обмена",
     AuditAction.METER_VERIFY: "Новая дата поверки счетчика",
+    AuditAction.READINGS_EXPORT: "Выгрузка показаний",
 }
 
 LEGACY_NAMES = {

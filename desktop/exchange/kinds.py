@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from desktop.common.problems import Problem, ProblemError
-from desktop.exchange import accounts, meters, statement
+from desktop.exchange import accepted, accounts, meters, receipts, statement
 from desktop.exchange.columns import Columns, Field, column_problems, match, score
 from desktop.exchange.report import Tally
 from desktop.exchange.rows import RowReader, problem_at
 from desktop.exchange.source import Line
+from desktop.exchange.write_accepted import AcceptedWriter
 from desktop.exchange.write_accounts import AccountWriter
 from desktop.exchange.write_meters import MeterWriter
+from desktop.exchange.write_receipts import ReceiptWriter
 from desktop.exchange.write_statement import StatementWriter
 
 HEADER_SEARCH = 20
@@ -40,8 +43,11 @@ class Kind:
     title: str  # «лицевые счета», for the report
     fields: tuple[Field, ...]
     parse: Callable[[RowReader], Any | None]
-    writer: Callable[[Session, Columns], Writer]
+    writer: Callable[[Session, Columns, datetime], Writer]  # the import's moment last
     columns_check: Callable[[Columns], list[Problem]] = lambda columns: []
+    # Among the layouts a header row fits, the highest wins (then the most columns found):
+    # 1C's answer to a readings export keeps the export's meter columns beside its status.
+    priority: int = 0
 
 
 KINDS: dict[str, Kind] = {
@@ -50,18 +56,37 @@ KINDS: dict[str, Kind] = {
         "лицевые счета",
         accounts.FIELDS,
         accounts.parse,
-        lambda s, columns: AccountWriter(s),
+        lambda s, columns, now: AccountWriter(s),
         accounts.column_problems,
     ),
     "meters": Kind(
-        "meters", "приборы учета", meters.FIELDS, meters.parse, lambda s, c: MeterWriter(s, c)
+        "meters",
+        "приборы учета",
+        meters.FIELDS,
+        meters.parse,
+        lambda s, c, now: MeterWriter(s, c),
     ),
     "statement": Kind(
         "statement",
         "ведомость (сальдо и обороты по услугам)",
         statement.FIELDS,
         statement.parse,
-        lambda s, c: StatementWriter(s, c),
+        lambda s, c, now: StatementWriter(s, c),
+    ),
+    "receipts": Kind(
+        "receipts",
+        "квитанции",
+        receipts.FIELDS,
+        receipts.parse,
+        lambda s, c, now: ReceiptWriter(s, c),
+    ),
+    "accepted": Kind(
+        "accepted",
+        "ответ 1С о приёме показаний («Обновлено из 1С»)",
+        accepted.FIELDS,
+        accepted.parse,
+        lambda s, c, now: AcceptedWriter(s, c, now),
+        priority=1,
     ),
 }
 
@@ -84,11 +109,11 @@ def find_header(lines: Iterator[Line], name: str | None) -> tuple[Kind, Columns]
         for kind in candidates:
             complete, found = score(line.cells, kind.fields)
             if complete:
-                fitting.append((found, kind))
+                fitting.append(((kind.priority, found), kind))
             if best is None or found > best[0]:
                 best = (found, line, kind)
         if fitting:
-            kind = max(fitting, key=lambda item: item[0])[1]
+            kind = max(fitting, key=lambda item: item[0])[1]  # priority, then columns found
             columns = match(line.number, line.cells, kind.fields)
             problems = column_problems(columns, kind.fields) + kind.columns_check(columns)
             if problems:

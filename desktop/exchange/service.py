@@ -87,7 +87,7 @@ class ImportService:
                             earlier.id, earlier.imported_at, earlier.imported_by, earlier.file_name
                         )
                         return report
-                    writer = found.writer(s, columns)
+                    writer = found.writer(s, columns, self.clock.now())
                     batch: list[Any] = []
                     for line in lines:
                         report.rows += 1

@@ -37,6 +37,7 @@ class PeriodInfo:
     changed_at: datetime
     accepted_at: datetime | None  # «Обновлено из 1С»
     version: int = 1  # what a save sends back: changed since, the save is refused
+    declined_reason: str | None = None  # why 1C refused the readings (its ``accepted`` file)
 
     @property
     def accepted(self) -> bool:

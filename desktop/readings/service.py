@@ -450,7 +450,12 @@ class ReadingService:
 
 def _period_info(period: Period) -> PeriodInfo:
     return PeriodInfo(
-        period.id, period.month, period.changed_at, period.accepted_at, period.version
+        period.id,
+        period.month,
+        period.changed_at,
+        period.accepted_at,
+        period.version,
+        period.declined_reason,
     )
 
 

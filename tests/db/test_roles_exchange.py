@@ -3,12 +3,22 @@ the rights the role has; a clerk's desk may not."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from db.models import Account, ImportBatch, Meter, StatementRow
+from db.models import (
+    Account,
+    Channel,
+    ImportBatch,
+    Meter,
+    Period,
+    Reading,
+    ReadingsExport,
+    StatementRow,
+)
 from desktop import audit
 from desktop.clock import FixedClock
 from desktop.errors import AccessDeniedError
@@ -66,3 +76,37 @@ def test_the_administrators_desk_imports_and_the_clerks_desk_may_not(
     finally:
         admin.close()
         clerk.close()
+
+
+def test_a_clerk_s_desk_exports_readings_and_the_administrator_s_loads_1c_s_answer(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+    tmp_path: Path,
+) -> None:
+    month = date(2017, 5, 1)
+    with cluster.owner.unit_of_work() as s:
+        s.execute(update(Period).values(accepted_at=None))
+        s.execute(update(Reading).values(channel=Channel.RESIDENT, entered_by="3492",
+                                         entered_at=clock.now()))  # fmt: skip
+    clerk = services_as(cluster, "clerk", clock)
+    admin = services_as(cluster, "admin", clock)
+    try:
+        desk = clerk.auth.staff_login("desk", CLERK_PASSWORD).actor
+        report = clerk.readings_export.export(desk, month, "csv", tmp_path / "may.csv")
+        assert (report.rows, report.periods, report.export_id) == (1, 1, 1)
+        clock.advance(hours=1)
+        again = clerk.readings_export.export(desk, month, "xlsx", tmp_path / "may.xlsx")
+        assert "С тех пор показания не менялись." in again.text()
+
+        answer = tmp_path / "answer.csv"
+        answer.write_bytes("Лицевой счет;Период;Статус\n3492;05.2017;Принято\n".encode("cp1251"))
+        boss = admin.auth.staff_login("boss", ADMIN_PASSWORD).actor
+        imported = admin.exchange.import_file(boss, answer)
+        assert [(t.updated, t.unchanged) for t in imported.tallies] == [(1, 0)]
+        with cluster.owner.read() as s:
+            assert s.scalar(select(Period.accepted_at)) == clock.now()
+            assert s.scalars(select(ReadingsExport.exported_by)).all() == ["staff:desk"] * 2
+        assert audit.verify(admin.db, boss).intact
+    finally:
+        clerk.close()
+        admin.close()

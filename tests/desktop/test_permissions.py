@@ -11,10 +11,12 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import io
+import tempfile
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,6 +106,17 @@ READ_BY_EVERY_DESK = (
     "every desk and kiosk reads the office's phone, hours and reading window before anyone "
     "signs in; nothing in them is private"
 )
+
+
+RECEIPTS = "Лицевой счет;Номер квитанции;Дата;Период;Сумма\n3493;P-1;31.05.2017;05.2017;1,00\n"
+
+
+def _scratch_file(name: str, content: str | None = None) -> Path:
+    """A file in a new folder of its own: ``content`` written (cp1251), or a place to write."""
+    path = Path(tempfile.mkdtemp(prefix="permissions-")) / name
+    if content is not None:
+        path.write_bytes(content.encode("cp1251"))
+    return path
 
 
 def _support_lists(w: World) -> None:
@@ -273,6 +286,17 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
         ),
         RESIDENTS,
         ("clerk",),
+    ),
+    # -- exchange with 1C and ГИС ЖКХ
+    "exchange.import_file": Guarded(
+        lambda w, a: w.services.exchange.import_file(a, _scratch_file("receipts.csv", RECEIPTS)),
+        NOT_ADMIN,
+        ("admin", "system"),
+    ),
+    "readings_export.export": Guarded(
+        lambda w, a: w.services.readings_export.export(a, JUNE, "csv", _scratch_file("june.csv")),
+        RESIDENTS,
+        STAFF,
     ),
     # -- the organisation's settings
     "organisation.stored": Anonymous(READ_BY_EVERY_DESK),

@@ -23,6 +23,14 @@ ACCEPTED_HEADER_TIP = (
 NOT_ACCEPTED_TIP = "Показания ещё не приняты бухгалтерией (1С): в окне приёма их можно изменить"
 
 
+def declined_tip(reason: str) -> str:
+    """The tooltip of a period 1C refused, with 1C's reason."""
+    return (
+        f"Бухгалтерия (1С) не приняла показания: {reason.rstrip('.')}. Проверьте их и исправьте "
+        "в окне приёма или обратитесь в офис"
+    )
+
+
 def _local(moment: datetime) -> datetime:
     return moment.astimezone()
 
@@ -77,13 +85,19 @@ class PeriodsModel(QAbstractTableModel):
         # The seed shows «Дата изменения» as a month («Июнь 2017»); the exact moment is a tooltip.
         return _PeriodLine(
             info,
-            (info.title, month_name(changed.date()), "да" if accepted else "нет"),
+            (
+                info.title,
+                month_name(changed.date()),
+                "да" if accepted else "отклонено" if info.declined_reason else "нет",
+            ),
             (
                 "",
                 f"Показания периода изменены {changed:%d.%m.%Y в %H:%M:%S}",
                 f"Показания приняты бухгалтерией (загружены в 1С) {accepted:%d.%m.%Y в %H:%M}; "
                 "изменить их можно только через офис"
                 if accepted
+                else declined_tip(info.declined_reason)
+                if info.declined_reason
                 else NOT_ACCEPTED_TIP,
             ),
         )
