@@ -23,6 +23,7 @@ from ui.context import AppContext, PageContext, SignedInLike
 from ui.forms import delete_on_close
 from ui.idle import IdleWatch
 from ui.login import LoginWindow
+from ui.memory import tune_allocator
 from ui.startup_imports import collection_paused, install_cheap_hook
 from ui.tasks import TaskRunner
 from ui.window_state import WindowState, fit_to_screen
@@ -214,6 +215,7 @@ def open_services_for(url: str, settings: Settings, demo: bool):  # -> desktop.a
 def main(
     url: str, settings: Settings, *, demo: bool = False, quit_after_start: bool = False
 ) -> int:
+    tune_allocator()  # closed windows give their memory back (ui.memory)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_TITLE)
     app.setApplicationDisplayName(APP_TITLE)
