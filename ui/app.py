@@ -215,7 +215,6 @@ def open_services_for(url: str, settings: Settings, demo: bool):  # -> desktop.a
 def main(
     url: str, settings: Settings, *, demo: bool = False, quit_after_start: bool = False
 ) -> int:
-    tune_allocator()  # closed windows give their memory back (ui.memory)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_TITLE)
     app.setApplicationDisplayName(APP_TITLE)
@@ -237,6 +236,7 @@ def main(
     else:
 
         def painted() -> None:
+            tune_allocator()  # closed windows give their memory back (ui.memory)
             ctx.open(lambda: open_services_for(url, settings, demo))
             translations.install(app)  # Qt's own dialogs and menus in Russian
             # Jobs on this lane run in order: this one finds the services open.

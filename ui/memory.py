@@ -16,10 +16,9 @@ glibc's.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import sys
 from functools import cache
+from typing import Any
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
@@ -27,11 +26,15 @@ LARGE_BLOCK = 128 * 1024  # glibc's own initial threshold, kept from rising
 
 
 @cache
-def _glibc() -> ctypes.CDLL | None:
+def _glibc() -> Any:
+    """The C library's functions, if it is glibc (``ctypes.CDLL(None)``: the symbols the
+    process already has; ``ctypes.util.find_library`` would run ``ldconfig``)."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # on the way to the first paint only here, and only on Linux
+
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc = ctypes.CDLL(None)
         libc.gnu_get_libc_version  # noqa: B018 - present in glibc only
         libc.mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
         libc.malloc_trim.argtypes = (ctypes.c_size_t,)
@@ -41,8 +44,9 @@ def _glibc() -> ctypes.CDLL | None:
 
 
 def tune_allocator() -> bool:
-    """At start-up: large blocks get their own mapping, given back as soon as they are
-    freed, and the heap is trimmed above twice that. True if the allocator took it."""
+    """Once, early (the application: after the first paint, before the services open):
+    large blocks get their own mapping, given back as soon as they are freed, and the heap
+    is trimmed above twice that. True if the allocator took it."""
     libc = _glibc()
     if libc is None:
         return False
