@@ -54,10 +54,18 @@ def peak_mb() -> float:
 
 def child(url: str, count: int) -> None:
     """The office process: serve ``count`` accounts one after another; print the memory."""
-    from large_account import CLERK, CLOCK
-    from page_paint import wait_idle
     from PySide6.QtCore import QCoreApplication, QEvent
     from PySide6.QtWidgets import QApplication
+
+    from ui.memory import tune_allocator
+    from ui.startup_imports import install_cheap_hook
+
+    # As ui.app.main and the services' opening do, before the core is imported.
+    tune_allocator()
+    install_cheap_hook()
+
+    from large_account import CLERK, CLOCK
+    from page_paint import wait_idle
     from sqlalchemy import select
 
     from db.engine import Database

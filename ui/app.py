@@ -1,7 +1,7 @@
 """The application: start-up, the login window, the cabinet, logout.
 
 Start-up shows the login window first and opens the database only after it is painted, so
-the window appears as fast as a bare Qt window would (SQLAlchemy, Alembic and the services
+the window appears as fast as a bare Qt window would (SQLAlchemy and the services
 load in the background while the resident types).
 """
 
@@ -23,6 +23,8 @@ from ui.context import AppContext, PageContext, SignedInLike
 from ui.forms import delete_on_close
 from ui.idle import IdleWatch
 from ui.login import LoginWindow
+from ui.memory import tune_allocator
+from ui.startup_imports import collection_paused, install_cheap_hook
 from ui.tasks import TaskRunner
 from ui.window_state import WindowState, fit_to_screen
 
@@ -193,15 +195,18 @@ def _ignore(_error: object) -> None:
 
 def open_services_for(url: str, settings: Settings, demo: bool):  # -> desktop.app.Services
     """Runs on the background thread: remove what a killed export left behind, import the
-    core, prepare the database, open it."""
-    from desktop.app import ensure_demo, open_services
-    from desktop.files import clean_stale_parts
+    core, prepare the database, open it (see ``ui.startup_imports`` for what makes the
+    imports cheap)."""
+    install_cheap_hook()
+    with collection_paused():
+        from desktop.app import ensure_demo, open_services
+        from desktop.files import clean_stale_parts
 
-    clean_stale_parts()
+        clean_stale_parts()
 
-    if demo:
-        ensure_demo(url)
-    services = open_services(url, settings=settings)
+        if demo:
+            ensure_demo(url)
+        services = open_services(url, settings=settings)
     if services.postman is not None:
         services.postman.notify()  # letters queued before a crash or restart go now
     return services
@@ -231,6 +236,7 @@ def main(
     else:
 
         def painted() -> None:
+            tune_allocator()  # closed windows give their memory back (ui.memory)
             ctx.open(lambda: open_services_for(url, settings, demo))
             translations.install(app)  # Qt's own dialogs and menus in Russian
             # Jobs on this lane run in order: this one finds the services open.

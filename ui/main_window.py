@@ -3,7 +3,7 @@ member), the sidebar with the pages the registry chose for the actor and mode, t
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ui.context import PageContext
 from ui.forms import make_button
+from ui.memory import release_freed_memory
 from ui.pages.base import BasePage
 from ui.pages.registry import Page, PageSpec, first_page, pages_for
 from ui.pages.verification import remind_after_sign_in
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
 
         self.sidebar.page_selected.connect(self.show_page)
         self.sidebar.logout_requested.connect(self.logout_requested)
+        self.destroyed.connect(_release_once_deleted)
         if not (state and state.restore(self, "main")):
             fit_to_screen(self, 1280, 800)
         first = first_page(pages)
@@ -197,3 +199,9 @@ class MainWindow(QMainWindow):
         if self._state is not None:
             self._state.save(self, "main")
         super().closeEvent(event)
+
+
+def _release_once_deleted() -> None:
+    """A main window is being deleted (a logout, a visit's end): once it and its pages are
+    gone, what they freed goes back to the system (``ui.memory``)."""
+    QTimer.singleShot(0, release_freed_memory)

@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import contains_eager
 
-from db.engine import Database
+from db.engine import Database, insert_for
 from db.models import Account, OrganisationSetting, ResidentCredential
 from db.roles_resident import RESET_CODE_TRIES
 from desktop.auth.model import ACCOUNT_NUMBER_LIMIT, typed_name
@@ -58,7 +57,7 @@ def claim_credential(
     """A new credential of the account, locked; None if another desk created it meanwhile
     (INSERT … ON CONFLICT DO NOTHING: the race's loser gets no IntegrityError, and the
     winner's registration stands)."""
-    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = insert_for(s)
     created = s.scalar(
         insert(ResidentCredential)
         .values(

@@ -52,11 +52,9 @@ from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, delete, event, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
 
-from db.engine import Database
+from db.engine import Database, insert_for
 from db.models import LoginThrottle
 from db.privileges import lacks
 from db.roles_throttle import (
@@ -315,7 +313,7 @@ def _mac(secret: bytes, text: str) -> str:
 
 def _locked_row(s: OrmSession, key: str, now: datetime) -> LoginThrottle:
     """The row of ``key``, made if missing (two desks at once make it once), locked."""
-    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(s)
     s.execute(
         insert(LoginThrottle)
         .values(key_hash=key, failed_attempts=0, next_attempt_at=None, updated_at=now)
