@@ -26,6 +26,7 @@ stop at their limit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,6 +68,7 @@ _SUBSTRING_MIN = 3
 # GLOB's class of what comes before a word: white space (normalised to a space) and the
 # separators, «-» last so that it is itself.
 _WORD_START = "[ " + SEPARATORS.replace("-", "") + "-]"
+_RE_WORD_START = "[ " + re.escape(SEPARATORS) + "]"
 _MAX_CHAR = 0x10FFFF
 _SURROGATES = range(0xD800, 0xE000)
 
@@ -202,7 +204,7 @@ def _serial_tier(
 
 def _fts_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page, Count]:
     """SQLite: one FTS5 MATCH over the trigram table, read in rowid order; words that begin
-    one another checked on the account's row (GLOB) as it is read."""
+    one another checked on the account's words as they are read."""
     terms = []
     for word in _widest(typed):
         start = _phrase("  " + word)
@@ -215,39 +217,17 @@ def _fts_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Pag
     base = select(rowid).where(
         text(f"{FTS_TABLE} MATCH :match").bindparams(match=" AND ".join(terms))
     )
-    orders = _distinct_orders(typed)
-    if earlier or orders:
+    group = _related(typed)
+    if earlier or group:
         base = base.join_from(fts, Account, Account.id == rowid).where(*(not_(e) for e in earlier))
-    check: ColumnElement[bool] | None = None
-    if orders:
-        # A word begins after a space or a separator: a GLOB character class says so.
-        row = literal_column("' ' || account.fio_norm || ' ' || account.address_norm", String)
-        patterns = [
-            "*" + "*".join(f"{_WORD_START}{_glob_escape(w)}" for w in order) + "*"
-            for order in orders
-        ]
-        check = or_(*(row.op("GLOB")(p) for p in patterns))
-    return _tier(base, rowid, check)
-
-
-def _tier(base: Select[Any], key: Any, check: ColumnElement[bool] | None) -> tuple[Page, Count]:
-    """The page and count of a words tier: ``base`` gives candidates by ``key``; ``check``,
-    if any, is what each must pass beyond the index."""
-    matching = base if check is None else base.where(check)
-
-    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
-        fetch = wanted + len(taken)
-        found = list(s.scalars(matching.order_by(key).limit(fetch)))
-        return [i for i in found if i not in taken][:wanted], len(found) < fetch
-
-    def count(s: Session, cap: int) -> tuple[int, bool]:
-        if check is None:
-            return _count(s, base, cap), True
-        read = base.add_columns(check.label("ok")).limit(CANDIDATES + 1).subquery()
-        candidates, matched = s.execute(select(func.count(), func.count().filter(read.c.ok))).one()
-        return min(matched, cap), candidates <= CANDIDATES or matched >= cap
-
-    return page, count
+    row = literal_column("' ' || account.fio_norm || ' ' || account.address_norm", String)
+    # A word begins after a space or a separator: a GLOB character class says so.
+    patterns = [
+        "*" + "*".join(f"{_WORD_START}{_glob_escape(w)}" for w in order) + "*"
+        for order in _orders(group)
+    ]
+    check = or_(*(row.op("GLOB")(p) for p in patterns)) if patterns else None
+    return _tier(base, rowid, _Check(group, row, check), ordered=True)
 
 
 def _pg_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page, Count]:
@@ -271,36 +251,93 @@ def _pg_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page
         conditions.append(
             or_(in_fio.like(start, escape="\\"), in_address.like(anywhere, escape="\\"))
         )
-    orders = _distinct_orders(typed)
-    check: ColumnElement[bool] | None = None
-    if orders:
-        row = fio.concat(address)
-        check = or_(
-            *(
-                row.like(_like("%" + "%".join(f" {_like_escape(w)}" for w in o) + "%"))
-                for o in orders
-            )
-        )
+    group = _related(typed)
+    row = fio.concat(address)
+    patterns = ["%" + "%".join(f" {_like_escape(w)}" for w in o) + "%" for o in _orders(group)]
+    check = or_(*(row.like(_like(p)) for p in patterns)) if patterns else None
     base = select(Account.id).where(*conditions, *(not_(e) for e in earlier))
-    if check is not None:
-        return _tier(base, Account.id, check)
-    # The planner cannot tell how the matches spread over the ids. So they are counted
-    # first (from the trigram index, up to the cap): a few are then ordered from the index
-    # (ordering by an expression keeps it off the key's index), while a great many are met
-    # soonest by walking the key's index.
-    counted: list[int] = []
+    return _tier(base, Account.id, _Check(group, row, check), ordered=False)
+
+
+@dataclass(frozen=True)
+class _Check:
+    """Words that begin one another (``group``) must begin different words of the row: checked
+    here on the row's words (``row``, read beside each candidate), or by ``sql`` where the
+    page must be read from the database beyond the candidates."""
+
+    group: list[str]
+    row: ColumnElement[str]
+    sql: ColumnElement[bool] | None
+
+
+@dataclass
+class _Read:
+    matched: list[int]  # in key order: all the candidates that pass, or the first ``fetch``
+    total: int  # matches (or candidates, with a check) read, at most the cap
+    complete: bool  # every candidate was read
+
+
+def _tier(base: Select[Any], key: Any, check: _Check, *, ordered: bool) -> tuple[Page, Count]:
+    """The page and count of a words tier from one read of the index: ``base`` gives the
+    candidates by ``key``, at most the count's cap of them; the page is their first
+    ``wanted``, the count their number. ``ordered``: the index gives them in key order (FTS5
+    by rowid) — else (pg_trgm) they come in the table's order, cheaply cut at the cap, and
+    are sorted; past the cap the page walks the key's index, where the many matches are
+    met soonest."""
+    checked = check.sql is not None
+    cap = (CANDIDATES if checked else COUNT_CAP) + 1
+    reads: list[_Read] = []
+
+    def read(s: Session, fetch: int) -> _Read:
+        if reads:
+            return reads[0]
+        conn = s.connection()
+        if not ordered:
+            # A plan that reads the table itself to meet the cap sooner lands in the
+            # slowest case (a LIKE on every row): the trigram index it is.
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        if checked:  # every candidate's words, checked here
+            query = base.add_columns(check.row)
+            rows = conn.execute((query.order_by(key) if ordered else query).limit(cap)).all()
+            search = _apart(_orders(check.group)).search
+            matched = [row[0] for row in rows if search(row[1])]
+            got = _Read(matched if ordered else sorted(matched), len(rows), len(rows) < cap)
+        else:  # the first ``fetch`` and the count, counted by the database
+            capped = (base.order_by(key) if ordered else base).limit(cap).subquery()
+            id_ = next(iter(capped.c))
+            rows = conn.execute(select(id_, func.count().over()).order_by(id_).limit(fetch)).all()
+            total = rows[0][1] if rows else 0
+            got = _Read([row[0] for row in rows], total, total < cap)
+        reads.append(got)
+        return got
 
     def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
-        counted.append(_count(s, base, COUNT_CAP + 1))
-        key = Account.id if counted[0] > COUNT_CAP else Account.id + 0
         fetch = wanted + len(taken)
-        found = list(s.scalars(base.order_by(key).limit(fetch)))
+        got = read(s, fetch)
+        fresh = [i for i in got.matched if i not in taken]
+        if got.complete or (ordered and len(fresh) >= wanted):
+            every = checked or got.total <= fetch  # no match beyond those read here
+            return fresh[:wanted], got.complete and every and len(fresh) <= wanted
+        matching = base if check.sql is None else base.where(check.sql)
+        found = list(s.connection().scalars(matching.order_by(key).limit(fetch)))
         return [i for i in found if i not in taken][:wanted], len(found) < fetch
 
     def count(s: Session, cap: int) -> tuple[int, bool]:
-        return (min(counted[0], cap) if counted else _count(s, base, cap)), True
+        got = read(s, 1)
+        if not checked:
+            return min(got.total, cap), True
+        matched = min(len(got.matched), cap)
+        return matched, got.complete or matched >= cap
 
     return page, count
+
+
+def _apart(orders: list[tuple[str, ...]]) -> re.Pattern[str]:
+    """What a row's words (a space in front) must hold: each word of an order beginning a
+    word after the one before (a space or a separator before each)."""
+    return re.compile(
+        "|".join(".*".join(_RE_WORD_START + re.escape(w) for w in order) for order in orders)
+    )
 
 
 # -- the page's rows -----------------------------------------------------------------------
@@ -313,7 +350,9 @@ def _rows(s: Session, ids: list[int]) -> tuple[FoundAccount, ...]:
         return ()
     found = {
         id_: FoundAccount(id_, number, fio, address, Decimal(kopecks).scaleb(-2), last)
-        for id_, number, fio, address, kopecks, last in s.execute(_rows_query(), {"ids": ids})
+        for id_, number, fio, address, kopecks, last in s.connection().execute(
+            _rows_query(), {"ids": ids}
+        )
     }
     return tuple(found[i] for i in ids if i in found)
 
@@ -360,22 +399,25 @@ def _widest(typed: list[str]) -> list[str]:
     return [w for w in kept if not any(o != w and o.startswith(w) for o in kept)]
 
 
-def _distinct_orders(typed: list[str]) -> list[tuple[str, ...]]:
+def _related(typed: list[str]) -> list[str]:
     """Words where one begins another («иванов» and «и», «и» and «и», «1» and «12») must
-    begin different words of the row: every order of them, for a pattern each; none when
-    no two words are so related or too many are (then each word alone must match)."""
-    related = sorted(
-        {
-            word
-            for i, word in enumerate(typed)
-            for j, other in enumerate(typed)
-            if i != j and (word.startswith(other) or other.startswith(word))
-        }
-    )
+    begin different words of the row: those words, longest first; none when no two words
+    are so related or too many are (then each word alone must match)."""
+    related = {
+        word
+        for i, word in enumerate(typed)
+        for j, other in enumerate(typed)
+        if i != j and (word.startswith(other) or other.startswith(word))
+    }
     group = [w for w in typed if w in related]
     if len(group) < 2 or len(group) > _MAX_RELATED:
         return []
-    return sorted(set(permutations(group)))
+    return sorted(group, key=len, reverse=True)
+
+
+def _orders(group: list[str]) -> list[tuple[str, ...]]:
+    """Every order of ``group``'s words, for a pattern each."""
+    return sorted(set(permutations(group))) if group else []
 
 
 # -- pieces --------------------------------------------------------------------------------
