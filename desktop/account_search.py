@@ -164,14 +164,9 @@ def search(s: Session, query: str, limit: int, *, sqlite: bool) -> SearchResult:
 
 
 def _number_tier(matches: ColumnElement[bool], order: ColumnElement[str]) -> tuple[Page, Count]:
-    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
-        ids = list(s.scalars(select(Account.id).where(matches).order_by(order).limit(wanted)))
-        return ids, len(ids) < wanted
-
-    def count(s: Session, cap: int) -> tuple[int, bool]:
-        return _count(s, select(Account.id).where(matches), cap), True
-
-    return page, count
+    """Account numbers from the prefix's index range, in its order: the page and the count
+    in one read."""
+    return _tier(select(Account.id).where(matches), order, _UNCHECKED, ordered=True)
 
 
 def _serial_tier(
@@ -270,6 +265,9 @@ class _Check:
     sql: ColumnElement[bool] | None
 
 
+_UNCHECKED = _Check([], literal_column("''", String), None)
+
+
 @dataclass
 class _Read:
     matched: list[int]  # in key order: all the candidates that pass, or the first ``fetch``
@@ -303,9 +301,12 @@ def _tier(base: Select[Any], key: Any, check: _Check, *, ordered: bool) -> tuple
             matched = [row[0] for row in rows if search(row[1])]
             got = _Read(matched if ordered else sorted(matched), len(rows), len(rows) < cap)
         else:  # the first ``fetch`` and the count, counted by the database
-            capped = (base.order_by(key) if ordered else base).limit(cap).subquery()
+            query = base.add_columns(key.label("sort_key"))
+            capped = (query.order_by(key) if ordered else query).limit(cap).subquery()
             id_ = next(iter(capped.c))
-            rows = conn.execute(select(id_, func.count().over()).order_by(id_).limit(fetch)).all()
+            rows = conn.execute(
+                select(id_, func.count().over()).order_by(capped.c.sort_key).limit(fetch)
+            ).all()
             total = rows[0][1] if rows else 0
             got = _Read([row[0] for row in rows], total, total < cap)
         reads.append(got)
