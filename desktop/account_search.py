@@ -172,27 +172,36 @@ def _number_tier(matches: ColumnElement[bool], order: ColumnElement[str]) -> tup
 def _serial_tier(
     matches: ColumnElement[bool], earlier: list[ColumnElement[bool]], sqlite: bool
 ) -> tuple[Page, Count]:
+    """Accounts with a meter whose serial starts with the query, in serial order, from one
+    read of the prefix's index range: an account may have several such meters, so twice
+    the count's cap of meters are read (more only if they were too few accounts). The
+    count leaves out what ``earlier`` tiers match (numbers starting with the same digits),
+    flagged on each meter's row."""
     order = _serial_column(sqlite)
+    query = select(Meter.account_id).where(matches).order_by(order)
+    if earlier:
+        query = query.add_columns(or_(*earlier)).join(Account, Account.id == Meter.account_id)
+    reads: list[tuple[list[int], list[int], bool]] = []
+
+    def read(s: Session) -> tuple[list[int], list[int], bool]:
+        fetch = 2 * (COUNT_CAP + 1)
+        while not reads:
+            rows = s.connection().execute(query.limit(fetch)).all()
+            accounts = list(dict.fromkeys(row[0] for row in rows))  # the first meter's order
+            earlier_ones = {row[0] for row in rows if earlier and row[1]}
+            counted = [i for i in accounts if i not in earlier_ones]
+            if len(rows) < fetch or len(counted) > COUNT_CAP:
+                reads.append((accounts, counted, len(rows) < fetch))
+            fetch *= 4
+        return reads[0]
 
     def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
-        ids: list[int] = []
-        fetch = 2 * (wanted + len(taken)) + 8  # an account may have two matching meters
-        while True:
-            found = list(
-                s.scalars(select(Meter.account_id).where(matches).order_by(order).limit(fetch))
-            )
-            ids = list(dict.fromkeys(i for i in found if i not in taken))
-            if len(ids) >= wanted or len(found) < fetch:
-                return ids[:wanted], len(found) < fetch and len(ids) <= wanted
-            fetch *= 4
+        accounts, _counted, complete = read(s)
+        fresh = [i for i in accounts if i not in taken]
+        return fresh[:wanted], complete and len(fresh) <= wanted
 
     def count(s: Session, cap: int) -> tuple[int, bool]:
-        query = select(Meter.account_id).where(matches)
-        if earlier:
-            query = query.join(Account, Account.id == Meter.account_id).where(
-                *(not_(e) for e in earlier)
-            )
-        return _count(s, query.distinct(), cap), True
+        return min(len(read(s)[1]), cap), True
 
     return page, count
 
@@ -422,11 +431,6 @@ def _orders(group: list[str]) -> list[tuple[str, ...]]:
 
 
 # -- pieces --------------------------------------------------------------------------------
-
-
-def _count(s: Session, query: Select[Any], cap: int) -> int:
-    """How many rows ``query`` gives, reading at most ``cap`` of them."""
-    return int(s.scalar(select(func.count()).select_from(query.limit(cap).subquery())) or 0)
 
 
 def _number_column(sqlite: bool) -> Any:

@@ -177,6 +177,32 @@ def test_a_page_and_the_count_of_all(
     assert service.search(CLERK, "щщщ") == SearchResult((), 0)
 
 
+def test_serials_are_counted_by_account_whatever_their_meters(
+    service: AccountService, database: Database
+):
+    """The count of accounts found by a serial reads the meters in serial order: three
+    meters an account, more meters than it reads at first, still count each account once,
+    and the accounts whose number starts with the same digits are counted as numbers."""
+    people = [(str(50_000 + i), f"Тестов{i} Т.Т.", f"ул. Новая, д. {i}") for i in range(700)]
+    ids = _add(database, [*people, ("7770", "Номеров Н.Н.", "ул. Новая, д. 1")])
+    with database.unit_of_work() as s:
+        s.add_all(
+            Meter(account_id=ids[number], kind=MeterKind.COLD_WATER, title="ХВС",
+                  serial=f"777{i:04d}{k}", unit="м³")
+            for i, (number, _fio, _address) in enumerate(people)
+            for k in range(3)
+        )  # fmt: skip
+        s.add(Meter(account_id=ids["7770"], kind=MeterKind.COLD_WATER, title="ХВС",
+                    serial="7770000", unit="м³"))  # fmt: skip
+    result = service.search(CLERK, "777", limit=10)
+    assert (result.total, result.more) == (701, False)
+    assert [r.number for r in result.rows] == ["7770", *(str(50_000 + i) for i in range(9))]
+    result = service.search(CLERK, "7771", limit=500)  # serials 7771000–7771999: none
+    assert (result.rows, result.total) == ((), 0)
+    result = service.search(CLERK, "№ 77700", limit=5)  # serials only: 7770000, 0–99
+    assert (result.total, [r.number for r in result.rows][:2]) == (101, ["7770", "50000"])
+
+
 def _last_reading(database: Database, account_id: int) -> datetime | None:
     with database.read() as s:
         for period_id in s.scalars(
