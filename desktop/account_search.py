@@ -20,8 +20,9 @@ The rule, for a query of words (split at white space and the punctuation of addr
   is literal text, never an error.
 
 The count stops at ``COUNT_CAP``: ``SearchResult.more`` says there are more matches than
-``total`` («более 1000»). Nothing fetches every match: pages and counts read index order and
-stop at their limit.
+``total`` («более 1000»). Nothing fetches every match: each source reads its index once a
+keystroke, up to the count's cap, and gives both its part of the page and its count (the
+database counts, only the page's ids come back); one more statement reads the page's rows.
 """
 
 from __future__ import annotations
@@ -178,7 +179,7 @@ def _serial_tier(
     count leaves out what ``earlier`` tiers match (numbers starting with the same digits),
     flagged on each meter's row."""
     order = _serial_column(sqlite)
-    query = select(Meter.account_id).where(matches).order_by(order)
+    query: Select[Any] = select(Meter.account_id).where(matches).order_by(order)
     if earlier:
         query = query.add_columns(or_(*earlier)).join(Account, Account.id == Meter.account_id)
     reads: list[tuple[list[int], list[int], bool]] = []
