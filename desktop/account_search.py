@@ -310,13 +310,17 @@ def _tier(base: Select[Any], key: Any, check: _Check, *, ordered: bool) -> tuple
             search = _apart(_orders(check.group)).search
             matched = [row[0] for row in rows if search(row[1])]
             got = _Read(matched if ordered else sorted(matched), len(rows), len(rows) < cap)
-        else:  # the first ``fetch`` and the count, counted by the database
-            query = base.add_columns(key.label("sort_key"))
-            capped = (query.order_by(key) if ordered else query).limit(cap).subquery()
+        elif ordered:  # the first ``fetch`` in index order, and the count beside them
+            counted = select(func.count()).select_from(base.limit(cap).subquery())
+            query = base.add_columns(counted.scalar_subquery()).order_by(key).limit(fetch)
+            rows = conn.execute(query).all()
+        else:  # one read of the index, sorted and counted by the database
+            capped = base.add_columns(key.label("sort_key")).limit(cap).subquery()
             id_ = next(iter(capped.c))
             rows = conn.execute(
                 select(id_, func.count().over()).order_by(capped.c.sort_key).limit(fetch)
             ).all()
+        if not checked:
             total = rows[0][1] if rows else 0
             got = _Read([row[0] for row in rows], total, total < cap)
         reads.append(got)
