@@ -64,6 +64,7 @@ COUNT_CAP = 1000
 # Rows of the index read at most to count matches that need a check beyond it (words that
 # begin one another): past them the count says «at least».
 CANDIDATES = 2000
+_SERIAL_SLACK = 64  # meters read beyond the count's cap: an account may have several
 _MAX_RELATED = 4  # words that begin one another, checked in every order (4! patterns)
 _SUBSTRING_MIN = 3
 # GLOB's class of what comes before a word: white space (normalised to a space) and the
@@ -174,8 +175,8 @@ def _serial_tier(
     matches: ColumnElement[bool], earlier: list[ColumnElement[bool]], sqlite: bool
 ) -> tuple[Page, Count]:
     """Accounts with a meter whose serial starts with the query, in serial order, from one
-    read of the prefix's index range: an account may have several such meters, so twice
-    the count's cap of meters are read (more only if they were too few accounts). The
+    read of the prefix's index range: an account may have several such meters, so a few
+    more than the count's cap are read (four times as many if they were too few accounts). The
     count leaves out what ``earlier`` tiers match (numbers starting with the same digits),
     flagged on each meter's row."""
     order = _serial_column(sqlite)
@@ -185,7 +186,7 @@ def _serial_tier(
     reads: list[tuple[list[int], list[int], bool]] = []
 
     def read(s: Session) -> tuple[list[int], list[int], bool]:
-        fetch = 2 * (COUNT_CAP + 1)
+        fetch = COUNT_CAP + 1 + _SERIAL_SLACK
         while not reads:
             rows = s.connection().execute(query.limit(fetch)).all()
             accounts = list(dict.fromkeys(row[0] for row in rows))  # the first meter's order
