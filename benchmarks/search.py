@@ -121,7 +121,7 @@ def measure(name: str, db: Database, repeat: int, explain: bool) -> None:
             event.listen(Engine, "before_cursor_execute", capture)
             result = service.search(CLERK, typed)
             event.remove(Engine, "before_cursor_execute", capture)
-            selects = [c for c in captured if c[0].lstrip().upper().startswith("SELECT")]
+            selects = [c for c in captured if c[0].lstrip().upper().startswith(("SELECT", "WITH"))]
             statements.append(len(selects))
             median = _timed(partial(service.search, CLERK, typed), repeat)
             medians.append(median)
@@ -138,7 +138,7 @@ def measure(name: str, db: Database, repeat: int, explain: bool) -> None:
                 floors.append(_timed(partial(floor.run, index), repeat))
                 if explain and k == len(query):
                     for statement in index:
-                        if statement[0].lstrip().upper().startswith("SELECT"):
+                        if statement[0].lstrip().upper().startswith(("SELECT", "WITH")):
                             _explain(db, floor, *statement)
         app, bare = statistics.median(medians), statistics.median(floors)
         found = "-" if result is None else f"{result.total}{'+' if result.more else ''}"

@@ -47,6 +47,7 @@ from sqlalchemy import (
     column,
     exists,
     func,
+    literal,
     literal_column,
     not_,
     or_,
@@ -54,6 +55,7 @@ from sqlalchemy import (
     table,
     text,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -281,7 +283,9 @@ _UNCHECKED = _Check([], literal_column("''", String), None)
 
 @dataclass
 class _Read:
-    matched: list[int]  # in key order: all the candidates that pass, or the first ``fetch``
+    # In key order: all the candidates that pass, or the first ``fetch`` (unless checked
+    # ones of an unordered read, then a part of them).
+    matched: list[int]
     total: int  # matches (or candidates, with a check) read, at most the cap
     complete: bool  # every candidate was read
 
@@ -290,9 +294,9 @@ def _tier(base: Select[Any], key: Any, check: _Check, *, ordered: bool) -> tuple
     """The page and count of a words tier from one read of the index: ``base`` gives the
     candidates by ``key``, at most the count's cap of them; the page is their first
     ``wanted``, the count their number. ``ordered``: the index gives them in key order (FTS5
-    by rowid) — else (pg_trgm) they come in the table's order, cheaply cut at the cap, and
-    are sorted; past the cap the page walks the key's index, where the many matches are
-    met soonest."""
+    by rowid) — else (pg_trgm, where the key is the id) they come in the table's order,
+    cheaply cut at the cap, and are sorted; past the cap the page walks the key's index,
+    where the many matches are met soonest."""
     checked = check.sql is not None
     cap = (CANDIDATES if checked else COUNT_CAP) + 1
     reads: list[_Read] = []
@@ -315,12 +319,17 @@ def _tier(base: Select[Any], key: Any, check: _Check, *, ordered: bool) -> tuple
             counted = select(func.count()).select_from(base.limit(cap).subquery())
             query = base.add_columns(counted.scalar_subquery()).order_by(key).limit(fetch)
             rows = conn.execute(query).all()
-        else:  # one read of the index, sorted and counted by the database
-            capped = base.add_columns(key.label("sort_key")).limit(cap).subquery()
+        else:
+            # One read of the index, counted and sorted by the database; if it reached the
+            # cap, the page walks the key's index instead (the same statement: what is not
+            # needed is skipped).
+            capped = base.limit(cap).cte("capped")
             id_ = next(iter(capped.c))
-            rows = conn.execute(
-                select(id_, func.count().over()).order_by(capped.c.sort_key).limit(fetch)
-            ).all()
+            n = select(func.count()).select_from(capped).scalar_subquery()
+            few = select(id_, n).where(n <= COUNT_CAP).order_by(id_).limit(fetch)
+            many = base.add_columns(literal(cap)).where(n > COUNT_CAP).order_by(key)
+            both = union_all(select(few.subquery()), select(many.limit(fetch).subquery()))
+            rows = sorted(conn.execute(both).all())  # the key is the id
         if not checked:
             total = rows[0][1] if rows else 0
             got = _Read([row[0] for row in rows], total, total < cap)
@@ -331,7 +340,7 @@ def _tier(base: Select[Any], key: Any, check: _Check, *, ordered: bool) -> tuple
         fetch = wanted + len(taken)
         got = read(s, fetch)
         fresh = [i for i in got.matched if i not in taken]
-        if got.complete or (ordered and len(fresh) >= wanted):
+        if got.complete or ((ordered or not checked) and len(fresh) >= wanted):
             every = checked or got.total <= fetch  # no match beyond those read here
             return fresh[:wanted], got.complete and every and len(fresh) <= wanted
         matching = base if check.sql is None else base.where(check.sql)
