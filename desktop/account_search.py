@@ -20,22 +20,20 @@ The rule, for a query of words (split at white space and the punctuation of addr
   is literal text, never an error.
 
 The count stops at ``COUNT_CAP``: ``SearchResult.more`` says there are more matches than
-``total`` («более 1000»). Nothing fetches every match: pages and counts read index order and
-stop at their limit.
+``total`` («более 1000»). Nothing fetches every match: each source reads its index once a
+keystroke, up to the count's cap, and gives both its part of the page and its count (the
+database counts, only the page's ids come back); one more statement reads the page's rows.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
-from functools import cache
 from itertools import permutations
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Integer,
     Select,
@@ -45,44 +43,34 @@ from sqlalchemy import (
     column,
     exists,
     func,
+    literal,
     literal_column,
     not_,
     or_,
     select,
     table,
     text,
-    type_coerce,
+    union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from db.models import Account, Meter, Period, Reading, StatementRow
+from db.models import Account, Meter
 from db.search import FTS_TABLE, SEPARATORS, words
+from desktop.account_rows import FoundAccount, page_rows
 
 COUNT_CAP = 1000
 # Rows of the index read at most to count matches that need a check beyond it (words that
 # begin one another): past them the count says «at least».
 CANDIDATES = 2000
+_SERIAL_SLACK = 64  # meters read beyond the count's cap: an account may have several
 _MAX_RELATED = 4  # words that begin one another, checked in every order (4! patterns)
 _SUBSTRING_MIN = 3
 # GLOB's class of what comes before a word: white space (normalised to a space) and the
 # separators, «-» last so that it is itself.
 _WORD_START = "[ " + SEPARATORS.replace("-", "") + "-]"
+_RE_WORD_START = "[ " + re.escape(SEPARATORS) + "]"
 _MAX_CHAR = 0x10FFFF
 _SURROGATES = range(0xD800, 0xE000)
-
-
-@dataclass(frozen=True)
-class FoundAccount:
-    """A row of the search results, with what the office's counter shows."""
-
-    id: int
-    number: str
-    fio: str
-    address: str
-    # The balance to pay: the newest statement month's closing ИТОГО, as the debt page and
-    # the receipt show it (``Debt.balance``); negative is paid in advance.
-    debt: Decimal
-    last_reading_at: datetime | None  # the latest reading entered in its newest period
 
 
 @dataclass(frozen=True)
@@ -155,54 +143,58 @@ def search(s: Session, query: str, limit: int, *, sqlite: bool) -> SearchResult:
             if not complete:  # stopped after CANDIDATES: at least ``total``
                 more = True
                 break
-    return SearchResult(_rows(s, taken), total, more)
+    return SearchResult(page_rows(s, taken), total, more)
 
 
 # -- sources -------------------------------------------------------------------------------
 
 
 def _number_tier(matches: ColumnElement[bool], order: ColumnElement[str]) -> tuple[Page, Count]:
-    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
-        ids = list(s.scalars(select(Account.id).where(matches).order_by(order).limit(wanted)))
-        return ids, len(ids) < wanted
-
-    def count(s: Session, cap: int) -> tuple[int, bool]:
-        return _count(s, select(Account.id).where(matches), cap), True
-
-    return page, count
+    """Account numbers from the prefix's index range, in its order: the page and the count
+    in one read."""
+    return _tier(select(Account.id).where(matches), order, _UNCHECKED, ordered=True)
 
 
 def _serial_tier(
     matches: ColumnElement[bool], earlier: list[ColumnElement[bool]], sqlite: bool
 ) -> tuple[Page, Count]:
+    """Accounts with a meter whose serial starts with the query, in serial order, from one
+    read of the prefix's index range: an account may have several such meters, so a few
+    more than the count's cap are read (four times as many if they were too few accounts). The
+    count leaves out what ``earlier`` tiers match (numbers starting with the same digits),
+    flagged on each meter's row."""
     order = _serial_column(sqlite)
+    query: Select[Any] = select(Meter.account_id).where(matches).order_by(order)
+    if earlier:
+        query = query.add_columns(or_(*earlier)).join(Account, Account.id == Meter.account_id)
+    reads: list[tuple[list[int], list[int], bool]] = []
+
+    def read(s: Session) -> tuple[list[int], list[int], bool]:
+        fetch = COUNT_CAP + 1 + _SERIAL_SLACK
+        while not reads:
+            rows = s.connection().execute(query.limit(fetch)).all()
+            accounts = list(dict.fromkeys(row[0] for row in rows))  # the first meter's order
+            earlier_ones = {row[0] for row in rows if earlier and row[1]}
+            counted = [i for i in accounts if i not in earlier_ones]
+            if len(rows) < fetch or len(counted) > COUNT_CAP:
+                reads.append((accounts, counted, len(rows) < fetch))
+            fetch *= 4
+        return reads[0]
 
     def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
-        ids: list[int] = []
-        fetch = 2 * (wanted + len(taken)) + 8  # an account may have two matching meters
-        while True:
-            found = list(
-                s.scalars(select(Meter.account_id).where(matches).order_by(order).limit(fetch))
-            )
-            ids = list(dict.fromkeys(i for i in found if i not in taken))
-            if len(ids) >= wanted or len(found) < fetch:
-                return ids[:wanted], len(found) < fetch and len(ids) <= wanted
-            fetch *= 4
+        accounts, _counted, complete = read(s)
+        fresh = [i for i in accounts if i not in taken]
+        return fresh[:wanted], complete and len(fresh) <= wanted
 
     def count(s: Session, cap: int) -> tuple[int, bool]:
-        query = select(Meter.account_id).where(matches)
-        if earlier:
-            query = query.join(Account, Account.id == Meter.account_id).where(
-                *(not_(e) for e in earlier)
-            )
-        return _count(s, query.distinct(), cap), True
+        return min(len(read(s)[1]), cap), True
 
     return page, count
 
 
 def _fts_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page, Count]:
     """SQLite: one FTS5 MATCH over the trigram table, read in rowid order; words that begin
-    one another checked on the account's row (GLOB) as it is read."""
+    one another checked on the account's words as they are read."""
     terms = []
     for word in _widest(typed):
         start = _phrase("  " + word)
@@ -215,39 +207,17 @@ def _fts_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Pag
     base = select(rowid).where(
         text(f"{FTS_TABLE} MATCH :match").bindparams(match=" AND ".join(terms))
     )
-    orders = _distinct_orders(typed)
-    if earlier or orders:
+    group = _related(typed)
+    if earlier or group:
         base = base.join_from(fts, Account, Account.id == rowid).where(*(not_(e) for e in earlier))
-    check: ColumnElement[bool] | None = None
-    if orders:
-        # A word begins after a space or a separator: a GLOB character class says so.
-        row = literal_column("' ' || account.fio_norm || ' ' || account.address_norm", String)
-        patterns = [
-            "*" + "*".join(f"{_WORD_START}{_glob_escape(w)}" for w in order) + "*"
-            for order in orders
-        ]
-        check = or_(*(row.op("GLOB")(p) for p in patterns))
-    return _tier(base, rowid, check)
-
-
-def _tier(base: Select[Any], key: Any, check: ColumnElement[bool] | None) -> tuple[Page, Count]:
-    """The page and count of a words tier: ``base`` gives candidates by ``key``; ``check``,
-    if any, is what each must pass beyond the index."""
-    matching = base if check is None else base.where(check)
-
-    def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
-        fetch = wanted + len(taken)
-        found = list(s.scalars(matching.order_by(key).limit(fetch)))
-        return [i for i in found if i not in taken][:wanted], len(found) < fetch
-
-    def count(s: Session, cap: int) -> tuple[int, bool]:
-        if check is None:
-            return _count(s, base, cap), True
-        read = base.add_columns(check.label("ok")).limit(CANDIDATES + 1).subquery()
-        candidates, matched = s.execute(select(func.count(), func.count().filter(read.c.ok))).one()
-        return min(matched, cap), candidates <= CANDIDATES or matched >= cap
-
-    return page, count
+    row = literal_column("' ' || account.fio_norm || ' ' || account.address_norm", String)
+    # A word begins after a space or a separator: a GLOB character class says so.
+    patterns = [
+        "*" + "*".join(f"{_WORD_START}{_glob_escape(w)}" for w in order) + "*"
+        for order in _orders(group)
+    ]
+    check = or_(*(row.op("GLOB")(p) for p in patterns)) if patterns else None
+    return _tier(base, rowid, _Check(group, row, check), ordered=True)
 
 
 def _pg_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page, Count]:
@@ -271,86 +241,116 @@ def _pg_tier(typed: list[str], earlier: list[ColumnElement[bool]]) -> tuple[Page
         conditions.append(
             or_(in_fio.like(start, escape="\\"), in_address.like(anywhere, escape="\\"))
         )
-    orders = _distinct_orders(typed)
-    check: ColumnElement[bool] | None = None
-    if orders:
-        row = fio.concat(address)
-        check = or_(
-            *(
-                row.like(_like("%" + "%".join(f" {_like_escape(w)}" for w in o) + "%"))
-                for o in orders
-            )
-        )
+    group = _related(typed)
+    row = fio.concat(address)
+    patterns = ["%" + "%".join(f" {_like_escape(w)}" for w in o) + "%" for o in _orders(group)]
+    check = or_(*(row.like(_like(p)) for p in patterns)) if patterns else None
     base = select(Account.id).where(*conditions, *(not_(e) for e in earlier))
-    if check is not None:
-        return _tier(base, Account.id, check)
-    # The planner cannot tell how the matches spread over the ids. So they are counted
-    # first (from the trigram index, up to the cap): a few are then ordered from the index
-    # (ordering by an expression keeps it off the key's index), while a great many are met
-    # soonest by walking the key's index.
-    counted: list[int] = []
+    # Letters alone (the first keystroke): the trigram «  и» is in most rows and its list in
+    # the index long (9–16 ms to read under load); the planner, knowing from the statistics
+    # how often the letter begins a word, walks the ids for a common one (1–2 ms to the
+    # cap) or reads the index for a rare one. Longer words go to the index: walking the
+    # ids for «ни» (2 % of the rows) read 57 000 of them, 40–70 ms.
+    letters = all(len(w) == 1 for w in widest)
+    return _tier(base, Account.id, _Check(group, row, check), ordered=letters)
+
+
+@dataclass(frozen=True)
+class _Check:
+    """Words that begin one another (``group``) must begin different words of the row: checked
+    here on the row's words (``row``, read beside each candidate), or by ``sql`` where the
+    page must be read from the database beyond the candidates."""
+
+    group: list[str]
+    row: ColumnElement[str]
+    sql: ColumnElement[bool] | None
+
+
+_UNCHECKED = _Check([], literal_column("''", String), None)
+
+
+@dataclass
+class _Read:
+    # In key order: all the candidates that pass, or the first ``fetch`` (unless checked
+    # ones of an unordered read, then a part of them).
+    matched: list[int]
+    total: int  # matches (or candidates, with a check) read, at most the cap
+    complete: bool  # every candidate was read
+
+
+def _tier(base: Select[Any], key: Any, check: _Check, *, ordered: bool) -> tuple[Page, Count]:
+    """The page and count of a words tier from one read of the index: ``base`` gives the
+    candidates by ``key``, at most the count's cap of them; the page is their first
+    ``wanted``, the count their number. ``ordered``: the index gives them in key order (FTS5
+    by rowid) — else (pg_trgm, where the key is the id) they come in the table's order,
+    cheaply cut at the cap, and are sorted; past the cap the page walks the key's index,
+    where the many matches are met soonest."""
+    checked = check.sql is not None
+    cap = (CANDIDATES if checked else COUNT_CAP) + 1
+    reads: list[_Read] = []
+
+    def read(s: Session, fetch: int) -> _Read:
+        if reads:
+            return reads[0]
+        conn = s.connection()
+        if not ordered:
+            # A plan that reads the table itself to meet the cap sooner lands in the
+            # slowest case (a LIKE on every row): the trigram index it is.
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        if checked:  # every candidate's words, checked here
+            query = base.add_columns(check.row)
+            rows = conn.execute((query.order_by(key) if ordered else query).limit(cap)).all()
+            search = _apart(_orders(check.group)).search
+            matched = [row[0] for row in rows if search(row[1])]
+            got = _Read(matched if ordered else sorted(matched), len(rows), len(rows) < cap)
+        elif ordered:  # the first ``fetch`` in index order, and the count beside them
+            counted = select(func.count()).select_from(base.limit(cap).subquery())
+            query = base.add_columns(counted.scalar_subquery()).order_by(key).limit(fetch)
+            rows = conn.execute(query).all()
+        else:
+            # One read of the index, counted and sorted by the database; if it reached the
+            # cap, the page walks the key's index instead (the same statement: what is not
+            # needed is skipped).
+            capped = base.limit(cap).cte("capped")
+            id_ = next(iter(capped.c))
+            n = select(func.count()).select_from(capped).scalar_subquery()
+            few = select(id_, n).where(n <= COUNT_CAP).order_by(id_).limit(fetch)
+            many = base.add_columns(literal(cap)).where(n > COUNT_CAP).order_by(key)
+            both = union_all(select(few.subquery()), select(many.limit(fetch).subquery()))
+            rows = sorted(conn.execute(both).all())  # the key is the id
+        if not checked:
+            total = rows[0][1] if rows else 0
+            got = _Read([row[0] for row in rows], total, total < cap)
+        reads.append(got)
+        return got
 
     def page(s: Session, wanted: int, taken: set[int]) -> tuple[list[int], bool]:
-        counted.append(_count(s, base, COUNT_CAP + 1))
-        key = Account.id if counted[0] > COUNT_CAP else Account.id + 0
         fetch = wanted + len(taken)
-        found = list(s.scalars(base.order_by(key).limit(fetch)))
+        got = read(s, fetch)
+        fresh = [i for i in got.matched if i not in taken]
+        if got.complete or ((ordered or not checked) and len(fresh) >= wanted):
+            every = checked or got.total <= fetch  # no match beyond those read here
+            return fresh[:wanted], got.complete and every and len(fresh) <= wanted
+        matching = base if check.sql is None else base.where(check.sql)
+        found = list(s.connection().scalars(matching.order_by(key).limit(fetch)))
         return [i for i in found if i not in taken][:wanted], len(found) < fetch
 
     def count(s: Session, cap: int) -> tuple[int, bool]:
-        return (min(counted[0], cap) if counted else _count(s, base, cap)), True
+        got = read(s, 1)
+        if not checked:
+            return min(got.total, cap), True
+        matched = min(len(got.matched), cap)
+        return matched, got.complete or matched >= cap
 
     return page, count
 
 
-# -- the page's rows -----------------------------------------------------------------------
-
-
-def _rows(s: Session, ids: list[int]) -> tuple[FoundAccount, ...]:
-    """The accounts ``ids`` in that order, each with its balance and last reading, in one
-    query: a few index lookups per row, whatever the history's length."""
-    if not ids:
-        return ()
-    found = {
-        id_: FoundAccount(id_, number, fio, address, Decimal(kopecks).scaleb(-2), last)
-        for id_, number, fio, address, kopecks, last in s.execute(_rows_query(), {"ids": ids})
-    }
-    return tuple(found[i] for i in ids if i in found)
-
-
-@cache
-def _rows_query() -> Select[Any]:
-    """Built once: aliases cost more to make than the query takes to run."""
-    row, newest = aliased(StatementRow), aliased(StatementRow)
-    newest_month = (
-        select(func.max(newest.month))
-        .where(newest.account_id == Account.id)
-        .correlate(Account)  # two levels up: the page's query
-        .scalar_subquery()
+def _apart(orders: list[tuple[str, ...]]) -> re.Pattern[str]:
+    """What a row's words (a space in front) must hold: each word of an order beginning a
+    word after the one before (a space or a separator before each)."""
+    return re.compile(
+        "|".join(".*".join(_RE_WORD_START + re.escape(w) for w in order) for order in orders)
     )
-    balance = (
-        select(func.coalesce(func.sum(type_coerce(row.closing, BigInteger)), 0))
-        .where(row.account_id == Account.id, row.month == newest_month)
-        .scalar_subquery()
-    )
-    period, entered, any_entered = aliased(Period), aliased(Reading), aliased(Reading)
-    last_period = (
-        select(period.id)
-        .where(
-            period.account_id == Account.id,
-            exists().where(any_entered.period_id == period.id, any_entered.entered_at.is_not(None)),
-        )
-        .order_by(period.month.desc())
-        .limit(1)
-        .correlate(Account)
-        .scalar_subquery()
-    )
-    last_reading = (
-        select(func.max(entered.entered_at)).where(entered.period_id == last_period)
-    ).scalar_subquery()
-    return select(
-        Account.id, Account.number, Account.fio, Account.address, balance, last_reading
-    ).where(Account.id.in_(bindparam("ids", expanding=True)))
 
 
 def _widest(typed: list[str]) -> list[str]:
@@ -360,30 +360,28 @@ def _widest(typed: list[str]) -> list[str]:
     return [w for w in kept if not any(o != w and o.startswith(w) for o in kept)]
 
 
-def _distinct_orders(typed: list[str]) -> list[tuple[str, ...]]:
+def _related(typed: list[str]) -> list[str]:
     """Words where one begins another («иванов» and «и», «и» and «и», «1» and «12») must
-    begin different words of the row: every order of them, for a pattern each; none when
-    no two words are so related or too many are (then each word alone must match)."""
-    related = sorted(
-        {
-            word
-            for i, word in enumerate(typed)
-            for j, other in enumerate(typed)
-            if i != j and (word.startswith(other) or other.startswith(word))
-        }
-    )
+    begin different words of the row: those words, longest first; none when no two words
+    are so related or too many are (then each word alone must match)."""
+    related = {
+        word
+        for i, word in enumerate(typed)
+        for j, other in enumerate(typed)
+        if i != j and (word.startswith(other) or other.startswith(word))
+    }
     group = [w for w in typed if w in related]
     if len(group) < 2 or len(group) > _MAX_RELATED:
         return []
-    return sorted(set(permutations(group)))
+    return sorted(group, key=len, reverse=True)
+
+
+def _orders(group: list[str]) -> list[tuple[str, ...]]:
+    """Every order of ``group``'s words, for a pattern each."""
+    return sorted(set(permutations(group))) if group else []
 
 
 # -- pieces --------------------------------------------------------------------------------
-
-
-def _count(s: Session, query: Select[Any], cap: int) -> int:
-    """How many rows ``query`` gives, reading at most ``cap`` of them."""
-    return int(s.scalar(select(func.count()).select_from(query.limit(cap).subquery())) or 0)
 
 
 def _number_column(sqlite: bool) -> Any:

@@ -115,11 +115,12 @@ def add_statement(
 
 @contextmanager
 def counted_selects() -> Iterator[list[str]]:
-    """The SELECT statements any engine runs inside the block (reads and writes alike)."""
+    """The SELECT statements (a WITH query's too) any engine runs inside the block (reads
+    and writes alike)."""
     seen: list[str] = []
 
     def listener(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             seen.append(statement)
 
     event.listen(Engine, "before_cursor_execute", listener)

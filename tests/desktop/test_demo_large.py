@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from db.engine import Database
 from db.migrate import upgrade
@@ -83,6 +83,19 @@ def test_it_makes_the_accounts_asked_for_and_says_what_it_made(database: Databas
     assert "у каждого десятого из 54 созданных счетов — 30 мес., у остальных — 12 мес." in (
         summary.describe()
     )
+
+
+def test_the_planner_has_statistics_of_what_was_loaded(database: Database, now):
+    """Without them PostgreSQL plans the big tables blind (the search's rows: 350 ms instead
+    of 2 on 100 000 accounts) until autovacuum comes by; SQLite has none unless told."""
+    build_demo(database, now, large=SPEC)
+    with database.read() as s:
+        if database.is_sqlite:
+            stats = "SELECT DISTINCT tbl FROM sqlite_stat1"
+        else:
+            stats = "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = 'public'"
+        tables = set(s.scalars(text(stats)))
+    assert {"account", "period", "reading", "statement_row", "receipt"} <= tables
 
 
 def test_statements_add_up_month_after_month_and_histories_are_12_or_m_months(
