@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
-from db import roles_audit, roles_office, roles_readings, roles_staff, roles_support
+from db import roles_audit, roles_office, roles_proof, roles_readings, roles_staff, roles_support
 from db.privileges import quote
 from db.roles_clerk import CLERK_FUNCTION_BODIES, CLERK_FUNCTIONS
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
@@ -137,6 +137,8 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "audit_log": {ADMIN: (_R,)},
     "audit_pending": {group: (f"INSERT ({_PENDING_WRITTEN})",) for group in (KIOSK, CLERK, ADMIN)},
     "audit_chain": {},
+    # What a transaction has proven (db.roles_proof): the owner's functions only.
+    roles_proof.PROOF_TABLE: {},
     "import_batch": {ADMIN: ("SELECT", "INSERT")},
     # Readings go out to 1C and ГИС ЖКХ from any office desk (Permission.EXPORT).
     "readings_export": {CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
@@ -179,7 +181,7 @@ OWN_ROWS: Mapping[str, str] = {
     ),
 }
 
-_FUNCTION_BODIES = (*SIGN_IN_BODIES, *RESIDENT_FUNCTION_BODIES, *CLERK_FUNCTION_BODIES)
+_FUNCTION_BODIES = (*roles_proof.PROOF_BODIES, *SIGN_IN_BODIES, *RESIDENT_FUNCTION_BODIES, *CLERK_FUNCTION_BODIES)
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,8 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
                 f"Права ролей задаёт владелец таблиц базы ({owner or 'не найден'}), а команда "
                 f"запущена от имени {me}. Укажите в адресе базы владельца."
             )
+        roles_proof.create_table(conn)
+        tables.add(roles_proof.PROOF_TABLE)
         names = {group: group_name(group, prefix) for group in GROUPS}
         for name in names.values():
             exists = conn.execute(
@@ -337,7 +341,12 @@ def _install_functions(conn: Connection, schema: str) -> None:
     install_throttle(conn, q_schema)  # first: the compare functions call it
     for body in _FUNCTION_BODIES:
         conn.exec_driver_sql(body.replace("{schema}", q_schema))
-    for function, arguments in (*FUNCTIONS, *CLERK_FUNCTIONS, *INTERNAL_FUNCTIONS):
+    for function, arguments in (
+        *FUNCTIONS,
+        *CLERK_FUNCTIONS,
+        *INTERNAL_FUNCTIONS,
+        *roles_proof.PROOF_FUNCTIONS,
+    ):
         conn.exec_driver_sql(
             f"REVOKE ALL ON FUNCTION {q_schema}.{function}({arguments}) FROM PUBLIC"
         )

@@ -16,9 +16,10 @@ own session (even switch them off) but not for others'; what it could still hold
 may write) is bounded by them only for well-behaved desks, which is why the chain no longer
 depends on them.
 
-A kiosk's entry written without a session (a sign-in, registration or reset attempt) names
-no one unless its transaction holds the proof (``cabinet_kiosk_audit_actor``): a kiosk's
-login cannot put «staff:…», «system» or another resident's name into the log.
+A kiosk's entry written with a session's token names that session's holder, and one written
+without (a sign-in, registration or reset attempt) names no one unless its transaction holds
+the proof (``cabinet_kiosk_audit_actor``, ``db.roles_proof``): a kiosk's login cannot put
+«staff:…», «system» or another resident's name into the log.
 
 ``ALTER ROLE`` needs CREATEROLE (the owner that created the groups has it); a login role
 the owner may not alter is reported, not fatal. Login roles added later get the defaults at
@@ -47,24 +48,39 @@ CHAIN_FUNCTION = ("audit_chain", "")
 UNPROVEN_ACTORS = ("anonymous", "resident:unknown", "resident:malformed", "staff:unknown",
                    "staff:malformed")  # fmt: skip
 
-# The kiosk's audit entries without a session (audit_pending_stamp, migration 0012, checks
-# those with one): only the actors above, or a resident whose credential or registration
-# code this very transaction has written (the registration or reset a function just let
-# through on its proof); any other resident is recorded as «resident:unknown», with no
-# account. Staff and the system it never names. A session ended in this transaction (a
-# one-time password's abandoned) still counts as the transaction's own.
+# The kiosk's audit entries. With a session's token (live, or ended in this very transaction:
+# a logout, a one-time password's abandoned) the actor must be that session's holder, checked
+# here (audit_pending_stamp, migration 0012, looks at live sessions only). Without one: only
+# the actors above, or a resident whose proof this very transaction gave (db.roles_proof: the
+# registration, reset or sign-in a function just let through); any other resident is
+# recorded as «resident:unknown», with no account. Staff and the system it never names.
 _KIOSK_ACTOR = f"""
 CREATE OR REPLACE FUNCTION cabinet_kiosk_audit_actor() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
 DECLARE
     me xid := pg_current_xact_id_if_assigned()::xid;
     proven bigint;
+    holder_account bigint;
+    holder_staff bigint;
+    holder text;
 BEGIN
-    IF EXISTS (SELECT 1 FROM user_session s
-                WHERE s.token_hash = encode(sha256(convert_to(
-                      nullif(current_setting('cabinet.session', true), ''), 'UTF8')), 'hex')
-                  AND (s.ended_at IS NULL OR s.xmin = me)) THEN
-        RETURN NEW;  -- audit_pending_stamp holds it to the session's holder
+    SELECT s.account_id, s.staff_id INTO holder_account, holder_staff
+      FROM user_session s
+     WHERE s.token_hash = encode(sha256(convert_to(
+           nullif(current_setting('cabinet.session', true), ''), 'UTF8')), 'hex')
+       AND (s.ended_at IS NULL OR s.xmin = me);
+    IF FOUND THEN
+        IF holder_staff IS NOT NULL THEN
+            SELECT 'staff:' || u.login INTO holder FROM staff_user u WHERE u.id = holder_staff;
+        ELSE
+            SELECT 'resident:' || a.number INTO holder FROM account a WHERE a.id = holder_account;
+        END IF;
+        IF NEW.actor IS DISTINCT FROM holder THEN
+            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+                MESSAGE = 'audit_log: the actor ' || NEW.actor || ' is not the signed-in '
+                          || coalesce(holder, '?');
+        END IF;
+        RETURN NEW;
     END IF;
     IF NEW.actor = ANY(ARRAY{list(UNPROVEN_ACTORS)}) THEN
         NEW.account_id := NULL;
@@ -75,11 +91,7 @@ BEGIN
             MESSAGE = 'audit_log: a kiosk without a session may not write as ' || NEW.actor;
     END IF;
     SELECT a.id INTO proven FROM account a
-     WHERE a.number = substr(NEW.actor, 10) AND me IS NOT NULL
-       AND (EXISTS (SELECT 1 FROM resident_credential c
-                     WHERE c.account_id = a.id AND c.xmin = me)
-            OR EXISTS (SELECT 1 FROM registration_code r
-                        WHERE r.account_id = a.id AND r.xmin = me));
+     WHERE a.number = substr(NEW.actor, 10) AND cabinet_proven(a.id);
     IF proven IS NULL OR NEW.account_id IS DISTINCT FROM proven
                          AND NEW.account_id IS NOT NULL THEN
         NEW.actor := 'resident:unknown';

@@ -75,6 +75,8 @@ BEGIN
         reason := 'fio_mismatch';
         RETURN;
     END IF;
+    -- The code before the credential, in the order cabinet_register takes them.
+    PERFORM 1 FROM registration_code r WHERE r.account_id = holder FOR UPDATE;
     SELECT true, c.must_change OR coalesce(c.password_hash, '') = '' INTO has_row, pending
       FROM resident_credential c WHERE c.account_id = holder FOR UPDATE;
     has_row := coalesce(has_row, false);
@@ -93,6 +95,7 @@ BEGIN
         RETURN;
     END IF;
     UPDATE registration_code r SET code_hash = NULL WHERE r.account_id = holder;
+    PERFORM cabinet_prove(holder);  -- db.roles_proof
     reason := '';
 END
 $fn$""",

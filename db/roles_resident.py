@@ -66,6 +66,10 @@ INTERNAL_FUNCTIONS = (
     ),
 )
 
+# Why cabinet_write_registration ends an account's sessions (desktop.sessions, frozen here:
+# db/ does not import desktop/).
+REGISTERED_AGAIN = "registered_again"
+
 # Where cabinet_request_reset puts the code it made in the letter's text the kiosk passes.
 RESET_CODE_PLACEHOLDER = "{code}"
 
@@ -101,13 +105,17 @@ RETURNS boolean
 {_HEADER}
 BEGIN
     -- The account's credential (its row, if any, locked by the caller) with a one-time
-    -- password: false if another desk created the row meanwhile.
+    -- password: false if another desk created the row meanwhile. Whoever registered it
+    -- before (a one-time session not yet used up) is signed out: only the new password
+    -- sets the account's own.
     IF p_has_row THEN
         UPDATE resident_credential c
            SET email = p_email, phone = p_phone, password_hash = p_hash,
                password_expires_at = p_expires, must_change = true, reset_code_hash = NULL,
                reset_code_expires_at = NULL, failed_attempts = 0, updated_at = p_now
          WHERE c.account_id = p_holder;
+        UPDATE user_session s SET ended_at = p_now, end_reason = '{REGISTERED_AGAIN}'
+         WHERE s.account_id = p_holder AND s.ended_at IS NULL;
         RETURN true;
     END IF;
     INSERT INTO resident_credential (account_id, email, phone, password_hash,
@@ -192,6 +200,7 @@ BEGIN
     IF code_ok THEN
         UPDATE registration_code r SET code_hash = NULL WHERE r.account_id = holder;
     END IF;
+    PERFORM cabinet_prove(holder);  -- db.roles_proof
     reason := '';
 END
 $fn$""",
@@ -267,6 +276,7 @@ BEGIN
         EXECUTE 'DROP SEQUENCE ' || quote_ident(stale);
     END LOOP;
     EXECUTE 'CREATE SEQUENCE IF NOT EXISTS ' || quote_ident({tries_of_new});
+    PERFORM cabinet_prove(holder);  -- the registered e-mail (db.roles_proof)
     reason := '';
 END
 $fn$""".replace("{header}", _HEADER)
@@ -356,6 +366,7 @@ BEGIN
         UPDATE resident_credential c
            SET reset_code_hash = NULL, reset_code_expires_at = NULL
          WHERE c.account_id = holder;
+        PERFORM cabinet_prove(holder);  -- the right code, if late: the entry names them
         reason := 'expired';  -- no valid proof: the attempt stays counted
         RETURN;
     END IF;
@@ -365,6 +376,7 @@ BEGIN
            reset_code_hash = NULL, reset_code_expires_at = NULL, failed_attempts = 0,
            updated_at = p_now
      WHERE c.account_id = holder;
+    PERFORM cabinet_prove(holder);  -- db.roles_proof
     reason := '';
 END
 $fn$""".replace("{header}", _HEADER)
@@ -427,6 +439,7 @@ BEGIN
     IF p_candidate IS NOT NULL THEN
         PERFORM cabinet_throttle_matched('resident', number);
     END IF;
+    PERFORM cabinet_prove(holder);  -- db.roles_proof
     reason := '';
 END
 $fn$""".replace("{header}", _HEADER)
@@ -480,6 +493,7 @@ BEGIN
     VALUES (p_kind, holder, NULL, used_up, p_now, p_now,
             encode(sha256(convert_to(p_token, 'UTF8')), 'hex'))
     RETURNING user_session.id INTO id;
+    PERFORM cabinet_prove(holder);  -- db.roles_proof
     one_time := used_up;
 END
 $fn$""".replace("{header}", _HEADER)

@@ -24,9 +24,10 @@ Row level security for the kiosk (``KIOSK_ROWS``; the office's groups see every 
   of it changes only a live one: it marks it seen or ends it, never revives it (an ended
   one stays readable, for the reason it ended: PostgreSQL checks an UPDATE's new row
   against the SELECT policy too, so a live-only SELECT would forbid ending it).
-* ``outbox_message``: only letters of an account whose credential this very transaction
-  has written (a registration or a reset, which queue the letter and drop the one it
-  replaces): ``cabinet_credential_written``. No one else's letters, ever. A new letter goes
+* ``outbox_message``: only letters of an account whose proof this very transaction gave
+  (a registration or a reset, which queue the letter and drop the one it replaces; not a
+  wrong code, which writes the credential too): ``cabinet_credential_written``, which asks
+  ``db.roles_proof``. No one else's letters, ever. A new letter goes
   only to that account's stored e-mail (``cabinet_letter_allowed``, as the kiosk cannot
   read it): not a relay to any address through the office's SMTP.
 * ``support_request``: reads only its signed-in account's; adds one for that account or,
@@ -34,8 +35,8 @@ Row level security for the kiosk (``KIOSK_ROWS``; the office's groups see every 
   read back).
 
 A password change or reset at the kiosk ends the account's other sessions, which the kiosk
-cannot see: ``cabinet_end_account_sessions`` does it, for an account whose credential the
-transaction has just written.
+cannot see: ``cabinet_end_account_sessions`` does it, for an account whose proof the
+transaction has just given (``db.roles_proof``).
 """
 
 from __future__ import annotations
@@ -215,9 +216,7 @@ $fn$""",
 CREATE OR REPLACE FUNCTION cabinet_credential_written(p_account bigint)
 RETURNS boolean
 LANGUAGE sql STABLE {_DEFINER} AS $fn$
-    SELECT EXISTS (SELECT 1 FROM resident_credential c
-                    WHERE c.account_id = p_account
-                      AND c.xmin = pg_current_xact_id_if_assigned()::xid)
+    SELECT cabinet_proven(p_account)  -- db.roles_proof
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_letter_allowed(p_account bigint, p_recipient text)

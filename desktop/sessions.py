@@ -51,6 +51,7 @@ PASSWORD_CHANGED = "password_changed"
 PASSWORD_RESET = "password_reset"
 STAFF_DISABLED = "staff_disabled"
 ONE_TIME_ABANDONED = "one_time_abandoned"
+REGISTERED_AGAIN = "registered_again"  # db.roles_resident.REGISTERED_AGAIN
 
 ENDED_BY_PASSWORD = "Сеанс завершён: пароль был изменён. Войдите снова."
 _ENDED_MESSAGES = {

@@ -53,7 +53,7 @@ from desktop.common.problems import ProblemError
 from desktop.mail import discard_pending, normalize_email
 from desktop.passwords import check_policy, hash_password, one_time_password, reset_code
 from desktop.permissions import Permission, allows
-from desktop.sessions import PASSWORD_RESET, end_sessions, open_session
+from desktop.sessions import PASSWORD_RESET, REGISTERED_AGAIN, end_sessions, open_session
 from desktop.text import normalize_fio
 
 OTP_LIFETIME = timedelta(hours=24)  # a one-time password from registration
@@ -309,6 +309,9 @@ class ResidentAuth:
                     set_password(credential, password_hash, now, expires_at=now + OTP_LIFETIME)
                     if code_row is not None and (code_ok or by_office):
                         code_row.code_hash = None  # used: a registration voids the code
+                    # Whoever registered it before is signed out (their one-time
+                    # session); the database does it in a sealed registration's write.
+                    end_sessions(s, now, REGISTERED_AGAIN, account_id=account_id)
                 discard_pending(s, account_id, REGISTRATION_SUBJECT)
                 delivery = self.mail.send(
                     s,
