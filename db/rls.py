@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 
 SETTING = "cabinet.session"
 
@@ -40,3 +40,10 @@ def _on_begin(conn: Any) -> None:
 def install(engine: Engine) -> None:
     """Have every transaction of ``engine`` (PostgreSQL) carry the current token."""
     event.listen(engine, "begin", _on_begin)
+
+
+def carry(session: Any, token: str | None) -> None:
+    """Have the rest of ``session``'s open transaction carry ``token`` (PostgreSQL): a
+    sign-in's own audit entry is then checked against the session it just opened."""
+    if token and session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT set_config('{SETTING}', :t, true)"), {"t": token})

@@ -181,7 +181,12 @@ OWN_ROWS: Mapping[str, str] = {
     ),
 }
 
-_FUNCTION_BODIES = (*roles_proof.PROOF_BODIES, *SIGN_IN_BODIES, *RESIDENT_FUNCTION_BODIES, *CLERK_FUNCTION_BODIES)
+_FUNCTION_BODIES = (
+    *roles_proof.PROOF_BODIES,
+    *SIGN_IN_BODIES,
+    *RESIDENT_FUNCTION_BODIES,
+    *CLERK_FUNCTION_BODIES,
+)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ SESSION_DEFAULTS = {
 
 CHAIN_FUNCTION = ("audit_chain", "")
 
+STAFF_SIGN_IN = "staff.sign_in"  # desktop.audit.AuditAction.STAFF_SIGN_IN, frozen here
+
 # Actors naming no one: what a kiosk writes for an attempt it has no proof of.
 UNPROVEN_ACTORS = ("anonymous", "resident:unknown", "resident:malformed", "staff:unknown",
                    "staff:malformed")  # fmt: skip
@@ -102,6 +104,103 @@ END
 $fn$"""
 
 
+# An office login's (clerk's or administrator's, not the owner's) audit entries. With a
+# session's token (live, or ended in this very transaction: a logout) the actor must be
+# that session's holder. Without one: the actors naming no one; a failed staff sign-in
+# (it names the login typed, ok false); a resident whose proof this transaction gave (a
+# resident's own way in at an office desk; an administrator's desk, which compares hashes
+# itself, may name any resident); «system» and «cli:…» (imports, scripts) only from an
+# administrator's login. A staff member is named only with their session's token: the
+# desk carries the new session's from the sign-in on (desktop.auth.staff).
+_OFFICE_ACTOR = f"""
+CREATE OR REPLACE FUNCTION cabinet_office_audit_actor() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
+DECLARE
+    me xid := pg_current_xact_id_if_assigned()::xid;
+    admin boolean := coalesce(pg_has_role(session_user, to_regrole('{{admin}}'), 'MEMBER'),
+                              false);
+    holder_account bigint;
+    holder_staff bigint;
+    holder text;
+BEGIN
+    SELECT s.account_id, s.staff_id INTO holder_account, holder_staff
+      FROM user_session s
+     WHERE s.token_hash = encode(sha256(convert_to(
+           nullif(current_setting('cabinet.session', true), ''), 'UTF8')), 'hex')
+       AND (s.ended_at IS NULL OR s.xmin = me);
+    IF FOUND THEN
+        IF holder_staff IS NOT NULL THEN
+            SELECT 'staff:' || u.login INTO holder FROM staff_user u WHERE u.id = holder_staff;
+        ELSE
+            SELECT 'resident:' || a.number INTO holder FROM account a WHERE a.id = holder_account;
+        END IF;
+        IF NEW.actor IS DISTINCT FROM holder THEN
+            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+                MESSAGE = 'audit_log: the actor ' || NEW.actor || ' is not the signed-in '
+                          || coalesce(holder, '?');
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.actor = ANY(ARRAY{list(UNPROVEN_ACTORS)})
+       OR NEW.actor ~ '^staff:' AND NEW.action = '{STAFF_SIGN_IN}' AND NOT NEW.ok
+       OR (NEW.actor = 'system' OR NEW.actor ~ '^cli:') AND admin THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.actor !~ '^resident:' THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = 'audit_log: an office login without a session may not write as '
+                      || NEW.actor;
+    END IF;
+    IF NOT admin AND NOT EXISTS (
+        SELECT 1 FROM account a
+         WHERE a.number = substr(NEW.actor, 10) AND cabinet_proven(a.id)
+           AND (NEW.account_id IS NULL OR NEW.account_id = a.id)) THEN
+        NEW.actor := 'resident:unknown';
+        NEW.account_id := NULL;
+    END IF;
+    RETURN NEW;
+END
+$fn$"""
+
+_OFFICE_WRITES = """
+CREATE OR REPLACE FUNCTION cabinet_office_writes() RETURNS boolean LANGUAGE sql STABLE AS $fn$
+    SELECT pg_catalog.current_setting('is_superuser') = 'off'
+       AND session_user::text <> {owner}
+       AND (coalesce(pg_catalog.pg_has_role(session_user, pg_catalog.to_regrole({clerk}),
+                                            'MEMBER'), false)
+            OR coalesce(pg_catalog.pg_has_role(session_user, pg_catalog.to_regrole({admin}),
+                                               'MEMBER'), false))
+$fn$"""
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _install_office(conn: Connection, q_schema: str, names: Mapping[str, str]) -> None:
+    """The office's check of its audit entries (``_OFFICE_ACTOR``), for clerk and admin
+    logins; the owner (``db roles``, the command line on the owner's address) is not held."""
+    owner = conn.execute(text("SELECT current_user")).scalar_one()
+    conn.exec_driver_sql(
+        _OFFICE_WRITES.replace("{owner}", _literal(owner))
+        .replace("{clerk}", _literal(names["clerk"]))
+        .replace("{admin}", _literal(names["admin"]))
+    )
+    conn.exec_driver_sql(
+        _OFFICE_ACTOR.replace("{schema}", q_schema).replace("{admin}", names["admin"])
+    )
+    for function in ("cabinet_office_audit_actor()", "cabinet_office_writes()"):
+        conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {q_schema}.{function} FROM PUBLIC")
+    # Every writer's trigger condition calls it (it tells nothing).
+    conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {q_schema}.cabinet_office_writes() TO PUBLIC")
+    conn.exec_driver_sql("DROP TRIGGER IF EXISTS cabinet_office_actor ON audit_pending")
+    conn.exec_driver_sql(
+        "CREATE TRIGGER cabinet_office_actor BEFORE INSERT ON audit_pending FOR EACH ROW "
+        f"WHEN ({q_schema}.cabinet_office_writes()) "
+        f"EXECUTE FUNCTION {q_schema}.cabinet_office_audit_actor()"
+    )
+
+
 def install(conn: Connection, q_schema: str, names: Mapping[str, str]) -> tuple[str, ...]:
     """Let every group chain the log and give the groups and their login members the
     session defaults. Returns the login roles whose defaults could not be set."""
@@ -121,6 +220,7 @@ def install(conn: Connection, q_schema: str, names: Mapping[str, str]) -> tuple[
         f"WHEN ({q_schema}.cabinet_kiosk_writes()) "
         f"EXECUTE FUNCTION {q_schema}.cabinet_kiosk_audit_actor()"
     )
+    _install_office(conn, q_schema, names)
     members = conn.execute(
         text(
             "SELECT DISTINCT r.rolname FROM pg_auth_members m "

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from db.engine import Database
 from db.models import StaffRole, StaffUser
+from db.rls import carry
 from desktop import audit
 from desktop.actors import SYSTEM, Actor, ActorKind
 from desktop.audit import AuditAction
@@ -154,6 +155,7 @@ class StaffAuth:
                 )
                 reason = "" if actor is not None else "changed_meanwhile"
             if actor is not None and user is not None:
+                carry(s, actor.session_token)  # its entry is the new session's (db.roles_audit)
                 self.throttle.succeeded(s, keys)
                 if rehashed:
                     user.password_hash = rehashed
