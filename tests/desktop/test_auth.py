@@ -235,6 +235,19 @@ def test_a_new_registration_replaces_a_pending_one_time_password(
     assert auth.login("3492", second).must_change_password
 
 
+def test_a_new_registration_signs_out_the_earlier_registrants_one_time_session(
+    auth: AuthService, smtp: SmtpServer
+) -> None:
+    """Whoever registered first (a code from someone else's receipt) and signed in with the
+    one-time password cannot set the password once the account is registered again."""
+    first = register(auth, smtp, "stranger@mail.ru")
+    stranger = auth.login("3492", first).actor
+    second = register(auth, smtp)
+    with pytest.raises(UserError, match="Сеанс завершён"):
+        auth.change_password(stranger, first, NEW_PASSWORD)
+    assert auth.login("3492", second).must_change_password
+
+
 def test_registration_answers_the_same_whatever_happened(
     auth: AuthService, smtp: SmtpServer, database: Database
 ) -> None:
