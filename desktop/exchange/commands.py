@@ -17,6 +17,7 @@ KIND_NAMES = (
     "accounts",
     "meters",
     "statement",
+    "payments",
 )  # desktop.exchange.kinds.KINDS, without importing it
 
 
@@ -37,7 +38,8 @@ def add_exchange_commands(commands: Any, common: argparse.ArgumentParser) -> Non
         "--kind",
         choices=KIND_NAMES,
         help="что в файле: accounts — лицевые счета, meters — приборы учета, statement — "
-        "ведомость; без ключа определяется по заголовкам столбцов",
+        "ведомость, payments — реестр платежей банка; без ключа определяется по заголовкам "
+        "столбцов",
     )
     command.add_argument(
         "--dry-run",

@@ -1,5 +1,6 @@
 """The kinds of file the office imports, and which one a file is: its header row is found
-among the first lines (1C may put a title above it) by the columns each kind needs."""
+among the first lines (1C may put a title above it) by the columns each kind needs; a bank's
+registry, which has no header, by the shape of its first line."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from desktop.common.problems import Problem, ProblemError
-from desktop.exchange import accounts, meters, statement
+from desktop.exchange import accounts, meters, payments, statement
 from desktop.exchange.columns import Columns, Field, column_problems, match, score
 from desktop.exchange.report import Tally
 from desktop.exchange.rows import RowReader, problem_at
-from desktop.exchange.source import Line
+from desktop.exchange.source import Line, Rewind
 from desktop.exchange.write_accounts import AccountWriter
 from desktop.exchange.write_meters import MeterWriter
+from desktop.exchange.write_payments import PaymentWriter
 from desktop.exchange.write_statement import StatementWriter
 
 HEADER_SEARCH = 20
@@ -42,6 +44,10 @@ class Kind:
     parse: Callable[[RowReader], Any | None]
     writer: Callable[[Session, Columns], Writer]
     columns_check: Callable[[Columns], list[Problem]] = lambda columns: []
+    # A layout without a header line: whether a file's first line is its data, and its
+    # columns by position (the line is data then, read again as the first row).
+    headerless: Callable[[Line], bool] | None = None
+    fixed_columns: Callable[[], Columns] | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -63,6 +69,15 @@ KINDS: dict[str, Kind] = {
         statement.parse,
         lambda s, c: StatementWriter(s, c),
     ),
+    "payments": Kind(
+        "payments",
+        "реестр платежей банка",
+        payments.FIELDS,
+        payments.parse,
+        lambda s, c: PaymentWriter(s, c),
+        headerless=payments.looks_like_registry,
+        fixed_columns=payments.columns,
+    ),
 }
 
 
@@ -80,6 +95,16 @@ def find_header(lines: Iterator[Line], name: str | None) -> tuple[Kind, Columns]
     candidates = [KINDS[name]] if name is not None else list(KINDS.values())
     best: tuple[int, Line, Kind] | None = None
     for count, line in enumerate(lines, 1):
+        if count == 1:
+            for kind in candidates:
+                if kind.fixed_columns is not None and (
+                    name is not None or (kind.headerless is not None and kind.headerless(line))
+                ):
+                    if not isinstance(lines, Rewind):
+                        raise TypeError("a file without a header needs its lines as Rewind")
+                    lines.put_back(line)  # the first line is data
+                    return kind, kind.fixed_columns()
+            candidates = [kind for kind in candidates if kind.fixed_columns is None]
         fitting = []
         for kind in candidates:
             complete, found = score(line.cells, kind.fields)
@@ -102,6 +127,10 @@ def find_header(lines: Iterator[Line], name: str | None) -> tuple[Kind, Columns]
     expected = "; ".join(
         f"{kind.name} — {', '.join(f'«{f.title}»' for f in kind.fields if f.required)}"
         for kind in candidates
+    ) + (
+        "; или реестр платежей банка без заголовка (строки «дата;время;отделение;…»)"
+        if name is None
+        else ""
     )
     raise ProblemError(
         [
