@@ -228,3 +228,31 @@ def test_the_debt_counts_the_payments_after_the_last_statement_month(
         (date(2017, 8, 15), D("60.00"), BANK, True),
         (date(2017, 6, 28), D("150.00"), BANK, False),
     ]
+
+
+def test_the_example_registry_imports_into_the_demo_from_the_command_line(
+    database_url: str, capsys
+):
+    from desktop.cli import main
+    from desktop.resources import resource
+    from tests.desktop.test_cli import run
+
+    assert main(["demo", "--database-url", database_url]) == 0
+    example = resource("exchange") / "sberbank.txt"
+    example.read_bytes().decode("cp1251")  # as the bank sends it
+    capsys.readouterr()
+    code, out, err = run(capsys, "import", str(example), "--database-url", database_url)
+    assert code == 0, err
+    assert out.splitlines() == [
+        "Файл sberbank.txt (CSV, Windows-1251): реестр платежей банка.",
+        "Строк с данными: 6.",
+        "Загружено, пакет № 1:",
+        "  Платежи: новых 5, изменено 0, без изменений 0.",
+    ]
+    db = Database(database_url)
+    try:
+        with db.read() as s:
+            assert s.scalar(select(func.sum(Payment.amount))) == D("22713.03")
+            assert s.scalar(select(func.count()).select_from(ImportBatch)) == 1
+    finally:
+        db.dispose()
