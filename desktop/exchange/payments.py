@@ -92,7 +92,7 @@ def period(text: str) -> date:
         month, year = int(long[1]), int(long[2])
     else:
         month = year = 0
-    if not 1 <= month <= 12:
+    if not 1 <= month <= 12 or not 1900 <= year <= 2200:
         raise CellError(
             f"Период {shown(text)} указан неверно: нужно ММГГ или ММ.ГГГГ, например 0617."
         )

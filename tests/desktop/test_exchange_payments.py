@@ -5,18 +5,23 @@ received after the last statement month."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from db.engine import Database
+from db.migrate import upgrade
 from db.models import ImportBatch, Payment, StaffRole
 from desktop.actors import Actor
 from desktop.billing.penalty import Charge, charge_penalty
 from desktop.clock import FixedClock
+from desktop.common.errors import UserError
 from desktop.exchange.payments import BANK
 from desktop.exchange.report import ImportRefused
 from desktop.exchange.service import ImportService
@@ -256,3 +261,47 @@ def test_the_example_registry_imports_into_the_demo_from_the_command_line(
             assert s.scalar(select(func.count()).select_from(ImportBatch)) == 1
     finally:
         db.dispose()
+
+
+REGISTRY_CELLS = st.one_of(
+    st.text(alphabet="0123456789,.-=:; /АБВ", max_size=14),
+    st.sampled_from(["15-08-2017", "31-02-2017", "10-31-25", "25:61", "100", "0617", "1317",
+                     "00.0000", "60,00", "59,40", "0,60", "-5", "99999999999999999999", "=",
+                     "=1", "=x", ""]),
+)  # fmt: skip
+REGISTRIES = st.lists(st.lists(REGISTRY_CELLS, min_size=1, max_size=14), min_size=1, max_size=6)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImportService]:
+    """One SQLite database with account 100 for every example."""
+    folder = tmp_path_factory.mktemp("registry")
+    db = Database(f"sqlite:///{folder / 'cabinet.db'}")
+    upgrade(db.engine)
+    make_account(db, "100")
+    yield ImportService(db, FixedClock(date(2017, 9, 20)))
+    db.dispose()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    registry_lines=REGISTRIES, valid_first=st.booleans(), kind=st.sampled_from([None, "payments"])
+)
+def test_a_malformed_registry_is_refused_never_a_crash(
+    hostile: ImportService, tmp_path_factory: pytest.TempPathFactory, registry_lines,
+    valid_first: bool, kind: str | None,
+):  # fmt: skip
+    lines = [";".join(cells) for cells in registry_lines]
+    if valid_first:  # detected as a registry, whatever follows
+        lines.insert(0, line("15-08-2017", "1", "100", "60,00", "59,40", "0,60"))
+    path = registry(tmp_path_factory.mktemp("file"), lines)
+    for dry_run in (True, False):
+        before = count(hostile.db, Payment)
+        try:
+            report = hostile.import_file(ADMIN, path, kind=kind, dry_run=dry_run)
+        except UserError as error:
+            assert str(error)
+            assert count(hostile.db, Payment) == before  # refused: nothing changed
+            continue
+        added = sum(t.created for t in report.tallies)
+        assert count(hostile.db, Payment) == before + (0 if dry_run else added)
