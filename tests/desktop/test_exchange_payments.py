@@ -261,6 +261,14 @@ def test_the_example_registry_imports_into_the_demo_from_the_command_line(
             assert s.scalar(select(func.count()).select_from(ImportBatch)) == 1
     finally:
         db.dispose()
+    # 3492's statement ends with the seed's June 2017: its November payment counts.
+    code, out, err = run(capsys, "debt", "--account", "3492", "--database-url", database_url)
+    assert code == 0, err
+    assert out.splitlines() == [
+        "Задолженности более 3 месяцев нет. Текущий баланс: переплата 3 511,86 ₽.",
+        "Учтены оплаты после июня 2017: 1\u00a0платеж на 3 500,00 ₽. Они войдут в следующую "
+        "ведомость.",
+    ]
 
 
 REGISTRY_CELLS = st.one_of(
