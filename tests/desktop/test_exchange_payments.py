@@ -257,7 +257,8 @@ def test_the_example_registry_imports_into_the_demo_from_the_command_line(
     db = Database(database_url)
     try:
         with db.read() as s:
-            assert s.scalar(select(func.sum(Payment.amount))) == D("22713.03")
+            batch = select(func.sum(Payment.amount)).where(Payment.batch_id.is_not(None))
+            assert s.scalar(batch) == D("22713.03")  # beside the demo's own payments
             assert s.scalar(select(func.count()).select_from(ImportBatch)) == 1
     finally:
         db.dispose()

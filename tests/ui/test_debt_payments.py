@@ -10,11 +10,12 @@ from pathlib import Path
 from sqlalchemy import delete, select
 
 from db.engine import Database
-from db.models import Account, StaffRole, StatementRow
+from db.models import Account, Payment, StaffRole, StatementRow
 from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.exchange.service import ImportService
 from desktop.formatting import money
+from desktop.months import month_name
 from tests.ui.test_debt_page import open_debt_page
 from ui.models.payments import COUNTED, IN_STATEMENT
 from ui.pages.debt import NO_PAYMENTS
@@ -39,7 +40,31 @@ def rows(page) -> list[tuple[str, ...]]:
     ]
 
 
-def test_no_payments_says_so(qtbot, page_ctx, app_ctx):
+def test_the_demo_s_payments_are_those_of_its_statement(qtbot, page_ctx, app_ctx, services):
+    """The demo's 3492 paid through the bank what its statement says it paid, month by
+    month: listed, and none counted apart (the seed's figures stay exact)."""
+    window, page = open_debt_page(qtbot, page_ctx, app_ctx)
+    assert rows(page) == [
+        (f"09.{m:02}.2017", money(paid), "ПАО Сбербанк", month_name(date(2017, m - 1, 1)),
+         IN_STATEMENT)
+        for m, paid in paid_by_month(services, page_ctx)
+    ]  # fmt: skip
+    assert len(rows(page)) >= 3 and not page.no_payments.isVisible()
+    assert page.no_debt_balance.text().startswith("Переплата 11,86 ₽")
+
+
+def paid_by_month(services, ctx) -> list[tuple[int, Decimal]]:
+    statement = services.statements.statement(ctx.actor, ctx.served.id)
+    return [
+        (block.month.month, block.line("Оплачено").total)
+        for block in statement.months
+        if block.line("Оплачено").total > 0
+    ]
+
+
+def test_no_payments_says_so(qtbot, page_ctx, app_ctx, database: Database):
+    with database.unit_of_work() as s:
+        s.execute(delete(Payment))
     window, page = open_debt_page(qtbot, page_ctx, app_ctx)
     assert page.payments.rowCount() == 0
     assert page.no_payments.isVisible() and page.no_payments.text() == NO_PAYMENTS
@@ -58,10 +83,11 @@ def test_the_resident_sees_the_payments_of_the_registry(
         "200,50;200,50;0,00",
     ])  # fmt: skip
     window, page = open_debt_page(qtbot, page_ctx, app_ctx)
-    assert rows(page) == [
+    assert rows(page)[:2] == [
         ("12.11.2026", "1 500,00", "ПАО Сбербанк", "Ноябрь 2026", COUNTED),
         ("20.06.2017", "200,50", "ПАО Сбербанк", "", IN_STATEMENT),
     ]
+    assert {row[4] for row in rows(page)[2:]} == {IN_STATEMENT}  # the demo's own
     assert page.payments_view.isVisible() and not page.no_payments.isVisible()
     assert page.payments_view.accessibleName() == "Платежи"
     assert page.no_debt_balance.text() == (
@@ -105,5 +131,15 @@ def test_a_payment_after_the_statement_lowers_the_amount_to_pay(
     assert "Учтены оплаты после октября 2026: 1\u00a0платеж на 3 000,00 ₽." in (
         page.balance_note.text()
     )
-    assert rows(page) == [("16.11.2026", "3 000,00", "ПАО Сбербанк", "Октябрь 2026", COUNTED)]
+    assert rows(page)[0] == ("16.11.2026", "3 000,00", "ПАО Сбербанк", "Октябрь 2026", COUNTED)
+    assert {row[4] for row in rows(page)[1:]} == {IN_STATEMENT}  # the demo's, up to March
+    # Beside the debt's tables side by side the list shows its newest rows and scrolls
+    # inside; one above the other it is as tall as its rows, and the page scrolls.
+    view = page.payments_view
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 0)
     page.grab().save(str(tmp_path / "debt-counted.png"))
+    window.resize(1024, 698)
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() == 0)
+    last = view.visualRect(page.payments.index(page.payments.rowCount() - 1, 0))
+    assert view.viewport().rect().contains(last)
+    page.grab().save(str(tmp_path / "debt-counted-small.png"))

@@ -48,6 +48,7 @@ NO_PAYMENTS = "Платежей из банков пока нет: они поя
 SIDE_BY_SIDE_WIDTH = 980  # the page's width from which the two tables fit side by side
 TABLE_MINIMUM = 150  # a table's height side by side, at least
 QWIDGETSIZE_MAX = (1 << 24) - 1
+PAYMENT_ROWS_BESIDE_TABLES = 3  # the payments shown under the debt's tables side by side
 
 
 def _card() -> tuple[QFrame, QVBoxLayout]:
@@ -134,7 +135,6 @@ class DebtPage(BasePage):
         layout.setContentsMargins(0, 0, 0, 0)
         self.payments = PaymentsModel(self)
         self.payments_view = _table(self.payments, "Платежи", 2)
-        self.payments_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(_titled("Платежи", self.payments_view))
         self.no_payments = QLabel(NO_PAYMENTS)
         self.no_payments.setObjectName("hint")
@@ -206,6 +206,9 @@ class DebtPage(BasePage):
         self.balance_note.setObjectName("hint")
         self.balance_note.setWordWrap(True)
         inner.addWidget(self.balance_note)
+        # The card keeps its height; the tables give way (to their minimum) when the
+        # payments below take room.
+        card.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         layout.addWidget(card)
 
         self.arrears = ArrearsModel(self)
@@ -237,6 +240,7 @@ class DebtPage(BasePage):
         each is as tall as all its rows and the page scrolls instead (two tables of a few
         rows each, both scrolling, were hard to read on a 1024×768 screen)."""
         stacked = self.splitter.orientation() == Qt.Orientation.Vertical
+        self._fit_payments()
         for view in (self.arrears_view, self.by_service_view):
             if stacked:
                 view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -277,21 +281,33 @@ class DebtPage(BasePage):
         self.column.setStretch(self.column.count() - 1, 0 if has_debt else 1)
 
     def show_payments(self, payments: list[PaymentItem]) -> None:
-        """The list under the debt, as tall as its rows: the page scrolls, not the table."""
         self.payments.set_payments(payments)
         self.payments_view.setVisible(bool(payments))
         self.no_payments.setVisible(not payments)
+        self._fit_payments()
+
+    def _fit_payments(self) -> None:
+        """The list under the debt is as tall as its rows and the page scrolls — except
+        beside the debt's tables side by side, which fill the page: then it shows its
+        newest few rows and scrolls inside."""
         view = self.payments_view
+        rows = view.verticalHeader().length()
+        wide = self.splitter.orientation() == Qt.Orientation.Horizontal
+        if wide and self.debt is not None and self.debt.has_debt:
+            shown = min(self.payments.rowCount(), PAYMENT_ROWS_BESIDE_TABLES)
+            rows = sum(view.rowHeight(r) for r in range(shown))
+        policy = Qt.ScrollBarPolicy
+        full = rows == view.verticalHeader().length()
+        view.setVerticalScrollBarPolicy(
+            policy.ScrollBarAlwaysOff if full else policy.ScrollBarAsNeeded
+        )
         view.setFixedHeight(
-            view.horizontalHeader().sizeHint().height()
-            + view.verticalHeader().length()
-            + 2 * view.frameWidth()
-            + 2
+            view.horizontalHeader().sizeHint().height() + rows + 2 * view.frameWidth() + 2
         )
 
     def show_debt(self, debt: Debt, payments: list[PaymentItem] | None = None) -> None:
         self.debt = debt
-        self.show_payments(payments or [])
+        self.show_payments(payments or [])  # after ``debt``: its height depends on it
         self._show_state(self.debt_view if debt.has_debt else self.no_debt_view)
         self.hint.setText(explanation(debt))
         self.hint.show()
