@@ -250,7 +250,9 @@ class StatementService:
     def debt(self, actor: Actor, account_id: int) -> Debt:
         """Unpaid charges of months more than ``arrears_months`` before the current one, and
         the penalty: the statement's unpaid «Пеня» plus the rule's accrual since the last
-        closed statement month (the current month's row, if any, is still open)."""
+        closed statement month (the current month's row, if any, is still open). Payments
+        received after the newest statement month (the banks' registries) are taken off the
+        balance and pay the oldest charges first (desktop.billing.settle)."""
         _account, services, kopecks = self._load(actor, account_id)
         rows = [(month, sid, tuple(map(_roubles, values))) for month, sid, values in kopecks]
         today = self.clock.today()
