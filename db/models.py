@@ -457,6 +457,23 @@ class ImportBatch(Base):
     imported_by: Mapped[str] = mapped_column(String(100))
 
 
+class Payment(Base):
+    """A payment from a bank's registry (import kind ``payments``): one per bank operation."""
+
+    __tablename__ = "payment"
+    __table_args__ = (UniqueConstraint("bank", "operation", "paid_on"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("account.id"), index=True)
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)  # paid for the account; the bank's fee:
+    commission: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    bank: Mapped[str] = mapped_column(String(100))
+    operation: Mapped[str] = mapped_column(String(50))  # the bank's operation number
+    period: Mapped[date | None] = mapped_column(Date)  # the month paid for, if the payer said
+    batch_id: Mapped[int | None] = mapped_column(Id, ForeignKey("import_batch.id"))
+
+
 class OutboxMessage(Base):
     """A message to a resident, queued in the transaction that made it: an e-mail the sender
     delivers after commit (desktop.mail_queue), or a slip the office prints (no SMTP set up,

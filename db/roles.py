@@ -143,6 +143,9 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     # Readings go out to 1C and ГИС ЖКХ from any office desk (Permission.EXPORT).
     "readings_export": {CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
     "readings_export_period": {CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
+    # The banks' payments: only an import (the administrator) writes them; the resident sees
+    # their own (OWN_ROWS), the counter every account's.
+    "payment": {KIOSK: (_R,), CLERK: (_R,), ADMIN: ("SELECT", "INSERT")},
     "outbox_message": {
         KIOSK: (f"SELECT ({_OUTBOX_PLAIN})", "INSERT", "DELETE"),
         CLERK: _RWD,
@@ -175,6 +178,7 @@ OWN_ROWS: Mapping[str, str] = {
     "reading": f"EXISTS (SELECT 1 FROM period p WHERE p.id = period_id AND p.account_id = {_OWN})",
     "statement_row": f"account_id = {_OWN}",
     "receipt": f"account_id = {_OWN}",
+    "payment": f"account_id = {_OWN}",
     "support_answer": (
         "EXISTS (SELECT 1 FROM support_request r "
         f"WHERE r.id = request_id AND r.account_id = {_OWN})"

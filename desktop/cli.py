@@ -263,7 +263,7 @@ def cmd_readings(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_debt(services: Services, args: argparse.Namespace) -> int:
-    from desktop.debt_texts import summary
+    from desktop.debt_texts import payments_text, summary
     from desktop.formatting import money, ru_date
     from desktop.months import month_name
 
@@ -278,6 +278,8 @@ def cmd_debt(services: Services, args: argparse.Namespace) -> int:
             else "0,00 ₽"
         )
         print(f"Задолженности более {debt.older_than_months} месяцев нет. Текущий баланс: {state}.")
+        if debt.payments_after:
+            print(payments_text(debt))
         return 0
     rows = [
         [

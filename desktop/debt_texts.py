@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from desktop.common.plural import plural_form
+from desktop.common.plural import plural, plural_form
 from desktop.formatting import money, ru_date
-from desktop.months import month_name
+from desktop.months import MONTHS_GENITIVE, month_name
 
 if TYPE_CHECKING:
     from desktop.statement import Debt
@@ -34,10 +34,24 @@ def explanation(debt: Debt) -> str:
 
 
 def to_pay_caption(debt: Debt) -> str:
-    """The headline's caption: the receipt whose «к оплате» it is."""
+    """The headline's caption: the receipt whose «к оплате» it is (less the payments since)."""
     if debt.statement_month is None:
         return "К оплате"
-    return f"К оплате за {month_name(debt.statement_month).lower()}"  # as the receipt heads it
+    caption = f"К оплате за {month_name(debt.statement_month).lower()}"  # as the receipt
+    return f"{caption} с учетом оплат" if debt.payments_after else caption
+
+
+def payments_text(debt: Debt) -> str:
+    """The payments the amount to pay already counts, which the statement does not hold."""
+    if not debt.payments_after:
+        return ""
+    month = debt.statement_month
+    after = f" после {MONTHS_GENITIVE[month.month - 1]} {month.year}" if month else ""
+    count = plural(debt.payments_after, "платеж", "платежа", "платежей").replace(" ", "\u00a0")
+    return (
+        f"Учтены оплаты{after}: {count} на {money(debt.paid_after)} ₽. Они войдут в "
+        "следующую ведомость."
+    )
 
 
 def accrued_caption(debt: Debt) -> str:
@@ -67,6 +81,8 @@ def settle_text(debt: Debt) -> str:
     text = (
         "В сумму к оплате входят и начисления последних месяцев, срок оплаты которых ещё не вышел."
     )
+    if debt.payments_after:
+        text += " " + payments_text(debt)
     if debt.penalty_accrued:
         text += (
             f" Чтобы погасить всё на {ru_date(debt.as_of)} вместе с новой пеней, нужно "
@@ -77,14 +93,17 @@ def settle_text(debt: Debt) -> str:
 
 def balance_text(debt: Debt) -> str:
     """The current balance when there are no arrears: to pay, an overpayment, or nothing."""
+    paid = payments_text(debt)
     if debt.balance > 0:
-        return (
+        text = (
             f"К оплате {money(debt.balance)} ₽ — начисления последних месяцев, "
             "срок которых ещё не вышел."
         )
-    if debt.balance < 0:
-        return f"Переплата {money(-debt.balance)} ₽ — она будет учтена в следующих начислениях."
-    return "Баланс лицевого счета — 0,00 ₽: долга и переплаты нет."
+    elif debt.balance < 0:
+        text = f"Переплата {money(-debt.balance)} ₽ — она будет учтена в следующих начислениях."
+    else:
+        text = "Баланс лицевого счета — 0,00 ₽: долга и переплаты нет."
+    return f"{text} {paid}" if paid else text
 
 
 def summary(debt: Debt) -> str:

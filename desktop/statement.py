@@ -10,16 +10,18 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import TypeVar
 
-from sqlalchemy import BigInteger, select, type_coerce
+from sqlalchemy import BigInteger, func, select, type_coerce
 
 from db.engine import Database
 from db.models import Account, Service, StatementRow
 from desktop.actors import Actor
 from desktop.billing.charges import unpaid_charges
-from desktop.billing.penalty import Charge, accrued, charge_penalty, days_overdue, due_date
+from desktop.billing.penalty import days_overdue, due_date
+from desktop.billing.settle import OpenCharge, settle
 from desktop.clock import Clock
 from desktop.errors import NotFoundError
 from desktop.months import add_months, month_name, month_start, months_between
+from desktop.payments import PaymentItem, account_payments, uncovered
 from desktop.permissions import require_account
 from desktop.settings import Settings
 
@@ -83,11 +85,17 @@ class Debt:
     as_of: date
     older_than_months: int
     items: tuple[Arrear, ...]  # oldest first; the penalty itself is not among them
-    balance: Decimal  # the statement's newest closing ИТОГО: its receipt's «к оплате»
+    # The statement's newest closing ИТОГО (its receipt's «к оплате») less the payments
+    # received since (``paid_after``).
+    balance: Decimal
     penalty_charged: Decimal  # the statement's «Пеня» left unpaid
     penalty_accrued: Decimal  # accrued on every unpaid charge over (penalty_since, as_of]
     penalty_since: date | None  # the last day the statement's penalty covers
     statement_month: date | None = None  # the newest statement month (its receipt's)
+    # Payments received after the statement month (desktop.payments), already taken off the
+    # balance, the arrears and the penalty: 1C's next statement will hold them.
+    paid_after: Decimal = ZERO
+    payments_after: int = 0
 
     @property
     def total(self) -> Decimal:
@@ -242,7 +250,9 @@ class StatementService:
     def debt(self, actor: Actor, account_id: int) -> Debt:
         """Unpaid charges of months more than ``arrears_months`` before the current one, and
         the penalty: the statement's unpaid «Пеня» plus the rule's accrual since the last
-        closed statement month (the current month's row, if any, is still open)."""
+        closed statement month (the current month's row, if any, is still open). Payments
+        received after the newest statement month (the banks' registries) are taken off the
+        balance and pay the oldest charges first (desktop.billing.settle)."""
         _account, services, kopecks = self._load(actor, account_id)
         rows = [(month, sid, tuple(map(_roubles, values))) for month, sid, values in kopecks]
         today = self.clock.today()
@@ -254,38 +264,66 @@ class StatementService:
         since = None
         if newest is not None:
             since = min(add_months(newest, 1), month_start(today)) - timedelta(days=1)
-        items: list[Arrear] = []
-        balance = penalty_charged = ZERO
-        unpaid: list[Charge] = []
-        for service in services:
+        balance = ZERO
+        charges: list[OpenCharge] = []
+        for order, service in enumerate(services):
             history = sorted(by_service.get(service.id, []))
             if not history:
                 continue
             if history[-1][0] == newest:
                 balance += history[-1][1][4]
-            for month, amount in unpaid_charges(history):
-                if service.is_penalty:  # a penalty accrues no penalty
-                    penalty_charged += amount
-                    continue
-                charge = Charge(month, amount)
-                unpaid.append(charge)
-                if months_between(month, month_start(today)) <= rules.arrears_months:
-                    continue
-                penalty = ZERO
-                if since is not None:
-                    penalty = charge_penalty(charge, since, today, rules)
-                due = due_date(month, rules)
-                overdue = days_overdue(month, today, rules)
-                items.append(Arrear(month, service.name, amount, due, overdue, penalty))
+            charges += [
+                OpenCharge(month, order, service.name, service.is_penalty, amount)
+                for month, amount in unpaid_charges(history)
+            ]
+        # Payments the statement does not hold yet go to the oldest charges first.
+        with self.db.read() as s:
+            payments = [(p.paid_on, p.amount) for p in uncovered(s, account_id, newest)]
+        paid_after = sum((amount for _day, amount in payments), ZERO)
+        settle(charges, payments, since, today, rules)
+        items: list[Arrear] = []
+        penalty_charged = penalty_accrued = ZERO
+        for charge in charges:
+            penalty_accrued += charge.penalty
+            if charge.is_penalty:  # a penalty accrues no penalty
+                penalty_charged += charge.left
+                continue
+            if charge.left <= 0:
+                continue
+            if months_between(charge.month, month_start(today)) <= rules.arrears_months:
+                continue
+            items.append(
+                Arrear(
+                    charge.month,
+                    charge.service,
+                    charge.left,
+                    due_date(charge.month, rules),
+                    days_overdue(charge.month, today, rules),
+                    charge.penalty,
+                )
+            )
         items.sort(key=lambda i: (i.month, i.service))
-        penalty_accrued = accrued(unpaid, since, today, rules) if since is not None else ZERO
         return Debt(
             today,
             rules.arrears_months,
             tuple(items),
-            balance,
+            balance - paid_after,
             penalty_charged,
             penalty_accrued,
             since,
             newest,
+            paid_after,
+            len(payments),
         )
+
+    def payments(self, actor: Actor, account_id: int) -> list[PaymentItem]:
+        """The account's payments from the banks' registries, newest first, each marked
+        whether the debt counts it (received after the newest statement month)."""
+        require_account(actor, account_id)
+        with self.db.read() as s:
+            if s.get(Account, account_id) is None:
+                raise NotFoundError("Лицевой счёт не найден.")
+            newest = s.scalar(
+                select(func.max(StatementRow.month)).where(StatementRow.account_id == account_id)
+            )
+            return account_payments(s, account_id, newest)

@@ -55,6 +55,7 @@ from desktop.demo.catalog import (
     years_later,
 )
 from desktop.demo.households import household_statement
+from desktop.demo.payments import DemoPayments
 from desktop.demo.seed import (
     SEED_AREA,
     SEED_CHANGED_ON,
@@ -87,6 +88,7 @@ class Builder:
         self.periods: list[Period] = []
         self.rows: list[StatementRow] = []
         self.receipts: list[Receipt] = []
+        self.payments = DemoPayments()
         self.readings = 0
         self.requests = 0
 
@@ -142,7 +144,7 @@ class Builder:
                 registration.append((household.number, household.fio, code))
             self._household(household, account)
         self._support(dict((h.number, a) for h, a in others))
-        s.add_all([*self.periods, *self.rows, *self.receipts])
+        s.add_all([*self.periods, *self.rows, *self.receipts, *self.payments.rows(self.today)])
         s.flush()
         return DemoSummary(
             accounts=1 + len(others),
@@ -225,6 +227,7 @@ class Builder:
         volume: Decimal | None = None,
     ) -> None:
         opening, charged, paid, recalculation, closing = amounts
+        self.payments.add(account, month, paid)
         self.rows.append(
             StatementRow(
                 account_id=account.id,

@@ -7,7 +7,8 @@ Modules, one idea each: ``source`` reads a CSV or XLSX file (format and encoding
 row with its problems, ``accounts``, ``meters``, ``statement``, ``receipts`` and ``accepted``
 are the layouts, ``write_*`` apply them, ``kinds`` tells which layout a file is, ``report``
 says what was done, ``service`` runs an import and ``commands`` is the command line.
-``export_rows`` reads a month's readings, ``export_files`` writes them in 1C's or ГИС ЖКХ's
-layout and ``export_service`` runs an export and marks the periods. The layouts are
-documented in ``docs/exchange.md``.
+``payments`` and ``write_payments`` read and apply a bank's payment registry (no header; a
+totals line). ``export_rows`` reads a month's readings, ``export_files`` writes them in 1C's
+or ГИС ЖКХ's layout and ``export_service`` runs an export and marks the periods. The layouts
+are documented in ``docs/exchange.md``.
 """

@@ -20,6 +20,7 @@ KIND_NAMES = (
     "statement",
     "receipts",
     "accepted",
+    "payments",
 )  # desktop.exchange.kinds.KINDS, without importing it
 
 
@@ -41,8 +42,8 @@ def add_exchange_commands(commands: Any, common: argparse.ArgumentParser) -> Non
         "--kind",
         choices=KIND_NAMES,
         help="что в файле: accounts — лицевые счета, meters — приборы учета, statement — "
-        "ведомость, receipts — квитанции, accepted — ответ 1С о приёме показаний; без ключа "
-        "определяется по заголовкам столбцов",
+        "ведомость, receipts — квитанции, accepted — ответ 1С о приёме показаний, payments — "
+        "реестр платежей банка; без ключа определяется по заголовкам столбцов",
     )
     command.add_argument(
         "--dry-run",

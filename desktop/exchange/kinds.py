@@ -1,5 +1,6 @@
 """The kinds of file the office imports, and which one a file is: its header row is found
-among the first lines (1C may put a title above it) by the columns each kind needs."""
+among the first lines (1C may put a title above it) by the columns each kind needs; a bank's
+registry, which has no header, by the shape of its first line."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from desktop.common.problems import Problem, ProblemError
-from desktop.exchange import accepted, accounts, meters, receipts, statement
+from desktop.exchange import accepted, accounts, meters, payments, receipts, statement
 from desktop.exchange.columns import Columns, Field, column_problems, match, score
 from desktop.exchange.report import Tally
 from desktop.exchange.rows import RowReader, problem_at
-from desktop.exchange.source import Line
+from desktop.exchange.source import Line, Rewind
 from desktop.exchange.write_accepted import AcceptedWriter
 from desktop.exchange.write_accounts import AccountWriter
 from desktop.exchange.write_meters import MeterWriter
+from desktop.exchange.write_payments import PaymentWriter
 from desktop.exchange.write_receipts import ReceiptWriter
 from desktop.exchange.write_statement import StatementWriter
 
@@ -48,6 +50,10 @@ class Kind:
     # Among the layouts a header row fits, the highest wins (then the most columns found):
     # 1C's answer to a readings export keeps the export's meter columns beside its status.
     priority: int = 0
+    # A layout without a header line: whether a file's first line is its data, and its
+    # columns by position (the line is data then, read again as the first row).
+    headerless: Callable[[Line], bool] | None = None
+    fixed_columns: Callable[[], Columns] | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -88,6 +94,15 @@ KINDS: dict[str, Kind] = {
         lambda s, c, now: AcceptedWriter(s, c, now),
         priority=1,
     ),
+    "payments": Kind(
+        "payments",
+        "реестр платежей банка",
+        payments.FIELDS,
+        payments.parse,
+        lambda s, c, now: PaymentWriter(s, c),
+        headerless=payments.looks_like_registry,
+        fixed_columns=payments.columns,
+    ),
 }
 
 
@@ -105,6 +120,16 @@ def find_header(lines: Iterator[Line], name: str | None) -> tuple[Kind, Columns]
     candidates = [KINDS[name]] if name is not None else list(KINDS.values())
     best: tuple[int, Line, Kind] | None = None
     for count, line in enumerate(lines, 1):
+        if count == 1:
+            for kind in candidates:
+                if kind.fixed_columns is not None and (
+                    name is not None or (kind.headerless is not None and kind.headerless(line))
+                ):
+                    if not isinstance(lines, Rewind):
+                        raise TypeError("a file without a header needs its lines as Rewind")
+                    lines.put_back(line)  # the first line is data
+                    return kind, kind.fixed_columns()
+            candidates = [kind for kind in candidates if kind.fixed_columns is None]
         fitting = []
         for kind in candidates:
             complete, found = score(line.cells, kind.fields)
@@ -127,6 +152,10 @@ def find_header(lines: Iterator[Line], name: str | None) -> tuple[Kind, Columns]
     expected = "; ".join(
         f"{kind.name} — {', '.join(f'«{f.title}»' for f in kind.fields if f.required)}"
         for kind in candidates
+    ) + (
+        "; или реестр платежей банка без заголовка (строки «дата;время;отделение;…»)"
+        if name is None
+        else ""
     )
     raise ProblemError(
         [

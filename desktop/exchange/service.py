@@ -21,7 +21,7 @@ from desktop.common.tasks import TaskState
 from desktop.exchange.kinds import find_header
 from desktop.exchange.report import EarlierBatch, ImportRefused, ImportReport
 from desktop.exchange.rows import RowReader
-from desktop.exchange.source import ENCODING_NAMES, Source, examine
+from desktop.exchange.source import ENCODING_NAMES, Rewind, Source, examine
 from desktop.permissions import Permission, require
 
 BATCH = 500  # rows looked up and written together
@@ -62,7 +62,7 @@ class ImportService:
         path = Path(path)
         facts = examine(path)
         with Source(path, facts) as source:
-            lines = source.lines()
+            lines = Rewind(source.lines())
             found, columns = find_header(lines, kind)
             form = (
                 "XLSX"
@@ -109,6 +109,9 @@ class ImportService:
                                 batch.clear()
                     if batch:
                         report.add_problems(writer.write(batch, apply=not report.problem_count))
+                    finish = getattr(writer, "finish", None)  # what only the whole file shows
+                    if finish is not None:
+                        report.add_problems(finish())
                     if not report.rows:
                         report.add_problems([_NO_ROWS])
                     if state is not None:
@@ -117,6 +120,9 @@ class ImportService:
                     if report.problem_count or dry_run:
                         raise _Undo
                     report.batch_id = self._record(s, actor, path, facts.sha256, report)
+                    stamp = getattr(writer, "stamp", None)  # records that name their batch
+                    if stamp is not None:
+                        stamp(report.batch_id)
             except _Undo:
                 pass
         if report.problem_count:

@@ -47,6 +47,24 @@ class FileFacts:
     encoding: str | None  # a Python codec's name, for CSV
 
 
+class Rewind(Iterator[Line]):
+    """A file's lines with a line looked at put back: a registry without a header line
+    learns from its first line that it is data (``kinds.find_header``)."""
+
+    def __init__(self, lines: Iterator[Line]) -> None:
+        self._lines = lines
+        self._back: list[Line] = []
+
+    def __iter__(self) -> Rewind:
+        return self
+
+    def __next__(self) -> Line:
+        return self._back.pop() if self._back else next(self._lines)
+
+    def put_back(self, line: Line) -> None:
+        self._back.append(line)
+
+
 def file_error(message: str) -> ProblemError:
     return ProblemError.one(message, field="file")
 

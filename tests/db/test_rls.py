@@ -5,13 +5,14 @@ token only that resident's — on the real PostgreSQL, as a member login role.""
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 
 import psycopg.errors
 import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from db.models import MeterKind
+from db.models import MeterKind, Payment
 from db.roles import KIOSK, OWN_ROWS
 from desktop.clock import FixedClock
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
@@ -50,6 +51,10 @@ def test_the_kiosk_sees_only_the_signed_in_residents_rows(
     meter = make_meter(owner, other, "ХВС 7001", kind=MeterKind.COLD_WATER)
     make_period(owner, other, MAY, {(meter, 1): ("10", "12")})
     add_statement(owner, other, service, MAY, "0", "99.00", "0")
+    with owner.unit_of_work() as s:
+        for number, account in enumerate((own, other), 1):
+            s.add(Payment(account_id=account, paid_on=MAY, amount=Decimal("10.00"),
+                          commission=Decimal("0.00"), bank="Банк", operation=str(number)))  # fmt: skip
     kiosk = services_as(cluster, KIOSK, clock)
     engine = cluster.engine(KIOSK)
     try:
@@ -58,7 +63,7 @@ def test_the_kiosk_sees_only_the_signed_in_residents_rows(
         token = resident.session_token or ""
         with owner.engine.connect() as conn:
             everyone = {t: _accounts_seen(conn, t) for t in OWN_ROWS}
-        for table in ("meter", "period", "reading", "statement_row"):
+        for table in ("meter", "period", "reading", "statement_row", "payment"):
             assert {own, other} <= set(everyone[table]), table
 
         def seen_with(carried: str | None) -> dict[str, list[int]]:
@@ -97,6 +102,7 @@ def test_the_kiosk_sees_only_the_signed_in_residents_rows(
             assert isinstance(refused.value.orig, psycopg.errors.InsufficientPrivilege)
         # The application carries the token by itself, and an ended session sees nothing.
         assert kiosk.statements.debt(resident, own) is not None
+        assert [p.amount for p in kiosk.statements.payments(resident, own)] == [Decimal("10.00")]
         kiosk.auth.logout(resident)
         assert seen_with(token) == nothing
     finally:

@@ -113,7 +113,7 @@ def test_a_refused_file_lists_its_problems_on_stderr_with_exit_code_1(
 
     code, _, err = run(capsys, "import", str(tmp_path / "нет.csv"), "--database-url", demo_url)
     assert code == 1 and "Ошибка: Файл" in err and "не найден" in err
-    code, _, err = run(capsys, "import", str(bad), "--kind", "payments",
+    code, _, err = run(capsys, "import", str(bad), "--kind", "payroll",
                        "--database-url", demo_url)  # fmt: skip
     assert code == 2 and "недопустимое значение" in err
 

@@ -166,8 +166,8 @@ def test_a_file_of_another_kind_or_of_nothing_known_is_refused(tmp_path: Path):
 
     with pytest.raises(ProblemError, match="Не найдена строка заголовков"):
         header_of(tmp_path, "a;b;c\n1;2;3\n")
-    with pytest.raises(ProblemError, match="Вид файла «payments» не известен"):
-        header_of(tmp_path, ACCOUNTS, kind="payments")
+    with pytest.raises(ProblemError, match="Вид файла «payroll» не известен"):
+        header_of(tmp_path, ACCOUNTS, kind="payroll")
 
 
 def test_one_field_in_two_columns_is_refused(tmp_path: Path):

@@ -167,11 +167,17 @@ def test_at_1024_by_768_the_tables_show_all_their_rows_and_the_page_scrolls(
         last = view.visualRect(model.index(model.rowCount() - 1, 0))
         assert view.viewport().rect().contains(last), view.accessibleName()
     bar = page.scroll.verticalScrollBar()
-    qtbot.waitUntil(lambda: bar.maximum() > 0)  # the page is taller than the window
-    bar.setValue(bar.maximum())
     table = page.by_service_view
-    bottom = table.mapTo(page.scroll.viewport(), table.rect().bottomLeft()).y()
-    assert bottom <= page.scroll.viewport().height()  # the last table's end can be reached
+
+    def last_table_reached() -> bool:
+        bar.setValue(bar.maximum())
+        bottom = table.mapTo(page.scroll.viewport(), table.rect().bottomLeft()).y()
+        return bottom <= page.scroll.viewport().height()
+
+    # The page is taller than the window (the payments below too), and the last table's end
+    # can be reached once the layout has settled.
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    qtbot.waitUntil(last_table_reached)
 
     window.resize(1280, 800)  # side by side again, each scrolling within the page
     qtbot.waitUntil(lambda: page.splitter.orientation() == Qt.Orientation.Horizontal)

@@ -1,5 +1,6 @@
 """«Моя задолженность»: arrears older than a few months with the penalty, or a clear
-«Задолженности нет» with the current balance."""
+«Задолженности нет» with the current balance; below, the payments the banks' registries
+brought («Платежи»)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -34,14 +36,19 @@ from desktop.debt_texts import (
 from desktop.formatting import money
 from ui.context import PageContext
 from ui.models.debt import ArrearsModel, DebtByServiceModel, TextTableModel
+from ui.models.payments import PaymentsModel
 from ui.pages.base import BasePage
 
 if TYPE_CHECKING:
+    from desktop.payments import PaymentItem
     from desktop.statement import Debt
+
+NO_PAYMENTS = "Платежей из банков пока нет: они появятся, когда офис загрузит реестр банка."
 
 SIDE_BY_SIDE_WIDTH = 980  # the page's width from which the two tables fit side by side
 TABLE_MINIMUM = 150  # a table's height side by side, at least
 QWIDGETSIZE_MAX = (1 << 24) - 1
+PAYMENT_ROWS_BESIDE_TABLES = 3  # the payments shown under the debt's tables side by side
 
 
 def _card() -> tuple[QFrame, QVBoxLayout]:
@@ -110,6 +117,10 @@ class DebtPage(BasePage):
         self.states.addWidget(self._no_debt_view())
         self.states.addWidget(self._debt_view())
         column.addWidget(self.states, 1)
+        column.addWidget(self._payments_view())
+        column.addStretch(0)
+        self.column = column
+        self._show_state(self.loading)
         self.scroll = QScrollArea()
         self.scroll.setObjectName("formScroll")  # no focus of its own; the window's colour
         self.scroll.setWidgetResizable(True)
@@ -117,6 +128,20 @@ class DebtPage(BasePage):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(body)
         self.layout_.addWidget(self.scroll, 1)
+
+    def _payments_view(self) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.payments = PaymentsModel(self)
+        self.payments_view = _table(self.payments, "Платежи", 2)
+        layout.addWidget(_titled("Платежи", self.payments_view))
+        self.no_payments = QLabel(NO_PAYMENTS)
+        self.no_payments.setObjectName("hint")
+        self.no_payments.setWordWrap(True)
+        layout.addWidget(self.no_payments)
+        self.payments_box = box
+        return box
 
     def _no_debt_view(self) -> QWidget:
         page = QWidget()
@@ -181,6 +206,9 @@ class DebtPage(BasePage):
         self.balance_note.setObjectName("hint")
         self.balance_note.setWordWrap(True)
         inner.addWidget(self.balance_note)
+        # The card keeps its height; the tables give way (to their minimum) when the
+        # payments below take room.
+        card.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         layout.addWidget(card)
 
         self.arrears = ArrearsModel(self)
@@ -212,6 +240,7 @@ class DebtPage(BasePage):
         each is as tall as all its rows and the page scrolls instead (two tables of a few
         rows each, both scrolling, were hard to read on a 1024×768 screen)."""
         stacked = self.splitter.orientation() == Qt.Orientation.Vertical
+        self._fit_payments()
         for view in (self.arrears_view, self.by_service_view):
             if stacked:
                 view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -229,17 +258,63 @@ class DebtPage(BasePage):
 
     def activate(self) -> None:
         actor, account_id = self.ctx.actor, self.ctx.served.id
-        self.load(lambda: self.ctx.services.statements.debt(actor, account_id), self.show_debt)
+        statements = self.ctx.services.statements
 
-    def show_debt(self, debt: Debt) -> None:
+        def read() -> tuple[Debt, list[PaymentItem]]:
+            return statements.debt(actor, account_id), statements.payments(actor, account_id)
+
+        self.load(read, lambda found: self.show_debt(*found))
+
+    def _show_state(self, page: QWidget) -> None:
+        """Show one of the states; the others take no room (a stack is as tall as its
+        tallest page otherwise), so with no debt the payments stand right under the card,
+        and with debt the tables take what is left."""
+        for widget in (self.loading, self.no_debt_view, self.debt_view):
+            policy = widget.sizePolicy()
+            policy.setVerticalPolicy(
+                QSizePolicy.Policy.Preferred if widget is page else QSizePolicy.Policy.Ignored
+            )
+            widget.setSizePolicy(policy)
+        self.states.setCurrentWidget(page)
+        has_debt = page is self.debt_view
+        self.column.setStretch(self.column.indexOf(self.states), 1 if has_debt else 0)
+        self.column.setStretch(self.column.count() - 1, 0 if has_debt else 1)
+
+    def show_payments(self, payments: list[PaymentItem]) -> None:
+        self.payments.set_payments(payments)
+        self.payments_view.setVisible(bool(payments))
+        self.no_payments.setVisible(not payments)
+        self._fit_payments()
+
+    def _fit_payments(self) -> None:
+        """The list under the debt is as tall as its rows and the page scrolls — except
+        beside the debt's tables side by side, which fill the page: then it shows its
+        newest few rows and scrolls inside."""
+        view = self.payments_view
+        rows = view.verticalHeader().length()
+        wide = self.splitter.orientation() == Qt.Orientation.Horizontal
+        if wide and self.debt is not None and self.debt.has_debt:
+            shown = min(self.payments.rowCount(), PAYMENT_ROWS_BESIDE_TABLES)
+            rows = sum(view.rowHeight(r) for r in range(shown))
+        policy = Qt.ScrollBarPolicy
+        full = rows == view.verticalHeader().length()
+        view.setVerticalScrollBarPolicy(
+            policy.ScrollBarAlwaysOff if full else policy.ScrollBarAsNeeded
+        )
+        view.setFixedHeight(
+            view.horizontalHeader().sizeHint().height() + rows + 2 * view.frameWidth() + 2
+        )
+
+    def show_debt(self, debt: Debt, payments: list[PaymentItem] | None = None) -> None:
         self.debt = debt
+        self.show_payments(payments or [])  # after ``debt``: its height depends on it
+        self._show_state(self.debt_view if debt.has_debt else self.no_debt_view)
         self.hint.setText(explanation(debt))
         self.hint.show()
         self.arrears.set_debt(debt)
         self.by_service.set_debt(debt)
         if not debt.has_debt:
             self.no_debt_balance.setText(balance_text(debt))
-            self.states.setCurrentWidget(self.no_debt_view)
             return
         months = debt.older_than_months
         self.to_pay_caption.setText(to_pay_caption(debt))
@@ -253,5 +328,4 @@ class DebtPage(BasePage):
             widget.setVisible(bool(debt.penalty_accrued))
         self.penalty_note.setText(penalty_text(debt))
         self.balance_note.setText(settle_text(debt))
-        self.states.setCurrentWidget(self.debt_view)
         self._fit_tables()
