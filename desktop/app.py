@@ -25,6 +25,7 @@ from desktop.errors import (
     UserError,
 )
 from desktop.failures import RETRY, database_failure
+from desktop.kiosk_pin import KioskPin
 from desktop.mail import OutboxService, SmtpMailer
 from desktop.mail_queue import BackgroundSender, InlineSender, MailSender
 from desktop.meters import MeterService
@@ -52,6 +53,7 @@ class Services:
     outbox: OutboxService
     documents: DocumentService
     organisation: OrganisationSettings
+    kiosk_pin: KioskPin
     sessions: SessionGuard
     # Delivers queued e-mail after commit (None without SMTP: letters are slips), and who
     # wakes it: a background thread, or the caller's thread right after the commit.
@@ -171,6 +173,7 @@ def build_services(
             sessions,
         ),
         organisation=guarded(OrganisationSettings(db, clock), sessions),
+        kiosk_pin=guarded(KioskPin(db, clock), sessions),
         sessions=sessions,
         mail_sender=sender,
         postman=postman,
