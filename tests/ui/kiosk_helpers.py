@@ -10,7 +10,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QScrollArea, QWidget
 
 from desktop.app import Services
 from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD
@@ -66,6 +66,9 @@ def sign_in(qtbot, controller: KioskController) -> None:
     assert login is not None
     login.account.setText(DEMO_ACCOUNT)
     login.password.setText(DEMO_PASSWORD)
+    scroll = login.forms
+    assert isinstance(scroll, QScrollArea)
+    scroll.ensureWidgetVisible(login.login_button)  # a small screen: the resident scrolls
     qtbot.mouseClick(login.login_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: controller.main is not None, timeout=10_000)
 

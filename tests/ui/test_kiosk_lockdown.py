@@ -181,7 +181,7 @@ def test_the_right_pin_opens_the_service_menu_and_wrong_ones_slow_down(
     qtbot.mouseClick(menu.printer_button, Qt.MouseButton.LeftButton)
     assert menu.messages.text().startswith(("Нет принтера", "Принтер «"))
     qtbot.mouseClick(menu.settings_button, Qt.MouseButton.LeftButton)
-    details = menu.details.text()
+    details = menu.details.toPlainText()
     assert "Режим: киоск" in details and "Выход по бездействию: через" in details
     qtbot.mouseClick(menu.close_button, Qt.MouseButton.LeftButton)
     assert front() == [] and kiosk.shell.isVisible()

@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLineEdit,
+    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.kiosk_pin import MAX_DIGITS
 from ui.context import AppContext
-from ui.forms import hint_label, make_button
+from ui.forms import make_button
 from ui.kiosk.keypad import Keypad
 from ui.messages import MessageBar, describe_error
 
@@ -178,9 +179,17 @@ class ServiceMenu(QDialog):
         self.settings_button = make_button(
             "Настройки этого компьютера", clicked=self.show_settings, row=layout
         )
-        self.details = hint_label("")
-        self.details.setWordWrap(False)  # short lines; a wrapping label would resize the
-        self.details.setProperty("selectable", True)  # dialog's minimum as it shows
+        # Read-only text of a fixed height: long paths wrap inside it, and the dialog's
+        # size never changes once shown (a wrapping label's would).
+        self.details = QPlainTextEdit()
+        self.details.setObjectName("serviceDetails")
+        self.details.setReadOnly(True)
+        self.details.setAccessibleName("Настройки этого компьютера")
+        self.details.setFixedHeight(self.fontMetrics().lineSpacing() * 8 + 16)
+        self.details.hide()
+        policy = self.details.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.details.setSizePolicy(policy)
         layout.addWidget(self.details)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -220,7 +229,7 @@ class ServiceMenu(QDialog):
     def show_settings(self) -> None:
         settings = self.ctx.settings
         screen = QGuiApplication.primaryScreen()
-        size = screen.size() if screen else None
+        size = screen.geometry().size() if screen else None
         lines = [
             f"Режим: {'киоск' if settings.mode == 'kiosk' else 'рабочее место'}",
             f"База данных: {hidden_password(settings.database_url)}",
@@ -239,8 +248,8 @@ class ServiceMenu(QDialog):
             lines.append(f"Файл настроек: {settings_path()}")
         except Exception:  # no config directory: the rest is still worth showing
             pass
-        self.details.setText("\n".join(lines))
-        _fit_height(self)
+        self.details.setPlainText("\n".join(lines))
+        self.details.show()
 
 
 def _fixed_layout(dialog: QDialog) -> QVBoxLayout:

@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QScreen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
     QApplication,
     QFrame,
+    QHeaderView,
     QListWidget,
     QPushButton,
     QScroller,
@@ -42,11 +43,16 @@ class TouchSizes:
 
     @classmethod
     def for_screen(cls, screen: QScreen | None) -> TouchSizes:
-        dpi = 96.0
-        if screen is not None:
-            dpi = screen.physicalDotsPerInch()
-            if not SANE_DPI[0] <= dpi <= SANE_DPI[1]:
-                dpi = screen.logicalDotsPerInch() or 96.0
+        if screen is None:
+            return cls.for_dpi(96.0)
+        return cls.for_dpi(screen.physicalDotsPerInch(), screen.logicalDotsPerInch())
+
+    @classmethod
+    def for_dpi(cls, physical: float, logical: float = 96.0) -> TouchSizes:
+        """At ``physical`` dots per inch; a nonsensical figure gives way to ``logical``."""
+        dpi = physical if SANE_DPI[0] <= physical <= SANE_DPI[1] else logical or 96.0
+        if not SANE_DPI[0] <= dpi <= SANE_DPI[1]:
+            dpi = 96.0
         target = ceil(TARGET_MM / 25.4 * dpi)
         return cls(dpi, target, max(MIN_BODY_PX, round(target * 0.46)))
 
@@ -55,16 +61,14 @@ class TouchSizes:
         """Wide enough to catch with a finger; dragging the content is the main way."""
         return max(28, self.target * 2 // 3)
 
-    @property
-    def row_pad(self) -> int:
-        """A list row's padding that makes it a target: its text is about 1.3 × body."""
-        return max(6, ceil((self.target - self.body * 1.3) / 2))
-
     def style(self) -> str:
         """The kiosk's rules, laid over ``theme.STYLE`` (later rules win)."""
         body, target = self.body, self.target
         pad = max(8, (target - body) // 3)
-        inner = target - 2 * pad - 4  # a button's content: the target less padding, border
+        # The style sheet's min-height is the content's: the target less the padding (the
+        # border's pixel or two is the margin that keeps a target at least its size).
+        inner = target - 2 * pad
+        field = target - pad  # a field's, with half the padding
         return f"""
 QWidget {{ font-size: {body}px; }}
 #pageTitle {{ font-size: {round(body * 1.5)}px; }}
@@ -73,7 +77,6 @@ QWidget {{ font-size: {body}px; }}
 #welcomeTitle {{ font-size: {round(body * 2.2)}px; font-weight: bold; color: {theme.ACCENT}; }}
 #welcomeIntro, #welcomePhone {{ font-size: {round(body * 1.15)}px; }}
 #sidebar {{ font-size: {body}px; }}
-#sidebar::item {{ padding: {self.row_pad}px 18px; }}
 #idleBar QLabel {{ font-size: {round(body * 1.1)}px; }}
 QPushButton {{ padding: {pad}px 22px; min-height: {inner}px; min-width: {target}px;
                border-radius: 8px; }}
@@ -87,7 +90,7 @@ QPushButton#welcomeSecondary {{ background: white; color: {theme.ACCENT};
                                 border: 2px solid {theme.ACCENT}; }}
 QPushButton#keypadKey {{ font-size: {round(body * 1.3)}px; min-width: {round(target * 1.4)}px; }}
 #kioskBar {{ background: white; border-bottom: 1px solid #dde3ea; }}
-QLineEdit, QComboBox {{ min-height: {inner}px; padding: {pad // 2}px 10px; }}
+QLineEdit, QComboBox {{ min-height: {field}px; padding: {pad // 2}px 10px; }}
 QCheckBox::indicator, QRadioButton::indicator {{ width: {target // 2}px; height: {target // 2}px; }}
 QScrollBar:vertical {{ width: {self.scroll_bar}px; }}
 QScrollBar:horizontal {{ height: {self.scroll_bar}px; }}
@@ -111,9 +114,10 @@ class Kinetic(QObject):
         if event.type() != QEvent.Type.Show:
             return False
         if isinstance(watched, QFrame) and watched.objectName() == "sidebarPanel":
-            widen(watched)
+            widen(watched, self.sizes.target)
         elif (
             isinstance(watched, QAbstractScrollArea)
+            and not isinstance(watched, QHeaderView)  # its drags resize the columns
             and not watched.property("kinetic")
             and watched.window().windowType() != Qt.WindowType.Popup
         ):
@@ -132,15 +136,19 @@ class Kinetic(QObject):
                 header.setDefaultSectionSize(self.sizes.target)
 
 
-def widen(panel: QFrame) -> None:
-    """The sidebar as wide as its longest page title or link in the touch font."""
+def widen(panel: QFrame, row_height: int) -> None:
+    """The sidebar as wide as its longest page title or link in the touch font, each row a
+    target's height (the sidebar sets its rows' size for the desktop)."""
     widest = 0
     for listing in panel.findChildren(QListWidget):
         bold = QFont(listing.font())
         bold.setBold(True)
         metrics = QFontMetrics(bold)
         for row in range(listing.count()):
-            widest = max(widest, metrics.horizontalAdvance(listing.item(row).text()) + 60)
+            item = listing.item(row)
+            widest = max(widest, metrics.horizontalAdvance(item.text()) + 60)
+            hint = item.sizeHint()
+            item.setSizeHint(QSize(hint.width(), max(hint.height(), row_height + 4)))
     for button in panel.findChildren(QPushButton):
         widest = max(widest, button.sizeHint().width() + 36)
     panel.setFixedWidth(max(panel.width(), min(widest, 400)))
@@ -149,6 +157,7 @@ def widen(panel: QFrame) -> None:
 def apply(app: QApplication, screen: QScreen | None = None) -> TouchSizes:
     """Restyle the application for touch on ``screen`` (the primary one by default)."""
     sizes = TouchSizes.for_screen(screen or app.primaryScreen())
+    _remove_filter(app)  # applied again for another screen: one filter, the new sizes
     font = QFont(app.font())
     font.setPixelSize(sizes.body)
     app.setFont(font)
@@ -161,8 +170,12 @@ def apply(app: QApplication, screen: QScreen | None = None) -> TouchSizes:
 
 def remove(app: QApplication) -> None:
     """Back to the desktop look (the tests, which share one application)."""
-    kinetic = app.findChild(Kinetic, "kioskKinetic")
-    if kinetic is not None:
-        app.removeEventFilter(kinetic)
-        kinetic.deleteLater()
+    _remove_filter(app)
     theme.apply(app)
+
+
+def _remove_filter(app: QApplication) -> None:
+    for kinetic in app.findChildren(Kinetic):
+        app.removeEventFilter(kinetic)
+        kinetic.setParent(None)
+        kinetic.deleteLater()
