@@ -5,7 +5,8 @@
 Offscreen, on the demo database and the screen tests' clock, like ``scripts/screenshots.py``:
 the kiosk's window as a 21.5" 1920×1080 and a 17" 1280×1024 touch screen show it (their
 real densities, 102 and 96 dots per inch, size the touch targets): the welcome screen, the
-login form, «Приборы учета» after sign-in, the idle countdown, the administrator's PIN and
+login form with the keypad beside the account number, «Приборы учета» after sign-in, a
+reading typed on the keypad, the idle countdown, the administrator's PIN and
 the service menu. Names: ``kiosk-<screen>-1920.png`` and ``kiosk-<screen>-1280.png``.
 """
 
@@ -70,6 +71,8 @@ def shoot_all(shooter: Shooter, temp: Path) -> None:
     from ui.kiosk import touch
     from ui.kiosk.controller import KioskController
     from ui.kiosk.scratch import Scratch
+    from ui.pages.readings import ReadingsPage
+    from ui.pages.registry import Page
     from ui.tasks import TaskRunner
 
     global _screen, _dpi
@@ -109,6 +112,16 @@ def shoot_all(shooter: Shooter, temp: Path) -> None:
         shooter.settle(ctx)
         shot("readings")
         assert kiosk.main is not None
+        page = kiosk.main.page(Page.METERS)
+        assert isinstance(page, ReadingsPage)
+        page.add_button.click()
+        shooter.settle(ctx)
+        view = page.readings_view
+        view.setFocus()
+        view.edit(view.currentIndex())  # what a tap on the cell does on a kiosk
+        shot("entry")
+        page.cancel_button.click()
+        shooter.settle(ctx)
         kiosk.main.show_idle_countdown(14)
         shot("idle")
         kiosk.logout()

@@ -18,6 +18,7 @@ from desktop.settings import Settings
 from ui.app import Controller
 from ui.context import AppContext
 from ui.forms import delete_on_close
+from ui.kiosk.keypad_follow import FollowingKeypad
 from ui.kiosk.lockdown import Lockdown
 from ui.kiosk.scratch import Scratch
 from ui.kiosk.service import CornerTaps, PinDialog, PinGate, ServiceMenu
@@ -44,6 +45,7 @@ class KioskController(Controller):
         self.shell.welcome.login_requested.connect(lambda: self.open_login(register=False))
         self.shell.welcome.register_requested.connect(lambda: self.open_login(register=True))
         self.shell.stack.currentChanged.connect(self._screen_changed)
+        self.keypad = FollowingKeypad(self.shell)
         self.taps = CornerTaps(now)
         self.gate = PinGate(now)
         self.shell.corner.tapped.connect(self._corner_tapped)

@@ -7,6 +7,7 @@ field's validator, its max length and its returnPressed all behave as usual.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QWidget
 
@@ -65,7 +66,9 @@ class Keypad(QWidget):
     def press(self, key: str) -> None:
         """What a touch on ``key`` does to the target field."""
         field = self.target
-        if field is None or not field.isEnabled() or field.isReadOnly():
+        if field is None or not shiboken6.isValid(field):  # the editor closed meanwhile
+            return
+        if not field.isEnabled() or field.isReadOnly():
             return
         if key == BACKSPACE:
             field.backspace()

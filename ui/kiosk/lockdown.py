@@ -2,16 +2,17 @@
 program do nothing anywhere in the application while the lockdown is installed.
 
 (The window itself refuses to close, ``ui.kiosk.shell``; the save and print dialogs are
-switched off in ``ui.dialogs``.)
+switched off in ``ui.dialogs``, and the buttons that would open them are hidden.)
 """
 
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QKeyEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ui import dialogs
 
@@ -29,6 +30,30 @@ def refused_key(event: QKeyEvent) -> bool:
     key = event.key()
     alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
     return key == Qt.Key.Key_Escape or (alt and key in (Qt.Key.Key_F4, Qt.Key.Key_Tab))
+
+
+@cache
+def file_buttons() -> dict[type, tuple[str, ...]]:
+    """The buttons that save a file or print through a dialog, by the screen that has them:
+    on a kiosk they are absent (the file dialog shows the whole file system; printing to the
+    kiosk's own printer without a dialog is still to come)."""
+    from ui.pages.receipts import ReceiptPreview, ReceiptsPage
+    from ui.pages.statement import StatementPage
+
+    return {
+        ReceiptsPage: ("save_button", "print_button"),
+        ReceiptPreview: ("save_button", "print_button"),
+        StatementPage: ("export_xlsx", "export_pdf"),
+    }
+
+
+def hide_file_buttons(screen: QObject) -> None:
+    for kind, names in file_buttons().items():
+        if isinstance(screen, kind):
+            for name in names:
+                button = getattr(screen, name, None)
+                if isinstance(button, QWidget):
+                    button.hide()
 
 
 class Lockdown(QObject):
@@ -53,6 +78,9 @@ class Lockdown(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
+        if kind == QEvent.Type.Show:
+            hide_file_buttons(watched)
+            return False
         if kind in CONTEXT_EVENTS:
             return True
         return kind in KEY_EVENTS and isinstance(event, QKeyEvent) and refused_key(event)

@@ -89,6 +89,7 @@ QPushButton#welcomePrimary {{ background: {theme.ACCENT}; color: white;
 QPushButton#welcomeSecondary {{ background: white; color: {theme.ACCENT};
                                 border: 2px solid {theme.ACCENT}; }}
 QPushButton#keypadKey {{ font-size: {round(body * 1.3)}px; min-width: {round(target * 1.4)}px; }}
+#keypadCard {{ background: white; border: 1px solid #b8c2cf; border-radius: 12px; }}
 #kioskBar {{ background: white; border-bottom: 1px solid #dde3ea; }}
 QLineEdit, QComboBox {{ min-height: {field}px; padding: {pad // 2}px 10px; }}
 QCheckBox::indicator, QRadioButton::indicator {{ width: {target // 2}px; height: {target // 2}px; }}
@@ -128,6 +129,10 @@ class Kinetic(QObject):
         area.setProperty("kinetic", True)
         QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
         if isinstance(area, QAbstractItemView):
+            triggers = area.editTriggers()
+            if triggers != QAbstractItemView.EditTrigger.NoEditTriggers:  # no double tap:
+                Trigger = QAbstractItemView.EditTrigger  # a cell taken opens its editor
+                area.setEditTriggers(triggers | Trigger.CurrentChanged | Trigger.SelectedClicked)
             area.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
             area.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
             header = getattr(area, "verticalHeader", lambda: None)()

@@ -1,0 +1,112 @@
+"""The on-screen keypad that follows the focus: it opens beside a field that takes digits —
+an account number, or a meter's value with a decimal comma — and closes when the focus
+leaves it. It lies inside the kiosk's window (never a window of its own), and its keys take
+no focus, so the field keeps the cursor; a physical keyboard keeps working alongside.
+
+«Готово» is the Enter key: it signs in from the account field and stores a reading and
+moves down, exactly as Enter on a keyboard does.
+"""
+
+from __future__ import annotations
+
+import shiboken6
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QFrame, QLineEdit, QVBoxLayout, QWidget
+
+from ui.kiosk.keypad import Keypad
+from ui.login_texts import ACCOUNT
+
+GAP = 16  # px between the field and the keypad
+
+
+def wants_keypad(widget: QWidget | None) -> str | None:
+    """Which keypad a field takes: «digits», «decimal», or None for one it does not serve."""
+    if not isinstance(widget, QLineEdit) or widget.isReadOnly():
+        return None
+    if widget.objectName() == "valueEditor":  # a meter's current value (ui.pages.readings_table)
+        return "decimal"
+    if widget.accessibleName() == ACCOUNT:  # the login's and the registration's account
+        return "digits"
+    return None
+
+
+class FollowingKeypad(QFrame):
+    """Two keypads (with and without a comma) in a card over ``host``; one shows at a time."""
+
+    def __init__(self, host: QWidget) -> None:
+        super().__init__(host)
+        self.setObjectName("keypadCard")
+        self.host = host
+        self.field: QLineEdit | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 16)
+        self.digits = Keypad(enter="Готово")
+        self.decimal = Keypad(comma=True, enter="Готово")
+        for pad in (self.digits, self.decimal):
+            pad.entered.connect(self.enter)
+            layout.addWidget(pad)
+        self.hide()
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        app.focusChanged.connect(self._focus_changed)
+
+    @property
+    def keypad(self) -> Keypad:
+        return self.decimal if self.decimal.isVisible() else self.digits
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if not shiboken6.isValid(self):
+            return
+        kind = wants_keypad(new)
+        if kind is None or new is None or new.window() is not self.host:
+            if new is not None and self.isAncestorOf(new):
+                return  # a key took the focus after all: stay
+            self.close_pad()
+            return
+        assert isinstance(new, QLineEdit)
+        self.open_for(new, decimal=kind == "decimal")
+
+    def open_for(self, field: QLineEdit, *, decimal: bool) -> None:
+        self.field = field
+        self.digits.target = self.decimal.target = field
+        self.digits.setVisible(not decimal)
+        self.decimal.setVisible(decimal)
+        self.adjustSize()
+        self.move(self._place(field))
+        self.show()
+        self.raise_()
+
+    def close_pad(self) -> None:
+        self.field = None
+        self.digits.target = self.decimal.target = None
+        self.hide()
+
+    def _place(self, field: QLineEdit) -> QPoint:
+        """Right of the field if there is room, else left of it, else below; never past the
+        window's edges and never over the field."""
+        top_left = field.mapTo(self.host, QPoint(0, 0))
+        rect = QRect(top_left, field.size())
+        width, height = self.width(), self.height()
+        bounds = self.host.rect()
+        if rect.right() + GAP + width <= bounds.right():
+            x = rect.right() + GAP
+        elif rect.left() - GAP - width >= 0:
+            x = rect.left() - GAP - width
+        else:
+            x = min(max(0, rect.left()), bounds.right() - width)
+            below = rect.bottom() + GAP
+            y = below if below + height <= bounds.bottom() else rect.top() - GAP - height
+            return QPoint(x, max(0, y))
+        y = min(max(0, rect.center().y() - height // 2), max(0, bounds.bottom() - height))
+        return QPoint(x, y)
+
+    def enter(self) -> None:
+        """«Готово»: the Enter key, sent to the field as a keyboard would send it."""
+        field = self.field
+        if field is None or not shiboken6.isValid(field):
+            return
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(
+                field, QKeyEvent(kind, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier)
+            )
