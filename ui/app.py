@@ -235,7 +235,7 @@ def main(
                 print(f"painted {time.time():.6f}", flush=True)
                 russian = translations.install(app)
                 print(f"qt translations {'ru' if russian else 'missing'}", flush=True)
-            app.quit()
+            app.exit(0)  # not quit(): that asks every window, and a kiosk's refuses
 
         _FirstPaint(first, painted)
     else:

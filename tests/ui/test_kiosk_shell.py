@@ -125,3 +125,38 @@ def test_a_resident_signs_in_to_the_resident_pages_only_and_leaves_nothing(
     assert not any("3492" in t or "Иванов" in t or "Садовая" in t for t in shown_texts())
     assert QGuiApplication.clipboard().text() == ""
     assert list(kiosk.scratch.path.iterdir()) == []
+
+
+def test_the_kiosk_starts_and_quits_from_the_command_line(tmp_path) -> None:
+    """``--kiosk --quit-after-start`` paints the kiosk's window and exits, though the window
+    refuses to close (quit() would ask it to, and wait forever)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "desktop",
+            "--kiosk",
+            "--quit-after-start",
+            "--database-url",
+            f"sqlite:///{(tmp_path / 'c.db').as_posix()}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "data" / "zhk-cabinet" / "kiosk-temp").is_dir()
