@@ -55,7 +55,7 @@ class KioskController(Controller):
         if self.scratch is not None:
             self.scratch.wipe()  # what a killed kiosk left behind
         self.lockdown.install()
-        self.shell.showFullScreen()
+        self.shell.cover_screen()
         return self.shell
 
     # -- the administrator's way out

@@ -9,7 +9,7 @@ never shows between them.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QMouseEvent, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -118,6 +118,7 @@ class KioskShell(QWidget):
         self.setObjectName("kioskShell")
         self.setWindowTitle(TITLE)
         self._released = False
+        self._following = False  # the screen's geometry
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         # The screen's size, whatever the screens inside ask: a window whose minimum size
@@ -179,6 +180,18 @@ class KioskShell(QWidget):
             if frame is current:
                 return screen
         return None
+
+    def cover_screen(self) -> None:
+        """Full screen, also where nothing manages windows (a bare X server, where
+        showFullScreen alone leaves the window at its own size): the screen's whole
+        geometry, followed when the resolution changes."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            self.setGeometry(screen.geometry())
+            if not self._following:
+                screen.geometryChanged.connect(lambda _rect: self.cover_screen())
+                self._following = True
+        self.showFullScreen()
 
     # -- no way out
 
