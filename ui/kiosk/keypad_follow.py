@@ -73,7 +73,7 @@ class FollowingKeypad(QFrame):
         self.digits.setVisible(not decimal)
         self.decimal.setVisible(decimal)
         self.adjustSize()
-        self.move(self._place(field))
+        self.move(self._place(field, decimal=decimal))
         self.show()
         self.raise_()
 
@@ -82,24 +82,33 @@ class FollowingKeypad(QFrame):
         self.digits.target = self.decimal.target = None
         self.hide()
 
-    def _place(self, field: QLineEdit) -> QPoint:
-        """Right of the field if there is room, else left of it, else below; never past the
-        window's edges and never over the field."""
-        top_left = field.mapTo(self.host, QPoint(0, 0))
-        rect = QRect(top_left, field.size())
+    def _place(self, field: QLineEdit, *, decimal: bool) -> QPoint:
+        """Beside the field, never over it nor past the window's edges: a form's field gets
+        it to the right (else left, below, above); a meter's value above (else below, left,
+        right), so that the previous values in the same row stay in view."""
+        rect = QRect(field.mapTo(self.host, QPoint(0, 0)), field.size())
         width, height = self.width(), self.height()
         bounds = self.host.rect()
-        if rect.right() + GAP + width <= bounds.right():
-            x = rect.right() + GAP
-        elif rect.left() - GAP - width >= 0:
-            x = rect.left() - GAP - width
-        else:
-            x = min(max(0, rect.left()), bounds.right() - width)
-            below = rect.bottom() + GAP
-            y = below if below + height <= bounds.bottom() else rect.top() - GAP - height
-            return QPoint(x, max(0, y))
-        y = min(max(0, rect.center().y() - height // 2), max(0, bounds.bottom() - height))
-        return QPoint(x, y)
+        middle_y = rect.center().y() - height // 2
+        middle_x = rect.center().x() - width // 2
+        spots = {
+            "right": QPoint(rect.right() + GAP, middle_y),
+            "left": QPoint(rect.left() - GAP - width, middle_y),
+            "below": QPoint(middle_x, rect.bottom() + GAP),
+            "above": QPoint(middle_x, rect.top() - GAP - height),
+        }
+        order = (
+            ("above", "below", "left", "right") if decimal else ("right", "left", "below", "above")
+        )
+        for name in order:
+            spot = spots[name]
+            if name in ("left", "right"):  # slid up or down to fit, still beside the field
+                spot.setY(min(max(0, spot.y()), max(0, bounds.bottom() - height)))
+            else:
+                spot.setX(min(max(0, spot.x()), max(0, bounds.right() - width)))
+            if bounds.contains(QRect(spot, self.size())):
+                return spot
+        return QPoint(max(0, bounds.right() - width), 0)  # no room anywhere: a corner
 
     def enter(self) -> None:
         """«Готово»: the Enter key, sent to the field as a keyboard would send it."""
