@@ -6,8 +6,9 @@ Offscreen, on the demo database and the screen tests' clock, like ``scripts/scre
 the kiosk's window as a 21.5" 1920×1080 and a 17" 1280×1024 touch screen show it (their
 real densities, 102 and 96 dots per inch, size the touch targets): the welcome screen, the
 login form with the keypad beside the account number, «Приборы учета» after sign-in, a
-reading typed on the keypad, the idle countdown, the administrator's PIN and
-the service menu. Names: ``kiosk-<screen>-1920.png`` and ``kiosk-<screen>-1280.png``.
+reading typed on the keypad, the idle countdown, «Сервис временно недоступен», the
+administrator's PIN and the service menu. Names: ``kiosk-<screen>-1920.png`` and
+``kiosk-<screen>-1280.png``.
 """
 
 from __future__ import annotations
@@ -126,6 +127,9 @@ def shoot_all(shooter: Shooter, temp: Path) -> None:
         shot("idle")
         kiosk.logout()
         shooter.settle(ctx)
+        shell.stack.setCurrentWidget(kiosk.unavailable)  # as when the database is down
+        shot("unavailable")
+        shell.show_welcome()
         pin = kiosk.ask_pin()
         pin.pin.setText("4829")
         shot("pin", pin)

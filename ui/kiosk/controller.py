@@ -18,6 +18,7 @@ from desktop.settings import Settings
 from ui.app import Controller
 from ui.context import AppContext
 from ui.forms import delete_on_close
+from ui.kiosk.availability import Availability, UnavailablePage
 from ui.kiosk.keypad_follow import FollowingKeypad
 from ui.kiosk.lockdown import Lockdown
 from ui.kiosk.scratch import Scratch
@@ -45,6 +46,11 @@ class KioskController(Controller):
         self.shell.welcome.login_requested.connect(lambda: self.open_login(register=False))
         self.shell.welcome.register_requested.connect(lambda: self.open_login(register=True))
         self.shell.stack.currentChanged.connect(self._screen_changed)
+        self.unavailable = UnavailablePage(ctx.settings)
+        self.shell.stack.addWidget(self.unavailable)
+        self.availability = Availability(ctx, parent=self)
+        self.availability.down.connect(self._went_down)
+        self.availability.up.connect(self._came_back)
         self.keypad = FollowingKeypad(self.shell)
         self.taps = CornerTaps(now)
         self.gate = PinGate(now)
@@ -56,6 +62,7 @@ class KioskController(Controller):
             self.scratch.wipe()  # what a killed kiosk left behind
         self.lockdown.install()
         self.shell.cover_screen()
+        self.availability.start()
         return self.shell
 
     # -- the administrator's way out
@@ -92,17 +99,32 @@ class KioskController(Controller):
         return login
 
     def show_welcome(self) -> None:
-        """Back to the welcome screen; a login form left there is emptied away."""
+        """Back to the welcome screen (or to «Сервис временно недоступен» while the
+        database does not answer); a login form left there is emptied away."""
         if self.login is not None:
             self._close(self.login, None)
             self.login = None
-        self.shell.show_welcome()
+        if self.availability.available is False:
+            self.shell.stack.setCurrentWidget(self.unavailable)
+        else:
+            self.shell.show_welcome()
 
     def _screen_changed(self, _index: int) -> None:
         # «На главную» from the login form: what was typed there goes.
-        if self.shell.stack.currentWidget() is self.shell.welcome and self.login is not None:
+        front = self.shell.stack.currentWidget()
+        if front in (self.shell.welcome, self.unavailable) and self.login is not None:
             login, self.login = self.login, None
             self._close(login, None)
+
+    def _went_down(self) -> None:
+        """No database: the welcome screen gives way to «Сервис временно недоступен» (a
+        resident signed in, or typing, sees the failure where it happens instead)."""
+        if self.shell.stack.currentWidget() is self.shell.welcome:
+            self.shell.stack.setCurrentWidget(self.unavailable)
+
+    def _came_back(self) -> None:
+        if self.shell.stack.currentWidget() is self.unavailable:
+            self.shell.show_welcome()
 
     def _show(self, window: QWidget) -> None:
         self.shell.show_screen(window, home=isinstance(window, LoginWindow))
@@ -127,6 +149,7 @@ class KioskController(Controller):
     def apply_settings(self, settings: Settings) -> None:
         super().apply_settings(settings)
         self.shell.welcome.show_office(settings)
+        self.unavailable.show_office(settings)
 
     # -- idle
 
@@ -145,6 +168,7 @@ class KioskController(Controller):
         if self.idle is not None:
             self.idle.stop()
         self.lockdown.uninstall()
+        self.availability.stop()
         self.shell.release()
         self.shell.close()
         self.exit_requested.emit()
