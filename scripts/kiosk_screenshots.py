@@ -5,7 +5,8 @@
 Offscreen, on the demo database and the screen tests' clock, like ``scripts/screenshots.py``:
 the kiosk's window as a 21.5" 1920×1080 and a 17" 1280×1024 touch screen show it (their
 real densities, 102 and 96 dots per inch, size the touch targets): the welcome screen, the
-login form with the keypad beside the account number, «Приборы учета» after sign-in, a
+login form with the keypad beside the account number and the keyboard under the password,
+«Приборы учета» after sign-in, a
 reading typed on the keypad, the idle countdown, «Сервис временно недоступен», the
 administrator's PIN and the service menu. Names: ``kiosk-<screen>-1920.png`` and
 ``kiosk-<screen>-1280.png``.
@@ -108,6 +109,9 @@ def shoot_all(shooter: Shooter, temp: Path) -> None:
         login = kiosk.open_login(register=False)
         login.account.setText(DEMO_ACCOUNT)
         shot("login")
+        login.password.setFocus()  # the keyboard follows: letters for the password
+        login.password.setText(DEMO_PASSWORD[:4])
+        shot("password")
         login.password.setText(DEMO_PASSWORD)
         login.login()
         shooter.settle(ctx)

@@ -57,14 +57,29 @@ def test_a_resident_signs_in_with_the_keypad_alone(qtbot, kiosk) -> None:
     tap(qtbot, card.digits, "⌫")
     assert login.account.text() == "3492" and login.account.hasFocus()
 
-    login.password.setFocus()  # the password is not the numeric keypad's
-    qtbot.waitUntil(lambda: not card.isVisible())
-    login.password.setText("demo2017pass")
-    login.account.setFocus()
-    qtbot.waitUntil(card.isVisible)
-    qtbot.mouseClick(card.digits.keys["Готово"], Qt.MouseButton.LeftButton)  # = Enter
+    qtbot.mouseClick(login.password, Qt.MouseButton.LeftButton)  # the next field
+    assert login.password.hasFocus() and card.field is login.password
+    keyboard = card.keyboard
+    assert keyboard.isVisible() and not card.digits.isVisible()
+    assert not in_shell(kiosk, card).intersects(in_shell(kiosk, login.password))
+    qtbot.mouseClick(keyboard.keys["ABC"], Qt.MouseButton.LeftButton)  # a Latin password
+    for key in "demo2017pass":
+        qtbot.mouseClick(keyboard.keys[key], Qt.MouseButton.LeftButton)
+    assert login.password.text() == "demo2017pass"
+    qtbot.mouseClick(keyboard.keys["Готово"], Qt.MouseButton.LeftButton)  # = Enter
     qtbot.waitUntil(lambda: kiosk.main is not None, timeout=10_000)
     assert not card.isVisible()
+
+
+def test_the_keyboard_types_russian_capitals_spaces_and_corrections(qtbot, kiosk) -> None:
+    login = kiosk.open_login(register=True)
+    card = kiosk.keypad
+    qtbot.waitUntil(card.isVisible)
+    assert card.field is login.fio and card.keyboard.isVisible()
+    keyboard = card.keyboard
+    for key in ("⇧", "п", "е", "т", "р", "о", "в", "в", "⌫", "Пробел", "⇧", "п", "."):
+        qtbot.mouseClick(keyboard.keys[key], Qt.MouseButton.LeftButton)
+    assert login.fio.text() == "Петров П."
 
 
 def test_a_reading_is_typed_with_a_comma_and_stored_by_touch(

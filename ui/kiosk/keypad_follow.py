@@ -12,8 +12,16 @@ from __future__ import annotations
 import shiboken6
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QFrame, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ui.kiosk.keyboard import Keyboard
 from ui.kiosk.keypad import Keypad
 from ui.login_texts import ACCOUNT
 
@@ -21,14 +29,16 @@ GAP = 16  # px between the field and the keypad
 
 
 def wants_keypad(widget: QWidget | None) -> str | None:
-    """Which keypad a field takes: «digits», «decimal», or None for one it does not serve."""
+    """Which keys a field takes: «digits», «decimal», «text», or None (not a text field)."""
+    if isinstance(widget, QPlainTextEdit) and not widget.isReadOnly():
+        return "text"
     if not isinstance(widget, QLineEdit) or widget.isReadOnly():
         return None
     if widget.objectName() == "valueEditor":  # a meter's current value (ui.pages.readings_table)
         return "decimal"
     if widget.accessibleName() == ACCOUNT:  # the login's and the registration's account
         return "digits"
-    return None
+    return "text"
 
 
 class FollowingKeypad(QFrame):
@@ -38,22 +48,19 @@ class FollowingKeypad(QFrame):
         super().__init__(host)
         self.setObjectName("keypadCard")
         self.host = host
-        self.field: QLineEdit | None = None
+        self.field: QLineEdit | QPlainTextEdit | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
         self.digits = Keypad(enter="Готово")
         self.decimal = Keypad(comma=True, enter="Готово")
-        for pad in (self.digits, self.decimal):
+        self.keyboard = Keyboard()
+        for pad in (self.digits, self.decimal, self.keyboard):
             pad.entered.connect(self.enter)
             layout.addWidget(pad)
         self.hide()
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._focus_changed)
-
-    @property
-    def keypad(self) -> Keypad:
-        return self.decimal if self.decimal.isVisible() else self.digits
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         if not shiboken6.isValid(self):
@@ -64,28 +71,31 @@ class FollowingKeypad(QFrame):
                 return  # a key took the focus after all: stay
             self.close_pad()
             return
-        assert isinstance(new, QLineEdit)
-        self.open_for(new, decimal=kind == "decimal")
+        assert isinstance(new, QLineEdit | QPlainTextEdit)
+        self.open_for(new, kind)
 
-    def open_for(self, field: QLineEdit, *, decimal: bool) -> None:
+    def open_for(self, field: QLineEdit | QPlainTextEdit, kind: str) -> None:
         self.field = field
-        self.digits.target = self.decimal.target = field
-        self.digits.setVisible(not decimal)
-        self.decimal.setVisible(decimal)
+        line = field if isinstance(field, QLineEdit) and kind != "text" else None
+        self.digits.target = self.decimal.target = line
+        self.keyboard.target = None if line is not None else field
+        self.digits.setVisible(kind == "digits")
+        self.decimal.setVisible(kind == "decimal")
+        self.keyboard.setVisible(kind == "text")
         self.adjustSize()
-        self.move(self._place(field, decimal=decimal))
+        self.move(self._place(field, kind))
         self.show()
         self.raise_()
 
     def close_pad(self) -> None:
         self.field = None
-        self.digits.target = self.decimal.target = None
+        self.digits.target = self.decimal.target = self.keyboard.target = None
         self.hide()
 
-    def _place(self, field: QLineEdit, *, decimal: bool) -> QPoint:
-        """Beside the field, never over it nor past the window's edges: a form's field gets
-        it to the right (else left, below, above); a meter's value above (else below, left,
-        right), so that the previous values in the same row stay in view."""
+    def _place(self, field: QWidget, kind: str) -> QPoint:
+        """Beside the field, never over it nor past the window's edges: a form's number gets
+        it to the right (else left, below, above), the wide keyboard below (else above); a
+        meter's value above (else below), so the previous values in its row stay in view."""
         rect = QRect(field.mapTo(self.host, QPoint(0, 0)), field.size())
         width, height = self.width(), self.height()
         bounds = self.host.rect()
@@ -97,9 +107,10 @@ class FollowingKeypad(QFrame):
             "below": QPoint(middle_x, rect.bottom() + GAP),
             "above": QPoint(middle_x, rect.top() - GAP - height),
         }
-        order = (
-            ("above", "below", "left", "right") if decimal else ("right", "left", "below", "above")
-        )
+        order = {
+            "decimal": ("above", "below", "left", "right"),
+            "digits": ("right", "left", "below", "above"),
+        }.get(kind, ("below", "above", "right", "left"))
         for name in order:
             spot = spots[name]
             if name in ("left", "right"):  # slid up or down to fit, still beside the field
@@ -114,6 +125,9 @@ class FollowingKeypad(QFrame):
         """«Готово»: the Enter key, sent to the field as a keyboard would send it."""
         field = self.field
         if field is None or not shiboken6.isValid(field):
+            return
+        if isinstance(field, QPlainTextEdit):  # Enter there is a new line: «Готово» closes
+            self.close_pad()
             return
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             QApplication.sendEvent(

@@ -88,6 +88,8 @@ QPushButton#welcomePrimary {{ background: {theme.ACCENT}; color: white;
                               border: 1px solid {theme.ACCENT}; }}
 QPushButton#welcomeSecondary {{ background: white; color: {theme.ACCENT};
                                 border: 2px solid {theme.ACCENT}; }}
+QPushButton#keyboardKey {{ font-size: {round(body * 1.2)}px; padding: {pad}px 4px;
+                          min-width: {target - 8}px; }}
 QPushButton#keypadKey {{ font-size: {round(body * 1.3)}px; min-width: {round(target * 1.4)}px; }}
 #keypadCard {{ background: white; border: 1px solid #b8c2cf; border-radius: 12px; }}
 #kioskBar {{ background: white; border-bottom: 1px solid #dde3ea; }}
