@@ -27,6 +27,7 @@ from desktop.errors import (
 from desktop.exchange.export_service import ReadingsExportService
 from desktop.exchange.service import ImportService
 from desktop.failures import RETRY, database_failure
+from desktop.kiosk_pin import KioskPin
 from desktop.mail import OutboxService, SmtpMailer
 from desktop.mail_queue import BackgroundSender, InlineSender, MailSender
 from desktop.meters import MeterService
@@ -56,6 +57,7 @@ class Services:
     exchange: ImportService
     readings_export: ReadingsExportService
     organisation: OrganisationSettings
+    kiosk_pin: KioskPin
     sessions: SessionGuard
     # Delivers queued e-mail after commit (None without SMTP: letters are slips), and who
     # wakes it: a background thread, or the caller's thread right after the commit.
@@ -177,6 +179,7 @@ def build_services(
         exchange=guarded(ImportService(db, clock), sessions),
         readings_export=guarded(ReadingsExportService(db, clock), sessions),
         organisation=guarded(OrganisationSettings(db, clock), sessions),
+        kiosk_pin=guarded(KioskPin(db, clock), sessions),
         sessions=sessions,
         mail_sender=sender,
         postman=postman,

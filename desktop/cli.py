@@ -401,16 +401,16 @@ def cmd_demo(url: str, settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_start(url: str, settings: Settings, args: argparse.Namespace) -> int:
     """No command: open the application's window."""
+    if args.kiosk:
+        settings = dataclasses.replace(settings, mode="kiosk")
     try:
         # Loaded by name: the screens sit above the core, which never depends on them.
-        gui = importlib.import_module("ui.app")
+        gui = importlib.import_module("ui.kiosk.app" if settings.mode == "kiosk" else "ui.app")
     except ImportError as error:
         raise UserError(
             f"Не удалось запустить оконный интерфейс ({error}). Установите приложение "
             "командой ./run.sh или пользуйтесь командами: python -m desktop --help"
         ) from None
-    if args.kiosk:
-        settings = dataclasses.replace(settings, mode="kiosk")
     return gui.main(url, settings, demo=args.demo, quit_after_start=args.quit_after_start)
 
 

@@ -29,6 +29,16 @@ def add_settings_commands(commands: Any, common: argparse.ArgumentParser) -> Non
     reset = actions.add_parser("reset", parents=[common], help="вернуть значение по умолчанию")
     reset.add_argument("key", metavar="НАСТРОЙКА", help="например kiosk.idle_seconds")
     reset.set_defaults(run=cmd_settings_reset)
+    pin = actions.add_parser(
+        "kiosk-pin",
+        parents=[common],
+        help="задать ПИН администратора киоска (открывает служебное меню киоска)",
+        description="ПИН спрашивается дважды, не показываясь на экране; в сценарии его "
+        "передают первой строкой стандартного ввода. --clear убирает ПИН: служебное меню "
+        "киоска тогда не открыть.",
+    )
+    pin.add_argument("--clear", action="store_true", help="убрать ПИН")
+    pin.set_defaults(run=cmd_settings_kiosk_pin)
     secret = actions.add_parser(
         "secret",
         parents=[common],
@@ -82,6 +92,47 @@ def _change(services: Services, key: str, value: str | None) -> int:
     return 0
 
 
+def cmd_settings_kiosk_pin(services: Services, args: argparse.Namespace) -> int:
+    from desktop.cli_common import cli_actor
+    from desktop.kiosk_pin import check_pin
+
+    if args.clear:
+        services.kiosk_pin.change(cli_actor(), None)
+        print(
+            "ПИН администратора киоска убран: служебное меню киоска не откроется, пока его "
+            "не зададут снова."
+        )
+        return 0
+    pin = _read_secret(
+        "ПИН администратора киоска (цифры): ", "Повторите ПИН: ", "ПИН не совпал.", "ПИН"
+    )
+    check_pin(pin)
+    services.kiosk_pin.change(cli_actor(), pin)
+    print(
+        "ПИН администратора киоска задан. Киоски проверяют его по базе: новый ПИН действует "
+        "сразу, без перезапуска."
+    )
+    return 0
+
+
+def _read_secret(prompt: str, again: str, mismatch: str, missing: str) -> str:
+    """Asked twice at a terminal, without echo; else the first line of standard input."""
+    from desktop.errors import UserError
+
+    if sys.stdin.isatty():
+        secret = getpass.getpass(prompt)
+        if getpass.getpass(again) != secret:
+            raise UserError(f"{mismatch} Ничего не сохранено; повторите команду.")
+    else:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    if not secret or "\x00" in secret:
+        raise UserError(
+            f"{missing} не получен: введите его с клавиатуры или передайте первой строкой "
+            "стандартного ввода. Ничего не сохранено."
+        )
+    return secret
+
+
 USE = {
     "smtp": 'в разделе [smtp] файла настроек напишите password = "keyring:"',
     "database": "в адресе базы данных вместо пароля напишите keyring:, например "
@@ -91,21 +142,15 @@ USE = {
 
 def cmd_settings_secret(url: str, settings: Settings, args: argparse.Namespace) -> int:
     """Put a password into the OS credential store; the settings file then refers to it."""
-    from desktop.errors import UserError
     from desktop.secrets import ENTRIES, store_secret
     from desktop.settings import settings_path
 
-    if sys.stdin.isatty():
-        password = getpass.getpass(f"{ENTRIES[args.entry].capitalize()}: ")
-        if getpass.getpass("Повторите пароль: ") != password:
-            raise UserError("Пароли не совпадают. Ничего не сохранено; повторите команду.")
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    if not password or "\x00" in password:
-        raise UserError(
-            "Пароль не получен: введите его с клавиатуры или передайте первой строкой "
-            "стандартного ввода. Ничего не сохранено."
-        )
+    password = _read_secret(
+        f"{ENTRIES[args.entry].capitalize()}: ",
+        "Повторите пароль: ",
+        "Пароли не совпадают.",
+        "Пароль",
+    )
     store = store_secret(args.entry, password)
     print(
         f"{ENTRIES[args.entry].capitalize()} сохранён в хранилище паролей ({store}). Теперь "

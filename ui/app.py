@@ -213,15 +213,25 @@ def open_services_for(url: str, settings: Settings, demo: bool):  # -> desktop.a
 
 
 def main(
-    url: str, settings: Settings, *, demo: bool = False, quit_after_start: bool = False
+    url: str,
+    settings: Settings,
+    *,
+    demo: bool = False,
+    quit_after_start: bool = False,
+    start: Callable[[QApplication, AppContext], tuple[Controller, QWidget]] | None = None,
 ) -> int:
+    """Run the application: the login window, or what ``start`` shows first (the kiosk's
+    window, ``ui.kiosk.app``) with the controller behind it."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_TITLE)
     app.setApplicationDisplayName(APP_TITLE)
     theme.apply(app)
     ctx = AppContext(settings, TaskRunner())
-    controller = Controller(ctx, WindowState())
-    login = controller.show_login()
+    if start is None:
+        controller = Controller(ctx, WindowState())
+        first: QWidget = controller.show_login()
+    else:
+        controller, first = start(app, ctx)
     if quit_after_start:
         report = os.environ.get("CABINET_STARTUP_REPORT")
 
@@ -230,9 +240,9 @@ def main(
                 print(f"painted {time.time():.6f}", flush=True)
                 russian = translations.install(app)
                 print(f"qt translations {'ru' if russian else 'missing'}", flush=True)
-            app.quit()
+            app.exit(0)  # not quit(): that asks every window, and a kiosk's refuses
 
-        _FirstPaint(login, painted)
+        _FirstPaint(first, painted)
     else:
 
         def painted() -> None:
@@ -241,20 +251,8 @@ def main(
             translations.install(app)  # Qt's own dialogs and menus in Russian
             # Jobs on this lane run in order: this one finds the services open.
             ctx.tasks.run(lambda: ctx.services.settings, controller.apply_settings, _ignore)
-            if settings.mode == "kiosk":
-                from ui import dialogs
 
-                kiosk = settings.kiosk  # this machine's until the organisation's are read
-                controller.watch_idle(
-                    IdleWatch(
-                        kiosk.idle_seconds,
-                        kiosk.countdown_seconds,
-                        hold=dialogs.in_system_dialog,
-                        parent=controller,
-                    )
-                )
-
-        _FirstPaint(login, painted)
+        _FirstPaint(first, painted)
     try:
         return app.exec()
     finally:

@@ -46,6 +46,12 @@ class AppContext:
         self._loader = loader
         self.tasks.run(self._load, lambda _result: None, lambda _error: None)
 
+    @property
+    def opening(self) -> bool:
+        """Whether ``open`` was called: jobs queued from now on find the services open (or
+        the reason they are not)."""
+        return self._loader is not None
+
     def _load(self) -> Services:
         assert self._loader is not None
         try:

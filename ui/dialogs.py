@@ -15,6 +15,18 @@ if TYPE_CHECKING:  # print support loads only when something is printed
 
 
 _system_dialogs = 0  # open now: the system's own save or print dialog
+_forbidden = False  # a kiosk: no file or print dialog may open at all
+
+
+def forbid_system_dialogs(forbidden: bool) -> None:
+    """On a kiosk no save or print dialog may open (it leads to the whole file system):
+    ``save_path`` then answers "" and ``choose_printer`` None, as if the person cancelled."""
+    global _forbidden
+    _forbidden = forbidden
+
+
+def system_dialogs_forbidden() -> bool:
+    return _forbidden
 
 
 def in_system_dialog() -> bool:
@@ -71,6 +83,8 @@ def save_path(parent: QWidget | None, title: str, name: str, filters: str) -> st
     from PySide6.QtWidgets import QFileDialog
 
     global _last_folder
+    if _forbidden:
+        return ""
     with _system_dialog():
         path, _filter = QFileDialog.getSaveFileName(
             parent, title, str(Path(save_folder()) / name), filters
@@ -85,6 +99,8 @@ def choose_printer(parent: QWidget | None) -> QPrinter | None:
     from PySide6.QtPrintSupport import QPrintDialog, QPrinter
     from PySide6.QtWidgets import QDialog
 
+    if _forbidden:
+        return None
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle("Печать")

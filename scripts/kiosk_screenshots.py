@@ -1,0 +1,174 @@
+"""Screenshots of the kiosk's screens on its two touch screens, for docs/screenshots/.
+
+    .venv/bin/python scripts/kiosk_screenshots.py [--output DIR] [--only NAME ...]
+
+Offscreen, on the demo database and the screen tests' clock, like ``scripts/screenshots.py``:
+the kiosk's window as a 21.5" 1920×1080 and a 17" 1280×1024 touch screen show it (their
+real densities, 102 and 96 dots per inch, size the touch targets): the welcome screen, the
+login form with the keypad beside the account number and the keyboard under the password,
+«Приборы учета» after sign-in, a
+reading typed on the keypad, the idle countdown, «Сервис временно недоступен», the
+administrator's PIN and the service menu. Names: ``kiosk-<screen>-1920.png`` and
+``kiosk-<screen>-1280.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QRect, Qt  # noqa: E402
+from PySide6.QtGui import QScreen  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from scripts.screenshots import Shooter  # noqa: E402
+
+# (width, height, physical dots per inch): a 21.5" full-HD and a 17" 5:4 touch screen.
+SCREENS = ((1920, 1080, 102.5), (1280, 1024, 96.4))
+_screen = QRect(0, 0, 1920, 1080)
+_dpi = 102.5
+QScreen.availableGeometry = lambda _self: QRect(_screen)  # type: ignore[method-assign]
+QScreen.geometry = lambda _self: QRect(_screen)  # type: ignore[method-assign]
+QScreen.physicalDotsPerInch = lambda _self: _dpi  # type: ignore[method-assign]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", nargs="*", default=[], help="names of the PNGs, no suffix")
+    args = parser.parse_args(argv)
+    args.output.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="cabinet-kiosk-shots-") as temp:
+        for key in [k for k in os.environ if k.startswith("CABINET_")]:
+            del os.environ[key]
+        os.environ["XDG_CONFIG_HOME"] = str(Path(temp) / "config")
+        os.environ["XDG_DATA_HOME"] = str(Path(temp) / "data")
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        assert isinstance(app, QApplication)
+        shooter = Shooter(app, args.output.resolve(), set(args.only))
+        shoot_all(shooter, Path(temp))
+        app.processEvents()
+    print(f"{len(shooter.saved)} снимков в {args.output}")
+    return 0
+
+
+def shoot_all(shooter: Shooter, temp: Path) -> None:
+    from db.engine import Database
+    from db.migrate import upgrade
+    from desktop.app import build_services
+    from desktop.clock import FixedClock
+    from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD, build_demo
+    from desktop.settings import Settings
+    from ui import theme
+    from ui.context import AppContext
+    from ui.kiosk import touch
+    from ui.kiosk.controller import KioskController
+    from ui.kiosk.scratch import Scratch
+    from ui.pages.readings import ReadingsPage
+    from ui.pages.registry import Page
+    from ui.tasks import TaskRunner
+
+    global _screen, _dpi
+    theme.apply(shooter.app)
+    clock = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+    url = f"sqlite:///{(temp / 'demo.db').as_posix()}"
+    db = Database(url)
+    upgrade(db.engine)
+    build_demo(db, clock)
+    services = build_services(db, Settings(database_url=url), clock)
+    ctx = AppContext(dataclasses.replace(services.settings, mode="kiosk"), TaskRunner())
+    ctx.open(lambda: services)
+    shooter.settle(ctx)
+
+    for width, height, dpi in SCREENS:
+        _screen, _dpi = QRect(0, 0, width, height), dpi
+        touch.apply(shooter.app)
+        kiosk = KioskController(ctx, Scratch(temp / f"scratch-{width}"))
+        shell = kiosk.start()
+        shell.setWindowState(Qt.WindowState.WindowNoState)
+        shell.resize(width, height)
+        shooter.settle(ctx)
+
+        def shot(
+            name: str, dialog: QWidget | None = None, size: int = width, shell: QWidget = shell
+        ) -> None:
+            shooter.settle(ctx)
+            if shooter.wanted(f"kiosk-{name}-{size}"):
+                save(shooter, shell, dialog, f"kiosk-{name}-{size}")
+
+        shot("welcome")
+        login = kiosk.open_login(register=False)
+        login.account.setText(DEMO_ACCOUNT)
+        shot("login")
+        login.password.setFocus()  # the keyboard follows: letters for the password
+        login.password.setText(DEMO_PASSWORD[:4])
+        shot("password")
+        login.password.setText(DEMO_PASSWORD)
+        login.login()
+        shooter.settle(ctx)
+        shot("readings")
+        assert kiosk.main is not None
+        page = kiosk.main.page(Page.METERS)
+        assert isinstance(page, ReadingsPage)
+        page.add_button.click()
+        shooter.settle(ctx)
+        view = page.readings_view
+        view.setFocus()
+        view.edit(view.currentIndex())  # what a tap on the cell does on a kiosk
+        shot("entry")
+        page.cancel_button.click()
+        shooter.settle(ctx)
+        kiosk.main.show_idle_countdown(14)
+        shot("idle")
+        kiosk.logout()
+        shooter.settle(ctx)
+        shell.stack.setCurrentWidget(kiosk.unavailable)  # as when the database is down
+        shot("unavailable")
+        shell.show_welcome()
+        pin = kiosk.ask_pin()
+        pin.pin.setText("4829")
+        shot("pin", pin)
+        pin.reject()
+        menu = kiosk.open_service_menu()
+        menu.show_settings()
+        shot("service", menu)
+        menu.reject()
+        kiosk.leave_kiosk()
+        shooter.settle(ctx)
+    ctx.close()
+    touch.remove(shooter.app)
+
+
+def save(shooter: Shooter, shell: QWidget, dialog: QWidget | None, name: str) -> None:
+    """The window, with the dialog in front of it where the kiosk centres it."""
+    if dialog is None:
+        shooter.save(shell, name)
+        return
+    from PySide6.QtGui import QColor, QPainter
+
+    picture = shell.grab()
+    front = dialog.grab()
+    painter = QPainter(picture)
+    painter.fillRect(picture.rect(), QColor(0, 0, 0, 90))  # what the modal dims
+    painter.drawPixmap(
+        (picture.width() - front.width()) // 2, (picture.height() - front.height()) // 2, front
+    )
+    painter.end()
+    path = shooter.output / f"{name}.png"
+    if not picture.save(str(path)):
+        raise SystemExit(f"Не удалось записать {path}.")
+    shooter.saved.append(path.name)
+    print(path, flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
