@@ -3,8 +3,6 @@ replace them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +12,6 @@ if TYPE_CHECKING:  # print support loads only when something is printed
     from PySide6.QtPrintSupport import QPrinter
 
 
-_system_dialogs = 0  # open now: the system's own save or print dialog
 _forbidden = False  # a kiosk: no file or print dialog may open at all
 
 
@@ -27,22 +24,6 @@ def forbid_system_dialogs(forbidden: bool) -> None:
 
 def system_dialogs_forbidden() -> bool:
     return _forbidden
-
-
-def in_system_dialog() -> bool:
-    """Whether the system's own save or print dialog is open. The application sees no
-    input in it, so the kiosk's idle logout waits for it to close."""
-    return _system_dialogs > 0
-
-
-@contextmanager
-def _system_dialog() -> Iterator[None]:
-    global _system_dialogs
-    _system_dialogs += 1
-    try:
-        yield
-    finally:
-        _system_dialogs -= 1
 
 
 def confirm(
@@ -85,10 +66,9 @@ def save_path(parent: QWidget | None, title: str, name: str, filters: str) -> st
     global _last_folder
     if _forbidden:
         return ""
-    with _system_dialog():
-        path, _filter = QFileDialog.getSaveFileName(
-            parent, title, str(Path(save_folder()) / name), filters
-        )
+    path, _filter = QFileDialog.getSaveFileName(
+        parent, title, str(Path(save_folder()) / name), filters
+    )
     if path:
         _last_folder = str(Path(path).parent)
     return path
@@ -104,6 +84,5 @@ def choose_printer(parent: QWidget | None) -> QPrinter | None:
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle("Печать")
-    with _system_dialog():
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
     return printer if accepted else None

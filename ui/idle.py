@@ -31,8 +31,7 @@ class IdleWatch(QObject):
     """Watches the whole application's input. ``countdown(seconds_left)`` each second of
     the last ``countdown_seconds``; ``resumed()`` when input stops a countdown; then
     ``expired()`` once ``idle_seconds`` have passed without input (the watch restarts).
-    While ``hold()`` is true (a dialog whose input the application cannot see is open),
-    the person counts as present."""
+    Nothing holds it back: on a kiosk no dialog may keep a session open."""
 
     countdown = Signal(int)
     resumed = Signal()
@@ -44,14 +43,12 @@ class IdleWatch(QObject):
         countdown_seconds: int,
         *,
         now: Callable[[], float] = time.monotonic,
-        hold: Callable[[], bool] = lambda: False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.idle_seconds = idle_seconds
         self.countdown_seconds = countdown_seconds
         self._now = now
-        self._hold = hold
         self._last_input = now()
         self._counting = False
         self._timer = QTimer(self)
@@ -84,9 +81,6 @@ class IdleWatch(QObject):
         return max(0, ceil(self.idle_seconds - (self._now() - self._last_input)))
 
     def tick(self) -> None:
-        if self._hold():
-            self.poke()
-            return
         left = self.seconds_left
         if left == 0:
             self._counting = False

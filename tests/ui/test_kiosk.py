@@ -186,21 +186,6 @@ def test_the_watch_runs_on_its_own_timer_and_stops_listening_when_stopped(qtbot,
     assert watch.seconds_left == 40  # the key press no longer counts
 
 
-def test_the_watch_waits_while_a_system_dialog_is_open(qtbot, fake_time) -> None:
-    """The system's save and print dialogs hide their input from the application."""
-    open_dialog = [True]
-    watch = IdleWatch(90, 20, now=fake_time, hold=lambda: open_dialog[0])
-    expired: list[bool] = []
-    watch.expired.connect(lambda: expired.append(True))
-    fake_time.now += 300
-    watch.tick()
-    assert not expired and watch.seconds_left == 90
-    open_dialog[0] = False
-    fake_time.now += 90
-    watch.tick()
-    assert expired == [True]
-
-
 def test_the_kiosk_times_out_as_the_organisation_set_it(qtbot, kiosk, kiosk_ctx, fake_time) -> None:
     """Changed at the office, the idle time and the phone reach the kiosk once its database
     is open: the login window and the watch take the organisation's values."""
