@@ -22,7 +22,6 @@ from desktop.readings.queries import the_account
 from desktop.settings import Settings
 from desktop.verification import Reminder, account_reminders
 
-
 LONGEST_INTERVAL_YEARS = 20  # no meter's verification interval is longer
 
 

@@ -157,7 +157,11 @@ class MeterWriter:
             .join(Account, Account.id == Meter.account_id)
             .where(Meter.gis_number.in_(numbers))
         )
-        return {gis: (id_, number, serial) for gis, id_, number, serial in self.s.execute(query)}
+        return {
+            gis: (id_, number, serial)
+            for gis, id_, number, serial in self.s.execute(query)
+            if gis is not None
+        }
 
     def _gis_taken(
         self, row: MeterRow, meter: Meter | None, holders: dict[str, tuple[int, str, str]]

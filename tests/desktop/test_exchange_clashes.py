@@ -29,7 +29,9 @@ HEADER = METERS.splitlines()[0]
 
 
 def test_a_gis_number_another_stored_meter_holds_is_refused(
-    with_accounts: ImportService, database: Database, tmp_path: Path
+    with_accounts: ImportService,  # noqa: F811
+    database: Database,
+    tmp_path: Path,
 ):
     with_accounts.import_file(ADMIN, write(tmp_path, METERS, "first.csv"))
     before = meters(database)
@@ -46,7 +48,9 @@ def test_a_gis_number_another_stored_meter_holds_is_refused(
 
 
 def test_a_gis_number_moves_when_the_file_frees_it(
-    with_accounts: ImportService, database: Database, tmp_path: Path
+    with_accounts: ImportService,  # noqa: F811
+    database: Database,
+    tmp_path: Path,
 ):
     """The file gives ГВ-200 another number first: its old one may go to a new meter; and a
     meter keeps its own number."""
@@ -65,7 +69,10 @@ def test_a_gis_number_moves_when_the_file_frees_it(
 
 
 def test_the_same_file_from_two_desks_at_once_says_already_imported(
-    with_accounts: ImportService, database: Database, clock: FixedClock, tmp_path: Path
+    with_accounts: ImportService,  # noqa: F811
+    database: Database,
+    clock: FixedClock,
+    tmp_path: Path,
 ):
     """Another desk's batch of the same bytes commits after this import looked for one and
     before it records its own: the unique file hash refuses it, and the answer is «уже

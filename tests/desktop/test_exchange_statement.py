@@ -132,9 +132,8 @@ def test_one_service_by_its_name_and_by_its_code_is_one_row_twice(
     with pytest.raises(ImportRefused) as refused:
         ImportService(database, clock).import_file(ADMIN, path)
     assert [(p.row, p.column) for p in refused.value.problems] == [(3, "Услуга")]
-    assert (
-        "«s1» (это «Холодная вода») за май 2017 по счету 100 уже был в строке 2"
-        in str(refused.value)
+    assert "«s1» (это «Холодная вода») за май 2017 по счету 100 уже был в строке 2" in str(
+        refused.value
     )
     with database.read() as s:
         assert s.scalars(select(StatementRow)).all() == []
