@@ -83,7 +83,7 @@ class ImportService:
                     report.earlier = _earlier(s, facts.sha256)
                     if report.earlier is not None:
                         return report
-                    writer = found.writer(s, columns, self.clock.now())
+                    writer = found.writer(s, columns, self.clock)
                     batch: list[Any] = []
                     for line in lines:
                         report.rows += 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,9 +31,10 @@ _FIELDS = {"title": "title", "unit": "unit", "zones": "zones", "digits": "digits
 class MeterWriter:
     """Writes batches of meter rows; remembers what the file already said."""
 
-    def __init__(self, s: Session, columns: Columns) -> None:
+    def __init__(self, s: Session, columns: Columns, today: date) -> None:
         self.s = s
         self.columns = columns
+        self.today = today
         self.meters = Tally("Приборы учета")
         self._lines: dict[tuple[str, str], int] = {}  # (account, serial) → line
         self._gis_lines: dict[str, int] = {}
@@ -215,6 +217,15 @@ class MeterWriter:
             if value is None and key not in _CLEARED_WHEN_EMPTY:
                 continue
             if getattr(meter, attribute) != value:
+                if key == "verification":
+                    self._lapse(meter)
                 setattr(meter, attribute, value)
                 changed = True
         return changed
+
+    def _lapse(self, meter: Meter) -> None:
+        """A date that ran out is replaced: the days the meter was out of verification stay
+        so (as desktop.meters.MeterService.record_verification keeps them)."""
+        before = meter.next_verification_on
+        if before is not None and before < self.today:
+            meter.lapsed_after, meter.verified_again_on = before, self.today

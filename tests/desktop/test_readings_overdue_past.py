@@ -15,6 +15,7 @@ from db.models import AuditEntry, Meter, StaffRole
 from desktop.actors import Actor
 from desktop.clock import FixedClock
 from desktop.errors import ValidationError
+from desktop.exchange.service import ImportService
 from desktop.meters import MeterService
 from desktop.readings import ReadingService, ReadingsRefused
 from desktop.settings import Settings
@@ -24,6 +25,7 @@ D = Decimal
 MAY, JUNE, JULY = date(2017, 5, 1), date(2017, 6, 1), date(2017, 7, 1)
 DUE = date(2017, 5, 10)
 CLERK = Actor.staff(1, "operator", StaffRole.CLERK)
+ADMIN = Actor.staff(2, "admin", StaffRole.ADMIN)
 TYPO = "2520"
 
 
@@ -40,7 +42,8 @@ def flat(database: Database) -> tuple[int, int, int]:
     """Cold water due 10 May, its May value (a typo: 2520 for 252) given on 5 May; hot water
     due 10 May as well, its May value never given. June's period was made on 1 June."""
     account = make_account(database, "3492")
-    cold = make_meter(database, account, "ХВС 21883-12", next_verification_on=DUE)
+    cold = make_meter(database, account, "ХВС 21883-12", next_verification_on=DUE,
+                      serial="21883-12")  # fmt: skip
     hot = make_meter(database, account, "ГВС 59537062", next_verification_on=DUE,
                      display_order=1)  # fmt: skip
     make_period(database, account, MAY, {(cold, 1): ("249", None), (hot, 1): ("120", None)},
@@ -143,3 +146,22 @@ def test_the_next_date_is_at_most_twenty_years_away(database, flat):
     meters.record_verification(CLERK, account, "ХВС 21883-12", date(2037, 7, 15))
     with database.read() as s:
         assert s.get(Meter, cold).next_verification_on == date(2037, 7, 15)
+
+
+def test_a_new_date_from_1c_keeps_the_months_out_of_verification_closed(database, flat, tmp_path):
+    """1C's list of meters brings the next date on 15 July: as when the office records it."""
+    account, cold, _hot = flat
+    path = tmp_path / "meters.csv"
+    path.write_text(
+        "Лицевой счет;Вид прибора;Заводской номер;Дата следующей поверки\r\n"
+        "3492;Холодная вода;21883-12;01.07.2023\r\n",
+        encoding="cp1251",
+    )
+    ImportService(database, FixedClock(at(15, 7))).import_file(ADMIN, path)
+    with database.read() as s:
+        meter = s.get(Meter, cold)
+        assert meter.next_verification_on == date(2023, 7, 1)
+        assert (meter.lapsed_after, meter.verified_again_on) == (DUE, date(2017, 7, 15))
+    july = on(database, at(15, 7))
+    with pytest.raises(ReadingsRefused, match="новая дата поверки внесена 15.07.2017"):
+        july.submit(CLERK, account, JUNE, {(cold, 1): "2530"}, reason="со слов жителя")
