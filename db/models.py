@@ -259,6 +259,10 @@ class Meter(Base):
     digits: Mapped[int] = mapped_column(Integer, default=5)  # integer digits on the dial
     installed_on: Mapped[date | None] = mapped_column(Date)
     next_verification_on: Mapped[date | None] = mapped_column(Date)
+    # Its latest lapse: out of verification after ``lapsed_after`` (the date then due) until
+    # the office recorded the next date on ``verified_again_on`` (desktop.meters).
+    lapsed_after: Mapped[date | None] = mapped_column(Date)
+    verified_again_on: Mapped[date | None] = mapped_column(Date)
     retired_on: Mapped[date | None] = mapped_column(Date)  # «Дата выбытия»
     initial_value: Mapped[Decimal] = mapped_column(MeterValue, default=Decimal("0.000"))
     display_order: Mapped[int] = mapped_column(Integer, default=0)

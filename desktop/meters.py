@@ -22,6 +22,8 @@ from desktop.readings.queries import the_account
 from desktop.settings import Settings
 from desktop.verification import Reminder, account_reminders
 
+LONGEST_INTERVAL_YEARS = 20  # no meter's verification interval is longer
+
 
 class MeterService:
     """Read-only views of an account's meters, for its resident and for clerks."""
@@ -61,6 +63,13 @@ class MeterService:
                 f"Новая дата поверки {ru_date(next_on)} уже прошла: укажите следующую дату "
                 "поверки из свидетельства (она позже сегодняшней)."
             )
+        latest = _years_later(today, LONGEST_INTERVAL_YEARS)
+        if next_on > latest:
+            raise ValidationError(
+                f"Новая дата поверки {ru_date(next_on)} позже {ru_date(latest)}: межповерочный "
+                f"интервал не бывает длиннее {LONGEST_INTERVAL_YEARS} лет. Проверьте дату в "
+                "свидетельстве."
+            )
         wanted = meter.strip()
         with self.db.unit_of_work() as s:
             the_account(s, account_id)
@@ -77,6 +86,9 @@ class MeterService:
             [found_meter] = found
             before = found_meter.next_verification_on
             found_meter.next_verification_on = next_on
+            if before is not None and before < today:
+                # The days it was out of verification stay so: their months take no values.
+                found_meter.lapsed_after, found_meter.verified_again_on = before, today
             audit.record(
                 s,
                 self.clock.now(),
@@ -92,3 +104,11 @@ class MeterService:
                 f"Прибор «{found_meter.title}»: следующая поверка {ru_date(next_on)}. "
                 f"Показания по нему{again} принимаются."
             )
+
+
+def _years_later(day: date, years: int) -> date:
+    """The same day ``years`` later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

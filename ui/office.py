@@ -230,6 +230,9 @@ class ReceiptBatchPage(BasePage):
                 " Новые коды регистрации выданы лицевым счетам без пароля и без "
                 f"действующего кода: {result.registration_codes}."
             )
+        if result.void_codes:
+            self.messages.warning(f"{text} {result.void_codes_text}")
+            return
         self.messages.success(text)
 
     def _failed(self, error: Exception) -> None:

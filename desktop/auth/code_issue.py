@@ -62,6 +62,7 @@ class Printed:
 
     codes: dict[int, str] = field(default_factory=dict)
     new: dict[int, NewCode] = field(default_factory=dict)
+    hashes: dict[int, str] = field(default_factory=dict)  # of every code printed
 
 
 def to_print(s: Session, key: bytes, account_ids: Iterable[int], *, renew: bool = False) -> Printed:
@@ -79,14 +80,25 @@ def to_print(s: Session, key: bytes, account_ids: Iterable[int], *, renew: bool 
             salt = next_salt(key, account_id, was.salt, was.issued)
             code = derive(key, account_id, salt)
             printed.new[account_id] = NewCode(hash_code(code, salt), was)
+            printed.hashes[account_id] = printed.new[account_id].hash
+        else:
+            printed.hashes[account_id] = stored[account_id]
         printed.codes[account_id] = code
     return printed
 
 
 def _sealed(s: Session) -> bool:
     """Whether this connection may not read the codes' hashes (a clerk's or a kiosk's role):
-    the database compares and stores them (``db.roles_clerk``)."""
-    return lacks(s, "has_column_privilege('registration_code', 'code_hash', 'SELECT')")
+    the database compares and stores them (``db.roles_clerk``). Asked once a session: a
+    role's privileges do not change under its transaction."""
+    if _SEALED not in s.info:
+        s.info[_SEALED] = lacks(
+            s, "has_column_privilege('registration_code', 'code_hash', 'SELECT')"
+        )
+    return bool(s.info[_SEALED])
+
+
+_SEALED = "code_issue.sealed"
 
 
 def _read(
@@ -236,6 +248,40 @@ def store(s: Session, new: dict[int, NewCode], now: datetime, by: str) -> int:
                 row.code_hash, row.issued_at, row.issued_by = code.hash, now, by
                 stored += 1
     return stored
+
+
+def void_printed(s: Session, hashes: dict[int, str]) -> list[int]:
+    """Of the accounts whose codes were printed (``Printed.hashes``), those whose code is
+    another one now: it changed meanwhile (a reissue at the counter), so their receipts carry
+    a void code. An account without a code row any more registered with it meanwhile: not
+    one of them. Sorted by account id."""
+    ids = sorted(hashes)
+    void: list[int] = []
+    sealed = _sealed(s)
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        if sealed:
+            held = s.scalars(
+                select(RegistrationCode.account_id).where(RegistrationCode.account_id.in_(part))
+            ).all()
+            standing = set(
+                s.scalars(
+                    text(
+                        "SELECT cabinet_codes_match(CAST(:ids AS bigint[]),"
+                        " CAST(:hashes AS text[]))"
+                    ),
+                    {"ids": held, "hashes": [hashes[i] for i in held]},
+                )
+            )
+            void += [i for i in held if i not in standing]
+        else:
+            rows = s.execute(
+                select(RegistrationCode.account_id, RegistrationCode.code_hash).where(
+                    RegistrationCode.account_id.in_(part)
+                )
+            )
+            void += [i for i, h in rows if h != hashes[i]]
+    return sorted(void)
 
 
 _REISSUE_TRIES = 5

@@ -81,6 +81,8 @@ def cmd_receipts(services: Services, args: argparse.Namespace) -> int:
             " Пропущено без начислений за этот месяц: "
             f"{plural(result.skipped, 'лицевой счёт', 'лицевых счета', 'лицевых счетов')}."
         )
+    if result.void_codes:
+        line += f" {result.void_codes_text}"
     print(line, file=sys.stderr)
     return 0
 

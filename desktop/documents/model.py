@@ -117,6 +117,9 @@ class ReceiptData:
         return max(-self.closing, ZERO)
 
 
+VOID_SHOWN = 20  # account numbers named in the warning
+
+
 @dataclass(frozen=True)
 class BatchResult:
     """What a batch of receipts produced."""
@@ -126,3 +129,19 @@ class BatchResult:
     printed: int  # pages written
     skipped: int  # accounts of the selection with no charges for the month
     registration_codes: int = 0  # new codes printed for accounts not registered yet
+    # Accounts (numbers) whose printed code changed meanwhile: their receipts carry a void one.
+    void_codes: tuple[str, ...] = ()
+
+    @property
+    def void_codes_text(self) -> str:
+        """The office's warning about them, or ""."""
+        if not self.void_codes:
+            return ""
+        shown = ", ".join(self.void_codes[:VOID_SHOWN])
+        more = len(self.void_codes) - VOID_SHOWN
+        if more > 0:
+            shown += f" и ещё {more}"
+        return (
+            f"Код регистрации на квитанциях лицевых счетов {shown} уже недействителен: во "
+            "время печати код сменили в офисе. Действует новый код, выданный в офисе."
+        )

@@ -401,6 +401,7 @@ class DocumentService:
         # the codes on the last receipts valid.
         key = db_secret.load_or_make(self.db, codes.SECRET_NAME)
         new: dict[int, code_issue.NewCode] = {}
+        printed_hashes: dict[int, str] = {}
         state = state or TaskState()
         author = next(iter(payees.values())).name
         with ReceiptWriter(
@@ -412,6 +413,7 @@ class DocumentService:
                     printed = code_issue.to_print(s, key, chunk)
                     receipts = self._load(s, chunk, month, payees=payees, issued=printed.codes)
                 new.update(printed.new)
+                printed_hashes.update(printed.hashes)
                 for data in receipts:
                     state.check()
                     writer.add(data)
@@ -423,6 +425,18 @@ class DocumentService:
             now = self.clock.now()
             # The old ones are void from now on (but for a code changed meanwhile: code_issue).
             stored = code_issue.store(s, new, now, actor.label)
+            # Codes changed meanwhile (a reissue at the counter): those receipts carry a void
+            # one, and the result names their accounts.
+            void = code_issue.void_printed(s, printed_hashes)
+            void_numbers = (
+                tuple(
+                    s.scalars(
+                        select(Account.number).where(Account.id.in_(void)).order_by(Account.number)
+                    )
+                )
+                if void
+                else ()
+            )
             audit.record(
                 s,
                 now,
@@ -433,8 +447,9 @@ class DocumentService:
                 building_id=building_id,
                 count=done,
                 registration_codes=stored,
+                void_codes=list(void_numbers),
             )
-        return BatchResult(month, building_id, done, skipped, stored)
+        return BatchResult(month, building_id, done, skipped, stored, void_numbers)
 
     # -- the statement -------------------------------------------------------------------------
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from desktop.clock import Clock
 from desktop.common.problems import Problem, ProblemError
 from desktop.exchange import accepted, accounts, meters, payments, receipts, statement
 from desktop.exchange.columns import Columns, Field, column_problems, match, score
@@ -45,7 +45,7 @@ class Kind:
     title: str  # «лицевые счета», for the report
     fields: tuple[Field, ...]
     parse: Callable[[RowReader], Any | None]
-    writer: Callable[[Session, Columns, datetime], Writer]  # the import's moment last
+    writer: Callable[[Session, Columns, Clock], Writer]  # the import's clock last
     columns_check: Callable[[Columns], list[Problem]] = lambda columns: []
     # Among the layouts a header row fits, the highest wins (then the most columns found):
     # 1C's answer to a readings export keeps the export's meter columns beside its status.
@@ -62,7 +62,7 @@ KINDS: dict[str, Kind] = {
         "лицевые счета",
         accounts.FIELDS,
         accounts.parse,
-        lambda s, columns, now: AccountWriter(s),
+        lambda s, columns, clock: AccountWriter(s),
         accounts.column_problems,
     ),
     "meters": Kind(
@@ -70,28 +70,28 @@ KINDS: dict[str, Kind] = {
         "приборы учета",
         meters.FIELDS,
         meters.parse,
-        lambda s, c, now: MeterWriter(s, c),
+        lambda s, c, clock: MeterWriter(s, c, clock.today()),
     ),
     "statement": Kind(
         "statement",
         "ведомость (сальдо и обороты по услугам)",
         statement.FIELDS,
         statement.parse,
-        lambda s, c, now: StatementWriter(s, c),
+        lambda s, c, clock: StatementWriter(s, c),
     ),
     "receipts": Kind(
         "receipts",
         "квитанции",
         receipts.FIELDS,
         receipts.parse,
-        lambda s, c, now: ReceiptWriter(s, c),
+        lambda s, c, clock: ReceiptWriter(s, c),
     ),
     "accepted": Kind(
         "accepted",
         "ответ 1С о приёме показаний («Обновлено из 1С»)",
         accepted.FIELDS,
         accepted.parse,
-        lambda s, c, now: AcceptedWriter(s, c, now),
+        lambda s, c, clock: AcceptedWriter(s, c, clock.now()),
         priority=1,
     ),
     "payments": Kind(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from db.engine import Database
 from db.models import ImportBatch
@@ -79,15 +80,10 @@ class ImportService:
             )
             try:
                 with self.db.unit_of_work() as s:
-                    earlier = s.scalar(
-                        select(ImportBatch).where(ImportBatch.file_hash == facts.sha256)
-                    )
-                    if earlier is not None:
-                        report.earlier = EarlierBatch(
-                            earlier.id, earlier.imported_at, earlier.imported_by, earlier.file_name
-                        )
+                    report.earlier = _earlier(s, facts.sha256)
+                    if report.earlier is not None:
                         return report
-                    writer = found.writer(s, columns, self.clock.now())
+                    writer = found.writer(s, columns, self.clock)
                     batch: list[Any] = []
                     for line in lines:
                         report.rows += 1
@@ -125,6 +121,16 @@ class ImportService:
                         stamp(report.batch_id)
             except _Undo:
                 pass
+            except IntegrityError:
+                # Another desk imported the same file meanwhile: its batch committed between
+                # our look and our INSERT of the same file_hash. Nothing of ours is applied:
+                # the answer we would have given had we seen its batch first.
+                with self.db.read() as s:
+                    report.earlier = _earlier(s, facts.sha256)
+                if report.earlier is None:
+                    raise
+                report.tallies, report.batch_id = [], None
+                return report
         if report.problem_count:
             # A batch's problems come after the rows read meanwhile: in the file's order.
             report.problems.sort(key=lambda problem: problem.row or 0)
@@ -160,3 +166,11 @@ class ImportService:
             },
         )
         return batch.id
+
+
+def _earlier(s: Any, sha256: str) -> EarlierBatch | None:
+    """The batch that imported these bytes before, if any."""
+    earlier = s.scalar(select(ImportBatch).where(ImportBatch.file_hash == sha256))
+    if earlier is None:
+        return None
+    return EarlierBatch(earlier.id, earlier.imported_at, earlier.imported_by, earlier.file_name)

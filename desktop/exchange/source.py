@@ -19,6 +19,8 @@ from typing import IO, Any
 from desktop.common.problems import ProblemError
 
 CHUNK = 1 << 20
+MAX_LINE = 100_000  # characters in one line of a text file; 1C's lines are a few hundred
+SNIFF_LINES = 20  # lines looked at for the delimiter: a title and blank rows may come first
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # Excel 97–2003 (.xls)
 _UTF8_BOM = codecs.BOM_UTF8
@@ -167,10 +169,11 @@ class Source:
         text = self._text = io.TextIOWrapper(self._stream, encoding=encoding, newline="")
         start = 1
         try:
-            first = text.readline()
-            delimiter = "\t" if "\t" in first and ";" not in first else ";"
+            delimiter = self._delimiter(text)
             text.seek(0)
-            reader = csv.reader(text, delimiter=delimiter, quotechar='"', strict=False)
+            reader = csv.reader(
+                self._capped(text), delimiter=delimiter, quotechar='"', strict=False
+            )
             for cells in reader:
                 yield Line(start, cells)
                 start = reader.line_num + 1
@@ -180,10 +183,40 @@ class Source:
                 f"(около строки {start}): в нём испорченные или чужие символы. Сохраните его "
                 "заново в UTF-8 или Windows-1251."
             ) from None
-        except csv.Error as error:
+        except csv.Error:
+            # The csv module's own words are English: say what is wrong in Russian.
             raise file_error(
-                f"Строка {start}: не удалось разобрать строку CSV ({error}). Проверьте кавычки."
+                f"Строка {start}: не удалось разобрать строку CSV — в ней недопустимые "
+                "символы или непарные кавычки. Проверьте эту строку."
             ) from None
+
+    def _delimiter(self, text: io.TextIOWrapper) -> str:
+        """Tabs (Excel's «Текст Юникод») or semicolons, as the first line that holds either
+        says: a title row above the header holds neither."""
+        for _ in range(SNIFF_LINES):
+            line = text.readline(MAX_LINE)
+            if not line:
+                break
+            if "\t" in line or ";" in line:
+                return "\t" if "\t" in line and ";" not in line else ";"
+        return ";"
+
+    def _capped(self, text: io.TextIOWrapper) -> Iterator[str]:
+        """The file's lines, each read at most ``MAX_LINE`` characters at a time: a line
+        longer than that (not an export: a file without line breaks) is refused, not read
+        whole into memory."""
+        number = 0
+        while True:
+            line = text.readline(MAX_LINE + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > MAX_LINE:
+                raise file_error(
+                    f"Строка {number} файла {self.path.name} длиннее {MAX_LINE} символов: это "
+                    "не выгрузка из 1С (или в ней потеряны переводы строк). Проверьте файл."
+                )
+            yield line
 
     # -- XLSX
 
@@ -194,10 +227,11 @@ class Source:
 
         try:
             self._book = load_workbook(self.path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+            # openpyxl's and zipfile's own words are English: say it in Russian.
             raise file_error(
-                f"Файл {self.path.name} не читается как книга Excel (.xlsx): {error}. "
-                "Сохраните его в Excel заново или выгрузите в CSV."
+                f"Файл {self.path.name} не читается как книга Excel (.xlsx): он повреждён или "
+                "это не книга Excel. Сохраните его в Excel заново или выгрузите в CSV."
             ) from None
         if not self._book.worksheets:
             raise file_error(f"В книге {self.path.name} нет ни одного листа.")

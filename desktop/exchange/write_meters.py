@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,12 +31,14 @@ _FIELDS = {"title": "title", "unit": "unit", "zones": "zones", "digits": "digits
 class MeterWriter:
     """Writes batches of meter rows; remembers what the file already said."""
 
-    def __init__(self, s: Session, columns: Columns) -> None:
+    def __init__(self, s: Session, columns: Columns, today: date) -> None:
         self.s = s
         self.columns = columns
+        self.today = today
         self.meters = Tally("Приборы учета")
         self._lines: dict[tuple[str, str], int] = {}  # (account, serial) → line
         self._gis_lines: dict[str, int] = {}
+        self._file_gis: dict[tuple[str, str], str | None] = {}  # (account, serial) → its number
 
     @property
     def tallies(self) -> list[Tally]:
@@ -58,6 +61,8 @@ class MeterWriter:
                     "каждый прибор указывается один раз.",
                 )
             )
+        if "gis" in row.present:
+            self._file_gis[(row.account, row.serial)] = row.gis
         if row.gis:
             first = self._gis_lines.setdefault(row.gis, row.line)
             if first != row.line:
@@ -77,6 +82,7 @@ class MeterWriter:
         for known in s.scalars(select(Meter).where(Meter.account_id.in_(accounts.values()))):
             found[(known.account_id, known.serial)].append(known)
             last_order[known.account_id] = max(last_order[known.account_id], known.display_order)
+        holders = self._gis_holders({r.gis for r in rows if r.gis})
         problems: list[Problem] = []
         for row in rows:
             account_id = accounts.get(row.account)
@@ -102,7 +108,7 @@ class MeterWriter:
                 )
                 continue
             meter = same[0] if same else None
-            row_problems = self._check(row, meter)
+            row_problems = self._check(row, meter) + self._gis_taken(row, meter, holders)
             problems += row_problems
             if not apply or row_problems:
                 continue
@@ -144,6 +150,40 @@ class MeterWriter:
                 )
         return problems
 
+    def _gis_holders(self, numbers: set[str]) -> dict[str, tuple[int, str, str]]:
+        """Which stored meter holds each of these ГИС ЖКХ numbers: its id, account, serial."""
+        if not numbers:
+            return {}
+        query = (
+            select(Meter.gis_number, Meter.id, Account.number, Meter.serial)
+            .join(Account, Account.id == Meter.account_id)
+            .where(Meter.gis_number.in_(numbers))
+        )
+        return {
+            gis: (id_, number, serial)
+            for gis, id_, number, serial in self.s.execute(query)
+            if gis is not None
+        }
+
+    def _gis_taken(
+        self, row: MeterRow, meter: Meter | None, holders: dict[str, tuple[int, str, str]]
+    ) -> list[Problem]:
+        """A ГИС ЖКХ number another stored meter holds, unless the file gave it another one."""
+        held = holders.get(row.gis) if row.gis else None
+        if held is None or (meter is not None and held[0] == meter.id):
+            return []
+        _id, number, serial = held
+        if (number, serial) in self._file_gis and self._file_gis[(number, serial)] != row.gis:
+            return []  # the file moves that meter to another number (or none)
+        return [
+            self._at(
+                row,
+                "gis",
+                f"Номер {row.gis} в ГИС ЖКХ уже у прибора {serial} счета {number}: у двух "
+                "приборов одного номера не бывает. Исправьте номер в файле.",
+            )
+        ]
+
     def _new(self, row: MeterRow, account_id: int, order: int) -> Meter:
         spec = KINDS[row.kind]
         meter = Meter(
@@ -177,6 +217,15 @@ class MeterWriter:
             if value is None and key not in _CLEARED_WHEN_EMPTY:
                 continue
             if getattr(meter, attribute) != value:
+                if key == "verification":
+                    self._lapse(meter)
                 setattr(meter, attribute, value)
                 changed = True
         return changed
+
+    def _lapse(self, meter: Meter) -> None:
+        """A date that ran out is replaced: the days the meter was out of verification stay
+        so (as desktop.meters.MeterService.record_verification keeps them)."""
+        before = meter.next_verification_on
+        if before is not None and before < self.today:
+            meter.lapsed_after, meter.verified_again_on = before, self.today

@@ -27,8 +27,9 @@ class StatementWriter:
         self.s = s
         self.columns = columns
         self.rows = Tally("Строки ведомости")
-        self._lines: dict[tuple[str, object, str], int] = {}
-        self._services: dict[str, int] = {}
+        self._lines: dict[tuple[str, object, int], int] = {}
+        self._services: dict[str, int] = {}  # a service's name or code, normalized → its id
+        self._name_of: dict[int, str] = {}
         self._names: list[str] = []
         for id_, code, name in s.execute(
             select(Service.id, Service.code, Service.name).order_by(Service.display_order)
@@ -36,6 +37,7 @@ class StatementWriter:
             self._services.setdefault(normalize(name), id_)
             self._services.setdefault(normalize(code), id_)
             self._names.append(name)
+            self._name_of[id_] = name
 
     @property
     def tallies(self) -> list[Tally]:
@@ -45,30 +47,32 @@ class StatementWriter:
         return problem_at(line.line, self.columns.title(key), message)
 
     def check(self, line: StatementLine) -> list[Problem]:
-        """What the file itself contradicts: one service of one month twice, a service the
-        database does not know."""
-        problems = []
-        key = (line.account, line.month, normalize(line.service))
-        first = self._lines.setdefault(key, line.line)
-        if first != line.line:
-            problems.append(
-                self._at(
-                    line,
-                    "service",
-                    f"«{line.service}» за {month_name(line.month).lower()} по счету "
-                    f"{line.account} уже был в строке {first}.",
-                )
-            )
-        if normalize(line.service) not in self._services:
+        """What the file itself contradicts: one service of one month twice (by its name or
+        by its code alike), a service the database does not know."""
+        service_id = self._services.get(normalize(line.service))
+        if service_id is None:
             known = ", ".join(f"«{name}»" for name in self._names) or "ни одной"
-            problems.append(
+            return [
                 self._at(
                     line,
                     "service",
                     f"Услуги «{line.service}» нет в базе. Известные услуги: {known}.",
                 )
+            ]
+        key = (line.account, line.month, service_id)
+        first = self._lines.setdefault(key, line.line)
+        if first == line.line:
+            return []
+        name = self._name_of[service_id]
+        same = "" if normalize(line.service) == normalize(name) else f" (это «{name}»)"
+        return [
+            self._at(
+                line,
+                "service",
+                f"«{line.service}»{same} за {month_name(line.month).lower()} по счету "
+                f"{line.account} уже был в строке {first}.",
             )
-        return problems
+        ]
 
     def write(self, lines: Sequence[StatementLine], *, apply: bool) -> list[Problem]:
         """Add or change the lines' statement rows (only check them unless ``apply``)."""

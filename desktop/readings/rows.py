@@ -88,9 +88,9 @@ def in_row_order(readings: Iterable[Reading]) -> list[Reading]:
 
 
 def reading_rows(
-    readings: Iterable[Reading], locked: Callable[[Meter], str] = lambda _meter: ""
+    readings: Iterable[Reading], locked: Callable[[Reading], str] = lambda _reading: ""
 ) -> list[ReadingRow]:
-    """A period's lines, in order; ``locked`` says why a meter takes no value, if so."""
+    """A period's lines, in order; ``locked`` says why a line takes no value, if so."""
     return [
         ReadingRow(
             meter_id=reading.meter.id,
@@ -104,7 +104,7 @@ def reading_rows(
             difference=reading_difference(reading),
             confirmation=reading.confirmation,
             reason=reading.reason,
-            locked_reason=locked(reading.meter),
+            locked_reason=locked(reading),
         )
         for reading in in_row_order(readings)
     ]

@@ -405,7 +405,7 @@ class ReadingService:
                 needs=needs,
             )
 
-        locked = locked_reason(meter, reading.period.month, self.clock.today())
+        locked = self._locked(actor, reading)
         if locked:
             return problem(locked)
         try:
@@ -441,11 +441,20 @@ class ReadingService:
             confirmed = confirmed or Confirmation.JUMP
         return value, confirmed
 
-    def _rows(self, actor: Actor, period: Period) -> list[ReadingRow]:
-        today = self.clock.today()
-        return reading_rows(
-            period.readings, lambda meter: locked_reason(meter, period.month, today)
+    def _locked(self, actor: Actor, reading: Reading) -> str:
+        """Why this actor may not give this line a value now, if so. A value already stored
+        was taken while its meter was in verification (every channel refuses one otherwise):
+        the office may correct it as taken at the month's start, residents only while the
+        meter is in verification today."""
+        taken_on = None
+        if reading.current is not None and allows(actor, Permission.ENTER_READINGS_OUTSIDE_WINDOW):
+            taken_on = reading.period.month
+        return locked_reason(
+            reading.meter, reading.period.month, self.clock.today(), taken_on=taken_on
         )
+
+    def _rows(self, actor: Actor, period: Period) -> list[ReadingRow]:
+        return reading_rows(period.readings, lambda reading: self._locked(actor, reading))
 
 
 def _period_info(period: Period) -> PeriodInfo:

@@ -115,23 +115,38 @@ def retired_reason(meter: Meter, month: date, today: date) -> str:
     return ""
 
 
-def overdue_reason(meter: Meter, month: date, today: date) -> str:
-    """Why a meter past its verification (поверка) date takes no value for a month: after that
-    date its readings are not used for billing (Постановление Правительства РФ № 354, п. 81(12):
-    such a meter counts as out of order), from every channel alike. Its row stays empty; after
-    the check the office records the new date and the meter takes values again."""
+def overdue_reason(meter: Meter, month: date, today: date, *, taken_on: date | None = None) -> str:
+    """Why a meter out of verification (поверка) on the day a month's value is taken takes no
+    value for that month: after its date its readings are not used for billing (Постановление
+    Правительства РФ № 354, п. 81(12): such a meter counts as out of order), from every channel
+    alike. The day is the month's cutoff (today for the current month, its last day for a past
+    one) or ``taken_on``, the day a value already stored was taken, if earlier: the office may
+    correct a value given before the date. Days of the meter's latest lapse stay out of
+    verification after the office records the next date. Its row stays empty; once the date
+    is recorded the meter takes values again."""
+    day = _cutoff(month, today)
+    if taken_on is not None:
+        day = min(day, taken_on)
     due = meter.next_verification_on
-    if due is not None and due < _cutoff(month, today):
+    if due is not None and due < day:
         return (
             f"срок поверки прибора истёк {ru_date(due)} — {NOT_COUNTED}. {WHAT_TO_DO}: "
             "когда офис внесёт новую дату поверки, показания снова можно будет передавать."
         )
+    after, again = meter.lapsed_after, meter.verified_again_on
+    if after is not None and again is not None and after < day < again:
+        return (
+            f"срок поверки прибора истёк {ru_date(after)}, новая дата поверки внесена "
+            f"{ru_date(again)} — за этот месяц {NOT_COUNTED}."
+        )
     return ""
 
 
-def locked_reason(meter: Meter, month: date, today: date) -> str:
-    """Why a meter takes no value for a month, if so: retired, or past its verification."""
-    return retired_reason(meter, month, today) or overdue_reason(meter, month, today)
+def locked_reason(meter: Meter, month: date, today: date, *, taken_on: date | None = None) -> str:
+    """Why a meter takes no value for a month, if so: retired, or out of verification."""
+    return retired_reason(meter, month, today) or overdue_reason(
+        meter, month, today, taken_on=taken_on
+    )
 
 
 def _cutoff(month: date, today: date) -> date:

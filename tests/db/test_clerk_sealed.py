@@ -222,5 +222,16 @@ def test_two_clerk_batches_at_once_print_the_same_code_that_stands(
         outer = batch(lambda: inner.append(batch()))
         assert inner == [outer]
         assert codes.code_matches(_code_hash(cluster, "5210"), codes.normalize_code(outer))
+
+        # A reissue at the counter while a batch prints that code again: the batch says its
+        # receipt's code is void (the database tells, the hashes unread).
+        slips: list[object] = []
+
+        def reissue(done: int, total: int) -> None:
+            if not slips:
+                slips.append(clerk.auth.reissue_code(desk, petrov))
+
+        result = clerk.documents.write_receipts(desk, MAY, io.BytesIO(), state=TaskState(reissue))
+        assert result.void_codes == ("5210",)
     finally:
         clerk.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -74,6 +75,42 @@ def test_tab_separated_text_from_excel_is_read(tmp_path: Path):
     assert lines_of(path) == [(1, ["Лицевой счет", "ФИО"]), (2, ["1", "А"])]
 
 
+def test_tab_separated_text_with_a_title_row_above_the_header_is_read(tmp_path: Path):
+    """The delimiter is the first line's that holds one: a title row holds neither."""
+    path = tmp_path / "tabs.txt"
+    text = "Выгрузка лицевых счетов на 01.07.2017\n\nЛицевой счет\tФИО\n1\tА; Б\n"
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    assert lines_of(path) == [
+        (1, ["Выгрузка лицевых счетов на 01.07.2017"]),
+        (3, ["Лицевой счет", "ФИО"]),
+        (4, ["1", "А; Б"]),
+    ]
+
+
+def test_a_line_too_long_is_refused_without_reading_it_whole(tmp_path: Path):
+    path = tmp_path / "long.csv"
+    path.write_text("a;b\n1;2\n" + "x" * 300_000 + "\n", encoding="utf-8")
+    with pytest.raises(ProblemError) as refused:
+        lines_of(path)
+    assert str(refused.value) == (
+        "Строка 3 файла long.csv длиннее 100000 символов: это не выгрузка из 1С (или в ней "
+        "потеряны переводы строк). Проверьте файл."
+    )
+
+
+def test_a_cell_the_csv_module_refuses_is_reported_in_russian(tmp_path: Path):
+    """A quote never closed swallows the rest of the file into one cell, past the csv module's
+    limit: its English error is not shown."""
+    path = tmp_path / "quote.csv"
+    path.write_text('a;b\n1;"2\n' + ("x" * 1000 + "\n") * 200, encoding="utf-8")
+    with pytest.raises(ProblemError) as refused:
+        lines_of(path)
+    assert str(refused.value) == (
+        "Строка 2: не удалось разобрать строку CSV — в ней недопустимые символы или непарные "
+        "кавычки. Проверьте эту строку."
+    )
+
+
 def test_an_xlsx_book_reads_numbers_and_dates_as_1c_writes_them(tmp_path: Path):
     book = Workbook()
     sheet = book.active
@@ -107,8 +144,11 @@ def test_files_that_cannot_be_read_are_refused_in_russian(
 ):
     path = tmp_path / "bad.xlsx"
     path.write_bytes(content)
-    with pytest.raises(ProblemError, match=message):
+    with pytest.raises(ProblemError, match=message) as refused:
         lines_of(path)
+    # No English words from the libraries underneath (zipfile's «File is not a zip file»).
+    words = set(re.findall(r"[A-Za-z]{3,}", str(refused.value).replace(path.name, "")))
+    assert words <= {"Excel", "xls", "xlsx", "CSV", "UTF", "BOM", "Windows"}
 
 
 def test_a_missing_file_is_named(tmp_path: Path):

@@ -114,3 +114,26 @@ def test_a_breach_of_the_invariant_an_unknown_service_or_account_refuse_the_file
     assert "«Водоотведение» за июнь 2017 по счету 100 уже был в строке 2" in text
     with database.read() as s:
         assert s.scalars(select(StatementRow.month)).all() == [date(2017, 5, 1)]
+
+
+@pytest.mark.parametrize("batch", [500, 1])
+def test_one_service_by_its_name_and_by_its_code_is_one_row_twice(
+    database: Database, clock: FixedClock, tmp_path: Path, monkeypatch, batch: int
+):
+    """«Холодная вода» and its code «s1» in one month are the same statement row: the second is
+    refused with its line, in one batch or in two (where it used to overwrite the first)."""
+    monkeypatch.setattr("desktop.exchange.service.BATCH", batch)
+    make_account(database, "100")
+    make_services(database, ["Холодная вода"])
+    path = tmp_path / "st.csv"
+    path.write_text(
+        "\r\n".join([HEADER, "100;05.2017;Холодная вода;0;10;0;0;10",
+                     "100;05.2017;s1;0;20;0;0;20"]) + "\r\n", encoding="cp1251")  # fmt: skip
+    with pytest.raises(ImportRefused) as refused:
+        ImportService(database, clock).import_file(ADMIN, path)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(3, "Услуга")]
+    assert "«s1» (это «Холодная вода») за май 2017 по счету 100 уже был в строке 2" in str(
+        refused.value
+    )
+    with database.read() as s:
+        assert s.scalars(select(StatementRow)).all() == []

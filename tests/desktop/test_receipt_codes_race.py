@@ -18,6 +18,7 @@ from db.models import Account, RegistrationCode
 from desktop.app import build_services
 from desktop.clock import FixedClock
 from desktop.common.tasks import TaskState
+from desktop.documents.model import BatchResult
 from desktop.settings import Settings
 from tests.desktop.test_receipt_pdf import CLERK, MAY, demo, pdf_text  # noqa: F401 (fixture)
 
@@ -41,6 +42,12 @@ def _code_hash(db: Database) -> str | None:
 def _batch(db: Database, clock: FixedClock, meanwhile: Callable[[], object] | None = None) -> str:
     """5210's code on a month's batch; ``meanwhile`` runs once its pages are read (another
     desk's work while this one is still printing)."""
+    return _batch_result(db, clock, meanwhile)[0]
+
+
+def _batch_result(
+    db: Database, clock: FixedClock, meanwhile: Callable[[], object] | None = None
+) -> tuple[str, BatchResult]:
     services = build_services(db, Settings(), clock)
     calls: list[object] = []
 
@@ -49,9 +56,9 @@ def _batch(db: Database, clock: FixedClock, meanwhile: Callable[[], object] | No
             calls.append(meanwhile())
 
     out = io.BytesIO()
-    services.documents.write_receipts(CLERK, MAY, out, state=TaskState(progress))
+    result = services.documents.write_receipts(CLERK, MAY, out, state=TaskState(progress))
     [code] = _CODE.findall("\n".join(pdf_text(out.getvalue())))
-    return str(code)
+    return str(code), result
 
 
 def test_two_batches_printed_at_once_print_the_same_valid_code(
@@ -87,3 +94,26 @@ def test_a_batch_finishing_after_the_code_was_used_does_not_revive_it(
     _batch(demo, clock, lambda: slip.append(services.auth.reissue_code(CLERK, _petrova(demo)).code))
     stranger = services.auth.register("Фёдорова О.Ю.", "5210", "+79150009999", "x@mail.ru", slip[0])
     assert stranger.delivery == "outbox"
+
+
+def test_a_batch_names_the_receipts_whose_code_was_replaced_meanwhile(
+    demo: Database,  # noqa: F811
+    clock: FixedClock,
+) -> None:
+    """A reissue at the counter while the batch prints the account's valid code again: 5210's
+    receipt carries a void code, and the batch's result says so (the others' codes stand)."""
+    services = build_services(demo, Settings(), clock)
+    services.auth.reissue_code(CLERK, _petrova(demo))  # a code the batch prints again
+    slip: list[str] = []
+    printed, result = _batch_result(
+        demo, clock, lambda: slip.append(services.auth.reissue_code(CLERK, _petrova(demo)).code)
+    )
+    assert printed.replace("-", "") != slip[0].replace("-", "")
+    assert result.void_codes == ("5210",)
+    assert result.void_codes_text == (
+        "Код регистрации на квитанциях лицевых счетов 5210 уже недействителен: во время печати "
+        "код сменили в офисе. Действует новый код, выданный в офисе."
+    )
+    # Printed again with nothing changing meanwhile: the code on it stands.
+    again, quiet = _batch_result(demo, clock)
+    assert quiet.void_codes == () and again.replace("-", "") == slip[0].replace("-", "")

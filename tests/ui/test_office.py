@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from db.models import AuditEntry
 from desktop.app import Services
 from desktop.demo import DEMO_REGISTRATION_CODES, DEMO_STAFF
+from desktop.documents.model import BatchResult
 from tests.ui.conftest import wait_idle
 from ui import dialogs
 from ui.app import Controller
@@ -197,6 +199,20 @@ def test_the_batch_says_it_printed_new_registration_codes(
     assert office.messages.kind == "success"
     assert office.messages.text().endswith(
         "Новые коды регистрации выданы лицевым счетам без пароля и без действующего кода: 1."
+    )
+
+
+def test_the_batch_warns_of_receipts_whose_code_was_replaced_meanwhile(office) -> None:
+    """desktop.documents found codes reissued while the batch printed: the page warns and
+    names the accounts (tests/desktop/test_receipt_codes_race drives the batch itself)."""
+    result = BatchResult(date(2017, 5, 1), None, 2, 0, 1, ("5210",))
+    office._done(result, "/tmp/may.pdf")
+    assert office.messages.kind == "warning"
+    assert office.messages.text() == (
+        "Готово: 2 квитанции, файл /tmp/may.pdf. Новые коды регистрации выданы лицевым счетам "
+        "без пароля и без действующего кода: 1. Код регистрации на квитанциях лицевых счетов "
+        "5210 уже недействителен: во время печати код сменили в офисе. Действует новый код, "
+        "выданный в офисе."
     )
 
 
