@@ -41,7 +41,7 @@ from sqlalchemy import Connection, Engine, text
 
 from db import roles_audit, roles_office, roles_proof, roles_readings, roles_staff, roles_support
 from db.privileges import quote
-from db.roles_clerk import CLERK_FUNCTION_BODIES, CLERK_FUNCTIONS
+from db.roles_clerk import CLERK_FUNCTION_BODIES, CLERK_FUNCTIONS, CLERK_INTERNAL
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_resident import (
     INTERNAL_FUNCTIONS,
@@ -349,6 +349,7 @@ def _install_functions(conn: Connection, schema: str) -> None:
     for function, arguments in (
         *FUNCTIONS,
         *CLERK_FUNCTIONS,
+        *CLERK_INTERNAL,
         *INTERNAL_FUNCTIONS,
         *roles_proof.PROOF_FUNCTIONS,
     ):
