@@ -7,15 +7,20 @@ entry; and a clerk's login reads no e-mail letter's text (``db.roles_outbox``)."
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
+from db.roles import CLERK, group_name, may_read_outbox
+from db.roles_outbox import MAILER
+from db.roles_resident import RESET_CODE_PLACEHOLDER
 from desktop.clock import FixedClock
+from tests.db.test_kiosk_writes import paid
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     CLERK_PASSWORD,
     Cluster,
     cheap_hashing,
     cluster,
+    refused,
     rows,
     services_as,
 )
@@ -23,6 +28,7 @@ from tests.db.test_roles_staff import clerk_engine  # noqa: F401 (fixture)
 
 _ARGON = "$argon2id$v=19$m=8192,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$"
 THIEF = _ARGON + "dGhpZWZ0aGllZnRoaWVmdGhpZWZ0aGllZg"
+_TEMPLATE = f"CODE={RESET_CODE_PLACEHOLDER}"
 _CODE = "hmac-sha256$" + "0" * 32 + "$" + "1" * 64
 
 
@@ -114,3 +120,76 @@ def test_the_office_register_and_codes_name_the_signed_in_clerk_and_are_audited(
         cluster.owner.engine,
         f"SELECT issued_by FROM registration_code WHERE account_id = {account}",
     ) == [("staff:desk",)]
+
+
+def test_a_clerk_login_reads_no_letter_and_only_a_signed_in_desk_a_slip(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+    clerk_engine: Engine,  # noqa: F811
+) -> None:
+    """The review's proof, step by step: the reset it may still ask for (a resident's own
+    way in at an office desk) puts a code in a letter the clerk's login cannot read."""
+    for number, channel in (("3492", "email"), ("7001", "slip")):
+        email = rows(
+            clerk_engine,
+            "SELECT c.email FROM resident_credential c JOIN account a ON a.id = c.account_id"
+            f" WHERE a.number = '{number}'",
+        )[0][0]
+        paid(clerk_engine, "email", number, str(email))
+        with clerk_engine.begin() as conn:
+            got = conn.execute(
+                text(
+                    "SELECT reason FROM cabinet_request_reset(:num, :e, :n, '10 minutes',"
+                    " '1 minute', :ch, 'x', :t)"
+                ),
+                {"num": number, "e": email, "n": clock.now(), "ch": channel, "t": _TEMPLATE},
+            ).scalar()
+            assert got == ""
+            # Not even in the transaction that queued it.
+            denied = pytest.raises(DBAPIError, match="permission denied")
+            with denied, conn.begin_nested():
+                conn.execute(text("SELECT body FROM outbox_message"))
+    letters = dict(rows(clerk_engine, "SELECT channel, id FROM outbox_message"))
+    assert set(letters) == {"email", "slip"}
+    for sql in (
+        "SELECT body FROM outbox_message",
+        "SELECT * FROM outbox_message",
+        "SELECT count(*) FROM outbox_message WHERE strpos(body, '1') > 0",
+        "UPDATE outbox_message SET channel = 'slip'",
+        "UPDATE outbox_message SET recipient = 'thief@mail.ru'",
+        "DELETE FROM outbox_message WHERE body <> ''",
+        "UPDATE outbox_message SET handed_out_at = now() RETURNING body",
+        f"SELECT * FROM cabinet_slip_bodies(ARRAY[{letters['slip']}]::bigint[])",  # no staff
+    ):
+        refused(clerk_engine, sql)
+    assert not may_read_outbox(clerk_engine)
+    # A signed-in clerk's desk reads the slip it prints, and still no e-mail letter.
+    token = staff_token(cluster, clock)
+    with clerk_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
+        bodies = conn.execute(
+            text("SELECT id, body FROM cabinet_slip_bodies(CAST(:ids AS bigint[]))"),
+            {"ids": list(letters.values())},
+        ).all()
+    assert [(i, "CODE=" in b) for i, b in bodies] == [(letters["slip"], True)]
+    # The mailer's login (the desk that sends the mail) reads the letters to send them.
+    mailer = f"{cluster.prefix}mailer_desk"
+    with cluster.owner.engine.begin() as conn:
+        conn.exec_driver_sql(
+            f'CREATE ROLE "{mailer}" LOGIN IN ROLE "{group_name(CLERK, cluster.prefix)}",'
+            f' "{group_name(MAILER, cluster.prefix)}"'
+        )
+    engine = create_engine(make_url(cluster.url).set(username=mailer))
+    try:
+        assert may_read_outbox(engine)
+        assert sorted(
+            rows(engine, "SELECT channel, strpos(body, 'CODE=') = 1 FROM outbox_message")
+        ) == [
+            ("email", True),
+            ("slip", True),
+        ]
+    finally:
+        engine.dispose()
+        with cluster.owner.engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP OWNED BY "{mailer}"')
+            conn.exec_driver_sql(f'DROP ROLE "{mailer}"')
