@@ -28,7 +28,9 @@ throttle: ``db.roles_throttle``. What the kiosk may write to readings:
 The clerk reads credentials (contacts too) and registration codes without their hashes and
 writes neither: registration at the counter, the codes it prints and stores, and a
 resident's own ways in at its desk go through the functions of ``db.roles_clerk`` and the
-kiosk's.
+kiosk's; it reads no letter's text in the mail queue. A fourth group, ``cabinet_mailer``,
+granted by the administrator to the login of the desk that sends the mail, reads the letters
+(``db.roles_outbox``).
 """
 
 from __future__ import annotations
@@ -39,9 +41,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
-from db import roles_audit, roles_office, roles_proof, roles_readings, roles_staff, roles_support
+from db import (
+    roles_audit,
+    roles_office,
+    roles_outbox,
+    roles_proof,
+    roles_readings,
+    roles_staff,
+    roles_support,
+)
 from db.privileges import quote
-from db.roles_clerk import CLERK_FUNCTION_BODIES, CLERK_FUNCTIONS
+from db.roles_clerk import CLERK_FUNCTION_BODIES, CLERK_FUNCTIONS, CLERK_INTERNAL
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_resident import (
     INTERNAL_FUNCTIONS,
@@ -146,9 +156,17 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     # The banks' payments: only an import (the administrator) writes them; the resident sees
     # their own (OWN_ROWS), the counter every account's.
     "payment": {KIOSK: (_R,), CLERK: (_R,), ADMIN: ("SELECT", "INSERT")},
+    # The clerk reads no letter's text (one-time passwords, reset codes): a slip's comes
+    # from cabinet_slip_bodies with a staff member signed in; the e-mail letters are read
+    # by the mailer's logins (db.roles_outbox), who send them.
     "outbox_message": {
         KIOSK: (f"SELECT ({_OUTBOX_PLAIN})", "INSERT", "DELETE"),
-        CLERK: _RWD,
+        CLERK: (
+            f"SELECT ({roles_outbox.OUTBOX_OFFICE})",
+            "INSERT",
+            "UPDATE (handed_out_at, body)",
+            "DELETE",
+        ),
         ADMIN: _RWD,
     },
     "organisation_setting": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RWD},
@@ -260,7 +278,8 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
         roles_proof.create_table(conn)
         tables.add(roles_proof.PROOF_TABLE)
         names = {group: group_name(group, prefix) for group in GROUPS}
-        for name in names.values():
+        mailer = group_name(roles_outbox.MAILER, prefix)
+        for name in (*names.values(), mailer):
             exists = conn.execute(
                 text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}
             ).first()
@@ -309,6 +328,7 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
             )
         _install_policies(conn, names)
         roles_staff.install(conn, schema, names)
+        roles_outbox.install(conn, q_schema, names, mailer)  # after the queue's policies
         roles_readings.install(conn, q_schema, names[KIOSK])  # the kiosk's readings' rules
         roles_office.install(conn, q_schema, names)
         roles_support.install(conn, q_schema)  # after the readings' cabinet_kiosk_writes
@@ -353,6 +373,7 @@ def _install_functions(conn: Connection, schema: str) -> None:
     for function, arguments in (
         *FUNCTIONS,
         *CLERK_FUNCTIONS,
+        *CLERK_INTERNAL,
         *INTERNAL_FUNCTIONS,
         *roles_proof.PROOF_FUNCTIONS,
     ):
@@ -399,7 +420,8 @@ def _install_policies(conn: Connection, names: Mapping[str, str]) -> None:
 
 def may_read_outbox(engine: Engine) -> bool:
     """Whether this connection's role may read the mail queue's letters (and so send them):
-    on PostgreSQL not the kiosk's; on SQLite always."""
+    on PostgreSQL the administrator's and the mailer's (``db.roles_outbox``), not the
+    kiosk's nor a plain clerk's; on SQLite always."""
     if engine.dialect.name != "postgresql":
         return True
     with engine.connect() as conn:

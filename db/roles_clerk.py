@@ -21,6 +21,13 @@ desk when its connection may not read the hash (``desktop.auth.sealed``):
   gets the stored code's salt, derives the code, and the database says whether its hash is
   the stored one. New codes are stored by hash, in HMAC-SHA256's shape only.
 
+The writes (``cabinet_office_register``, ``cabinet_store_codes``) are the office's, not a
+login's: each demands the live, not one-time session of a signed-in clerk or administrator
+whose token the transaction carries (``db.rls``; ``cabinet_staff_actor``, which the desk's
+calls carry as every guarded call does), takes the actor («staff:<login>», the code's
+``issued_by``) from that session rather than from an argument, and writes its own audit
+entry in that name. A clerk's database login alone registers no one and stores no code.
+
 The resident's own ways in at an office desk (sign-in, registration with a code, «Забыли
 пароль?», a password change) use the kiosk's functions (``db.roles_signin``,
 ``db.roles_resident``), which the clerk may call too.
@@ -41,17 +48,43 @@ CLERK_FUNCTIONS = (
     ("cabinet_codes_match", "bigint[], text[]"),
     (
         "cabinet_store_codes",
-        "bigint[], text[], text[], timestamp with time zone[], timestamp with time zone, text",
+        "bigint[], text[], text[], timestamp with time zone[], timestamp with time zone",
     ),
 )
 
+# Helpers the functions above call (as the owner): granted to no one.
+CLERK_INTERNAL = (("cabinet_staff_actor", ""),)
+
+# The actions of the audit entries the functions write (desktop.audit.AuditAction, frozen
+# here: db/ does not import desktop/).
+REGISTER_ACTION = "resident.register"
+CODE_ACTION = "registration_code.issue"
+
 _HEADER = """LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
 #variable_conflict use_column"""
+
+# Without a live staff session (cabinet_staff_actor) the office's writes are refused.
+_NO_STAFF = (
+    "USING ERRCODE = 'insufficient_privilege', "
+    "MESSAGE = 'no live staff session: sign in as a clerk or an administrator'"
+)
 
 # A registration code's hash as desktop.auth.codes stores it: scheme$salt$digest.
 _CODE_HASH = "'^hmac-sha256[$][0-9a-f]{32}[$][0-9a-f]{64}$'"
 
 CLERK_FUNCTION_BODIES = (
+    """
+CREATE OR REPLACE FUNCTION cabinet_staff_actor() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+    -- «staff:<login>» of the live, not one-time session of an active clerk or administrator
+    -- whose token the transaction carries (db.rls); NULL without one.
+    SELECT 'staff:' || u.login
+      FROM user_session s JOIN staff_user u ON u.id = s.staff_id
+     WHERE s.token_hash = encode(sha256(convert_to(
+           nullif(current_setting('cabinet.session', true), ''), 'UTF8')), 'hex')
+       AND s.ended_at IS NULL AND NOT s.one_time AND s.account_id IS NULL
+       AND s.kind = u.role::text AND u.role::text IN ('clerk', 'admin') AND u.active
+$fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_office_register(
     p_number text, p_fio text, p_email text, p_phone text, p_hash text,
@@ -62,7 +95,11 @@ DECLARE
     printed text;
     has_row boolean := false;
     pending boolean;
+    staff text := cabinet_staff_actor();
 BEGIN
+    IF staff IS NULL THEN
+        RAISE EXCEPTION {_NO_STAFF};
+    END IF;
     PERFORM cabinet_clock_skew(p_now);
     SELECT a.id, replace(a.fio_norm, ' ', '') INTO holder, printed
       FROM account a WHERE a.number = p_number;
@@ -96,6 +133,11 @@ BEGIN
     END IF;
     UPDATE registration_code r SET code_hash = NULL WHERE r.account_id = holder;
     PERFORM cabinet_prove(holder);  -- db.roles_proof
+    -- Its own audit entry, in the name of the session's staff member: a login without a
+    -- signed-in staff member registers no one, and no registration goes unrecorded.
+    INSERT INTO audit_pending (at, actor, action, account_id, ok, details)
+    VALUES (p_now, staff, '{REGISTER_ACTION}', holder, true,
+            '{{"office":true,"source":"database"}}');
     reason := '';
 END
 $fn$""",
@@ -127,20 +169,23 @@ $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_store_codes(
     p_accounts bigint[], p_hashes text[], p_salts text[], p_issued timestamptz[],
-    p_now timestamptz, p_by text)
+    p_now timestamptz)
 RETURNS integer
 {_HEADER}
 DECLARE
     made integer;
     replaced integer;
     same integer;
+    staff text := cabinet_staff_actor();
 BEGIN
+    IF staff IS NULL THEN
+        RAISE EXCEPTION {_NO_STAFF};
+    END IF;
     PERFORM cabinet_clock_skew(p_now);
     IF cardinality(p_accounts) IS DISTINCT FROM cardinality(p_hashes)
        OR cardinality(p_accounts) IS DISTINCT FROM cardinality(p_salts)
        OR cardinality(p_accounts) IS DISTINCT FROM cardinality(p_issued)
-       OR EXISTS (SELECT 1 FROM unnest(p_hashes) h WHERE coalesce(h, '') !~ {_CODE_HASH})
-       OR length(coalesce(p_by, '')) > 100 THEN
+       OR EXISTS (SELECT 1 FROM unnest(p_hashes) h WHERE coalesce(h, '') !~ {_CODE_HASH}) THEN
         RAISE EXCEPTION 'malformed registration codes' USING ERRCODE = '22023';
     END IF;
     -- Each new code only where the account's code is still the one it was made from (its
@@ -151,20 +196,26 @@ BEGIN
       JOIN unnest(p_accounts, p_hashes) AS t(account_id, code_hash) USING (account_id)
      WHERE r.code_hash = t.code_hash;
     INSERT INTO registration_code AS r (account_id, code_hash, issued_at, issued_by)
-    SELECT t.account_id, t.code_hash, p_now, p_by
+    SELECT t.account_id, t.code_hash, p_now, staff
       FROM unnest(p_accounts, p_hashes, p_issued) AS t(account_id, code_hash, issued)
      WHERE t.issued IS NULL
      ORDER BY t.account_id
     ON CONFLICT (account_id) DO NOTHING;
     GET DIAGNOSTICS made = ROW_COUNT;
     UPDATE registration_code r
-       SET code_hash = t.code_hash, issued_at = p_now, issued_by = p_by
+       SET code_hash = t.code_hash, issued_at = p_now, issued_by = staff
       FROM unnest(p_accounts, p_hashes, p_salts, p_issued) AS t(account_id, code_hash, salt, issued)
      WHERE r.account_id = t.account_id AND r.issued_at = t.issued
        AND r.code_hash IS DISTINCT FROM t.code_hash
        AND CASE WHEN r.code_hash ~ {_CODE_HASH} THEN split_part(r.code_hash, '$', 2)
                 ELSE '' END = t.salt;
     GET DIAGNOSTICS replaced = ROW_COUNT;
+    IF made + replaced > 0 THEN  -- its own audit entry, in the session's staff member's name
+        INSERT INTO audit_pending (at, actor, action, account_id, ok, details)
+        VALUES (p_now, staff, '{CODE_ACTION}',
+                CASE WHEN cardinality(p_accounts) = 1 THEN p_accounts[1] END, true,
+                '{{"source":"database","stored":' || (made + replaced) || '}}');
+    END IF;
     RETURN same + made + replaced;
 END
 $fn$""",

@@ -198,7 +198,7 @@ def store(s: Session, new: dict[int, NewCode], now: datetime, by: str) -> int:
             s.scalar(
                 text(
                     "SELECT cabinet_store_codes(CAST(:ids AS bigint[]), CAST(:hashes AS text[]),"
-                    " CAST(:salts AS text[]), CAST(:issued AS timestamptz[]), :now, :by)"
+                    " CAST(:salts AS text[]), CAST(:issued AS timestamptz[]), :now)"
                 ),
                 {
                     "ids": ids,
@@ -206,7 +206,6 @@ def store(s: Session, new: dict[int, NewCode], now: datetime, by: str) -> int:
                     "salts": [new[i].was.salt for i in ids],
                     "issued": [new[i].was.issued for i in ids],
                     "now": now,
-                    "by": by,
                 },
             )
             or 0

@@ -19,6 +19,7 @@ from db.engine import Database
 from db.migrate import alembic_config, upgrade
 from db.models import Base
 from db.roles import GROUPS, apply_roles, group_name
+from db.roles_outbox import MAILER
 from db.types import Id
 from desktop.actors import Actor
 from desktop.clock import FixedClock
@@ -141,7 +142,7 @@ def test_the_upgrade_keeps_the_row_level_security_policies(pg_url: str) -> None:
         assert kind == "bigint"
     finally:
         with db.engine.begin() as conn:
-            for group in GROUPS:
+            for group in (*GROUPS, MAILER):
                 role = group_name(group, prefix)
                 if conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}):
                     conn.exec_driver_sql(f'DROP OWNED BY "{role}"')

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from db.models import Account, OutboxMessage, RegistrationCode, ResidentCredential, Service
 from db.roles import CLERK
@@ -21,6 +21,7 @@ from desktop.auth import codes
 from desktop.auth.sealed import is_sealed
 from desktop.clock import FixedClock
 from desktop.common.tasks import TaskState
+from tests.db.test_clerk_takeover import staff_token
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     CLERK_PASSWORD,
     OWN_PASSWORD,
@@ -41,6 +42,7 @@ _ARGON2 = "$argon2id$v=19$m=8192,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNo
 
 def test_a_clerk_login_reads_no_resident_secret_and_writes_no_credential_or_code(
     cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
     clerk_engine: Engine,  # noqa: F811
 ) -> None:
     for sql in (
@@ -73,12 +75,17 @@ def test_a_clerk_login_reads_no_resident_secret_and_writes_no_credential_or_code
         (True,),
     ]
     # The code functions take only a code's shape and give a salt, never a hash.
-    with pytest.raises(Exception, match="malformed registration codes"):
-        rows(
-            clerk_engine,
-            "SELECT cabinet_store_codes(ARRAY[1]::bigint[], ARRAY['x'], ARRAY[''],"
-            " ARRAY[NULL]::timestamptz[], now(), 'x')",
-        )
+    store = (
+        "SELECT cabinet_store_codes(ARRAY[1]::bigint[], ARRAY['x'], ARRAY[''],"
+        " ARRAY[NULL]::timestamptz[], now())"
+    )
+    with pytest.raises(Exception, match="no live staff session"):
+        rows(clerk_engine, store)  # nor does anything without a signed-in clerk
+    token = staff_token(cluster, clock)
+    malformed = pytest.raises(Exception, match="malformed registration codes")
+    with malformed, clerk_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
+        conn.execute(text(store))
 
 
 def _code_hash(cluster: Cluster, number: str) -> str | None:  # noqa: F811

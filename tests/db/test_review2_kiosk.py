@@ -26,6 +26,7 @@ from desktop.auth.sealed import _hash_with
 from desktop.auth.throttle import Throttle
 from desktop.clock import FixedClock
 from desktop.settings import Settings
+from tests.db.test_clerk_takeover import staff_token
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     OWN_PASSWORD,
     Cluster,
@@ -157,19 +158,21 @@ def test_reset_codes_are_not_compared_outside_their_tries(
         kiosk.dispose()
 
 
-def _clerk_reissues_code(on: Cluster, account_id: int) -> bool:
-    """Whether a clerk replaces the account's registration code within a second."""
+def _clerk_reissues_code(on: Cluster, account_id: int, token: str) -> bool:
+    """Whether a clerk (signed in: ``token``) replaces the account's registration code
+    within a second."""
     clerk = on.engine("clerk")
     try:
         with clerk.connect() as conn:
             conn.exec_driver_sql("SET lock_timeout = '1s'")
+            conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
             try:
                 # As the office's desk does (db.roles_clerk): the clerk writes no code itself.
                 stored = conn.exec_driver_sql(
                     f"SELECT cabinet_store_codes(ARRAY[{account_id}]::bigint[], "
                     f"ARRAY['hmac-sha256${'0' * 32}${'0' * 64}'], ARRAY[''], (SELECT "
                     f"array_agg(issued_at) FROM registration_code WHERE account_id = {account_id}),"
-                    " now(), 'desk')"
+                    " now())"
                 ).scalar()
                 assert stored == 1
             except OperationalError as error:
@@ -190,6 +193,7 @@ REGISTER = (
 
 def test_a_stranger_holds_no_lock_on_a_registration_code(
     cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
 ) -> None:
     """``cabinet_register`` locked the account's code row before any proof: a kiosk holding
     its transaction open froze the office's code issuing for that account. The row is
@@ -203,6 +207,7 @@ def test_a_stranger_holds_no_lock_on_a_registration_code(
             conn.exec_driver_sql("SELECT id FROM account WHERE number = '5210'").scalar_one()
         )
         now = conn.exec_driver_sql("SELECT now()").scalar()
+    token = staff_token(cluster, clock)
     kiosk = cluster.engine(KIOSK)
     try:
         assert ask(kiosk, ATTEMPT, k="registration", n="5210", c="hmac-sha256$00$01") == 0
@@ -212,7 +217,9 @@ def test_a_stranger_holds_no_lock_on_a_registration_code(
                 reason = conn.execute(text(REGISTER), {"c": candidate, "now": now}).scalar()
                 assert reason == "code_mismatch"
                 started = time.monotonic()
-                assert _clerk_reissues_code(cluster, account_id)  # the transaction still open
+                assert _clerk_reissues_code(
+                    cluster, account_id, token
+                )  # the transaction still open
                 assert time.monotonic() - started < 1
                 conn.rollback()
     finally:

@@ -35,9 +35,10 @@ from db.models import (
     Premises,
     ResidentCredential,
 )
-from db.roles_proof import PROOF_TABLE
-from db.roles import GRANTS, GROUPS, KIOSK, SEALED_SECRET, apply_roles, group_name
+from db.roles import CLERK, GRANTS, GROUPS, KIOSK, SEALED_SECRET, apply_roles, group_name
 from db.roles_clock import CLOCK_SKEW_SECRET
+from db.roles_outbox import MAILER
+from db.roles_proof import PROOF_TABLE
 from desktop import audit, passwords
 from desktop.actors import SYSTEM
 from desktop.app import Services, build_services, connect
@@ -155,10 +156,16 @@ def cluster(pg_url: str, clock: FixedClock) -> Iterator[Cluster]:
                 conn.exec_driver_sql(
                     f'CREATE ROLE "{login}" LOGIN IN ROLE "{group_name(group, prefix)}"'
                 )
+            # The office desk that sends the mail: a clerk's login in the mailer's group too.
+            logins[MAILER] = f"{prefix}{MAILER}_login"
+            conn.exec_driver_sql(
+                f'CREATE ROLE "{logins[MAILER]}" LOGIN IN ROLE "{group_name(CLERK, prefix)}",'
+                f' "{group_name(MAILER, prefix)}"'
+            )
         yield Cluster(owner, pg_url, prefix, logins)
     finally:
         with owner.engine.begin() as conn:
-            roles = [*logins.values(), *(group_name(g, prefix) for g in GROUPS)]
+            roles = [*logins.values(), *(group_name(g, prefix) for g in (*GROUPS, MAILER))]
             for role in roles:
                 exists = conn.execute(
                     text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}
@@ -365,12 +372,16 @@ def test_the_kiosk_does_its_real_work(
     cluster: Cluster, clock: FixedClock, smtp: SmtpServer
 ) -> None:
     kiosk = services_as(cluster, KIOSK, clock, smtp.settings())
-    office = services_as(cluster, "clerk", clock, smtp.settings())
+    office = services_as(cluster, MAILER, clock, smtp.settings())
+    plain = services_as(cluster, CLERK, clock, smtp.settings())
     try:
         with kiosk.db.read() as s:
             assert is_sealed(s)
-        # The kiosk queues letters but may not read the queue: an office desk sends them.
+        # The kiosk queues letters but may not read the queue, nor may a plain clerk's desk:
+        # the desk whose login is in the mailer's group sends them.
         assert kiosk.mail_sender is None and office.mail_sender is not None
+        assert plain.mail_sender is None
+        plain.close()
         for number, password in (("3492", "wrong-password"), ("9999", OWN_PASSWORD)):
             with pytest.raises(LoginError):
                 kiosk.auth.login(number, password, kiosk=True)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from db import roles, roles_staff
 from db.models import Account, OutboxMessage, StaffUser, SupportRequest, UserSession
 from db.roles import CLERK, KIOSK
+from db.roles_outbox import MAILER
 from desktop import audit
 from desktop.actors import SYSTEM, Actor
 from desktop.app import build_services
@@ -269,7 +270,7 @@ def test_a_password_change_or_reset_at_the_kiosk_ends_the_accounts_other_session
     smtp: SmtpServer,  # noqa: F811
 ) -> None:
     kiosk = services_as(cluster, KIOSK, clock, smtp.settings())
-    office = services_as(cluster, CLERK, clock, smtp.settings())
+    office = services_as(cluster, MAILER, clock, smtp.settings())  # the desk that sends
     try:
         here = kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True).actor
         there = kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True).actor

@@ -19,6 +19,7 @@ from sqlalchemy.exc import ProgrammingError
 from db.roles import ADMIN
 from desktop.auth import codes
 from desktop.clock import FixedClock
+from tests.db.test_clerk_takeover import staff_token
 from tests.db.test_kiosk_proofs import one_time_password, opening, requesting, stored_hash
 from tests.db.test_kiosk_writes import ids, kiosk, paid  # noqa: F401 (fixture)
 from tests.db.test_roles import Cluster, cheap_hashing, cluster, rows  # noqa: F401
@@ -175,7 +176,9 @@ def test_the_office_registering_an_account_signs_out_the_earlier_registrant(
     one_time_password(cluster, clock)  # 5210 registered by a stranger, one-time password unused
     token = _signed_in(cluster, clock, kiosk, "5210")
     office = _ARGON + "b2ZmaWNlb2ZmaWNlb2ZmaWNlb2ZmaWNl"
+    desk = staff_token(cluster, clock)  # the office registers with a clerk signed in
     with clerk_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": desk})
         fio = conn.execute(
             text("SELECT replace(fio_norm, ' ', '') FROM account WHERE number = '5210'")
         ).scalar()

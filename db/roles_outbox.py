@@ -1,0 +1,75 @@
+"""Least privilege on PostgreSQL, continued (``db.roles`` calls ``install``): the texts of the
+letters in the queue — one-time passwords, reset codes — out of a plain clerk login's reach.
+
+A clerk's login reads every column of ``outbox_message`` but ``body`` (``db.roles.GRANTS``):
+it queues a letter (``INSERT … RETURNING id``), drops the pending one a new letter replaces
+(``desktop.mail.discard_pending``: a DELETE by the plain columns), lists the slips and marks
+one handed out (it may write ``handed_out_at`` and ``body``, to clear it, and nothing else:
+no letter is turned into a slip nor sent to another address). The text of a slip — a
+letter the office prints and hands over — comes from ``cabinet_slip_bodies``, and only
+while the transaction carries the live session of a signed-in clerk or administrator
+(``cabinet_staff_actor``, ``db.roles_clerk``). An e-mail letter's text it never reads: a
+clerk's login that asked for a resident's reset code (``cabinet_request_reset``) cannot
+read the code from the queue.
+
+The e-mail letters are read (to be sent) by the logins of ``MAILER`` (``cabinet_mailer``),
+a group ``db roles`` creates and the administrator grants to the login of the desk that
+sends the office's mail (``docs/install.md``), and by the administrator's. The program
+starts the sender only where the login may read the texts (``db.roles.may_read_outbox``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import Connection
+
+from db.privileges import quote
+
+MAILER = "mailer"
+
+# The clerk's columns of a letter: all but its text.
+OUTBOX_OFFICE = (
+    "id, account_id, recipient, subject, created_at, handed_out_at, channel, status, "
+    "attempts, next_attempt_at, sent_at, expires_at, last_error"
+)
+
+FUNCTION = ("cabinet_slip_bodies", "bigint[]")
+
+_BODY = """
+CREATE OR REPLACE FUNCTION cabinet_slip_bodies(p_ids bigint[])
+RETURNS TABLE (id bigint, body text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+BEGIN
+    -- Slips only (letters the office prints and hands over), and only to a desk where a
+    -- clerk or an administrator is signed in (the session's token, db.rls).
+    IF cabinet_staff_actor() IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = 'no live staff session: sign in as a clerk or an administrator';
+    END IF;
+    RETURN QUERY SELECT m.id, m.body FROM outbox_message m
+                  WHERE m.id = ANY(p_ids) AND m.channel = 'slip';
+END
+$fn$"""
+
+
+def install(conn: Connection, q_schema: str, names: Mapping[str, str], mailer: str) -> None:
+    """The slips' function (for the clerk), and the mailer's rights: every letter of the
+    queue, to send it. After ``db.roles_staff.install`` (which makes the queue's policies)."""
+    conn.exec_driver_sql(_BODY.replace("{schema}", q_schema))
+    function, arguments = FUNCTION
+    signature = f"{q_schema}.{function}({arguments})"
+    conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
+    conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {signature} TO {quote(conn, names['clerk'])}")
+    role = quote(conn, mailer)
+    conn.exec_driver_sql(f"REVOKE ALL ON ALL TABLES IN SCHEMA {q_schema} FROM {role}")
+    conn.exec_driver_sql(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {q_schema} FROM {role}")
+    conn.exec_driver_sql(f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {q_schema} FROM {role}")
+    conn.exec_driver_sql(f"REVOKE CREATE ON SCHEMA {q_schema} FROM {role}")
+    conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {q_schema} TO {role}")
+    conn.exec_driver_sql(
+        f"GRANT SELECT, UPDATE, DELETE ON TABLE {q_schema}.outbox_message TO {role}"
+    )
+    conn.exec_driver_sql(
+        f"CREATE POLICY cabinet_mailer ON outbox_message TO {role} USING (true) WITH CHECK (true)"
+    )
