@@ -41,7 +41,7 @@ def bare_xlsx(statement: Statement, fio: str, address: str) -> None:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.append([f"Ведомость по лицевому счёту {statement.account_number}"])
+    sheet.append([f"Ведомость по лицевому счету {statement.account_number}"])
     sheet.append([f"{fio}, {address}"])
     sheet.append([f"Сформирована {CLOCK.today():%d.%m.%Y}"])
     sheet.append([])

@@ -124,7 +124,7 @@ class Premises(Base):
 
 
 class Account(Base):
-    """A personal account (лицевой счёт): who pays for which premises."""
+    """A personal account (лицевой счет): who pays for which premises."""
 
     __tablename__ = "account"
 

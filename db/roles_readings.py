@@ -283,7 +283,7 @@ BEGIN
     END IF;
     IF (NEW.id, NEW.period_id, NEW.meter_id, NEW.zone, NEW.previous)
        IS DISTINCT FROM (OLD.id, OLD.period_id, OLD.meter_id, OLD.zone, OLD.previous) THEN
-        PERFORM cabinet_kiosk_refuse('Изменить можно только текущее значение счётчика. '
+        PERFORM cabinet_kiosk_refuse('Изменить можно только текущее значение счетчика. '
             || '{_SAY_AGAIN}');
     END IF;
     IF coalesce(locked_always, false) AND NEW.current IS DISTINCT FROM OLD.current THEN
@@ -293,7 +293,7 @@ BEGIN
     IF coalesce(overdue, false) AND NEW.current IS DISTINCT FROM OLD.current THEN
         PERFORM cabinet_kiosk_refuse('Срок поверки прибора истёк '
             || to_char(m.next_verification_on, 'DD.MM.YYYY') || ' — показания не принимаются '
-            || 'к расчёту. Закажите поверку и передайте свидетельство о поверке в офис.');
+            || 'к расчету. Закажите поверку и передайте свидетельство о поверке в офис.');
     END IF;
     IF NEW.current IS NULL OR NEW.current < 0 THEN
         PERFORM cabinet_kiosk_refuse('Показание должно быть числом не меньше нуля. '
@@ -301,15 +301,15 @@ BEGIN
     END IF;
     IF NEW.current >= power(10::numeric, m.digits) * 1000 THEN
         PERFORM cabinet_kiosk_refuse('В целой части не больше ' || m.digits || ' цифр — '
-            || 'столько, сколько на счётчике. Ничего не изменено.');
+            || 'столько, сколько на счетчике. Ничего не изменено.');
     END IF;
     IF NEW.current < NEW.previous THEN
         PERFORM cabinet_kiosk_refuse('Значение ' || {_VALUE.replace("{v}", "NEW.current")}
             || ' меньше предыдущего ' || {_VALUE.replace("{v}", "NEW.previous")} || '. Проверьте '
-            || 'показание; если счётчик заменили, обратитесь в офис.');
+            || 'показание; если счетчик заменили, обратитесь в офис.');
     END IF;
     IF NEW.confirmation IS NOT NULL AND NEW.confirmation <> 'jump' THEN
-        PERFORM cabinet_kiosk_refuse('Замену счётчика или переход через ноль подтверждает '
+        PERFORM cabinet_kiosk_refuse('Замену счетчика или переход через ноль подтверждает '
             || 'только сотрудник офиса: обратитесь в офис. Ничего не изменено.');
     END IF;
     -- The «jump» flag as ReadingService sets it (desktop.readings.queries.averages):

@@ -73,9 +73,9 @@ class AccountService:
                 # A resident learns nothing about other people's accounts, not even whether
                 # they exist.
                 if not allows(actor, Permission.ACT_FOR_ANY_ACCOUNT) and actor.name != number:
-                    raise AccessDeniedError("Нет доступа к этому лицевому счёту.")
+                    raise AccessDeniedError("Нет доступа к этому лицевому счету.")
                 raise NotFoundError(
-                    f"Лицевой счёт {number} не найден. Проверьте номер по квитанции."
+                    f"Лицевой счет {number} не найден. Проверьте номер по квитанции."
                 )
             info = _info(row)
         require_account(actor, info.id)
@@ -87,7 +87,7 @@ class AccountService:
         with self.db.read() as s:
             row = s.execute(_info_query(s).where(Account.id == account_id)).one_or_none()
             if row is None:
-                raise NotFoundError("Лицевой счёт не найден: возможно, он был удалён.")
+                raise NotFoundError("Лицевой счет не найден: возможно, он был удалён.")
             return _info(row)
 
     # -- search ----------------------------------------------------------------------------
@@ -180,8 +180,8 @@ _ADDRESS_MISSING = "Укажите адрес помещения, наприме
 
 def _taken(number: str) -> str:
     return (
-        f"Лицевой счёт {number} уже есть в базе. Проверьте номер или откройте "
-        "существующий счёт через поиск."
+        f"Лицевой счет {number} уже есть в базе. Проверьте номер или откройте "
+        "существующий счет через поиск."
     )
 
 

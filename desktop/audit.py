@@ -92,7 +92,7 @@ _LABELS = {
     AuditAction.PASSWORD_CHANGE: "Смена пароля",
     AuditAction.STAFF_SIGN_IN: "Вход сотрудника",
     AuditAction.STAFF_CREATE: "Новый сотрудник",
-    AuditAction.ACCOUNT_CREATE: "Новый лицевой счёт",
+    AuditAction.ACCOUNT_CREATE: "Новый лицевой счет",
     AuditAction.PERIOD_CREATE: "Новый период показаний",
     AuditAction.PERIOD_DELETE: "Удаление периода показаний",
     AuditAction.READINGS_SUBMIT: "Передача показаний",

@@ -119,7 +119,7 @@ def build_parser() -> Parser:
     db_upgrade.set_defaults(direct=cmd_db_upgrade)
     add_db_commands(db_commands, common)
 
-    statement = commands.add_parser("statement", parents=[common], help="ведомость по счёту")
+    statement = commands.add_parser("statement", parents=[common], help="ведомость по счету")
     statement.add_argument("--account", required=True, metavar="N", help="номер лицевого счета")
     statement.add_argument("--format", choices=("table", "csv", "xlsx", "pdf"), default="table")
     statement.add_argument("--output", metavar="FILE", help="записать в файл")
@@ -132,7 +132,7 @@ def build_parser() -> Parser:
     readings.add_argument("--output", metavar="FILE", help="записать в файл")
     readings.set_defaults(run=cmd_readings)
 
-    debt = commands.add_parser("debt", parents=[common], help="задолженность по счёту")
+    debt = commands.add_parser("debt", parents=[common], help="задолженность по счету")
     debt.add_argument("--account", required=True, metavar="N", help="номер лицевого счета")
     debt.set_defaults(run=cmd_debt)
 
@@ -215,7 +215,7 @@ def cmd_statement(services: Services, args: argparse.Namespace) -> int:
                         [line.label, money(line.total, blank_zero=True)]
                         + [money(a, blank_zero=True) for a in line.amounts]
                     )
-            out.write(f"Ведомость по лицевому счёту {statement.account_number}\n")
+            out.write(f"Ведомость по лицевому счету {statement.account_number}\n")
             if not statement.months:
                 out.write("Начислений пока нет.\n")
             else:
@@ -237,7 +237,7 @@ def cmd_readings(services: Services, args: argparse.Namespace) -> int:
     if month is None:
         periods = services.readings.periods(actor, account_id)
         if not periods:
-            raise UserError(f"По лицевому счёту {args.account} ещё нет показаний.")
+            raise UserError(f"По лицевому счету {args.account} ещё нет показаний.")
         month = periods[0].month
     rows = services.readings.readings(actor, account_id, month)
     headers = list(COLUMNS)

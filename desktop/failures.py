@@ -107,7 +107,7 @@ def _from_sqlite(error: BaseException, where: str) -> UserError | None:
         return ReadOnlyDatabaseError(
             f"Файл базы доступен только для чтения{': ' + where if where else ''}. "
             "Ничего не изменено. "
-            "Дайте этой учётной записи право на запись в файл и его папку (SQLite создаёт "
+            "Дайте этой учетной записи право на запись в файл и его папку (SQLite создаёт "
             "рядом с файлом служебные файлы -wal и -shm) или откройте базу, которую можно менять."
         )
     if primary == _SQLITE_FULL or "disk is full" in message:
@@ -115,7 +115,7 @@ def _from_sqlite(error: BaseException, where: str) -> UserError | None:
     if primary == _SQLITE_CANTOPEN or "unable to open database" in message:
         return DatabaseUnavailableError(
             f"Не удалось открыть файл базы данных{_where(where)}. Проверьте, что папка "
-            "существует и у этой учётной записи есть право читать и писать в неё."
+            "существует и у этой учетной записи есть право читать и писать в неё."
         )
     if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or "not a database" in message:
         return DatabaseUnavailableError(

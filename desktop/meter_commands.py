@@ -29,7 +29,7 @@ def add_meter_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="записать новую дату поверки прибора по свидетельству",
     )
-    verified.add_argument("--account", required=True, metavar="НОМЕР", help="лицевой счёт")
+    verified.add_argument("--account", required=True, metavar="НОМЕР", help="лицевой счет")
     verified.add_argument(
         "--meter", required=True, metavar="ПРИБОР", help="номер прибора или его название"
     )

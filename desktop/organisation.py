@@ -61,7 +61,7 @@ DECLARED = (
     Declared("debt.payment_due_day", "Срок оплаты: число следующего месяца", int),
     Declared("debt.key_rates", "Ключевая ставка Банка России по датам", "key_rates"),
     Declared("kiosk.idle_seconds", "Киоск: выход после бездействия, секунд", int),
-    Declared("kiosk.countdown_seconds", "Киоск: обратный отсчёт перед выходом, секунд", int),
+    Declared("kiosk.countdown_seconds", "Киоск: обратный отсчет перед выходом, секунд", int),
     Declared("office_phone", "Телефон офиса", str),
     Declared("office_hours", "Часы работы офиса", str),
     Declared("registration.require_code", "Регистрация жителя только с кодом из квитанции", bool),

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from desktop.actors import Actor, ActorKind
 from desktop.errors import AccessDeniedError
 
-ACCOUNT_DENIED = "Нет доступа к этому лицевому счёту."
+ACCOUNT_DENIED = "Нет доступа к этому лицевому счету."
 ONE_TIME_DENIED = (
     "Вы вошли с одноразовым паролем: сначала придумайте свой пароль, затем войдите с ним."
 )
@@ -41,10 +41,10 @@ class Permission(enum.Enum):
 
 
 _LABELS = {
-    Permission.READ_OWN_ACCOUNT: "открывать свой лицевой счёт",
-    Permission.ACT_FOR_ANY_ACCOUNT: "работать с любым лицевым счётом",
+    Permission.READ_OWN_ACCOUNT: "открывать свой лицевой счет",
+    Permission.ACT_FOR_ANY_ACCOUNT: "работать с любым лицевым счетом",
     Permission.ENTER_READINGS_OUTSIDE_WINDOW: "вводить показания вне окна приёма",
-    Permission.CONFIRM_REPLACEMENT: "подтверждать замену счётчика или переход через ноль",
+    Permission.CONFIRM_REPLACEMENT: "подтверждать замену счетчика или переход через ноль",
     Permission.SEARCH_ACCOUNTS: "искать лицевые счета",
     Permission.CREATE_ACCOUNTS: "заводить лицевые счета",
     Permission.LIST_BUILDINGS: "смотреть список домов",

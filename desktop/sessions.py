@@ -57,7 +57,7 @@ ENDED_BY_PASSWORD = "Сеанс завершён: пароль был измен
 _ENDED_MESSAGES = {
     PASSWORD_CHANGED: ENDED_BY_PASSWORD,
     PASSWORD_RESET: ENDED_BY_PASSWORD,
-    STAFF_DISABLED: "Сеанс завершён: учётная запись отключена. Обратитесь к администратору.",
+    STAFF_DISABLED: "Сеанс завершён: учетная запись отключена. Обратитесь к администратору.",
 }
 ENDED = "Сеанс завершён. Войдите снова."
 

@@ -138,7 +138,7 @@ def slip_html(slip: Slip) -> str:
         f"<tr><td style='color:#555555; padding-right:16px'>{e(label)}</td>"
         f"<td><b>{e(value)}</b></td></tr>"
         for label, value in (
-            ("Лицевой счёт", slip.account_number),
+            ("Лицевой счет", slip.account_number),
             ("ФИО", slip.fio),
             ("Адрес", slip.address),
         )

@@ -189,7 +189,7 @@ class StatementService:
         with self.db.read() as s:
             account = s.get(Account, account_id)
             if account is None:
-                raise NotFoundError("Лицевой счёт не найден.")
+                raise NotFoundError("Лицевой счет не найден.")
             services = list(s.scalars(select(Service).order_by(Service.display_order)))
             # The amounts read as the integer kopecks they are stored as: added up and
             # checked as integers, turned into Decimal once (not three Decimal operations
@@ -322,7 +322,7 @@ class StatementService:
         require_account(actor, account_id)
         with self.db.read() as s:
             if s.get(Account, account_id) is None:
-                raise NotFoundError("Лицевой счёт не найден.")
+                raise NotFoundError("Лицевой счет не найден.")
             newest = s.scalar(
                 select(func.max(StatementRow.month)).where(StatementRow.account_id == account_id)
             )

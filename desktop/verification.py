@@ -20,7 +20,7 @@ from desktop.formatting import ru_date
 WHAT_TO_DO = (
     "Закажите поверку в аккредитованной организации и передайте свидетельство о поверке в офис"
 )
-NOT_COUNTED = "показания не принимаются к расчёту"
+NOT_COUNTED = "показания не принимаются к расчету"
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ class Reminder:
 
     @property
     def headline(self) -> str:
-        """«Срок поверки счётчика «ГВС 59537062» истёк 01.06.2023.»"""
-        return f"Срок поверки счётчика «{self.title}» {self.when}."
+        """«Срок поверки счетчика «ГВС 59537062» истёк 01.06.2023.»"""
+        return f"Срок поверки счетчика «{self.title}» {self.when}."
 
     @property
     def message(self) -> str:
@@ -60,7 +60,7 @@ class Reminder:
 
     @property
     def clause(self) -> str:
-        """«ГВС 59537062» — срок истёк 01.06.2023, показания не принимаются к расчёту», as a
+        """«ГВС 59537062» — срок истёк 01.06.2023, показания не принимаются к расчету», as a
         list of several meters says it."""
         clause = f"«{self.title}» — срок {self.when}"
         return f"{clause}, {NOT_COUNTED}" if self.overdue else clause
@@ -111,4 +111,4 @@ def summary(found: list[Reminder]) -> str:
         return ""
     if len(found) == 1:
         return found[0].message
-    return f"Поверка счётчиков: {'; '.join(r.clause for r in found)}. {WHAT_TO_DO}."
+    return f"Поверка счетчиков: {'; '.join(r.clause for r in found)}. {WHAT_TO_DO}."

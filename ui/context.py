@@ -136,7 +136,7 @@ class PageContext:
     def served(self) -> ServedAccount:
         """The account served, for pages that need one (every resident page does)."""
         if self.account is None:
-            raise UserError("Сначала выберите лицевой счёт.")
+            raise UserError("Сначала выберите лицевой счет.")
         return self.account
 
     @property

@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
     def _title(self) -> str:
         ctx = self.ctx
         if ctx.account is not None:
-            return f"Личный кабинет — лицевой счёт {ctx.account.number}"
+            return f"Личный кабинет — лицевой счет {ctx.account.number}"
         return f"Рабочее место сотрудника — {ctx.actor.name}"
 
     def _header(self) -> QWidget:
@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(header)
         layout.setContentsMargins(20, 12, 20, 12)
         if ctx.account is not None:
-            place = QLabel(f"Лицевой счёт {ctx.account.number}")
+            place = QLabel(f"Лицевой счет {ctx.account.number}")
             who = QLabel(f"{ctx.account.fio}\n{ctx.account.address}")
         else:
             place = QLabel("Рабочее место сотрудника")

@@ -43,11 +43,11 @@ REFRESH = "Обновить"
 NONE_WAITING = "Памяток нет: все пароли и коды ушли по почте или уже выданы."
 CODE_TITLE = "Код регистрации"
 NEW_CODE = "Новый код и памятка…"
-CODE_ACCOUNT = "Лицевой счёт"
+CODE_ACCOUNT = "Лицевой счет"
 
 
 class OutboxModel(TextTableModel):
-    headers = ("Создана", "Лицевой счёт", "Что", "Почта жителя")
+    headers = ("Создана", "Лицевой счет", "Что", "Почта жителя")
     alignments = (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,) * 4
 
     def __init__(self, parent: object = None) -> None:
@@ -212,7 +212,7 @@ class OutboxPage(BasePage):
         printer = dialogs.choose_printer(self)
         if printer is None:
             return
-        printer.setDocName(f"Памятка, лицевой счёт {item.account_number}")
+        printer.setDocName(f"Памятка, лицевой счет {item.account_number}")
         settings = self.ctx.settings
         slip = outbox_slip(item, settings.office_phone, settings.office_hours)
         if slip is None:
@@ -299,7 +299,7 @@ class OutboxPage(BasePage):
 
     def _code_issued(self, issued: IssuedCode, printer: QPrinter) -> None:
         self.code_button.setEnabled(True)
-        printer.setDocName(f"Код регистрации, лицевой счёт {issued.account_number}")
+        printer.setDocName(f"Код регистрации, лицевой счет {issued.account_number}")
         settings = self.ctx.settings
         slip = code_slip(
             company=None,

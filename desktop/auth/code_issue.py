@@ -313,7 +313,7 @@ class RegistrationCodes:
         with self.db.unit_of_work() as s:
             account = s.get(Account, account_id)
             if account is None:
-                raise NotFoundError("Лицевой счёт не найден: возможно, он был удалён.")
+                raise NotFoundError("Лицевой счет не найден: возможно, он был удалён.")
             now = self.clock.now()
             for _ in range(_REISSUE_TRIES):
                 printed = to_print(s, key, [account_id], renew=True)
@@ -323,7 +323,7 @@ class RegistrationCodes:
                 # must carry the code that stands, so a new one from that.
             else:
                 raise DatabaseBusyError(
-                    "Код регистрации этого счёта сейчас меняют с другого рабочего места. "
+                    "Код регистрации этого счета сейчас меняют с другого рабочего места. "
                     "Повторите выдачу кода через минуту."
                 )
             code = printed.codes[account_id]

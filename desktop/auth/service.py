@@ -293,7 +293,7 @@ class AuthService:
             end_sessions(s, self.clock.now(), reason, session_id=actor.session_id)
 
 
-UNAVAILABLE = "Учётная запись недоступна. Войдите снова."
+UNAVAILABLE = "Учетная запись недоступна. Войдите снова."
 
 
 def _same_password() -> ProblemError:

@@ -65,7 +65,7 @@ class DemoSummary:
     def describe(self) -> str:
         staff = ", ".join(f"{login} / {password}" for login, password in self.staff)
         register = "".join(
-            f"\nРегистрация жителя: лицевой счёт {number}, ФИО «{fio}», код регистрации {code}."
+            f"\nРегистрация жителя: лицевой счет {number}, ФИО «{fio}», код регистрации {code}."
             for number, fio, code in self.registration
         )
         return (
@@ -73,7 +73,7 @@ class DemoSummary:
             f"периодов — {self.periods}, показаний — {self.readings}, "
             f"строк ведомости — {self.statement_rows}, квитанций — {self.receipts}, "
             f"обращений — {self.support_requests}.\n"
-            f"Вход жителя: лицевой счёт {self.account_number}, пароль {self.password}.\n"
+            f"Вход жителя: лицевой счет {self.account_number}, пароль {self.password}.\n"
             f"Вход сотрудников (логин / пароль): {staff}.{register}{self.history}"
         )
 

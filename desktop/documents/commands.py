@@ -79,7 +79,7 @@ def cmd_receipts(services: Services, args: argparse.Namespace) -> int:
     if result.skipped:
         line += (
             " Пропущено без начислений за этот месяц: "
-            f"{plural(result.skipped, 'лицевой счёт', 'лицевых счета', 'лицевых счетов')}."
+            f"{plural(result.skipped, 'лицевой счет', 'лицевых счета', 'лицевых счетов')}."
         )
     if result.void_codes:
         line += f" {result.void_codes_text}"

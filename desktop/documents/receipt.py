@@ -271,7 +271,7 @@ def draw_receipt(page: _Page, data: ReceiptData, qr: Callable[[str], Sequence[by
     box_top = top
     page.text(LEFT + 6, top + 5, "ПЛАТЕЛЬЩИК", 7.5, bold=True)
     y = top + 17
-    page.text(LEFT + 6, y, "Лицевой счёт", 8.5)
+    page.text(LEFT + 6, y, "Лицевой счет", 8.5)
     page.text(LEFT + half - 6, y - 2, payer.number, 13, bold=True, align="r")
     y += 16
     y = page.label_value(LEFT + 6, y, "ФИО:", payer.fio, half - 12)
@@ -351,7 +351,7 @@ def draw_receipt(page: _Page, data: ReceiptData, qr: Callable[[str], Sequence[by
     room = PAGE_HEIGHT - MARGIN - top - FOOTER - 2 * (TABLE_HEADER + 14 + 12)
     size = max(6.0, min(8.5, room / rows - 6.5))
     top = page.section(
-        top, "Расчёт размера платы за содержание жилого помещения и коммунальные услуги"
+        top, "Расчет размера платы за содержание жилого помещения и коммунальные услуги"
     )
     top = page.table(top, SERVICE_COLUMNS, _service_rows(data), size=size, bold_last=True) + 12
 
@@ -465,6 +465,6 @@ class ReceiptWriter:
 
 def render_receipt(data: ReceiptData, out: BinaryIO) -> None:
     """One receipt as a one-page PDF written to ``out``."""
-    title = f"Квитанция за {month_title(data.month)}, лицевой счёт {data.payer.number}"
+    title = f"Квитанция за {month_title(data.month)}, лицевой счет {data.payer.number}"
     with ReceiptWriter(out, title=title, author=data.payee.name) as writer:
         writer.add(data)

@@ -217,12 +217,12 @@ class DocumentService:
         with self.db.read() as s:
             accounts = _account_rows(s, [account_id])
             if account_id not in accounts:
-                raise NotFoundError("Лицевой счёт не найден: возможно, он был удалён.")
+                raise NotFoundError("Лицевой счет не найден: возможно, он был удалён.")
             found = self._load(s, [account_id], month, accounts)
         if not found:
             number = accounts[account_id].number
             raise NotFoundError(
-                f"За {month_name(month).lower()} г. по лицевому счёту {number} начислений нет: "
+                f"За {month_name(month).lower()} г. по лицевому счету {number} начислений нет: "
                 "квитанцию сформировать нельзя. Выберите другой период."
             )
         return found[0]
@@ -391,7 +391,7 @@ class DocumentService:
             where = f" в доме с кодом {building_id}" if building_id is not None else ""
             raise NotFoundError(
                 f"За {month_name(month).lower()} г. начислений нет ни по одному лицевому "
-                f"счёту{where}: квитанции не сформированы. Выберите другой период."
+                f"счету{where}: квитанции не сформированы. Выберите другой период."
             )
         total = len(ids)
         done = 0

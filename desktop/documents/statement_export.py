@@ -21,7 +21,7 @@ NUMBER_FORMAT = "#,##0.00;-#,##0.00;"
 
 
 def _title(statement: Statement) -> str:
-    return f"Ведомость по лицевому счёту {statement.account_number}"
+    return f"Ведомость по лицевому счету {statement.account_number}"
 
 
 # -- XLSX ------------------------------------------------------------------------------------

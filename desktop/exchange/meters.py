@@ -189,7 +189,7 @@ def parse(reader: RowReader) -> MeterRow | None:
                 f"а указана {shown(reader.raw('unit'))}.",
             )
         if zones is not None and zones > 1 and kind is not MeterKind.ELECTRICITY:
-            reader.problem("zones", "Несколько тарифов бывает только у счётчиков электроэнергии.")
+            reader.problem("zones", "Несколько тарифов бывает только у счетчиков электроэнергии.")
     if installed is not None:
         for key, later in (("verification", verification), ("retired", retired)):
             if later is not None and later < installed:

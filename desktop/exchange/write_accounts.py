@@ -49,7 +49,7 @@ class AccountWriter:
             problem_at(
                 row.line,
                 None,
-                f"Лицевой счёт {row.number} уже был в строке {first}: в файле каждый счёт "
+                f"Лицевой счет {row.number} уже был в строке {first}: в файле каждый счет "
                 "указывается один раз.",
             )
         ]

@@ -133,7 +133,7 @@ class MeterWriter:
                 self._at(
                     row,
                     "initial",
-                    f"Показание {meter_value(row.initial)} длиннее, чем позволяет счётчик: "
+                    f"Показание {meter_value(row.initial)} длиннее, чем позволяет счетчик: "
                     f"в целой части не больше {digits} цифр.",
                 )
             )

@@ -49,9 +49,9 @@ def _who(channel: Channel | None, entered_by: str | None) -> str:
     if channel == Channel.CLERK:
         return f"изменил сотрудник {entered_by}"
     if channel == Channel.KIOSK:
-        return f"изменил житель через терминал (лицевой счёт {entered_by})"
+        return f"изменил житель через терминал (лицевой счет {entered_by})"
     if channel == Channel.RESIDENT:
-        return f"изменил житель (лицевой счёт {entered_by})"
+        return f"изменил житель (лицевой счет {entered_by})"
     if channel == Channel.IMPORT:
         return "изменены при загрузке из 1С"
     return "изменены"

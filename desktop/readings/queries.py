@@ -22,7 +22,7 @@ AVERAGE_OVER = 12  # the last filled readings behind «the meter's average»
 def the_account(s: Session, account_id: int) -> Account:
     account = s.get(Account, account_id)
     if account is None:
-        raise NotFoundError("Лицевой счёт не найден.")
+        raise NotFoundError("Лицевой счет не найден.")
     return account
 
 

@@ -417,13 +417,13 @@ class ReadingService:
             if not allows(actor, Permission.CONFIRM_REPLACEMENT):
                 return problem(
                     f"значение {meter_value(value)} меньше предыдущего "
-                    f"{meter_value(reading.previous)}. Проверьте показание; если счётчик "
+                    f"{meter_value(reading.previous)}. Проверьте показание; если счетчик "
                     "заменили, обратитесь в офис."
                 )
             if confirmation not in (Confirmation.ROLLOVER, Confirmation.REPLACEMENT):
                 return problem(
                     f"значение {meter_value(value)} меньше предыдущего "
-                    f"{meter_value(reading.previous)}. Подтвердите замену счётчика или "
+                    f"{meter_value(reading.previous)}. Подтвердите замену счетчика или "
                     "переход через ноль.",
                     Confirmation.REPLACEMENT,
                 )

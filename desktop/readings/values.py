@@ -83,7 +83,7 @@ def parse_value(text: str | Decimal, *, digits: int | None = None) -> Decimal:
         raise ValidationError("Не больше трёх знаков после запятой.")
     if digits is not None and whole_digits > digits:
         raise ValidationError(
-            f"В целой части не больше {digits} цифр — столько, сколько на счётчике."
+            f"В целой части не больше {digits} цифр — столько, сколько на счетчике."
         )
     return value.quantize(Decimal("0.001"))
 

@@ -171,7 +171,7 @@ def test_a_kiosk_leaves_a_limited_number_of_requests_from_the_login_window(
         told = database_failure(refusal.value)
         assert isinstance(told, AccessDeniedError) and "через" in str(told), told
         resident = app.auth.login("3492", OWN_PASSWORD, kiosk=True).actor
-        app.support.create(resident, "Счётчик", "Не могу найти пломбу", "r3492@mail.ru")
+        app.support.create(resident, "Счетчик", "Не могу найти пломбу", "r3492@mail.ru")
     finally:
         app.close()
     assert rows(

@@ -59,7 +59,7 @@ def test_the_kiosk_sees_only_the_signed_in_residents_rows(
     engine = cluster.engine(KIOSK)
     try:
         resident = kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True).actor
-        kiosk.support.create(resident, "Счётчик", "Пломба", "r3492@mail.ru")
+        kiosk.support.create(resident, "Счетчик", "Пломба", "r3492@mail.ru")
         token = resident.session_token or ""
         with owner.engine.connect() as conn:
             everyone = {t: _accounts_seen(conn, t) for t in OWN_ROWS}

@@ -399,8 +399,8 @@ def test_the_kiosk_does_its_real_work(
         info, _ = kiosk.readings.open_for_edit(resident, signed.account_id or 0, JUNE)
         kiosk.readings.delete_period(resident, signed.account_id or 0, JUNE, version=info.version)
         kiosk.readings.create_period(resident, signed.account_id or 0)
-        kiosk.support.create(resident, "Счётчик", "Не могу найти пломбу", "r3492@mail.ru")
-        assert [r.topic for r in kiosk.support.list_for(resident)] == ["Счётчик"]
+        kiosk.support.create(resident, "Счетчик", "Не могу найти пломбу", "r3492@mail.ru")
+        assert [r.topic for r in kiosk.support.list_for(resident)] == ["Счетчик"]
         kiosk.statements.statement(resident, signed.account_id or 0)
         kiosk.statements.debt(resident, signed.account_id or 0)
         kiosk.receipts.receipts(resident, signed.account_id or 0)

@@ -263,7 +263,7 @@ def test_get_shows_registration_and_company(
 def test_missing_account_message(service: AccountService, people: dict[str, AccountInfo]):
     with pytest.raises(NotFoundError) as error:
         service.get(CLERK, "123")
-    assert str(error.value) == "Лицевой счёт 123 не найден. Проверьте номер по квитанции."
+    assert str(error.value) == "Лицевой счет 123 не найден. Проверьте номер по квитанции."
     with pytest.raises(NotFoundError):
         service.get_by_id(CLERK, 10_000)
     with pytest.raises(ValidationError, match="Укажите номер лицевого счета"):
@@ -336,7 +336,7 @@ def test_create_account_reports_every_problem_at_once(service: AccountService):
 def test_create_account_refuses_a_taken_number(
     service: AccountService, people: dict[str, AccountInfo]
 ):
-    with pytest.raises(ValidationError, match="Лицевой счёт 3492 уже есть в базе"):
+    with pytest.raises(ValidationError, match="Лицевой счет 3492 уже есть в базе"):
         service.create_account(CLERK, "34 92", "Другой Д.Д.", "ул. Мира", Decimal(40), 1)
 
 

@@ -146,7 +146,7 @@ def test_everything_a_clerk_does_for_3492_records_the_clerk_and_the_account(
 ):
     clerk, account = _clerk(services), _account(services, "3492")
     resident = Actor.resident(account, "3492")
-    request = services.support.create(resident, "Счётчик", "Не крутится счётчик ГВС.", "8 916")
+    request = services.support.create(resident, "Счетчик", "Не крутится счетчик ГВС.", "8 916")
     june = services.readings.readings(clerk, account, JUNE)[1]
     may = services.readings.readings(clerk, account, MAY)[1]
     assert june.current is not None and may.current is not None

@@ -245,7 +245,7 @@ def test_a_transaction_acting_for_a_sign_in_writes_only_that_persons_name(
         account = clerk.accounts.get(desk, "3492")
         clerk.readings.create_period(desk, account.id)
         resident = kiosk.auth.login("3492", OWN_PASSWORD, kiosk=True).actor
-        kiosk.support.create(resident, "Счётчик", "Пломба", "r3492@mail.ru")
+        kiosk.support.create(resident, "Счетчик", "Пломба", "r3492@mail.ru")
         with cluster.owner.read() as s:
             newest = [(e.actor, e.action, e.db_role) for e in audit.entries(s, limit=3)]
         assert newest == [

@@ -135,7 +135,7 @@ def test_debt_tells_the_pages_story_the_amount_to_pay_as_the_receipt(demo_url, c
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["statement", "--account", "999999"], "Лицевой счёт 999999 не найден"),
+        (["statement", "--account", "999999"], "Лицевой счет 999999 не найден"),
         (["readings", "--account", "3492", "--period", "2017-13"], "ГГГГ-ММ"),
         (["readings", "--account", "3492", "--period", "июнь"], "ГГГГ-ММ"),
         (["readings", "--account", "3492", "--period", "2030-01"], "не найден"),

@@ -524,7 +524,7 @@ def test_summary_describes_how_to_sign_in(database: Database, clock: FixedClock)
     summary = build_demo(database, clock)
     text = summary.describe()
     assert "3492" in text and "demo2017pass" in text
-    assert "лицевой счёт 5210, ФИО «Фёдорова О.Ю.», код регистрации DEMA-2K7B" in text
+    assert "лицевой счет 5210, ФИО «Фёдорова О.Ю.», код регистрации DEMA-2K7B" in text
     assert all(login in text and password in text for login, password in DEMO_STAFF.items())
     counts = table_counts(database)
     assert (summary.accounts, summary.periods, summary.readings) == (

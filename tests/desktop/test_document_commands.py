@@ -72,7 +72,7 @@ def test_statement_exports_xlsx_and_pdf(demo_url, capsys, folder: Path):
                              "--output", str(target), "--database-url", demo_url)  # fmt: skip
         assert (code, out, err) == (0, "", "")
     sheet = openpyxl.load_workbook(xlsx).active
-    assert sheet["A1"].value == "Ведомость по лицевому счёту 3492"
+    assert sheet["A1"].value == "Ведомость по лицевому счету 3492"
     assert 5955.86 in [cell.value for row in sheet.iter_rows() for cell in row]
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "5 955,86" in text and "-11,86" in text
@@ -82,7 +82,7 @@ BAD_INPUT = [
     (["statement", "--account", "3492", "--format", "xlsx"], "укажите файл: --output"),
     (["statement", "--account", "3492", "--format", "pdf"], "ведомость.pdf"),
     (["statement", "--account", "999999", "--format", "pdf", "--output", "{dir}/s.pdf"],
-     "Лицевой счёт 999999 не найден"),
+     "Лицевой счет 999999 не найден"),
     (["receipt", "--account", "3492", "--period", "2017-13", "--output", "{dir}/r.pdf"],
      "ГГГГ-ММ"),
     (["receipt", "--account", "3492", "--period", "2010-01", "--output", "{dir}/r.pdf"],

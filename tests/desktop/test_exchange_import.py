@@ -177,7 +177,7 @@ def test_a_file_with_bad_rows_changes_nothing_and_names_each_row_and_column(
     ]  # fmt: skip
     text = str(refused.value)
     assert "Файл не загружен: 6 ошибок. Ничего не изменено." in text
-    assert "строка 5: Лицевой счёт 7001 уже был в строке 2" in text
+    assert "строка 5: Лицевой счет 7001 уже был в строке 2" in text
     assert "строка 4, столбец «Проживающих»: Число проживающих: 200" in text
     assert accounts(database) == before
     assert count(database, ImportBatch) == 1

@@ -192,7 +192,7 @@ def test_the_sixty_day_boundary(database: Database, home, days_left: int, expect
     if expected is None:
         assert found == []
     else:
-        assert found[0].headline == f"Срок поверки счётчика «ГВС 2» {expected}"
+        assert found[0].headline == f"Срок поверки счетчика «ГВС 2» {expected}"
 
 
 def test_retired_and_undated_meters_need_no_reminder(database: Database, home):
@@ -205,13 +205,13 @@ def test_retired_and_undated_meters_need_no_reminder(database: Database, home):
     assert [r.meter_id for r in found] == [overdue, due]  # the most urgent first
     text = summary(found)
     assert text == (
-        "Поверка счётчиков: «ГВС 3» — срок истёк 01.06.2023, показания не принимаются к "
-        "расчёту; «Эл.эн. 4» — срок истекает 10.01.2027 (через 40 дней). Закажите поверку в "
+        "Поверка счетчиков: «ГВС 3» — срок истёк 01.06.2023, показания не принимаются к "
+        "расчету; «Эл.эн. 4» — срок истекает 10.01.2027 (через 40 дней). Закажите поверку в "
         "аккредитованной организации и передайте свидетельство о поверке в офис."
     )
     assert found[0].message == (
-        "Срок поверки счётчика «ГВС 3» истёк 01.06.2023: его показания не принимаются к "
-        "расчёту. Закажите поверку в аккредитованной организации и передайте свидетельство о "
+        "Срок поверки счетчика «ГВС 3» истёк 01.06.2023: его показания не принимаются к "
+        "расчету. Закажите поверку в аккредитованной организации и передайте свидетельство о "
         "поверке в офис."
     )
 

@@ -214,6 +214,9 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
     "statements.debt": Guarded(
         lambda w, a: w.services.statements.debt(a, w.own), OTHER_ACCOUNT, ACCOUNT_USERS
     ),
+    "statements.payments": Guarded(
+        lambda w, a: w.services.statements.payments(a, w.own), OTHER_ACCOUNT, ACCOUNT_USERS
+    ),
     "receipts.receipts": Guarded(
         lambda w, a: w.services.receipts.receipts(a, w.own), OTHER_ACCOUNT, ACCOUNT_USERS
     ),
@@ -243,7 +246,7 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
         _support_lists, "residents see their own requests, the office everyone's"
     ),
     "support.answer": Guarded(
-        lambda w, a: w.services.support.answer(a, w.request_id, "Счётчик поверим в пятницу."),
+        lambda w, a: w.services.support.answer(a, w.request_id, "Счетчик поверим в пятницу."),
         RESIDENTS,
         STAFF,
     ),
@@ -305,6 +308,19 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
     "organisation.adopt": Anonymous(
         "start-up only: the machine's own settings file (which only its administrator can "
         "write) seeds values the database lacks"
+    ),
+    "kiosk_pin.is_set": Anonymous(
+        "the kiosk asks whether a PIN guards its service menu before anyone signs in; the "
+        "answer is yes or no"
+    ),
+    "kiosk_pin.verify": Anonymous(
+        "the kiosk's hidden gesture checks the administrator's PIN before anyone signs in; "
+        "the hash never leaves the service"
+    ),
+    "kiosk_pin.change": Guarded(
+        lambda w, a: w.services.kiosk_pin.change(a, "731904"),
+        NOT_ADMIN,
+        ("admin", "system"),
     ),
     "organisation.change": Guarded(
         lambda w, a: w.services.organisation.change(
@@ -445,7 +461,7 @@ def test_residents_and_kiosks_keep_to_their_own_account():
     home, kiosk = Actor.resident(1, "3492"), Actor.resident(1, "3492", kiosk=True)
     for actor in (home, kiosk):
         require_account(actor, 1)
-        with pytest.raises(AccessDeniedError, match="Нет доступа к этому лицевому счёту"):
+        with pytest.raises(AccessDeniedError, match="Нет доступа к этому лицевому счету"):
             require_account(actor, 2)
         assert [p for p in Permission if allows(actor, p)] == [Permission.READ_OWN_ACCOUNT]
 

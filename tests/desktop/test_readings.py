@@ -192,12 +192,12 @@ def test_a_value_below_the_previous_is_refused_and_nothing_is_saved(database: Da
     assert (problem.row, problem.column, problem.place) == (1, "Текущее значение", "ХВС 21883-12")
     assert problem.needs is None  # a resident cannot confirm this away
     assert problem.message == (
-        "Значение 251,500 меньше предыдущего 252,000. Проверьте показание; если счётчик "
+        "Значение 251,500 меньше предыдущего 252,000. Проверьте показание; если счетчик "
         "заменили, обратитесь в офис."
     )
     assert str(refused.value) == (
         "Показания не сохранены.\nХВС 21883-12: значение 251,500 меньше предыдущего 252,000. "
-        "Проверьте показание; если счётчик заменили, обратитесь в офис."
+        "Проверьте показание; если счетчик заменили, обратитесь в офис."
     )
     assert all(r.current is None for r in readings.readings(resident, account, JUNE)[1:])
 
@@ -212,11 +212,11 @@ def test_a_clerk_confirms_a_replacement_with_a_reason(database: Database, flat):
         readings.submit(CLERK, account, JUNE, {(water, 1): "3"}, reason="замена")
     assert refused.value.needs_confirmation_only
     assert [(p.row, p.needs) for p in refused.value.problems] == [(1, Confirmation.REPLACEMENT)]
-    readings.submit(CLERK, account, JUNE, {(water, 1): "3"}, reason="замена счётчика",
+    readings.submit(CLERK, account, JUNE, {(water, 1): "3"}, reason="замена счетчика",
                     confirmed={(water, 1): Confirmation.REPLACEMENT})  # fmt: skip
     row = readings.readings(CLERK, account, JUNE)[1]
     assert (row.current, row.difference) == (D("3.000"), D("3.000"))
-    assert (row.confirmation, row.reason) == (Confirmation.REPLACEMENT, "замена счётчика")
+    assert (row.confirmation, row.reason) == (Confirmation.REPLACEMENT, "замена счетчика")
 
 
 def test_a_roll_over_counts_past_the_dials_maximum(database: Database):

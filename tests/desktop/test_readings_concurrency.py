@@ -90,7 +90,7 @@ def test_saving_the_same_version_twice_is_refused_the_second_time(database: Data
     readings = service(database)
     created = readings.create_period(resident, account)
     readings.submit(resident, account, JUNE, {(water, 1): "255"}, version=created.version)
-    with pytest.raises(ReadingsChanged, match=r"житель \(лицевой счёт 3492\)"):
+    with pytest.raises(ReadingsChanged, match=r"житель \(лицевой счет 3492\)"):
         readings.submit(resident, account, JUNE, {(water, 1): "256"}, version=created.version)
     assert readings.readings(resident, account, JUNE)[0].current == D("255.000")
 

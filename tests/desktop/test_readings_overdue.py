@@ -65,7 +65,7 @@ def test_the_new_period_leaves_an_overdue_meter_empty_and_says_why(database, fla
     rows = {row.meter_id: row for row in service.readings(resident, account, JUNE)}
     assert rows[cold].current is None and rows[cold].previous == D("252.000")  # not carried
     assert rows[cold].locked_reason.startswith("срок поверки прибора истёк 10.06.2017")
-    assert "показания не принимаются к расчёту" in rows[cold].locked_reason
+    assert "показания не принимаются к расчету" in rows[cold].locked_reason
     assert "офис внесёт новую дату поверки" in rows[cold].locked_reason
     assert rows[hot].locked_reason == ""  # its date is today: still in order
     assert rows[power].locked_reason == ""
@@ -110,7 +110,7 @@ def test_after_the_office_records_the_new_date_the_meter_takes_readings(database
     before = audit_rows(database)
     with pytest.raises(ValidationError, match="уже прошла"):
         meters.record_verification(CLERK, account, "ХВС 21883-12", TODAY)
-    with pytest.raises(NotFoundError, match="Прибора «ХВС 1» в работе на этом лицевом счёте нет"):
+    with pytest.raises(NotFoundError, match="Прибора «ХВС 1» в работе на этом лицевом счете нет"):
         meters.record_verification(CLERK, account, "ХВС 1", date(2023, 6, 15))
     assert audit_rows(database) == before
     said = meters.record_verification(CLERK, account, "ХВС 21883-12", date(2023, 6, 15))

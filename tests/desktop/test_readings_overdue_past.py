@@ -114,7 +114,7 @@ def test_the_new_date_does_not_open_the_months_out_of_verification(database, fla
     june = stored(july, CLERK, account, JUNE)
     assert june[cold][1] == (
         "срок поверки прибора истёк 10.05.2017, новая дата поверки внесена 15.07.2017 — "
-        "за этот месяц показания не принимаются к расчёту."
+        "за этот месяц показания не принимаются к расчету."
     )
     with pytest.raises(ReadingsRefused, match="новая дата поверки внесена 15.07.2017"):
         july.submit(CLERK, account, JUNE, {(cold, 1): "2530"}, reason="со слов жителя")

@@ -120,7 +120,7 @@ def test_a_disabled_staff_member_is_signed_out_at_the_next_call(
     assert [s.login for s in auth.list_staff(admin)] == ["admin"]
     with database.unit_of_work() as s:
         s.execute(update(StaffUser).values(active=False))
-    with pytest.raises(SessionEndedError, match="учётная запись отключена"):
+    with pytest.raises(SessionEndedError, match="учетная запись отключена"):
         auth.list_staff(admin)
     with pytest.raises(SessionEndedError):  # a part of the service is guarded as it is
         auth.codes.reissue(admin, _account_id(database))

@@ -75,7 +75,7 @@ def test_the_xlsx_holds_the_seeds_figures_as_numbers_to_the_kopeck(demo):
     service.write_statement(SYSTEM_ACTOR, account, out, "xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
     sheet = workbook["Ведомость"]
-    assert sheet["A1"].value == "Ведомость по лицевому счёту 3492"
+    assert sheet["A1"].value == "Ведомость по лицевому счету 3492"
     assert sheet["A2"].value.startswith("Иванов И.И., Московская обл.")
     header = [cell.value for cell in sheet[5]]
     assert header[:4] == [None, "ИТОГО", "Водоотведение", "ГВС (ХВС на ГВС)"]
@@ -134,7 +134,7 @@ def test_the_pdf_is_landscape_with_every_column_on_the_page(demo):
     box = reader.pages[0].mediabox
     assert box.width > box.height  # landscape A4
     text = reader.pages[0].extract_text()
-    for expected in ("Ведомость по лицевому счёту 3492", "Июнь 2017", "Март 2017",
+    for expected in ("Ведомость по лицевому счету 3492", "Июнь 2017", "Март 2017",
                      "Сальдо нач.", "Перерасчет", "5 955,86", "15 720,33", "-11,86", "Пеня"):  # fmt: skip
         assert expected in text, expected
     # Only what lies inside the page's box: every column, the last (Пеня) included.

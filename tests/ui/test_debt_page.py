@@ -52,7 +52,7 @@ def test_the_hint_explains_what_counts_as_debt(qtbot, page_ctx, app_ctx):
     assert page.hint.isVisible()
     assert "не оплаченные более 3 месяцев" in hint
     assert "ч. 14 ст. 155 Жилищного кодекса РФ" in hint
-    assert "Расчёт на 20.11.2026" in hint
+    assert "Расчет на 20.11.2026" in hint
 
 
 def test_arrears_are_listed_by_month_and_service_with_the_penalty(

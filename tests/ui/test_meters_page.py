@@ -102,8 +102,8 @@ def test_an_overdue_meter_is_marked_with_what_to_do(qtbot, open_page, page_ctx):
     bar = page.consumption.reminders
     assert bar.isVisible() and bar.kind == "warning"
     assert bar.text() == (
-        "Срок поверки счётчика «ГВС 59537062» истёк 01.06.2023: его показания не принимаются "
-        "к расчёту. Закажите поверку в аккредитованной организации и передайте свидетельство "
+        "Срок поверки счетчика «ГВС 59537062» истёк 01.06.2023: его показания не принимаются "
+        "к расчету. Закажите поверку в аккредитованной организации и передайте свидетельство "
         "о поверке в офис."
     )
     assert bar.accessibleDescription() == bar.text()
@@ -141,7 +141,7 @@ def test_signing_in_shows_the_reminders_on_the_first_page(qtbot, services, app_c
     page = window.page(Page.DEBT)
     assert window.stack.currentWidget() is page
     assert page.messages.isVisible() and page.messages.kind == "warning"
-    assert page.messages.text().startswith("Поверка счётчиков: «ХВС 3493018» — срок истёк")
+    assert page.messages.text().startswith("Поверка счетчиков: «ХВС 3493018» — срок истёк")
 
 
 def test_no_reminder_without_a_verification_due(qtbot, open_page, services, app_ctx):

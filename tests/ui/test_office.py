@@ -296,7 +296,7 @@ def test_a_slip_that_was_not_mailed_is_printed_and_handed_out(
     # A document to hand over, not the e-mail: the company, whose it is (to check against
     # the resident's ID), the password with its expiry, how to sign in, the office.
     for expected in (
-        "ООО\"УКДемо\"", "Доступвличныйкабинетжителя", "Лицевойсчёт5210", "ФИОФёдороваО.Ю.",
+        "ООО\"УКДемо\"", "Доступвличныйкабинетжителя", "Лицевойсчет5210", "ФИОФёдороваО.Ю.",
         "Адрес", "Одноразовыйпароль:", secret, "Действуетдо", "Телефонофиса:",
     ):  # fmt: skip
         assert expected in flat, expected
@@ -359,7 +359,7 @@ def test_a_clerk_prints_a_slip_with_a_new_registration_code(
     assert panel.messages.kind == "success", panel.messages.text()
     flat = "".join("".join(page.extract_text() for page in PdfReader(target).pages).split())
     found = re.search(r"Кодрегистрации:(\w{4}-\w{4})", flat)
-    assert found and "Лицевойсчёт5210" in flat and "Фёдорова" in flat
+    assert found and "Лицевойсчет5210" in flat and "Фёдорова" in flat
     code = found.group(1)
     auth = services.auth
     old = DEMO_REGISTRATION_CODES["5210"]

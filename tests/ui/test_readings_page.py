@@ -283,7 +283,7 @@ def test_an_overdue_meter_takes_no_value_and_its_row_says_why(qtbot, open_page, 
     not accepted, and the table agrees — its cell takes nothing, the reason is beneath it,
     and the service refuses a value sent for it all the same."""
     page = open_page(page_ctx)
-    assert "не принимаются к расчёту" in page.consumption.reminders.full_text
+    assert "не принимаются к расчету" in page.consumption.reminders.full_text
     click(qtbot, page, page.add_button)
     model = page.readings
     row = row_titled(model, "ГВС 59537062")
@@ -311,13 +311,13 @@ def test_a_value_below_the_previous_is_refused_beside_its_row(
     click(qtbot, page, page.save_button)
 
     message = (
-        "Значение 9000,500 меньше предыдущего 9897,290. Проверьте показание; если счётчик "
+        "Значение 9000,500 меньше предыдущего 9897,290. Проверьте показание; если счетчик "
         "заменили, обратитесь в офис."
     )
     assert page.messages.kind == "error"
     assert page.messages.full_text == (
         "Показания не сохранены.\nЭл.эн. №12765948 T1: значение 9000,500 меньше предыдущего "
-        "9897,290. Проверьте показание; если счётчик заменили, обратитесь в офис."
+        "9897,290. Проверьте показание; если счетчик заменили, обратитесь в офис."
     )
     row = row_titled(model, "Эл.эн. №12765948 T1")
     # The other note is the overdue ГВС 59537062's, which takes no value.

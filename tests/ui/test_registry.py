@@ -72,9 +72,9 @@ def test_a_clerk_serving_account_3492_opens_each_resident_page(
     window.resize(1280, 800)
     window.show()
     wait_idle(qtbot, app_ctx)
-    assert window.windowTitle() == "Личный кабинет — лицевой счёт 3492"
+    assert window.windowTitle() == "Личный кабинет — лицевой счет 3492"
     assert [label.text() for label in window.header_labels] == [
-        "Лицевой счёт 3492",
+        "Лицевой счет 3492",
         f"Иванов И.И.\n{account.address}",
         "Сотрудник: Смирнова Т.В. (оператор, демо)\nЛогин: operator",
     ]
@@ -101,5 +101,5 @@ def test_a_resident_actor_cannot_be_served_another_account(
     window.show()
     wait_idle(qtbot, app_ctx)
     page = window.page(Page.METERS)
-    assert page.messages.text() == "Нет доступа к этому лицевому счёту."
+    assert page.messages.text() == "Нет доступа к этому лицевому счету."
     assert page.periods.rowCount() == 0

@@ -233,7 +233,7 @@ class ServiceMenu(QDialog):
         lines = [
             f"Режим: {'киоск' if settings.mode == 'kiosk' else 'рабочее место'}",
             f"База данных: {hidden_password(settings.database_url)}",
-            f"Выход по бездействию: через {settings.kiosk.idle_seconds} с, отсчёт — "
+            f"Выход по бездействию: через {settings.kiosk.idle_seconds} с, отсчет — "
             f"{settings.kiosk.countdown_seconds} с",
             f"Телефон офиса: {settings.office_phone}",
         ]

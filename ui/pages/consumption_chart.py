@@ -247,7 +247,7 @@ class ConsumptionPanel(QWidget):
         self.summary.setAccessibleName("Расход прибора")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reminders = MessageBar()
-        self.reminders.setAccessibleName("Поверка счётчиков")
+        self.reminders.setAccessibleName("Поверка счетчиков")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 0, 0, 0)

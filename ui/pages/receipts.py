@@ -272,7 +272,7 @@ class ReceiptsPage(BasePage):
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.layout_.addWidget(self.view, 1)
 
-        self.empty = QLabel("Квитанций по лицевому счёту пока нет.")
+        self.empty = QLabel("Квитанций по лицевому счету пока нет.")
         self.empty.setObjectName("hint")
         self.empty.hide()
         self.layout_.addWidget(self.empty)

@@ -140,7 +140,7 @@ class StatementPage(BasePage):
         self.total_column = self.view.freeze_first_column()
         self.layout_.addWidget(self.view, 1)
 
-        self.empty = QLabel("Начислений и оплат по лицевому счёту пока нет.")
+        self.empty = QLabel("Начислений и оплат по лицевому счету пока нет.")
         self.empty.setObjectName("hint")
         self.empty.hide()
         self.layout_.addWidget(self.empty)
