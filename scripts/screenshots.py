@@ -293,6 +293,17 @@ def shoot_all(shooter: Shooter, path: Path) -> None:
         shooter.settle(office)
         shooter.save(main, name)
         main.close()
+    if shooter.wanted("exchange-export"):  # November's readings written for 1C
+        admin = services.auth.staff_login("admin", DEMO_STAFF["admin"])
+        main = window(PageContext.for_sign_in(office, admin), LARGE)
+        main.show_page(Page.EXCHANGE)
+        shooter.settle(office)
+        exchange = main.page(Page.EXCHANGE)
+        exchange.tabs.setCurrentIndex(1)
+        exchange.exporter.start_export(str(path.parent / "readings.csv"), date(2026, 11, 1), "csv")
+        shooter.settle(office)
+        shooter.save(main, "exchange-export")
+        main.close()
 
     for ctx in (office, kiosk):
         shooter.settle(ctx)

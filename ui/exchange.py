@@ -5,34 +5,32 @@ Imports and exports run in the background with progress and «Отмена»."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
-    QProgressBar,
-    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.months import month_name, month_start
 from ui import dialogs
 from ui.context import PageContext
+from ui.exchange_export import ExportTab
 from ui.exchange_tables import (
     BatchModel,
     ProblemModel,
-    SkippedModel,
     TallyModel,
+    button_row,
+    hint,
     make_table,
+    progress_bar,
 )
 from ui.forms import make_button
 from ui.messages import MessageBar, describe_error
@@ -40,21 +38,17 @@ from ui.pages.base import BasePage
 from ui.tasks import Cancelled, TaskState
 
 if TYPE_CHECKING:
-    from desktop.exchange.export_service import ExportReport
     from desktop.exchange.report import BatchInfo, ImportReport
 
 TITLE = "Обмен данными"
 LOAD = "Загрузить файл…"
-EXPORT = "Выгрузить показания…"
 CANCEL = "Отмена"
 REFRESH = "Обновить"
 DRY_RUN = "Только проверить"
 DETECT = "Определить по заголовкам"
 KIND = "Вид файла"
-MONTH = "Месяц"
-FORMAT = "Формат"
 IMPORT_CANCELLED = "Загрузка отменена: в базе ничего не изменено."
-EXPORT_CANCELLED = "Выгрузка отменена: файл не сохранён, ничего не отмечено."
+WRAPPED_PROBLEMS = 300  # problems shown whole, on as many lines as they need
 OPEN_FILTERS = (
     "Файлы 1С и банка (*.csv *.xlsx *.txt);;CSV (*.csv);;Excel (*.xlsx);;"
     "Реестр банка (*.txt);;Все файлы (*)"
@@ -68,37 +62,6 @@ KINDS = (
     ("accepted", "Ответ 1С о приёме показаний"),
     ("payments", "Реестр платежей банка"),
 )
-FORMATS = (
-    ("csv", "Для 1С, CSV", "CSV (*.csv)", ".csv"),
-    ("xlsx", "Для 1С, XLSX", "Excel (*.xlsx)", ".xlsx"),
-    ("gis", "Для ГИС ЖКХ, XLSX (шаблон 13.1.3.1)", "Excel (*.xlsx)", ".xlsx"),
-)
-
-
-def _hint(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("hint")
-    label.setWordWrap(True)
-    return label
-
-
-def _progress(name: str) -> QProgressBar:
-    bar = QProgressBar()
-    bar.setAccessibleName(name)
-    bar.setRange(0, 1)
-    bar.setTextVisible(True)
-    bar.hide()
-    return bar
-
-
-def _buttons(primary: QPushButton, cancel: QPushButton) -> QHBoxLayout:
-    row = QHBoxLayout()
-    primary.setMinimumWidth(200)
-    cancel.setEnabled(False)
-    row.addWidget(primary)
-    row.addWidget(cancel)
-    row.addStretch(1)
-    return row
 
 
 class ExchangePage(BasePage):
@@ -109,11 +72,11 @@ class ExchangePage(BasePage):
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.import_task: TaskState | None = None
-        self.export_task: TaskState | None = None
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName(TITLE)
         self.tabs.addTab(self._import_tab(), "Загрузка из 1С и банка")
-        self.tabs.addTab(self._export_tab(), "Выгрузка показаний")
+        self.exporter = ExportTab(ctx)
+        self.tabs.addTab(self.exporter, "Выгрузка показаний")
         self.tabs.addTab(self._batches_tab(), "Последние загрузки")
         self.layout_.addWidget(self.tabs, 1)
         self._started = False
@@ -126,7 +89,7 @@ class ExchangePage(BasePage):
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(8)
         layout.addWidget(
-            _hint(
+            hint(
                 "Файл из 1С (лицевые счета, приборы учета, ведомость, квитанции, ответ о приёме "
                 "показаний) или реестр платежей банка: CSV, XLSX или TXT. Сначала проверяется "
                 "весь файл: при любой ошибке в базе ничего не меняется. Столбцы — по "
@@ -141,6 +104,7 @@ class ExchangePage(BasePage):
         for name, title in KINDS:
             self.kind.addItem(title, name)
         self.kind.setMinimumWidth(300)
+        self.kind.setMaximumWidth(420)
         kind_label = QLabel(KIND)
         kind_label.setBuddy(self.kind)
         form.addRow(kind_label, self.kind)
@@ -153,8 +117,8 @@ class ExchangePage(BasePage):
         self.load_button.clicked.connect(self.choose_file)
         self.import_cancel = make_button(CANCEL)
         self.import_cancel.clicked.connect(self.cancel_import)
-        layout.addLayout(_buttons(self.load_button, self.import_cancel))
-        self.import_progress = _progress("Ход загрузки")
+        layout.addLayout(button_row(self.load_button, self.import_cancel))
+        self.import_progress = progress_bar("Ход загрузки")
         self.import_progress.setFormat("%p%")
         layout.addWidget(self.import_progress)
         self.import_messages = MessageBar(tab)
@@ -176,75 +140,12 @@ class ExchangePage(BasePage):
         layout.addStretch(0)
         return tab
 
-    def _export_tab(self) -> QWidget:
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.setContentsMargins(16, 14, 16, 14)
-        layout.setSpacing(8)
-        layout.addWidget(
-            _hint(
-                "Показания за месяц, переданные жителями, в офисе, в терминале и через банк: "
-                "для 1С (CSV или XLSX) или для ГИС ЖКХ (XLSX по шаблону «Импорт показаний "
-                "ИПУ»). Выгруженные месяцы отмечаются; повторная выгрузка скажет, что "
-                "изменилось с прошлой."
-            )
-        )
-        form = QFormLayout()
-        form.setHorizontalSpacing(14)
-        self.month = QDateEdit()
-        self.month.setAccessibleName(MONTH)
-        self.month.setDisplayFormat("MM.yyyy")
-        self.month.setMinimumWidth(120)
-        self.month_hint = QLabel()
-        self.month_hint.setObjectName("hint")
-        self.month.dateChanged.connect(
-            lambda: self.month_hint.setText(month_name(self.selected_month()))
-        )
-        month_row = QHBoxLayout()
-        month_row.addWidget(self.month)
-        month_row.addSpacing(8)
-        month_row.addWidget(self.month_hint, 1)
-        month_label = QLabel(MONTH)
-        month_label.setBuddy(self.month)
-        form.addRow(month_label, month_row)
-        self.format = QComboBox()
-        self.format.setAccessibleName(FORMAT)
-        for code, title, _filter, _suffix in FORMATS:
-            self.format.addItem(title, code)
-        format_label = QLabel(FORMAT)
-        format_label.setBuddy(self.format)
-        form.addRow(format_label, self.format)
-        layout.addLayout(form)
-
-        self.export_button = make_button(EXPORT, "primary")
-        self.export_button.setEnabled(False)  # until the month is known
-        self.export_button.clicked.connect(self.choose_output)
-        self.export_cancel = make_button(CANCEL)
-        self.export_cancel.clicked.connect(self.cancel_export)
-        layout.addLayout(_buttons(self.export_button, self.export_cancel))
-        self.export_progress = _progress("Ход выгрузки")
-        self.export_progress.setFormat("%v из %m")
-        layout.addWidget(self.export_progress)
-        self.export_messages = MessageBar(tab)
-        layout.addWidget(self.export_messages)
-        self.export_summary = QLabel()
-        self.export_summary.setAccessibleName("Отчет о выгрузке")
-        self.export_summary.setWordWrap(True)
-        self.export_summary.hide()
-        layout.addWidget(self.export_summary)
-        self.skipped = SkippedModel(self)
-        self.skipped_table = make_table(self.skipped, "Приборы без номера в ГИС ЖКХ", 1)
-        self.skipped_table.hide()
-        layout.addWidget(self.skipped_table, 1)
-        layout.addStretch(0)
-        return tab
-
     def _batches_tab(self) -> QWidget:
         tab = QWidget()
         layout = QVBoxLayout(tab)
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(8)
-        layout.addWidget(_hint("Последние загруженные файлы, новые сверху."))
+        layout.addWidget(hint("Последние загруженные файлы, новые сверху."))
         self.batches = BatchModel(self)
         self.batch_table = make_table(self.batches, "Последние загрузки", 3)
         layout.addWidget(self.batch_table, 1)
@@ -262,13 +163,8 @@ class ExchangePage(BasePage):
         if not self._started:
             self._started = True
             services = self.ctx.services
-            self.load(services.clock.today, self._dated)
+            self.load(services.clock.today, self.exporter.set_today)
         self.load_batches()
-
-    def _dated(self, today: date) -> None:
-        month = month_start(today)
-        self.month.setDate(QDate(month.year, month.month, 1))
-        self.export_button.setEnabled(self.export_task is None)
 
     def load_batches(self) -> None:
         ctx, actor = self.ctx, self.ctx.actor
@@ -276,10 +172,6 @@ class ExchangePage(BasePage):
 
     def _batches_loaded(self, batches: list[BatchInfo]) -> None:
         self.batches.set_batches(batches)
-
-    def selected_month(self) -> date:
-        chosen = self.month.date()
-        return date(chosen.year(), chosen.month(), 1)
 
     # -- import
 
@@ -361,6 +253,14 @@ class ExchangePage(BasePage):
         applied = report is not None and not refused and report.earlier is None
         self.problems.set_problems(report.problems if refused and report else [])
         self.tallies.set_tallies(report.tallies if applied and report else [])
+        # A long message wraps onto a second line; past a few hundred rows measuring each
+        # would slow the table down, and the tooltip shows the whole message anyway.
+        rows = self.problem_table.verticalHeader()
+        rows.setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+            if self.problems.rowCount() <= WRAPPED_PROBLEMS
+            else QHeaderView.ResizeMode.Fixed
+        )
         self.problem_table.setVisible(refused)
         self.tally_table.setVisible(applied)
         self.import_summary.setVisible(report is not None)
@@ -388,98 +288,8 @@ class ExchangePage(BasePage):
         self.import_cancel.setEnabled(running)
         (self.import_cancel if running else self.load_button).setFocus()
 
-    # -- export
-
-    def choose_output(self) -> None:
-        if self.export_task is not None:
-            return
-        month = self.selected_month()
-        code = self.format.currentData()
-        _code, _title, filters, suffix = next(f for f in FORMATS if f[0] == code)
-        where = "ГИС ЖКХ" if code == "gis" else "1С"
-        name = f"Показания {month:%m.%Y} для {where}{suffix}"
-        path = dialogs.save_path(self, "Сохранить показания", name, filters)
-        if not path:
-            return
-        if not path.lower().endswith(suffix):
-            path += suffix
-        self.start_export(path, month, code)
-
-    def start_export(self, path: str, month: date, file_format: str) -> None:
-        ctx, actor = self.ctx, self.ctx.actor
-        self._show_export(None)
-        self.export_messages.info("Показания выгружаются…")
-        self.export_progress.setRange(0, 0)
-        self.export_progress.show()
-        self._set_exporting(True)
-
-        def work(state: TaskState) -> ExportReport:
-            return ctx.services.readings_export.export(
-                actor,
-                month,
-                file_format,  # type: ignore[arg-type]  # one of FORMATS
-                path,
-                state=state,
-            )
-
-        self.export_task = ctx.tasks.run_with_progress(
-            work, self._export_progressed, self._exported, self._export_failed, owner=self
-        )
-
-    def cancel_export(self) -> None:
-        if self.export_task is not None:
-            self.export_task.cancel()
-            self.export_cancel.setEnabled(False)
-            self.export_messages.info("Выгрузка останавливается…")
-
-    def _export_progressed(self, step: tuple[int, int]) -> None:
-        done, total = step
-        self.export_progress.setRange(0, max(total, 1))
-        self.export_progress.setValue(done)
-
-    def _exported(self, report: ExportReport) -> None:
-        self._set_exporting(False)
-        self.export_progress.hide()
-        self._show_export(report)
-        text = f"Готово: файл {report.file_name}, строк {report.rows}."
-        if report.skipped:
-            self.export_messages.warning(
-                f"{text} Не выгружено приборов без номера в ГИС ЖКХ: {len(report.skipped)}."
-            )
-        else:
-            self.export_messages.success(text)
-
-    def _export_failed(self, error: Exception) -> None:
-        self._set_exporting(False)
-        self.export_progress.hide()
-        self._show_export(None)
-        if isinstance(error, Cancelled):
-            self.export_messages.warning(EXPORT_CANCELLED)
-        else:
-            self.export_messages.error(describe_error(error))
-
-    def _show_export(self, report: ExportReport | None) -> None:
-        self.skipped.set_skipped(report.skipped if report else [])
-        self.skipped_table.setVisible(bool(report and report.skipped))
-        self.export_summary.setVisible(report is not None)
-        if report is None:
-            self.export_summary.clear()
-            return
-        # The meters without a ГИС number go to the table, not into the text.
-        lines = [line for line in report.lines() if not line.startswith("  лицевой счет")]
-        self.export_summary.setText("\n".join(lines))
-
-    def _set_exporting(self, running: bool) -> None:
-        if not running:
-            self.export_task = None
-        self.export_button.setEnabled(not running)
-        self.month.setEnabled(not running)
-        self.format.setEnabled(not running)
-        self.export_cancel.setEnabled(running)
-        (self.export_cancel if running else self.export_button).setFocus()
-
     def closing(self) -> None:
-        # Logout meanwhile: an import rolls back, an export leaves no file.
-        for task in (self.import_task, self.export_task):
-            if task is not None:
-                task.cancel()
+        # Logout meanwhile: the import rolls back, the export leaves no file.
+        if self.import_task is not None:
+            self.import_task.cancel()
+        self.exporter.closing()

@@ -1,12 +1,21 @@
-"""The tables of «Обмен данными»: what an import did per kind of record, the problems that
-refused a file, the meters an export to ГИС ЖКХ could not carry, and the latest batches."""
+"""The tables and small widgets of «Обмен данными»: what an import did per kind of record,
+the problems that refused a file, the meters an export to ГИС ЖКХ could not carry, and the
+latest batches; a hint, a progress bar, a row of buttons."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+)
 
 from desktop.formatting import ru_datetime
 from ui.models.text_table import TextTableModel
@@ -84,3 +93,29 @@ def make_table(model: TextTableModel, name: str, stretch: int) -> QTableView:
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
+
+
+def hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    return label
+
+
+def progress_bar(name: str) -> QProgressBar:
+    bar = QProgressBar()
+    bar.setAccessibleName(name)
+    bar.setRange(0, 1)
+    bar.setTextVisible(True)
+    bar.hide()
+    return bar
+
+
+def button_row(primary: QPushButton, cancel: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    primary.setMinimumWidth(200)
+    cancel.setEnabled(False)
+    row.addWidget(primary)
+    row.addWidget(cancel)
+    row.addStretch(1)
+    return row

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QWidget
 from sqlalchemy import func, select
 
 from db.engine import Database
@@ -21,7 +22,8 @@ from tests.ui.conftest import wait_idle
 from tests.ui.test_office import click_item
 from ui import dialogs
 from ui.context import AppContext, PageContext
-from ui.exchange import EXPORT_CANCELLED, IMPORT_CANCELLED, ExchangePage
+from ui.exchange import IMPORT_CANCELLED, ExchangePage
+from ui.exchange_export import EXPORT_CANCELLED
 from ui.main_window import MainWindow
 from ui.pages.registry import Page
 
@@ -57,11 +59,10 @@ def load(qtbot, page: ExchangePage, monkeypatch, path: Path, *, dry_run: bool = 
     wait_idle(qtbot, page.ctx)
 
 
-def rows(page: ExchangePage, model: str) -> list[tuple[str, ...]]:
+def rows(page: QWidget, model: str) -> list[tuple[str, ...]]:
     table = getattr(page, model)
     return [
-        tuple(table.text(r, c) for c in range(table.columnCount()))
-        for r in range(table.rowCount())
+        tuple(table.text(r, c) for c in range(table.columnCount())) for r in range(table.rowCount())
     ]
 
 
@@ -199,32 +200,32 @@ def test_cancel_applies_nothing(
 
 def export_to(qtbot, page: ExchangePage, monkeypatch, path: Path, file_format: str) -> None:
     page.tabs.setCurrentIndex(1)
-    page.format.setCurrentIndex(page.format.findData(file_format))
+    page.exporter.format.setCurrentIndex(page.exporter.format.findData(file_format))
     monkeypatch.setattr(dialogs, "save_path", lambda *args: str(path))
-    qtbot.mouseClick(page.export_button, LEFT)
+    qtbot.mouseClick(page.exporter.export_button, LEFT)
     wait_idle(qtbot, page.ctx)
 
 
 def test_export_writes_the_month_s_readings(
     qtbot, page: ExchangePage, monkeypatch, tmp_path: Path
 ) -> None:
-    assert page.month.date() == QDate(2026, 11, 1)
-    assert page.export_button.isEnabled()
+    assert page.exporter.month.date() == QDate(2026, 11, 1)
+    assert page.exporter.export_button.isEnabled()
     target = tmp_path / "readings.csv"
     export_to(qtbot, page, monkeypatch, target, "csv")
-    assert page.export_messages.kind == "success", page.export_messages.full_text
-    assert page.export_messages.full_text.startswith("Готово: файл readings.csv")
+    assert page.exporter.export_messages.kind == "success", page.exporter.export_messages.full_text
+    assert page.exporter.export_messages.full_text.startswith("Готово: файл readings.csv")
     assert target.exists() and target.stat().st_size > 0
-    assert "За этот месяц для 1С выгружено впервые." in page.export_summary.text()
+    assert "За этот месяц для 1С выгружено впервые." in page.exporter.export_summary.text()
 
     export_to(qtbot, page, monkeypatch, target, "csv")
-    assert "уже выгружался для 1С" in page.export_summary.text()
+    assert "уже выгружался для 1С" in page.exporter.export_summary.text()
 
     gis = tmp_path / "gis"  # the suffix is added
     export_to(qtbot, page, monkeypatch, gis, "gis")
     # The demo's meters carry no ГИС ЖКХ number: none can go, and the page says why.
-    assert page.export_messages.kind == "error"
-    assert "нет номера в ГИС ЖКХ" in page.export_messages.full_text
+    assert page.exporter.export_messages.kind == "error"
+    assert "нет номера в ГИС ЖКХ" in page.exporter.export_messages.full_text
     assert not (tmp_path / "gis.xlsx").exists()
 
 
@@ -250,10 +251,10 @@ def test_cancel_of_an_export_leaves_no_file(
     folder.mkdir()
     page.tabs.setCurrentIndex(1)
     monkeypatch.setattr(dialogs, "save_path", lambda *args: str(folder / "r.csv"))
-    qtbot.mouseClick(page.export_button, LEFT)
+    qtbot.mouseClick(page.exporter.export_button, LEFT)
     assert reached.wait(10)
-    qtbot.mouseClick(page.export_cancel, LEFT)
+    qtbot.mouseClick(page.exporter.export_cancel, LEFT)
     go_on.set()
     wait_idle(qtbot, page.ctx)
-    assert page.export_messages.full_text == EXPORT_CANCELLED
+    assert page.exporter.export_messages.full_text == EXPORT_CANCELLED
     assert list(folder.iterdir()) == []
