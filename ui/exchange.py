@@ -132,12 +132,14 @@ class ExchangePage(BasePage):
         self.tallies = TallyModel(self)
         self.tally_table = make_table(self.tallies, "Что загружено", 0)
         self.tally_table.hide()
-        layout.addWidget(self.tally_table, 1)
+        # A few kinds of record: the table as small as they are, the spare height below it.
+        self.tally_table.setMaximumSize(760, 200)
+        layout.addWidget(self.tally_table)
         self.problems = ProblemModel(self)
         self.problem_table = make_table(self.problems, "Ошибки в файле", 2)
         self.problem_table.hide()
-        layout.addWidget(self.problem_table, 3)
-        layout.addStretch(0)
+        layout.addWidget(self.problem_table, 10)
+        layout.addStretch(1)
         return tab
 
     def _batches_tab(self) -> QWidget:

@@ -107,8 +107,8 @@ class ExportTab(QWidget):
         self.skipped = SkippedModel(self)
         self.skipped_table = make_table(self.skipped, "Приборы без номера в ГИС ЖКХ", 1)
         self.skipped_table.hide()
-        layout.addWidget(self.skipped_table, 1)
-        layout.addStretch(0)
+        layout.addWidget(self.skipped_table, 10)
+        layout.addStretch(1)
 
     def set_today(self, today: date) -> None:
         month = month_start(today)

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QWidget
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from db.engine import Database
-from db.models import Account, ImportBatch
+from db.models import Account, ImportBatch, Meter
 from desktop.app import Services
 from desktop.demo import DEMO_STAFF
 from desktop.resources import resource
@@ -258,3 +258,29 @@ def test_cancel_of_an_export_leaves_no_file(
     wait_idle(qtbot, page.ctx)
     assert page.exporter.export_messages.full_text == EXPORT_CANCELLED
     assert list(folder.iterdir()) == []
+
+
+def test_the_gis_export_lists_the_meters_without_a_gis_number(
+    qtbot, page: ExchangePage, database: Database, monkeypatch, tmp_path: Path
+) -> None:
+    with database.unit_of_work() as s:
+        s.execute(update(Meter).where(Meter.title == "ХВС 3493018").values(gis_number="111-1"))
+    target = tmp_path / "gis.xlsx"
+    export_to(qtbot, page, monkeypatch, target, "gis")
+    tab = page.exporter
+    assert tab.export_messages.kind == "warning", tab.export_messages.full_text
+    assert "Не выгружено приборов без номера в ГИС ЖКХ" in tab.export_messages.full_text
+    assert target.exists()
+    assert tab.skipped_table.isVisible()
+    skipped = rows(tab, "skipped")
+    assert skipped and all(len(row) == 3 for row in skipped)
+    assert "ХВС 3493018" not in [row[1] for row in skipped]
+    assert "Не выгружены" in tab.export_summary.text()
+
+
+def test_no_file_chooser_opens_on_a_kiosk(qapp) -> None:
+    dialogs.forbid_system_dialogs(True)
+    try:
+        assert dialogs.open_path(None, "Файл для загрузки", "CSV (*.csv)") == ""
+    finally:
+        dialogs.forbid_system_dialogs(False)
