@@ -103,6 +103,7 @@ def shoot_all(shooter: Shooter, path: Path) -> None:
     from desktop.app import build_services
     from desktop.clock import FixedClock
     from desktop.demo import DEMO_PASSWORD, DEMO_REGISTRATION_CODES, DEMO_STAFF, build_demo
+    from desktop.resources import resource
     from desktop.settings import Settings
     from ui import theme
     from ui.context import AppContext, PageContext
@@ -273,6 +274,36 @@ def shoot_all(shooter: Shooter, path: Path) -> None:
             shooter.settle(office)
             shooter.save(main, name)
             main.close()
+
+    # --- the administrator's «Обмен данными»: a file from 1C with a bad row, refused --------
+    bad = path.parent / "accounts.csv"
+    example = resource("exchange") / "accounts.csv"
+    lines = example.read_text(encoding="cp1251").splitlines()
+    lines[3] = lines[3].replace(";46,50;", ";много;").replace("6101", "61о1")
+    bad.write_text("\n".join(lines) + "\n", encoding="cp1251")
+    for name, size in (("exchange", LARGE), ("small-exchange", SMALL)):
+        if not shooter.wanted(name):
+            continue
+        admin = services.auth.staff_login("admin", DEMO_STAFF["admin"])
+        main = window(PageContext.for_sign_in(office, admin), size)
+        main.show_page(Page.EXCHANGE)
+        shooter.settle(office)
+        exchange = main.page(Page.EXCHANGE)
+        exchange.start_import(str(bad), None, False)
+        shooter.settle(office)
+        shooter.save(main, name)
+        main.close()
+    if shooter.wanted("exchange-export"):  # November's readings written for 1C
+        admin = services.auth.staff_login("admin", DEMO_STAFF["admin"])
+        main = window(PageContext.for_sign_in(office, admin), LARGE)
+        main.show_page(Page.EXCHANGE)
+        shooter.settle(office)
+        exchange = main.page(Page.EXCHANGE)
+        exchange.tabs.setCurrentIndex(1)
+        exchange.exporter.start_export(str(path.parent / "readings.csv"), date(2026, 11, 1), "csv")
+        shooter.settle(office)
+        shooter.save(main, "exchange-export")
+        main.close()
 
     for ctx in (office, kiosk):
         shooter.settle(ctx)

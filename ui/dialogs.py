@@ -16,8 +16,9 @@ _forbidden = False  # a kiosk: no file or print dialog may open at all
 
 
 def forbid_system_dialogs(forbidden: bool) -> None:
-    """On a kiosk no save or print dialog may open (it leads to the whole file system):
-    ``save_path`` then answers "" and ``choose_printer`` None, as if the person cancelled."""
+    """On a kiosk no file or print dialog may open (it leads to the whole file system):
+    ``save_path`` and ``open_path`` then answer "" and ``choose_printer`` None, as if the
+    person cancelled."""
     global _forbidden
     _forbidden = forbidden
 
@@ -69,6 +70,20 @@ def save_path(parent: QWidget | None, title: str, name: str, filters: str) -> st
     path, _filter = QFileDialog.getSaveFileName(
         parent, title, str(Path(save_folder()) / name), filters
     )
+    if path:
+        _last_folder = str(Path(path).parent)
+    return path
+
+
+def open_path(parent: QWidget | None, title: str, filters: str) -> str:
+    """Ask which file to open, starting in ``save_folder()`` (the documents folder at
+    first); "" when the person cancels. The folder chosen is remembered as a save is."""
+    from PySide6.QtWidgets import QFileDialog
+
+    global _last_folder
+    if _forbidden:
+        return ""
+    path, _filter = QFileDialog.getOpenFileName(parent, title, save_folder(), filters)
     if path:
         _last_folder = str(Path(path).parent)
     return path

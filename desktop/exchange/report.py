@@ -38,6 +38,18 @@ class EarlierBatch:
     file_name: str
 
 
+@dataclass(frozen=True)
+class BatchInfo:
+    """An import batch as the office's list shows it."""
+
+    id: int
+    imported_at: datetime
+    imported_by: str
+    file_name: str
+    kind_title: str  # «лицевые счета»
+    rows: int
+
+
 @dataclass
 class ImportReport:
     """The outcome of one import, for the command line and the screen."""

@@ -19,8 +19,8 @@ from desktop.audit import AuditAction
 from desktop.clock import Clock
 from desktop.common.problems import Problem
 from desktop.common.tasks import TaskState
-from desktop.exchange.kinds import find_header
-from desktop.exchange.report import EarlierBatch, ImportRefused, ImportReport
+from desktop.exchange.kinds import KINDS, find_header
+from desktop.exchange.report import BatchInfo, EarlierBatch, ImportRefused, ImportReport
 from desktop.exchange.rows import RowReader
 from desktop.exchange.source import ENCODING_NAMES, Rewind, Source, examine
 from desktop.permissions import Permission, require
@@ -136,6 +136,23 @@ class ImportService:
             report.problems.sort(key=lambda problem: problem.row or 0)
             raise ImportRefused(report)
         return report
+
+    def recent_batches(self, actor: Actor, limit: int = 10) -> list[BatchInfo]:
+        """The latest import batches, newest first: for the office's «Обмен данными»."""
+        require(actor, Permission.IMPORT)
+        with self.db.read() as s:
+            batches = s.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit))
+            return [
+                BatchInfo(
+                    b.id,
+                    b.imported_at,
+                    b.imported_by,
+                    b.file_name,
+                    KINDS[b.kind].title if b.kind in KINDS else b.kind,
+                    b.rows,
+                )
+                for b in batches
+            ]
 
     def _record(self, s: Any, actor: Actor, path: Path, sha256: str, report: ImportReport) -> int:
         """The batch's row and its audit entry, in the import's transaction."""

@@ -17,6 +17,7 @@ from ui.pages.registry import PAGES, Page, first_page, pages_for
 
 RESIDENT_PAGES = [Page.DEBT, Page.METERS, Page.RECEIPTS, Page.STATEMENT, Page.PASSWORD]
 STAFF_PAGES = [Page.PRINT_RECEIPTS, Page.SLIPS]
+ADMIN_PAGES = [*STAFF_PAGES, Page.EXCHANGE]  # loading files from 1C is the administrator's
 
 
 @pytest.mark.parametrize(
@@ -25,7 +26,7 @@ STAFF_PAGES = [Page.PRINT_RECEIPTS, Page.SLIPS]
         ("office", "resident", RESIDENT_PAGES, Page.METERS),
         ("kiosk", "resident", RESIDENT_PAGES, Page.METERS),
         ("office", "clerk", STAFF_PAGES, Page.PRINT_RECEIPTS),
-        ("office", "admin", STAFF_PAGES, Page.PRINT_RECEIPTS),
+        ("office", "admin", ADMIN_PAGES, Page.PRINT_RECEIPTS),
         ("kiosk", "clerk", [], None),  # the kiosk shows residents' pages only
         ("kiosk", "admin", [], None),
     ],

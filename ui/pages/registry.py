@@ -12,6 +12,7 @@ CLERK = "clerk"
 ADMIN = "admin"
 RESIDENTS = frozenset({RESIDENT})
 STAFF = frozenset({CLERK, ADMIN})
+ADMINS = frozenset({ADMIN})
 
 OFFICE = "office"
 KIOSK = "kiosk"
@@ -25,6 +26,7 @@ class Page(enum.Enum):
     PASSWORD = "password"
     PRINT_RECEIPTS = "print_receipts"
     SLIPS = "slips"
+    EXCHANGE = "exchange"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ PAGES = (
     _resident(Page.PASSWORD, "Изменить пароль", "ui.pages.password", "PasswordPage"),
     _staff(Page.PRINT_RECEIPTS, "Печать квитанций", "ui.office", "ReceiptBatchPage", first=True),
     _staff(Page.SLIPS, "Памятки для жителей", "ui.outbox", "OutboxPage"),
+    # Loading 1C's and the bank's files is the administrator's (Permission.IMPORT).
+    PageSpec(
+        Page.EXCHANGE, "Обмен данными", "ui.exchange", "ExchangePage", frozenset({OFFICE}), ADMINS
+    ),
 )
 
 
