@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QScrollArea,
     QTableView,
     QVBoxLayout,
@@ -102,6 +103,14 @@ def write_file(path: str, data: bytes) -> None:
         out.write(data)
 
 
+def kiosk_mail_button(row: QHBoxLayout, clicked: Callable[[], None]) -> QPushButton:
+    """«Отправить на почту»: on a kiosk only, in place of «Сохранить» (``ui.kiosk.mailing``)."""
+    button = make_button("Отправить на почту", row=row, clicked=clicked)
+    if not dialogs.system_dialogs_forbidden():
+        button.hide()  # (never shown here: the button may have no parent yet)
+    return button
+
+
 def receipt_title(receipt: ReceiptInfo) -> str:
     return f"Квитанция за {month_name(receipt.month).lower()} г."
 
@@ -176,6 +185,7 @@ class ReceiptPreview(QDialog):
         self.print_button = make_button(
             PRINT, row=buttons, clicked=lambda: page.print_receipt(self)
         )
+        self.mail_button = kiosk_mail_button(buttons, lambda: page.mail_receipt(self))
         buttons.addStretch(1)
         self.close_button = make_button(CLOSE, row=buttons, clicked=self.close)
         layout.addLayout(buttons)
@@ -281,6 +291,7 @@ class ReceiptsPage(BasePage):
         self.open_button = make_button(OPEN, "primary", row=buttons, clicked=self.open_receipt)
         self.save_button = make_button(SAVE, row=buttons, clicked=self.save_receipt)
         self.print_button = make_button(PRINT, row=buttons, clicked=self.print_receipt)
+        self.mail_button = kiosk_mail_button(buttons, self.mail_receipt)
         buttons.addStretch(1)
         self.layout_.addLayout(buttons)
         self._selection_changed()
@@ -312,7 +323,7 @@ class ReceiptsPage(BasePage):
         _deselected: QItemSelection | None = None,
     ) -> None:
         chosen = self.selected() is not None and not self.busy
-        for button in (self.open_button, self.save_button, self.print_button):
+        for button in (self.open_button, self.save_button, self.print_button, self.mail_button):
             button.setEnabled(chosen)
 
     def _activated(self, index: QModelIndex) -> None:
@@ -393,12 +404,17 @@ class ReceiptsPage(BasePage):
         if receipt is None or self.busy:
             return
         bar = preview.messages if preview else self.messages
+        make = (lambda pdf=preview.pdf: pdf) if preview else self._pdf_job(receipt)
+        if dialogs.system_dialogs_forbidden():  # a kiosk: straight to its printer
+            from ui.kiosk.printing import print_on_kiosk
+
+            print_on_kiosk(self, bar, receipt_title(receipt), make, self._set_busy)
+            return
         printer = dialogs.choose_printer(preview or self)
         if printer is None:
             return
         printer.setDocName(receipt_title(receipt))
         dpi = min(printer.resolution(), PRINT_DPI_LIMIT)
-        make = (lambda pdf=preview.pdf: pdf) if preview else self._pdf_job(receipt)
         self._set_busy(True)
 
         def rendered(images: list[QImage]) -> None:
@@ -411,3 +427,13 @@ class ReceiptsPage(BasePage):
             bar.success(f"{receipt_title(receipt)} отправлена на печать.")
 
         self.call(lambda: render_pages(make(), dpi), rendered, self._failed(bar))
+
+    def mail_receipt(self, preview: ReceiptPreview | None = None) -> None:
+        """On a kiosk: the receipt's figures to the resident's e-mail on file."""
+        receipt = preview.receipt if preview else self.selected()
+        if receipt is None or self.busy:
+            return
+        from ui.kiosk.mailing import mail_on_kiosk
+
+        bar = preview.messages if preview else self.messages
+        mail_on_kiosk(self, bar, receipt, self._set_busy)
