@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QDialog
-from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from db.engine import Database
@@ -95,7 +95,9 @@ def receipts_page(qtbot, kiosk: KioskController) -> ReceiptsPage:
 
 
 def no_dialog_open() -> bool:
-    return not [w for w in QApplication.topLevelWidgets() if w.isVisible() and isinstance(w, QDialog)]
+    return not [
+        w for w in QApplication.topLevelWidgets() if w.isVisible() and isinstance(w, QDialog)
+    ]
 
 
 def test_print_sends_the_receipt_to_the_kiosk_printer_without_a_dialog(

@@ -18,6 +18,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont, QPainter
 
 from desktop.errors import UserError
+from ui.pdf_pages import PRINT_DPI_LIMIT, paint_pages, render_pages
 
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
@@ -67,8 +68,6 @@ def printer_label(printer: QPrinter) -> str:
 
 def print_pdf(pdf: bytes, printer_name: str, title: str) -> str:
     """Print the PDF's pages on the printer ``printer_name``; the printer's name back."""
-    from ui.pages.receipts import PRINT_DPI_LIMIT, paint_pages, render_pages
-
     printer = open_printer(printer_name)
     printer.setDocName(title)
     images = render_pages(pdf, min(printer.resolution(), PRINT_DPI_LIMIT))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QRect, Qt
-from PySide6.QtGui import QImage, QKeySequence, QPainter, QPixmap, QResizeEvent
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -29,10 +29,9 @@ from ui.forms import make_button
 from ui.messages import MessageBar
 from ui.models.receipts import ReceiptsModel
 from ui.pages.base import BasePage
+from ui.pdf_pages import PRINT_DPI_LIMIT, paint_pages, render_pages
 
 if TYPE_CHECKING:
-    from PySide6.QtPrintSupport import QPrinter
-
     from desktop.receipts import ReceiptInfo
 
 OPEN = "Открыть"
@@ -45,56 +44,6 @@ ZOOM_IN = "Крупнее"
 ZOOM_OUT = "Мельче"
 ZOOM_STEPS = (0.5, 0.67, 0.75, 0.9, 1.0, 1.25, 1.5, 2.0)  # of the rendered page
 PREVIEW_DPI = 108  # an A4 page about 890 pixels wide: readable without scrolling sideways
-PRINT_DPI_LIMIT = 300  # finer than this only makes the print job bigger
-
-
-def render_pages(pdf: bytes, dpi: float) -> list[QImage]:
-    """The PDF's pages as images at ``dpi``. Safe off the GUI thread (QImage, not QPixmap)."""
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(pdf)
-    try:
-        images = []
-        for number in range(len(document)):
-            page = document[number]
-            try:
-                bitmap = page.render(scale=dpi / 72, prefer_bgrx=True)
-                try:
-                    # BGRx bytes are QImage's RGB32 on every little-endian machine we run on.
-                    image = QImage(
-                        bytes(bitmap.buffer),
-                        bitmap.width,
-                        bitmap.height,
-                        bitmap.stride,
-                        QImage.Format.Format_RGB32,
-                    ).copy()
-                finally:
-                    bitmap.close()
-            finally:
-                page.close()
-            images.append(image)
-        return images
-    finally:
-        document.close()
-
-
-def paint_pages(printer: QPrinter, images: list[QImage]) -> None:
-    """Print the rendered pages, each scaled to the paper as the PDF lays it out."""
-    from PySide6.QtPrintSupport import QPrinter
-
-    printer.setFullPage(True)  # the receipt has its own margins
-    painter = QPainter()
-    if not painter.begin(printer):
-        raise UserError("Не удалось начать печать. Проверьте, что принтер включён и доступен.")
-    try:
-        paper = printer.paperRect(QPrinter.Unit.DevicePixel).size().toSize()
-        for number, image in enumerate(images):
-            if number:
-                printer.newPage()
-            size = image.size().scaled(paper, Qt.AspectRatioMode.KeepAspectRatio)
-            painter.drawImage(QRect(QPoint(0, 0), size), image)
-    finally:
-        painter.end()
 
 
 def write_file(path: str, data: bytes) -> None:
