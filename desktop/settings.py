@@ -17,6 +17,7 @@ The file is ``settings.toml`` in the user's config directory (platformdirs), for
     [kiosk]
     idle_seconds = 90
     countdown_seconds = 20
+    printer = "HP LaserJet Hall"  # "" or absent: the system's default printer
 
 Every key can be overridden by an environment variable ``CABINET_<SECTION>_<KEY>`` (or
 ``CABINET_<KEY>`` for top-level keys), e.g. ``CABINET_DATABASE_URL``, ``CABINET_SMTP_HOST``.
@@ -161,6 +162,9 @@ class DebtSettings:
 class KioskSettings:
     idle_seconds: int = 90  # without a touch or a key: the resident is signed out
     countdown_seconds: int = 20  # the last seconds of it, counted down on screen
+    # This machine's printer, as the system names it; "" — the system's default printer.
+    # Receipts and the statement go to it without a dialog.
+    printer: str = ""
 
 
 @dataclass(frozen=True)

@@ -131,15 +131,18 @@ def test_no_kiosk_page_offers_to_save_a_file_or_opens_a_file_dialog(qtbot, kiosk
             page = main.show_page(spec.page)
             wait_idle(qtbot, kiosk.ctx)
             shown = [b.text() for b in page.findChildren(QPushButton) if b.isVisible()]
-            assert not [t for t in shown if t.startswith(("Экспорт", "Распечатать"))]
+            assert not [t for t in shown if t.startswith("Экспорт")]
             if isinstance(page, ReceiptsPage):
-                assert not page.save_button.isVisible() and not page.print_button.isVisible()
+                # «Распечатать» stays: straight to the kiosk's printer (ui.kiosk.printing).
+                assert not page.save_button.isVisible() and page.print_button.isVisible()
                 page.open_receipt()
                 wait_idle(qtbot, kiosk.ctx)
                 preview = page.preview
                 assert preview is not None and preview.isVisible()
-                assert not preview.save_button.isVisible() and not preview.print_button.isVisible()
+                assert not preview.save_button.isVisible() and preview.print_button.isVisible()
                 page.save_receipt(preview)  # even if reached: no dialog, nothing written
+                page.print_receipt(preview)  # no dialog: the kiosk's printer, or why not
+                wait_idle(qtbot, kiosk.ctx)
                 preview.close()
             if isinstance(page, StatementPage):
                 assert not page.export_xlsx.isVisible() and not page.export_pdf.isVisible()

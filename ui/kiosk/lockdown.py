@@ -2,7 +2,8 @@
 program do nothing anywhere in the application while the lockdown is installed.
 
 (The window itself refuses to close, ``ui.kiosk.shell``; the save and print dialogs are
-switched off in ``ui.dialogs``, and the buttons that would open them are hidden.)
+switched off in ``ui.dialogs``, the save buttons are hidden, and «Распечатать» prints
+without a dialog.)
 """
 
 from __future__ import annotations
@@ -34,15 +35,15 @@ def refused_key(event: QKeyEvent) -> bool:
 
 @cache
 def file_buttons() -> dict[type, tuple[str, ...]]:
-    """The buttons that save a file or print through a dialog, by the screen that has them:
-    on a kiosk they are absent (the file dialog shows the whole file system; printing to the
-    kiosk's own printer without a dialog is still to come)."""
+    """The buttons that save a file, by the screen that has them: on a kiosk they are absent
+    (the file dialog shows the whole file system). «Распечатать» stays: on a kiosk it prints
+    to the machine's own printer without a dialog (``ui.kiosk.printing``)."""
     from ui.pages.receipts import ReceiptPreview, ReceiptsPage
     from ui.pages.statement import StatementPage
 
     return {
-        ReceiptsPage: ("save_button", "print_button"),
-        ReceiptPreview: ("save_button", "print_button"),
+        ReceiptsPage: ("save_button",),
+        ReceiptPreview: ("save_button",),
         StatementPage: ("export_xlsx", "export_pdf"),
     }
 

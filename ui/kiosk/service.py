@@ -202,29 +202,27 @@ class ServiceMenu(QDialog):
         self.accept()
         self.exit_requested.emit()
 
-    def test_printer(self) -> str:
-        """Name the system's default printer and its state; a clear word when there is none."""
-        from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
+    def test_printer(self) -> None:
+        """A test page to this machine's printer (``kiosk.printer``, else the system's
+        default), on the worker thread; its answer in the menu's message bar."""
+        from ui.kiosk.printing import print_test_page
 
-        info = QPrinterInfo.defaultPrinter()
-        if info.isNull():
-            names = QPrinterInfo.availablePrinterNames()
-            text = "Нет принтера: в системе не выбран принтер по умолчанию." + (
-                f" Установлены: {', '.join(names)}." if names else " Принтеры не установлены."
-            )
-            self.messages.error(text)
-            return text
-        states = {
-            QPrinter.PrinterState.Idle: "готов",
-            QPrinter.PrinterState.Active: "печатает",
-            QPrinter.PrinterState.Aborted: "задание прервано",
-            QPrinter.PrinterState.Error: "ошибка (нет бумаги, крышка открыта или принтер выключен)",
-        }
-        state = states.get(info.state(), "состояние неизвестно")
-        text = f"Принтер «{info.printerName()}»: {state}."
-        ready = info.state() == QPrinter.PrinterState.Idle
-        (self.messages.success if ready else self.messages.error)(text)
-        return text
+        name = self.ctx.settings.kiosk.printer
+        ctx = self.ctx
+        self.printer_button.setEnabled(False)
+        self.messages.info("Печать пробной страницы…")
+
+        def printed(used: str) -> None:
+            self.printer_button.setEnabled(True)
+            self.messages.success(f"Пробная страница отправлена на принтер «{used}».")
+
+        def failed(error: Exception) -> None:
+            self.printer_button.setEnabled(True)
+            self.messages.error(describe_error(error))
+
+        ctx.tasks.run(
+            lambda: print_test_page(name, ctx.services.clock.now()), printed, failed, owner=self
+        )
 
     def show_settings(self) -> None:
         settings = self.ctx.settings
@@ -236,6 +234,7 @@ class ServiceMenu(QDialog):
             f"Выход по бездействию: через {settings.kiosk.idle_seconds} с, отсчет — "
             f"{settings.kiosk.countdown_seconds} с",
             f"Телефон офиса: {settings.office_phone}",
+            f"Принтер: {settings.kiosk.printer or 'принтер системы по умолчанию'}",
         ]
         if screen is not None and size is not None:
             lines.append(

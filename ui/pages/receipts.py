@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QRect, Qt
-from PySide6.QtGui import QImage, QKeySequence, QPainter, QPixmap, QResizeEvent
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QScrollArea,
     QTableView,
     QVBoxLayout,
@@ -28,10 +29,9 @@ from ui.forms import make_button
 from ui.messages import MessageBar
 from ui.models.receipts import ReceiptsModel
 from ui.pages.base import BasePage
+from ui.pdf_pages import PRINT_DPI_LIMIT, paint_pages, render_pages
 
 if TYPE_CHECKING:
-    from PySide6.QtPrintSupport import QPrinter
-
     from desktop.receipts import ReceiptInfo
 
 OPEN = "Открыть"
@@ -44,62 +44,20 @@ ZOOM_IN = "Крупнее"
 ZOOM_OUT = "Мельче"
 ZOOM_STEPS = (0.5, 0.67, 0.75, 0.9, 1.0, 1.25, 1.5, 2.0)  # of the rendered page
 PREVIEW_DPI = 108  # an A4 page about 890 pixels wide: readable without scrolling sideways
-PRINT_DPI_LIMIT = 300  # finer than this only makes the print job bigger
-
-
-def render_pages(pdf: bytes, dpi: float) -> list[QImage]:
-    """The PDF's pages as images at ``dpi``. Safe off the GUI thread (QImage, not QPixmap)."""
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(pdf)
-    try:
-        images = []
-        for number in range(len(document)):
-            page = document[number]
-            try:
-                bitmap = page.render(scale=dpi / 72, prefer_bgrx=True)
-                try:
-                    # BGRx bytes are QImage's RGB32 on every little-endian machine we run on.
-                    image = QImage(
-                        bytes(bitmap.buffer),
-                        bitmap.width,
-                        bitmap.height,
-                        bitmap.stride,
-                        QImage.Format.Format_RGB32,
-                    ).copy()
-                finally:
-                    bitmap.close()
-            finally:
-                page.close()
-            images.append(image)
-        return images
-    finally:
-        document.close()
-
-
-def paint_pages(printer: QPrinter, images: list[QImage]) -> None:
-    """Print the rendered pages, each scaled to the paper as the PDF lays it out."""
-    from PySide6.QtPrintSupport import QPrinter
-
-    printer.setFullPage(True)  # the receipt has its own margins
-    painter = QPainter()
-    if not painter.begin(printer):
-        raise UserError("Не удалось начать печать. Проверьте, что принтер включён и доступен.")
-    try:
-        paper = printer.paperRect(QPrinter.Unit.DevicePixel).size().toSize()
-        for number, image in enumerate(images):
-            if number:
-                printer.newPage()
-            size = image.size().scaled(paper, Qt.AspectRatioMode.KeepAspectRatio)
-            painter.drawImage(QRect(QPoint(0, 0), size), image)
-    finally:
-        painter.end()
 
 
 def write_file(path: str, data: bytes) -> None:
     """Save ``data``; the file appears only once it is complete. Runs in the background."""
     with atomic_file(path) as out:
         out.write(data)
+
+
+def kiosk_mail_button(row: QHBoxLayout, clicked: Callable[[], None]) -> QPushButton:
+    """«Отправить на почту»: on a kiosk only, in place of «Сохранить» (``ui.kiosk.mailing``)."""
+    button = make_button("Отправить на почту", row=row, clicked=clicked)
+    if not dialogs.system_dialogs_forbidden():
+        button.hide()  # (never shown here: the button may have no parent yet)
+    return button
 
 
 def receipt_title(receipt: ReceiptInfo) -> str:
@@ -176,6 +134,7 @@ class ReceiptPreview(QDialog):
         self.print_button = make_button(
             PRINT, row=buttons, clicked=lambda: page.print_receipt(self)
         )
+        self.mail_button = kiosk_mail_button(buttons, lambda: page.mail_receipt(self))
         buttons.addStretch(1)
         self.close_button = make_button(CLOSE, row=buttons, clicked=self.close)
         layout.addLayout(buttons)
@@ -281,6 +240,7 @@ class ReceiptsPage(BasePage):
         self.open_button = make_button(OPEN, "primary", row=buttons, clicked=self.open_receipt)
         self.save_button = make_button(SAVE, row=buttons, clicked=self.save_receipt)
         self.print_button = make_button(PRINT, row=buttons, clicked=self.print_receipt)
+        self.mail_button = kiosk_mail_button(buttons, self.mail_receipt)
         buttons.addStretch(1)
         self.layout_.addLayout(buttons)
         self._selection_changed()
@@ -312,7 +272,7 @@ class ReceiptsPage(BasePage):
         _deselected: QItemSelection | None = None,
     ) -> None:
         chosen = self.selected() is not None and not self.busy
-        for button in (self.open_button, self.save_button, self.print_button):
+        for button in (self.open_button, self.save_button, self.print_button, self.mail_button):
             button.setEnabled(chosen)
 
     def _activated(self, index: QModelIndex) -> None:
@@ -393,12 +353,17 @@ class ReceiptsPage(BasePage):
         if receipt is None or self.busy:
             return
         bar = preview.messages if preview else self.messages
+        make = (lambda pdf=preview.pdf: pdf) if preview else self._pdf_job(receipt)
+        if dialogs.system_dialogs_forbidden():  # a kiosk: straight to its printer
+            from ui.kiosk.printing import print_on_kiosk
+
+            print_on_kiosk(self, bar, receipt_title(receipt), make, self._set_busy)
+            return
         printer = dialogs.choose_printer(preview or self)
         if printer is None:
             return
         printer.setDocName(receipt_title(receipt))
         dpi = min(printer.resolution(), PRINT_DPI_LIMIT)
-        make = (lambda pdf=preview.pdf: pdf) if preview else self._pdf_job(receipt)
         self._set_busy(True)
 
         def rendered(images: list[QImage]) -> None:
@@ -411,3 +376,13 @@ class ReceiptsPage(BasePage):
             bar.success(f"{receipt_title(receipt)} отправлена на печать.")
 
         self.call(lambda: render_pages(make(), dpi), rendered, self._failed(bar))
+
+    def mail_receipt(self, preview: ReceiptPreview | None = None) -> None:
+        """On a kiosk: the receipt's figures to the resident's e-mail on file."""
+        receipt = preview.receipt if preview else self.selected()
+        if receipt is None or self.busy:
+            return
+        from ui.kiosk.mailing import mail_on_kiosk
+
+        bar = preview.messages if preview else self.messages
+        mail_on_kiosk(self, bar, receipt, self._set_busy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, Qt
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 EXPORT_XLSX = "Экспорт в XLSX"
 EXPORT_PDF = "Экспорт в PDF"
+PRINT = "Распечатать"
 FILTERS = {"xlsx": "Книга Excel (*.xlsx)", "pdf": "Документ PDF (*.pdf)"}
 MIN_COLUMN_WIDTH = 88  # «15 720,33» with room to spare, and narrow headers such as «Пеня»
 
@@ -111,6 +113,10 @@ class StatementPage(BasePage):
         top.addWidget(self.summary, 1)
         self.export_xlsx = make_button(EXPORT_XLSX, row=top, clicked=lambda: self.export("xlsx"))
         self.export_pdf = make_button(EXPORT_PDF, row=top, clicked=lambda: self.export("pdf"))
+        # On a kiosk only, in place of the exports: straight to the kiosk's printer.
+        self.print_button = make_button(PRINT, row=top, clicked=self.print_statement)
+        if not dialogs.system_dialogs_forbidden():
+            self.print_button.hide()
         self.layout_.addLayout(top)
 
         self.model = StatementModel(self)
@@ -149,6 +155,7 @@ class StatementPage(BasePage):
     def _set_exports_enabled(self, enabled: bool) -> None:
         self.export_xlsx.setEnabled(enabled)
         self.export_pdf.setEnabled(enabled)
+        self.print_button.setEnabled(enabled)
 
     def activate(self) -> None:
         actor, account_id = self.ctx.actor, self.ctx.served.id
@@ -214,6 +221,23 @@ class StatementPage(BasePage):
             lambda: export_statement(ctx.services, actor, account_id, path, fmt),
             lambda _statement: self._exported(path),
             self._export_failed,
+        )
+
+    def print_statement(self) -> None:
+        """On a kiosk: the statement's PDF to the kiosk's printer, without a dialog."""
+        if not self.statement or not self.statement.months:
+            return
+        from ui.kiosk.printing import print_on_kiosk
+
+        services, actor, account_id = self.ctx.services, self.ctx.actor, self.ctx.served.id
+
+        def make() -> bytes:
+            out = io.BytesIO()
+            services.documents.write_statement(actor, account_id, out, "pdf")
+            return out.getvalue()
+
+        print_on_kiosk(
+            self, self.messages, "Ведомость", make, lambda busy: self._set_exports_enabled(not busy)
         )
 
     def _exported(self, path: str) -> None:

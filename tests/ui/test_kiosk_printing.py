@@ -1,0 +1,244 @@
+"""Printing on a kiosk without a dialog, and the receipt by e-mail: «Распечатать» sends the
+receipt or the statement straight to the kiosk's printer (Qt's PDF output here, read back
+with pypdf), a missing printer is named in Russian, «Отправить на почту» queues the letter to
+the address on file with the address masked, and the service menu prints a test page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QApplication, QDialog
+from sqlalchemy import select, update
+
+from db.engine import Database
+from db.models import Account, OutboxMessage, ResidentCredential
+from desktop.app import Services, build_services
+from desktop.clock import FixedClock
+from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD, build_demo
+from desktop.receipt_mail import NO_EMAIL, NO_SMTP, mail_receipt, mask_email
+from desktop.settings import KioskSettings, Settings, SmtpSettings
+from tests.ui.conftest import wait_idle
+from tests.ui.kiosk_helpers import FakeTime, kiosk_running, sign_in
+from ui.kiosk import printing
+from ui.kiosk.controller import KioskController
+from ui.kiosk.mailing import SEND
+from ui.kiosk.printing import PRINTING, printer_problem
+from ui.kiosk.service import ServiceMenu
+from ui.pages.receipts import ReceiptsPage
+from ui.pages.registry import Page
+from ui.pages.statement import StatementPage
+
+MISSING = "Принтер в холле 2"  # no such printer on the test machine
+
+
+def pdf_printer(target: Path) -> QPrinter:
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(target))
+    return printer
+
+
+ASKED: list[str] = []  # the printer names the kiosk asked for
+
+
+@pytest.fixture
+def printed(monkeypatch, tmp_path: Path) -> Path:
+    """The kiosk's printer is Qt's PDF output into this file (the seam ``open_printer``);
+    the name it was asked for is kept in ``ASKED``."""
+    target = tmp_path / "printed.pdf"
+    ASKED.clear()
+
+    def open_printer(name: str) -> QPrinter:
+        ASKED.append(name)
+        return pdf_printer(target)
+
+    monkeypatch.setattr(printing, "open_printer", open_printer)
+    return target
+
+
+def make_services(database: Database, clock: FixedClock, **settings: object) -> Services:
+    build_demo(database, clock)
+    return build_services(database, Settings(**settings), clock)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def services(database: Database, ui_clock: FixedClock) -> Services:
+    """A kiosk with a named printer and an SMTP server that refuses at once (the letter
+    stays queued: what matters here is that it was queued)."""
+    return make_services(
+        database,
+        ui_clock,
+        kiosk=KioskSettings(printer=MISSING),
+        smtp=SmtpSettings(host="127.0.0.1", port=1, sender="uk@demo.example", timeout=2),
+    )
+
+
+@pytest.fixture
+def kiosk(qtbot, services: Services, tmp_path: Path) -> Iterator[KioskController]:
+    with kiosk_running(qtbot, services, tmp_path, FakeTime()) as controller:
+        sign_in(qtbot, controller)
+        yield controller
+
+
+def receipts_page(qtbot, kiosk: KioskController) -> ReceiptsPage:
+    assert kiosk.main is not None
+    page = kiosk.main.show_page(Page.RECEIPTS)
+    assert isinstance(page, ReceiptsPage)
+    wait_idle(qtbot, kiosk.ctx)
+    qtbot.waitUntil(lambda: page.print_button.isEnabled())
+    return page
+
+
+def no_dialog_open() -> bool:
+    return not [
+        w for w in QApplication.topLevelWidgets() if w.isVisible() and isinstance(w, QDialog)
+    ]
+
+
+def test_print_sends_the_receipt_to_the_kiosk_printer_without_a_dialog(
+    qtbot, kiosk, printed: Path
+) -> None:
+    page = receipts_page(qtbot, kiosk)
+    assert page.print_button.isVisible() and not page.save_button.isVisible()
+    qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
+    assert page.messages.text() == PRINTING and not page.print_button.isEnabled()
+    assert no_dialog_open()
+    wait_idle(qtbot, kiosk.ctx)
+    assert "отправлена на принтер «" in page.messages.text()
+    assert "Заберите её из лотка" in page.messages.text()
+    assert ASKED == [MISSING]
+    reader = PdfReader(printed)
+    assert len(reader.pages) >= 1
+    box = reader.pages[0].mediabox
+    assert abs(float(box.width) - 595) < 3 and abs(float(box.height) - 842) < 3  # A4
+    assert reader.pages[0].images  # the rendered receipt itself
+    assert page.print_button.isEnabled()
+
+
+def test_the_preview_prints_to_the_same_printer(qtbot, kiosk, printed: Path) -> None:
+    page = receipts_page(qtbot, kiosk)
+    qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, kiosk.ctx)
+    preview = page.preview
+    assert preview is not None and not preview.save_button.isVisible()
+    qtbot.mouseClick(preview.print_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, kiosk.ctx)
+    assert "отправлена на принтер" in preview.messages.text()
+    assert len(PdfReader(printed).pages) >= 1
+
+
+def test_the_statement_prints_on_a_kiosk(qtbot, kiosk, printed: Path) -> None:
+    assert kiosk.main is not None
+    page = kiosk.main.show_page(Page.STATEMENT)
+    assert isinstance(page, StatementPage)
+    wait_idle(qtbot, kiosk.ctx)
+    assert page.print_button.isVisible() and not page.export_pdf.isVisible()
+    qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
+    assert page.messages.text() == PRINTING
+    wait_idle(qtbot, kiosk.ctx)
+    assert page.messages.text().startswith("Ведомость отправлена на принтер")
+    assert len(PdfReader(printed).pages) >= 1
+
+
+def test_a_missing_printer_is_named_and_nothing_else_happens(qtbot, kiosk) -> None:
+    page = receipts_page(qtbot, kiosk)
+    qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, kiosk.ctx)
+    assert page.messages.text() == (
+        f"Принтер «{MISSING}» не найден на этом компьютере. "
+        "Обратитесь, пожалуйста, к сотруднику офиса."
+    )
+    assert no_dialog_open() and page.print_button.isEnabled()
+
+
+def test_printer_states_are_told_in_russian() -> None:
+    error = printer_problem("HP", QPrinter.PrinterState.Error)
+    assert error is not None and "нет бумаги" in error and "выключен" in error
+    aborted = printer_problem("HP", QPrinter.PrinterState.Aborted)
+    assert aborted is not None and "прервал печать" in aborted
+    assert printer_problem("HP", QPrinter.PrinterState.Idle) is None
+    assert printer_problem("HP", QPrinter.PrinterState.Active) is None
+
+
+def test_mail_queues_the_receipt_to_the_address_on_file_masked(
+    qtbot, kiosk, services: Services
+) -> None:
+    page = receipts_page(qtbot, kiosk)
+    assert page.mail_button.isVisible() and page.mail_button.text() == SEND
+    receipt = page.selected()
+    assert receipt is not None
+    qtbot.mouseClick(page.mail_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, kiosk.ctx)
+    text = page.messages.text()
+    assert "отправлено на i***@demo.example" in text and "ivanov@" not in text
+    assert "PDF" in text  # it says the letter holds the figures, not the file
+    with services.db.read() as s:
+        account_id = s.scalar(select(Account.id).where(Account.number == DEMO_ACCOUNT))
+        (letter,) = s.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.account_id == account_id,
+                OutboxMessage.subject.startswith("Квитанция за"),
+            )
+        )
+    assert letter.recipient == "ivanov@demo.example" and letter.channel == "email"
+    assert receipt.number in letter.body and "К оплате:" in letter.body
+
+
+def test_without_an_email_on_file_the_resident_is_sent_to_the_office(
+    qtbot, kiosk, services: Services
+) -> None:
+    with services.db.unit_of_work() as s:
+        account_id = s.scalar(select(Account.id).where(Account.number == DEMO_ACCOUNT))
+        s.execute(
+            update(ResidentCredential)
+            .where(ResidentCredential.account_id == account_id)
+            .values(email="")
+        )
+    page = receipts_page(qtbot, kiosk)
+    qtbot.mouseClick(page.mail_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, kiosk.ctx)
+    assert page.messages.text() == NO_EMAIL
+    with services.db.read() as s:
+        assert not s.scalars(
+            select(OutboxMessage).where(OutboxMessage.subject.startswith("Квитанция"))
+        ).all()
+
+
+def test_without_smtp_the_kiosk_says_so(database: Database, ui_clock: FixedClock) -> None:
+    services = make_services(database, ui_clock)
+    signed = services.auth.login(DEMO_ACCOUNT, DEMO_PASSWORD)
+    assert signed.account_id is not None
+    month = services.receipts.receipts(signed.actor, signed.account_id)[0].month
+    with pytest.raises(Exception, match="не настроена электронная почта") as caught:
+        mail_receipt(services, signed.actor, signed.account_id, month)
+    assert str(caught.value) == NO_SMTP
+
+
+def test_the_masked_address_shows_its_first_letter_and_domain() -> None:
+    assert mask_email("ivanov@mail.ru") == "i***@mail.ru"
+    assert mask_email("a@b.ru") == "a***@b.ru"
+    assert mask_email("broken") == "***"
+
+
+def test_the_service_menu_prints_a_test_page(qtbot, kiosk, printed: Path) -> None:
+    menu = kiosk.open_service_menu()
+    qtbot.mouseClick(menu.printer_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, kiosk.ctx)
+    assert isinstance(menu, ServiceMenu)
+    assert menu.messages.text().startswith("Пробная страница отправлена на принтер")
+    text = " ".join(PdfReader(printed).pages[0].extract_text().split())
+    assert "Проверка принтера киоска" in text and "20.11.2026" in text
+    menu.reject()
+
+
+def test_the_service_menu_names_a_missing_printer(qtbot, kiosk) -> None:
+    menu = kiosk.open_service_menu()
+    qtbot.mouseClick(menu.printer_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, kiosk.ctx)
+    assert menu.messages.text().startswith(f"Принтер «{MISSING}» не найден")
+    menu.reject()
