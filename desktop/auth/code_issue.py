@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Boolean, ColumnElement, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db.engine import Database
+from db.engine import Database, insert_for
 from db.models import Account, RegistrationCode, ResidentCredential
 from db.privileges import lacks
 from desktop import audit
@@ -210,7 +209,7 @@ def store(s: Session, new: dict[int, NewCode], now: datetime, by: str) -> int:
             )
             or 0
         )
-    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = insert_for(s)
     stored = 0
     for start in range(0, len(ids), 500):  # the IN list of a lock stays short
         part = ids[start : start + 500]
