@@ -145,9 +145,7 @@ def install(conn: Connection, q_schema: str, names: Mapping[str, str]) -> None:
         )
     function, arguments = FUNCTION
     clerk = quote(conn, names["clerk"])
-    conn.exec_driver_sql(
-        f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) TO {clerk}"
-    )
+    conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) TO {clerk}")
     conn.exec_driver_sql("DROP POLICY IF EXISTS cabinet_clerk_no_code_key ON auth_secret")
     hidden = f"name <> '{CODE_SECRET}'"
     conn.exec_driver_sql(

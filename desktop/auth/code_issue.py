@@ -141,7 +141,9 @@ def _derived(s: Session, account_ids: list[int], renew: bool) -> Printed:
         printed.codes[row.account_id] = row.code
         printed.hashes[row.account_id] = row.code_hash
         if not row.standing:
-            printed.new[row.account_id] = NewCode(row.code_hash, State(row.was_salt, row.was_issued))
+            printed.new[row.account_id] = NewCode(
+                row.code_hash, State(row.was_salt, row.was_issued)
+            )
     return printed
 
 

@@ -17,9 +17,11 @@ A code is not random but derived from the account, its salt and a key of the dat
 (``auth_secret`` «registration_code»): whoever prints receipts can print an account's valid
 code again. Whoever reads the key can work out any account's code and take it over through
 registration, so on PostgreSQL only the administrator's role and the owner read it: a
-clerk's desk gets its codes from the database (``db.roles_codes``), the kiosk none. So a month's receipts printed twice (a jammed
-printer, a lost bundle) carry the same codes, and the receipts already in the mailboxes stay
-good; a code changes only when it is used or the office reissues it.
+clerk's desk gets its codes from the database (``db.roles_codes``), the kiosk none.
+
+So a month's receipts printed twice (a jammed printer, a lost bundle) carry the same codes,
+and the receipts already in the mailboxes stay good; a code changes only when it is used or
+the office reissues it.
 """
 
 from __future__ import annotations
