@@ -43,6 +43,7 @@ from sqlalchemy import Connection, Engine, text
 
 from db import (
     roles_audit,
+    roles_codes,
     roles_office,
     roles_outbox,
     roles_proof,
@@ -128,8 +129,8 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     # The kiosk's and the clerk's throttle runs in the database (db.roles_throttle,
     # db.roles_office): no rights of their own, so neither can clear or wipe a delay.
     "login_throttle": {ADMIN: _RWD},
-    # Row level security hides the fake salts' key (SEALED_SECRET) from every group, and the
-    # throttle's from the kiosk: it sees no row.
+    # Row level security hides the fake salts' key (SEALED_SECRET) from every group, the
+    # registration codes' key from the clerk (db.roles_codes), and every key from the kiosk.
     "auth_secret": {KIOSK: (_R,), CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
     "meter": {KIOSK: (_R,), CLERK: _RW, ADMIN: _RW},
     # A resident may delete their own period 1C has not accepted (ReadingService).
@@ -329,6 +330,7 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
         _install_policies(conn, names)
         roles_staff.install(conn, schema, names)
         roles_outbox.install(conn, q_schema, names, mailer)  # after the queue's policies
+        roles_codes.install(conn, q_schema, names)  # the codes' key: the owner's and admin's
         roles_readings.install(conn, q_schema, names[KIOSK])  # the kiosk's readings' rules
         roles_office.install(conn, q_schema, names)
         roles_support.install(conn, q_schema)  # after the readings' cabinet_kiosk_writes

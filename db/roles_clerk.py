@@ -15,11 +15,10 @@ desk when its connection may not read the hash (``desktop.auth.sealed``):
   account's registration code is void once used.
 - ``cabinet_has_password``: whether the account's resident holds a password (the account
   list's «зарегистрирован», and which receipts carry a code).
-- ``cabinet_code_salts``, ``cabinet_codes_match``, ``cabinet_store_codes``: the receipt
-  batch's and the counter's registration codes. The codes are derived from a key the office
-  reads (``desktop.auth.codes``), so the desk may print an account's valid code again: it
-  gets the stored code's salt, derives the code, and the database says whether its hash is
-  the stored one. New codes are stored by hash, in HMAC-SHA256's shape only.
+- ``cabinet_codes_match``, ``cabinet_store_codes``: the receipt batch's and the counter's
+  registration codes. The desk never holds the key the codes are derived from: it gets the
+  codes to print from ``cabinet_derive_codes`` (``db.roles_codes``), the database says which
+  printed code still stands, and new codes are stored by hash, in HMAC-SHA256's shape only.
 
 The writes (``cabinet_office_register``, ``cabinet_store_codes``) are the office's, not a
 login's: each demands the live, not one-time session of a signed-in clerk or administrator
@@ -44,7 +43,6 @@ CLERK_FUNCTIONS = (
         "text, text, text, text, text, timestamp with time zone, timestamp with time zone",
     ),
     ("cabinet_has_password", "bigint"),
-    ("cabinet_code_salts", "bigint[]"),
     ("cabinet_codes_match", "bigint[], text[]"),
     (
         "cabinet_store_codes",
@@ -147,14 +145,6 @@ RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
     SELECT EXISTS (SELECT 1 FROM resident_credential c
                     WHERE c.account_id = p_account AND coalesce(c.password_hash, '') <> '')
-$fn$""",
-    f"""
-CREATE OR REPLACE FUNCTION cabinet_code_salts(p_accounts bigint[])
-RETURNS TABLE (account_id bigint, salt text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
-    SELECT r.account_id, split_part(r.code_hash, '$', 2)
-      FROM registration_code r
-     WHERE r.account_id = ANY(p_accounts) AND r.code_hash ~ {_CODE_HASH}
 $fn$""",
     """
 CREATE OR REPLACE FUNCTION cabinet_codes_match(p_accounts bigint[], p_candidates text[])

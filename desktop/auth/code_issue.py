@@ -9,9 +9,9 @@ at once print the same new codes and void none of each other's, and a batch fini
 a reissue, or after the resident registered with its code, does not put back a code that is
 void meanwhile.
 
-On a connection that may not read the codes' hashes (a clerk's role, ``db.roles_clerk``) the
-database hands out the salts, says which derived code is the stored one, and stores the new
-ones under the same check.
+On a connection that may not read the codes' hashes (a clerk's role, ``db.roles_clerk``) nor
+the key they are derived from (``db.roles_codes``) the database derives the codes to print,
+says which printed code still stands, and stores the new ones under the same check.
 """
 
 from __future__ import annotations
@@ -64,18 +64,44 @@ class Printed:
     hashes: dict[int, str] = field(default_factory=dict)  # of every code printed
 
 
-def to_print(s: Session, key: bytes, account_ids: Iterable[int], *, renew: bool = False) -> Printed:
+def key_for(db: Database) -> bytes | None:
+    """The key the codes are derived with (made now if the database has none yet); None
+    where this login may not read it (a clerk's role on PostgreSQL, ``db.roles_codes``):
+    the database derives the codes there."""
+    with db.read() as s:
+        if _sealed(s):
+            return None
+    return load_or_make(db, SECRET_NAME)
+
+
+def to_print(
+    s: Session, key: bytes | None, account_ids: Iterable[int], *, renew: bool = False
+) -> Printed:
     """The codes for those of the accounts not registered with their own password: the
     account's valid code again where it has one, else a new one. ``renew``: a new code for
-    every one of the accounts, registered or not (the office's reissue)."""
+    every one of the accounts, registered or not (the office's reissue). ``key``
+    (``key_for``) is not needed where the database derives the codes."""
     ids = list(dict.fromkeys(account_ids))
     wanted = ids if renew else needing_codes(s, ids)
-    states, stored = _read(s, key, wanted) if wanted else ({}, {})
+    if not wanted:
+        return Printed()
+    if _sealed(s):
+        return _derived(s, wanted, renew)
+    if key is None:
+        raise ValueError("the registration codes' key is needed on this connection")
+    rows = s.execute(
+        select(
+            RegistrationCode.account_id, RegistrationCode.code_hash, RegistrationCode.issued_at
+        ).where(RegistrationCode.account_id.in_(wanted))
+    )
+    found = {row.account_id: (row.code_hash, row.issued_at) for row in rows}
+    stored = {i: h for i, (h, _) in found.items() if h}
     printed = Printed()
     for account_id in wanted:
         code = None if renew else reproduce(key, account_id, stored.get(account_id))
         if code is None:
-            was = states.get(account_id, State())
+            held, issued = found.get(account_id, (None, None))
+            was = State(_salt_of(held), issued) if account_id in found else State()
             salt = next_salt(key, account_id, was.salt, was.issued)
             code = derive(key, account_id, salt)
             printed.new[account_id] = NewCode(hash_code(code, salt), was)
@@ -88,8 +114,8 @@ def to_print(s: Session, key: bytes, account_ids: Iterable[int], *, renew: bool 
 
 def _sealed(s: Session) -> bool:
     """Whether this connection may not read the codes' hashes (a clerk's or a kiosk's role):
-    the database compares and stores them (``db.roles_clerk``). Asked once a session: a
-    role's privileges do not change under its transaction."""
+    the database derives, compares and stores them (``db.roles_clerk``, ``db.roles_codes``).
+    Asked once a session: a role's privileges do not change under its transaction."""
     if _SEALED not in s.info:
         s.info[_SEALED] = lacks(
             s, "has_column_privilege('registration_code', 'code_hash', 'SELECT')"
@@ -100,55 +126,29 @@ def _sealed(s: Session) -> bool:
 _SEALED = "code_issue.sealed"
 
 
-def _read(
-    s: Session, key: bytes, account_ids: list[int]
-) -> tuple[dict[int, State], dict[int, str]]:
-    """Each account's code as it stands, and the stored hash of each whose code was derived
-    with ``key`` — on a sealed connection learnt without reading it: the database hands out
-    the salts, the codes are derived here, and it says which hashes are the stored ones."""
-    if not _sealed(s):
-        rows = s.execute(
-            select(
-                RegistrationCode.account_id, RegistrationCode.code_hash, RegistrationCode.issued_at
-            ).where(RegistrationCode.account_id.in_(account_ids))
-        )
-        found = {row.account_id: (row.code_hash, row.issued_at) for row in rows}
-        states = {i: State(_salt_of(h), at) for i, (h, at) in found.items()}
-        return states, {i: h for i, (h, _) in found.items() if h}
-    issued = {
-        row.account_id: row.issued_at
-        for row in s.execute(
-            select(RegistrationCode.account_id, RegistrationCode.issued_at).where(
-                RegistrationCode.account_id.in_(account_ids)
+def _derived(s: Session, account_ids: list[int], renew: bool) -> Printed:
+    """``to_print`` on a sealed connection: the database derives each code from its key,
+    which this login cannot read, and says which are the accounts' valid codes again."""
+    printed = Printed()
+    for row in s.execute(
+        text(
+            "SELECT account_id, code, code_hash, was_salt, was_issued, standing"
+            " FROM cabinet_derive_codes(CAST(:ids AS bigint[]), :renew)"
+        ),
+        {"ids": account_ids, "renew": renew},
+    ):
+        printed.codes[row.account_id] = row.code
+        printed.hashes[row.account_id] = row.code_hash
+        if not row.standing:
+            printed.new[row.account_id] = NewCode(
+                row.code_hash, State(row.was_salt, row.was_issued)
             )
-        )
-    }
-    salts: dict[int, str] = {
-        row.account_id: row.salt
-        for row in s.execute(
-            text("SELECT account_id, salt FROM cabinet_code_salts(CAST(:ids AS bigint[]))"),
-            {"ids": account_ids},
-        )
-    }
-    states = {i: State(salts.get(i, ""), at) for i, at in issued.items()}
-    candidates = {
-        i: hash_code(derive(key, i, bytes.fromhex(salt)), bytes.fromhex(salt))
-        for i, salt in salts.items()
-    }
-    matched: Iterable[int] = (
-        s.scalars(
-            text("SELECT cabinet_codes_match(CAST(:ids AS bigint[]), CAST(:hashes AS text[]))"),
-            {"ids": list(candidates), "hashes": list(candidates.values())},
-        )
-        if candidates
-        else []
-    )
-    return states, {i: candidates[i] for i in matched}
+    return printed
 
 
 def issue(
     s: Session,
-    key: bytes,
+    key: bytes | None,
     account_ids: Iterable[int],
     now: datetime,
     by: str,
@@ -308,7 +308,7 @@ class RegistrationCodes:
         """A new code for the account (the old one is void from now on), audited; the plain
         code is returned once, for the slip."""
         require(actor, Permission.ACT_FOR_ANY_ACCOUNT)
-        key = load_or_make(self.db, SECRET_NAME)
+        key = key_for(self.db)
         with self.db.unit_of_work() as s:
             account = s.get(Account, account_id)
             if account is None:

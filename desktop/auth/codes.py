@@ -14,10 +14,14 @@ table's hashes: neither the kiosk's nor the clerk's database role may (``db.role
 on their connections the database compares and stores the hashes).
 
 A code is not random but derived from the account, its salt and a key of the database
-(``auth_secret`` «registration_code», hidden from the kiosk's role): whoever prints receipts
-can print an account's valid code again. So a month's receipts printed twice (a jammed
-printer, a lost bundle) carry the same codes, and the receipts already in the mailboxes stay
-good; a code changes only when it is used or the office reissues it.
+(``auth_secret`` «registration_code»): whoever prints receipts can print an account's valid
+code again. Whoever reads the key can work out any account's code and take it over through
+registration, so on PostgreSQL only the administrator's role and the owner read it: a
+clerk's desk gets its codes from the database (``db.roles_codes``), the kiosk none.
+
+So a month's receipts printed twice (a jammed printer, a lost bundle) carry the same codes,
+and the receipts already in the mailboxes stay good; a code changes only when it is used or
+the office reissues it.
 """
 
 from __future__ import annotations
@@ -126,8 +130,8 @@ _STORED = re.compile(r"hmac-sha256\$[0-9a-f]{32}\$[0-9a-f]{64}")
 
 
 def salt_of(stored: str | None) -> str:
-    """The hex salt of a stored code's hash, as ``cabinet_code_salts`` gives it; "" for no
-    hash or one of another shape."""
+    """The hex salt of a stored code's hash (as ``cabinet_derive_codes`` reads it); "" for
+    no hash or one of another shape."""
     return stored.split("$")[1] if stored and _STORED.fullmatch(stored) else ""
 
 

@@ -28,7 +28,7 @@ from desktop import audit
 from desktop.accounts import AccountService
 from desktop.actors import Actor
 from desktop.audit import AuditAction
-from desktop.auth import code_issue, codes, db_secret
+from desktop.auth import code_issue, codes
 from desktop.clock import Clock
 from desktop.common.tasks import TaskState
 from desktop.documents.model import (
@@ -399,7 +399,7 @@ class DocumentService:
         # printed: the valid one again, or a new one — printed as the pages are written but
         # stored only once the whole file is, so a batch that fails or is cancelled leaves
         # the codes on the last receipts valid.
-        key = db_secret.load_or_make(self.db, codes.SECRET_NAME)
+        key = code_issue.key_for(self.db)  # None: the database derives them (a clerk's)
         new: dict[int, code_issue.NewCode] = {}
         printed_hashes: dict[int, str] = {}
         state = state or TaskState()
