@@ -50,6 +50,40 @@ STAFF_SIGN_IN = "staff.sign_in"  # desktop.audit.AuditAction.STAFF_SIGN_IN, froz
 UNPROVEN_ACTORS = ("anonymous", "resident:unknown", "resident:malformed", "staff:unknown",
                    "staff:malformed")  # fmt: skip
 
+# Both checks below start here: whether the transaction carries a session's token (live, or
+# ended in this very transaction: a logout), and if so, that ``actor`` is its holder
+# (raises otherwise). False when no session is carried.
+_SESSION_ACTOR = """
+CREATE OR REPLACE FUNCTION cabinet_session_actor(actor text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+DECLARE
+    me xid := pg_current_xact_id_if_assigned()::xid;
+    holder_account bigint;
+    holder_staff bigint;
+    holder text;
+BEGIN
+    SELECT s.account_id, s.staff_id INTO holder_account, holder_staff
+      FROM user_session s
+     WHERE s.token_hash = encode(sha256(convert_to(
+           nullif(current_setting('cabinet.session', true), ''), 'UTF8')), 'hex')
+       AND (s.ended_at IS NULL OR s.xmin = me);
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF holder_staff IS NOT NULL THEN
+        SELECT 'staff:' || u.login INTO holder FROM staff_user u WHERE u.id = holder_staff;
+    ELSE
+        SELECT 'resident:' || a.number INTO holder FROM account a WHERE a.id = holder_account;
+    END IF;
+    IF actor IS DISTINCT FROM holder THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = 'audit_log: the actor ' || actor || ' is not the signed-in '
+                      || coalesce(holder, '?');
+    END IF;
+    RETURN true;
+END
+$fn$"""
+
 # The kiosk's audit entries. With a session's token (live, or ended in this very transaction:
 # a logout, a one-time password's abandoned) the actor must be that session's holder, checked
 # here (audit_pending_stamp, migration 0012, looks at live sessions only). Without one: only
@@ -60,28 +94,9 @@ _KIOSK_ACTOR = f"""
 CREATE OR REPLACE FUNCTION cabinet_kiosk_audit_actor() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
 DECLARE
-    me xid := pg_current_xact_id_if_assigned()::xid;
     proven bigint;
-    holder_account bigint;
-    holder_staff bigint;
-    holder text;
 BEGIN
-    SELECT s.account_id, s.staff_id INTO holder_account, holder_staff
-      FROM user_session s
-     WHERE s.token_hash = encode(sha256(convert_to(
-           nullif(current_setting('cabinet.session', true), ''), 'UTF8')), 'hex')
-       AND (s.ended_at IS NULL OR s.xmin = me);
-    IF FOUND THEN
-        IF holder_staff IS NOT NULL THEN
-            SELECT 'staff:' || u.login INTO holder FROM staff_user u WHERE u.id = holder_staff;
-        ELSE
-            SELECT 'resident:' || a.number INTO holder FROM account a WHERE a.id = holder_account;
-        END IF;
-        IF NEW.actor IS DISTINCT FROM holder THEN
-            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
-                MESSAGE = 'audit_log: the actor ' || NEW.actor || ' is not the signed-in '
-                          || coalesce(holder, '?');
-        END IF;
+    IF cabinet_session_actor(NEW.actor) THEN
         RETURN NEW;
     END IF;
     IF NEW.actor = ANY(ARRAY{list(UNPROVEN_ACTORS)}) THEN
@@ -116,29 +131,10 @@ _OFFICE_ACTOR = f"""
 CREATE OR REPLACE FUNCTION cabinet_office_audit_actor() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
 DECLARE
-    me xid := pg_current_xact_id_if_assigned()::xid;
     admin boolean := coalesce(pg_has_role(session_user, to_regrole('{{admin}}'), 'MEMBER'),
                               false);
-    holder_account bigint;
-    holder_staff bigint;
-    holder text;
 BEGIN
-    SELECT s.account_id, s.staff_id INTO holder_account, holder_staff
-      FROM user_session s
-     WHERE s.token_hash = encode(sha256(convert_to(
-           nullif(current_setting('cabinet.session', true), ''), 'UTF8')), 'hex')
-       AND (s.ended_at IS NULL OR s.xmin = me);
-    IF FOUND THEN
-        IF holder_staff IS NOT NULL THEN
-            SELECT 'staff:' || u.login INTO holder FROM staff_user u WHERE u.id = holder_staff;
-        ELSE
-            SELECT 'resident:' || a.number INTO holder FROM account a WHERE a.id = holder_account;
-        END IF;
-        IF NEW.actor IS DISTINCT FROM holder THEN
-            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
-                MESSAGE = 'audit_log: the actor ' || NEW.actor || ' is not the signed-in '
-                          || coalesce(holder, '?');
-        END IF;
+    IF cabinet_session_actor(NEW.actor) THEN
         RETURN NEW;
     END IF;
     IF NEW.actor = ANY(ARRAY{list(UNPROVEN_ACTORS)})
@@ -210,6 +206,10 @@ def install(conn: Connection, q_schema: str, names: Mapping[str, str]) -> tuple[
         conn.exec_driver_sql(
             f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) TO {quote(conn, name)}"
         )
+    conn.exec_driver_sql(_SESSION_ACTOR.replace("{schema}", q_schema))
+    conn.exec_driver_sql(
+        f"REVOKE ALL ON FUNCTION {q_schema}.cabinet_session_actor(text) FROM PUBLIC"
+    )
     conn.exec_driver_sql(_KIOSK_ACTOR.replace("{schema}", q_schema))
     conn.exec_driver_sql(
         f"REVOKE ALL ON FUNCTION {q_schema}.cabinet_kiosk_audit_actor() FROM PUBLIC"

@@ -192,8 +192,8 @@ def test_the_login_is_stamped_whatever_the_client_sends(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A clerk's login writes «the boss changed settings», naming the boss's login: it may
-    not send a login at all; without one the row names the clerk's login, and the hash the
-    database computes covers it."""
+    not send a login at all, nor, without the boss's session, name the boss; what it may
+    write names the clerk's login, and the hash the database computes covers it."""
     clerk_login, boss_login = cluster.logins[CLERK], cluster.logins[ADMIN]
     engine = cluster.engine(CLERK)
     try:
@@ -204,14 +204,19 @@ def test_the_login_is_stamped_whatever_the_client_sends(
                 )
             conn.rollback()
         assert isinstance(named.value.orig, psycopg.errors.InsufficientPrivilege)
+        with engine.connect() as conn:  # nor name the boss without the boss's session
+            with pytest.raises(DBAPIError) as unsigned:
+                conn.execute(insert(AuditPending).inline().values(_pending("staff:boss")))
+            conn.rollback()
+        assert isinstance(unsigned.value.orig, psycopg.errors.InsufficientPrivilege)
         with engine.begin() as conn:
-            conn.execute(insert(AuditPending).inline().values(_pending("staff:boss")))
+            conn.execute(insert(AuditPending).inline().values(_pending("staff:unknown")))
             conn.execute(select(func.audit_chain()))
     finally:
         engine.dispose()
     with cluster.owner.read() as s:
         newest = audit.entries(s, limit=1)[0]
-    assert (newest.actor, newest.db_role) == ("staff:boss", clerk_login)
+    assert (newest.actor, newest.db_role) == ("staff:unknown", clerk_login)
     assert main(["audit", "verify", "--database-url", cluster.url]) == 0
     assert boss_login not in capsys.readouterr().out
 
