@@ -83,6 +83,7 @@ def test_login_opens_the_meters_page_and_logout_leaves_nothing(qtbot, app_ctx, t
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMainWindow)]
     assert controller.login.account.text() == "" and controller.login.password.text() == ""
     assert QGuiApplication.clipboard().text() == ""
+    controller.login.close()  # no window of this test stays on screen for the next one
 
 
 def test_the_windows_remember_their_geometry(qtbot, app_ctx, tmp_path):
