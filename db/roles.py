@@ -156,7 +156,8 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "readings_export_period": {CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
     # The banks' payments: only an import (the administrator) writes them; the resident sees
     # their own (OWN_ROWS), the counter every account's.
-    "payment": {KIOSK: (_R,), CLERK: (_R,), ADMIN: ("SELECT", "INSERT")},
+    # An import adds them, then marks them with its batch once the batch is recorded.
+    "payment": {KIOSK: (_R,), CLERK: (_R,), ADMIN: ("SELECT", "INSERT", "UPDATE (batch_id)")},
     # The clerk reads no letter's text (one-time passwords, reset codes): a slip's comes
     # from cabinet_slip_bodies with a staff member signed in; the e-mail letters are read
     # by the mailer's logins (db.roles_outbox), who send them.

@@ -4,6 +4,7 @@ the rights the role has; a clerk's desk may not."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from db.models import (
     Channel,
     ImportBatch,
     Meter,
+    Payment,
     Period,
     Reading,
     ReadingsExport,
@@ -38,6 +40,11 @@ ACCOUNTS = (
     "8002;Орлов О.О.;ул. Садовая, д. 7;1;61,50\n"  # a new building
 )
 METERS = "Лицевой счет;Вид прибора;Заводской номер;Номер ПУ в ГИС ЖКХ\n8001;ХВС;A-1;G-1\n"
+# A bank's registry (Sberbank's layout, no header, a totals line): one payment for 8001.
+REGISTRY = (
+    "19-06-2017;10-15-00;9040;9040/1702;700000000001;8001;НОВИКОВА Н Н;УЛ САДОВАЯ 5-13;0617;"
+    "120,50;119,30;1,20\n=1;120,50;119,30;1,20\n"
+)
 STATEMENT = (
     "Лицевой счет;Период;Услуга;Сальдо нач.;Начислено;Оплачено;Сальдо кон.\n"
     "8001;06.2017;Холодная вода;0;120,50;0;120,50\n"
@@ -63,8 +70,13 @@ def test_the_administrators_desk_imports_and_the_clerks_desk_may_not(
             [(1, 0, 0)],
             [(1, 0, 0)],
         ]
+        registry = tmp_path / "sberbank.txt"
+        registry.write_bytes(REGISTRY.encode("cp1251"))
+        paid = admin.exchange.import_file(boss, registry)  # it marks its payments' batch
         with cluster.owner.read() as s:
-            assert s.scalars(select(ImportBatch.imported_by)).all() == ["staff:boss"] * 3
+            assert s.scalars(select(ImportBatch.imported_by)).all() == ["staff:boss"] * 4
+            payment = s.scalars(select(Payment)).one()
+            assert (payment.amount, payment.batch_id) == (Decimal("120.50"), paid.batch_id)
             assert s.scalar(select(Meter.gis_number).where(Meter.serial == "A-1")) == "G-1"
             assert s.scalar(select(func.count()).select_from(StatementRow)) == 2
             assert s.scalar(select(Account.fio).where(Account.number == "8002")) == "Орлов О.О."
