@@ -336,7 +336,8 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
         roles_office.install(conn, q_schema, names)
         roles_support.install(conn, q_schema)  # after the readings' cabinet_kiosk_writes
         hide_throttle_key(conn, quote(conn, names[KIOSK]))
-        unaltered = roles_audit.install(conn, q_schema, names)
+        # The mailer's logins too get the session defaults (and may chain the log).
+        unaltered = roles_audit.install(conn, q_schema, {**names, roles_outbox.MAILER: mailer})
     return RolesReport(tuple(created), tuple(names.values()), len(tables), unaltered)
 
 

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
 
 from db.engine import Database
-from db.roles import ADMIN, CLERK, GROUPS, KIOSK, apply_roles
+from db.roles import ADMIN, CLERK, GROUPS, KIOSK, apply_roles, group_name
 from db.roles_audit import IDLE_IN_TRANSACTION, LOCK_TIMEOUT
+from db.roles_outbox import MAILER
 from desktop import audit
 from desktop.actors import SYSTEM
 from desktop.audit import AuditAction
@@ -145,8 +146,15 @@ def test_db_roles_limits_idle_transactions_and_lock_waits_of_every_login(
     """Set on the server for each login role (not only asked by the program): a desk that
     hangs mid-transaction is ended, a statement waits for a lock only so long. Login roles
     made after ``db roles`` get them at its next run."""
+    # The desk that only sends mail: a login of the mailer's group alone.
+    mail_only = f"{cluster.prefix}mail_only_login"
+    with cluster.owner.engine.begin() as conn:
+        conn.exec_driver_sql(
+            f'CREATE ROLE "{mail_only}" LOGIN IN ROLE "{group_name(MAILER, cluster.prefix)}"'
+        )
+    cluster.logins["mail_only"] = mail_only  # dropped with the cluster's logins
     apply_roles(cluster.owner.engine, cluster.prefix)
-    for group in GROUPS:
+    for group in (*GROUPS, "mail_only"):
         # A bare connection, without the program's own options.
         engine = create_engine(cluster.url_of(group))
         try:
