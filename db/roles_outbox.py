@@ -5,7 +5,10 @@ A clerk's login reads every column of ``outbox_message`` but ``body`` (``db.role
 it queues a letter (``INSERT … RETURNING id``), drops the pending one a new letter replaces
 (``desktop.mail.discard_pending``: a DELETE by the plain columns), lists the slips and marks
 one handed out (it may write ``handed_out_at`` and ``body``, to clear it, and nothing else:
-no letter is turned into a slip nor sent to another address). The text of a slip — a
+no letter is turned into a slip nor sent to another address). A restrictive policy
+(``cabinet_clerk_slips``) keeps its UPDATE to the slips, and their text only cleared: an
+e-mail letter — a one-time password, a reset code the mailer has yet to send — is neither
+blanked nor rewritten from a clerk's desk. The text of a slip — a
 letter the office prints and hands over — comes from ``cabinet_slip_bodies``, and only
 while the transaction carries the live session of a signed-in clerk or administrator
 (``cabinet_staff_actor``, ``db.roles_clerk``). An e-mail letter's text it never reads: a
@@ -61,6 +64,12 @@ def install(conn: Connection, q_schema: str, names: Mapping[str, str], mailer: s
     signature = f"{q_schema}.{function}({arguments})"
     conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
     conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {signature} TO {quote(conn, names['clerk'])}")
+    # The clerk's UPDATE (handed_out_at, body): a slip's, and its text only cleared.
+    conn.exec_driver_sql(
+        f"CREATE POLICY cabinet_clerk_slips ON outbox_message AS RESTRICTIVE FOR UPDATE"
+        f" TO {quote(conn, names['clerk'])} USING (channel = 'slip')"
+        " WITH CHECK (channel = 'slip' AND body = '')"
+    )
     role = quote(conn, mailer)
     conn.exec_driver_sql(f"REVOKE ALL ON ALL TABLES IN SCHEMA {q_schema} FROM {role}")
     conn.exec_driver_sql(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {q_schema} FROM {role}")

@@ -1,0 +1,69 @@
+"""Issue 10 (review of the letters and codes): a clerk's database login changes no e-mail
+letter in the queue (``db.roles_outbox``: it may only clear a slip it hands out), every read
+of a slip's text is in the log under the signed-in staff member's name, and the codes the
+office stores are the ones the database's key derives (``db.roles_clerk``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, text
+
+from desktop.clock import FixedClock
+from tests.db.test_clerk_takeover import _TEMPLATE
+from tests.db.test_kiosk_writes import paid
+from tests.db.test_roles import (  # noqa: F401 (fixtures)
+    Cluster,
+    cheap_hashing,
+    cluster,
+    refused,
+    rows,
+)
+from tests.db.test_roles_staff import clerk_engine  # noqa: F401 (fixture)
+
+
+def _letters(cluster: Cluster, clock: FixedClock, clerk_engine: Engine) -> dict[str, int]:  # noqa: F811
+    """A reset asked for at the counter for 3492 by e-mail and for 7001 on a slip."""
+    for number, channel in (("3492", "email"), ("7001", "slip")):
+        email = rows(
+            clerk_engine,
+            "SELECT c.email FROM resident_credential c JOIN account a ON a.id = c.account_id"
+            f" WHERE a.number = '{number}'",
+        )[0][0]
+        paid(clerk_engine, "email", number, str(email))
+        with clerk_engine.begin() as conn:
+            got = conn.execute(
+                text(
+                    "SELECT reason FROM cabinet_request_reset(:num, :e, :n, '10 minutes',"
+                    " '1 minute', :ch, 'x', :t)"
+                ),
+                {"num": number, "e": email, "n": clock.now(), "ch": channel, "t": _TEMPLATE},
+            ).scalar()
+            assert got == ""
+    return {str(c): int(i) for c, i in rows(clerk_engine, "SELECT channel, id FROM outbox_message")}  # type: ignore[call-overload]
+
+
+def _bodies(cluster: Cluster) -> dict[str, str]:  # noqa: F811
+    return {
+        str(c): str(b)
+        for c, b in rows(cluster.owner.engine, "SELECT channel, body FROM outbox_message")
+    }
+
+
+def test_a_clerk_login_blanks_or_rewrites_no_e_mail_letter(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+    clerk_engine: Engine,  # noqa: F811
+) -> None:
+    _letters(cluster, clock, clerk_engine)
+    before = _bodies(cluster)
+    assert before["email"].startswith("CODE=")
+    for sql in (
+        "UPDATE outbox_message SET body = '' WHERE channel = 'email'",
+        "UPDATE outbox_message SET body = 'CODE=000000' WHERE channel = 'email'",
+        "UPDATE outbox_message SET handed_out_at = now(), body = ''",
+    ):
+        with clerk_engine.begin() as conn:
+            conn.exec_driver_sql(sql)
+        assert _bodies(cluster)["email"] == before["email"], sql
+    # Nor puts words of its own in a slip: it may only clear the one it hands out.
+    refused(clerk_engine, "UPDATE outbox_message SET body = 'CODE=000000' WHERE channel = 'slip'")
+    assert _bodies(cluster) == {**before, "slip": ""}
