@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from desktop.clock import FixedClock
-from tests.db.test_clerk_takeover import _TEMPLATE
+from tests.db.test_clerk_takeover import _TEMPLATE, staff_token
 from tests.db.test_kiosk_writes import paid
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     Cluster,
@@ -67,3 +67,48 @@ def test_a_clerk_login_blanks_or_rewrites_no_e_mail_letter(
     # Nor puts words of its own in a slip: it may only clear the one it hands out.
     refused(clerk_engine, "UPDATE outbox_message SET body = 'CODE=000000' WHERE channel = 'slip'")
     assert _bodies(cluster) == {**before, "slip": ""}
+
+
+def test_every_read_of_a_slip_s_text_is_logged_in_the_staff_member_s_name(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+    clerk_engine: Engine,  # noqa: F811
+) -> None:
+    letters = _letters(cluster, clock, clerk_engine)
+    slip = letters["slip"]
+    account = rows(cluster.owner.engine, f"SELECT account_id FROM outbox_message WHERE id = {slip}")
+    token = staff_token(cluster, clock)
+    read = text("SELECT id, body FROM cabinet_slip_bodies(CAST(:ids AS bigint[]), :n)")
+    for _ in range(2):  # each read its own entry: no function result kept between calls
+        with clerk_engine.begin() as conn:
+            conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
+            got = conn.execute(read, {"ids": list(letters.values()), "n": clock.now()}).all()
+        assert [i for i, _ in got] == [slip]
+    logged = rows(
+        cluster.owner.engine,
+        "SELECT actor, account_id, at, details FROM audit_pending WHERE action = 'outbox.read'"
+        " UNION ALL SELECT actor, account_id, at, details FROM audit_log"
+        " WHERE action = 'outbox.read'",
+    )
+    details = f'{{"source": "database", "accounts": [{account[0][0]}], "messages": [{slip}]}}'
+    assert logged == [("staff:desk", account[0][0], clock.now(), details)] * 2
+    # A read that finds no slip (an e-mail letter's id) shows nothing and logs nothing.
+    with clerk_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
+        assert conn.execute(read, {"ids": [letters["email"]], "n": clock.now()}).all() == []
+    assert (
+        len(
+            rows(
+                cluster.owner.engine,
+                "SELECT 1 FROM audit_pending WHERE action = 'outbox.read'"
+                " UNION ALL SELECT 1 FROM audit_log WHERE action = 'outbox.read'",
+            )
+        )
+        == 2
+    )
+    # The one function that reads a slip's text, and it changes the database (the log).
+    assert rows(
+        cluster.owner.engine,
+        "SELECT pg_get_function_identity_arguments(oid), provolatile FROM pg_proc"
+        " WHERE proname = 'cabinet_slip_bodies'",
+    ) == [("p_ids bigint[], p_now timestamp with time zone", "v")]

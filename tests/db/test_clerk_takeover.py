@@ -159,7 +159,7 @@ def test_a_clerk_login_reads_no_letter_and_only_a_signed_in_desk_a_slip(
         "UPDATE outbox_message SET recipient = 'thief@mail.ru'",
         "DELETE FROM outbox_message WHERE body <> ''",
         "UPDATE outbox_message SET handed_out_at = now() RETURNING body",
-        f"SELECT * FROM cabinet_slip_bodies(ARRAY[{letters['slip']}]::bigint[])",  # no staff
+        f"SELECT * FROM cabinet_slip_bodies(ARRAY[{letters['slip']}]::bigint[], now())",  # no staff
     ):
         refused(clerk_engine, sql)
     assert not may_read_outbox(clerk_engine)
@@ -168,8 +168,8 @@ def test_a_clerk_login_reads_no_letter_and_only_a_signed_in_desk_a_slip(
     with clerk_engine.begin() as conn:
         conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
         bodies = conn.execute(
-            text("SELECT id, body FROM cabinet_slip_bodies(CAST(:ids AS bigint[]))"),
-            {"ids": list(letters.values())},
+            text("SELECT id, body FROM cabinet_slip_bodies(CAST(:ids AS bigint[]), :n)"),
+            {"ids": list(letters.values()), "n": clock.now()},
         ).all()
     assert [(i, "CODE=" in b) for i, b in bodies] == [(letters["slip"], True)]
     # The mailer's login (the desk that sends the mail) reads the letters to send them.
