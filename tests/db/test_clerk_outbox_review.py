@@ -5,10 +5,13 @@ office stores are the ones the database's key derives (``db.roles_clerk``)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
+from desktop.auth import codes
 from desktop.clock import FixedClock
-from tests.db.test_clerk_takeover import _TEMPLATE, staff_token
+from tests.db.test_clerk_takeover import _TEMPLATE, derived_hash, staff_token
 from tests.db.test_kiosk_writes import paid
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     Cluster,
@@ -112,3 +115,28 @@ def test_every_read_of_a_slip_s_text_is_logged_in_the_staff_member_s_name(
         "SELECT pg_get_function_identity_arguments(oid), provolatile FROM pg_proc"
         " WHERE proname = 'cabinet_slip_bodies'",
     ) == [("p_ids bigint[], p_now timestamp with time zone", "v")]
+
+
+def test_the_office_stores_no_code_it_made_up(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+    clerk_engine: Engine,  # noqa: F811
+) -> None:
+    account = int(rows(cluster.owner.engine, "SELECT id FROM account WHERE number = '5210'")[0][0])  # type: ignore[call-overload]
+    token = staff_token(cluster, clock)
+    made_up = codes.hash_code("ABCDEFGH")  # a code the clerk chose: well formed, not derived
+    other = derived_hash(cluster, account + 1)  # the key's, but another account's
+    store = text(
+        "SELECT cabinet_store_codes(ARRAY[:a]::bigint[], ARRAY[:h], ARRAY[''],"
+        " ARRAY[NULL]::timestamptz[], :n)"
+    )
+    for bad in (made_up, other):
+        with pytest.raises(DBAPIError, match="not derived"), clerk_engine.begin() as conn:
+            conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
+            conn.execute(store, {"a": account, "h": bad, "n": clock.now()})
+    assert rows(cluster.owner.engine, "SELECT count(*) FROM registration_code") == [(0,)]
+    good = derived_hash(cluster, account)
+    with clerk_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
+        assert conn.execute(store, {"a": account, "h": good, "n": clock.now()}).scalar() == 1
+    assert rows(cluster.owner.engine, "SELECT code_hash FROM registration_code") == [(good,)]
