@@ -34,6 +34,7 @@ The resident's own ways in at an office desk (sign-in, registration with a code,
 
 from __future__ import annotations
 
+from db.roles_codes import CODE_SECRET
 from db.roles_resident import ARGON2_PATTERN
 
 # (name, arguments) of each function the clerk may call.
@@ -166,6 +167,7 @@ DECLARE
     made integer;
     replaced integer;
     same integer;
+    k bytea;
     staff text := cabinet_staff_actor();
 BEGIN
     IF staff IS NULL THEN
@@ -177,6 +179,18 @@ BEGIN
        OR cardinality(p_accounts) IS DISTINCT FROM cardinality(p_issued)
        OR EXISTS (SELECT 1 FROM unnest(p_hashes) h WHERE coalesce(h, '') !~ {_CODE_HASH}) THEN
         RAISE EXCEPTION 'malformed registration codes' USING ERRCODE = '22023';
+    END IF;
+    -- Only a code the database's key derives for the account under its salt (as
+    -- cabinet_derive_codes made it, db.roles_codes): no code a desk made up itself.
+    SELECT decode(s.value, 'hex') INTO k FROM auth_secret s WHERE s.name = '{CODE_SECRET}';
+    IF k IS NULL OR EXISTS (
+        SELECT 1 FROM unnest(p_accounts, p_hashes) AS t(account_id, code_hash),
+               LATERAL (SELECT decode(split_part(t.code_hash, '$', 2), 'hex') AS salt) x
+         WHERE t.code_hash IS DISTINCT FROM 'hmac-sha256$' || encode(x.salt, 'hex') || '$'
+               || encode(cabinet_hmac_sha256(x.salt, convert_to(
+                      cabinet_code_derive(k, t.account_id, x.salt), 'UTF8')), 'hex')) THEN
+        RAISE EXCEPTION 'registration codes not derived from the database''s key'
+            USING ERRCODE = '22023';
     END IF;
     -- Each new code only where the account's code is still the one it was made from (its
     -- salt and issue time as the desk read them; no row at all): a code another desk stored

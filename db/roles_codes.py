@@ -14,7 +14,9 @@ A clerk's desk gets the codes to print from ``cabinet_derive_codes``, which deri
 session of a signed-in clerk or administrator (``cabinet_staff_actor``, ``db.roles_clerk``):
 for each account its valid code again (``standing``) or the next one, with the code it was
 made from (``was_salt``, ``was_issued``: what ``cabinet_store_codes`` checks). It stores
-nothing; the desk stores the new ones once they are printed (``desktop.auth.code_issue``).
+nothing; the desk stores the new ones once they are printed (``desktop.auth.code_issue``),
+and ``cabinet_store_codes`` derives each again from the key and refuses one that differs:
+no desk stores a code it made up.
 """
 
 from __future__ import annotations

@@ -71,6 +71,7 @@ class AuditAction(enum.StrEnum):
     SUPPORT_CLOSE = "support.close"
     OUTBOX_PRINT = "outbox.print"
     OUTBOX_HAND_OUT = "outbox.hand_out"
+    OUTBOX_READ = "outbox.read"  # a slip's text read from a clerk's login (db.roles_outbox)
     DEMO_BUILD = "demo.build"
     SETTINGS_CHANGE = "settings.change"
     SETTINGS_ADOPT = "settings.adopt"  # values of an old settings file moved into the database
@@ -104,6 +105,7 @@ _LABELS = {
     AuditAction.SUPPORT_CLOSE: "Обращение закрыто",
     AuditAction.OUTBOX_PRINT: "Печать памятки с паролем",
     AuditAction.OUTBOX_HAND_OUT: "Памятка выдана жителю",
+    AuditAction.OUTBOX_READ: "Просмотр текста памятки",
     AuditAction.DEMO_BUILD: "Создание демонстрационной базы",
     AuditAction.SETTINGS_CHANGE: "Изменение настройки организации",
     AuditAction.SETTINGS_ADOPT: "Перенос настроек из файла в базу",

@@ -193,7 +193,7 @@ class OutboxService:
             if account_id is not None:
                 query = query.where(OutboxMessage.account_id == account_id)
             found = s.execute(query).all()
-            bodies = slip_bodies(s, [row[0].id for row in found])
+            bodies = slip_bodies(s, [row[0].id for row in found], self.clock.now())
             return [_item(*row, body=bodies.get(row[0].id, "")) for row in found]
 
     def record_printed(self, actor: Actor, message_id: int) -> None:
@@ -228,7 +228,7 @@ class OutboxService:
                 raise ValidationError(
                     f"Это сообщение уже выдано {message.handed_out_at:%d.%m.%Y %H:%M} (UTC)."
                 )
-            body = slip_bodies(s, [message.id]).get(message.id, "")
+            body = slip_bodies(s, [message.id], self.clock.now()).get(message.id, "")
             message.handed_out_at = self.clock.now()
             audit.record(
                 s,
@@ -244,15 +244,16 @@ class OutboxService:
             return item
 
 
-def slip_bodies(s: Session, ids: list[int]) -> dict[int, str]:
+def slip_bodies(s: Session, ids: list[int], now: datetime) -> dict[int, str]:
     """The texts of these slips by id. A clerk's database login reads no letter's text: it
-    gets a slip's from ``cabinet_slip_bodies``, with a staff member signed in
-    (``db.roles_outbox``); e-mail letters' texts are the mailer's to read."""
+    gets a slip's from ``cabinet_slip_bodies``, with a staff member signed in, which logs
+    the read at ``now`` in that member's name (``db.roles_outbox``); e-mail letters' texts
+    are the mailer's to read."""
     if not ids:
         return {}
     if lacks(s, "has_column_privilege('outbox_message', 'body', 'SELECT')"):
-        query = text("SELECT id, body FROM cabinet_slip_bodies(CAST(:ids AS bigint[]))")
-        return {row.id: row.body for row in s.execute(query, {"ids": ids})}
+        query = text("SELECT id, body FROM cabinet_slip_bodies(CAST(:ids AS bigint[]), :now)")
+        return {row.id: row.body for row in s.execute(query, {"ids": ids, "now": now})}
     rows = s.execute(
         select(OutboxMessage.id, OutboxMessage.body).where(
             OutboxMessage.id.in_(ids), OutboxMessage.channel == "slip"

@@ -13,6 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from db.roles import CLERK, group_name, may_read_outbox
 from db.roles_outbox import MAILER
 from db.roles_resident import RESET_CODE_PLACEHOLDER
+from desktop.auth import codes
+from desktop.auth.codes import SECRET_NAME
 from desktop.clock import FixedClock
 from tests.db.test_kiosk_writes import paid
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
@@ -55,14 +57,21 @@ def _register(conn: Connection, clock: FixedClock, number: str) -> str:
     )
 
 
-def _store(conn: Connection, clock: FixedClock, account: int) -> object:
+def _store(conn: Connection, clock: FixedClock, account: int, code_hash: str = _CODE) -> object:
     return conn.execute(
         text(
             "SELECT cabinet_store_codes(ARRAY[:a]::bigint[], ARRAY[:h], ARRAY[''],"
             " ARRAY[NULL]::timestamptz[], :n)"
         ),
-        {"a": account, "h": _CODE, "n": clock.now()},
+        {"a": account, "h": code_hash, "n": clock.now()},
     ).scalar()
+
+
+def derived_hash(cluster: Cluster, account: int) -> str:  # noqa: F811
+    """A new code's hash for the account as the database's key derives it (what
+    ``cabinet_derive_codes`` hands a signed-in desk)."""
+    key = rows(cluster.owner.engine, f"SELECT value FROM auth_secret WHERE name = '{SECRET_NAME}'")
+    return codes.make(bytes.fromhex(str(key[0][0])), account)[1]
 
 
 def staff_token(cluster: Cluster, clock: FixedClock) -> str:  # noqa: F811
@@ -105,7 +114,8 @@ def test_the_office_register_and_codes_name_the_signed_in_clerk_and_are_audited(
     with clerk_engine.begin() as conn:
         conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
         assert _register(conn, clock, "5210") == ""
-        assert _store(conn, clock, int(account)) == 1  # type: ignore[call-overload]
+        code_hash = derived_hash(cluster, int(account))  # type: ignore[call-overload]
+        assert _store(conn, clock, int(account), code_hash) == 1  # type: ignore[call-overload]
     logged = rows(
         cluster.owner.engine,
         "SELECT actor, action, account_id FROM audit_pending"
@@ -159,7 +169,7 @@ def test_a_clerk_login_reads_no_letter_and_only_a_signed_in_desk_a_slip(
         "UPDATE outbox_message SET recipient = 'thief@mail.ru'",
         "DELETE FROM outbox_message WHERE body <> ''",
         "UPDATE outbox_message SET handed_out_at = now() RETURNING body",
-        f"SELECT * FROM cabinet_slip_bodies(ARRAY[{letters['slip']}]::bigint[])",  # no staff
+        f"SELECT * FROM cabinet_slip_bodies(ARRAY[{letters['slip']}]::bigint[], now())",  # no staff
     ):
         refused(clerk_engine, sql)
     assert not may_read_outbox(clerk_engine)
@@ -168,8 +178,8 @@ def test_a_clerk_login_reads_no_letter_and_only_a_signed_in_desk_a_slip(
     with clerk_engine.begin() as conn:
         conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
         bodies = conn.execute(
-            text("SELECT id, body FROM cabinet_slip_bodies(CAST(:ids AS bigint[]))"),
-            {"ids": list(letters.values())},
+            text("SELECT id, body FROM cabinet_slip_bodies(CAST(:ids AS bigint[]), :n)"),
+            {"ids": list(letters.values()), "n": clock.now()},
         ).all()
     assert [(i, "CODE=" in b) for i, b in bodies] == [(letters["slip"], True)]
     # The mailer's login (the desk that sends the mail) reads the letters to send them.

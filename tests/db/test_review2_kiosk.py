@@ -26,7 +26,7 @@ from desktop.auth.sealed import _hash_with
 from desktop.auth.throttle import Throttle
 from desktop.clock import FixedClock
 from desktop.settings import Settings
-from tests.db.test_clerk_takeover import staff_token
+from tests.db.test_clerk_takeover import derived_hash, staff_token
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     OWN_PASSWORD,
     Cluster,
@@ -170,7 +170,7 @@ def _clerk_reissues_code(on: Cluster, account_id: int, token: str) -> bool:
                 # As the office's desk does (db.roles_clerk): the clerk writes no code itself.
                 stored = conn.exec_driver_sql(
                     f"SELECT cabinet_store_codes(ARRAY[{account_id}]::bigint[], "
-                    f"ARRAY['hmac-sha256${'0' * 32}${'0' * 64}'], ARRAY[''], (SELECT "
+                    f"ARRAY['{derived_hash(on, account_id)}'], ARRAY[''], (SELECT "
                     f"array_agg(issued_at) FROM registration_code WHERE account_id = {account_id}),"
                     " now())"
                 ).scalar()
