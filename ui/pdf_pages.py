@@ -53,9 +53,7 @@ def render_pages(pdf: bytes, dpi: float) -> list[QImage]:
     return list(iter_pages(pdf, dpi))
 
 
-SPOOL_FAILED = (
-    "Принтер не принял задание: печать не удалась. Проверьте, что он включён и доступен."
-)
+SPOOL_FAILED = "Принтер не принял задание: печать не удалась. Проверьте, что он включён и доступен."
 
 
 def paint_pages(printer: QPrinter, images: Iterable[QImage]) -> None:

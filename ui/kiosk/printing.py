@@ -4,7 +4,8 @@ file, or the system's default one), never through a dialog.
 ``print_pdf`` is the one seam: the PDF's bytes and the printer's name in, the pages on paper
 (or a Russian ``UserError`` saying why not: no such printer, none chosen, offline, out of
 paper, a spool that failed). It runs on the tasks' own print lane, never on the database's
-worker, and not at all once the resident who asked has logged out; ``open_printer`` is what tests point at Qt's PDF output.
+worker, and not at all once the resident who asked has logged out; ``open_printer`` is
+what tests point at Qt's PDF output.
 ``print_on_kiosk`` is what a page's «Распечатать» does on a kiosk: «Печать…», then the answer
 in the page's message bar.
 """
