@@ -37,6 +37,8 @@ NOT_HERE = (
     "С этого киоска квитанцию на почту отправить нельзя. Распечатайте её или обратитесь в офис."
 )
 
+READ_EMAIL = "has_column_privilege('resident_credential', 'email', 'SELECT')"
+
 
 @dataclass(frozen=True)
 class Mailed:
@@ -58,6 +60,16 @@ def receipt_subject(month: date) -> str:
     return f"Квитанция за {month_name(month).lower()} г."
 
 
+def mail_possible(services: Services) -> bool:
+    """Whether this desk can send a receipt by e-mail at all: the office set up SMTP and the
+    desk's database role may read the address. The same answer for every resident (the role
+    check is asked once per database), so a desk that cannot offers no «Отправить на почту»."""
+    if not services.settings.smtp.configured:
+        return False
+    with services.db.read() as s:
+        return not lacks(s, READ_EMAIL)
+
+
 def mail_receipt(services: Services, actor: Actor, account_id: int, month: date) -> Mailed:
     """Queue the receipt for ``month`` to the account's e-mail on file; where it went, masked.
     The receipts service checks the actor's session and account first."""
@@ -70,7 +82,7 @@ def mail_receipt(services: Services, actor: Actor, account_id: int, month: date)
     subject = receipt_subject(month)
     with services.db.unit_of_work() as s:
         # A kiosk's own database role may not read the address (db.roles).
-        if lacks(s, "has_column_privilege('resident_credential', 'email', 'SELECT')"):
+        if lacks(s, READ_EMAIL):
             raise UserError(NOT_HERE)
         email = s.scalar(
             select(ResidentCredential.email).where(ResidentCredential.account_id == account_id)

@@ -291,6 +291,7 @@ class ExchangePage(BasePage):
         (self.import_cancel if running else self.load_button).setFocus()
 
     def closing(self) -> None:
+        super().closing()
         # Logout meanwhile: the import rolls back, the export leaves no file.
         if self.import_task is not None:
             self.import_task.cancel()

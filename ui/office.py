@@ -257,6 +257,7 @@ class ReceiptBatchPage(BasePage):
             self.make_button.setFocus()
 
     def closing(self) -> None:
+        super().closing()
         # Logout while printing: stop the batch; its partial file is removed.
         if self.task is not None:
             self.task.cancel()

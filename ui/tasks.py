@@ -1,6 +1,7 @@
-"""Work off the GUI thread, in two lanes: interactive service calls run one after another on
+"""Work off the GUI thread, in three lanes: interactive service calls run one after another on
 one background thread, long jobs (a building's receipts, an import) on another, so a page
-never waits behind a 100 000-receipt print. Results come back to the GUI thread through a
+never waits behind a 100 000-receipt print, and a printer's spooling on a third, so a hung
+printer never holds the database calls up. Results come back to the GUI thread through a
 queued signal."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
-Lane = Literal["interactive", "long"]
+Lane = Literal["interactive", "long", "print"]
 
 __all__ = ["Cancelled", "Lane", "TaskRunner", "TaskState"]
 
@@ -29,7 +30,8 @@ class TaskRunner(QObject):
     Interactive jobs run in the order they were started, one at a time (the first one opens
     the database: see ``AppContext.open``). A long job starts only once the interactive jobs
     started before it are over, so it, too, finds the database open; after that the two
-    lanes run side by side. ``busy_changed`` and ``idle`` count the jobs of both lanes."""
+    lanes run side by side. The print lane touches no database and waits for nothing.
+    ``busy_changed`` and ``idle`` count the jobs of all lanes."""
 
     busy_changed = Signal(bool)
     _deliver = Signal(object, object, object, bool)  # owner, callback, payload, final
@@ -53,9 +55,12 @@ class TaskRunner(QObject):
         *,
         owner: QObject | None = None,
         lane: Lane = "interactive",
+        wanted: Callable[[], bool] | None = None,
     ) -> Future[T]:
         """Call ``work()`` in the background, then ``on_done(result)`` or ``on_error(error)``
-        on the GUI thread — unless ``owner`` has been destroyed meanwhile (logout)."""
+        on the GUI thread — unless ``owner`` has been destroyed meanwhile (logout). When
+        ``wanted()`` (asked on the worker, just before ``work``) says no, ``work`` is skipped
+        and ``Cancelled`` is the answer: a print queued before a logout is not printed."""
         self._set_pending(+1)
         before = self._last_interactive if lane == "long" else None
 
@@ -65,6 +70,8 @@ class TaskRunner(QObject):
                     from concurrent.futures import wait
 
                     wait([before])  # never the other way round: no deadlock
+                if wanted is not None and not wanted():
+                    raise Cancelled()
                 result = work()
             except Exception as error:
                 self._deliver.emit(owner, on_error or _reraise, error, True)
@@ -102,7 +109,7 @@ class TaskRunner(QObject):
         if executor is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            name = "db" if lane == "interactive" else "db-long"
+            name = {"interactive": "db", "long": "db-long", "print": "print"}[lane]
             executor = self._lanes[lane] = ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix=name
             )

@@ -5,12 +5,15 @@ the address on file with the address masked, and the service menu prints a test 
 
 from __future__ import annotations
 
+import io
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QDialog
 from sqlalchemy import select, update
@@ -20,10 +23,12 @@ from db.models import Account, OutboxMessage, ResidentCredential
 from desktop.app import Services, build_services
 from desktop.clock import FixedClock
 from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD, build_demo
-from desktop.receipt_mail import NO_EMAIL, NO_SMTP, mail_receipt, mask_email
+from desktop.errors import UserError
+from desktop.receipt_mail import NO_EMAIL, NO_SMTP, mail_possible, mail_receipt, mask_email
 from desktop.settings import KioskSettings, Settings, SmtpSettings
 from tests.ui.conftest import wait_idle
 from tests.ui.kiosk_helpers import FakeTime, kiosk_running, sign_in
+from ui import pdf_pages
 from ui.kiosk import printing
 from ui.kiosk.controller import KioskController
 from ui.kiosk.mailing import SEND
@@ -242,3 +247,117 @@ def test_the_service_menu_names_a_missing_printer(qtbot, kiosk) -> None:
     wait_idle(qtbot, kiosk.ctx)
     assert menu.messages.text().startswith(f"Принтер «{MISSING}» не найден")
     menu.reject()
+
+
+# --- the print lane, the logout, one page at a time, a failed spool, the desk's mail ---------
+
+
+def test_a_hung_printer_does_not_hold_the_database_calls_up(
+    qtbot, kiosk, monkeypatch, tmp_path: Path
+) -> None:
+    release = threading.Event()
+
+    def hung_printer(name: str) -> QPrinter:
+        release.wait(20)  # the spooler does not answer
+        return pdf_printer(tmp_path / "late.pdf")
+
+    monkeypatch.setattr(printing, "open_printer", hung_printer)
+    page = receipts_page(qtbot, kiosk)
+    qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
+    answers: list[int] = []
+    ctx = page.ctx
+    actor, account_id = ctx.actor, ctx.served.id
+    try:
+        ctx.tasks.run(
+            lambda: len(ctx.services.receipts.receipts(actor, account_id)), answers.append
+        )
+        qtbot.waitUntil(lambda: bool(answers), timeout=5_000)
+        assert page.messages.text() == PRINTING  # still printing meanwhile
+    finally:
+        release.set()
+    wait_idle(qtbot, ctx)
+    assert "отправлена на принтер" in page.messages.text()
+
+
+def test_a_print_still_queued_at_logout_is_not_printed(qtbot, kiosk, printed: Path) -> None:
+    page = receipts_page(qtbot, kiosk)
+    tasks = kiosk.ctx.tasks
+    release = threading.Event()
+    tasks.run(lambda: release.wait(20), lambda _: None, lane="print")  # the printer is busy
+    try:
+        qtbot.mouseClick(page.print_button, Qt.MouseButton.LeftButton)
+        made: list[bool] = []
+        tasks.run(lambda: True, made.append)  # after the PDF: its print is queued by now
+        qtbot.waitUntil(lambda: bool(made))
+        kiosk.logout()
+    finally:
+        release.set()
+    wait_idle(qtbot, kiosk.ctx)
+    assert ASKED == [] and not printed.exists()
+
+
+def blank_pdf(pages: int) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+class RecordingPrinter(QPrinter):
+    """Qt's PDF output that counts its new pages, or refuses one as a failed spool does."""
+
+    def __init__(self, target: Path, refuse: bool = False) -> None:
+        super().__init__(QPrinter.PrinterMode.HighResolution)
+        self.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        self.setOutputFileName(str(target))
+        self.refuse, self.new_pages = refuse, 0
+
+    def newPage(self) -> bool:
+        self.new_pages += 1
+        return False if self.refuse else super().newPage()
+
+
+def test_pages_are_rendered_and_painted_one_at_a_time(qtbot, monkeypatch, tmp_path: Path) -> None:
+    printer = RecordingPrinter(tmp_path / "three.pdf")
+    monkeypatch.setattr(printing, "open_printer", lambda name: printer)
+    real = pdf_pages.iter_pages
+    painting_at: list[int] = []  # the printer's new pages so far, as each page renders
+
+    def pages(pdf: bytes, dpi: float) -> Iterator[QImage]:
+        for image in real(pdf, dpi):
+            painting_at.append(printer.new_pages)
+            yield image
+
+    monkeypatch.setattr(printing, "iter_pages", pages)
+    assert printing.print_pdf(blank_pdf(3), "", "Квитанция") == "PDF"
+    assert painting_at == [0, 0, 1]  # the third renders once the second is on paper
+    assert len(PdfReader(tmp_path / "three.pdf").pages) == 3
+
+
+def test_a_failed_spool_is_reported_not_called_sent(qtbot, monkeypatch, tmp_path: Path) -> None:
+    printer = RecordingPrinter(tmp_path / "two.pdf", refuse=True)
+    monkeypatch.setattr(printing, "open_printer", lambda name: printer)
+    with pytest.raises(UserError) as caught:
+        printing.print_pdf(blank_pdf(2), "", "Квитанция")
+    assert str(caught.value) == pdf_pages.SPOOL_FAILED and "не принял" in str(caught.value)
+
+
+def test_a_desk_that_cannot_mail_shows_no_mail_button(
+    qtbot, database: Database, ui_clock: FixedClock, tmp_path: Path
+) -> None:
+    services = make_services(database, ui_clock)  # no SMTP: no letter can leave this desk
+    assert not mail_possible(services)
+    with kiosk_running(qtbot, services, tmp_path, FakeTime()) as controller:
+        sign_in(qtbot, controller)
+        page = receipts_page(qtbot, controller)
+        assert page.print_button.isVisible() and not page.mail_button.isVisible()
+        qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+        wait_idle(qtbot, controller.ctx)
+        assert page.preview is not None and not page.preview.mail_button.isVisible()
+        page.preview.reject()
+
+
+def test_a_desk_that_can_mail_says_so(services: Services) -> None:
+    assert mail_possible(services)

@@ -3,7 +3,9 @@ file, or the system's default one), never through a dialog.
 
 ``print_pdf`` is the one seam: the PDF's bytes and the printer's name in, the pages on paper
 (or a Russian ``UserError`` saying why not: no such printer, none chosen, offline, out of
-paper). It runs on the worker thread; ``open_printer`` is what tests point at Qt's PDF output.
+paper, a spool that failed). It runs on the tasks' own print lane, never on the database's
+worker, and not at all once the resident who asked has logged out; ``open_printer`` is
+what tests point at Qt's PDF output.
 ``print_on_kiosk`` is what a page's «Распечатать» does on a kiosk: «Печать…», then the answer
 in the page's message bar.
 """
@@ -18,7 +20,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont, QPainter
 
 from desktop.errors import UserError
-from ui.pdf_pages import PRINT_DPI_LIMIT, paint_pages, render_pages
+from ui.pdf_pages import PRINT_DPI_LIMIT, SPOOL_FAILED, iter_pages, paint_pages
 
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
@@ -70,8 +72,7 @@ def print_pdf(pdf: bytes, printer_name: str, title: str) -> str:
     """Print the PDF's pages on the printer ``printer_name``; the printer's name back."""
     printer = open_printer(printer_name)
     printer.setDocName(title)
-    images = render_pages(pdf, min(printer.resolution(), PRINT_DPI_LIMIT))
-    paint_pages(printer, images)
+    paint_pages(printer, iter_pages(pdf, min(printer.resolution(), PRINT_DPI_LIMIT)))
     return printer_label(printer)
 
 
@@ -83,6 +84,7 @@ def print_test_page(printer_name: str, now: datetime) -> str:
     painter = QPainter()
     if not painter.begin(printer):
         raise UserError(f"Принтер «{name}» не начал печать. Проверьте, что он включён.")
+    ended = False
     try:
         from PySide6.QtPrintSupport import QPrinter
 
@@ -99,8 +101,12 @@ def print_test_page(printer_name: str, now: datetime) -> str:
         )
         flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap)
         painter.drawText(area, flags, text)
+        ended = True
+        if not painter.end():
+            raise UserError(SPOOL_FAILED)
     finally:
-        painter.end()
+        if not ended:
+            painter.end()
     return name
 
 
@@ -112,8 +118,10 @@ def print_on_kiosk(
     busy: Callable[[bool], None],
 ) -> None:
     """«Распечатать» on a kiosk: the document to this machine's printer, «Печать…» while it
-    goes, then where it went or why it did not."""
+    goes, then where it went or why it did not. The PDF is made on the database's lane, the
+    printing done on the print lane, and skipped if the page's session closed meanwhile."""
     name = page.ctx.settings.kiosk.printer
+    tasks = page.ctx.tasks
     busy(True)
     bar.info(PRINTING)
 
@@ -125,4 +133,14 @@ def print_on_kiosk(
         busy(False)
         bar.error(error)
 
-    page.call(lambda: print_pdf(make_pdf(), name, title), printed, failed)
+    def made(pdf: bytes) -> None:
+        tasks.run(
+            lambda: print_pdf(pdf, name, title),
+            printed,
+            failed,
+            owner=page,
+            lane="print",
+            wanted=lambda: not page.closed.is_set(),
+        )
+
+    page.call(make_pdf, made, failed)

@@ -204,7 +204,7 @@ class ServiceMenu(QDialog):
 
     def test_printer(self) -> None:
         """A test page to this machine's printer (``kiosk.printer``, else the system's
-        default), on the worker thread; its answer in the menu's message bar."""
+        default), on the print lane; its answer in the menu's message bar."""
         from ui.kiosk.printing import print_test_page
 
         name = self.ctx.settings.kiosk.printer
@@ -221,7 +221,11 @@ class ServiceMenu(QDialog):
             self.messages.error(describe_error(error))
 
         ctx.tasks.run(
-            lambda: print_test_page(name, ctx.services.clock.now()), printed, failed, owner=self
+            lambda: print_test_page(name, ctx.services.clock.now()),
+            printed,
+            failed,
+            owner=self,
+            lane="print",
         )
 
     def show_settings(self) -> None:

@@ -3,6 +3,7 @@ land in that bar."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,8 @@ class BasePage(QWidget):
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        # Set once its window closes (logout); read by work queued for this session.
+        self.closed = threading.Event()
         self.setAccessibleName(self.title)
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(24, 18, 24, 18)
@@ -33,7 +36,9 @@ class BasePage(QWidget):
         """Called each time the page is shown: reload what it displays."""
 
     def closing(self) -> None:
-        """Called when its window closes (logout): stop what the page still runs."""
+        """Called when its window closes (logout): stop what the page still runs. (An
+        override calls this one too.)"""
+        self.closed.set()
 
     def call(
         self,

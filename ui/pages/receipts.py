@@ -135,6 +135,8 @@ class ReceiptPreview(QDialog):
             PRINT, row=buttons, clicked=lambda: page.print_receipt(self)
         )
         self.mail_button = kiosk_mail_button(buttons, lambda: page.mail_receipt(self))
+        if not page.can_mail:
+            self.mail_button.hide()
         buttons.addStretch(1)
         self.close_button = make_button(CLOSE, row=buttons, clicked=self.close)
         layout.addLayout(buttons)
@@ -241,17 +243,29 @@ class ReceiptsPage(BasePage):
         self.save_button = make_button(SAVE, row=buttons, clicked=self.save_receipt)
         self.print_button = make_button(PRINT, row=buttons, clicked=self.print_receipt)
         self.mail_button = kiosk_mail_button(buttons, self.mail_receipt)
+        self.mail_button.hide()  # until the desk is known to send mail (show_receipts)
+        self.can_mail = False
         buttons.addStretch(1)
         self.layout_.addLayout(buttons)
         self._selection_changed()
 
     def activate(self) -> None:
         actor, account_id = self.ctx.actor, self.ctx.served.id
-        self.load(
-            lambda: self.ctx.services.receipts.receipts(actor, account_id), self.show_receipts
-        )
+        ctx, kiosk = self.ctx, dialogs.system_dialogs_forbidden()
 
-    def show_receipts(self, receipts: list[ReceiptInfo]) -> None:
+        def read() -> tuple[list[ReceiptInfo], bool]:
+            from desktop.receipt_mail import mail_possible
+
+            services = ctx.services
+            receipts = services.receipts.receipts(actor, account_id)
+            return receipts, kiosk and mail_possible(services)
+
+        self.load(read, lambda result: self.show_receipts(*result))
+
+    def show_receipts(self, receipts: list[ReceiptInfo], can_mail: bool = False) -> None:
+        # «Отправить на почту» only where this desk can send at all (desktop.receipt_mail).
+        self.can_mail = can_mail
+        self.mail_button.setVisible(can_mail)
         self.model.set_receipts(receipts)
         self.view.setVisible(bool(receipts))
         self.empty.setVisible(not receipts)
