@@ -176,7 +176,14 @@ def _settings_fields() -> list[Field]:
             )
         )
     fields.append(Field("settings file: a key", _file_key))
-    machine_texts = {"database_url", "smtp.host", "smtp.username", "smtp.password", "smtp.sender"}
+    machine_texts = {
+        "database_url",
+        "smtp.host",
+        "smtp.username",
+        "smtp.password",
+        "smtp.sender",
+        "kiosk.printer",  # as the system names it: any text; a wrong one prints nowhere
+    }
     for key in known_keys():
         accepts = frozenset[str]()
         if key in texts:

@@ -296,6 +296,9 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
         NOT_ADMIN,
         ("admin", "system"),
     ),
+    "exchange.recent_batches": Guarded(
+        lambda w, a: w.services.exchange.recent_batches(a), NOT_ADMIN, ("admin", "system")
+    ),
     "readings_export.export": Guarded(
         lambda w, a: w.services.readings_export.export(a, JUNE, "csv", _scratch_file("june.csv")),
         RESIDENTS,
