@@ -88,11 +88,16 @@ def install(conn: Connection, q_schema: str, names: Mapping[str, str], mailer: s
     signature = f"{q_schema}.{function}({arguments})"
     conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
     conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {signature} TO {quote(conn, names['clerk'])}")
-    # The clerk's UPDATE (handed_out_at, body): a slip's, and its text only cleared.
+    # The clerk's UPDATE (handed_out_at, body): a slip's, and its text only cleared — unless
+    # the login is also the mailer's (the desk that sends the mail marks e-mail letters sent).
+    sends = (
+        "coalesce(pg_catalog.pg_has_role(session_user, pg_catalog.to_regrole("
+        + "'" + mailer.replace("'", "''") + "'), 'MEMBER'), false)"
+    )
     conn.exec_driver_sql(
         f"CREATE POLICY cabinet_clerk_slips ON outbox_message AS RESTRICTIVE FOR UPDATE"
-        f" TO {quote(conn, names['clerk'])} USING (channel = 'slip')"
-        " WITH CHECK (channel = 'slip' AND body = '')"
+        f" TO {quote(conn, names['clerk'])} USING (channel = 'slip' OR {sends})"
+        f" WITH CHECK (channel = 'slip' AND body = '' OR {sends})"
     )
     role = quote(conn, mailer)
     conn.exec_driver_sql(f"REVOKE ALL ON ALL TABLES IN SCHEMA {q_schema} FROM {role}")
