@@ -92,7 +92,9 @@ def install(conn: Connection, q_schema: str, names: Mapping[str, str], mailer: s
     # the login is also the mailer's (the desk that sends the mail marks e-mail letters sent).
     sends = (
         "coalesce(pg_catalog.pg_has_role(session_user, pg_catalog.to_regrole("
-        + "'" + mailer.replace("'", "''") + "'), 'MEMBER'), false)"
+        + "'"
+        + mailer.replace("'", "''")
+        + "'), 'MEMBER'), false)"
     )
     conn.exec_driver_sql(
         f"CREATE POLICY cabinet_clerk_slips ON outbox_message AS RESTRICTIVE FOR UPDATE"
