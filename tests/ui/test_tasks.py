@@ -214,3 +214,40 @@ def previous(month):
     from desktop.months import add_months
 
     return add_months(month, -1)
+
+
+class _Probe:
+    """Records the thread that lets go of it last: a widget destroyed off the GUI thread
+    crashes Qt, and a job's closures usually hold a widget."""
+
+    def __init__(self, record: list[str]) -> None:
+        self.record = record
+
+    def __del__(self) -> None:
+        self.record.append(threading.current_thread().name)
+
+
+def _fail_holding(probe: _Probe) -> None:
+    raise ValueError("refused")  # the traceback's frame holds the probe
+
+
+def test_a_jobs_closures_result_and_error_are_let_go_on_the_gui_thread(qtbot):
+    runner = TaskRunner()
+    record: list[str] = []
+    started = threading.Event()
+
+    def slow(probe: _Probe) -> _Probe:
+        started.set()
+        threading.Event().wait(0.2)  # the GUI thread has dropped its references by now
+        return _Probe(record)  # the result is a new object the worker made
+
+    probe = _Probe(record)
+    runner.run(lambda held=probe: slow(held), lambda _result: None)
+    failing = _Probe(record)
+    runner.run(lambda held=failing: _fail_holding(held), lambda _r: None, lambda _e: None)
+    del probe, failing
+    assert started.wait(5)
+    qtbot.waitUntil(lambda: runner.idle)
+    qtbot.waitUntil(lambda: len(record) == 3)
+    assert record == [threading.main_thread().name] * 3
+    runner.shutdown()
