@@ -7,6 +7,7 @@ reached the PostgreSQL half is skipped with the reason shown — ``.ci/run`` mak
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from collections.abc import Iterator
@@ -42,6 +43,17 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
     yield
     os.environ.clear()
     os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _collect_cyclic_garbage_here() -> Iterator[None]:
+    """Once a screen test has handed cyclic garbage collection to the GUI thread
+    (``ui.collector``), tests that run no event loop still get it, on this thread."""
+    yield
+    if not gc.isenabled():
+        from ui.collector import collect_due
+
+        collect_due()
 
 
 def _pg_admin():

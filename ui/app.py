@@ -18,13 +18,14 @@ from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from desktop.settings import Settings
-from ui import theme, translations
+from ui import collector, theme, translations
+from ui.collector import collection_paused
 from ui.context import AppContext, PageContext, SignedInLike
 from ui.forms import delete_on_close
 from ui.idle import IdleWatch
 from ui.login import LoginWindow
 from ui.memory import tune_allocator
-from ui.startup_imports import collection_paused, install_cheap_hook
+from ui.startup_imports import install_cheap_hook
 from ui.tasks import TaskRunner
 from ui.window_state import WindowState, fit_to_screen
 
@@ -246,6 +247,7 @@ def main(
     else:
 
         def painted() -> None:
+            collector.install(app)  # before the services open: see ui.collector
             tune_allocator()  # closed windows give their memory back (ui.memory)
             ctx.open(lambda: open_services_for(url, settings, demo))
             translations.install(app)  # Qt's own dialogs and menus in Russian

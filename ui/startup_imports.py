@@ -1,5 +1,5 @@
 """Importing the core after the first paint, cheaply: PySide's import hook skips the modules
-that cannot use Qt, and the garbage collector waits while the services open.
+that cannot use Qt (and ``ui.collector``'s collector waits while the services open).
 
 Once PySide6 is imported it looks at every module imported afterwards: it reads the
 module's whole source (``inspect.getsource``) to see whether it mentions PySide6, for its
@@ -18,16 +18,14 @@ Opening the services creates some 50 000 objects the collector tracks, nearly al
 stay (SQLAlchemy, the models, the services): the cyclic garbage collector would run hundreds
 of times meanwhile (a young pass every 700 new objects, and full passes over everything)
 and find next to nothing to free (about 60 ms of CPU, measured), so it waits until they
-are open (``collection_paused``).
+are open (``ui.collector.collection_paused``).
 """
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from types import ModuleType
 
 QT_FREE_PACKAGES = frozenset(
@@ -106,17 +104,3 @@ def install_cheap_hook() -> bool:
     if loader is not None and hasattr(loader, "feature_imported"):
         loader.feature_imported = feature_imported
     return True
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the block runs (reference counting frees as
-    always); the collector runs again afterwards if it ran before, whatever the block
-    raised."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

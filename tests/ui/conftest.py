@@ -13,7 +13,7 @@ from desktop.app import Services, build_services
 from desktop.clock import FixedClock
 from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD, build_demo
 from desktop.settings import Settings
-from ui import theme
+from ui import collector, theme
 from ui.context import AppContext, PageContext
 from ui.tasks import TaskRunner
 
@@ -23,6 +23,7 @@ def themed_app(qapp):
     """The screens as the application shows them: its font, palette and style sheet (which
     also sets a few widget properties, see ui.forms)."""
     theme.apply(qapp)
+    collector.install(qapp)  # as ui.app does: cyclic garbage is collected on this thread
     return qapp
 
 

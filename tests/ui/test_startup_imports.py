@@ -3,17 +3,13 @@ waits while the services open, and the core loads no database dialect it does no
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from desktop.app import connect
-from ui.startup_imports import collection_paused
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,23 +63,6 @@ def test_the_hook_reads_no_qt_free_module_and_still_checks_the_others(tmp_path):
         "uses_qt": [0, True],
         "plain": [-1, True],
     }
-
-
-def test_the_collector_waits_in_the_block_and_runs_again_after_it():
-    assert gc.isenabled()
-    with collection_paused():
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError), collection_paused():
-        raise RuntimeError("opening failed")
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with collection_paused():
-            pass
-        assert not gc.isenabled()  # paused by someone else before: left as it was
-    finally:
-        gc.enable()
 
 
 def test_opening_the_services_on_sqlite_loads_no_postgresql_dialect(tmp_path):
