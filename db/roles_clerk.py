@@ -56,6 +56,9 @@ CLERK_INTERNAL = (("cabinet_staff_actor", ""),)
 
 # The actions of the audit entries the functions write (desktop.audit.AuditAction, frozen
 # here: db/ does not import desktop/).
+# A staff member's session ends after a working day at most (desktop.sessions too).
+STAFF_SESSION_HOURS = 12
+
 REGISTER_ACTION = "resident.register"
 CODE_ACTION = "registration_code.issue"
 
@@ -72,17 +75,19 @@ _NO_STAFF = (
 _CODE_HASH = "'^hmac-sha256[$][0-9a-f]{32}[$][0-9a-f]{64}$'"
 
 CLERK_FUNCTION_BODIES = (
-    """
+    f"""
 CREATE OR REPLACE FUNCTION cabinet_staff_actor() RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $fn$
     -- «staff:<login>» of the live, not one-time session of an active clerk or administrator
-    -- whose token the transaction carries (db.rls); NULL without one.
+    -- whose token the transaction carries (db.rls), opened less than a working day ago by the
+    -- server's clock (within the allowed skew); NULL without one.
     SELECT 'staff:' || u.login
       FROM user_session s JOIN staff_user u ON u.id = s.staff_id
      WHERE s.token_hash = encode(sha256(convert_to(
            nullif(current_setting('cabinet.session', true), ''), 'UTF8')), 'hex')
        AND s.ended_at IS NULL AND NOT s.one_time AND s.account_id IS NULL
        AND s.kind = u.role::text AND u.role::text IN ('clerk', 'admin') AND u.active
+       AND s.created_at > now() - interval '{STAFF_SESSION_HOURS} hours' - cabinet_clock_skew(now())
 $fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_office_register(

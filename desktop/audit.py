@@ -59,6 +59,8 @@ class AuditAction(enum.StrEnum):
     PASSWORD_CHANGE = "password.change"
     STAFF_SIGN_IN = "staff.sign_in"
     STAFF_CREATE = "staff.create"
+    STAFF_DISABLE = "staff.disable"  # and every session of theirs ended
+    STAFF_ENABLE = "staff.enable"
     ACCOUNT_CREATE = "account.create"
     PERIOD_CREATE = "period.create"
     PERIOD_DELETE = "period.delete"
@@ -93,6 +95,8 @@ _LABELS = {
     AuditAction.PASSWORD_CHANGE: "Смена пароля",
     AuditAction.STAFF_SIGN_IN: "Вход сотрудника",
     AuditAction.STAFF_CREATE: "Новый сотрудник",
+    AuditAction.STAFF_DISABLE: "Сотрудник отключен",
+    AuditAction.STAFF_ENABLE: "Сотрудник снова допущен к работе",
     AuditAction.ACCOUNT_CREATE: "Новый лицевой счет",
     AuditAction.PERIOD_CREATE: "Новый период показаний",
     AuditAction.PERIOD_DELETE: "Удаление периода показаний",

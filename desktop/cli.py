@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import getpass
 import importlib
 import sys
 from collections.abc import Callable, Sequence
@@ -136,28 +135,6 @@ def build_parser() -> Parser:
     debt.add_argument("--account", required=True, metavar="N", help="номер лицевого счета")
     debt.set_defaults(run=cmd_debt)
 
-    staff = commands.add_parser("staff", parents=[common], help="сотрудники офиса")
-    staff_commands = staff.add_subparsers(dest="staff_command", metavar="ДЕЙСТВИЕ", required=True)
-    staff_add = staff_commands.add_parser(
-        "add", parents=[common], help="добавить сотрудника (в том числе первого администратора)"
-    )
-    staff_add.add_argument("--login", required=True, metavar="ЛОГИН", help="логин для входа")
-    staff_add.add_argument("--name", required=True, metavar="ФИО", help="ФИО сотрудника")
-    staff_add.add_argument(
-        "--role",
-        required=True,
-        choices=("admin", "clerk"),
-        help="admin — администратор, clerk — оператор",
-    )
-    staff_add.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="взять пароль из первой строки стандартного ввода (для сценариев)",
-    )
-    staff_add.set_defaults(run=cmd_staff_add)
-    staff_list = staff_commands.add_parser("list", parents=[common], help="список сотрудников")
-    staff_list.set_defaults(run=cmd_staff_list)
-
     mail = commands.add_parser("mail", parents=[common], help="почта жителям")
     mail_commands = mail.add_subparsers(dest="mail_command", required=True, metavar="КОМАНДА")
     mail_send = mail_commands.add_parser(
@@ -170,7 +147,9 @@ def build_parser() -> Parser:
     from desktop.exchange.commands import add_exchange_commands
     from desktop.meter_commands import add_meter_commands
     from desktop.settings_commands import add_settings_commands
+    from desktop.staff_commands import add_staff_commands
 
+    add_staff_commands(commands, common)
     add_document_commands(commands, common)
     add_exchange_commands(commands, common)
     add_meter_commands(commands, common)
@@ -296,64 +275,6 @@ def cmd_debt(services: Services, args: argparse.Namespace) -> int:
     headers = ["Месяц", "Услуга", "Сумма", "Срок оплаты", "Дней просрочки", "Пеня"]
     print(render_table(headers, rows, {2, 4, 5}))
     print(summary(debt))
-    return 0
-
-
-ROLE_NAMES = {"admin": "администратор", "clerk": "оператор"}
-
-
-def read_new_password(from_stdin: bool) -> str:
-    """The new staff member's password: typed twice at the terminal, or a script's line."""
-    if from_stdin:
-        if sys.stdin.isatty():
-            raise UserError(
-                "С ключом --password-stdin пароль был бы виден на экране. В терминале "
-                "запустите команду без него: пароль спросят, не показывая."
-            )
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise UserError("Пароль не получен: передайте его первой строкой стандартного ввода.")
-        return password
-    if not sys.stdin.isatty():
-        raise UserError(
-            "Пароль вводится с клавиатуры, а стандартный ввод — не терминал. В сценарии "
-            "укажите --password-stdin и передайте пароль первой строкой ввода."
-        )
-    password = getpass.getpass("Пароль сотрудника: ")
-    if getpass.getpass("Повторите пароль: ") != password:
-        raise UserError("Пароли не совпадают. Сотрудник не добавлен; запустите команду ещё раз.")
-    return password
-
-
-def cmd_staff_add(services: Services, args: argparse.Namespace) -> int:
-    actor = cli_actor()
-    services.auth.check_new_staff(args.login, args.name, args.role, by=actor)
-    password = read_new_password(args.password_stdin)
-    staff = services.auth.create_staff(args.login, args.name, args.role, password, by=actor)
-    print(
-        f"Сотрудник {staff.full_name} ({ROLE_NAMES[staff.role.value]}) добавлен. Логин: "
-        f"{staff.login}; вход — «Вход для сотрудников» в окне входа."
-    )
-    return 0
-
-
-def cmd_staff_list(services: Services, args: argparse.Namespace) -> int:
-    staff = services.auth.list_staff(cli_actor())
-    if not staff:
-        print("Сотрудников пока нет. Добавьте администратора: python -m desktop staff add …")
-        return 0
-    rows = [
-        [
-            s.login,
-            s.full_name,
-            ROLE_NAMES[s.role.value],
-            "да" if s.active else "нет",
-            "да" if s.must_change_password else "",
-        ]
-        for s in staff
-    ]
-    headers = ["Логин", "ФИО", "Роль", "Активен", "Сменить пароль"]
-    print(render_table(headers, rows, set()))
     return 0
 
 

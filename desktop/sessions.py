@@ -5,10 +5,11 @@ token (``secrets.token_urlsafe(32)``) that never leaves the process; the row kee
 token's SHA-256, and a call is honoured only with the token whose hash the row holds (the
 ids are sequential, so they prove nothing). On a kiosk's or a clerk's sealed connection the
 row is made by the database function that confirms the password (``db.roles``,
-``db.roles_staff``): neither role may insert one. Logout ends it; a
-password change ends the holder's other sessions, a reset ends all of them; a disabled staff
-member's end at their next call. A session opened with a one-time password may only choose
-a password.
+``db.roles_staff``): neither role may insert one. Logout ends it; a password change ends the
+holder's other sessions, a reset ends all of them; disabling a staff member ends theirs, and
+a staff member's session ends after a working day (12 hours; on PostgreSQL the database's
+``cabinet_staff_actor`` agrees). A session opened with a one-time password may only choose a
+password.
 
 The check lives in one place: ``guarded`` wraps a service so that each of its methods checks
 every Actor it is given before running (the composition root, ``desktop.app``, wraps them
@@ -38,6 +39,7 @@ from db.engine import Database
 from db.models import StaffUser, UserSession
 from db.privileges import lacks
 from db.rls import acting_for
+from db.roles_clerk import STAFF_SESSION_HOURS
 from desktop.actors import Actor
 from desktop.clock import Clock
 from desktop.errors import AccessDeniedError, UserError
@@ -50,6 +52,7 @@ LOGOUT = "logout"
 PASSWORD_CHANGED = "password_changed"
 PASSWORD_RESET = "password_reset"
 STAFF_DISABLED = "staff_disabled"
+SHIFT_OVER = "shift_over"  # a staff session is at most STAFF_SESSION_HOURS long
 ONE_TIME_ABANDONED = "one_time_abandoned"
 REGISTERED_AGAIN = "registered_again"  # db.roles_resident.REGISTERED_AGAIN
 
@@ -58,8 +61,12 @@ _ENDED_MESSAGES = {
     PASSWORD_CHANGED: ENDED_BY_PASSWORD,
     PASSWORD_RESET: ENDED_BY_PASSWORD,
     STAFF_DISABLED: "Сеанс завершён: учетная запись отключена. Обратитесь к администратору.",
+    SHIFT_OVER: f"Сеанс завершён: сеанс сотрудника длится не больше {STAFF_SESSION_HOURS} часов. "
+    "Войдите снова.",
 }
 ENDED = "Сеанс завершён. Войдите снова."
+
+STAFF_SESSION = timedelta(hours=STAFF_SESSION_HOURS)
 
 # last_seen_at is written at most this often, not at every call.
 SEEN_INTERVAL = timedelta(minutes=1)
@@ -210,16 +217,19 @@ class SessionGuard:
                 raise SessionEndedError(None)
             if row.ended_at is not None:
                 raise SessionEndedError(row.end_reason)
-            disabled = False
+            over = ""
             if row.staff_id is not None:
                 active = s.scalar(select(StaffUser.active).where(StaffUser.id == row.staff_id))
-                disabled = not active
+                if not active:
+                    over = STAFF_DISABLED
+                elif now - row.created_at >= STAFF_SESSION:
+                    over = SHIFT_OVER
             stale = now - row.last_seen_at >= SEEN_INTERVAL
             one_time = row.one_time
-        if disabled:
+        if over:
             with self.db.unit_of_work() as s:
-                end_sessions(s, now, STAFF_DISABLED, session_id=actor.session_id)
-            raise SessionEndedError(STAFF_DISABLED)
+                end_sessions(s, now, over, session_id=actor.session_id)
+            raise SessionEndedError(over)
         if stale:
             with self.db.unit_of_work() as s:
                 s.execute(

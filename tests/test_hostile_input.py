@@ -270,6 +270,7 @@ FIELDS: list[Field] = [
         NAMES,
     ),
     Field("staff sign-in: login", lambda w, v: w.services.auth.staff_login(v, STAFF_PASSWORD)),
+    Field("staff disable: login", lambda w, v: w.services.auth.set_staff_active(v, False)),
     Field("staff sign-in: password", lambda w, v: w.services.auth.staff_login("operator", v)),
     # -- readings -----------------------------------------------------------------------
     Field(

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the main window is imported after sign-in
     from ui.main_window import MainWindow
 
 APP_TITLE = "Личный кабинет жителя"
+SESSION_CHECK_MS = 30_000  # how often a signed-in window asks whether its session still is
 
 
 class _FirstPaint(QObject):
@@ -97,6 +98,11 @@ class Controller(QObject):
         self.main = MainWindow(PageContext.for_sign_in(self.ctx, signed_in), self.state)
         delete_on_close(self.main)
         self.main.logout_requested.connect(self.logout)
+        # A session ended elsewhere (a staff member disabled, a password changed, the 12 hours
+        # of a staff session over) shows here within a minute even if nobody clicks.
+        heartbeat = QTimer(self.main)
+        heartbeat.timeout.connect(self._check_session)
+        heartbeat.start(SESSION_CHECK_MS)
         self._show(self.main)
         if self.login is not None:
             self._close(self.login, "login")
@@ -149,6 +155,11 @@ class Controller(QObject):
             ctx = self.ctx
             ctx.tasks.run(lambda: ctx.services.auth.logout(actor), _ignore, _ignore)
         self._leave()
+
+    def _check_session(self) -> None:
+        actor, ctx = self.actor, self.ctx
+        if actor is not None:  # an ended one is reported through ctx.session_ended
+            ctx.tasks.run(lambda: ctx.services.sessions.check(actor), _ignore, _ignore)
 
     def _session_ended(self, session_id: int, message: str) -> None:
         """A call met this window's session ended elsewhere (a password changed in another

@@ -126,6 +126,11 @@ class AuthService:
         """Every clerk and administrator, by login; for an administrator (or the system)."""
         return self.staff.list_staff(by)
 
+    def set_staff_active(self, login: str, active: bool, *, by: Actor = SYSTEM) -> StaffInfo:
+        """Disable a staff member (their sessions end everywhere) or let them work again
+        (see StaffAuth.set_active)."""
+        return self.staff.set_active(login, active, by=by)
+
     def staff_login(self, login: str, password: str) -> SignedIn:
         """Sign a clerk or administrator in; one message for every failure."""
         return self.staff.staff_login(login, password)

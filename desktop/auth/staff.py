@@ -24,6 +24,7 @@ from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError
 from desktop.passwords import check_policy, hash_password
 from desktop.permissions import Permission, allows
+from desktop.sessions import STAFF_DISABLED, end_sessions
 
 FULL_NAME_LIMIT = 200  # the column's length
 
@@ -88,9 +89,7 @@ class StaffAuth:
                 login=login_value,
                 role=role_value.value,
             )
-            return StaffInfo(
-                user.id, user.login, user.full_name, user.role, user.active, user.must_change
-            )
+            return _info(user)
 
     def check_new_staff(
         self, login: str, full_name: str, role: StaffRole | str, *, by: Actor = SYSTEM
@@ -107,10 +106,49 @@ class StaffAuth:
         if not allows(by, Permission.MANAGE_STAFF):
             raise AccessDeniedError("Список сотрудников доступен только администратору.")
         with self.db.read() as s:
-            return [
-                StaffInfo(u.id, u.login, u.full_name, u.role, u.active, u.must_change)
-                for u in s.scalars(select(StaffUser).order_by(StaffUser.login))
-            ]
+            return [_info(u) for u in s.scalars(select(StaffUser).order_by(StaffUser.login))]
+
+    def set_active(self, login: str, active: bool, *, by: Actor = SYSTEM) -> StaffInfo:
+        """Disable a staff member (every session of theirs ends at once, at every desk: the
+        next call there signs them out) or let them work again. For an administrator (or the
+        system); nobody disables their own account or the last active administrator."""
+        if not allows(by, Permission.MANAGE_STAFF):
+            raise AccessDeniedError("Отключать и допускать сотрудников может только администратор.")
+        login_value = login.strip().casefold()
+        with self.db.unit_of_work() as s:
+            user = (
+                staff_by_login(s, login_value) if printable_name(login_value, LOGIN_LIMIT) else None
+            )
+            if user is None:
+                raise ProblemError.one(
+                    f"Сотрудника с логином «{login_value}» нет. Проверьте логин в списке "
+                    "сотрудников.",
+                    field="login",
+                )
+            if not active and user.id == by.staff_id:
+                raise ProblemError.one(
+                    "Свою учетную запись отключить нельзя: это сделает другой администратор.",
+                    field="login",
+                )
+            if (
+                not active
+                and user.role is StaffRole.ADMIN
+                and user.active
+                and not _other_admin(s, user.id)
+            ):
+                raise ProblemError.one(
+                    "Это единственный действующий администратор: сначала добавьте или "
+                    "допустите другого, иначе управлять офисом будет некому.",
+                    field="login",
+                )
+            if user.active != active:
+                user.active = active
+                now = self.clock.now()
+                ended = 0 if active else end_sessions(s, now, STAFF_DISABLED, staff_id=user.id)
+                action = AuditAction.STAFF_ENABLE if active else AuditAction.STAFF_DISABLE
+                details = {"login": user.login} | ({} if active else {"sessions_ended": ended})
+                audit.record(s, now, by, action, **details)
+            return _info(user)
 
     def staff_login(self, login: str, password: str) -> SignedIn:
         """Sign a clerk or administrator in; one message for every failure. Argon2 runs
@@ -214,6 +252,18 @@ def _new_staff(
             field="role",
         ) from None
     return login_value, name, role_value
+
+
+def _info(user: StaffUser) -> StaffInfo:
+    return StaffInfo(user.id, user.login, user.full_name, user.role, user.active, user.must_change)
+
+
+def _other_admin(s: OrmSession, than: int) -> bool:
+    """Whether an active administrator other than ``than`` remains."""
+    query = select(StaffUser.id).where(
+        StaffUser.role == StaffRole.ADMIN, StaffUser.active.is_(True), StaffUser.id != than
+    )
+    return s.scalar(query.limit(1)) is not None
 
 
 def _who(login_value: str, user: StaffUser | None) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
 from db.roles import CLERK, group_name, may_read_outbox
+from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_outbox import MAILER
 from db.roles_resident import RESET_CODE_PLACEHOLDER
 from desktop.auth import codes
@@ -203,3 +204,30 @@ def test_a_clerk_login_reads_no_letter_and_only_a_signed_in_desk_a_slip(
         with cluster.owner.engine.begin() as conn:
             conn.exec_driver_sql(f'DROP OWNED BY "{mailer}"')
             conn.exec_driver_sql(f'DROP ROLE "{mailer}"')
+
+
+def test_a_staff_session_older_than_a_working_day_is_no_staff_actor_to_the_database(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+) -> None:
+    """The database's own check (``cabinet_staff_actor``, behind every sealed clerk function)
+    ends a staff session after 12 hours by the server's clock, as ``desktop.sessions`` does."""
+    token = staff_token(cluster, clock)
+    with cluster.owner.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE auth_secret SET value = :v WHERE name = :n"),
+            {"v": DEFAULT_CLOCK_SKEW, "n": CLOCK_SKEW_SECRET},
+        )
+
+    def actor_after(hours: float) -> str | None:
+        with cluster.owner.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE user_session SET created_at = now() - make_interval(secs => :s)"),
+                {"s": hours * 3600},
+            )
+            conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
+            return conn.scalar(text("SELECT cabinet_staff_actor()"))
+
+    assert actor_after(11.9) == "staff:desk"
+    assert actor_after(12 + 5 / 60 - 0.01) == "staff:desk"  # within the allowed skew
+    assert actor_after(12.1) is None

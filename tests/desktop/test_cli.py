@@ -17,6 +17,7 @@ from db.engine import Database
 from db.models import Account, AuditEntry, StaffUser
 from desktop.app import open_services
 from desktop.cli import main
+from desktop.sessions import SessionEndedError
 
 SEED_STATEMENT_CSV = """\
 Период;Строка;ИТОГО;Водоотведение;ГВС (ХВС на ГВС);ОДН ГВС;ОДН ХВС;Отопление;Подогрев воды;Содержание жилого помещения;Содержание и ремонт;ХВС;Электричество Т1;Электричество Т1 ОДН;Электричество Т2;Электричество Т2 ОДН;Электроэнергия ОДН;Пеня
@@ -274,6 +275,31 @@ def test_the_first_administrator_is_added_from_the_command_line(database_url, ca
     code, out, _ = run(capsys, "staff", "list", "--database-url", database_url)
     assert code == 0
     assert out.splitlines()[2].split() == ["ivanova", "Иванова", "А.А.", "администратор", "да"]
+
+
+def test_a_clerk_is_disabled_and_enabled_from_the_command_line(database_url, capsys, monkeypatch):
+    assert main(["db", "upgrade", "--database-url", database_url]) == 0
+    for login, role in (("ivanova", "admin"), ("petrov", "clerk")):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(STAFF_PASSWORD + "\n"))
+        assert main(["staff", "add", "--login", login, "--name", "Петров П.П.", "--role", role,
+                     "--password-stdin", "--database-url", database_url]) == 0  # fmt: skip
+    services = open_services(database_url, create=False)
+    try:
+        desk = services.auth.staff_login("petrov", STAFF_PASSWORD).actor
+        capsys.readouterr()
+        code, out, err = run(capsys, "staff", "disable", "Petrov", "--database-url", database_url)
+        assert (code, err) == (0, "") and "petrov) отключен" in out and "сеансы завершены" in out
+        with pytest.raises(SessionEndedError, match="учетная запись отключена"):
+            services.accounts.get(desk, "3492")
+        code, out, _ = run(capsys, "staff", "list", "--database-url", database_url)
+        assert out.splitlines()[3].split()[-1] == "нет"  # petrov: «Активен» нет
+        code, out, err = run(capsys, "staff", "disable", "ivanova", "--database-url", database_url)
+        assert code == 1 and out == "" and "единственный действующий администратор" in err
+        code, out, _ = run(capsys, "staff", "enable", "petrov", "--database-url", database_url)
+        assert code == 0 and "снова может входить" in out
+        assert services.auth.staff_login("petrov", STAFF_PASSWORD).actor.kind == "clerk"
+    finally:
+        services.close()
 
 
 @pytest.mark.parametrize(

@@ -181,6 +181,11 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
     "auth.list_staff": Guarded(
         lambda w, a: w.services.auth.list_staff(a), NOT_ADMIN, ("admin", "system")
     ),
+    "auth.set_staff_active": Guarded(  # the demo's operator, already active: nothing changes
+        lambda w, a: w.services.auth.set_staff_active("operator", True, by=a),
+        NOT_ADMIN,
+        ("admin", "system"),
+    ),
     # -- readings, in an order where each allowed call leaves the next something to do
     "readings.window": Anonymous("the window's days are printed on every receipt"),
     "readings.periods": Guarded(
