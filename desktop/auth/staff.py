@@ -144,10 +144,18 @@ class StaffAuth:
             if user.active != active:
                 user.active = active
                 now = self.clock.now()
-                ended = 0 if active else end_sessions(s, now, STAFF_DISABLED, staff_id=user.id)
-                action = AuditAction.STAFF_ENABLE if active else AuditAction.STAFF_DISABLE
-                details = {"login": user.login} | ({} if active else {"sessions_ended": ended})
-                audit.record(s, now, by, action, **details)
+                if active:
+                    audit.record(s, now, by, AuditAction.STAFF_ENABLE, login=user.login)
+                else:
+                    ended = end_sessions(s, now, STAFF_DISABLED, staff_id=user.id)
+                    audit.record(
+                        s,
+                        now,
+                        by,
+                        AuditAction.STAFF_DISABLE,
+                        login=user.login,
+                        sessions_ended=ended,
+                    )
             return _info(user)
 
     def staff_login(self, login: str, password: str) -> SignedIn:
