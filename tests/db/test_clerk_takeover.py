@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from db.roles import CLERK, group_name, may_read_outbox
 from db.roles_outbox import MAILER
-from db.roles_resident import RESET_CODE_PLACEHOLDER
+from db.roles_reset import RESET_CODE_PLACEHOLDER
 from desktop.auth import codes
 from desktop.auth.codes import SECRET_NAME
 from desktop.clock import FixedClock
