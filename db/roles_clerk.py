@@ -35,7 +35,6 @@ The resident's own ways in at an office desk (sign-in, registration with a code,
 from __future__ import annotations
 
 from db.roles_codes import CODE_SECRET
-from db.roles_resident import ARGON2_PATTERN
 
 # (name, arguments) of each function the clerk may call.
 CLERK_FUNCTIONS = (
@@ -120,8 +119,7 @@ BEGIN
         reason := 'already_registered';
         RETURN;
     END IF;
-    IF coalesce(p_hash, '') !~ {ARGON2_PATTERN} OR coalesce(p_email, '') = ''
-       OR p_expires IS NULL OR p_expires > p_now + interval '1 day' THEN
+    IF NOT cabinet_registration_args_ok(p_email, p_hash, p_now, p_expires) THEN
         reason := 'malformed';
         RETURN;
     END IF;

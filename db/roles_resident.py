@@ -50,6 +50,10 @@ INTERNAL_FUNCTIONS = (
     ("cabinet_hmac_sha256", "bytea, bytea"),
     *SIGN_IN_INTERNAL,
     (
+        "cabinet_registration_args_ok",
+        "text, text, timestamp with time zone, timestamp with time zone",
+    ),
+    (
         "cabinet_write_registration",
         "bigint, boolean, text, text, text, timestamp with time zone, timestamp with time zone",
     ),
@@ -79,6 +83,16 @@ _PARAMS = "regexp_replace({}, '[$][^$]*[$][^$]*$', '')"
 RESIDENT_FUNCTION_BODIES = (
     CLOCK_SKEW_BODY,
     _HMAC,
+    f"""
+CREATE OR REPLACE FUNCTION cabinet_registration_args_ok(
+    p_email text, p_hash text, p_now timestamptz, p_expires timestamptz)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = {{schema}}, pg_temp AS $fn$
+    -- What a registration (cabinet_register, the office's cabinet_office_register) may
+    -- write: an e-mail, a one-time password's Argon2 hash and its end within a day.
+    SELECT coalesce(p_hash, '') ~ {_ARGON2} AND coalesce(p_email, '') <> ''
+       AND p_expires IS NOT NULL AND p_expires <= p_now + interval '1 day'
+$fn$""",
     f"""
 CREATE OR REPLACE FUNCTION cabinet_write_registration(
     p_holder bigint, p_has_row boolean, p_email text, p_phone text, p_hash text,
@@ -168,8 +182,7 @@ BEGIN
         reason := 'pending_elsewhere';  -- without a code it goes only where it went before
         RETURN;
     END IF;
-    IF coalesce(p_hash, '') !~ {_ARGON2} OR coalesce(p_email, '') = ''
-       OR p_expires IS NULL OR p_expires > p_now + interval '1 day' THEN
+    IF NOT cabinet_registration_args_ok(p_email, p_hash, p_now, p_expires) THEN
         reason := 'malformed';
         RETURN;
     END IF;
