@@ -35,6 +35,7 @@ The resident's own ways in at an office desk (sign-in, registration with a code,
 from __future__ import annotations
 
 from db.roles_codes import CODE_SECRET
+from db.roles_resident import DEFINER_HEADER
 
 # (name, arguments) of each function the clerk may call.
 CLERK_FUNCTIONS = (
@@ -57,9 +58,6 @@ CLERK_INTERNAL = (("cabinet_staff_actor", ""),)
 # here: db/ does not import desktop/).
 REGISTER_ACTION = "resident.register"
 CODE_ACTION = "registration_code.issue"
-
-_HEADER = """LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
-#variable_conflict use_column"""
 
 # Without a live staff session (cabinet_staff_actor) the office's writes are refused.
 _NO_STAFF = (
@@ -87,7 +85,7 @@ $fn$""",
 CREATE OR REPLACE FUNCTION cabinet_office_register(
     p_number text, p_fio text, p_email text, p_phone text, p_hash text,
     p_now timestamptz, p_expires timestamptz, OUT account_id bigint, OUT reason text)
-{_HEADER}
+{DEFINER_HEADER}
 DECLARE
     holder bigint;
     printed text;
@@ -160,7 +158,7 @@ CREATE OR REPLACE FUNCTION cabinet_store_codes(
     p_accounts bigint[], p_hashes text[], p_salts text[], p_issued timestamptz[],
     p_now timestamptz)
 RETURNS integer
-{_HEADER}
+{DEFINER_HEADER}
 DECLARE
     made integer;
     replaced integer;
