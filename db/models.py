@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from db.base import Base as Base
+from db.models_exchange import Payment as Payment
 from db.models_exchange import ReadingsExport as ReadingsExport
 from db.models_exchange import ReadingsExportPeriod as ReadingsExportPeriod
 from db.search import normalize
@@ -459,23 +460,6 @@ class ImportBatch(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     imported_by: Mapped[str] = mapped_column(String(100))
-
-
-class Payment(Base):
-    """A payment from a bank's registry (import kind ``payments``): one per bank operation."""
-
-    __tablename__ = "payment"
-    __table_args__ = (UniqueConstraint("bank", "operation", "paid_on"),)
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    account_id: Mapped[int] = mapped_column(Id, ForeignKey("account.id"), index=True)
-    paid_on: Mapped[date] = mapped_column(Date)
-    amount: Mapped[Decimal] = mapped_column(Money)  # paid for the account; the bank's fee:
-    commission: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
-    bank: Mapped[str] = mapped_column(String(100))
-    operation: Mapped[str] = mapped_column(String(50))  # the bank's operation number
-    period: Mapped[date | None] = mapped_column(Date)  # the month paid for, if the payer said
-    batch_id: Mapped[int | None] = mapped_column(Id, ForeignKey("import_batch.id"))
 
 
 class OutboxMessage(Base):

@@ -1,15 +1,17 @@
-"""The tables that record exports of readings to 1C and ГИС ЖКХ: which month went out, where,
-and the periods each export carried. ``db.models`` re-exports them with every other model."""
+"""The tables of the exchange with 1C, ГИС ЖКХ and the banks: which month's readings went out,
+where, and the periods each export carried; the payments imported from banks' registries.
+``db.models`` re-exports them with every other model."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
-from db.types import Id, UTCDateTime
+from db.types import Id, Money, UTCDateTime
 
 
 class ReadingsExport(Base):
@@ -36,3 +38,20 @@ class ReadingsExportPeriod(Base):
 
     export_id: Mapped[int] = mapped_column(Id, ForeignKey("readings_export.id"), primary_key=True)
     period_id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+
+
+class Payment(Base):
+    """A payment from a bank's registry (import kind ``payments``): one per bank operation."""
+
+    __tablename__ = "payment"
+    __table_args__ = (UniqueConstraint("bank", "operation", "paid_on"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Id, ForeignKey("account.id"), index=True)
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)  # paid for the account; the bank's fee:
+    commission: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    bank: Mapped[str] = mapped_column(String(100))
+    operation: Mapped[str] = mapped_column(String(50))  # the bank's operation number
+    period: Mapped[date | None] = mapped_column(Date)  # the month paid for, if the payer said
+    batch_id: Mapped[int | None] = mapped_column(Id, ForeignKey("import_batch.id"))

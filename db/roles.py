@@ -21,8 +21,8 @@ compares again: the kiosk may not insert sessions. On the tables of ``OWN_ROWS``
 security shows the kiosk only the rows of the account whose live session's token the
 transaction carries (``db.rls``; ``cabinet_session_account``) — before sign-in no account,
 credential or registration code at all. The kiosk writes credentials and codes only through
-the functions of ``db.roles_resident``, which demand the proof first. The kiosk's sign-in
-throttle: ``db.roles_throttle``. What the kiosk may write to readings:
+the functions of ``db.roles_resident`` and ``db.roles_reset``, which demand the proof first.
+The kiosk's sign-in throttle: ``db.roles_throttle``. What the kiosk may write to readings:
 ``db.roles_readings``.
 
 The clerk reads credentials (contacts too) and registration codes without their hashes and
@@ -54,6 +54,7 @@ from db import (
 from db.privileges import quote
 from db.roles_clerk import CLERK_FUNCTION_BODIES, CLERK_FUNCTIONS, CLERK_INTERNAL
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
+from db.roles_reset import RESET_FUNCTION_BODIES, RESET_FUNCTIONS
 from db.roles_resident import (
     INTERNAL_FUNCTIONS,
     RESIDENT_FUNCTION_BODIES,
@@ -179,6 +180,7 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
 FUNCTIONS = (
     *SIGN_IN_FUNCTIONS,
     *RESIDENT_FUNCTIONS,
+    *RESET_FUNCTIONS,
     *KIOSK_FUNCTIONS,
 )
 
@@ -209,6 +211,7 @@ _FUNCTION_BODIES = (
     *roles_proof.PROOF_BODIES,
     *SIGN_IN_BODIES,
     *RESIDENT_FUNCTION_BODIES,
+    *RESET_FUNCTION_BODIES,
     *CLERK_FUNCTION_BODIES,
 )
 
@@ -323,7 +326,12 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
             )
         # The clerk: a resident's own ways in at an office desk (the kiosk's functions) and
         # the office's writes to credentials and codes (db.roles_clerk).
-        for function, arguments in (*SIGN_IN_FUNCTIONS, *RESIDENT_FUNCTIONS, *CLERK_FUNCTIONS):
+        for function, arguments in (
+            *SIGN_IN_FUNCTIONS,
+            *RESIDENT_FUNCTIONS,
+            *RESET_FUNCTIONS,
+            *CLERK_FUNCTIONS,
+        ):
             conn.exec_driver_sql(
                 f"GRANT EXECUTE ON FUNCTION {q_schema}.{function}({arguments}) "
                 f"TO {quote(conn, names[CLERK])}"

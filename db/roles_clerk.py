@@ -35,7 +35,7 @@ The resident's own ways in at an office desk (sign-in, registration with a code,
 from __future__ import annotations
 
 from db.roles_codes import CODE_SECRET
-from db.roles_resident import ARGON2_PATTERN
+from db.roles_resident import DEFINER_HEADER
 
 # (name, arguments) of each function the clerk may call.
 CLERK_FUNCTIONS = (
@@ -61,9 +61,6 @@ STAFF_SESSION_HOURS = 12
 
 REGISTER_ACTION = "resident.register"
 CODE_ACTION = "registration_code.issue"
-
-_HEADER = """LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
-#variable_conflict use_column"""
 
 # Without a live staff session (cabinet_staff_actor) the office's writes are refused.
 _NO_STAFF = (
@@ -93,7 +90,7 @@ $fn$""",
 CREATE OR REPLACE FUNCTION cabinet_office_register(
     p_number text, p_fio text, p_email text, p_phone text, p_hash text,
     p_now timestamptz, p_expires timestamptz, OUT account_id bigint, OUT reason text)
-{_HEADER}
+{DEFINER_HEADER}
 DECLARE
     holder bigint;
     printed text;
@@ -125,8 +122,7 @@ BEGIN
         reason := 'already_registered';
         RETURN;
     END IF;
-    IF coalesce(p_hash, '') !~ {ARGON2_PATTERN} OR coalesce(p_email, '') = ''
-       OR p_expires IS NULL OR p_expires > p_now + interval '1 day' THEN
+    IF NOT cabinet_registration_args_ok(p_email, p_hash, p_now, p_expires) THEN
         reason := 'malformed';
         RETURN;
     END IF;
@@ -167,7 +163,7 @@ CREATE OR REPLACE FUNCTION cabinet_store_codes(
     p_accounts bigint[], p_hashes text[], p_salts text[], p_issued timestamptz[],
     p_now timestamptz)
 RETURNS integer
-{_HEADER}
+{DEFINER_HEADER}
 DECLARE
     made integer;
     replaced integer;

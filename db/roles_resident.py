@@ -10,13 +10,8 @@ each demands the proof the Python path demands before it writes:
   HMAC candidate (``desktop.auth.sealed``) — or, if the organisation turned the setting
   ``registration.require_code`` off (read here, not passed in), a pending registration
   stays with its e-mail. A used code is void in the same statement.
-- ``cabinet_request_reset``: the e-mail the account registered with. The function makes the
-  6-digit code (stored as HMAC-SHA256, as registration codes are) and queues the letter
-  itself, from the kiosk's text with ``RESET_CODE_PLACEHOLDER``: the code never reaches
-  the kiosk. ``cabinet_reset_salt`` gives the code's key for the typed code's HMAC.
-- ``cabinet_complete_reset``: the reset code's candidate (its HMAC under the stored key).
-  Wrong codes are counted, also by a sequence per code that a rollback does not undo;
-  after ``RESET_CODE_TRIES`` the code is void.
+- ``cabinet_request_reset``, ``cabinet_reset_salt``, ``cabinet_complete_reset``: «Забыли
+  пароль?», in ``db.roles_reset``.
 - ``cabinet_change_password``: the session whose token the transaction carries (``db.rls``)
   and the current password's candidate, or that session being the live one-time one.
 - ``cabinet_open_session``: the password's candidate, still valid; under the credential's
@@ -45,12 +40,6 @@ RESIDENT_FUNCTIONS = (
         "cabinet_register",
         "text, text, text, text, text, text, timestamp with time zone, timestamp with time zone",
     ),
-    (
-        "cabinet_request_reset",
-        "text, text, timestamp with time zone, interval, interval, text, text, text",
-    ),
-    ("cabinet_reset_salt", "text"),
-    ("cabinet_complete_reset", "text, text, text, timestamp with time zone"),
     ("cabinet_change_password", "text, text, timestamp with time zone, interval"),
     ("cabinet_open_session", "text, text, text, text, timestamp with time zone, text"),
 )
@@ -61,6 +50,10 @@ INTERNAL_FUNCTIONS = (
     ("cabinet_hmac_sha256", "bytea, bytea"),
     *SIGN_IN_INTERNAL,
     (
+        "cabinet_registration_args_ok",
+        "text, text, timestamp with time zone, timestamp with time zone",
+    ),
+    (
         "cabinet_write_registration",
         "bigint, boolean, text, text, text, timestamp with time zone, timestamp with time zone",
     ),
@@ -70,12 +63,6 @@ INTERNAL_FUNCTIONS = (
 # db/ does not import desktop/).
 REGISTERED_AGAIN = "registered_again"
 
-# Where cabinet_request_reset puts the code it made in the letter's text the kiosk passes.
-RESET_CODE_PLACEHOLDER = "{code}"
-
-# Wrong reset codes after which the code is void and the resident must ask for a new one.
-RESET_CODE_TRIES = 5
-
 # A stored password or code hash written by the kiosk: an Argon2 one, never "" or NULL
 # (which would read as «no password» and reopen the registration).
 ARGON2_PATTERN = _ARGON2 = "'^[$]argon2(id|i|d)[$]v=[0-9]+[$][^$]+[$][^$]+[$][^$]+$'"
@@ -84,12 +71,11 @@ ARGON2_PATTERN = _ARGON2 = "'^[$]argon2(id|i|d)[$]v=[0-9]+[$][^$]+[$][^$]+[$][^$
 _SESSION = """encode(sha256(convert_to(
            nullif(current_setting('cabinet.session', true), ''), 'UTF8')), 'hex')"""
 
-_HEADER = """LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
-#variable_conflict use_column"""
-
-# The name of the sequence that counts the tries of the reset code whose hash is {}: of
-# its account and that code, so a new code starts afresh.
-_TRIES = "'cabinet_reset_tries_' || holder || '_' || left(md5({}), 16)"
+# The head of a SECURITY DEFINER function's body, after its RETURNS (``{schema}``: db.roles).
+DEFINER_HEADER = (
+    "LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$\n"
+    "#variable_conflict use_column"
+)
 
 # The stored hash's $argon2id$v=…$m=…,t=…,p=… (its parameters, without salt and digest).
 _PARAMS = "regexp_replace({}, '[$][^$]*[$][^$]*$', '')"
@@ -98,11 +84,21 @@ RESIDENT_FUNCTION_BODIES = (
     CLOCK_SKEW_BODY,
     _HMAC,
     f"""
+CREATE OR REPLACE FUNCTION cabinet_registration_args_ok(
+    p_email text, p_hash text, p_now timestamptz, p_expires timestamptz)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = {{schema}}, pg_temp AS $fn$
+    -- What a registration (cabinet_register, the office's cabinet_office_register) may
+    -- write: an e-mail, a one-time password's Argon2 hash and its end within a day.
+    SELECT coalesce(p_hash, '') ~ {_ARGON2} AND coalesce(p_email, '') <> ''
+       AND p_expires IS NOT NULL AND p_expires <= p_now + interval '1 day'
+$fn$""",
+    f"""
 CREATE OR REPLACE FUNCTION cabinet_write_registration(
     p_holder bigint, p_has_row boolean, p_email text, p_phone text, p_hash text,
     p_now timestamptz, p_expires timestamptz)
 RETURNS boolean
-{_HEADER}
+{DEFINER_HEADER}
 BEGIN
     -- The account's credential (its row, if any, locked by the caller) with a one-time
     -- password: false if another desk created the row meanwhile. Whoever registered it
@@ -131,7 +127,7 @@ CREATE OR REPLACE FUNCTION cabinet_register(
     p_number text, p_fio text, p_code text, p_email text, p_phone text, p_hash text,
     p_now timestamptz, p_expires timestamptz,
     OUT account_id bigint, OUT reason text, OUT code_ok boolean)
-{_HEADER}
+{DEFINER_HEADER}
 DECLARE
     required text;
     use_code boolean;
@@ -186,8 +182,7 @@ BEGIN
         reason := 'pending_elsewhere';  -- without a code it goes only where it went before
         RETURN;
     END IF;
-    IF coalesce(p_hash, '') !~ {_ARGON2} OR coalesce(p_email, '') = ''
-       OR p_expires IS NULL OR p_expires > p_now + interval '1 day' THEN
+    IF NOT cabinet_registration_args_ok(p_email, p_hash, p_now, p_expires) THEN
         reason := 'malformed';
         RETURN;
     END IF;
@@ -204,185 +199,6 @@ BEGIN
     reason := '';
 END
 $fn$""",
-    """
-CREATE OR REPLACE FUNCTION cabinet_request_reset(
-    p_number text, p_email text, p_now timestamptz, p_lifetime interval, p_resend interval,
-    p_channel text, p_subject text, p_template text, OUT account_id bigint, OUT reason text)
-{header}
-DECLARE
-    holder bigint;
-    letter_to text;
-    previous timestamptz;
-    stale text;
-    salt bytea;
-    made text;
-    made_hash text;
-BEGIN
-    PERFORM cabinet_clock_skew(p_now);
-    IF NOT cabinet_throttle_admits('email', p_number, lower(p_email)) THEN
-        reason := 'email_mismatch';  -- no ticket (db.roles_throttle): no compare
-        RETURN;
-    END IF;
-    SELECT c.account_id, c.email, c.reset_code_expires_at INTO holder, letter_to, previous
-      FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number AND lower(c.email) = lower(p_email)
-       FOR UPDATE OF c;
-    IF holder IS NULL OR p_lifetime > interval '1 day' THEN
-        reason := 'email_mismatch';  -- or no such account: the same to the kiosk
-        RETURN;
-    END IF;
-    PERFORM cabinet_throttle_matched('email', p_number);
-    account_id := holder;
-    IF previous IS NOT NULL AND p_now < previous - p_lifetime + p_resend THEN
-        reason := 'too_soon';
-        RETURN;
-    END IF;
-    IF p_channel NOT IN ('email', 'slip') OR coalesce(p_subject, '') = ''
-       OR strpos(coalesce(p_template, ''), '{placeholder}') = 0 THEN
-        reason := 'malformed';
-        RETURN;
-    END IF;
-    -- The code is made here and goes only into the letter: the kiosk never sees it. Six
-    -- digits from 48 random bits of a UUID (before its version nibble); stored as
-    -- desktop.auth.codes stores a code, HMAC-SHA256 under a random 16-byte key.
-    made := lpad(mod(('x' || left(replace(gen_random_uuid()::text, '-', ''), 12))::bit(48)::bigint,
-                     1000000)::text, 6, '0');
-    -- The key: 16 uniform bytes (a UUID's own would carry its version and variant bits, and
-    -- cabinet_reset_salt would tell a pending reset's key from a fake one by them).
-    salt := substring(sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text,
-                                        'UTF8')) from 1 for 16);
-    made_hash := 'hmac-sha256$' || encode(salt, 'hex') || '$'
-                 || encode(cabinet_hmac_sha256(salt, convert_to(made, 'UTF8')), 'hex');
-    UPDATE resident_credential c
-       SET reset_code_hash = made_hash, reset_code_expires_at = p_now + p_lifetime,
-           failed_attempts = 0, updated_at = p_now
-     WHERE c.account_id = holder;
-    -- The letter, in place of a pending one of the same kind, to the registered address.
-    DELETE FROM outbox_message m
-     WHERE m.account_id = holder AND m.subject = p_subject AND m.handed_out_at IS NULL;
-    INSERT INTO outbox_message (account_id, recipient, subject, body, created_at,
-        handed_out_at, channel, status, attempts, next_attempt_at, sent_at, expires_at,
-        last_error)
-    VALUES (holder, letter_to, p_subject, replace(p_template, '{placeholder}', made), p_now,
-        NULL, p_channel, 'queued', 0, CASE WHEN p_channel = 'email' THEN p_now END, NULL,
-        p_now + p_lifetime, '');
-    -- The new code's count of tries (the account's earlier ones go): a sequence, which a
-    -- caller rolling its transaction back cannot reset. Made and dropped in this
-    -- transaction, with the code it counts for.
-    FOR stale IN SELECT s.relname FROM pg_class s
-                  WHERE s.relkind = 'S' AND s.relnamespace = current_schema()::regnamespace
-                    AND starts_with(s.relname::text, 'cabinet_reset_tries_' || holder || '_')
-    LOOP
-        EXECUTE 'DROP SEQUENCE ' || quote_ident(stale);
-    END LOOP;
-    EXECUTE 'CREATE SEQUENCE IF NOT EXISTS ' || quote_ident({tries_of_new});
-    PERFORM cabinet_prove(holder);  -- the registered e-mail (db.roles_proof)
-    reason := '';
-END
-$fn$""".replace("{header}", _HEADER)
-    .replace("{placeholder}", RESET_CODE_PLACEHOLDER)
-    .replace("{tries_of_new}", _TRIES.format("made_hash")),
-    """
-CREATE OR REPLACE FUNCTION cabinet_reset_salt(p_number text)
-RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
-DECLARE
-    stored text;
-    key text;
-BEGIN
-    -- The key of the account's reset code, for the kiosk to compute the typed code's HMAC
-    -- (cabinet_complete_reset compares); a fake one, steady per number, without a code.
-    SELECT c.reset_code_hash INTO stored
-      FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number;
-    IF stored ~ '^hmac-sha256[$][0-9a-f]+[$][0-9a-f]+$' THEN
-        RETURN split_part(stored, '$', 2);
-    END IF;
-    SELECT s.value INTO key FROM auth_secret s WHERE s.name = 'sealed';
-    RETURN encode(substring(sha256(convert_to(
-        coalesce(key, '') || chr(31) || 'reset_code_key' || chr(31) || p_number, 'UTF8'))
-        from 1 for 16), 'hex');
-END
-$fn$""",
-    """
-CREATE OR REPLACE FUNCTION cabinet_complete_reset(
-    p_number text, p_candidate text, p_hash text, p_now timestamptz,
-    OUT account_id bigint, OUT reason text)
-{header}
-DECLARE
-    holder bigint;
-    stored text;
-    expires timestamptz;
-    failures integer;
-    counter text;
-    earlier integer;
-BEGIN
-    PERFORM cabinet_clock_skew(p_now);
-    reason := 'wrong_code';  -- and no account named, until the proof
-    IF NOT cabinet_throttle_admits('resident', p_number, p_candidate) THEN
-        RETURN;  -- no ticket (db.roles_throttle): no compare
-    END IF;
-    IF coalesce(p_hash, '') !~ {argon2} THEN
-        RETURN;
-    END IF;
-    SELECT c.account_id, c.reset_code_hash, c.reset_code_expires_at, c.failed_attempts
-      INTO holder, stored, expires, failures
-      FROM resident_credential c JOIN account a ON a.id = c.account_id
-     WHERE a.number = p_number
-       FOR UPDATE OF c;
-    IF holder IS NULL OR stored IS NULL THEN
-        RETURN;
-    END IF;
-    -- The tries of this code before this one: counted on the credential and, for a code
-    -- this function's kin issued, by its sequence, which no rollback takes back (a caller
-    -- cannot guess, roll back and guess again). After {tries} wrong ones the code is void
-    -- and the resident asks for a new one.
-    counter := {tries_of_stored};
-    earlier := coalesce(failures, 0);
-    IF to_regclass(quote_ident(counter)) IS NOT NULL THEN
-        earlier := greatest(earlier, nextval(quote_ident(counter)) - 1);
-    END IF;
-    IF earlier >= {tries} THEN
-        UPDATE resident_credential c
-           SET reset_code_hash = NULL, reset_code_expires_at = NULL
-         WHERE c.account_id = holder;
-        EXECUTE 'DROP SEQUENCE IF EXISTS ' || quote_ident(counter);
-        RETURN;
-    END IF;
-    -- The proof: the typed code's hash is the stored one.
-    IF stored IS DISTINCT FROM p_candidate OR coalesce(p_candidate, '') = '' THEN
-        UPDATE resident_credential c
-           SET failed_attempts = earlier + 1,
-               reset_code_hash = CASE WHEN earlier + 1 >= {tries} THEN NULL
-                                      ELSE c.reset_code_hash END,
-               reset_code_expires_at = CASE WHEN earlier + 1 >= {tries} THEN NULL
-                                            ELSE c.reset_code_expires_at END
-         WHERE c.account_id = holder;
-        RETURN;
-    END IF;
-    account_id := holder;
-    EXECUTE 'DROP SEQUENCE IF EXISTS ' || quote_ident(counter);  -- the code ends here either way
-    IF expires IS NOT NULL AND p_now >= expires THEN
-        UPDATE resident_credential c
-           SET reset_code_hash = NULL, reset_code_expires_at = NULL
-         WHERE c.account_id = holder;
-        PERFORM cabinet_prove(holder);  -- the right code, if late: the entry names them
-        reason := 'expired';  -- no valid proof: the attempt stays counted
-        RETURN;
-    END IF;
-    PERFORM cabinet_throttle_matched('resident', p_number);
-    UPDATE resident_credential c
-       SET password_hash = p_hash, password_expires_at = NULL, must_change = false,
-           reset_code_hash = NULL, reset_code_expires_at = NULL, failed_attempts = 0,
-           updated_at = p_now
-     WHERE c.account_id = holder;
-    PERFORM cabinet_prove(holder);  -- db.roles_proof
-    reason := '';
-END
-$fn$""".replace("{header}", _HEADER)
-    .replace("{argon2}", _ARGON2)
-    .replace("{tries_of_stored}", _TRIES.format("stored"))
-    .replace("{tries}", str(RESET_CODE_TRIES)),
     """
 CREATE OR REPLACE FUNCTION cabinet_change_password(
     p_candidate text, p_hash text, p_now timestamptz, p_window interval, OUT reason text)
@@ -442,7 +258,7 @@ BEGIN
     PERFORM cabinet_prove(holder);  -- db.roles_proof
     reason := '';
 END
-$fn$""".replace("{header}", _HEADER)
+$fn$""".replace("{header}", DEFINER_HEADER)
     .replace("{argon2}", _ARGON2)
     .replace("{session}", _SESSION),
     """
@@ -496,7 +312,7 @@ BEGIN
     PERFORM cabinet_prove(holder);  -- db.roles_proof
     one_time := used_up;
 END
-$fn$""".replace("{header}", _HEADER)
+$fn$""".replace("{header}", DEFINER_HEADER)
     .replace("{argon2}", _ARGON2)
     .replace("{params_new}", _PARAMS.format("p_rehashed"))
     .replace("{params_old}", _PARAMS.format("stored")),

@@ -335,7 +335,7 @@ $fn$""",
 )
 
 
-# HMAC-SHA256 of bytes under a key (desktop.auth.codes): db.roles_resident's reset codes.
+# HMAC-SHA256 of bytes under a key (desktop.auth.codes): db.roles_reset's reset codes.
 HMAC_SHA256 = """
 CREATE OR REPLACE FUNCTION cabinet_hmac_sha256(p_key bytea, p_message bytea)
 RETURNS bytea

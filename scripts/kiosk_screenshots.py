@@ -14,12 +14,9 @@ administrator's PIN and the service menu. Names: ``kiosk-<screen>-1920.png`` and
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import sys
-import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -28,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QRect, Qt  # noqa: E402
 from PySide6.QtGui import QScreen  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 
-from scripts.screenshots import Shooter  # noqa: E402
+from scripts.screenshots import Shooter, demo_services, run  # noqa: E402
 
 # (width, height, physical dots per inch): a 21.5" full-HD and a 17" 5:4 touch screen.
 SCREENS = ((1920, 1080, 102.5), (1280, 1024, 96.4))
@@ -42,33 +39,11 @@ QScreen.physicalDotsPerInch = lambda _self: _dpi  # type: ignore[method-assign]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--only", nargs="*", default=[], help="names of the PNGs, no suffix")
-    args = parser.parse_args(argv)
-    args.output.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="cabinet-kiosk-shots-") as temp:
-        for key in [k for k in os.environ if k.startswith("CABINET_")]:
-            del os.environ[key]
-        os.environ["XDG_CONFIG_HOME"] = str(Path(temp) / "config")
-        os.environ["XDG_DATA_HOME"] = str(Path(temp) / "data")
-        app = QApplication.instance() or QApplication(sys.argv[:1])
-        assert isinstance(app, QApplication)
-        shooter = Shooter(app, args.output.resolve(), set(args.only))
-        shoot_all(shooter, Path(temp))
-        app.processEvents()
-    print(f"{len(shooter.saved)} снимков в {args.output}")
-    return 0
+    return run(argv, __doc__.splitlines()[0], "cabinet-kiosk-shots-", shoot_all)
 
 
 def shoot_all(shooter: Shooter, temp: Path) -> None:
-    from db.engine import Database
-    from db.migrate import upgrade
-    from desktop.app import build_services
-    from desktop.clock import FixedClock
-    from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD, build_demo
-    from desktop.settings import Settings
-    from ui import theme
+    from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD
     from ui.context import AppContext
     from ui.kiosk import touch
     from ui.kiosk.controller import KioskController
@@ -78,13 +53,7 @@ def shoot_all(shooter: Shooter, temp: Path) -> None:
     from ui.tasks import TaskRunner
 
     global _screen, _dpi
-    theme.apply(shooter.app)
-    clock = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
-    url = f"sqlite:///{(temp / 'demo.db').as_posix()}"
-    db = Database(url)
-    upgrade(db.engine)
-    build_demo(db, clock)
-    services = build_services(db, Settings(database_url=url), clock)
+    services = demo_services(shooter, temp / "demo.db")
     ctx = AppContext(dataclasses.replace(services.settings, mode="kiosk"), TaskRunner())
     ctx.open(lambda: services)
     shooter.settle(ctx)

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,9 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtCore import QRect  # noqa: E402
 from PySide6.QtGui import QScreen  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+if TYPE_CHECKING:
+    from desktop.app import Services
 
 LARGE = (1280, 800)
 LOGIN = (1100, 900)  # the size the login window opens with where the screen allows (ui.app)
@@ -75,14 +79,21 @@ def sized(widget: QWidget, size: tuple[int, int]) -> QWidget:
     return widget
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run(
+    argv: list[str] | None,
+    description: str,
+    prefix: str,
+    shoot: Callable[[Shooter, Path], None],
+) -> int:
+    """The command line of a screenshot script: ``shoot`` takes the pictures with a temporary
+    folder of its own, offscreen, into ``--output`` (only the ``--only`` ones if named)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--only", nargs="*", default=[], help="names of the PNGs, no suffix")
     args = parser.parse_args(argv)
     args.output.mkdir(parents=True, exist_ok=True)
 
-    with tempfile.TemporaryDirectory(prefix="cabinet-shots-") as temp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as temp:
         # Nothing of the developer's own settings, window state or data is read or written.
         for key in [k for k in os.environ if k.startswith("CABINET_")]:
             del os.environ[key]
@@ -91,21 +102,40 @@ def main(argv: list[str] | None = None) -> int:
         app = QApplication.instance() or QApplication(sys.argv[:1])
         assert isinstance(app, QApplication)
         shooter = Shooter(app, args.output.resolve(), set(args.only))
-        shoot_all(shooter, Path(temp) / "demo.db")
+        shoot(shooter, Path(temp))
         app.processEvents()
     print(f"{len(shooter.saved)} снимков в {args.output}")
     return 0
 
 
-def shoot_all(shooter: Shooter, path: Path) -> None:
+def main(argv: list[str] | None = None) -> int:
+    return run(argv, __doc__.splitlines()[0], "cabinet-shots-", shoot_all)
+
+
+def demo_services(shooter: Shooter, path: Path) -> Services:
+    """The themed application's services on the demo, built in the SQLite file ``path`` on
+    the clock the screen tests use (20.11.2026 10:00, inside the reading window)."""
     from db.engine import Database
     from db.migrate import upgrade
     from desktop.app import build_services
     from desktop.clock import FixedClock
-    from desktop.demo import DEMO_PASSWORD, DEMO_REGISTRATION_CODES, DEMO_STAFF, build_demo
-    from desktop.resources import resource
+    from desktop.demo import build_demo
     from desktop.settings import Settings
     from ui import theme
+
+    theme.apply(shooter.app)
+    clock = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+    url = f"sqlite:///{path.as_posix()}"
+    db = Database(url)
+    upgrade(db.engine)
+    build_demo(db, clock)
+    return build_services(db, Settings(database_url=url), clock)
+
+
+def shoot_all(shooter: Shooter, temp: Path) -> None:
+    from desktop.demo import DEMO_PASSWORD, DEMO_REGISTRATION_CODES, DEMO_STAFF
+    from desktop.resources import resource
+    from desktop.settings import Settings
     from ui.context import AppContext, PageContext
     from ui.login import LoginWindow
     from ui.main_window import MainWindow
@@ -116,13 +146,8 @@ def shoot_all(shooter: Shooter, path: Path) -> None:
     from ui.tasks import TaskRunner
 
     global _screen
-    theme.apply(shooter.app)
-    clock = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
-    url = f"sqlite:///{path.as_posix()}"
-    db = Database(url)
-    upgrade(db.engine)
-    build_demo(db, clock)
-    services = build_services(db, Settings(database_url=url), clock)
+    path = temp / "demo.db"
+    services = demo_services(shooter, path)
 
     def context(settings: Settings) -> AppContext:
         ctx = AppContext(settings, TaskRunner())
@@ -308,7 +333,7 @@ def shoot_all(shooter: Shooter, path: Path) -> None:
     for ctx in (office, kiosk):
         shooter.settle(ctx)
         ctx.tasks.shutdown()
-    db.dispose()
+    services.db.dispose()
 
 
 if __name__ == "__main__":

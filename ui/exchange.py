@@ -33,9 +33,10 @@ from ui.exchange_tables import (
     progress_bar,
 )
 from ui.forms import make_button
-from ui.messages import MessageBar, describe_error
+from ui.job_controls import JobControls
+from ui.messages import MessageBar
 from ui.pages.base import BasePage
-from ui.tasks import Cancelled, TaskState
+from ui.tasks import TaskState
 
 if TYPE_CHECKING:
     from desktop.exchange.report import BatchInfo, ImportReport
@@ -71,7 +72,6 @@ class ExchangePage(BasePage):
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.import_task: TaskState | None = None
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName(TITLE)
         self.tabs.addTab(self._import_tab(), "Загрузка из 1С и банка")
@@ -116,13 +116,21 @@ class ExchangePage(BasePage):
         self.load_button = make_button(LOAD, "primary")
         self.load_button.clicked.connect(self.choose_file)
         self.import_cancel = make_button(CANCEL)
-        self.import_cancel.clicked.connect(self.cancel_import)
         layout.addLayout(button_row(self.load_button, self.import_cancel))
         self.import_progress = progress_bar("Ход загрузки")
         self.import_progress.setFormat("%p%")
         layout.addWidget(self.import_progress)
         self.import_messages = MessageBar(tab)
         layout.addWidget(self.import_messages)
+        self.import_job = JobControls(
+            self.load_button,
+            self.import_cancel,
+            self.import_progress,
+            self.import_messages,
+            (self.kind, self.dry_run),
+            stopping="Загрузка останавливается…",
+            cancelled=IMPORT_CANCELLED,
+        )
 
         self.import_summary = QLabel()
         self.import_summary.setAccessibleName("Отчет о загрузке")
@@ -178,7 +186,7 @@ class ExchangePage(BasePage):
     # -- import
 
     def choose_file(self) -> None:
-        if self.import_task is not None:
+        if self.import_job.running:
             return
         path = dialogs.open_path(self, "Файл для загрузки", OPEN_FILTERS)
         if path:
@@ -187,25 +195,16 @@ class ExchangePage(BasePage):
     def start_import(self, path: str, kind: str | None, dry_run: bool) -> None:
         ctx, actor = self.ctx, self.ctx.actor
         self._show_import(None)
-        self.import_messages.info(f"Проверяется файл {Path(path).name}…")
-        self.import_progress.setRange(0, 0)
-        self.import_progress.show()
-        self._set_importing(True)
+        self.import_job.begin(f"Проверяется файл {Path(path).name}…")
 
         def work(state: TaskState) -> ImportReport:
             return ctx.services.exchange.import_file(
                 actor, path, kind=kind, dry_run=dry_run, state=state
             )
 
-        self.import_task = ctx.tasks.run_with_progress(
+        self.import_job.task = ctx.tasks.run_with_progress(
             work, self._import_progressed, self._imported, self._import_failed, owner=self
         )
-
-    def cancel_import(self) -> None:
-        if self.import_task is not None:
-            self.import_task.cancel()
-            self.import_cancel.setEnabled(False)
-            self.import_messages.info("Загрузка останавливается…")
 
     def _import_progressed(self, step: tuple[int, int]) -> None:
         done, total = step
@@ -214,8 +213,7 @@ class ExchangePage(BasePage):
             self.import_progress.setValue(min(1000, done * 1000 // total))
 
     def _imported(self, report: ImportReport) -> None:
-        self._set_importing(False)
-        self.import_progress.hide()
+        self.import_job.ended()
         self._show_import(report)
         lines = report.lines()
         if report.earlier is not None:
@@ -237,17 +235,13 @@ class ExchangePage(BasePage):
     def _import_failed(self, error: Exception) -> None:
         from desktop.exchange.report import ImportRefused
 
-        self._set_importing(False)
-        self.import_progress.hide()
-        if isinstance(error, Cancelled):
-            self._show_import(None)
-            self.import_messages.warning(IMPORT_CANCELLED)
-        elif isinstance(error, ImportRefused):
+        if isinstance(error, ImportRefused):
+            self.import_job.ended()
             self._show_import(error.report)
             self.import_messages.error(error.report.lines()[2])
         else:
             self._show_import(None)
-            self.import_messages.error(describe_error(error))
+            self.import_job.failed(error)
 
     def _show_import(self, report: ImportReport | None) -> None:
         """The report under the buttons: what the file is, then its problems or its tallies."""
@@ -281,18 +275,8 @@ class ExchangePage(BasePage):
             text += f" Не использованы столбцы: {names}."
         self.import_summary.setText(text)
 
-    def _set_importing(self, running: bool) -> None:
-        if not running:
-            self.import_task = None
-        self.load_button.setEnabled(not running)
-        self.kind.setEnabled(not running)
-        self.dry_run.setEnabled(not running)
-        self.import_cancel.setEnabled(running)
-        (self.import_cancel if running else self.load_button).setFocus()
-
     def closing(self) -> None:
         super().closing()
         # Logout meanwhile: the import rolls back, the export leaves no file.
-        if self.import_task is not None:
-            self.import_task.cancel()
+        self.import_job.closing()
         self.exporter.closing()

@@ -23,8 +23,9 @@ from ui import dialogs
 from ui.context import PageContext
 from ui.exchange_tables import SkippedModel, button_row, hint, make_table, progress_bar
 from ui.forms import make_button
-from ui.messages import MessageBar, describe_error
-from ui.tasks import Cancelled, TaskState
+from ui.job_controls import JobControls
+from ui.messages import MessageBar
+from ui.tasks import TaskState
 
 if TYPE_CHECKING:
     from desktop.exchange.export_service import ExportReport
@@ -47,7 +48,6 @@ class ExportTab(QWidget):
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.export_task: TaskState | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(8)
@@ -92,13 +92,21 @@ class ExportTab(QWidget):
         self.export_button.setEnabled(False)  # until the month is known
         self.export_button.clicked.connect(self.choose_output)
         self.export_cancel = make_button(CANCEL)
-        self.export_cancel.clicked.connect(self.cancel_export)
         layout.addLayout(button_row(self.export_button, self.export_cancel))
         self.export_progress = progress_bar("Ход выгрузки")
         self.export_progress.setFormat("%v из %m")
         layout.addWidget(self.export_progress)
         self.export_messages = MessageBar(self)
         layout.addWidget(self.export_messages)
+        self.job = JobControls(
+            self.export_button,
+            self.export_cancel,
+            self.export_progress,
+            self.export_messages,
+            (self.month, self.format),
+            stopping="Выгрузка останавливается…",
+            cancelled=EXPORT_CANCELLED,
+        )
         self.export_summary = QLabel()
         self.export_summary.setAccessibleName("Отчет о выгрузке")
         self.export_summary.setWordWrap(True)
@@ -113,14 +121,14 @@ class ExportTab(QWidget):
     def set_today(self, today: date) -> None:
         month = month_start(today)
         self.month.setDate(QDate(month.year, month.month, 1))
-        self.export_button.setEnabled(self.export_task is None)
+        self.export_button.setEnabled(not self.job.running)
 
     def selected_month(self) -> date:
         chosen = self.month.date()
         return date(chosen.year(), chosen.month(), 1)
 
     def choose_output(self) -> None:
-        if self.export_task is not None:
+        if self.job.running:
             return
         month = self.selected_month()
         code = self.format.currentData()
@@ -137,10 +145,7 @@ class ExportTab(QWidget):
     def start_export(self, path: str, month: date, file_format: str) -> None:
         ctx, actor = self.ctx, self.ctx.actor
         self._show_export(None)
-        self.export_messages.info("Показания выгружаются…")
-        self.export_progress.setRange(0, 0)
-        self.export_progress.show()
-        self._set_exporting(True)
+        self.job.begin("Показания выгружаются…")
 
         def work(state: TaskState) -> ExportReport:
             return ctx.services.readings_export.export(
@@ -151,15 +156,9 @@ class ExportTab(QWidget):
                 state=state,
             )
 
-        self.export_task = ctx.tasks.run_with_progress(
+        self.job.task = ctx.tasks.run_with_progress(
             work, self._export_progressed, self._exported, self._export_failed, owner=self
         )
-
-    def cancel_export(self) -> None:
-        if self.export_task is not None:
-            self.export_task.cancel()
-            self.export_cancel.setEnabled(False)
-            self.export_messages.info("Выгрузка останавливается…")
 
     def _export_progressed(self, step: tuple[int, int]) -> None:
         done, total = step
@@ -167,8 +166,7 @@ class ExportTab(QWidget):
         self.export_progress.setValue(done)
 
     def _exported(self, report: ExportReport) -> None:
-        self._set_exporting(False)
-        self.export_progress.hide()
+        self.job.ended()
         self._show_export(report)
         text = f"Готово: файл {report.file_name}, строк {report.rows}."
         if report.skipped:
@@ -179,13 +177,8 @@ class ExportTab(QWidget):
             self.export_messages.success(text)
 
     def _export_failed(self, error: Exception) -> None:
-        self._set_exporting(False)
-        self.export_progress.hide()
         self._show_export(None)
-        if isinstance(error, Cancelled):
-            self.export_messages.warning(EXPORT_CANCELLED)
-        else:
-            self.export_messages.error(describe_error(error))
+        self.job.failed(error)
 
     def _show_export(self, report: ExportReport | None) -> None:
         self.skipped.set_skipped(report.skipped if report else [])
@@ -198,16 +191,6 @@ class ExportTab(QWidget):
         lines = [line for line in report.lines() if not line.startswith("  лицевой счет")]
         self.export_summary.setText("\n".join(lines))
 
-    def _set_exporting(self, running: bool) -> None:
-        if not running:
-            self.export_task = None
-        self.export_button.setEnabled(not running)
-        self.month.setEnabled(not running)
-        self.format.setEnabled(not running)
-        self.export_cancel.setEnabled(running)
-        (self.export_cancel if running else self.export_button).setFocus()
-
     def closing(self) -> None:
         """Logout meanwhile: the export leaves no file."""
-        if self.export_task is not None:
-            self.export_task.cancel()
+        self.job.closing()

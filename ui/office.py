@@ -24,9 +24,9 @@ from desktop.months import add_months, month_name, month_start
 from ui import dialogs
 from ui.context import PageContext
 from ui.forms import make_button
-from ui.messages import describe_error
+from ui.job_controls import JobControls
 from ui.pages.base import BasePage
-from ui.tasks import Cancelled, TaskState
+from ui.tasks import TaskState
 
 if TYPE_CHECKING:
     from desktop.documents.model import BatchResult
@@ -52,11 +52,19 @@ class ReceiptBatchPage(BasePage):
 
     def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.task: TaskState | None = None
         self.total = 0
         # The page's message bar goes into the card, under the progress it reports on.
         self.layout_.removeWidget(self.messages)
         self.layout_.addWidget(self._print_card())
+        self.job = JobControls(
+            self.make_button,
+            self.cancel_button,
+            self.progress,
+            self.messages,
+            (self.building, self.month),
+            stopping="Печать останавливается…",
+            cancelled=CANCELLED,
+        )
         self.layout_.addStretch(1)
 
         self.setTabOrder(self.building, self.month)
@@ -118,7 +126,6 @@ class ReceiptBatchPage(BasePage):
         self.make_button.clicked.connect(self.make_pdf)
         self.cancel_button = make_button(CANCEL)
         self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
         buttons.addWidget(self.make_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
@@ -170,7 +177,7 @@ class ReceiptBatchPage(BasePage):
 
     def make_pdf(self) -> None:
         """Ask where to save, then print the receipts in the background."""
-        if self.task is not None:
+        if self.job.running:
             return
         month = self.selected_month()
         name = f"Квитанции {month:%m.%Y}.pdf"
@@ -183,11 +190,8 @@ class ReceiptBatchPage(BasePage):
 
     def start(self, path: str, month: date, building_id: int | None) -> None:
         ctx, actor = self.ctx, self.ctx.actor
-        self.messages.info("Квитанции формируются…")
-        self.progress.setRange(0, 0)  # busy until the first page tells the total
+        self.job.begin("Квитанции формируются…")  # busy until the first page tells the total
         self.progress.setValue(0)
-        self.progress.show()
-        self._set_running(True)
 
         def work(state: TaskState) -> BatchResult:
             from desktop.files import atomic_file
@@ -198,19 +202,13 @@ class ReceiptBatchPage(BasePage):
                     actor, month, out, building_id=building_id, state=state
                 )
 
-        self.task = ctx.tasks.run_with_progress(
+        self.job.task = ctx.tasks.run_with_progress(
             work,
             self._progressed,
             lambda result: self._done(result, path),
-            self._failed,
+            self.job.failed,
             owner=self,
         )
-
-    def cancel(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            self.cancel_button.setEnabled(False)
-            self.messages.info("Печать останавливается…")
 
     def _progressed(self, step: tuple[int, int]) -> None:
         done, total = step
@@ -219,7 +217,7 @@ class ReceiptBatchPage(BasePage):
         self.progress.setValue(done)
 
     def _done(self, result: BatchResult, path: str) -> None:
-        self._set_running(False)
+        self.job.set_running(False)  # the full bar stays
         self.progress.setRange(0, max(result.printed, 1))
         self.progress.setValue(result.printed)
         text = f"Готово: {receipts_word(result.printed)}, файл {path}."
@@ -235,29 +233,6 @@ class ReceiptBatchPage(BasePage):
             return
         self.messages.success(text)
 
-    def _failed(self, error: Exception) -> None:
-        self._set_running(False)
-        if isinstance(error, Cancelled):
-            self.progress.hide()
-            self.messages.warning(CANCELLED)
-        else:
-            self.progress.hide()
-            self.messages.error(describe_error(error))
-
-    def _set_running(self, running: bool) -> None:
-        if not running:
-            self.task = None
-        self.make_button.setEnabled(not running)
-        self.building.setEnabled(not running)
-        self.month.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
-        if running:
-            self.cancel_button.setFocus()
-        else:
-            self.make_button.setFocus()
-
     def closing(self) -> None:
         super().closing()
-        # Logout while printing: stop the batch; its partial file is removed.
-        if self.task is not None:
-            self.task.cancel()
+        self.job.closing()  # logout while printing: the batch's partial file is removed

@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager
 
 from db.engine import Database, insert_for
 from db.models import Account, OrganisationSetting, ResidentCredential
-from db.roles_resident import RESET_CODE_TRIES
+from db.roles_reset import RESET_CODE_TRIES
 from desktop.auth.model import ACCOUNT_NUMBER_LIMIT, typed_name
 from desktop.auth.sealed import SecretCheck, plain_columns
 from desktop.auth.throttle import Keys, Throttle

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session as OrmSession
 
-from db.roles_resident import RESET_CODE_PLACEHOLDER
+from db.roles_reset import RESET_CODE_PLACEHOLDER
 from desktop.mail import Delivery
 from desktop.mail_queue import EMAIL, SLIP, queue
 from desktop.settings import Settings
@@ -74,7 +74,7 @@ class ResidentMail:
         return self.delivery
 
     def reset_letter(self, number: str) -> tuple[str, str, str]:
-        """The reset letter for the database to fill in and queue (``db.roles_resident``):
+        """The reset letter for the database to fill in and queue (``db.roles_reset``):
         its channel, subject and text with ``RESET_CODE_PLACEHOLDER`` where the code goes."""
         channel = EMAIL if self.delivery == "email" else SLIP
         return channel, RESET_SUBJECT, self.reset_body(number, RESET_CODE_PLACEHOLDER)

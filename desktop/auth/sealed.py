@@ -172,7 +172,7 @@ class SecretCheck:
         if not self.sealed:
             self.stored = getattr(credential, _COLUMNS[self.kind]) if credential else None
             return
-        if self.kind == RESET_CODE:  # the database made it: HMAC-SHA256 (db.roles_resident)
+        if self.kind == RESET_CODE:  # the database made it: HMAC-SHA256 (db.roles_reset)
             self.salt = s.scalar(text("SELECT cabinet_reset_salt(:n)"), {"n": self.number})
             return
         params, hash_len = argon2_params()

@@ -22,8 +22,8 @@ from db.roles_throttle import THROTTLE_SECRET
 from desktop.auth import code_issue, codes
 from desktop.auth.db_secret import load_or_make
 from desktop.clock import FixedClock
+from tests.db.clerk_desk import staff_token
 from tests.db.test_clerk_sealed import MAY
-from tests.db.test_clerk_takeover import staff_token
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     ADMIN_PASSWORD,
     CLERK_PASSWORD,

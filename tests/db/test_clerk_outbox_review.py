@@ -11,8 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from desktop.auth import codes
 from desktop.clock import FixedClock
-from tests.db.test_clerk_takeover import _TEMPLATE, derived_hash, staff_token
-from tests.db.test_kiosk_writes import paid
+from tests.db.clerk_desk import carry, derived_hash, reset_letters, staff_token, store_code
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     Cluster,
     cheap_hashing,
@@ -21,27 +20,6 @@ from tests.db.test_roles import (  # noqa: F401 (fixtures)
     rows,
 )
 from tests.db.test_roles_staff import clerk_engine  # noqa: F401 (fixture)
-
-
-def _letters(cluster: Cluster, clock: FixedClock, clerk_engine: Engine) -> dict[str, int]:  # noqa: F811
-    """A reset asked for at the counter for 3492 by e-mail and for 7001 on a slip."""
-    for number, channel in (("3492", "email"), ("7001", "slip")):
-        email = rows(
-            clerk_engine,
-            "SELECT c.email FROM resident_credential c JOIN account a ON a.id = c.account_id"
-            f" WHERE a.number = '{number}'",
-        )[0][0]
-        paid(clerk_engine, "email", number, str(email))
-        with clerk_engine.begin() as conn:
-            got = conn.execute(
-                text(
-                    "SELECT reason FROM cabinet_request_reset(:num, :e, :n, '10 minutes',"
-                    " '1 minute', :ch, 'x', :t)"
-                ),
-                {"num": number, "e": email, "n": clock.now(), "ch": channel, "t": _TEMPLATE},
-            ).scalar()
-            assert got == ""
-    return {str(c): int(i) for c, i in rows(clerk_engine, "SELECT channel, id FROM outbox_message")}  # type: ignore[call-overload]
 
 
 def _bodies(cluster: Cluster) -> dict[str, str]:  # noqa: F811
@@ -56,7 +34,7 @@ def test_a_clerk_login_blanks_or_rewrites_no_e_mail_letter(
     clock: FixedClock,
     clerk_engine: Engine,  # noqa: F811
 ) -> None:
-    _letters(cluster, clock, clerk_engine)
+    reset_letters(clerk_engine, clock)
     before = _bodies(cluster)
     assert before["email"].startswith("CODE=")
     for sql in (
@@ -77,14 +55,14 @@ def test_every_read_of_a_slip_s_text_is_logged_in_the_staff_member_s_name(
     clock: FixedClock,
     clerk_engine: Engine,  # noqa: F811
 ) -> None:
-    letters = _letters(cluster, clock, clerk_engine)
+    letters = reset_letters(clerk_engine, clock)
     slip = letters["slip"]
     account = rows(cluster.owner.engine, f"SELECT account_id FROM outbox_message WHERE id = {slip}")
     token = staff_token(cluster, clock)
     read = text("SELECT id, body FROM cabinet_slip_bodies(CAST(:ids AS bigint[]), :n)")
     for _ in range(2):  # each read its own entry: no function result kept between calls
         with clerk_engine.begin() as conn:
-            conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
+            carry(conn, token)
             got = conn.execute(read, {"ids": list(letters.values()), "n": clock.now()}).all()
         assert [i for i, _ in got] == [slip]
     logged = rows(
@@ -97,7 +75,7 @@ def test_every_read_of_a_slip_s_text_is_logged_in_the_staff_member_s_name(
     assert logged == [("staff:desk", account[0][0], clock.now(), details)] * 2
     # A read that finds no slip (an e-mail letter's id) shows nothing and logs nothing.
     with clerk_engine.begin() as conn:
-        conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
+        carry(conn, token)
         assert conn.execute(read, {"ids": [letters["email"]], "n": clock.now()}).all() == []
     assert (
         len(
@@ -126,17 +104,13 @@ def test_the_office_stores_no_code_it_made_up(
     token = staff_token(cluster, clock)
     made_up = codes.hash_code("ABCDEFGH")  # a code the clerk chose: well formed, not derived
     other = derived_hash(cluster, account + 1)  # the key's, but another account's
-    store = text(
-        "SELECT cabinet_store_codes(ARRAY[:a]::bigint[], ARRAY[:h], ARRAY[''],"
-        " ARRAY[NULL]::timestamptz[], :n)"
-    )
     for bad in (made_up, other):
         with pytest.raises(DBAPIError, match="not derived"), clerk_engine.begin() as conn:
-            conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
-            conn.execute(store, {"a": account, "h": bad, "n": clock.now()})
+            carry(conn, token)
+            store_code(conn, clock, account, bad)
     assert rows(cluster.owner.engine, "SELECT count(*) FROM registration_code") == [(0,)]
     good = derived_hash(cluster, account)
     with clerk_engine.begin() as conn:
-        conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
-        assert conn.execute(store, {"a": account, "h": good, "n": clock.now()}).scalar() == 1
+        carry(conn, token)
+        assert store_code(conn, clock, account, good) == 1
     assert rows(cluster.owner.engine, "SELECT code_hash FROM registration_code") == [(good,)]

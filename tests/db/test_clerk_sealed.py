@@ -21,7 +21,7 @@ from desktop.auth import codes
 from desktop.auth.sealed import is_sealed
 from desktop.clock import FixedClock
 from desktop.common.tasks import TaskState
-from tests.db.test_clerk_takeover import staff_token
+from tests.db.clerk_desk import staff_token
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     CLERK_PASSWORD,
     OWN_PASSWORD,

@@ -13,25 +13,19 @@ from sqlalchemy.exc import DBAPIError
 from db.roles import CLERK, group_name, may_read_outbox
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_outbox import MAILER
-from db.roles_resident import RESET_CODE_PLACEHOLDER
-from desktop.auth import codes
-from desktop.auth.codes import SECRET_NAME
 from desktop.clock import FixedClock
-from tests.db.test_kiosk_writes import paid
+from tests.db.clerk_desk import carry, derived_hash, reset_letters, staff_token, store_code
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
-    CLERK_PASSWORD,
     Cluster,
     cheap_hashing,
     cluster,
     refused,
     rows,
-    services_as,
 )
 from tests.db.test_roles_staff import clerk_engine  # noqa: F401 (fixture)
 
 _ARGON = "$argon2id$v=19$m=8192,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$"
 THIEF = _ARGON + "dGhpZWZ0aGllZnRoaWVmdGhpZWZ0aGllZg"
-_TEMPLATE = f"CODE={RESET_CODE_PLACEHOLDER}"
 _CODE = "hmac-sha256$" + "0" * 32 + "$" + "1" * 64
 
 
@@ -58,34 +52,6 @@ def _register(conn: Connection, clock: FixedClock, number: str) -> str:
     )
 
 
-def _store(conn: Connection, clock: FixedClock, account: int, code_hash: str = _CODE) -> object:
-    return conn.execute(
-        text(
-            "SELECT cabinet_store_codes(ARRAY[:a]::bigint[], ARRAY[:h], ARRAY[''],"
-            " ARRAY[NULL]::timestamptz[], :n)"
-        ),
-        {"a": account, "h": code_hash, "n": clock.now()},
-    ).scalar()
-
-
-def derived_hash(cluster: Cluster, account: int) -> str:  # noqa: F811
-    """A new code's hash for the account as the database's key derives it (what
-    ``cabinet_derive_codes`` hands a signed-in desk)."""
-    key = rows(cluster.owner.engine, f"SELECT value FROM auth_secret WHERE name = '{SECRET_NAME}'")
-    return codes.make(bytes.fromhex(str(key[0][0])), account)[1]
-
-
-def staff_token(cluster: Cluster, clock: FixedClock) -> str:  # noqa: F811
-    """The token of a live session of the clerk «desk», as its desk signs in."""
-    clerk = services_as(cluster, "clerk", clock)
-    try:
-        token = clerk.auth.staff_login("desk", CLERK_PASSWORD).actor.session_token
-    finally:
-        clerk.close()
-    assert token
-    return token
-
-
 def test_a_clerk_login_without_a_staff_session_registers_no_one_and_stores_no_code(
     cluster: Cluster,  # noqa: F811
     clock: FixedClock,
@@ -96,10 +62,10 @@ def test_a_clerk_login_without_a_staff_session_registers_no_one_and_stores_no_co
     for token in (None, "forged-token-" + "x" * 40):
         with pytest.raises(DBAPIError, match="no live staff session"), clerk_engine.begin() as c:
             if token:
-                c.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
+                carry(c, token)
             _register(c, clock, "5210")
         with pytest.raises(DBAPIError, match="no live staff session"), clerk_engine.begin() as c:
-            _store(c, clock, int(account))  # type: ignore[call-overload]
+            store_code(c, clock, int(account), _CODE)  # type: ignore[call-overload]
     assert rows(cluster.owner.engine, "SELECT count(*) FROM resident_credential") == [(2,)]
     assert rows(cluster.owner.engine, "SELECT count(*) FROM registration_code") == [(0,)]
     assert _audit_count(cluster) == before
@@ -113,10 +79,10 @@ def test_the_office_register_and_codes_name_the_signed_in_clerk_and_are_audited(
     token = staff_token(cluster, clock)
     account = rows(cluster.owner.engine, "SELECT id FROM account WHERE number = '5210'")[0][0]
     with clerk_engine.begin() as conn:
-        conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
+        carry(conn, token)
         assert _register(conn, clock, "5210") == ""
         code_hash = derived_hash(cluster, int(account))  # type: ignore[call-overload]
-        assert _store(conn, clock, int(account), code_hash) == 1  # type: ignore[call-overload]
+        assert store_code(conn, clock, int(account), code_hash) == 1  # type: ignore[call-overload]
     logged = rows(
         cluster.owner.engine,
         "SELECT actor, action, account_id FROM audit_pending"
@@ -140,27 +106,12 @@ def test_a_clerk_login_reads_no_letter_and_only_a_signed_in_desk_a_slip(
 ) -> None:
     """The review's proof, step by step: the reset it may still ask for (a resident's own
     way in at an office desk) puts a code in a letter the clerk's login cannot read."""
-    for number, channel in (("3492", "email"), ("7001", "slip")):
-        email = rows(
-            clerk_engine,
-            "SELECT c.email FROM resident_credential c JOIN account a ON a.id = c.account_id"
-            f" WHERE a.number = '{number}'",
-        )[0][0]
-        paid(clerk_engine, "email", number, str(email))
-        with clerk_engine.begin() as conn:
-            got = conn.execute(
-                text(
-                    "SELECT reason FROM cabinet_request_reset(:num, :e, :n, '10 minutes',"
-                    " '1 minute', :ch, 'x', :t)"
-                ),
-                {"num": number, "e": email, "n": clock.now(), "ch": channel, "t": _TEMPLATE},
-            ).scalar()
-            assert got == ""
-            # Not even in the transaction that queued it.
-            denied = pytest.raises(DBAPIError, match="permission denied")
-            with denied, conn.begin_nested():
-                conn.execute(text("SELECT body FROM outbox_message"))
-    letters = dict(rows(clerk_engine, "SELECT channel, id FROM outbox_message"))
+
+    def unread(conn: Connection) -> None:  # not even in the transaction that queued it
+        with pytest.raises(DBAPIError, match="permission denied"), conn.begin_nested():
+            conn.execute(text("SELECT body FROM outbox_message"))
+
+    letters = reset_letters(clerk_engine, clock, unread)
     assert set(letters) == {"email", "slip"}
     for sql in (
         "SELECT body FROM outbox_message",
@@ -177,7 +128,7 @@ def test_a_clerk_login_reads_no_letter_and_only_a_signed_in_desk_a_slip(
     # A signed-in clerk's desk reads the slip it prints, and still no e-mail letter.
     token = staff_token(cluster, clock)
     with clerk_engine.begin() as conn:
-        conn.execute(text("SELECT set_config('cabinet.session', :t, true)"), {"t": token})
+        carry(conn, token)
         bodies = conn.execute(
             text("SELECT id, body FROM cabinet_slip_bodies(CAST(:ids AS bigint[]), :n)"),
             {"ids": list(letters.values()), "n": clock.now()},

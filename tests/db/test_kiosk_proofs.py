@@ -20,7 +20,7 @@ from db.engine import Database
 from db.models import OrganisationSetting, ResidentCredential
 from db.roles import KIOSK
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
-from db.roles_resident import RESET_CODE_PLACEHOLDER, RESET_CODE_TRIES
+from db.roles_reset import RESET_CODE_PLACEHOLDER, RESET_CODE_TRIES
 from db.roles_throttle import FREE_ATTEMPTS
 from desktop import passwords
 from desktop.auth import AuthService, ResetCodeError, codes

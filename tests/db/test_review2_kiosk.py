@@ -26,7 +26,7 @@ from desktop.auth.sealed import _hash_with
 from desktop.auth.throttle import Throttle
 from desktop.clock import FixedClock
 from desktop.settings import Settings
-from tests.db.test_clerk_takeover import derived_hash, staff_token
+from tests.db.clerk_desk import derived_hash, staff_token
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
     OWN_PASSWORD,
     Cluster,

@@ -19,7 +19,7 @@ from sqlalchemy.exc import ProgrammingError
 from db.roles import ADMIN
 from desktop.auth import codes
 from desktop.clock import FixedClock
-from tests.db.test_clerk_takeover import staff_token
+from tests.db.clerk_desk import staff_token
 from tests.db.test_kiosk_proofs import one_time_password, opening, requesting, stored_hash
 from tests.db.test_kiosk_writes import ids, kiosk, paid  # noqa: F401 (fixture)
 from tests.db.test_roles import Cluster, cheap_hashing, cluster, rows  # noqa: F401

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, text
 from db.engine import Database
 from db.migrate import upgrade
 from db.roles import KIOSK
-from db.roles_resident import RESET_CODE_PLACEHOLDER
+from db.roles_reset import RESET_CODE_PLACEHOLDER
 from db.roles_throttle import THROTTLE_SECRET
 from desktop.auth import LoginError, LoginThrottled, codes
 from desktop.auth.db_secret import load_or_make

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -65,3 +66,30 @@ def page_ctx(app_ctx: AppContext, services: Services) -> PageContext:
 def wait_idle(qtbot, ctx: AppContext, timeout: int = 10_000) -> None:
     """Let background work finish and its results reach the widgets."""
     qtbot.waitUntil(lambda: ctx.tasks.idle, timeout=timeout)
+
+
+def pause_at_progress(
+    monkeypatch: pytest.MonkeyPatch, service: object, method: str, *, report_first: bool = False
+) -> tuple[threading.Event, threading.Event]:
+    """Make ``service.method`` (a long job given its ``state``) wait at each progress report
+    until the test sets the second event; the first is set once it got there. «Отмена»
+    pressed meanwhile meets no race. ``report_first``: the step shows before the wait."""
+    reached, go_on = threading.Event(), threading.Event()
+    run = getattr(service, method)
+
+    def paused(*args, state, **kwargs):
+        report = state.progress
+
+        def pausing(done: int, total: int) -> None:
+            if report_first:
+                report(done, total)
+            reached.set()
+            go_on.wait(10)
+            if not report_first:
+                report(done, total)
+
+        state.progress = pausing
+        return run(*args, state=state, **kwargs)
+
+    monkeypatch.setattr(service, method, paused)
+    return reached, go_on

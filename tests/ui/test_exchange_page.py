@@ -5,7 +5,6 @@ twice, and a month's readings exported for 1C and ГИС ЖКХ."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,30 +15,17 @@ from sqlalchemy import func, select, update
 from db.engine import Database
 from db.models import Account, ImportBatch, Meter
 from desktop.app import Services
-from desktop.demo import DEMO_STAFF
 from desktop.resources import resource
-from tests.ui.conftest import wait_idle
-from tests.ui.test_office import click_item
+from tests.ui.conftest import pause_at_progress, wait_idle
+from tests.ui.test_office import click_item, staff_window
 from ui import dialogs
-from ui.context import AppContext, PageContext
+from ui.context import AppContext
 from ui.exchange import IMPORT_CANCELLED, ExchangePage
 from ui.exchange_export import EXPORT_CANCELLED
-from ui.main_window import MainWindow
 from ui.pages.registry import Page
 
 LEFT = Qt.MouseButton.LeftButton
 EXAMPLES = resource("exchange")
-
-
-def staff_window(qtbot, app_ctx: AppContext, services: Services, login: str) -> MainWindow:
-    signed_in = services.auth.staff_login(login, DEMO_STAFF[login])
-    window = MainWindow(PageContext.for_sign_in(app_ctx, signed_in))
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    wait_idle(qtbot, app_ctx)
-    return window
 
 
 @pytest.fixture
@@ -168,21 +154,7 @@ def test_cancel_applies_nothing(
     qtbot, page: ExchangePage, services: Services, database: Database, monkeypatch
 ) -> None:
     # The import pauses at its progress report until «Отмена» has been pressed: no race.
-    reached, go_on = threading.Event(), threading.Event()
-    import_file = services.exchange.import_file
-
-    def paused(*args, state, **kwargs):
-        report = state.progress
-
-        def pausing(done: int, total: int) -> None:
-            reached.set()
-            go_on.wait(10)
-            report(done, total)
-
-        state.progress = pausing
-        return import_file(*args, state=state, **kwargs)
-
-    monkeypatch.setattr(services.exchange, "import_file", paused)
+    reached, go_on = pause_at_progress(monkeypatch, services.exchange, "import_file")
     monkeypatch.setattr(dialogs, "open_path", lambda *args: str(EXAMPLES / "accounts.csv"))
     qtbot.mouseClick(page.load_button, LEFT)
     assert page.import_cancel.isEnabled() and not page.load_button.isEnabled()
@@ -232,21 +204,7 @@ def test_export_writes_the_month_s_readings(
 def test_cancel_of_an_export_leaves_no_file(
     qtbot, page: ExchangePage, services: Services, monkeypatch, tmp_path: Path
 ) -> None:
-    reached, go_on = threading.Event(), threading.Event()
-    export = services.readings_export.export
-
-    def paused(*args, state, **kwargs):
-        report = state.progress
-
-        def pausing(done: int, total: int) -> None:
-            reached.set()
-            go_on.wait(10)
-            report(done, total)
-
-        state.progress = pausing
-        return export(*args, state=state, **kwargs)
-
-    monkeypatch.setattr(services.readings_export, "export", paused)
+    reached, go_on = pause_at_progress(monkeypatch, services.readings_export, "export")
     folder = tmp_path / "out"
     folder.mkdir()
     page.tabs.setCurrentIndex(1)

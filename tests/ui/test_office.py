@@ -5,7 +5,6 @@ PDF in the background, cancellable, and the residents' slips."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from db.models import AuditEntry
 from desktop.app import Services
 from desktop.demo import DEMO_REGISTRATION_CODES, DEMO_STAFF
 from desktop.documents.model import BatchResult
-from tests.ui.conftest import wait_idle
+from tests.ui.conftest import pause_at_progress, wait_idle
 from ui import dialogs
 from ui.app import Controller
 from ui.context import AppContext, PageContext
@@ -40,9 +39,11 @@ def staff_sign_in(qtbot, window: LoginWindow, login: str = "operator") -> None:
     qtbot.mouseClick(window.login_button, LEFT)
 
 
-def staff_window(qtbot, app_ctx: AppContext, services: Services) -> MainWindow:
-    """The main window as the operator signs in, on its first page."""
-    signed_in = services.auth.staff_login("operator", DEMO_STAFF["operator"])
+def staff_window(
+    qtbot, app_ctx: AppContext, services: Services, login: str = "operator"
+) -> MainWindow:
+    """The main window as a staff member (the operator) signs in, on its first page."""
+    signed_in = services.auth.staff_login(login, DEMO_STAFF[login])
     window = MainWindow(PageContext.for_sign_in(app_ctx, signed_in))
     qtbot.addWidget(window)
     window.resize(1280, 800)
@@ -218,21 +219,9 @@ def test_the_batch_warns_of_receipts_whose_code_was_replaced_meanwhile(office) -
 
 def test_cancelling_leaves_no_file(qtbot, office, services, monkeypatch, tmp_path) -> None:
     # The batch pauses after its first page until «Отмена» has been pressed: no race.
-    first_page, go_on = threading.Event(), threading.Event()
-    write = services.documents.write_receipts
-
-    def paused(*args, state, **kwargs):
-        report = state.progress
-
-        def pausing(done: int, total: int) -> None:
-            report(done, total)
-            first_page.set()
-            go_on.wait(10)
-
-        state.progress = pausing
-        return write(*args, state=state, **kwargs)
-
-    monkeypatch.setattr(services.documents, "write_receipts", paused)
+    first_page, go_on = pause_at_progress(
+        monkeypatch, services.documents, "write_receipts", report_first=True
+    )
     choose(office, None)
     folder = tmp_path / "out"
     folder.mkdir()
