@@ -61,6 +61,7 @@ class AuditAction(enum.StrEnum):
     STAFF_CREATE = "staff.create"
     STAFF_DISABLE = "staff.disable"  # and every session of theirs ended
     STAFF_ENABLE = "staff.enable"
+    STAFF_UNLOCK = "staff.unlock"  # the password typed again at a desk locked after idle
     ACCOUNT_CREATE = "account.create"
     PERIOD_CREATE = "period.create"
     PERIOD_DELETE = "period.delete"
@@ -97,6 +98,7 @@ _LABELS = {
     AuditAction.STAFF_CREATE: "Новый сотрудник",
     AuditAction.STAFF_DISABLE: "Сотрудник отключен",
     AuditAction.STAFF_ENABLE: "Сотрудник снова допущен к работе",
+    AuditAction.STAFF_UNLOCK: "Разблокировка рабочего места",
     AuditAction.ACCOUNT_CREATE: "Новый лицевой счет",
     AuditAction.PERIOD_CREATE: "Новый период показаний",
     AuditAction.PERIOD_DELETE: "Удаление периода показаний",

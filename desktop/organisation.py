@@ -64,6 +64,9 @@ DECLARED = (
     Declared("kiosk.countdown_seconds", "Киоск: обратный отсчет перед выходом, секунд", int),
     Declared("office_phone", "Телефон офиса", str),
     Declared("office_hours", "Часы работы офиса", str),
+    Declared(
+        "office_lock_minutes", "Рабочее место сотрудника: блокировка после бездействия, минут", int
+    ),
     Declared("registration.require_code", "Регистрация жителя только с кодом из квитанции", bool),
 )
 BY_KEY = {d.key: d for d in DECLARED}

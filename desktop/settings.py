@@ -181,6 +181,9 @@ class Settings:
     mode: str = "office"  # office | kiosk
     office_phone: str = "8 495 780 70 83"
     office_hours: str = "пн–чт 9:00–18:00, пт 9:00–17:00, обед 13:00–14:00"
+    # A staff member's desk locks after this many minutes without input and asks for the
+    # password again; what was open stays open behind the lock.
+    office_lock_minutes: int = 15
     readings: ReadingSettings = field(default_factory=ReadingSettings)
     debt: DebtSettings = field(default_factory=DebtSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)

@@ -84,6 +84,10 @@ RULES: dict[str, tuple[Rule, str]] = {
     "database_url": (_text(2000, empty=False), "Адрес базы данных не задан или задан неверно."),
     "office_phone": (_text(200, empty=False), "Телефон офиса: от 1 до 200 знаков."),
     "office_hours": (_text(200, empty=False), "Часы работы офиса: от 1 до 200 знаков."),
+    "office_lock_minutes": (
+        _whole(1, 240),
+        "Блокировка рабочего места сотрудника после бездействия — от 1 до 240 минут.",
+    ),
     "readings.window_start": (_whole(1, 31), WINDOW),
     "readings.window_end": (_whole(1, 31), WINDOW),
     "readings.jump_factor": (

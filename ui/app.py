@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
@@ -32,6 +33,7 @@ from ui.window_state import WindowState, fit_to_screen
 if TYPE_CHECKING:  # the main window is imported after sign-in
     from desktop.actors import Actor
     from ui.main_window import MainWindow
+    from ui.screen_lock import ScreenLock
 
 APP_TITLE = "Личный кабинет жителя"
 SESSION_CHECK_MS = 30_000  # how often a signed-in window asks whether its session still is
@@ -77,6 +79,7 @@ class Controller(QObject):
         self.login: LoginWindow | None = None
         self.main: MainWindow | None = None
         self.idle: IdleWatch | None = None
+        self.lock: ScreenLock | None = None  # a staff member's desk, locked when idle
         self.actor: Actor | None = None  # who is signed in, for logout and a session's end
         ctx.session_ended.connect(self._session_ended)
 
@@ -103,6 +106,16 @@ class Controller(QObject):
         heartbeat = QTimer(self.main)
         heartbeat.timeout.connect(self._check_session)
         heartbeat.start(SESSION_CHECK_MS)
+        if self.ctx.settings.mode != "kiosk" and str(signed_in.actor.kind) in ("clerk", "admin"):
+            from ui.screen_lock import ScreenLock
+
+            self.lock = ScreenLock(
+                self.main,
+                self.main.ctx,
+                self.ctx.settings.office_lock_minutes,
+                close_dialogs=_close_dialogs,
+                logout=self.logout,
+            )
         self._show(self.main)
         if self.login is not None:
             self._close(self.login, "login")
@@ -120,6 +133,8 @@ class Controller(QObject):
         self.ctx.settings = settings
         if self.login is not None:
             self.login.show_office(settings)
+        if self.lock is not None and shiboken6.isValid(self.lock):
+            self.lock.set_minutes(settings.office_lock_minutes)
         if self.idle is not None:
             self.idle.idle_seconds = settings.kiosk.idle_seconds
             self.idle.countdown_seconds = settings.kiosk.countdown_seconds
@@ -175,6 +190,7 @@ class Controller(QObject):
     def _leave(self) -> None:
         """Back to the login window: the cabinet's pages are destroyed, the clipboard
         emptied, and nothing of the account stays on screen."""
+        self.lock = None  # went with the window
         if self.main is not None:
             self._close(self.main, None)
             self.main: MainWindow | None = None

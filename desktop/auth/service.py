@@ -131,6 +131,11 @@ class AuthService:
         (see StaffAuth.set_active)."""
         return self.staff.set_active(login, active, by=by)
 
+    def unlock(self, actor: Actor, password: str) -> None:
+        """The staff member's password typed again at a desk locked after idle (see
+        StaffAuth.unlock)."""
+        self.staff.unlock(actor, password)
+
     def staff_login(self, login: str, password: str) -> SignedIn:
         """Sign a clerk or administrator in; one message for every failure."""
         return self.staff.staff_login(login, password)

@@ -27,6 +27,7 @@ from desktop.permissions import Permission, allows
 from desktop.sessions import STAFF_DISABLED, end_sessions
 
 FULL_NAME_LIMIT = 200  # the column's length
+UNLOCK_FAILED = "Неверный пароль. Введите пароль, с которым вы входили в программу."
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,43 @@ class StaffAuth:
                         sessions_ended=ended,
                     )
             return _info(user)
+
+    def unlock(self, actor: Actor, password: str) -> None:
+        """The signed-in staff member types their password again at a desk locked after idle:
+        nothing if it is right; ``LoginError`` or ``LoginThrottled`` if not, counted as a
+        failed sign-in. The session goes on either way (the desk may still sign out)."""
+        if actor.kind not in (ActorKind.CLERK, ActorKind.ADMIN) or actor.staff_id is None:
+            raise AccessDeniedError("Разблокировать рабочее место может только сотрудник.")
+        keys = self.throttle.keys("staff", actor.name)
+        check = StaffSecretCheck(actor.name)  # a clerk's role cannot read the hash
+        with self.db.read() as s:
+            wait = self.throttle.wait(s, keys, self.clock.now())
+            if not wait:
+                member = staff_by_login(s, actor.name, lock=False)
+                check.load(s, member if member is not None and member.active else None)
+        if not wait:
+            check.run(password)
+        with self.db.unit_of_work() as s:
+            now = self.clock.now()
+            user = staff_by_login(s, actor.name)
+            wait = wait or self.throttle.wait(s, keys, now)
+            found = check.outcome(s, user) if user is not None and not wait else None
+            wait = wait or check.wait  # the database's throttle refused the attempt (sealed)
+            if wait:
+                reason = "throttled"
+            elif found is None or not found.unchanged:
+                reason = "changed_meanwhile"
+            elif not found.matches:
+                reason = "wrong_password"
+            else:
+                self.throttle.succeeded(s, keys)
+                audit.record(s, now, actor, AuditAction.STAFF_UNLOCK)
+                return
+            failures = self.throttle.failed(s, keys, now) if reason == "wrong_password" else 0
+            audit.record(
+                s, now, actor, AuditAction.STAFF_UNLOCK, ok=False, reason=reason, failures=failures
+            )
+        raise LoginThrottled(wait) if wait else LoginError(UNLOCK_FAILED)
 
     def staff_login(self, login: str, password: str) -> SignedIn:
         """Sign a clerk or administrator in; one message for every failure. Argon2 runs

@@ -13,14 +13,17 @@ from sqlalchemy.exc import DBAPIError
 from db.roles import CLERK, group_name, may_read_outbox
 from db.roles_clock import CLOCK_SKEW_SECRET, DEFAULT_CLOCK_SKEW
 from db.roles_outbox import MAILER
+from desktop.auth import LoginError
 from desktop.clock import FixedClock
 from tests.db.clerk_desk import carry, derived_hash, reset_letters, staff_token, store_code
 from tests.db.test_roles import (  # noqa: F401 (fixtures)
+    CLERK_PASSWORD,
     Cluster,
     cheap_hashing,
     cluster,
     refused,
     rows,
+    services_as,
 )
 from tests.db.test_roles_staff import clerk_engine  # noqa: F401 (fixture)
 
@@ -182,3 +185,23 @@ def test_a_staff_session_older_than_a_working_day_is_no_staff_actor_to_the_datab
     assert actor_after(11.9) == "staff:desk"
     assert actor_after(12 + 5 / 60 - 0.01) == "staff:desk"  # within the allowed skew
     assert actor_after(12.1) is None
+
+
+def test_a_clerks_desk_locked_after_idle_opens_with_the_clerks_password(
+    cluster: Cluster,  # noqa: F811
+    clock: FixedClock,
+) -> None:
+    """The clerk's role reads no staff hash: the unlock compares in the database, as the
+    sign-in does (``db.roles_staff``), and writes its audit entry in the clerk's name."""
+    clerk = services_as(cluster, "clerk", clock)
+    try:
+        desk = clerk.auth.staff_login("desk", CLERK_PASSWORD).actor
+        clerk.auth.unlock(desk, CLERK_PASSWORD)
+        with pytest.raises(LoginError, match="Неверный пароль"):
+            clerk.auth.unlock(desk, CLERK_PASSWORD + "x")
+    finally:
+        clerk.close()
+    assert rows(
+        cluster.owner.engine,
+        "SELECT actor, ok FROM audit_log WHERE action = 'staff.unlock' ORDER BY id",
+    ) == [("staff:desk", True), ("staff:desk", False)]

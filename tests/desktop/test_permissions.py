@@ -27,7 +27,7 @@ from db.models import Account, Base, StaffRole
 from desktop.actors import SYSTEM, Actor, ActorKind
 from desktop.app import Services, build_services
 from desktop.clock import FixedClock
-from desktop.demo import DEMO_REGISTRATION_CODES, build_demo
+from desktop.demo import DEMO_REGISTRATION_CODES, DEMO_STAFF, build_demo
 from desktop.errors import AccessDeniedError
 from desktop.permissions import GRANTS, Permission, allows, require, require_account
 from desktop.sessions import open_session
@@ -180,6 +180,11 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
     ),
     "auth.list_staff": Guarded(
         lambda w, a: w.services.auth.list_staff(a), NOT_ADMIN, ("admin", "system")
+    ),
+    "auth.unlock": Guarded(  # each staff member with their own password
+        lambda w, a: w.services.auth.unlock(a, DEMO_STAFF.get(a.name, "demo-admin-2017")),
+        ("resident", "kiosk", "system"),
+        ("clerk", "admin"),
     ),
     "auth.set_staff_active": Guarded(  # the demo's operator, already active: nothing changes
         lambda w, a: w.services.auth.set_staff_active("operator", True, by=a),

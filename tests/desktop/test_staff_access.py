@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from db.engine import Database
 from db.models import AuditEntry, StaffUser, UserSession
-from desktop.auth import AuthService, LoginError
+from desktop.actors import SYSTEM
+from desktop.auth import AuthService, LoginError, LoginThrottled
+from desktop.auth.throttle import FREE_ATTEMPTS
 from desktop.clock import FixedClock
 from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError
@@ -119,3 +121,35 @@ def test_a_staff_session_lasts_a_working_day_and_a_residents_is_not_cut(
     assert _sessions(database, "admin") == [(True, "shift_over")]
     fresh = auth.staff_login("admin", NEW_PASSWORD).actor  # signing in again starts a new day
     assert len(auth.list_staff(fresh)) == 2
+
+
+def test_a_locked_desk_is_unlocked_by_the_staff_members_own_password_only(
+    auth: AuthService, database: Database, clock: FixedClock
+) -> None:
+    clerk = auth.staff_login("kassa", CLERK_PASSWORD).actor
+    auth.unlock(clerk, CLERK_PASSWORD)
+    with pytest.raises(LoginError, match="^Неверный пароль"):
+        auth.unlock(clerk, NEW_PASSWORD)  # the administrator's: not this desk's staff member
+    entries = _audit(database, "staff.unlock")
+    assert [actor for actor, _ in entries] == ["staff:kassa", "staff:kassa"]
+    assert entries[1][1] == {"reason": "wrong_password", "failures": 1}
+    # Guessing is throttled as a sign-in is; the right password afterwards waits its turn.
+    for _ in range(FREE_ATTEMPTS):
+        with pytest.raises((LoginError, LoginThrottled)):
+            auth.unlock(clerk, "wrong-password-1")
+    with pytest.raises(LoginThrottled):
+        auth.unlock(clerk, CLERK_PASSWORD)
+    clock.advance(minutes=10)
+    auth.unlock(clerk, CLERK_PASSWORD)
+    assert auth.list_staff(auth.staff_login("admin", NEW_PASSWORD).actor)  # nothing else moved
+    # A disabled staff member's locked desk opens no more: the session is over.
+    admin = auth.staff_login("admin", NEW_PASSWORD).actor
+    auth.set_staff_active("kassa", False, by=admin)
+    with pytest.raises(SessionEndedError):
+        auth.unlock(clerk, CLERK_PASSWORD)
+
+
+def test_only_a_staff_member_unlocks(auth: AuthService, database: Database) -> None:
+    with pytest.raises(AccessDeniedError):
+        auth.unlock(SYSTEM, NEW_PASSWORD)
+    assert _audit(database, "staff.unlock") == []
