@@ -8,7 +8,9 @@ sender; the sender claims due rows in a short transaction, talks SMTP holding no
 marks each sent (its secret cleared) or failed (tried again later, with a growing pause).
 A row survives a crash: a claim lapses after ``CLAIM_LEASE`` and the next run sends it. After
 ``MAX_ATTEMPTS`` failures the letter becomes a slip for the office, as without SMTP. Expired
-secrets (a one-time password, a reset code past its time) are deleted unsent.
+secrets (a one-time password, a reset code past its time) are deleted unsent. A letter may
+carry one file (a receipt's PDF, ``desktop.receipt_mail``): sent as a MIME attachment and
+cleared with the text once sent, or when the letter becomes a slip.
 
 ``BackgroundSender`` runs the sender on a daemon thread (woken by each request that queued
 mail, and every ``interval`` seconds); ``InlineSender`` runs it in the caller's thread right
