@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -485,6 +486,9 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the secret's end
     last_error: Mapped[str] = mapped_column(String(300), default="")
+    # The file it carries (a receipt's PDF; deferred: read by the mailer only, migration 0017).
+    attachment_name: Mapped[str] = mapped_column(String(100), default="", deferred=True)
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class OrganisationSetting(Base):

@@ -23,7 +23,7 @@ transaction carries (``db.rls``; ``cabinet_session_account``) — before sign-in
 credential or registration code at all. The kiosk writes credentials and codes only through
 the functions of ``db.roles_resident`` and ``db.roles_reset``, which demand the proof first.
 The kiosk's sign-in throttle: ``db.roles_throttle``. What the kiosk may write to readings:
-``db.roles_readings``.
+``db.roles_readings``; a receipt to the resident's e-mail on file: ``db.roles_mail``.
 
 The clerk reads credentials (contacts too) and registration codes without their hashes and
 writes neither: registration at the counter, the codes it prints and stores, and a
@@ -44,6 +44,7 @@ from sqlalchemy import Connection, Engine, text
 from db import (
     roles_audit,
     roles_codes,
+    roles_mail,
     roles_office,
     roles_outbox,
     roles_proof,
@@ -343,6 +344,7 @@ def apply_roles(engine: Engine, prefix: str = DEFAULT_PREFIX) -> RolesReport:
         roles_readings.install(conn, q_schema, names[KIOSK])  # the kiosk's readings' rules
         roles_office.install(conn, q_schema, names)
         roles_support.install(conn, q_schema)  # after the readings' cabinet_kiosk_writes
+        roles_mail.install(conn, q_schema, names[KIOSK])  # a receipt to the e-mail on file
         hide_throttle_key(conn, quote(conn, names[KIOSK]))
         # The mailer's logins too get the session defaults (and may chain the log).
         unaltered = roles_audit.install(conn, q_schema, {**names, roles_outbox.MAILER: mailer})

@@ -33,6 +33,7 @@ from desktop.mail_queue import BackgroundSender, InlineSender, MailSender
 from desktop.meters import MeterService
 from desktop.organisation import OrganisationSettings, file_values
 from desktop.readings import ReadingService
+from desktop.receipt_mail import ReceiptMailService
 from desktop.receipts import ReceiptService
 from desktop.sessions import SessionGuard, guarded
 from desktop.settings import Settings, load_settings, read_file, settings_path
@@ -51,6 +52,7 @@ class Services:
     meters: MeterService
     statements: StatementService
     receipts: ReceiptService
+    receipt_mail: ReceiptMailService
     support: SupportService
     outbox: OutboxService
     documents: DocumentService
@@ -145,6 +147,7 @@ def build_services(
     sessions = SessionGuard(db, clock)
     accounts = AccountService(db, clock, settings)
     statements = StatementService(db, clock, settings)
+    documents = DocumentService(db, clock, settings, accounts=accounts, statements=statements)
     sender = postman = None
     # A kiosk's database role may not read the queue (it holds passwords): its letters are
     # queued all the same and an office desk's sender delivers them.
@@ -170,12 +173,12 @@ def build_services(
         meters=guarded(MeterService(db, clock, settings), sessions),
         statements=guarded(statements, sessions),
         receipts=guarded(ReceiptService(db, clock, settings), sessions),
+        receipt_mail=guarded(
+            ReceiptMailService(db, clock, settings, documents, postman=postman), sessions
+        ),
         support=guarded(SupportService(db, clock, settings), sessions),
         outbox=guarded(OutboxService(db, clock, settings), sessions),
-        documents=guarded(
-            DocumentService(db, clock, settings, accounts=accounts, statements=statements),
-            sessions,
-        ),
+        documents=guarded(documents, sessions),
         exchange=guarded(ImportService(db, clock), sessions),
         readings_export=guarded(ReadingsExportService(db, clock), sessions),
         organisation=guarded(OrganisationSettings(db, clock), sessions),

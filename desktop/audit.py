@@ -68,6 +68,7 @@ class AuditAction(enum.StrEnum):
     READINGS_SUBMIT = "readings.submit"
     READINGS_CARRY_FORWARD = "readings.carry_forward"  # a past month's correction, onward
     RECEIPT_EXPORT = "receipt.export"  # one account's, or a batch (then no account)
+    RECEIPT_MAIL = "receipt.mail"  # to the resident's e-mail on file (db.roles_mail)
     STATEMENT_EXPORT = "statement.export"
     SUPPORT_CREATE = "support.create"
     SUPPORT_ANSWER = "support.answer"
@@ -105,6 +106,7 @@ _LABELS = {
     AuditAction.READINGS_SUBMIT: "Передача показаний",
     AuditAction.READINGS_CARRY_FORWARD: "Перенос поправки показаний в следующий месяц",
     AuditAction.RECEIPT_EXPORT: "Квитанция в PDF",
+    AuditAction.RECEIPT_MAIL: "Квитанция на почту",
     AuditAction.STATEMENT_EXPORT: "Выгрузка ведомости",
     AuditAction.SUPPORT_CREATE: "Новое обращение в техподдержку",
     AuditAction.SUPPORT_ANSWER: "Ответ на обращение",

@@ -7,9 +7,11 @@ commit by desktop.mail_queue. The outbox's slips hold what a resident should hav
 
 from __future__ import annotations
 
+import mimetypes
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -64,6 +66,20 @@ def normalize_email(text: str) -> str:
     return address
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file a letter carries: its name as the resident's mail program shows it, its bytes
+    and its MIME type (by the name's ending: a receipt is a PDF)."""
+
+    name: str
+    data: bytes
+
+    @property
+    def mime_type(self) -> str:
+        guessed, _ = mimetypes.guess_type(self.name)
+        return guessed or "application/octet-stream"
+
+
 class MailError(UserError):
     """The message could not be sent; nothing that depended on it was stored."""
 
@@ -75,8 +91,11 @@ class SmtpMailer:
         self.smtp = smtp
         self.clock = clock or SystemClock()
 
-    def build(self, *, recipient: str, subject: str, body: str) -> EmailMessage:
-        """The message as it goes on the wire: UTF-8 text with the headers spam filters want."""
+    def build(
+        self, *, recipient: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> EmailMessage:
+        """The message as it goes on the wire: UTF-8 text with the headers spam filters want,
+        and each attachment as a MIME part of its own (a receipt's PDF: application/pdf)."""
         sender = self.smtp.sender or self.smtp.username
         if "@" not in sender:
             raise MailError(
@@ -91,12 +110,21 @@ class SmtpMailer:
         # The sender's domain, not the machine's name: getfqdn() can stall on office networks.
         message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
         message.set_content(body, charset="utf-8")
+        for attachment in attachments:
+            maintype, _, subtype = attachment.mime_type.partition("/")
+            message.add_attachment(
+                attachment.data, maintype=maintype, subtype=subtype, filename=attachment.name
+            )
         return message
 
-    def deliver(self, *, recipient: str, subject: str, body: str) -> None:
+    def deliver(
+        self, *, recipient: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
         """Send one letter now; MailError if the server or the settings fail. Holds no
         database session: the queue's sender calls it outside any transaction."""
-        message = self.build(recipient=recipient, subject=subject, body=body)
+        message = self.build(
+            recipient=recipient, subject=subject, body=body, attachments=attachments
+        )
         smtp = self.smtp
         if smtp.security not in SECURITY_MODES:
             raise MailError(

@@ -8,7 +8,9 @@ sender; the sender claims due rows in a short transaction, talks SMTP holding no
 marks each sent (its secret cleared) or failed (tried again later, with a growing pause).
 A row survives a crash: a claim lapses after ``CLAIM_LEASE`` and the next run sends it. After
 ``MAX_ATTEMPTS`` failures the letter becomes a slip for the office, as without SMTP. Expired
-secrets (a one-time password, a reset code past its time) are deleted unsent.
+secrets (a one-time password, a reset code past its time) are deleted unsent. A letter may
+carry one file (a receipt's PDF, ``desktop.receipt_mail``): sent as a MIME attachment and
+cleared with the text once sent, or when the letter becomes a slip.
 
 ``BackgroundSender`` runs the sender on a daemon thread (woken by each request that queued
 mail, and every ``interval`` seconds); ``InlineSender`` runs it in the caller's thread right
@@ -19,18 +21,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from db.engine import Database
 from db.models import OutboxMessage
 from desktop.clock import Clock
-from desktop.mail import MailError, purge_expired
+from desktop.mail import Attachment, MailError, purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ def queue(
     account_id: int | None,
     now: datetime,
     expires_at: datetime | None,
+    attachment: Attachment | None = None,
 ) -> OutboxMessage:
     """Add the message to the queue in the caller's transaction: nothing is sent until it
     commits, and nothing is lost if it does.
@@ -78,6 +81,8 @@ def queue(
         next_attempt_at=now if channel == EMAIL else None,
         expires_at=expires_at,
         last_error="",
+        attachment_name=attachment.name if attachment is not None else "",
+        attachment=attachment.data if attachment is not None else None,
     )
     s.add(message)
     return message
@@ -100,10 +105,13 @@ class _Claimed:
     subject: str
     body: str
     attempts: int
+    attachments: tuple[Attachment, ...] = ()
 
 
 class Transport(Protocol):
-    def deliver(self, *, recipient: str, subject: str, body: str) -> None: ...
+    def deliver(
+        self, *, recipient: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> None: ...
 
 
 class MailSender:
@@ -121,7 +129,10 @@ class MailSender:
         for item in claimed:
             try:
                 self.transport.deliver(
-                    recipient=item.recipient, subject=item.subject, body=item.body
+                    recipient=item.recipient,
+                    subject=item.subject,
+                    body=item.body,
+                    attachments=item.attachments,
                 )
             except MailError as error:
                 gave_up = self._failed(item, str(error.__cause__ or error))
@@ -148,6 +159,7 @@ class MailSender:
                     ),
                 )
                 .order_by(OutboxMessage.id)
+                .options(undefer(OutboxMessage.attachment_name), undefer(OutboxMessage.attachment))
                 .limit(BATCH)
                 .with_for_update(skip_locked=True)
             ).all()
@@ -156,7 +168,10 @@ class MailSender:
                 row.status = SENDING
                 row.attempts += 1
                 row.next_attempt_at = now + CLAIM_LEASE
-                claimed.append(_Claimed(row.id, row.recipient, row.subject, row.body, row.attempts))
+                files = (Attachment(row.attachment_name, row.attachment),) if row.attachment else ()
+                claimed.append(
+                    _Claimed(row.id, row.recipient, row.subject, row.body, row.attempts, files)
+                )
             return expired, claimed
 
     def _sent(self, item: _Claimed) -> None:
@@ -168,6 +183,7 @@ class MailSender:
             row.sent_at = self.clock.now()
             row.next_attempt_at = None
             row.body = ""  # the password or code is in the resident's mailbox, not here
+            row.attachment = None  # and so is the file
             row.last_error = ""
 
     def _failed(self, item: _Claimed, reason: str) -> bool:
@@ -180,6 +196,7 @@ class MailSender:
             row.last_error = reason[:300]
             if row.attempts >= MAX_ATTEMPTS:
                 row.channel, row.status, row.next_attempt_at = SLIP, QUEUED, None
+                row.attachment = None  # a slip is printed: its text only
                 log.warning("Mail to %s failed %d times, left to the office: %s", row.recipient,
                             row.attempts, reason)  # fmt: skip
                 return True

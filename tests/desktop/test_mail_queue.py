@@ -167,7 +167,7 @@ def test_a_crash_before_sending_leaves_the_row_and_the_next_run_sends_it(
         pass
 
     class CrashingTransport:
-        def deliver(self, *, recipient: str, subject: str, body: str) -> None:
+        def deliver(self, *, recipient: str, subject: str, body: str, attachments=()) -> None:
             raise Crash  # as kill -9 between the claim and the SMTP conversation
 
     with pytest.raises(Crash):

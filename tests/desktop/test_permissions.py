@@ -28,8 +28,9 @@ from desktop.actors import SYSTEM, Actor, ActorKind
 from desktop.app import Services, build_services
 from desktop.clock import FixedClock
 from desktop.demo import DEMO_REGISTRATION_CODES, DEMO_STAFF, build_demo
-from desktop.errors import AccessDeniedError
+from desktop.errors import AccessDeniedError, UserError
 from desktop.permissions import GRANTS, Permission, allows, require, require_account
+from desktop.receipt_mail import NO_SMTP
 from desktop.sessions import open_session
 from desktop.settings import Settings
 
@@ -126,6 +127,15 @@ def _support_lists(w: World) -> None:
     assert all(r.account_number == "3492" for r in support.list_for(w.stranger))
     assert all(r.account_number == "3492" for r in support.list_for(w.kiosk))
     assert {r.id for r in mine} < {r.id for r in support.list_for(w.clerk)}
+
+
+def _mail_receipt(w: World, actor: Actor) -> None:
+    """The demo's desk has no mail server: an allowed actor gets that far and is told so."""
+    try:
+        w.services.receipt_mail.send(actor, w.own, MAY)
+    except UserError as error:
+        if str(error) != NO_SMTP:
+            raise
 
 
 CASES: dict[str, Guarded | Filtered | Anonymous] = {
@@ -270,6 +280,11 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
     ),
     "outbox.mark_handed_out": Guarded(
         lambda w, a: w.services.outbox.mark_handed_out(a, w.message_id), RESIDENTS, STAFF
+    ),
+    "receipt_mail.send": Guarded(lambda w, a: _mail_receipt(w, a), OTHER_ACCOUNT, ACCOUNT_USERS),
+    "receipt_mail.possible": Anonymous(
+        "whether this desk can send mail at all: asked before anyone signs in, the same "
+        "answer for everyone"
     ),
     # -- documents
     "documents.receipt": Guarded(

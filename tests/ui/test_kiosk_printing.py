@@ -17,6 +17,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QDialog
 from sqlalchemy import select, update
+from sqlalchemy.orm import undefer
 
 from db.engine import Database
 from db.models import Account, OutboxMessage, ResidentCredential
@@ -24,14 +25,21 @@ from desktop.app import Services, build_services
 from desktop.clock import FixedClock
 from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD, build_demo
 from desktop.errors import UserError
-from desktop.receipt_mail import NO_EMAIL, NO_SMTP, mail_possible, mail_receipt, mask_email
+from desktop.receipt_mail import (
+    NO_EMAIL,
+    NO_SMTP,
+    Mailed,
+    mail_possible,
+    mail_receipt,
+    mask_email,
+)
 from desktop.settings import KioskSettings, Settings, SmtpSettings
 from tests.ui.conftest import wait_idle
 from tests.ui.kiosk_helpers import FakeTime, kiosk_running, sign_in
 from ui import pdf_pages
 from ui.kiosk import printing
 from ui.kiosk.controller import KioskController
-from ui.kiosk.mailing import SEND
+from ui.kiosk.mailing import SEND, sent_text
 from ui.kiosk.printing import PRINTING, printer_problem
 from ui.kiosk.service import ServiceMenu
 from ui.pages.receipts import ReceiptsPage
@@ -180,18 +188,23 @@ def test_mail_queues_the_receipt_to_the_address_on_file_masked(
     qtbot.mouseClick(page.mail_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, kiosk.ctx)
     text = page.messages.text()
-    assert "отправлено на i***@demo.example" in text and "ivanov@" not in text
-    assert "PDF" in text  # it says the letter holds the figures, not the file
+    assert text == sent_text(Mailed("i***@demo.example", "")) and "ivanov@" not in text
+    assert "Квитанция (PDF) отправлена на i***@demo.example" in text
     with services.db.read() as s:
         account_id = s.scalar(select(Account.id).where(Account.number == DEMO_ACCOUNT))
         (letter,) = s.scalars(
-            select(OutboxMessage).where(
+            select(OutboxMessage)
+            .options(undefer(OutboxMessage.attachment), undefer(OutboxMessage.attachment_name))
+            .where(
                 OutboxMessage.account_id == account_id,
                 OutboxMessage.subject.startswith("Квитанция за"),
             )
         )
     assert letter.recipient == "ivanov@demo.example" and letter.channel == "email"
     assert receipt.number in letter.body and "К оплате:" in letter.body
+    # The receipt itself goes with it: the PDF the desktop saves.
+    assert letter.attachment is not None and letter.attachment_name.endswith(".pdf")
+    assert DEMO_ACCOUNT in PdfReader(io.BytesIO(letter.attachment)).pages[0].extract_text()
 
 
 def test_without_an_email_on_file_the_resident_is_sent_to_the_office(

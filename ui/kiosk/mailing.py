@@ -1,6 +1,7 @@
-"""«Отправить на почту» on a kiosk: the receipt's figures to the resident's e-mail on file
-(``desktop.receipt_mail``), then a confirmation with the address masked (i***@mail.ru), or
-what to do instead (register an e-mail at the office)."""
+"""«Отправить на почту» on a kiosk: the receipt's PDF and figures to the resident's e-mail on
+file (``desktop.receipt_mail``; on PostgreSQL queued by the database, ``db.roles_mail``), then
+a confirmation with the address masked (i***@mail.ru), or what to do instead (register an
+e-mail at the office, print it here once the day's letters are used up)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ SENDING = "Отправка на почту…"
 
 def sent_text(mailed: Mailed) -> str:
     return (
-        f"Письмо с суммами квитанции отправлено на {mailed.masked}: сама квитанция (PDF) "
-        "по почте пока не отправляется, её можно распечатать здесь же."
+        f"Квитанция (PDF) отправлена на {mailed.masked}. Письмо придёт в течение нескольких "
+        "минут; если его нет, проверьте папку «Спам»."
     )
 
 
