@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Account, Payment
@@ -109,6 +110,15 @@ class PaymentWriter:
                 )
             )
         }
+        numbers_of = {account_id: number for number, account_id in accounts.items()}
+
+        def number_of(account_id: int) -> str:
+            if account_id not in numbers_of:
+                numbers_of[account_id] = s.scalar(
+                    select(Account.number).where(Account.id == account_id)
+                ) or str(account_id)
+            return numbers_of[account_id]
+
         problems: list[Problem] = []
         added: list[Payment] = []
         for line in lines:
@@ -126,14 +136,14 @@ class PaymentWriter:
                 continue
             earlier = stored.get((line.operation, line.paid_on))
             if earlier is not None:
-                if earlier.account_id != account_id or earlier.amount != line.amount:
+                differs = _differs(earlier, account_id, line, number_of(earlier.account_id))
+                if differs:
                     problems.append(
                         self._at(
                             line.line,
                             "operation",
                             f"Операция № {line.operation} от {ru_date(line.paid_on)} уже "
-                            f"загружена с другими данными (сумма {money(earlier.amount)} ₽). "
-                            "Уточните реестр в банке.",
+                            f"загружена с другими данными: {differs}. Уточните реестр в банке.",
                         )
                     )
                 elif apply:
@@ -150,14 +160,52 @@ class PaymentWriter:
                 operation=line.operation,
                 period=line.period,
             )
-            s.add(payment)
             added.append(payment)
-            self.payments.created += 1
-        if apply:
-            s.flush()
+        if apply and added:
+            clashes = self._insert(added)
+            if clashes:
+                return problems + clashes
+            self.payments.created += len(added)
             self._created.extend(payment.id for payment in added)
+        if apply:
             s.expunge_all()  # memory stays flat however long the registry
         return problems
+
+    def _insert(self, added: list[Payment]) -> list[Problem]:
+        """Insert the new payments in a savepoint. Another desk loading a registry with some
+        of them at this moment (PostgreSQL: its uncommitted rows hold their keys, and this
+        INSERT waits for its commit) makes the unique key refuse them: then they are named as
+        problems — the import changes nothing — and the transaction stays usable."""
+        s = self.s
+        try:
+            with s.begin_nested():
+                s.add_all(added)
+                s.flush()
+        except IntegrityError:
+            # Read committed: the other desk's payments are visible now.
+            keys = {(p.operation, p.paid_on): p for p in added}
+            taken = s.execute(
+                select(Payment.operation, Payment.paid_on).where(
+                    Payment.bank == self.bank,
+                    Payment.operation.in_({p.operation for p in added}),
+                )
+            ).all()
+            found = [(operation, day) for operation, day in taken if (operation, day) in keys]
+            if not found:
+                raise  # not a clash with another registry: a real fault
+            lines = {key: self._seen.get(key, self._last) for key in keys}
+            return [
+                self._at(
+                    lines.get(key, self._last),
+                    "operation",
+                    f"Операцию № {key[0]} от {ru_date(key[1])} только что загрузили с другого "
+                    "рабочего места (другой реестр с этим же платежом). Файл не загружен, "
+                    "ничего не изменено: загрузите его ещё раз — уже загруженные платежи "
+                    "будут найдены и не задвоятся.",
+                )
+                for key in sorted(found, key=lambda k: lines.get(k, 0))
+            ]
+        return []
 
     def finish(self) -> list[Problem]:
         """The totals line against the payments: there must be one, and it must agree."""
@@ -201,3 +249,16 @@ class PaymentWriter:
         for start in range(0, len(self._created), STAMP_CHUNK):
             chunk = self._created[start : start + STAMP_CHUNK]
             self.s.execute(update(Payment).where(Payment.id.in_(chunk)).values(batch_id=batch_id))
+
+
+def _differs(earlier: Payment, account_id: int, line: PaymentLine, stored_number: str) -> str:
+    """What the stored payment and the registry's line say differently, in words (empty if
+    they agree): the account, the amount or the bank's fee."""
+    parts = []
+    if earlier.account_id != account_id:
+        parts.append(f"лицевой счет {stored_number}, в файле {line.account}")
+    if earlier.amount != line.amount:
+        parts.append(f"сумма {money(earlier.amount)} ₽, в файле {money(line.amount)} ₽")
+    if earlier.commission != line.commission:
+        parts.append(f"комиссия {money(earlier.commission)} ₽, в файле {money(line.commission)} ₽")
+    return "; ".join(parts)
