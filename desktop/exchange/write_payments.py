@@ -1,7 +1,8 @@
 """Payments written from a bank's registry, in the caller's transaction: one per bank
 operation and day (``payment``'s unique key), so a payment that a second registry repeats is
 found unchanged, never counted twice. The account must exist; the registry's totals line must
-match its payments (``finish``)."""
+match its payments (``finish``). The readings a new payment's line carries are stored by
+``BankReadings``."""
 
 from __future__ import annotations
 
@@ -14,26 +15,31 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Account, Payment
+from desktop.actors import Actor
+from desktop.clock import Clock
 from desktop.common.problems import Problem
+from desktop.exchange.bank_readings import BankReadings
 from desktop.exchange.columns import Columns
-from desktop.exchange.payments import AMOUNTS, BANK, FIELDS, BadLine, PaymentLine, Row, Totals
+from desktop.exchange.payments import AMOUNTS, BadLine, PaymentLine, Row, Totals, profile_of_columns
 from desktop.exchange.report import Tally
 from desktop.exchange.rows import problem_at
 from desktop.formatting import money, ru_date
 
 ZERO = Decimal("0.00")
-_TITLES = {f.key: f.title for f in FIELDS}
 STAMP_CHUNK = 500
 
 
 class PaymentWriter:
     """Writes batches of payments; counts the registry's lines for its totals line."""
 
-    def __init__(self, s: Session, columns: Columns, bank: str = BANK) -> None:
+    def __init__(self, s: Session, columns: Columns, clock: Clock) -> None:
         self.s = s
         self.columns = columns
-        self.bank = bank
+        self.profile = profile_of_columns(columns)
+        self.bank = self.profile.bank
+        self._titles = {f.key: f.title for f in self.profile.fields}
         self.payments = Tally("Платежи")
+        self.readings = BankReadings(s, clock, self.bank)
         self._seen: dict[tuple[str, date], int] = {}  # (operation, day): its line
         self._count = 0  # payment lines, bad ones too
         self._sums = [ZERO, ZERO, ZERO]  # in AMOUNTS' order
@@ -44,7 +50,16 @@ class PaymentWriter:
 
     @property
     def tallies(self) -> list[Tally]:
-        return [self.payments]
+        return [self.payments, *self.readings.tallies]
+
+    @property
+    def notes(self) -> list[str]:
+        """The readings a rule refused, a line each: the payments are loaded all the same."""
+        return self.readings.notes
+
+    def acting_for(self, actor: Actor) -> None:
+        """Who imports: the readings stored are audited in their name."""
+        self.readings.actor = actor
 
     def _at(self, line: int, key: str | None, message: str) -> Problem:
         return problem_at(line, self.columns.title(key) if key else None, message)
@@ -167,6 +182,10 @@ class PaymentWriter:
                 return problems + clashes
             self.payments.created += len(added)
             self._created.extend(payment.id for payment in added)
+            fresh = {(payment.operation, payment.paid_on) for payment in added}
+            for line in lines:
+                if line.readings and (line.operation, line.paid_on) in fresh:
+                    self.readings.store(line, accounts[line.account])
         if apply:
             s.expunge_all()  # memory stays flat however long the registry
         return problems
@@ -233,13 +252,13 @@ class PaymentWriter:
             )
         if self._sums_known:
             for key, stated, counted in zip(AMOUNTS, totals.amounts, self._sums, strict=True):
-                if stated != counted:
+                if stated is not None and stated != counted:
                     problems.append(
                         self._at(
                             totals.line,
                             None,
-                            f"В итоговой строке «{_TITLES[key]}» {money(stated)}, а по строкам "
-                            f"реестра {money(counted)}: итоги не сходятся.",
+                            f"В итоговой строке «{self._titles.get(key, key)}» {money(stated)}, "
+                            f"а по строкам реестра {money(counted)}: итоги не сходятся.",
                         )
                     )
         return problems

@@ -279,7 +279,7 @@ def test_the_example_registry_imports_into_the_demo_from_the_command_line(
     code, out, err = run(capsys, "import", str(example), "--database-url", database_url)
     assert code == 0, err
     assert out.splitlines() == [
-        "Файл sberbank.txt (CSV, Windows-1251): реестр платежей банка.",
+        "Файл sberbank.txt (CSV, Windows-1251): реестр платежей банка (Сбербанк).",
         "Строк с данными: 6.",
         "Загружено, пакет № 1:",
         "  Платежи: новых 5, изменено 0, без изменений 0.",
