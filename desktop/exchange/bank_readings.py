@@ -38,6 +38,7 @@ from desktop.settings import ReadingSettings, Settings
 from desktop.text import clean_text
 
 NAME_LENGTH = 50  # of a Counter_N name shown in a note
+VALUE_SHOWN = 30  # characters of a typed value shown in a note
 
 
 class BankReadings:
@@ -94,7 +95,7 @@ class BankReadings:
         for value in line.readings:
             if value.number > len(rows):
                 self.notes.append(
-                    f"{place}: CounterVal_{value.number} {value.text} не принято — у счета "
+                    f"{place}: CounterVal_{value.number} {_shown(value.text)} не принято — у счета "
                     f"{_meters(len(rows))} за {month_words(month)}, прибора № {value.number} "
                     "нет."
                 )
@@ -185,6 +186,11 @@ class BankReadings:
                 "подтвердить его в банке нельзя. Проверьте показание с жителем."
             )
         return ""
+
+
+def _shown(text: str) -> str:
+    """A typed value as a note names it: cut if long (a garbled line)."""
+    return text if len(text) <= VALUE_SHOWN else text[:VALUE_SHOWN] + "…"
 
 
 def _key(reading: Reading) -> tuple[int, int]:

@@ -302,8 +302,10 @@ def _counters(reader: RowReader, line: Line) -> tuple[CounterValue, ...]:
                 )
             into[number] = text
             break
-    return tuple(
-        CounterValue(number, found[number], names.get(number, "")) for number in sorted(found)
+    return tuple(  # an empty value is one the payer did not type
+        CounterValue(number, found[number], names.get(number, ""))
+        for number in sorted(found)
+        if found[number]
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import ImportBatch, Payment, StaffRole
+from db.models import ImportBatch, MeterKind, Payment, StaffRole
 from desktop.actors import Actor
 from desktop.billing.penalty import Charge, charge_penalty
 from desktop.clock import FixedClock
@@ -29,7 +29,7 @@ from desktop.exchange.service import ImportService
 from desktop.months import add_months
 from desktop.settings import Settings
 from desktop.statement import StatementService
-from tests.factories import add_statement, make_account, make_services
+from tests.factories import add_statement, make_account, make_meter, make_services
 
 ADMIN = Actor.staff(1, "admin", StaffRole.ADMIN)
 ADDRESS = "Г ТЕСТ, УЛ ЛЕНИНА, Д 1"
@@ -306,7 +306,9 @@ REGISTRY_CELLS = st.one_of(
     st.text(alphabet="0123456789,.-=:; /АБВ", max_size=14),
     st.sampled_from(["15-08-2017", "31-02-2017", "10-31-25", "25:61", "100", "0617", "1317",
                      "00.0000", "60,00", "59,40", "0,60", "-5", "99999999999999999999", "=",
-                     "=1", "=x", ""]),
+                     "=1", "=x", "", "CounterVal_1:12,5", "CounterVal_1:", "CounterVal_0:1",
+                     "CounterVal_99:1", "CounterVal_2:-5", "CounterVal_1:" + "9" * 60,
+                     "Counter_1:X", "CLIENTDOCNO:7"]),
 )  # fmt: skip
 REGISTRIES = st.lists(st.lists(REGISTRY_CELLS, min_size=1, max_size=14), min_size=1, max_size=6)
 
@@ -317,22 +319,26 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImportService]
     folder = tmp_path_factory.mktemp("registry")
     db = Database(f"sqlite:///{folder / 'cabinet.db'}")
     upgrade(db.engine)
-    make_account(db, "100")
+    account = make_account(db, "100")
+    make_meter(db, account, "ХВС 1", digits=3)
+    make_meter(db, account, "Эл.эн. 2", kind=MeterKind.ELECTRICITY, unit="кВт.ч", zones=2)
     yield ImportService(db, FixedClock(date(2017, 9, 20)))
     db.dispose()
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    registry_lines=REGISTRIES, valid_first=st.booleans(), kind=st.sampled_from([None, "payments"])
+    registry_lines=REGISTRIES, valid_first=st.booleans(), kind=st.sampled_from([None, "payments"]),
+    operation=st.integers(1, 10**9), counters=st.lists(REGISTRY_CELLS, max_size=4),
 )
 def test_a_malformed_registry_is_refused_never_a_crash(
     hostile: ImportService, tmp_path_factory: pytest.TempPathFactory, registry_lines,
-    valid_first: bool, kind: str | None,
+    valid_first: bool, kind: str | None, operation: int, counters: list[str],
 ):  # fmt: skip
     lines = [";".join(cells) for cells in registry_lines]
-    if valid_first:  # detected as a registry, whatever follows
-        lines.insert(0, line("15-08-2017", "1", "100", "60,00", "59,40", "0,60"))
+    if valid_first:  # detected as a registry, whatever follows; in the readings' window
+        first = line("18-09-2017", str(operation), "100", "60,00", "59,40", "0,60", "0917")
+        lines.insert(0, ";".join([first, *counters]))
     path = registry(tmp_path_factory.mktemp("file"), lines)
     for dry_run in (True, False):
         before = count(hostile.db, Payment)
