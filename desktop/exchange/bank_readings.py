@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from db.models import Channel, OrganisationSetting, Period, Reading
@@ -139,16 +140,30 @@ class BankReadings:
     def _period(self, account_id: int, month: date) -> Period:
         """The account's period of ``month``, locked (a resident's save of it at this moment
         waits, then finds it changed); made if there is none, as «Добавить» makes it."""
-        found = self.s.scalar(
+        found = self._stored(account_id, month)
+        if found is not None:
+            return found
+        try:
+            # In a savepoint: another desk making the same period at this moment (PostgreSQL;
+            # its uncommitted row holds the key, and this INSERT waits for its commit) makes
+            # the unique key refuse ours; then its period, committed, is the one to fill.
+            with self.s.begin_nested():
+                return new_period(
+                    self.s, self.actor, account_id, month, self.clock.now(), self.clock.today()
+                )
+        except IntegrityError:
+            found = self._stored(account_id, month)
+            if found is None:
+                raise
+            return found
+
+    def _stored(self, account_id: int, month: date) -> Period | None:
+        return self.s.scalar(
             select(Period)
             .where(Period.account_id == account_id, Period.month == month)
             .options(selectinload(Period.readings).selectinload(Reading.meter))
             .with_for_update()
-        )
-        if found is not None:
-            return found
-        return new_period(
-            self.s, self.actor, account_id, month, self.clock.now(), self.clock.today()
+            .execution_options(populate_existing=True)
         )
 
     def _refusal(self, reading: Reading, value: CounterValue, paid_on: date, usual: Any) -> str:

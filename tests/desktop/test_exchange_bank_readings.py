@@ -228,3 +228,65 @@ def test_counter_cells_may_stand_anywhere_and_a_dry_run_changes_nothing(
     assert "Проверка без записи" in report.text()
     assert september(database, meters["account"]) == {}
     assert count(database, Payment) == 0
+
+
+def test_two_desks_bringing_readings_for_the_same_new_month(
+    database: Database, database_url: str, tmp_path: Path, meters: dict[str, int]
+):
+    """Desk A's registry has made September's period of account 100 and not yet committed
+    when desk B's, another payment with a reading of the same month, is loaded on another
+    connection: B waits, then meets A's period instead of a database error, and fills it.
+    (PostgreSQL: SQLite lets one writer in at a time.)"""
+    if database.is_sqlite:
+        pytest.skip("SQLite serializes writers: the second import finds the first's period")
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from desktop.common.tasks import TaskState
+
+    a = registry(tmp_path, [line("18-09-2017", "1", "115,5"), totals(1)], name="a.txt")
+    b = registry(tmp_path, [line("19-09-2017", "2", "115,5", "57"), totals(1)], name="b.txt")
+    other = Database(database_url)  # desk B: its own engine and connection
+    outcome: list[object] = []
+
+    def desk_b() -> None:
+        try:
+            outcome.append(ImportService(other, CLOCK).import_file(ADMIN, b))
+        except BaseException as error:  # handed to the test's thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=desk_b)
+
+    def desk_a_written(done: int, total: int) -> None:
+        if done != total or thread.is_alive() or outcome:
+            return
+        thread.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with other.read() as s:
+                if s.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
+                    return
+            time.sleep(0.05)
+        raise AssertionError("desk B never waited for desk A")
+
+    try:
+        ImportService(database, CLOCK).import_file(ADMIN, a, state=TaskState(desk_a_written))
+        thread.join(30)
+    finally:
+        other.dispose()
+    [report] = outcome
+    assert not isinstance(report, BaseException), report
+    assert [(t.title, t.created, t.unchanged) for t in report.tallies] == [  # type: ignore[attr-defined]
+        ("Платежи", 1, 0),
+        ("Показания из банка", 1, 1),
+    ]
+    stored = september(database, meters["account"])
+    assert (stored[(meters["cold"], 1)][1], stored[(meters["hot"], 1)][1]) == (
+        D("115.500"),
+        D("57.000"),
+    )
+    with database.read() as s:
+        made = s.scalars(select(AuditEntry.action).where(AuditEntry.action == "period.create"))
+        assert list(made) == ["period.create"]
