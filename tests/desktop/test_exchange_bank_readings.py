@@ -108,6 +108,15 @@ def test_the_readings_of_a_registry_are_stored_with_the_channel_bank(
     assert entries["readings.submit"].actor == ADMIN.label
     assert [c["new"] for c in details["changes"]] == ["115.500", "57.000", "1180.000", "560.000"]
 
+    # The export for 1C names their channel and who passed them.
+    from desktop.exchange.export_service import ReadingsExportService
+
+    out = tmp_path / "september.csv"
+    ReadingsExportService(database, CLOCK).export(ADMIN, date(2017, 9, 1), "csv", out)
+    exported = out.read_bytes().decode("cp1251").splitlines()
+    assert len(exported) == 5 and all(row.endswith(";ПАО Сбербанк") for row in exported[1:])
+    assert all(";Банк;" in row for row in exported[1:])
+
     # The same values again in another registry's new payment: found, nothing changed.
     again = registry(
         tmp_path, [line("19-09-2017", "2", "115,500", "", "", "560"), totals(1)], name="b.txt"

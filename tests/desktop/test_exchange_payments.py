@@ -328,8 +328,11 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImportService]
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    registry_lines=REGISTRIES, valid_first=st.booleans(), kind=st.sampled_from([None, "payments"]),
-    operation=st.integers(1, 10**9), counters=st.lists(REGISTRY_CELLS, max_size=4),
+    registry_lines=REGISTRIES,
+    valid_first=st.booleans(),
+    kind=st.sampled_from([None, "payments"]),
+    operation=st.integers(1, 10**9),
+    counters=st.lists(REGISTRY_CELLS, max_size=4),
 )
 def test_a_malformed_registry_is_refused_never_a_crash(
     hostile: ImportService, tmp_path_factory: pytest.TempPathFactory, registry_lines,
