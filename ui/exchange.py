@@ -286,7 +286,8 @@ class ExchangePage(BasePage):
             names = ", ".join(f"«{name}»" for name in report.unused_columns)
             text += f" Не использованы столбцы: {names}."
         if report.notes and not refused:
-            text += f"\nНе принято ({len(report.notes)}), остальное загружено:\n"
+            rest = "было бы загружено" if report.dry_run else "загружено"
+            text += f"\nНе принято ({len(report.notes)}), остальное {rest}:\n"
             text += "\n".join(report.notes[:NOTES_SHOWN])
             if len(report.notes) > NOTES_SHOWN:
                 text += f"\n… и ещё {len(report.notes) - NOTES_SHOWN}."

@@ -113,7 +113,8 @@ class ImportReport:
         if not self.dry_run and not self.changed:
             lines.append("Все данные файла уже были в базе: ничего не изменилось.")
         if self.notes:
-            lines.append(f"Не принято ({len(self.notes)}), остальное загружено:")
+            rest = "было бы загружено" if self.dry_run else "загружено"
+            lines.append(f"Не принято ({len(self.notes)}), остальное {rest}:")
             lines += [f"  {note}" for note in self.notes]
         if self.unused_columns:
             names = ", ".join(f"«{name}»" for name in self.unused_columns)

@@ -235,6 +235,7 @@ def test_counter_cells_may_stand_anywhere_and_a_dry_run_changes_nothing(
         "а на этом месте у счета «ГВС 222»: проверьте порядок приборов."
     ]
     assert "Проверка без записи" in report.text()
+    assert "Не принято (1), остальное было бы загружено:" in report.text()
     assert september(database, meters["account"]) == {}
     assert count(database, Payment) == 0
 
