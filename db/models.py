@@ -61,6 +61,7 @@ class Channel(enum.StrEnum):
     KIOSK = "kiosk"
     CLERK = "clerk"
     IMPORT = "import"
+    BANK = "bank"  # typed by the payer at the bank, from its payment registry
 
 
 class StaffRole(enum.StrEnum):

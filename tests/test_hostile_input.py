@@ -151,6 +151,17 @@ class Field:
     neutral: bool = False  # answers the same whether or not the data matched (no refusal)
 
 
+def _registry(w: World) -> Path:
+    """A one-payment Sberbank registry for account 3492: a bank registry's format profile is
+    the field (no hostile value names a profile)."""
+    path = w.tmp / "registry.txt"
+    path.write_bytes(
+        "18-06-2017;10-31-25;9040;9040/1;1;3492;ИВАНОВ;АДРЕС;0617;10,00;10,00;0,00\r\n"
+        "=1;10,00;10,00;0,00\r\n".encode("cp1251")
+    )
+    return path
+
+
 def _env_name(key: str) -> str:
     return ENV_PREFIX + key.replace(".", "_").upper()
 
@@ -304,6 +315,10 @@ FIELDS: list[Field] = [
         TEXT | NUMBERS | CLEANED,
     ),
     *_settings_fields(),
+    Field(
+        "exchange: import --profile",
+        lambda w, v: w.services.exchange.import_file(ADMIN, _registry(w), profile=v),
+    ),
     # -- the command line -----------------------------------------------------------------
     Field("cli: statement --account", lambda w, v: w.cli("statement", "--account", v), CLEANED),
     Field("cli: debt --account", lambda w, v: w.cli("debt", "--account", v), CLEANED),

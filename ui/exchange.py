@@ -50,6 +50,7 @@ DETECT = "Определить по заголовкам"
 KIND = "Вид файла"
 IMPORT_CANCELLED = "Загрузка отменена: в базе ничего не изменено."
 WRAPPED_PROBLEMS = 300  # problems shown whole, on as many lines as they need
+NOTES_SHOWN = 20  # what an applied import left out (a bank's refused readings), listed
 OPEN_FILTERS = (
     "Файлы 1С и банка (*.csv *.xlsx *.txt);;CSV (*.csv);;Excel (*.xlsx);;"
     "Реестр банка (*.txt);;Все файлы (*)"
@@ -229,6 +230,11 @@ class ExchangePage(BasePage):
             )
         else:
             self.import_messages.success(f"Загружено, пакет № {report.batch_id}.")
+        if report.notes and report.earlier is None:
+            loaded = "Проверено" if report.dry_run else f"Загружено, пакет № {report.batch_id}"
+            self.import_messages.warning(
+                f"{loaded}, но не принято: {len(report.notes)} — список под кнопками."
+            )
         if report.batch_id is not None:
             self.load_batches()
 
@@ -273,6 +279,12 @@ class ExchangePage(BasePage):
         if report.unused_columns:
             names = ", ".join(f"«{name}»" for name in report.unused_columns)
             text += f" Не использованы столбцы: {names}."
+        if report.notes and not refused:
+            rest = "было бы загружено" if report.dry_run else "загружено"
+            text += f"\nНе принято ({len(report.notes)}), остальное {rest}:\n"
+            text += "\n".join(report.notes[:NOTES_SHOWN])
+            if len(report.notes) > NOTES_SHOWN:
+                text += f"\n… и ещё {len(report.notes) - NOTES_SHOWN}."
         self.import_summary.setText(text)
 
     def closing(self) -> None:

@@ -22,6 +22,7 @@ KIND_NAMES = (
     "accepted",
     "payments",
 )  # desktop.exchange.kinds.KINDS, without importing it
+PROFILE_NAMES = ("sberbank", "agent")  # desktop.exchange.profiles.PROFILES, likewise
 
 
 def add_exchange_commands(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -44,6 +45,12 @@ def add_exchange_commands(commands: Any, common: argparse.ArgumentParser) -> Non
         help="что в файле: accounts — лицевые счета, meters — приборы учета, statement — "
         "ведомость, receipts — квитанции, accepted — ответ 1С о приёме показаний, payments — "
         "реестр платежей банка; без ключа определяется по заголовкам столбцов",
+    )
+    command.add_argument(
+        "--profile",
+        choices=PROFILE_NAMES,
+        help="формат реестра платежей: sberbank — Сбербанк (по умолчанию), agent — общий "
+        "реестр платежного агента; без ключа определяется по первой строке файла",
     )
     command.add_argument(
         "--dry-run",
@@ -96,7 +103,12 @@ def cmd_import(services: Services, args: argparse.Namespace) -> int:
     try:
         with progress_state("Загрузка") as state:
             report = services.exchange.import_file(
-                cli_actor(), args.file, kind=args.kind, dry_run=args.dry_run, state=state
+                cli_actor(),
+                args.file,
+                kind=args.kind,
+                dry_run=args.dry_run,
+                state=state,
+                profile=args.profile,
             )
     except ImportRefused as refused:
         print(refused.report.text(), file=sys.stderr)

@@ -23,9 +23,10 @@ CHANNELS = {
     Channel.KIOSK: "Житель (терминал)",
     Channel.CLERK: "Офис",
     Channel.IMPORT: "Загрузка",
+    Channel.BANK: "Банк",
 }
-"""How each channel is named in the file («Способ передачи»); a bank's readings, once the
-payment registries bring them, are named by their channel's own label."""
+"""How each channel is named in the file («Способ передачи»): «Банк» for the values payers
+typed at the bank, from its payment registries."""
 
 KINDS = {
     MeterKind.COLD_WATER: "Холодная вода",

@@ -51,9 +51,10 @@ class Kind:
     # 1C's answer to a readings export keeps the export's meter columns beside its status.
     priority: int = 0
     # A layout without a header line: whether a file's first line is its data, and its
-    # columns by position (the line is data then, read again as the first row).
+    # columns by position (the line is data then, read again as the first row) from that
+    # line and the format profile named by ``--profile``, if any.
     headerless: Callable[[Line], bool] | None = None
-    fixed_columns: Callable[[], Columns] | None = None
+    fixed_columns: Callable[[Line, str | None], Columns] | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -99,9 +100,9 @@ KINDS: dict[str, Kind] = {
         "реестр платежей банка",
         payments.FIELDS,
         payments.parse,
-        lambda s, c, now: PaymentWriter(s, c),
+        lambda s, c, clock: PaymentWriter(s, c, clock),
         headerless=payments.looks_like_registry,
-        fixed_columns=payments.columns,
+        fixed_columns=payments.registry_columns,
     ),
 }
 
@@ -112,9 +113,20 @@ def unknown_kind(name: str) -> ProblemError:
     )
 
 
-def find_header(lines: Iterator[Line], name: str | None) -> tuple[Kind, Columns]:
+def find_header(
+    lines: Iterator[Line], name: str | None, profile: str | None = None
+) -> tuple[Kind, Columns]:
     """The kind (``name``, or the one whose columns the file has) and its header row; the
-    lines before the header are consumed and ignored. ProblemError if none fits."""
+    lines before the header are consumed and ignored. ProblemError if none fits. A
+    ``profile`` (a bank registry's format) means the file is a registry."""
+    if profile is not None:
+        if name not in (None, "payments"):
+            raise ProblemError.one(
+                "Формат реестра (--profile) задаётся только для реестра платежей банка "
+                "(вид payments).",
+                field="profile",
+            )
+        name = "payments"
     if name is not None and name not in KINDS:
         raise unknown_kind(name)
     candidates = [KINDS[name]] if name is not None else list(KINDS.values())
@@ -128,7 +140,7 @@ def find_header(lines: Iterator[Line], name: str | None) -> tuple[Kind, Columns]
                     if not isinstance(lines, Rewind):
                         raise TypeError("a file without a header needs its lines as Rewind")
                     lines.put_back(line)  # the first line is data
-                    return kind, kind.fixed_columns()
+                    return kind, kind.fixed_columns(line, profile)
             candidates = [kind for kind in candidates if kind.fixed_columns is None]
         fitting = []
         for kind in candidates:

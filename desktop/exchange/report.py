@@ -66,6 +66,9 @@ class ImportReport:
     unused_columns: list[str] = field(default_factory=list)
     batch_id: int | None = None  # the import_batch row, once applied
     earlier: EarlierBatch | None = None  # the file was imported before: nothing done
+    # What was left out without refusing the file (a bank's reading a rule refused), a line
+    # each, with its place.
+    notes: list[str] = field(default_factory=list)
 
     def add_problems(self, problems: list[Problem]) -> None:
         self.problem_count += len(problems)
@@ -109,6 +112,10 @@ class ImportReport:
             )
         if not self.dry_run and not self.changed:
             lines.append("Все данные файла уже были в базе: ничего не изменилось.")
+        if self.notes:
+            rest = "было бы загружено" if self.dry_run else "загружено"
+            lines.append(f"Не принято ({len(self.notes)}), остальное {rest}:")
+            lines += [f"  {note}" for note in self.notes]
         if self.unused_columns:
             names = ", ".join(f"«{name}»" for name in self.unused_columns)
             lines.append(f"Не использованы столбцы: {names}.")

@@ -55,8 +55,10 @@ class ImportService:
         kind: str | None = None,
         dry_run: bool = False,
         state: TaskState | None = None,
+        profile: str | None = None,
     ) -> ImportReport:
-        """Import ``path`` (its kind detected from the headers unless given). Returns the
+        """Import ``path`` (its kind detected from the headers unless given; ``profile``, a
+        bank registry's format, detected from its first line unless given). Returns the
         report; raises ``ImportRefused`` (a ProblemError carrying the report) if any row is
         bad, and ``Cancelled`` if ``state`` was cancelled: nothing is applied then."""
         require(actor, Permission.IMPORT)
@@ -64,7 +66,8 @@ class ImportService:
         facts = examine(path)
         with Source(path, facts) as source:
             lines = Rewind(source.lines())
-            found, columns = find_header(lines, kind)
+            found, columns = find_header(lines, kind, profile)
+            variant = getattr(columns, "profile", None)  # a bank registry's format
             form = (
                 "XLSX"
                 if facts.format == "xlsx"
@@ -73,7 +76,7 @@ class ImportService:
             report = ImportReport(
                 file_name=path.name,
                 kind=found.name,
-                kind_title=found.title,
+                kind_title=found.title + (f" ({variant.title})" if variant else ""),
                 file_format=form,
                 dry_run=dry_run,
                 unused_columns=columns.unused,
@@ -84,6 +87,9 @@ class ImportService:
                     if report.earlier is not None:
                         return report
                     writer = found.writer(s, columns, self.clock)
+                    acting = getattr(writer, "acting_for", None)  # writers that audit changes
+                    if acting is not None:
+                        acting(actor)
                     batch: list[Any] = []
                     for line in lines:
                         report.rows += 1
@@ -113,6 +119,7 @@ class ImportService:
                     if state is not None:
                         state.progress(source.total, source.total)
                     report.tallies = writer.tallies
+                    report.notes = list(getattr(writer, "notes", ()))
                     if report.problem_count or dry_run:
                         raise _Undo
                     report.batch_id = self._record(s, actor, path, facts.sha256, report)

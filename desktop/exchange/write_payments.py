@@ -1,7 +1,8 @@
 """Payments written from a bank's registry, in the caller's transaction: one per bank
 operation and day (``payment``'s unique key), so a payment that a second registry repeats is
 found unchanged, never counted twice. The account must exist; the registry's totals line must
-match its payments (``finish``)."""
+match its payments (``finish``). The readings a new payment's line carries are stored by
+``BankReadings``."""
 
 from __future__ import annotations
 
@@ -10,29 +11,35 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Account, Payment
+from desktop.actors import Actor
+from desktop.clock import Clock
 from desktop.common.problems import Problem
+from desktop.exchange.bank_readings import BankReadings
 from desktop.exchange.columns import Columns
-from desktop.exchange.payments import AMOUNTS, BANK, FIELDS, BadLine, PaymentLine, Row, Totals
+from desktop.exchange.payments import AMOUNTS, BadLine, PaymentLine, Row, Totals, profile_of_columns
 from desktop.exchange.report import Tally
 from desktop.exchange.rows import problem_at
 from desktop.formatting import money, ru_date
 
 ZERO = Decimal("0.00")
-_TITLES = {f.key: f.title for f in FIELDS}
 STAMP_CHUNK = 500
 
 
 class PaymentWriter:
     """Writes batches of payments; counts the registry's lines for its totals line."""
 
-    def __init__(self, s: Session, columns: Columns, bank: str = BANK) -> None:
+    def __init__(self, s: Session, columns: Columns, clock: Clock) -> None:
         self.s = s
         self.columns = columns
-        self.bank = bank
+        self.profile = profile_of_columns(columns)
+        self.bank = self.profile.bank
+        self._titles = {f.key: f.title for f in self.profile.fields}
         self.payments = Tally("Платежи")
+        self.readings = BankReadings(s, clock, self.bank)
         self._seen: dict[tuple[str, date], int] = {}  # (operation, day): its line
         self._count = 0  # payment lines, bad ones too
         self._sums = [ZERO, ZERO, ZERO]  # in AMOUNTS' order
@@ -43,7 +50,16 @@ class PaymentWriter:
 
     @property
     def tallies(self) -> list[Tally]:
-        return [self.payments]
+        return [self.payments, *self.readings.tallies]
+
+    @property
+    def notes(self) -> list[str]:
+        """The readings a rule refused, a line each: the payments are loaded all the same."""
+        return self.readings.notes
+
+    def acting_for(self, actor: Actor) -> None:
+        """Who imports: the readings stored are audited in their name."""
+        self.readings.actor = actor
 
     def _at(self, line: int, key: str | None, message: str) -> Problem:
         return problem_at(line, self.columns.title(key) if key else None, message)
@@ -109,6 +125,15 @@ class PaymentWriter:
                 )
             )
         }
+        numbers_of = {account_id: number for number, account_id in accounts.items()}
+
+        def number_of(account_id: int) -> str:
+            if account_id not in numbers_of:
+                numbers_of[account_id] = s.scalar(
+                    select(Account.number).where(Account.id == account_id)
+                ) or str(account_id)
+            return numbers_of[account_id]
+
         problems: list[Problem] = []
         added: list[Payment] = []
         for line in lines:
@@ -126,14 +151,14 @@ class PaymentWriter:
                 continue
             earlier = stored.get((line.operation, line.paid_on))
             if earlier is not None:
-                if earlier.account_id != account_id or earlier.amount != line.amount:
+                differs = _differs(earlier, account_id, line, number_of(earlier.account_id))
+                if differs:
                     problems.append(
                         self._at(
                             line.line,
                             "operation",
                             f"Операция № {line.operation} от {ru_date(line.paid_on)} уже "
-                            f"загружена с другими данными (сумма {money(earlier.amount)} ₽). "
-                            "Уточните реестр в банке.",
+                            f"загружена с другими данными: {differs}. Уточните реестр в банке.",
                         )
                     )
                 elif apply:
@@ -150,14 +175,56 @@ class PaymentWriter:
                 operation=line.operation,
                 period=line.period,
             )
-            s.add(payment)
             added.append(payment)
-            self.payments.created += 1
-        if apply:
-            s.flush()
+        if apply and added:
+            clashes = self._insert(added)
+            if clashes:
+                return problems + clashes
+            self.payments.created += len(added)
             self._created.extend(payment.id for payment in added)
+            fresh = {(payment.operation, payment.paid_on) for payment in added}
+            for line in lines:
+                if line.readings and (line.operation, line.paid_on) in fresh:
+                    self.readings.store(line, accounts[line.account])
+        if apply:
             s.expunge_all()  # memory stays flat however long the registry
         return problems
+
+    def _insert(self, added: list[Payment]) -> list[Problem]:
+        """Insert the new payments in a savepoint. Another desk loading a registry with some
+        of them at this moment (PostgreSQL: its uncommitted rows hold their keys, and this
+        INSERT waits for its commit) makes the unique key refuse them: then they are named as
+        problems — the import changes nothing — and the transaction stays usable."""
+        s = self.s
+        try:
+            with s.begin_nested():
+                s.add_all(added)
+                s.flush()
+        except IntegrityError:
+            # Read committed: the other desk's payments are visible now.
+            keys = {(p.operation, p.paid_on): p for p in added}
+            taken = s.execute(
+                select(Payment.operation, Payment.paid_on).where(
+                    Payment.bank == self.bank,
+                    Payment.operation.in_({p.operation for p in added}),
+                )
+            ).all()
+            found = [(operation, day) for operation, day in taken if (operation, day) in keys]
+            if not found:
+                raise  # not a clash with another registry: a real fault
+            lines = {key: self._seen.get(key, self._last) for key in keys}
+            return [
+                self._at(
+                    lines.get(key, self._last),
+                    "operation",
+                    f"Операцию № {key[0]} от {ru_date(key[1])} только что загрузили с другого "
+                    "рабочего места (другой реестр с этим же платежом). Файл не загружен, "
+                    "ничего не изменено: загрузите его ещё раз — уже загруженные платежи "
+                    "будут найдены и не задвоятся.",
+                )
+                for key in sorted(found, key=lambda k: lines.get(k, 0))
+            ]
+        return []
 
     def finish(self) -> list[Problem]:
         """The totals line against the payments: there must be one, and it must agree."""
@@ -185,13 +252,13 @@ class PaymentWriter:
             )
         if self._sums_known:
             for key, stated, counted in zip(AMOUNTS, totals.amounts, self._sums, strict=True):
-                if stated != counted:
+                if stated is not None and stated != counted:
                     problems.append(
                         self._at(
                             totals.line,
                             None,
-                            f"В итоговой строке «{_TITLES[key]}» {money(stated)}, а по строкам "
-                            f"реестра {money(counted)}: итоги не сходятся.",
+                            f"В итоговой строке «{self._titles.get(key, key)}» {money(stated)}, "
+                            f"а по строкам реестра {money(counted)}: итоги не сходятся.",
                         )
                     )
         return problems
@@ -201,3 +268,16 @@ class PaymentWriter:
         for start in range(0, len(self._created), STAMP_CHUNK):
             chunk = self._created[start : start + STAMP_CHUNK]
             self.s.execute(update(Payment).where(Payment.id.in_(chunk)).values(batch_id=batch_id))
+
+
+def _differs(earlier: Payment, account_id: int, line: PaymentLine, stored_number: str) -> str:
+    """What the stored payment and the registry's line say differently, in words (empty if
+    they agree): the account, the amount or the bank's fee."""
+    parts = []
+    if earlier.account_id != account_id:
+        parts.append(f"лицевой счет {stored_number}, в файле {line.account}")
+    if earlier.amount != line.amount:
+        parts.append(f"сумма {money(earlier.amount)} ₽, в файле {money(line.amount)} ₽")
+    if earlier.commission != line.commission:
+        parts.append(f"комиссия {money(earlier.commission)} ₽, в файле {money(line.commission)} ₽")
+    return "; ".join(parts)

@@ -54,6 +54,8 @@ def _who(channel: Channel | None, entered_by: str | None) -> str:
         return f"изменил житель (лицевой счет {entered_by})"
     if channel == Channel.IMPORT:
         return "изменены при загрузке из 1С"
+    if channel == Channel.BANK:
+        return f"переданы через банк ({entered_by}, реестр платежей)"
     return "изменены"
 
 

@@ -24,14 +24,8 @@ from desktop.formatting import meter_value, unit_text
 from desktop.months import month_name, month_start
 from desktop.permissions import Permission, allows, require_account
 from desktop.readings.changes import Corrected, ReadingsChanged, carry_forward, changed_message
-from desktop.readings.queries import (
-    Usual,
-    latest_values,
-    meters_for,
-    stored_period,
-    the_account,
-    usage,
-)
+from desktop.readings.new_period import new_period
+from desktop.readings.queries import Usual, stored_period, the_account, usage
 from desktop.readings.rows import (
     CURRENT_COLUMN,
     PeriodInfo,
@@ -48,7 +42,6 @@ from desktop.readings.values import (
     locked_reason,
     parse_value,
     reason_text,
-    retired_reason,
 )
 from desktop.readings.window import Window, submission_window
 from desktop.settings import Settings
@@ -163,43 +156,7 @@ class ReadingService:
             the_account(s, account_id)
             if s.scalar(select(Period.id).where(*_the_period(account_id, month))) is not None:
                 raise _already_created(month)
-            now = self.clock.now()
-            period = Period(account_id=account_id, month=month, changed_at=now)
-            # The month before is locked while its values are read: a correction of it saved
-            # at this moment either commits first (and is read here) or waits and then finds
-            # this period to carry itself into.
-            s.execute(
-                select(Period.id)
-                .where(Period.account_id == account_id, Period.month < month)
-                .order_by(Period.month.desc())
-                .limit(1)
-                .with_for_update()
-            )
-            latest = latest_values(s, account_id, month)
-            for meter in meters_for(s, account_id, month):
-                for zone in range(1, meter.zones + 1):
-                    previous = latest.get((meter.id, zone), meter.initial_value)
-                    # A retired meter's value is carried over; one past its verification
-                    # stays empty (billed without it), as does every other until typed.
-                    retired = bool(retired_reason(meter, month, self.clock.today()))
-                    period.readings.append(
-                        Reading(
-                            meter_id=meter.id,
-                            zone=zone,
-                            previous=previous,
-                            current=previous if retired else None,
-                        )
-                    )
-            s.add(period)
-            s.flush()
-            audit.record(
-                s,
-                now,
-                actor,
-                AuditAction.PERIOD_CREATE,
-                account_id=account_id,
-                month=month.isoformat(),
-            )
+            period = new_period(s, actor, account_id, month, self.clock.now(), self.clock.today())
             return _period_info(period)
 
     def submit(

@@ -40,10 +40,11 @@ ACCOUNTS = (
     "8002;Орлов О.О.;ул. Садовая, д. 7;1;61,50\n"  # a new building
 )
 METERS = "Лицевой счет;Вид прибора;Заводской номер;Номер ПУ в ГИС ЖКХ\n8001;ХВС;A-1;G-1\n"
-# A bank's registry (Sberbank's layout, no header, a totals line): one payment for 8001.
+# A bank's registry (Sberbank's layout, no header, a totals line): one payment for 8001,
+# with the reading of its meter A-1 the payer typed at the bank.
 REGISTRY = (
     "19-06-2017;10-15-00;9040;9040/1702;700000000001;8001;НОВИКОВА Н Н;УЛ САДОВАЯ 5-13;0617;"
-    "120,50;119,30;1,20\n=1;120,50;119,30;1,20\n"
+    "120,50;119,30;1,20;CounterVal_1:12,5\n=1;120,50;119,30;1,20\n"
 )
 STATEMENT = (
     "Лицевой счет;Период;Услуга;Сальдо нач.;Начислено;Оплачено;Сальдо кон.\n"
@@ -77,6 +78,9 @@ def test_the_administrators_desk_imports_and_the_clerks_desk_may_not(
             assert s.scalars(select(ImportBatch.imported_by)).all() == ["staff:boss"] * 4
             payment = s.scalars(select(Payment)).one()
             assert (payment.amount, payment.batch_id) == (Decimal("120.50"), paid.batch_id)
+            # The bank's reading: a period of June made for it, the value with its channel.
+            reading = s.scalars(select(Reading).join(Meter).where(Meter.serial == "A-1")).one()
+            assert (reading.current, reading.channel) == (Decimal("12.500"), Channel.BANK)
             assert s.scalar(select(Meter.gis_number).where(Meter.serial == "A-1")) == "G-1"
             assert s.scalar(select(func.count()).select_from(StatementRow)) == 2
             assert s.scalar(select(Account.fio).where(Account.number == "8002")) == "Орлов О.О."

@@ -13,22 +13,23 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import ImportBatch, Payment, StaffRole
+from db.models import ImportBatch, MeterKind, Payment, StaffRole
 from desktop.actors import Actor
 from desktop.billing.penalty import Charge, charge_penalty
 from desktop.clock import FixedClock
 from desktop.common.errors import UserError
+from desktop.common.tasks import TaskState
 from desktop.exchange.payments import BANK
 from desktop.exchange.report import ImportRefused
 from desktop.exchange.service import ImportService
 from desktop.months import add_months
 from desktop.settings import Settings
 from desktop.statement import StatementService
-from tests.factories import add_statement, make_account, make_services
+from tests.factories import add_statement, make_account, make_meter, make_services
 
 ADMIN = Actor.staff(1, "admin", StaffRole.ADMIN)
 ADDRESS = "Г ТЕСТ, УЛ ЛЕНИНА, Д 1"
@@ -179,10 +180,39 @@ def test_a_payment_stored_with_other_figures_is_a_problem(
                                 "=1;70,00;69,30;0,70"], name="b.txt")  # fmt: skip
     with pytest.raises(ImportRefused) as refused:
         ImportService(database, clock).import_file(ADMIN, other)
-    assert "Операция № 7 от 15.08.2017 уже загружена с другими данными (сумма 60,00 ₽)" in str(
-        refused.value
-    )
+    assert (
+        "Операция № 7 от 15.08.2017 уже загружена с другими данными: сумма 60,00 ₽, в файле "
+        "70,00 ₽; комиссия 0,60 ₽, в файле 0,70 ₽. Уточните реестр в банке."
+    ) in str(refused.value)
     assert count(database, Payment) == 1
+
+
+def test_a_payment_repeated_with_another_fee_or_account_is_a_problem(
+    database: Database, clock: FixedClock, tmp_path: Path, account: int
+):
+    make_account(database, "101")
+    first = registry(tmp_path, [line("15-08-2017", "7", "100", "60,00", "59,40", "0,60"),
+                                "=1;60,00;59,40;0,60"], name="a.txt")  # fmt: skip
+    ImportService(database, clock).import_file(ADMIN, first)
+    fee = registry(tmp_path, [line("15-08-2017", "7", "100", "60,00", "59,00", "1,00"),
+                              "=1;60,00;59,00;1,00"], name="b.txt")  # fmt: skip
+    with pytest.raises(ImportRefused) as refused:
+        ImportService(database, clock).import_file(ADMIN, fee)
+    [problem] = refused.value.problems
+    assert (problem.row, problem.column) == (1, "№ операции")
+    assert problem.message == (
+        "Операция № 7 от 15.08.2017 уже загружена с другими данными: комиссия 0,60 ₽, в файле "
+        "1,00 ₽. Уточните реестр в банке."
+    )
+    moved = registry(tmp_path, [line("15-08-2017", "7", "101", "60,00", "59,40", "0,60"),
+                                "=1;60,00;59,40;0,60"], name="c.txt")  # fmt: skip
+    with pytest.raises(ImportRefused) as refused:
+        ImportService(database, clock).import_file(ADMIN, moved)
+    assert "с другими данными: лицевой счет 100, в файле 101." in str(refused.value)
+    with database.read() as s:
+        assert [(p.commission, p.account_id) for p in s.scalars(select(Payment))] == [
+            (D("0.60"), account)
+        ]
 
 
 def test_the_debt_counts_the_payments_after_the_last_statement_month(
@@ -249,7 +279,7 @@ def test_the_example_registry_imports_into_the_demo_from_the_command_line(
     code, out, err = run(capsys, "import", str(example), "--database-url", database_url)
     assert code == 0, err
     assert out.splitlines() == [
-        "Файл sberbank.txt (CSV, Windows-1251): реестр платежей банка.",
+        "Файл sberbank.txt (CSV, Windows-1251): реестр платежей банка (Сбербанк).",
         "Строк с данными: 6.",
         "Загружено, пакет № 1:",
         "  Платежи: новых 5, изменено 0, без изменений 0.",
@@ -276,7 +306,9 @@ REGISTRY_CELLS = st.one_of(
     st.text(alphabet="0123456789,.-=:; /АБВ", max_size=14),
     st.sampled_from(["15-08-2017", "31-02-2017", "10-31-25", "25:61", "100", "0617", "1317",
                      "00.0000", "60,00", "59,40", "0,60", "-5", "99999999999999999999", "=",
-                     "=1", "=x", ""]),
+                     "=1", "=x", "", "CounterVal_1:12,5", "CounterVal_1:", "CounterVal_0:1",
+                     "CounterVal_99:1", "CounterVal_2:-5", "CounterVal_1:" + "9" * 60,
+                     "Counter_1:X", "CLIENTDOCNO:7"]),
 )  # fmt: skip
 REGISTRIES = st.lists(st.lists(REGISTRY_CELLS, min_size=1, max_size=14), min_size=1, max_size=6)
 
@@ -287,22 +319,29 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImportService]
     folder = tmp_path_factory.mktemp("registry")
     db = Database(f"sqlite:///{folder / 'cabinet.db'}")
     upgrade(db.engine)
-    make_account(db, "100")
+    account = make_account(db, "100")
+    make_meter(db, account, "ХВС 1", digits=3)
+    make_meter(db, account, "Эл.эн. 2", kind=MeterKind.ELECTRICITY, unit="кВт.ч", zones=2)
     yield ImportService(db, FixedClock(date(2017, 9, 20)))
     db.dispose()
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    registry_lines=REGISTRIES, valid_first=st.booleans(), kind=st.sampled_from([None, "payments"])
+    registry_lines=REGISTRIES,
+    valid_first=st.booleans(),
+    kind=st.sampled_from([None, "payments"]),
+    operation=st.integers(1, 10**9),
+    counters=st.lists(REGISTRY_CELLS, max_size=4),
 )
 def test_a_malformed_registry_is_refused_never_a_crash(
     hostile: ImportService, tmp_path_factory: pytest.TempPathFactory, registry_lines,
-    valid_first: bool, kind: str | None,
+    valid_first: bool, kind: str | None, operation: int, counters: list[str],
 ):  # fmt: skip
     lines = [";".join(cells) for cells in registry_lines]
-    if valid_first:  # detected as a registry, whatever follows
-        lines.insert(0, line("15-08-2017", "1", "100", "60,00", "59,40", "0,60"))
+    if valid_first:  # detected as a registry, whatever follows; in the readings' window
+        first = line("18-09-2017", str(operation), "100", "60,00", "59,40", "0,60", "0917")
+        lines.insert(0, ";".join([first, *counters]))
     path = registry(tmp_path_factory.mktemp("file"), lines)
     for dry_run in (True, False):
         before = count(hostile.db, Payment)
@@ -314,3 +353,71 @@ def test_a_malformed_registry_is_refused_never_a_crash(
             continue
         added = sum(t.created for t in report.tallies)
         assert count(hostile.db, Payment) == before + (0 if dry_run else added)
+
+
+def test_two_desks_loading_registries_that_share_a_payment(
+    database: Database, database_url: str, clock: FixedClock, tmp_path: Path, account: int
+):
+    """Desk A's registry is written and not yet committed when desk B's, which repeats one
+    of its payments, is loaded on another connection: B's INSERT waits for A's commit, then
+    the unique key refuses it. B gets a Russian problem naming the line, and nothing of B's
+    file is applied. (PostgreSQL: SQLite lets one writer in at a time.)"""
+    if database.is_sqlite:
+        pytest.skip("SQLite serializes writers: the second import finds the first's payment")
+    import threading
+    import time
+
+    shared = line("15-08-2017", "500", "100", "60,00", "59,40", "0,60")
+    a = registry(tmp_path, [shared, "=1;60,00;59,40;0,60"], name="a.txt")
+    b = registry(
+        tmp_path,
+        [line("16-08-2017", "501", "100", "10,00", "10,00", "0,00"), shared,
+         "=2;70,00;69,40;0,60"],
+        name="b.txt",
+    )  # fmt: skip
+    other = Database(database_url)  # desk B: its own engine and connection
+    outcome: list[BaseException | object] = []
+
+    def desk_b() -> None:
+        try:
+            outcome.append(ImportService(other, clock).import_file(ADMIN, b))
+        except BaseException as error:  # handed to the test's thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=desk_b)
+
+    def desk_a_written(done: int, total: int) -> None:
+        if done != total or thread.is_alive() or outcome:
+            return
+        thread.start()  # B's INSERT of operation 500 now waits for A's transaction
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with other.read() as s:
+                waiting = s.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+            if waiting:
+                return
+            time.sleep(0.05)
+        raise AssertionError("desk B never waited for desk A")
+
+    try:
+        first = ImportService(database, clock).import_file(
+            ADMIN, a, state=TaskState(desk_a_written)
+        )
+        thread.join(30)
+    finally:
+        other.dispose()
+    assert first.batch_id is not None
+    [refused] = outcome
+    assert isinstance(refused, ImportRefused), refused
+    [problem] = refused.problems
+    assert (problem.row, problem.column) == (2, "№ операции")
+    assert problem.message.startswith(
+        "Операцию № 500 от 15.08.2017 только что загрузили с другого рабочего места"
+    )
+    assert "Ничего не изменено" in str(refused)
+    with database.read() as s:
+        assert [p.operation for p in s.scalars(select(Payment))] == ["500"]
+    assert count(database, ImportBatch) == 1
+    # Loaded again, B's file finds the shared payment and adds its own.
+    again = ImportService(database, clock).import_file(ADMIN, b)
+    assert [(t.created, t.unchanged) for t in again.tallies] == [(1, 1)]

@@ -115,6 +115,29 @@ def test_the_example_files_load_into_the_demo_with_their_report(
     assert batches[2][4] == "лицевые счета"
 
 
+def test_a_registry_s_refused_readings_are_listed_under_the_buttons(
+    qtbot, page: ExchangePage, database: Database, monkeypatch, tmp_path: Path
+) -> None:
+    """The payer's readings a rule refused do not refuse the registry: the page says so."""
+    path = tmp_path / "registry.txt"
+    path.write_bytes(
+        "10-06-2017;10-31-25;9040;9040/1;77;3492;ИВАНОВ;АДРЕС;0617;10,00;10,00;0,00;"
+        "CounterVal_1:300\r\n=1;10,00;10,00;0,00\r\n".encode("cp1251")
+    )
+    load(qtbot, page, monkeypatch, path)
+    assert page.import_messages.kind == "warning"
+    assert page.import_messages.full_text == (
+        "Загружено, пакет № 1, но не принято: 1 — список под кнопками."
+    )
+    summary = page.import_summary.text().splitlines()
+    assert summary[1:] == [
+        "Не принято (1), остальное загружено:",
+        "строка 1, ЛС 3492: показания (CounterVal_1) не приняты — переданы 10.06.2017, а "
+        "показания за июнь 2017 принимаются с 15 по 25 число того же месяца.",
+    ]
+    assert ("Платежи", "1", "0", "0") in rows(page, "tallies")
+
+
 def test_a_bad_file_shows_each_row_and_column_and_changes_nothing(
     qtbot, page: ExchangePage, database: Database, monkeypatch, tmp_path: Path
 ) -> None:
