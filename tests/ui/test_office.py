@@ -27,6 +27,7 @@ from ui.login import LoginWindow
 from ui.main_window import MainWindow
 from ui.office import ALL_BUILDINGS, CANCELLED, ReceiptBatchPage, receipts_word
 from ui.outbox import OutboxPage
+from ui.pages.accounts import AccountsPage
 from ui.pages.registry import Page
 
 LEFT = Qt.MouseButton.LeftButton
@@ -71,7 +72,7 @@ def slips_page(qtbot, app_ctx: AppContext, services: Services) -> OutboxPage:
 
 @pytest.fixture
 def office(qtbot, app_ctx: AppContext, services: Services) -> ReceiptBatchPage:
-    page = staff_window(qtbot, app_ctx, services).page(Page.PRINT_RECEIPTS)
+    page = staff_window(qtbot, app_ctx, services).show_page(Page.PRINT_RECEIPTS)
     assert isinstance(page, ReceiptBatchPage)
     return page
 
@@ -123,12 +124,12 @@ def test_the_controller_opens_the_workplace_and_logout_returns(qtbot, app_ctx) -
     assert office.windowTitle() == "Рабочее место сотрудника — operator"
     sidebar = office.sidebar
     titles = [sidebar.item(row).text() for row in range(sidebar.count())]
-    assert titles == ["Печать квитанций", "Памятки для жителей", "Выйти"]
+    assert titles == ["Лицевые счета", "Печать квитанций", "Памятки для жителей", "Выйти"]
     assert [label.text() for label in office.header_labels] == [
         "Рабочее место сотрудника",
         "Смирнова Т.В. (оператор, демо)\nЛогин: operator",
     ]
-    assert isinstance(office.stack.currentWidget(), ReceiptBatchPage)
+    assert isinstance(office.stack.currentWidget(), AccountsPage)
     wait_idle(qtbot, app_ctx)
     click_item(qtbot, office, "Выйти")
     assert controller.main is None and controller.login is not None

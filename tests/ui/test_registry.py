@@ -16,7 +16,7 @@ from ui.pages.base import BasePage
 from ui.pages.registry import PAGES, Page, first_page, pages_for
 
 RESIDENT_PAGES = [Page.DEBT, Page.METERS, Page.RECEIPTS, Page.STATEMENT, Page.PASSWORD]
-STAFF_PAGES = [Page.PRINT_RECEIPTS, Page.SLIPS]
+STAFF_PAGES = [Page.ACCOUNTS, Page.PRINT_RECEIPTS, Page.SLIPS]
 ADMIN_PAGES = [*STAFF_PAGES, Page.EXCHANGE]  # loading files from 1C is the administrator's
 
 
@@ -25,8 +25,8 @@ ADMIN_PAGES = [*STAFF_PAGES, Page.EXCHANGE]  # loading files from 1C is the admi
     [
         ("office", "resident", RESIDENT_PAGES, Page.METERS),
         ("kiosk", "resident", RESIDENT_PAGES, Page.METERS),
-        ("office", "clerk", STAFF_PAGES, Page.PRINT_RECEIPTS),
-        ("office", "admin", ADMIN_PAGES, Page.PRINT_RECEIPTS),
+        ("office", "clerk", STAFF_PAGES, Page.ACCOUNTS),
+        ("office", "admin", ADMIN_PAGES, Page.ACCOUNTS),
         ("kiosk", "clerk", [], None),  # the kiosk shows residents' pages only
         ("kiosk", "admin", [], None),
     ],

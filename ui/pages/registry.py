@@ -27,6 +27,7 @@ class Page(enum.Enum):
     PRINT_RECEIPTS = "print_receipts"
     SLIPS = "slips"
     EXCHANGE = "exchange"
+    ACCOUNTS = "accounts"
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ PAGES = (
     _resident(Page.RECEIPTS, "Квитанции", "ui.pages.receipts", "ReceiptsPage"),
     _resident(Page.STATEMENT, "Ведомость", "ui.pages.statement", "StatementPage"),
     _resident(Page.PASSWORD, "Изменить пароль", "ui.pages.password", "PasswordPage"),
-    _staff(Page.PRINT_RECEIPTS, "Печать квитанций", "ui.office", "ReceiptBatchPage", first=True),
+    _staff(Page.ACCOUNTS, "Лицевые счета", "ui.pages.accounts", "AccountsPage", first=True),
+    _staff(Page.PRINT_RECEIPTS, "Печать квитанций", "ui.office", "ReceiptBatchPage"),
     _staff(Page.SLIPS, "Памятки для жителей", "ui.outbox", "OutboxPage"),
     # Loading 1C's and the bank's files is the administrator's (Permission.IMPORT).
     PageSpec(
