@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from db.base import Base as Base
 from db.models_exchange import ReadingsExport as ReadingsExport
 from db.models_exchange import ReadingsExportPeriod as ReadingsExportPeriod
+from db.models_summary import AccountSummary as AccountSummary
 from db.search import normalize
 from db.types import Id, MeterValue, Money, UTCDateTime
 
