@@ -10,11 +10,14 @@ The figures are computed here, in the database, from what they summarise:
 * the latest reading: the latest ``entered_at`` of the newest period with a value entered.
 
 Whoever changes what they are computed from refreshes them in the same transaction, once its
-rows are in (flushed): ``refresh_account_summary`` after statement rows or payments are
-written (both figures: the statement import, the payments import, the demo), and
-``refresh_last_reading`` after readings are saved or a period deleted (the kiosk's and the
-clerk's PostgreSQL groups may write no balance, ``db.roles``). ``tests/desktop/
-test_account_summary.py`` checks each writer against the figures computed afresh.
+rows are in (flushed): ``refresh_balance`` after statement rows or payments are written
+(the statement import, the payments import), ``refresh_last_reading`` after readings are
+saved or a period deleted (the kiosk's and the clerk's PostgreSQL groups may write no
+balance, ``db.roles``), ``refresh_account_summary`` (both) after a bulk load (the demo, its
+copies, the large demo). Each kind writes only its own figure on a row that exists, so a
+save of readings and an import committing at the same moment do not undo each other's.
+``tests/desktop/test_account_summary.py`` checks each writer against the figures computed
+afresh.
 """
 
 from __future__ import annotations
@@ -46,49 +49,65 @@ CHUNK = 5000
 
 
 def refresh_account_summary(conn: Connection, account_ids: Iterable[int] | None) -> None:
-    """Compute afresh and store the balance and the latest reading of ``account_ids`` (None:
-    of every account), in ``conn``'s transaction."""
-    _refresh(conn, account_ids, balance=True)
+    """Compute afresh and store both figures of ``account_ids`` (None: of every account), in
+    ``conn``'s transaction: for a load that writes accounts with their statement, payments
+    and readings at once (the demo, its copies), nothing else writing them meanwhile."""
+    _refresh(conn, account_ids, ("balance", "last_reading_at"), ("balance", "last_reading_at"))
+
+
+def refresh_balance(conn: Connection, account_ids: Iterable[int]) -> None:
+    """Compute afresh and store the balance of ``account_ids`` (after statement rows or
+    payments were written), in ``conn``'s transaction. The latest reading is written only
+    for an account new to the table: a save of readings committed meanwhile keeps its own."""
+    _refresh(conn, account_ids, ("balance", "last_reading_at"), ("balance",))
 
 
 def refresh_last_reading(conn: Connection, account_ids: Iterable[int]) -> None:
     """Compute afresh and store the latest reading of ``account_ids`` (after readings were
-    saved or a period deleted), in ``conn``'s transaction; the balance stays as it is."""
-    _refresh(conn, account_ids, balance=False)
+    saved or a period deleted), in ``conn``'s transaction; the balance stays as it is (an
+    account new to the table has none yet: only an import writes it)."""
+    _refresh(conn, account_ids, ("last_reading_at",), ("last_reading_at",))
 
 
-def _refresh(conn: Connection, account_ids: Iterable[int] | None, *, balance: bool) -> None:
+def _refresh(
+    conn: Connection,
+    account_ids: Iterable[int] | None,
+    computed: tuple[str, ...],
+    updated: tuple[str, ...],
+) -> None:
     postgres = conn.dialect.name == "postgresql"
     if account_ids is None:
-        conn.execute(_upsert(postgres, balance, every=True))
+        conn.execute(_upsert(postgres, computed, updated, every=True))
         return
     ids = sorted(set(account_ids))
-    statement = _upsert(postgres, balance, every=False)
+    statement = _upsert(postgres, computed, updated, every=False)
     for start in range(0, len(ids), CHUNK):
         conn.execute(statement, {"ids": ids[start : start + CHUNK]})
 
 
 @cache
-def _upsert(postgres: bool, balance: bool, *, every: bool) -> Any:
-    """INSERT … SELECT … ON CONFLICT DO UPDATE of the figures, for the accounts bound as
-    ``ids`` (or ``every`` one). Built once per backend and kind."""
+def _upsert(
+    postgres: bool, computed: tuple[str, ...], updated: tuple[str, ...], *, every: bool
+) -> Any:
+    """INSERT … SELECT … ON CONFLICT DO UPDATE: the ``computed`` figures of the accounts
+    bound as ``ids`` (or of ``every`` one) inserted, and the ``updated`` ones of a row that
+    is there already. Built once per backend and kind."""
     # The backend's own insert, imported when first needed (as db.engine.insert_for).
     insert: Any
     if postgres:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
+    figures = {"balance": lambda: balance_of(postgres), "last_reading_at": last_reading_of}
     columns: dict[str, Any] = {"account_id": Account.id}
-    if balance:
-        columns["balance"] = balance_of(postgres)
-    columns["last_reading_at"] = last_reading_of()
+    columns |= {name: figures[name]() for name in computed}
     # SQLite needs a WHERE before its ON CONFLICT (or it reads a join's ON).
     chosen = Account.id.is_not(None) if every else Account.id.in_(bindparam("ids", expanding=True))
     source: Select[Any] = select(*columns.values()).where(chosen)
     statement = insert(AccountSummary).from_select(list(columns), source)
     return statement.on_conflict_do_update(
         index_elements=[AccountSummary.account_id],
-        set_={name: statement.excluded[name] for name in columns if name != "account_id"},
+        set_={name: statement.excluded[name] for name in updated},
     )
 
 
@@ -144,4 +163,10 @@ def last_reading_of() -> ColumnElement[Any]:
     ).scalar_subquery()
 
 
-__all__ = ["balance_of", "last_reading_of", "refresh_account_summary", "refresh_last_reading"]
+__all__ = [
+    "balance_of",
+    "last_reading_of",
+    "refresh_account_summary",
+    "refresh_balance",
+    "refresh_last_reading",
+]

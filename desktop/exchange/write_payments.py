@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from db.models import Account, Payment
-from desktop.account_summary import refresh_account_summary
+from desktop.account_summary import refresh_balance
 from desktop.common.problems import Problem
 from desktop.exchange.columns import Columns
 from desktop.exchange.payments import AMOUNTS, BANK, FIELDS, BadLine, PaymentLine, Row, Totals
@@ -156,7 +156,7 @@ class PaymentWriter:
             self.payments.created += 1
         if apply:
             s.flush()
-            refresh_account_summary(s.connection(), {payment.account_id for payment in added})
+            refresh_balance(s.connection(), {payment.account_id for payment in added})
             self._created.extend(payment.id for payment in added)
             s.expunge_all()  # memory stays flat however long the registry
         return problems

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from db.engine import Database
 from db.migrate import alembic_config
 from db.models import Account, AccountSummary, Period, Reading, Service, StaffRole, StatementRow
+from desktop.account_summary import refresh_balance, refresh_last_reading
 from desktop.accounts import AccountService
 from desktop.actors import Actor
 from desktop.clock import FixedClock
@@ -190,3 +191,22 @@ def test_the_migration_fills_every_account(database: Database, clock: FixedClock
     with database.read() as s:
         assert s.scalar(select(func.count()).select_from(AccountSummary)) == 8
     assert check(database, clock) == 8
+
+
+def test_each_writer_writes_only_its_own_figure(database: Database, clock: FixedClock):
+    """An import writes the balance, a save of readings the latest reading: one computed
+    from a snapshot older than the other's commit cannot undo it (on PostgreSQL both may
+    wait on the row and then write what they computed before)."""
+    build_demo(database, clock)
+    account = account_id(database, "4105")
+    marker = datetime(2001, 1, 1, tzinfo=UTC)
+    with database.unit_of_work() as s:  # what a save committed meanwhile would have left
+        row = s.get(AccountSummary, account)
+        assert row is not None
+        row.last_reading_at, row.balance = marker, Decimal("1.00")
+    with database.unit_of_work() as s:
+        refresh_balance(s.connection(), [account])
+    assert stored(database, account)[1] == marker
+    with database.unit_of_work() as s:
+        refresh_last_reading(s.connection(), [account])
+    assert check(database, clock, ["4105"]) == 1
