@@ -132,7 +132,8 @@ def measure(name: str, db: Database, repeat: int, explain: bool) -> None:
                 c
                 for c in captured
                 if c[0].split(None, 1)[0].upper() not in ("BEGIN", "ROLLBACK", "COMMIT")
-                and "coalesce(sum" not in c[0]
+                and "account_summary" not in c[0]  # the page's rows (desktop.account_rows)
+                and "coalesce(sum" not in c[0]  # the same, before account_summary (0017)
             ]
             if index:
                 floors.append(_timed(partial(floor.run, index), repeat))

@@ -34,6 +34,7 @@ from db.models_audit import AuditPending as AuditPending
 from db.models_exchange import Payment as Payment
 from db.models_exchange import ReadingsExport as ReadingsExport
 from db.models_exchange import ReadingsExportPeriod as ReadingsExportPeriod
+from db.models_summary import AccountSummary as AccountSummary
 from db.search import normalize
 from db.types import Id, MeterValue, Money, UTCDateTime
 

@@ -140,6 +140,13 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "reading": {KIOSK: _RWD, CLERK: _RWD, ADMIN: _RWD},
     "service": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RW},
     "statement_row": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RWD},
+    # What the search shows beside an account (desktop.account_summary): a save of readings
+    # refreshes its latest reading; only the imports (the administrator) write the balance.
+    "account_summary": {
+        group: ("SELECT", "INSERT (account_id, last_reading_at)", "UPDATE (last_reading_at)")
+        for group in (KIOSK, CLERK)
+    }
+    | {ADMIN: _RW},
     "receipt": {KIOSK: (_R,), CLERK: (_R,), ADMIN: _RWD},
     "support_request": {KIOSK: ("SELECT", "INSERT"), CLERK: _RW, ADMIN: _RW},
     "support_answer": {KIOSK: (_R,), CLERK: ("SELECT", "INSERT"), ADMIN: ("SELECT", "INSERT")},
@@ -200,6 +207,7 @@ OWN_ROWS: Mapping[str, str] = {
     "period": f"account_id = {_OWN}",
     "reading": f"EXISTS (SELECT 1 FROM period p WHERE p.id = period_id AND p.account_id = {_OWN})",
     "statement_row": f"account_id = {_OWN}",
+    "account_summary": f"account_id = {_OWN}",
     "receipt": f"account_id = {_OWN}",
     "payment": f"account_id = {_OWN}",
     "support_answer": (

@@ -19,6 +19,7 @@ from db.models import (
     Receipt,
     StatementRow,
 )
+from desktop.account_summary import refresh_account_summary
 from desktop.demo.catalog import DEMO_ACCOUNT
 
 
@@ -136,4 +137,5 @@ def clone_accounts(db: Database, count: int, *, source: str = DEMO_ACCOUNT, mont
                 for a in accounts
             ],
         )
+        refresh_account_summary(s.connection(), [a.id for a in accounts])
         return building.id

@@ -24,6 +24,7 @@ from db.models import (
     SupportRequest,
 )
 from desktop import audit
+from desktop.account_summary import refresh_account_summary
 from desktop.actors import SYSTEM
 from desktop.audit import AuditAction
 from desktop.clock import Clock
@@ -88,6 +89,8 @@ def build_demo(
                 )
             _recreate_schema(s)
         summary = Builder(s, clock, hashes, rules or DebtSettings()).build()
+        s.flush()
+        refresh_account_summary(s.connection(), None)
         if large is not None:
             counts = generate(
                 s.connection(),

@@ -44,6 +44,7 @@ from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from db.models import Base, RequestStatus
 from db.search import normalize
+from desktop.account_summary import refresh_account_summary
 from desktop.billing.penalty import PenaltyRules
 from desktop.demo.catalog import (
     SERVICE_CODES,
@@ -367,6 +368,7 @@ def generate(
             counts = generator.run(count, progress)
         finally:
             generator.sink.close()
+    refresh_account_summary(conn, None)
     analyze(conn)
     return counts
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from db.models import Channel, OrganisationSetting, Period, Reading
 from desktop import audit
+from desktop.account_summary import refresh_last_reading
 from desktop.actors import SYSTEM, Actor
 from desktop.audit import AuditAction
 from desktop.clock import Clock
@@ -136,6 +137,7 @@ class BankReadings:
         if notice:
             self.notes.append(f"{place}: {notice}")
         self.s.flush()
+        refresh_last_reading(self.s.connection(), [account_id])
 
     def _period(self, account_id: int, month: date) -> Period:
         """The account's period of ``month``, locked (a resident's save of it at this moment

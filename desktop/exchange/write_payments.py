@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Account, Payment
+from desktop.account_summary import refresh_balance
 from desktop.actors import Actor
 from desktop.clock import Clock
 from desktop.common.problems import Problem
@@ -181,6 +182,7 @@ class PaymentWriter:
             if clashes:
                 return problems + clashes
             self.payments.created += len(added)
+            refresh_balance(s.connection(), {payment.account_id for payment in added})
             self._created.extend(payment.id for payment in added)
             fresh = {(payment.operation, payment.paid_on) for payment in added}
             for line in lines:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Account, Service, StatementRow
 from db.search import normalize
+from desktop.account_summary import refresh_balance
 from desktop.common.problems import Problem
 from desktop.exchange.columns import Columns
 from desktop.exchange.report import Tally
@@ -128,5 +129,6 @@ class StatementWriter:
                 self.rows.unchanged += 1
         if apply:
             s.flush()
+            refresh_balance(s.connection(), accounts.values())
             s.expunge_all()  # memory stays flat however long the file
         return problems

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from db.engine import Database
 from db.models import Period, Reading
 from desktop import audit
+from desktop.account_summary import refresh_last_reading
 from desktop.actors import Actor
 from desktop.audit import AuditAction
 from desktop.clock import Clock
@@ -257,6 +258,8 @@ class ReadingService:
                     s, now, self.clock.today(), actor, account_id, month, corrected
                 )
             s.flush()
+            if changes:
+                refresh_last_reading(s.connection(), [account_id])
             rows = self._rows(actor, period)
             return SubmitResult(_period_info(period), rows, now, len(changes), notice)
 
@@ -311,6 +314,8 @@ class ReadingService:
                 reason=reason or None,
             )
             s.delete(period)
+            s.flush()
+            refresh_last_reading(s.connection(), [account_id])
 
     # -- rules -----------------------------------------------------------------------------------
 

@@ -85,6 +85,27 @@ class Kiosk:
         assert says in str(told), told
         return str(told)
 
+    def last_reading(self) -> tuple[object, object]:
+        """The account's latest reading as the search keeps it (``account_summary``) and as
+        computed afresh, seen by the owner."""
+        newest = (
+            "SELECT max(q.month) FROM period q JOIN reading e ON e.period_id = q.id "
+            "WHERE q.account_id = :a AND e.entered_at IS NOT NULL"
+        )
+        with self.owner.owner.engine.connect() as conn:
+            kept = conn.execute(
+                text("SELECT last_reading_at FROM account_summary WHERE account_id = :a"),
+                {"a": self.account_id},
+            ).scalar()
+            computed = conn.execute(
+                text(
+                    "SELECT max(r.entered_at) FROM reading r JOIN period p ON p.id = r.period_id "
+                    f"WHERE p.account_id = :a AND p.month = ({newest})"
+                ),
+                {"a": self.account_id},
+            ).scalar()
+        return kept, computed
+
     def stored(self) -> list[tuple[object, ...]]:
         """Every period and reading of the account, as the owner sees them."""
         with self.owner.owner.engine.connect() as conn:
@@ -347,8 +368,12 @@ def test_the_program_works_through_the_kiosk_and_the_office_still_corrects(
         resident, account, JUNE, {water.key: "300"}, confirmed={water.key: Confirmation.JUMP}
     )
     assert kiosk.stored()[-1][4:] == (300_000, "kiosk", "3492", "jump")
+    kept, computed = kiosk.last_reading()  # the kiosk's role keeps the search's figure
+    assert kept is not None and kept == computed
     info, _ = app.readings.open_for_edit(resident, account, JUNE)
     app.readings.delete_period(resident, account, JUNE, version=info.version)
+    kept, computed = kiosk.last_reading()
+    assert kept == computed
     app.readings.create_period(resident, account)
     office = services_as(cluster, "clerk", clock)
     try:
@@ -360,6 +385,8 @@ def test_the_program_works_through_the_kiosk_and_the_office_still_corrects(
         office.close()
     stored = kiosk.stored()
     assert stored[0][4:7] == (252_000, "clerk", "desk")
+    kept, computed = kiosk.last_reading()  # and the clerk's
+    assert kept is not None and kept == computed
     assert stored[1][3] == 252_000  # carried into June
     assert audit.verify(cluster.owner, SYSTEM).intact
 
