@@ -184,10 +184,10 @@ def test_the_migration_fills_every_account(database: Database, clock: FixedClock
     config = alembic_config()
     with database.engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0016")
+        command.downgrade(config, "0017")
     with database.engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "0017")
+        command.upgrade(config, "0018")
     with database.read() as s:
         assert s.scalar(select(func.count()).select_from(AccountSummary)) == 8
     assert check(database, clock) == 8

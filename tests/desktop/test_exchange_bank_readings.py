@@ -18,6 +18,7 @@ from db.engine import Database
 from db.models import AuditEntry, Channel, Meter, MeterKind, Payment, Period, Reading
 from desktop.clock import FixedClock
 from desktop.exchange.service import ImportService
+from tests.desktop.test_account_summary import check
 from tests.desktop.test_exchange_payments import ADDRESS, ADMIN, count, registry
 from tests.factories import make_account, make_meter, make_period
 
@@ -107,6 +108,8 @@ def test_the_readings_of_a_registry_are_stored_with_the_channel_bank(
     )
     assert entries["readings.submit"].actor == ADMIN.label
     assert [c["new"] for c in details["changes"]] == ["115.500", "57.000", "1180.000", "560.000"]
+    # The search's columns (account_summary): the balance and the latest reading, as new.
+    assert check(database, CLOCK) > 0
 
     # The export for 1C names their channel and who passed them.
     from desktop.exchange.export_service import ReadingsExportService
