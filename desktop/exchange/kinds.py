@@ -54,6 +54,9 @@ class Kind:
     # columns by position (the line is data then, read again as the first row).
     headerless: Callable[[Line], bool] | None = None
     fixed_columns: Callable[[], Columns] | None = None
+    # The quick reader of a big file's plain rows (``desktop.exchange.fast``): a row it
+    # returns None for is read by ``parse``.
+    fast: Callable[[Columns], Callable[[Line], Any | None]] | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -78,6 +81,7 @@ KINDS: dict[str, Kind] = {
         statement.FIELDS,
         statement.parse,
         lambda s, c, clock: StatementWriter(s, c),
+        fast=statement.fast_parser,
     ),
     "receipts": Kind(
         "receipts",

@@ -25,7 +25,7 @@ from desktop.exchange.rows import RowReader
 from desktop.exchange.source import ENCODING_NAMES, Rewind, Source, examine
 from desktop.permissions import Permission, require
 
-BATCH = 500  # rows looked up and written together
+BATCH = 5000  # rows looked up and written together
 PROGRESS_EVERY = 256  # rows between progress reports (and cancellation checks)
 
 
@@ -84,16 +84,22 @@ class ImportService:
                     if report.earlier is not None:
                         return report
                     writer = found.writer(s, columns, self.clock)
+                    fast = found.fast(columns) if found.fast is not None else None
+                    check = writer.check
                     batch: list[Any] = []
                     for line in lines:
                         report.rows += 1
                         if state is not None and report.rows % PROGRESS_EVERY == 0:
                             state.progress(source.done, source.total)
-                        reader = RowReader(columns, line)
-                        row = found.parse(reader)
-                        problems = reader.problems
-                        if row is not None:
-                            problems += writer.check(row)
+                        row = fast(line) if fast is not None else None
+                        if row is None:  # not plain, or no quick way: read it carefully
+                            reader = RowReader(columns, line)
+                            row = found.parse(reader)
+                            problems = reader.problems
+                            if row is not None:
+                                problems += check(row)
+                        else:
+                            problems = check(row)
                         if problems:
                             report.add_problems(problems)
                         elif row is not None:
@@ -110,6 +116,9 @@ class ImportService:
                         report.add_problems(finish())
                     if not report.rows:
                         report.add_problems([_NO_ROWS])
+                    settle = getattr(writer, "settle", None)  # staged rows applied together
+                    if settle is not None and not report.problem_count:
+                        settle()
                     if state is not None:
                         state.progress(source.total, source.total)
                     report.tallies = writer.tallies

@@ -1,0 +1,104 @@
+"""A file's rows staged in a temporary table of the import's own transaction, written straight
+through the driver (SQLite's ``executemany``, PostgreSQL's ``COPY``) as plain tuples; the
+writer then checks them and applies them all with one ``UPDATE … FROM`` and one
+``INSERT … SELECT``. Memory stays flat however long the file: the rows wait in the database,
+not in Python. A rollback takes the table away with everything else."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+_TYPES = {
+    # our type: (SQLite's, PostgreSQL's)
+    "line": ("INTEGER", "INTEGER"),
+    "id": ("INTEGER", "BIGINT"),
+    "int": ("INTEGER", "BIGINT"),
+    "date": ("TEXT", "DATE"),  # SQLite keeps dates as ISO text, as SQLAlchemy writes them
+    "text": ("TEXT", "TEXT"),
+}
+
+
+class Staging:
+    """A temporary table ``name`` with ``columns`` (name, one of ``_TYPES``), on the
+    session's connection. ``add`` writes rows, ``run`` executes a statement on the same
+    connection and returns its rowcount, ``rows`` returns a query's rows."""
+
+    def __init__(self, s: Session, name: str, columns: Sequence[tuple[str, str]]) -> None:
+        connection = s.connection()
+        self.postgres = connection.dialect.name == "postgresql"
+        self.raw: Any = connection.connection.driver_connection
+        self.name = name
+        self.columns = [column for column, _ in columns]
+        self.count = 0  # rows staged
+        self._dates = [i for i, (_, kind) in enumerate(columns) if kind == "date"]
+        which = 1 if self.postgres else 0
+        spec = ", ".join(f"{column} {_TYPES[kind][which]}" for column, kind in columns)
+        self.run(f"DROP TABLE IF EXISTS {'' if self.postgres else 'temp.'}{name}")
+        self.run(
+            f"CREATE TEMPORARY TABLE {name} ({spec})"
+            + (" ON COMMIT DROP" if self.postgres else "")
+        )
+        self._insert = (
+            f"INSERT INTO {name} ({', '.join(self.columns)}) "
+            f"VALUES ({', '.join('?' * len(self.columns))})"
+        )
+
+    def add(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Stage ``rows``: tuples in the columns' order (dates as ``date``)."""
+        if not rows:
+            return
+        cursor = self.raw.cursor()
+        try:
+            if self.postgres:
+                with cursor.copy(f"COPY {self.name} ({', '.join(self.columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                if self._dates:
+                    rows = [_iso(row, self._dates) for row in rows]
+                cursor.executemany(self._insert, rows)
+        finally:
+            cursor.close()
+        self.count += len(rows)
+
+    def run(self, sql: str) -> int:
+        """Execute ``sql`` (no parameters); the rows it changed."""
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(sql)
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """The rows of the query ``sql`` (no parameters)."""
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(sql)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def drop(self) -> None:
+        """Remove the table now (SQLite keeps a temporary table for the connection's life)."""
+        self.run(f"DROP TABLE IF EXISTS {'' if self.postgres else 'temp.'}{self.name}")
+
+    def differs(self, left: str, right: str) -> str:
+        """SQL that is true where two nullable values differ (NULL against a value too)."""
+        return f"{left} IS DISTINCT FROM {right}" if self.postgres else f"{left} IS NOT {right}"
+
+    def day(self, value: Any) -> date:
+        """A date column's value as a query returned it (SQLite: ISO text)."""
+        return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _iso(row: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]:
+    cells = list(row)
+    for i in positions:
+        if cells[i] is not None:
+            cells[i] = cells[i].isoformat()
+    return tuple(cells)
