@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from desktop.accounts import check_number, clean_number
 from desktop.exchange.values import CellError
 
 T = TypeVar("T")
@@ -39,24 +40,68 @@ class Memo(Generic[T]):
         return value
 
 
+def account_number(text: str) -> str:
+    """An account number cell as ``parse`` takes it; CellError if it is not one."""
+    number = clean_number(text)
+    problems: list[str] = []
+    check_number(number, problems)
+    if problems:
+        raise CellError(problems[0])
+    return number
+
+
 def scaled(places: int) -> Callable[[str], int | None]:
-    """Reads «-1234,5» or «1234.56» (no spaces, at most ``places`` decimals, at most 13
-    whole digits) as the integer of the smallest unit, as the column stores it; an empty cell
-    is 0; None for anything else (``values.decimal`` then judges it)."""
-    full = re.compile(rf"(-?)(\d{{1,13}})(?:[.,](\d{{1,{places}}}))?").fullmatch
+    """Reads «-1234,5» or «1234.56» (ASCII digits, no spaces, at most ``places`` decimals,
+    at most 13 whole digits) as the integer of the smallest unit, as the column stores it;
+    an empty cell is 0; None for anything else (``values.decimal`` then judges it)."""
     unit = 10**places
     shift = [10 ** (places - n) for n in range(places + 1)]
 
     def read(text: str) -> int | None:
         if not text:
             return 0
-        match = full(text)
-        if match is None:
+        whole, comma, fraction = text.partition(",")
+        if not comma:
+            whole, comma, fraction = text.partition(".")
+        negative = whole[:1] == "-"
+        if negative:
+            whole = whole[1:]
+        if not (whole.isdigit() and whole.isascii() and len(whole) <= 13):
             return None
-        sign, whole, fraction = match.groups()
-        value = int(whole) * unit
         if fraction:
-            value += int(fraction) * shift[len(fraction)]
-        return -value if sign else value
+            if not (len(fraction) <= places and fraction.isdigit() and fraction.isascii()):
+                return None
+            value = int(whole + fraction) * shift[len(fraction)]
+        elif comma:
+            return None  # «12,»: the careful reader takes it
+        else:
+            value = int(whole) * unit
+        return -value if negative else value
+
+    return read
+
+
+def scaled_row(places: int, count: int) -> Callable[[list[str]], list[int] | None]:
+    """``count`` cells read at once as ``scaled`` reads one (a big file's amounts: one
+    pattern checks them all, then each becomes its integer); None if any is not plain."""
+    cell = rf"(?:-?[0-9]{{1,13}}(?:[.,][0-9]{{1,{places}}})?)?"
+    full = re.compile(rf"{cell}(?:;{cell}){{{count - 1}}}").fullmatch
+    unit = 10**places
+    shift = [10 ** (places - n) for n in range(places + 1)]
+
+    def one(text: str) -> int:
+        if not text:
+            return 0
+        point = text.find(",")
+        if point < 0:
+            point = text.find(".")
+            if point < 0:
+                return int(text) * unit
+        return int(text[:point] + text[point + 1 :]) * shift[len(text) - point - 1]
+
+    def read(cells: list[str]) -> list[int] | None:
+        if full(";".join(cells)) is None:  # a cell with «;» in it makes one too many
+            return None
+        return [one(text) for text in cells]
 
     return read

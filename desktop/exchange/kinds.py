@@ -89,6 +89,7 @@ KINDS: dict[str, Kind] = {
         receipts.FIELDS,
         receipts.parse,
         lambda s, c, clock: ReceiptWriter(s, c),
+        fast=receipts.fast_parser,
     ),
     "accepted": Kind(
         "accepted",

@@ -34,13 +34,12 @@ class Staging:
         self.name = name
         self.columns = [column for column, _ in columns]
         self.count = 0  # rows staged
-        self._dates = [i for i, (_, kind) in enumerate(columns) if kind == "date"]
+        self._dates: dict[date, Any] = {}
         which = 1 if self.postgres else 0
         spec = ", ".join(f"{column} {_TYPES[kind][which]}" for column, kind in columns)
-        self.run(f"DROP TABLE IF EXISTS {'' if self.postgres else 'temp.'}{name}")
+        self.drop()
         self.run(
-            f"CREATE TEMPORARY TABLE {name} ({spec})"
-            + (" ON COMMIT DROP" if self.postgres else "")
+            f"CREATE TEMPORARY TABLE {name} ({spec})" + (" ON COMMIT DROP" if self.postgres else "")
         )
         self._insert = (
             f"INSERT INTO {name} ({', '.join(self.columns)}) "
@@ -48,18 +47,18 @@ class Staging:
         )
 
     def add(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Stage ``rows``: tuples in the columns' order (dates as ``date``)."""
+        """Stage ``rows``: tuples in the columns' order (dates as ``date_value`` gives them)."""
         if not rows:
             return
         cursor = self.raw.cursor()
         try:
             if self.postgres:
-                with cursor.copy(f"COPY {self.name} ({', '.join(self.columns)}) FROM STDIN") as copy:
+                with cursor.copy(
+                    f"COPY {self.name} ({', '.join(self.columns)}) FROM STDIN"
+                ) as copy:
                     for row in rows:
                         copy.write_row(row)
             else:
-                if self._dates:
-                    rows = [_iso(row, self._dates) for row in rows]
                 cursor.executemany(self._insert, rows)
         finally:
             cursor.close()
@@ -85,20 +84,24 @@ class Staging:
 
     def drop(self) -> None:
         """Remove the table now (SQLite keeps a temporary table for the connection's life)."""
-        self.run(f"DROP TABLE IF EXISTS {'' if self.postgres else 'temp.'}{self.name}")
+        self.run(f"DROP TABLE IF EXISTS {'pg_temp' if self.postgres else 'temp'}.{self.name}")
 
     def differs(self, left: str, right: str) -> str:
         """SQL that is true where two nullable values differ (NULL against a value too)."""
         return f"{left} IS DISTINCT FROM {right}" if self.postgres else f"{left} IS NOT {right}"
 
+    def date_value(self, day: date | None) -> Any:
+        """A date as this table takes it (remembered: a file has a few dates, many times)."""
+        if day is None or self.postgres:
+            return day
+        try:
+            return self._dates[day]
+        except KeyError:
+            if len(self._dates) > 4096:
+                self._dates.clear()
+            text = self._dates[day] = day.isoformat()
+            return text
+
     def day(self, value: Any) -> date:
         """A date column's value as a query returned it (SQLite: ISO text)."""
         return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def _iso(row: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]:
-    cells = list(row)
-    for i in positions:
-        if cells[i] is not None:
-            cells[i] = cells[i].isoformat()
-    return tuple(cells)

@@ -14,10 +14,9 @@ from desktop.accounts import check_number, clean_number
 from desktop.exchange import values
 from desktop.exchange.accounts import NUMBER
 from desktop.exchange.columns import Columns, Field
-from desktop.exchange.fast import Memo, scaled
+from desktop.exchange.fast import Memo, account_number, scaled, scaled_row
 from desktop.exchange.rows import RowReader
 from desktop.exchange.source import Line
-from desktop.exchange.values import CellError
 from desktop.formatting import money
 from desktop.statement import check_invariant
 
@@ -111,12 +110,13 @@ def fast_parser(columns: Columns) -> Callable[[Line], StatementLine | None]:
     width = len(columns.headers)
     at = columns.index
     account_at, month_at, service_at = at["account"], at["month"], at["service"]
-    amount_at = [at.get(key) for key in AMOUNTS]
+    amount_at = [at[key] for key in AMOUNTS if key in at]
+    recalculation_at = AMOUNTS.index("recalculation") if "recalculation" not in at else None
     volume_at = at.get("volume")
-    accounts = Memo(_account)
+    accounts = Memo(account_number)
     months = Memo(values.month)
     services = Memo(lambda t: values.text(t, limit=SERVICE_LENGTH, what="Услуга"))
-    money, volumes = scaled(2), scaled(3)
+    money, volumes = scaled_row(2, len(amount_at)), scaled(3)
 
     def read(line: Line) -> StatementLine | None:
         cells = line.cells
@@ -127,11 +127,13 @@ def fast_parser(columns: Columns) -> Callable[[Line], StatementLine | None]:
         service = services.get(cells[service_at])
         if account is None or month is None or not service:
             return None
-        amounts = [0 if i is None else money(cells[i]) for i in amount_at]
-        if None in amounts:
+        amounts = money([cells[i] for i in amount_at])
+        if amounts is None:
             return None
+        if recalculation_at is not None:  # no such column: none
+            amounts.insert(recalculation_at, 0)
         opening, charged, paid, recalculation, closing = amounts
-        if opening + charged - paid + recalculation != closing:  # type: ignore[operator]
+        if opening + charged - paid + recalculation != closing:
             return None
         volume = None
         if volume_at is not None and cells[volume_at]:
@@ -145,12 +147,3 @@ def fast_parser(columns: Columns) -> Callable[[Line], StatementLine | None]:
 
 def kopecks(amount: Decimal) -> int:
     return int(amount.scaleb(2))
-
-
-def _account(text: str) -> str:
-    number = clean_number(text)
-    problems: list[str] = []
-    check_number(number, problems)
-    if problems:
-        raise CellError(problems[0])
-    return number

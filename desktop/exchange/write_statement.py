@@ -21,7 +21,6 @@ from desktop.exchange.staging import Staging
 from desktop.exchange.statement import AMOUNTS, StatementLine
 from desktop.months import month_name
 
-
 _STAGED = (
     ("line", "line"), ("account_id", "id"), ("month", "date"), ("service_id", "id"),
     ("service", "text"), *((key, "int") for key in AMOUNTS), ("volume", "int"),
@@ -85,9 +84,11 @@ class StatementWriter:
         the file gives twice among them all)."""
         known, problems = with_accounts(self.s, self.columns, lines)
         service_id = self._service_id
-        self._stage().add(
+        stage = self._stage()
+        day = stage.date_value
+        stage.add(
             [
-                (line.line, account_id, line.month, service_id(line.service),
+                (line.line, account_id, day(line.month), service_id(line.service),
                  line.service, *line.amounts, line.volume)
                 for account_id, line in known
             ]
