@@ -5,6 +5,8 @@ again; a dry run does everything but the commit."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,8 @@ from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
 from desktop.clock import Clock
-from desktop.common.problems import Problem
-from desktop.common.tasks import TaskState
+from desktop.common.problems import Problem, ProblemError
+from desktop.common.tasks import Cancelled, TaskState
 from desktop.exchange.kinds import KINDS, find_header
 from desktop.exchange.report import BatchInfo, EarlierBatch, ImportRefused, ImportReport
 from desktop.exchange.rows import RowReader
@@ -27,6 +29,9 @@ from desktop.permissions import Permission, require
 
 BATCH = 5000  # rows looked up and written together
 PROGRESS_EVERY = 256  # rows between progress reports (and cancellation checks)
+FAILURE_REASONS = 20  # a failed import's first problems kept in its audit entry
+
+logger = logging.getLogger(__name__)
 
 
 _NO_ROWS = Problem(
@@ -61,6 +66,32 @@ class ImportService:
         bad, and ``Cancelled`` if ``state`` was cancelled: nothing is applied then."""
         require(actor, Permission.IMPORT)
         path = Path(path)
+        try:
+            return self._import(actor, path, kind, dry_run, state)
+        except Cancelled:
+            raise  # the staff member's own choice, not a failure
+        except ImportRefused as refused:
+            if not dry_run:
+                self._record_failure(actor, path, refused.report.kind, refused.problems,
+                                     refused.report.problem_count)  # fmt: skip
+            raise
+        except ProblemError as error:  # the file itself: not found, unreadable, no header
+            if not dry_run:
+                self._record_failure(actor, path, kind, error.problems, len(error.problems))
+            raise
+        except Exception as error:
+            if not dry_run:
+                self._record_failure(actor, path, kind, (), 0, error=error)
+            raise
+
+    def _import(
+        self,
+        actor: Actor,
+        path: Path,
+        kind: str | None,
+        dry_run: bool,
+        state: TaskState | None,
+    ) -> ImportReport:
         facts = examine(path)
         with Source(path, facts) as source:
             lines = Rewind(source.lines())
@@ -162,6 +193,32 @@ class ImportService:
                 )
                 for b in batches
             ]
+
+    def _record_failure(
+        self,
+        actor: Actor,
+        path: Path,
+        kind: str | None,
+        problems: Sequence[Problem],
+        count: int,
+        *,
+        error: BaseException | None = None,
+    ) -> None:
+        """An import that failed, in a transaction of its own after the import's rolled
+        back: who tried which file, and why it was refused (its first problems) or what
+        broke. Nothing of the file's data is in it."""
+        reasons = [str(problem) for problem in problems[:FAILURE_REASONS]]
+        details: dict[str, Any] = {"file": path.name, "kind": kind}
+        if error is not None:
+            details["error"] = f"{type(error).__name__}: {error}"[:500]
+        else:
+            details["problems"] = count
+            details["reasons"] = reasons
+        try:
+            with self.db.unit_of_work() as s:
+                audit.record(s, self.clock.now(), actor, AuditAction.IMPORT, ok=False, **details)
+        except Exception:  # pragma: no cover - the import's own error is what to show
+            logger.exception("the failed import of %s was not audited", path.name)
 
     def _record(self, s: Any, actor: Actor, path: Path, sha256: str, report: ImportReport) -> int:
         """The batch's row and its audit entry, in the import's transaction."""
