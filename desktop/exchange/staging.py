@@ -64,6 +64,12 @@ class Staging:
             cursor.close()
         self.count += len(rows)
 
+    def analyze(self) -> None:
+        """PostgreSQL: the table's statistics, for the plans of the statements that read it
+        (autovacuum never analyzes a temporary table)."""
+        if self.postgres:
+            self.run(f"ANALYZE {self.name}")
+
     def run(self, sql: str) -> int:
         """Execute ``sql`` (no parameters); the rows it changed."""
         cursor = self.raw.cursor()

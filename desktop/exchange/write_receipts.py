@@ -78,6 +78,7 @@ class ReceiptWriter:
             WHERE st.line > firsts.first_line
             ORDER BY st.line LIMIT {MAX_PROBLEMS}"""
         column = self.columns.title("number")
+        self._stage().analyze()
         return [
             problem_at(
                 line,

@@ -115,6 +115,7 @@ class StatementWriter:
             JOIN account a ON a.id = st.account_id
             WHERE st.line > firsts.first_line
             ORDER BY st.line LIMIT {MAX_PROBLEMS}"""
+        stage.analyze()
         problems = []
         for line, first, account, month, service_id, service in stage.rows(repeats):
             name = self._name_of[service_id]
