@@ -6,7 +6,7 @@ careful reader (``RowReader``), which then says exactly what is wrong."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from desktop.accounts import check_number, clean_number
@@ -23,6 +23,11 @@ class Memo(Generic[T]):
     def __init__(self, read: Callable[[str], T]) -> None:
         self._read = read
         self._known: dict[str, T | None] = {}
+
+    @property
+    def known(self) -> dict[str, T | None]:
+        """What was read so far (a quick ``.get`` before ``get``)."""
+        return self._known
 
     def get(self, text: str) -> T | None:
         known = self._known
@@ -81,27 +86,25 @@ def scaled(places: int) -> Callable[[str], int | None]:
     return read
 
 
-def scaled_row(places: int, count: int) -> Callable[[list[str]], list[int] | None]:
+def scaled_row(places: int, count: int) -> Callable[[Sequence[str]], list[int] | None]:
     """``count`` cells read at once as ``scaled`` reads one (a big file's amounts: one
-    pattern checks them all, then each becomes its integer); None if any is not plain."""
-    cell = rf"(?:-?[0-9]{{1,13}}(?:[.,][0-9]{{1,{places}}})?)?"
-    full = re.compile(rf"{cell}(?:;{cell}){{{count - 1}}}").fullmatch
+    pattern checks them all and splits each into its whole and decimal digits); None if any
+    is not plain."""
+    cell = rf"(?:(-?[0-9]{{1,13}})(?:[.,]([0-9]{{1,{places}}}))?)?"
+    full = re.compile(";".join([cell] * count)).fullmatch  # each cell's groups of its own
     unit = 10**places
     shift = [10 ** (places - n) for n in range(places + 1)]
 
-    def one(text: str) -> int:
-        if not text:
-            return 0
-        point = text.find(",")
-        if point < 0:
-            point = text.find(".")
-            if point < 0:
-                return int(text) * unit
-        return int(text[:point] + text[point + 1 :]) * shift[len(text) - point - 1]
-
-    def read(cells: list[str]) -> list[int] | None:
-        if full(";".join(cells)) is None:  # a cell with «;» in it makes one too many
+    def read(cells: Sequence[str]) -> list[int] | None:
+        match = full(";".join(cells))  # a cell with «;» in it makes one too many
+        if match is None:
             return None
-        return [one(text) for text in cells]
+        parts = match.groups()
+        return [
+            (int(whole + fraction) * shift[len(fraction)] if fraction else int(whole) * unit)
+            if whole
+            else 0
+            for whole, fraction in zip(parts[::2], parts[1::2], strict=True)
+        ]
 
     return read

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from typing import NamedTuple
 
 from desktop.accounts import check_number, clean_number
@@ -117,17 +118,23 @@ def fast_parser(columns: Columns) -> Callable[[Line], StatementLine | None]:
     months = Memo(values.month)
     services = Memo(lambda t: values.text(t, limit=SERVICE_LENGTH, what="Услуга"))
     money, volumes = scaled_row(2, len(amount_at)), scaled(3)
+    amount_cells = itemgetter(*amount_at)
+    known_account, known_month = accounts.known.get, months.known.get
+    known_service = services.known.get
 
     def read(line: Line) -> StatementLine | None:
         cells = line.cells
         if len(cells) != width:
             return None  # short or long: the careful reader says what is missing or extra
-        account = accounts.get(cells[account_at])
-        month = months.get(cells[month_at])
-        service = services.get(cells[service_at])
+        text = cells[account_at]
+        account = known_account(text) or accounts.get(text)
+        text = cells[month_at]
+        month = known_month(text) or months.get(text)
+        text = cells[service_at]
+        service = known_service(text) or services.get(text)
         if account is None or month is None or not service:
             return None
-        amounts = money([cells[i] for i in amount_at])
+        amounts = money(amount_cells(cells))
         if amounts is None:
             return None
         if recalculation_at is not None:  # no such column: none
