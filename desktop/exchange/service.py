@@ -63,7 +63,8 @@ class ImportService:
     ) -> ImportReport:
         """Import ``path`` (its kind detected from the headers unless given). Returns the
         report; raises ``ImportRefused`` (a ProblemError carrying the report) if any row is
-        bad, and ``Cancelled`` if ``state`` was cancelled: nothing is applied then."""
+        bad, and ``Cancelled`` if ``state`` was cancelled: nothing is applied then. An import
+        that fails (refused, or an error) is audited as failed afterwards, unless a dry run."""
         require(actor, Permission.IMPORT)
         path = Path(path)
         try:
