@@ -22,6 +22,13 @@ _TYPES = {
 }
 
 
+APPLY_TIMEOUT_MS = 900_000
+"""PostgreSQL: how long one statement of a staged import may run. The session's 30 s
+(``db.engine.STATEMENT_TIMEOUT_MS``) guards a desk's ordinary statements; applying 1.6 M
+staged rows with one ``INSERT … SELECT`` takes longer on a busy server. Waiting for a lock
+is still cut short by the session's ``lock_timeout``."""
+
+
 class Staging:
     """A temporary table ``name`` with ``columns`` (name, one of ``_TYPES``), on the
     session's connection. ``add`` writes rows, ``run`` executes a statement on the same
@@ -37,6 +44,8 @@ class Staging:
         self._dates: dict[date, Any] = {}
         which = 1 if self.postgres else 0
         spec = ", ".join(f"{column} {_TYPES[kind][which]}" for column, kind in columns)
+        if self.postgres:  # for the rest of the import's transaction only
+            self.run(f"SET LOCAL statement_timeout = {APPLY_TIMEOUT_MS}")
         self.drop()
         self.run(
             f"CREATE TEMPORARY TABLE {name} ({spec})" + (" ON COMMIT DROP" if self.postgres else "")
