@@ -45,6 +45,14 @@ class Memo(Generic[T]):
         return value
 
 
+def fits(cells: list[str], width: int) -> bool:
+    """Whether a row has a cell for each header and nothing beyond them but blanks (1C ends
+    a row with «;» now and then); otherwise the careful reader says what is missing or
+    extra."""
+    count = len(cells)
+    return count == width or (count > width and not "".join(cells[width:]).strip())
+
+
 def account_number(text: str) -> str:
     """An account number cell as ``parse`` takes it; CellError if it is not one."""
     number = clean_number(text)

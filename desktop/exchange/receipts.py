@@ -13,7 +13,7 @@ from desktop.accounts import check_number, clean_number
 from desktop.exchange import values
 from desktop.exchange.accounts import NUMBER
 from desktop.exchange.columns import Columns, Field
-from desktop.exchange.fast import Memo, account_number, scaled
+from desktop.exchange.fast import Memo, account_number, fits, scaled
 from desktop.exchange.rows import RowReader
 from desktop.exchange.source import Line
 from desktop.months import month_name
@@ -111,7 +111,7 @@ def fast_parser(columns: Columns) -> Callable[[Line], ReceiptLine | None]:
 
     def read(line: Line) -> ReceiptLine | None:
         cells = line.cells
-        if len(cells) != width:
+        if not fits(cells, width):
             return None
         number = cells[number_at]
         # Printable ASCII without spaces is as ``values.text`` would leave it.

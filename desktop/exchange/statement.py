@@ -15,7 +15,7 @@ from desktop.accounts import check_number, clean_number
 from desktop.exchange import values
 from desktop.exchange.accounts import NUMBER
 from desktop.exchange.columns import Columns, Field
-from desktop.exchange.fast import Memo, account_number, scaled, scaled_row
+from desktop.exchange.fast import Memo, account_number, fits, scaled, scaled_row
 from desktop.exchange.rows import RowReader
 from desktop.exchange.source import Line
 from desktop.formatting import money
@@ -124,8 +124,8 @@ def fast_parser(columns: Columns) -> Callable[[Line], StatementLine | None]:
 
     def read(line: Line) -> StatementLine | None:
         cells = line.cells
-        if len(cells) != width:
-            return None  # short or long: the careful reader says what is missing or extra
+        if not fits(cells, width):
+            return None
         text = cells[account_at]
         account = known_account(text) or accounts.get(text)
         text = cells[month_at]

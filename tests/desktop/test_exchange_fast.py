@@ -113,3 +113,12 @@ def test_amounts_are_read_to_their_smallest_unit_or_left_to_the_careful_reader()
     assert row(["1 000,00", "", "", ""]) is None
     assert row(["1;2", "", "", ""]) is None  # a «;» inside a cell
     assert scaled(3)("8,092") == 8092 and scaled(3)("8,0921") is None
+
+
+def test_a_row_ending_in_blank_cells_goes_the_quick_way_and_one_with_more_does_not():
+    row = ["6101", "11.2026", "ХВС", "", "10,00", "", "", "10,00", ""]
+    quick = statement.fast_parser(STATEMENT)
+    assert quick(Line(7, [*row, "", " "])) == careful(STATEMENT, [*row, "", " "]) is not None
+    assert quick(Line(7, [*row, "лишнее"])) is None
+    assert careful(STATEMENT, [*row, "лишнее"]) is None  # and the careful reader says why
+    assert quick(Line(7, row[:-2])) is None  # short: the careful reader names what is missing
