@@ -80,7 +80,7 @@ class AuditAction(enum.StrEnum):
     SETTINGS_CHANGE = "settings.change"
     SETTINGS_ADOPT = "settings.adopt"  # values of an old settings file moved into the database
     REGISTRATION_CODE_ISSUE = "registration_code.issue"  # at the counter, for a slip
-    IMPORT = "exchange.import"  # a file from 1C applied (its batch's id in the details)
+    IMPORT = "exchange.import"  # a file from 1C applied (its batch's id), or refused (ok false)
     METER_VERIFY = "meter.verify"  # a meter's new verification date, from its certificate
     READINGS_EXPORT = "readings.export"  # a month's readings for 1C or ГИС ЖКХ
 

@@ -103,3 +103,15 @@ def test_the_search_benchmark_prints_each_query_beside_its_floor() -> None:
     backends = [line.split()[0] for line in lines]
     assert backends.count("SQLite") == backends.count("PostgreSQL") >= 9, out
     assert out.count("  floor  ×floor") == 2 and "«иванов и»" in out
+
+
+def test_the_import_benchmark_prints_each_kind_s_rate_beside_its_floor() -> None:
+    out = run("import_exchange.py", "--accounts", "20")
+    lines = [line for line in out.splitlines() if "rows/s" in line]
+    assert [" ".join(line.split()[:2]) for line in lines] == [
+        f"{backend} {kind}"
+        for backend in ("SQLite", "PostgreSQL")
+        for kind in ("accounts", "meters", "statement", "receipts")
+    ]
+    assert all("floor" in line and "×" in line for line in lines)
+    assert "peak memory" in out

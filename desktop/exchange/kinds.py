@@ -55,6 +55,9 @@ class Kind:
     # line and the format profile named by ``--profile``, if any.
     headerless: Callable[[Line], bool] | None = None
     fixed_columns: Callable[[Line, str | None], Columns] | None = None
+    # The quick reader of a big file's plain rows (``desktop.exchange.fast``): a row it
+    # returns None for is read by ``parse``.
+    fast: Callable[[Columns], Callable[[Line], Any | None]] | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -79,6 +82,7 @@ KINDS: dict[str, Kind] = {
         statement.FIELDS,
         statement.parse,
         lambda s, c, clock: StatementWriter(s, c),
+        fast=statement.fast_parser,
     ),
     "receipts": Kind(
         "receipts",
@@ -86,6 +90,7 @@ KINDS: dict[str, Kind] = {
         receipts.FIELDS,
         receipts.parse,
         lambda s, c, clock: ReceiptWriter(s, c),
+        fast=receipts.fast_parser,
     ),
     "accepted": Kind(
         "accepted",

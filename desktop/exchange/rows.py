@@ -1,11 +1,16 @@
 """One data row read through its file's columns: each cell parsed by its field's rule, a bad
-cell becoming a ``Problem`` that names the line and the column as the file writes it."""
+cell becoming a ``Problem`` that names the line and the column as the file writes it; and a
+batch of parsed rows matched to the accounts they name."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Account
 from desktop.common.problems import Problem
 from desktop.exchange.columns import Columns
 from desktop.exchange.source import Line
@@ -66,3 +71,46 @@ class RowReader:
         except CellError as error:
             self.problem(key, str(error))
             return None
+
+
+class AccountRow(Protocol):
+    """A parsed row that names an account: its line in the file and the account's number."""
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def account(self) -> str: ...
+
+
+R = TypeVar("R", bound=AccountRow)
+
+
+def unknown_account(line: int, column: str | None, number: str) -> Problem:
+    """The problem of a row whose account the database does not have."""
+    return problem_at(
+        line,
+        column,
+        f"Лицевого счета {number} нет в базе. Загрузите сначала лицевые счета (вид accounts) "
+        "или исправьте номер.",
+    )
+
+
+def with_accounts(
+    s: Session, columns: Columns, rows: Sequence[R], key: str = "account"
+) -> tuple[list[tuple[int, R]], list[Problem]]:
+    """A batch's rows whose account the database has, each with the account's id (one query
+    for the batch), and a problem for each of the others."""
+    numbers = {row.account for row in rows}
+    query = select(Account.number, Account.id).where(Account.number.in_(numbers))
+    ids: dict[str, int] = {number: id_ for number, id_ in s.execute(query)}
+    column = columns.title(key) if columns.has(key) else None
+    known: list[tuple[int, R]] = []
+    problems: list[Problem] = []
+    for row in rows:
+        account_id = ids.get(row.account)
+        if account_id is None:
+            problems.append(unknown_account(row.line, column, row.account))
+        else:
+            known.append((account_id, row))
+    return known, problems

@@ -5,6 +5,8 @@ again; a dry run does everything but the commit."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +19,19 @@ from desktop import audit
 from desktop.actors import Actor
 from desktop.audit import AuditAction
 from desktop.clock import Clock
-from desktop.common.problems import Problem
-from desktop.common.tasks import TaskState
+from desktop.common.problems import Problem, ProblemError
+from desktop.common.tasks import Cancelled, TaskState
 from desktop.exchange.kinds import KINDS, find_header
 from desktop.exchange.report import BatchInfo, EarlierBatch, ImportRefused, ImportReport
 from desktop.exchange.rows import RowReader
 from desktop.exchange.source import ENCODING_NAMES, Rewind, Source, examine
 from desktop.permissions import Permission, require
 
-BATCH = 500  # rows looked up and written together
+BATCH = 5000  # rows looked up and written together
 PROGRESS_EVERY = 256  # rows between progress reports (and cancellation checks)
+FAILURE_REASONS = 20  # a failed import's first problems kept in its audit entry
+
+logger = logging.getLogger(__name__)
 
 
 _NO_ROWS = Problem(
@@ -60,9 +65,37 @@ class ImportService:
         """Import ``path`` (its kind detected from the headers unless given; ``profile``, a
         bank registry's format, detected from its first line unless given). Returns the
         report; raises ``ImportRefused`` (a ProblemError carrying the report) if any row is
-        bad, and ``Cancelled`` if ``state`` was cancelled: nothing is applied then."""
+        bad, and ``Cancelled`` if ``state`` was cancelled: nothing is applied then. An import
+        that fails (refused, or an error) is audited as failed afterwards, unless a dry run."""
         require(actor, Permission.IMPORT)
         path = Path(path)
+        try:
+            return self._import(actor, path, kind, dry_run, state, profile)
+        except Cancelled:
+            raise  # the staff member's own choice, not a failure
+        except ImportRefused as refused:
+            if not dry_run:
+                self._record_failure(actor, path, refused.report.kind, refused.problems,
+                                     refused.report.problem_count)  # fmt: skip
+            raise
+        except ProblemError as error:  # the file itself: not found, unreadable, no header
+            if not dry_run:
+                self._record_failure(actor, path, kind, error.problems, len(error.problems))
+            raise
+        except Exception as error:
+            if not dry_run:
+                self._record_failure(actor, path, kind, (), 0, error=error)
+            raise
+
+    def _import(
+        self,
+        actor: Actor,
+        path: Path,
+        kind: str | None,
+        dry_run: bool,
+        state: TaskState | None,
+        profile: str | None,
+    ) -> ImportReport:
         facts = examine(path)
         with Source(path, facts) as source:
             lines = Rewind(source.lines())
@@ -90,16 +123,22 @@ class ImportService:
                     acting = getattr(writer, "acting_for", None)  # writers that audit changes
                     if acting is not None:
                         acting(actor)
+                    fast = found.fast(columns) if found.fast is not None else None
+                    check = writer.check
                     batch: list[Any] = []
                     for line in lines:
                         report.rows += 1
                         if state is not None and report.rows % PROGRESS_EVERY == 0:
                             state.progress(source.done, source.total)
-                        reader = RowReader(columns, line)
-                        row = found.parse(reader)
-                        problems = reader.problems
-                        if row is not None:
-                            problems += writer.check(row)
+                        row = fast(line) if fast is not None else None
+                        if row is None:  # not plain, or no quick way: read it carefully
+                            reader = RowReader(columns, line)
+                            row = found.parse(reader)
+                            problems = reader.problems
+                            if row is not None:
+                                problems += check(row)
+                        else:
+                            problems = check(row)
                         if problems:
                             report.add_problems(problems)
                         elif row is not None:
@@ -116,6 +155,9 @@ class ImportService:
                         report.add_problems(finish())
                     if not report.rows:
                         report.add_problems([_NO_ROWS])
+                    settle = getattr(writer, "settle", None)  # staged rows applied together
+                    if settle is not None and not report.problem_count:
+                        settle()
                     if state is not None:
                         state.progress(source.total, source.total)
                     report.tallies = writer.tallies
@@ -160,6 +202,32 @@ class ImportService:
                 )
                 for b in batches
             ]
+
+    def _record_failure(
+        self,
+        actor: Actor,
+        path: Path,
+        kind: str | None,
+        problems: Sequence[Problem],
+        count: int,
+        *,
+        error: BaseException | None = None,
+    ) -> None:
+        """An import that failed, in a transaction of its own after the import's rolled
+        back: who tried which file, and why it was refused (its first problems) or what
+        broke. Nothing of the file's data is in it."""
+        reasons = [str(problem) for problem in problems[:FAILURE_REASONS]]
+        details: dict[str, Any] = {"file": path.name, "kind": kind}
+        if error is not None:
+            details["error"] = f"{type(error).__name__}: {error}"[:500]
+        else:
+            details["problems"] = count
+            details["reasons"] = reasons
+        try:
+            with self.db.unit_of_work() as s:
+                audit.record(s, self.clock.now(), actor, AuditAction.IMPORT, ok=False, **details)
+        except Exception:  # pragma: no cover - the import's own error is what to show
+            logger.exception("the failed import of %s was not audited", path.name)
 
     def _record(self, s: Any, actor: Actor, path: Path, sha256: str, report: ImportReport) -> int:
         """The batch's row and its audit entry, in the import's transaction."""

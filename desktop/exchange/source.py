@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from desktop.common.problems import ProblemError
 
@@ -30,8 +30,7 @@ ENCODING_NAMES = {"utf-8-sig": "UTF-8 с BOM", "utf-8": "UTF-8", "cp1251": "Wind
                   "utf-16": "UTF-16"}  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One row of the file: its number as an editor shows it (1 = the first) and its cells."""
 
     number: int
@@ -144,7 +143,8 @@ class Source:
         """Every row that has anything in it, in order."""
         rows = self._xlsx_rows() if self.facts.format == "xlsx" else self._csv_rows()
         for line in rows:
-            if any(cell.strip() for cell in line.cells):
+            cells = line.cells
+            if cells and (cells[0].strip() or any(cell.strip() for cell in cells)):
                 yield line
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ from desktop.common.problems import Problem
 from desktop.exchange.columns import Columns
 from desktop.exchange.meters import KINDS, MeterRow, default_title
 from desktop.exchange.report import Tally
-from desktop.exchange.rows import problem_at
+from desktop.exchange.rows import problem_at, with_accounts
 from desktop.formatting import meter_value
 
 # Columns whose empty cell clears the stored value (a date, the ГИС number); the other
@@ -74,28 +74,15 @@ class MeterWriter:
     def write(self, rows: Sequence[MeterRow], *, apply: bool) -> list[Problem]:
         """Add or change the rows' meters (only check them unless ``apply``)."""
         s = self.s
-        numbers = {r.account for r in rows}
-        query = select(Account.number, Account.id).where(Account.number.in_(numbers))
-        accounts: dict[str, int] = {number: id_ for number, id_ in s.execute(query)}
+        known, problems = with_accounts(s, self.columns, rows)
+        ids = {account_id for account_id, _ in known}
         found: dict[tuple[int, str], list[Meter]] = defaultdict(list)
         last_order: dict[int, int] = defaultdict(int)
-        for known in s.scalars(select(Meter).where(Meter.account_id.in_(accounts.values()))):
-            found[(known.account_id, known.serial)].append(known)
-            last_order[known.account_id] = max(last_order[known.account_id], known.display_order)
+        for stored in s.scalars(select(Meter).where(Meter.account_id.in_(ids))):
+            found[(stored.account_id, stored.serial)].append(stored)
+            last_order[stored.account_id] = max(last_order[stored.account_id], stored.display_order)
         holders = self._gis_holders({r.gis for r in rows if r.gis})
-        problems: list[Problem] = []
-        for row in rows:
-            account_id = accounts.get(row.account)
-            if account_id is None:
-                problems.append(
-                    self._at(
-                        row,
-                        "account",
-                        f"Лицевого счета {row.account} нет в базе. Загрузите сначала лицевые "
-                        "счета (вид accounts) или исправьте номер.",
-                    )
-                )
-                continue
+        for account_id, row in known:
             same = found.get((account_id, row.serial), [])
             if len(same) > 1:
                 problems.append(
