@@ -114,7 +114,11 @@ class FollowingKeypad(QFrame):
         self.digits.setVisible(kind == "digits")
         self.decimal.setVisible(kind == "decimal")
         self.keyboard.setVisible(kind == "text")
-        self.adjustSize()
+        self.ensurePolished()  # the keys' touch sizes, before the card is first shown
+        layout = self.layout()
+        assert layout is not None
+        layout.activate()
+        self.resize(self.sizeHint())  # not adjustSize(): it keeps a window to ⅔ of the screen
         self._set_room(0)
         self.move(self._place(field, kind))
         self.show()
@@ -259,6 +263,8 @@ class Keypads(QObject):
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         if not shiboken6.isValid(self) or not shiboken6.isValid(self.main):
             return
+        if not self.shell.isVisible():
+            return  # a kiosk window left (the administrator's exit): another may serve
         if new is None and isinstance(QApplication.activeWindow(), FollowingKeypad):
             return  # a touch on a dialog's card activated it: the field stays the one
         if new is not None and any(c.isAncestorOf(new) for c in self.cards()):
