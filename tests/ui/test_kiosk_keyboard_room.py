@@ -149,3 +149,21 @@ def _alive(widget: QWidget) -> bool:
     import shiboken6
 
     return shiboken6.isValid(widget)
+
+
+def test_an_idle_logout_takes_a_dialogs_keyboard_with_it(qtbot, kiosk) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    login = kiosk.open_login(register=False)
+    dialog = login.open_support()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.topic.hasFocus())
+    card = card_shown(kiosk)
+    assert card.isWindow()
+    assert kiosk.idle is not None
+    kiosk.idle.expired.emit()  # what the watch does when the time is up
+    qtbot.waitUntil(lambda: kiosk.login is None)
+    assert not _alive(card) or not card.isVisible()
+    shown = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w is not kiosk.shell]
+    assert shown == []

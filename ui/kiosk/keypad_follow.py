@@ -79,6 +79,7 @@ class FollowingKeypad(QFrame):
         self.bounds = bounds
         if bounds is not None:
             self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+            host.installEventFilter(self)  # a window of its own stays up when its dialog goes
         self.field: QLineEdit | QPlainTextEdit | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
@@ -96,6 +97,11 @@ class FollowingKeypad(QFrame):
     def floating(self) -> bool:
         """A window of a dialog's rather than a card inside the kiosk's window."""
         return self.bounds is not None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.host and event.type() in (QEvent.Type.Hide, QEvent.Type.Close):
+            self.close_pad()  # the dialog closed (by its button, or the idle logout)
+        return False
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.WindowActivate and self.floating:
