@@ -77,8 +77,8 @@ def test_the_keyboard_leaves_the_password_and_sign_in_in_view(qtbot, kiosk) -> N
     for field in (login.fio, login.reg_code, login.email):  # the registration's, down to its end
         field.setFocus()
         assert_clear(kiosk, field, login.register_button)
-    login.account.setFocus()  # a keypad beside it again: the strip the keyboard took is gone
-    assert kiosk.shell.keyboard_room.height() == 0
+    login.account.setFocus()  # a keypad beside it again: the room the keyboard took is gone
+    assert kiosk.keypad._padded is None
     assert_clear(kiosk, login.account, login.login_button)
 
 
@@ -167,3 +167,28 @@ def test_an_idle_logout_takes_a_dialogs_keyboard_with_it(qtbot, kiosk) -> None:
     assert not _alive(card) or not card.isVisible()
     shown = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w is not kiosk.shell]
     assert shown == []
+
+
+def test_on_a_shorter_screen_the_form_scrolls_above_the_keyboard(qtbot, kiosk) -> None:
+    """A 16:10 screen (1280×800): no side of the password has room for the keyboard, so it
+    takes the window's bottom and the form scrolls the password and «Войти» above it — with
+    room added below the form's end while the keyboard is open, and taken away after."""
+    kiosk.shell.resize(1280, 800)
+    qtbot.wait(50)
+    login = kiosk.open_login(register=False)
+    qtbot.mouseClick(login.password, Qt.MouseButton.LeftButton)
+    card = card_shown(kiosk)
+    assert card.keyboard.isVisible()
+    assert in_shell_bottom(kiosk, card)
+    assert_clear(kiosk, login.password, login.login_button)
+    login.reg_code.setFocus()  # the registration's last field: the form gets room to scroll
+    assert card._padded is not None
+    assert_clear(kiosk, login.reg_code, login.register_button)
+    login.account.setFocus()  # the keypad beside it: the form as it was
+    assert card._padded is None
+    assert_clear(kiosk, login.account, login.login_button)
+
+
+def in_shell_bottom(kiosk: KioskController, card: QWidget) -> bool:
+    box = QRect(card.mapToGlobal(QPoint(0, 0)), card.size())
+    return box.bottom() == kiosk.shell.geometry().bottom()

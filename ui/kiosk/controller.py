@@ -51,7 +51,7 @@ class KioskController(Controller):
         self.availability = Availability(ctx, parent=self)
         self.availability.down.connect(self._went_down)
         self.availability.up.connect(self._came_back)
-        self.keypads = Keypads(self.shell, self.shell.keyboard_room)
+        self.keypads = Keypads(self.shell)
         self.keypad = self.keypads.main  # the window's own; a dialog's are made as needed
         self.taps = CornerTaps(now)
         self.gate = PinGate(now)

@@ -7,8 +7,8 @@ In the kiosk's window the keypad is a card inside it. A dialog opened over the w
 support form, «Забыли пароль?», a question with a field) gets a card of its own: a small
 frameless window of the dialog's, so the dialog's modality lets it be touched. Either way
 the card never covers the field nor its form's default button (``ui.kiosk.keypad_place``):
-where no side of the field has room, the window gives the card a strip at its bottom and
-its form scrolls above it, and a dialog moves aside of the card or above it.
+where no side of the field has room, the card takes the window's bottom and the form
+scrolls the field and its button above it, and a dialog moves aside of the card or above it.
 
 «Готово» is the Enter key: it signs in from the account field and stores a reading and
 moves down, exactly as Enter on a keyboard does.
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
+from PySide6.QtCore import QEvent, QMargins, QObject, QPoint, QRect, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -33,7 +33,14 @@ from PySide6.QtWidgets import (
 
 from ui.kiosk.keyboard import Keyboard
 from ui.kiosk.keypad import Keypad
-from ui.kiosk.keypad_place import GAP, default_button, keep_in_view, rect_in, spot
+from ui.kiosk.keypad_place import (
+    GAP,
+    default_button,
+    keep_in_view,
+    rect_in,
+    scroll_area_of,
+    spot,
+)
 from ui.login_texts import ACCOUNT
 
 # A dialog's card: a window of the dialog's own, over it, that never takes the focus (a plain
@@ -61,22 +68,15 @@ def wants_keypad(widget: QWidget | None) -> str | None:
 
 class FollowingKeypad(QFrame):
     """Two keypads (with and without a comma) and the keyboard in a card; one shows at a
-    time. Inside ``host`` (the kiosk's window, with ``room`` a strip at its bottom it may
-    open), or with ``bounds`` a window of ``host``'s (a dialog) within those screen
-    bounds."""
+    time. Inside ``host`` (the kiosk's window), or with ``bounds`` a window of ``host``'s (a
+    dialog) within those screen bounds."""
 
-    def __init__(
-        self,
-        host: QWidget,
-        *,
-        room: QWidget | None = None,
-        bounds: Callable[[], QRect] | None = None,
-    ) -> None:
+    def __init__(self, host: QWidget, *, bounds: Callable[[], QRect] | None = None) -> None:
         super().__init__(host, WINDOW_FLAGS if bounds is not None else Qt.WindowType.Widget)
         self.setObjectName("keypadCard")
         self.host = host
-        self.room = room
         self.bounds = bounds
+        self._padded: tuple[QWidget, QMargins] | None = None  # a form given room to scroll
         if bounds is not None:
             self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
             host.installEventFilter(self)  # a window of its own stays up when its dialog goes
@@ -125,7 +125,7 @@ class FollowingKeypad(QFrame):
         assert layout is not None
         layout.activate()
         self.resize(self.sizeHint())  # not adjustSize(): it keeps a window to ⅔ of the screen
-        self._set_room(0)
+        self._unpad()
         self.move(self._place(field, kind))
         self.show()
         if not self.floating:  # a window of its own is above its dialog anyway
@@ -135,7 +135,7 @@ class FollowingKeypad(QFrame):
         self.field = None
         self.digits.target = self.decimal.target = self.keyboard.target = None
         self.hide()
-        self._set_room(0)
+        self._unpad()
 
     # -- where it goes
 
@@ -163,15 +163,51 @@ class FollowingKeypad(QFrame):
         if self.floating:
             return self._move_dialog(field, button, kind)
         area = self._area()
-        bottom = QPoint(0, area.bottom() + 1 - self.height())
-        if self.room is not None:  # the form above a strip the card takes
-            self._set_room(self.height())
-            keep_in_view(field, button)
-        target = rect_in(field, self._frame())
-        bottom.setX(
+        card = QRect(QPoint(0, area.bottom() + 1 - self.height()), self.size())
+        target = rect_in(field, self.host)
+        card.moveLeft(
             min(max(0, target.center().x() - self.width() // 2), area.right() + 1 - self.width())
         )
-        return bottom
+        self._lift(field, button, card.top() - GAP)
+        return card.topLeft()
+
+    def _lift(self, field: QWidget, button: QWidget | None, limit: int) -> None:
+        """Scroll the field's form up until the field and its button end above ``limit``
+        (the card's top, in the window): the form gets room below its end to scroll that far
+        while the card is open."""
+        scroll = scroll_area_of(field)
+        content = scroll.widget() if scroll is not None else None
+        if scroll is None or content is None:
+            return
+        for _ in range(3):  # the padding may change the view's size (a scroll bar goes)
+            shift = self._above(field, button, scroll, limit)
+            bar = scroll.verticalScrollBar()
+            lacking = shift - (bar.maximum() - bar.value())
+            if lacking > 0:
+                if self._padded is None:
+                    self._padded = (content, content.contentsMargins())
+                margins = content.contentsMargins()
+                margins.setBottom(margins.bottom() + lacking)
+                content.setContentsMargins(margins)
+                QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            bar.setValue(bar.value() + shift)
+            if lacking <= 0:
+                return
+
+    def _above(self, field: QWidget, button: QWidget | None, scroll: QWidget, limit: int) -> int:
+        """How far the form must scroll for the field and its button (if both fit above
+        ``limit``, else the field alone) to end above ``limit``."""
+        keep = rect_in(field, self.host)
+        if button is not None and scroll_area_of(button) is scroll:
+            both = keep.united(rect_in(button, self.host))
+            if both.height() <= limit - rect_in(scroll, self.host).top():
+                keep = both
+        return max(0, keep.bottom() - limit)
+
+    def _unpad(self) -> None:
+        padded, self._padded = self._padded, None
+        if padded is not None and shiboken6.isValid(padded[0]):
+            padded[0].setContentsMargins(padded[1])
 
     def _move_dialog(self, field: QWidget, button: QWidget | None, kind: str) -> QPoint:
         """Side by side with the dialog where the screen is wide enough, else under it (the
@@ -204,15 +240,6 @@ class FollowingKeypad(QFrame):
         x = area.left() + (area.width() - self.width()) // 2
         return QPoint(x, area.bottom() + 1 - self.height())
 
-    def _set_room(self, height: int) -> None:
-        room = self.room
-        if room is None or not shiboken6.isValid(room) or room.height() == height:
-            return
-        room.setFixedHeight(height)
-        layout = self.host.layout()
-        if layout is not None:
-            layout.activate()
-
     def enter(self) -> None:
         """«Готово»: the Enter key, sent to the field as a keyboard would send it."""
         field = self.field
@@ -238,10 +265,10 @@ class Keypads(QObject):
     """Follows the focus over the whole application: the kiosk window's card for its fields,
     a card of their own for a dialog's; at most one card shows."""
 
-    def __init__(self, shell: QWidget, room: QWidget | None = None) -> None:
+    def __init__(self, shell: QWidget) -> None:
         super().__init__(shell)
         self.shell = shell
-        self.main = FollowingKeypad(shell, room=room)
+        self.main = FollowingKeypad(shell)
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._focus_changed)

@@ -118,7 +118,9 @@ def keep_in_view(field: QWidget, button: QWidget | None) -> None:
             value = bar.value()
             if value <= start and start + length <= value + seen:
                 continue  # whole in view already: nothing moves
-            value = min(start + length + GAP - seen, start - GAP)  # its end, not past its start
+            # Above the view: up to its beginning; below: down to its end, not past its start.
+            below = min(start + length + GAP - seen, start - GAP)
+            value = start - GAP if start < value else below
             bar.setValue(max(0, value))
 
 

@@ -124,15 +124,8 @@ class KioskShell(QWidget):
         # The screen's size, whatever the screens inside ask: a window whose minimum size
         # changes once shown makes some platforms warn, and a kiosk's never changes size.
         layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        layout.setSpacing(0)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack)
-        # A strip the on-screen keyboard may take at the bottom, the screen above it made
-        # shorter to scroll (``ui.kiosk.keypad_follow``); none until then.
-        self.keyboard_room = QWidget()
-        self.keyboard_room.setObjectName("keyboardRoom")
-        self.keyboard_room.setFixedHeight(0)
-        layout.addWidget(self.keyboard_room)
         self.welcome = WelcomePage(settings)
         self.stack.addWidget(self.welcome)
         self._frames: dict[QWidget, QWidget] = {}  # a screen → what holds it in the stack
