@@ -5,11 +5,11 @@
 Offscreen, on the demo database and the screen tests' clock, like ``scripts/screenshots.py``:
 the kiosk's window as a 21.5" 1920×1080 and a 17" 1280×1024 touch screen show it (their
 real densities, 102 and 96 dots per inch, size the touch targets): the welcome screen, the
-login form with the keypad beside the account number and the keyboard under the password,
-«Приборы учета» after sign-in, a
-reading typed on the keypad, the idle countdown, «Сервис временно недоступен», the
-administrator's PIN and the service menu. Names: ``kiosk-<screen>-1920.png`` and
-``kiosk-<screen>-1280.png``.
+login form with the keypad beside the account number and the keyboard by the password, the
+support form and «Забыли пароль?» over it with their own keyboard, «Приборы учета» after
+sign-in, a reading typed on the keypad, «Квитанции», the idle countdown, «Сервис временно
+недоступен», the administrator's PIN and the service menu. Names: ``kiosk-<screen>-1920.png``
+and ``kiosk-<screen>-1280.png``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QRect, Qt  # noqa: E402
 from PySide6.QtGui import QScreen  # noqa: E402
-from PySide6.QtWidgets import QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from scripts.screenshots import Shooter, demo_services, run  # noqa: E402
 
@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def shoot_all(shooter: Shooter, temp: Path) -> None:
     from desktop.demo import DEMO_ACCOUNT, DEMO_PASSWORD
+    from desktop.settings import SmtpSettings
     from ui.context import AppContext
     from ui.kiosk import touch
     from ui.kiosk.controller import KioskController
@@ -53,7 +54,10 @@ def shoot_all(shooter: Shooter, temp: Path) -> None:
     from ui.tasks import TaskRunner
 
     global _screen, _dpi
-    services = demo_services(shooter, temp / "demo.db")
+    # The office's mail server (none is reached: nothing is sent while shooting), so that
+    # «Квитанции» offers «Отправить на почту» as a kiosk of an office with e-mail does.
+    smtp = SmtpSettings(host="smtp.uk-demo.ru", sender="uk@uk-demo.ru")
+    services = demo_services(shooter, temp / "demo.db", smtp=smtp)
     ctx = AppContext(dataclasses.replace(services.settings, mode="kiosk"), TaskRunner())
     ctx.open(lambda: services)
     shooter.settle(ctx)
@@ -81,6 +85,21 @@ def shoot_all(shooter: Shooter, temp: Path) -> None:
         login.password.setFocus()  # the keyboard follows: letters for the password
         login.password.setText(DEMO_PASSWORD[:4])
         shot("password")
+        support = login.open_support()  # a dialog over the window: its own keyboard
+        support.activateWindow()
+        shooter.settle(ctx)
+        support.topic.setText("Не приходит пароль")
+        shot_windows(shooter, shell, ctx, f"kiosk-support-{width}")
+        support.reject()
+        reset = login.open_reset()  # «Забыли пароль?»: the account number on the keypad
+        reset.activateWindow()
+        shooter.settle(ctx)
+        reset.email.setFocus()
+        reset.email.setText("ivanov@")
+        shot_windows(shooter, shell, ctx, f"kiosk-forgot-{width}")
+        reset.reject()
+        shell.activateWindow()
+        shooter.settle(ctx)
         login.password.setText(DEMO_PASSWORD)
         login.login()
         shooter.settle(ctx)
@@ -96,6 +115,8 @@ def shoot_all(shooter: Shooter, temp: Path) -> None:
         shot("entry")
         page.cancel_button.click()
         shooter.settle(ctx)
+        kiosk.main.show_page(Page.RECEIPTS)  # «Распечатать» and «Отправить на почту»
+        shot("receipts")
         kiosk.main.show_idle_countdown(14)
         shot("idle")
         kiosk.logout()
@@ -117,6 +138,32 @@ def shoot_all(shooter: Shooter, temp: Path) -> None:
     touch.remove(shooter.app)
 
 
+def shot_windows(shooter: Shooter, shell: QWidget, ctx, name: str) -> None:
+    """The window with what is open over it where it is: a dialog and its keyboard."""
+    shooter.settle(ctx)
+    if not shooter.wanted(name):
+        return
+    from PySide6.QtGui import QColor, QPainter
+
+    picture = shell.grab()
+    painter = QPainter(picture)
+    painter.fillRect(picture.rect(), QColor(0, 0, 0, 90))  # what the modal dims
+    origin = shell.geometry().topLeft()
+    shown = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w is not shell]
+    for window in sorted(shown, key=lambda w: w.objectName() == "keypadCard"):  # cards on top
+        painter.drawPixmap(window.geometry().topLeft() - origin, window.grab())
+    painter.end()
+    write(shooter, picture, name)
+
+
+def write(shooter: Shooter, picture, name: str) -> None:
+    path = shooter.output / f"{name}.png"
+    if not picture.save(str(path)):
+        raise SystemExit(f"Не удалось записать {path}.")
+    shooter.saved.append(path.name)
+    print(path, flush=True)
+
+
 def save(shooter: Shooter, shell: QWidget, dialog: QWidget | None, name: str) -> None:
     """The window, with the dialog in front of it where the kiosk centres it."""
     if dialog is None:
@@ -132,11 +179,7 @@ def save(shooter: Shooter, shell: QWidget, dialog: QWidget | None, name: str) ->
         (picture.width() - front.width()) // 2, (picture.height() - front.height()) // 2, front
     )
     painter.end()
-    path = shooter.output / f"{name}.png"
-    if not picture.save(str(path)):
-        raise SystemExit(f"Не удалось записать {path}.")
-    shooter.saved.append(path.name)
-    print(path, flush=True)
+    write(shooter, picture, name)
 
 
 if __name__ == "__main__":

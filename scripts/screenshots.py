@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,9 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     return run(argv, __doc__.splitlines()[0], "cabinet-shots-", shoot_all)
 
 
-def demo_services(shooter: Shooter, path: Path) -> Services:
+def demo_services(shooter: Shooter, path: Path, **settings: Any) -> Services:
     """The themed application's services on the demo, built in the SQLite file ``path`` on
-    the clock the screen tests use (20.11.2026 10:00, inside the reading window)."""
+    the clock the screen tests use (20.11.2026 10:00, inside the reading window), with
+    ``settings`` (e.g. ``smtp``) over the defaults."""
     from db.engine import Database
     from db.migrate import upgrade
     from desktop.app import build_services
@@ -129,7 +130,7 @@ def demo_services(shooter: Shooter, path: Path) -> Services:
     db = Database(url)
     upgrade(db.engine)
     build_demo(db, clock)
-    return build_services(db, Settings(database_url=url), clock)
+    return build_services(db, Settings(database_url=url, **settings), clock)
 
 
 def shoot_all(shooter: Shooter, temp: Path) -> None:

@@ -156,3 +156,8 @@ class PageContext:
     @property
     def settings(self) -> Settings:
         return self.app.settings
+
+    @property
+    def kiosk(self) -> bool:
+        """On the kiosk's touch screen: hints name touches and its keypad, not keys or files."""
+        return self.settings.mode == "kiosk"

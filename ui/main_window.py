@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
         side.setFixedWidth(240)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 10, 0, 10)
-        self.sidebar = Sidebar(pages)
+        self.sidebar = Sidebar(pages, tips=not ctx.kiosk)
         side_layout.addWidget(self.sidebar, 1)
         self.support_button = make_button(SUPPORT, "link", clicked=self.open_support)
         support_row = QHBoxLayout()

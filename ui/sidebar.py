@@ -29,7 +29,9 @@ class Sidebar(QListWidget):
     page_selected = Signal(object)
     logout_requested = Signal()
 
-    def __init__(self, pages: tuple[PageSpec, ...], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, pages: tuple[PageSpec, ...], parent: QWidget | None = None, *, tips: bool = True
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("sidebar")
         self.setAccessibleName("Разделы")
@@ -42,7 +44,8 @@ class Sidebar(QListWidget):
             item = self._add(spec.title, spec.page)
             if position < 9:
                 keys = shortcut_of(position)
-                item.setToolTip(f"{spec.title} ({keys})")
+                if tips:  # not on a kiosk: no keyboard, and a finger does not hover
+                    item.setToolTip(f"{spec.title} ({keys})")
                 shortcut = QShortcut(QKeySequence(keys), self)
                 shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
                 shortcut.activated.connect(lambda page=spec.page: self.open(page))

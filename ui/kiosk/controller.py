@@ -19,7 +19,7 @@ from ui.app import Controller
 from ui.context import AppContext
 from ui.forms import delete_on_close
 from ui.kiosk.availability import Availability, UnavailablePage
-from ui.kiosk.keypad_follow import FollowingKeypad
+from ui.kiosk.keypad_follow import Keypads
 from ui.kiosk.lockdown import Lockdown
 from ui.kiosk.scratch import Scratch
 from ui.kiosk.service import CornerTaps, PinDialog, PinGate, ServiceMenu
@@ -51,7 +51,8 @@ class KioskController(Controller):
         self.availability = Availability(ctx, parent=self)
         self.availability.down.connect(self._went_down)
         self.availability.up.connect(self._came_back)
-        self.keypad = FollowingKeypad(self.shell)
+        self.keypads = Keypads(self.shell)
+        self.keypad = self.keypads.main  # the window's own; a dialog's are made as needed
         self.taps = CornerTaps(now)
         self.gate = PinGate(now)
         self.shell.corner.tapped.connect(self._corner_tapped)

@@ -44,6 +44,10 @@ ENTRY_TIP = (
     "Введите текущее показание счетчика: цифры, дробная часть — через запятую или точку, "
     "например 9897,29. Enter или F2 — изменить, Ctrl+S — сохранить."
 )
+ENTRY_TIP_TOUCH = (  # the kiosk's
+    "Введите текущее показание счетчика на экранной клавиатуре: цифры, дробная часть — через "
+    "запятую, например 9897,29."
+)
 
 
 def _sentence(text: str) -> str:
@@ -83,6 +87,7 @@ class ReadingsModel(QAbstractTableModel):
         self._rows: list[tuple[int, bool]] = []  # per table row: its line, and is it a note
         self._editing = False
         self._marks: dict[int, tuple[QIcon, str, str]] = {}  # meter: icon, state, tooltip
+        self.entry_tip = ENTRY_TIP  # a value cell's tooltip (the kiosk's names no keys)
 
     # -- content
 
@@ -330,7 +335,7 @@ class ReadingsModel(QAbstractTableModel):
         if line.row.locked_reason:
             return _sentence(line.row.locked_reason)
         if column == self.CURRENT and self.is_editable(row):
-            return ENTRY_TIP
+            return self.entry_tip
         return None
 
     def _background(self, row: int, line: _ReadingLine, column: int) -> QBrush | None:

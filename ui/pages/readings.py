@@ -35,7 +35,7 @@ from ui.context import PageContext
 from ui.forms import make_button
 from ui.messages import MessageBar
 from ui.models.periods import PeriodsModel
-from ui.models.readings import ReadingsModel
+from ui.models.readings import ENTRY_TIP_TOUCH, ReadingsModel
 from ui.pages.base import BasePage
 from ui.pages.consumption_chart import ConsumptionPanel
 from ui.pages.readings_controls import ReadingsControls
@@ -47,6 +47,7 @@ from ui.pages.readings_texts import (
     DELETE,
     EDIT,
     ENTRY_HINT,
+    ENTRY_HINT_TOUCH,
     NOTHING_TYPED,
     PERIODS,
     SAVE,
@@ -85,6 +86,8 @@ class ReadingsPage(ReadingsControls, BasePage):
 
         self.periods = PeriodsModel(self)
         self.readings = ReadingsModel(self)
+        if ctx.kiosk:
+            self.readings.entry_tip = ENTRY_TIP_TOUCH
 
         self.add_button = make_button(ADD)
         self.edit_button = make_button(EDIT)
@@ -100,7 +103,7 @@ class ReadingsPage(ReadingsControls, BasePage):
         self.readings_view = EntryTable(ReadingsModel.CURRENT)
         self.section.setBuddy(self.readings_view)
         self._setup_readings_view()
-        self.entry_hint = QLabel(ENTRY_HINT)
+        self.entry_hint = QLabel(ENTRY_HINT_TOUCH if ctx.kiosk else ENTRY_HINT)
         self.entry_hint.setObjectName("hint")
         self.entry_hint.setWordWrap(True)
         self.save_button = make_button(SAVE, "primary")

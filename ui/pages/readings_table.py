@@ -10,6 +10,7 @@ from PySide6.QtCore import (
     QRect,
     QRegularExpression,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QPainter, QRegularExpressionValidator
 from PySide6.QtWidgets import (
@@ -107,6 +108,15 @@ class EntryTable(QTableView):
             target = self.next_entry(1)
             if target.isValid():
                 self.setCurrentIndex(target)
+                # A touch screen opens a cell as it becomes current (ui.kiosk.touch): the
+                # next value's editor, and the keypad with it, after «Готово» too.
+                if self.editTriggers() & QAbstractItemView.EditTrigger.CurrentChanged:
+                    kept = QPersistentModelIndex(target)
+                    QTimer.singleShot(0, lambda: self._edit_if_current(QModelIndex(kept)))
+
+    def _edit_if_current(self, index: QModelIndex) -> None:
+        if index.isValid() and index == self.currentIndex() and self.indexWidget(index) is None:
+            self.edit(index)
 
     def current_key(self) -> RowKey | None:
         """The meter and zone of the current row (a note row: the reading it explains)."""

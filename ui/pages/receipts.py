@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 
 OPEN = "Открыть"
 SAVE = "Сохранить"
+HINT = (
+    "Выберите квитанцию и нажмите «Открыть» (или дважды щёлкните по ней), «Сохранить» или "
+    "«Распечатать»."
+)
+HINT_TOUCH = "Коснитесь квитанции в списке и нажмите «Открыть» или «Распечатать»."  # a kiosk's
 PRINT = "Распечатать"
 CLOSE = "Закрыть"
 FIT_WIDTH = "По ширине"
@@ -125,7 +130,8 @@ class ReceiptPreview(QDialog):
             sequence = QKeySequence(keys)
             button.setShortcut(sequence)
             shown = sequence.toString(QKeySequence.SequenceFormat.NativeText)
-            button.setToolTip(f"{what} ({shown})")
+            if not page.ctx.kiosk:  # a kiosk has no keyboard, and a finger does not hover
+                button.setToolTip(f"{what} ({shown})")
         layout.insertLayout(1, zoom_row)
         self.zoom_mode: str | float = FIT_WIDTH  # a fit, or a scale of the rendered page
 
@@ -208,10 +214,7 @@ class ReceiptsPage(BasePage):
         super().__init__(ctx, parent)
         self.busy = False
         self.preview: ReceiptPreview | None = None
-        hint = QLabel(
-            "Выберите квитанцию и нажмите «Открыть» (или дважды щёлкните по ней), "
-            "«Сохранить» или «Распечатать»."
-        )
+        hint = QLabel(HINT_TOUCH if ctx.kiosk else HINT)
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         self.layout_.addWidget(hint)
