@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from desktop.formatting import money
 from ui.context import PageContext, ServedAccount
+from ui.forms import make_button
+from ui.messages import MessageBar
 from ui.pages.base import BasePage
 from ui.pages.registry import PAGES, Page
 
@@ -44,11 +46,23 @@ class AccountTab(QWidget):
         self.setAccessibleName(f"Лицевой счет {account.number}")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
+        top = QHBoxLayout()
+        top.setContentsMargins(24, 0, 24, 0)
         self.header = QLabel(header_text(info))
         self.header.setObjectName("accountHeader")
         self.header.setWordWrap(True)
-        self.header.setContentsMargins(24, 0, 24, 0)
-        layout.addWidget(self.header)
+        top.addWidget(self.header, 1)
+        self.register_button = make_button(
+            "Зарегистрировать жителя…", row=top, clicked=lambda: self._ask("register")
+        )
+        self.reset_button = make_button(
+            "Восстановить пароль…", row=top, clicked=lambda: self._ask("reset")
+        )
+        layout.addLayout(top)  # before the buttons are shown: never a window of their own
+        self._show_status(info)
+        self.messages = MessageBar()
+        self.messages.setContentsMargins(24, 0, 24, 0)
+        layout.addWidget(self.messages)
         self.pages = QTabWidget()
         self.pages.setDocumentMode(True)
         self._specs = {spec.page: spec for spec in PAGES if spec.page in COUNTER_PAGES}
@@ -59,6 +73,23 @@ class AccountTab(QWidget):
             self.pages.addTab(holder, COUNTER_TITLES.get(page, self._specs[page].title))
         layout.addWidget(self.pages, 1)
         self.pages.currentChanged.connect(self._show)
+
+    def _show_status(self, info: AccountInfo) -> None:
+        self.header.setText(header_text(info))
+        self.register_button.setVisible(not info.registered)
+        self.reset_button.setVisible(info.registered)
+
+    def _ask(self, action: str) -> None:
+        """Register the resident or start a reset, in a dialog over the counter."""
+        from ui.counter_actions import register_dialog, reset_dialog
+
+        dialog = (register_dialog if action == "register" else reset_dialog)(self.ctx, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.messages.success(dialog.result_text)
+            actor, accounts, number = self.ctx.actor, self.ctx.services.accounts, self.account.id
+            self.ctx.tasks.run(
+                lambda: accounts.get_by_id(actor, number), self._show_status, owner=self
+            )
 
     def start(self) -> None:
         """Show the first page (the debt, as 1C's cashier workplace opens)."""

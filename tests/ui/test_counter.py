@@ -8,6 +8,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 
 from tests.ui.conftest import wait_idle
+from tests.ui.test_kiosk_idle import MESSAGE_BOX
 from tests.ui.test_login import type_text
 from tests.ui.test_office import staff_window
 from ui.account_tab import AccountTab
@@ -21,6 +22,8 @@ def accounts_page(qtbot, app_ctx, services) -> AccountsPage:
     window = staff_window(qtbot, app_ctx, services)
     page = window.page(Page.ACCOUNTS)
     assert isinstance(page, AccountsPage) and window.stack.currentWidget() is page
+    window.activateWindow()  # shortcuts work in the active window
+    qtbot.waitUntil(window.isActiveWindow)
     return page
 
 
@@ -108,3 +111,44 @@ def test_the_count_says_what_is_shown():
     assert count_text(SearchResult(rows, 1000, more=True)) == (  # type: ignore[arg-type]
         "Показаны первые 50 из более 1000: уточните запрос."
     )
+
+
+@MESSAGE_BOX  # a dialog fixing its size as it shows: the offscreen platform warns
+def test_a_clerk_registers_the_resident_at_the_counter_and_the_password_is_a_slip(
+    qtbot, app_ctx, services
+):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.actors import SYSTEM
+    from ui.counter_actions import CounterDialog
+
+    page = accounts_page(qtbot, app_ctx, services)
+    qtbot.keyClicks(page.search, "5210")
+    wait_idle(qtbot, app_ctx)
+    page.open_row(0)
+    wait_idle(qtbot, app_ctx)
+    tab = page.account_tab()
+    assert tab is not None and "в кабинете не зарегистрирован" in tab.header.text()
+    assert tab.register_button.isVisibleTo(tab) and not tab.reset_button.isVisibleTo(tab)
+    seen: list[str] = []
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, CounterDialog)
+        seen.append(dialog.fields["fio"].text())
+        QTimer.singleShot(10_000, dialog.reject)  # never left open, whatever fails
+        dialog.fields["phone"].setText("+7 916 000-52-10")
+        dialog.fields["email"].setText("fedorova@example.com")
+        dialog.send.click()  # the office has no mail server: a slip to print
+
+    QTimer.singleShot(0, fill)
+    tab._ask("register")
+    wait_idle(qtbot, app_ctx)
+    assert seen == [tab.account.fio]  # the ФИО as on the receipt, ready to check
+    assert tab.messages.kind == "success"
+    assert "на памятке" in tab.messages.text() and "Памятки для жителей" in tab.messages.text()
+    [slip] = services.outbox.pending(SYSTEM, account_id=tab.account.id)
+    assert slip.account_number == "5210"
+    assert "зарегистрирован в кабинете" in tab.header.text()
+    assert tab.reset_button.isVisibleTo(tab) and not tab.register_button.isVisibleTo(tab)
