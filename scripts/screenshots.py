@@ -296,10 +296,33 @@ def shoot_all(shooter: Shooter, temp: Path) -> None:
                 continue
             staff = services.auth.staff_login("operator", DEMO_STAFF["operator"])
             main = window(PageContext.for_sign_in(office, staff), size)
-            main.show_page(spec.page)
+            page = main.show_page(spec.page)
+            if spec.page is Page.ACCOUNTS:  # a fragment of the ФИО typed
+                page.search.setText("иван")
             shooter.settle(office)
             shooter.save(main, name)
             main.close()
+    # The counter: 3493 served in a tab (its meters), then the desk locked after idle.
+    for name, size in (("counter", LARGE), ("small-counter", SMALL), ("screen-lock", LARGE)):
+        if not shooter.wanted(name):
+            continue
+        staff = services.auth.staff_login("operator", DEMO_STAFF["operator"])
+        main = window(PageContext.for_sign_in(office, staff), size)
+        accounts = main.show_page(Page.ACCOUNTS)
+        accounts.search.setText("3493")
+        shooter.settle(office)
+        accounts.open_row(0)
+        shooter.settle(office)
+        accounts.account_tab().page(Page.METERS)
+        shooter.settle(office)
+        if name == "screen-lock":
+            from ui.screen_lock import ScreenLock
+
+            lock = ScreenLock(main, main.ctx, 15, close_dialogs=lambda: None, logout=main.close)
+            lock.lock()
+            shooter.settle(office)
+        shooter.save(main, name)
+        main.close()
 
     # --- the administrator's «Обмен данными»: a file from 1C with a bad row, refused --------
     bad = path.parent / "accounts.csv"
