@@ -89,7 +89,7 @@ BEGIN
     END IF;
     IF coalesce(p_subject, '') = '' OR length(p_subject) > 200
        OR coalesce(p_body, '') = '' OR length(p_body) > 20000
-       OR coalesce(p_file, '') !~ '^[[:alnum:] ._-]{{1,96}}[.]pdf$'
+       OR coalesce(p_file, '') !~ '^[0-9A-Za-zА-Яа-яЁё ._-]{{1,96}}[.]pdf$'
        OR p_pdf IS NULL OR length(p_pdf) > {MAX_PDF_BYTES}
        OR substring(p_pdf FROM 1 FOR 5) <> '\\x255044462d'::bytea THEN
         reason := 'malformed';

@@ -82,7 +82,24 @@ def _refresh(
     ids = sorted(set(account_ids))
     statement = _upsert(postgres, computed, updated, every=False)
     for start in range(0, len(ids), CHUNK):
-        conn.execute(statement, {"ids": ids[start : start + CHUNK]})
+        chunk = ids[start : start + CHUNK]
+        if postgres:
+            # The rows locked first, in one order: a desk whose refresh of the same account
+            # is in flight commits before this one computes, and the upsert (a statement of
+            # its own, READ COMMITTED) then sees that desk's rows — else it would write a
+            # figure computed from a snapshot older than the other's commit.
+            conn.execute(_lock_rows(), {"ids": chunk})
+        conn.execute(statement, {"ids": chunk})
+
+
+@cache
+def _lock_rows() -> Any:
+    return (
+        select(AccountSummary.account_id)
+        .where(AccountSummary.account_id.in_(bindparam("ids", expanding=True)))
+        .order_by(AccountSummary.account_id)
+        .with_for_update()
+    )
 
 
 @cache

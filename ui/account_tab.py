@@ -84,7 +84,9 @@ class AccountTab(QWidget):
         from ui.counter_actions import register_dialog, reset_dialog
 
         dialog = (register_dialog if action == "register" else reset_dialog)(self.ctx, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        dialog.deleteLater()  # the typed contacts go with it
+        if accepted:
             self.messages.success(dialog.result_text)
             actor, accounts, number = self.ctx.actor, self.ctx.services.accounts, self.account.id
             self.ctx.tasks.run(

@@ -7,6 +7,7 @@ load in the background while the resident types).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -235,6 +236,9 @@ def open_services_for(url: str, settings: Settings, demo: bool):  # -> desktop.a
         if demo:
             ensure_demo(url)
         services = open_services(url, settings=settings)
+    # What opening made (modules, the models, the services) stays for the process's life:
+    # kept out of every later collection, so a full one (ui.collector) stays short.
+    gc.freeze()
     if services.postman is not None:
         services.postman.notify()  # letters queued before a crash or restart go now
     return services

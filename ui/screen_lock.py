@@ -1,9 +1,11 @@
 """A staff member's desk locks after ``office_lock_minutes`` without input (15 by default, an
 organisation setting) and asks for the password again; what was open stays open behind it.
 
-Locking takes the window's whole content out (``QMainWindow.takeCentralWidget``): nothing of
-an account is shown or reachable with Tab or a shortcut while the lock is on, dialogs over
-the window are closed, and unlocking puts the same content back — the pages as they were.
+Locking takes the window's whole content out (``QMainWindow.takeCentralWidget``; kept hidden
+and disabled as the window's child, so a logout from the lock deletes it with the window):
+nothing of an account is shown or reachable with Tab or a shortcut while the lock is on,
+dialogs over the window are closed, and unlocking puts the same content back — the pages as
+they were.
 The password is checked by the core (``auth.unlock``: throttled and audited as a sign-in);
 a session that ended meanwhile (the staff member disabled, the 12 hours over) sends the
 desk to the login window as any call does.
@@ -99,7 +101,14 @@ class ScreenLock(QObject):
             return
         self.watch.stop()
         self._close_dialogs()
-        self._content = self.window.takeCentralWidget()
+        content = self.window.takeCentralWidget()
+        if content is not None:
+            # Still the window's (deleted with it at a logout), but hidden and disabled: none
+            # of its shortcuts works and nothing of it is shown or reached by Tab.
+            content.setParent(self.window)
+            content.hide()
+            content.setEnabled(False)
+        self._content = content
         who = self.ctx.actor_name or self.ctx.actor.name
         self.panel = LockPanel(who, self.watch.idle_seconds // 60)
         self.panel.unlock_button.clicked.connect(self._unlock)
@@ -143,6 +152,7 @@ class ScreenLock(QObject):
         self.window.takeCentralWidget()
         self.panel.deleteLater()
         self.panel = None
+        self._content.setEnabled(True)
         self.window.setCentralWidget(self._content)
         self._content.show()
         self._content = None

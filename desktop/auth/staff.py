@@ -17,7 +17,7 @@ from desktop.actors import SYSTEM, Actor, ActorKind
 from desktop.audit import AuditAction
 from desktop.auth.errors import STAFF_LOGIN_FAILED, LoginError, LoginThrottled, on_field
 from desktop.auth.model import LOGIN_LIMIT, NAME_CHARACTERS, NEW_LOGIN, SignedIn, typed_name
-from desktop.auth.sealed_staff import StaffSecretCheck, staff_by_login
+from desktop.auth.sealed_staff import StaffSecretCheck, is_staff_sealed, staff_by_login
 from desktop.auth.throttle import Throttle, printable_name
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
@@ -117,6 +117,8 @@ class StaffAuth:
             raise AccessDeniedError("Отключать и допускать сотрудников может только администратор.")
         login_value = login.strip().casefold()
         with self.db.unit_of_work() as s:
+            if not active:
+                _lock_admins(s)
             user = (
                 staff_by_login(s, login_value) if printable_name(login_value, LOGIN_LIMIT) else None
             )
@@ -302,6 +304,17 @@ def _new_staff(
 
 def _info(user: StaffUser) -> StaffInfo:
     return StaffInfo(user.id, user.login, user.full_name, user.role, user.active, user.must_change)
+
+
+def _lock_admins(s: OrmSession) -> None:
+    """Lock the active administrators (where the connection may), in one order, before a
+    disabling looks at anyone: two administrators disabling each other at once then take
+    turns, and the second sees the first's change instead of both leaving none."""
+    if not is_staff_sealed(s):
+        query = select(StaffUser.id).where(
+            StaffUser.role == StaffRole.ADMIN, StaffUser.active.is_(True)
+        )
+        s.scalars(query.order_by(StaffUser.id).with_for_update()).all()
 
 
 def _other_admin(s: OrmSession, than: int) -> bool:

@@ -6,15 +6,16 @@ backends."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from db.engine import Database
-from db.migrate import alembic_config
+from db.migrate import alembic_config, upgrade
 from db.models import Account, AccountSummary, Period, Reading, Service, StaffRole, StatementRow
 from desktop.account_summary import refresh_balance, refresh_last_reading
 from desktop.accounts import AccountService
@@ -210,3 +211,45 @@ def test_each_writer_writes_only_its_own_figure(database: Database, clock: Fixed
     with database.unit_of_work() as s:
         refresh_last_reading(s.connection(), [account])
     assert check(database, clock, ["4105"]) == 1
+
+
+def test_two_desks_refreshing_one_account_at_once_leave_the_right_balance(pg_url: str):
+    """PostgreSQL: desk A brings a newer statement month and refreshes; desk B, meanwhile,
+    a payment, and refreshes while A's transaction holds the row. B must compute after A's
+    commit, not write a balance from a snapshot without A's month."""
+    db = Database(pg_url)
+    upgrade(db.engine)
+    build_demo(db, FixedClock(datetime(2017, 7, 10, 9, tzinfo=UTC)))
+    with db.read() as s:
+        account = s.scalar(select(Account.id).where(Account.number == "3492"))
+        service = s.scalar(select(Service.id).limit(1))
+    a, b = db.engine.connect(), db.engine.connect()
+    try:
+        in_a, in_b = a.begin(), b.begin()
+        a.execute(
+            text(
+                "INSERT INTO statement_row (account_id, month, service_id, opening, charged,"
+                " recalculation, paid, closing) VALUES (:a, DATE '2030-01-01', :s, 0, 0, 0, 0,"
+                " 500000)"
+            ),
+            {"a": account, "s": service},
+        )
+        refresh_balance(a, [account])
+        b.execute(
+            text(
+                "INSERT INTO payment (account_id, paid_on, amount, commission, bank, operation)"
+                " VALUES (:a, DATE '2017-07-05', 100, 0, 'Банк', 'race-1')"
+            ),
+            {"a": account},
+        )
+        second = threading.Thread(target=refresh_balance, args=(b, [account]))
+        second.start()
+        second.join(1.0)  # waiting on A's row
+        in_a.commit()
+        second.join(10)
+        in_b.commit()
+    finally:
+        a.close()
+        b.close()
+    assert check(db, FixedClock(datetime(2017, 7, 10, 9, tzinfo=UTC)), ["3492"]) == 1
+    db.dispose()

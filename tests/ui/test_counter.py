@@ -152,3 +152,51 @@ def test_a_clerk_registers_the_resident_at_the_counter_and_the_password_is_a_sli
     assert slip.account_number == "5210"
     assert "зарегистрирован в кабинете" in tab.header.text()
     assert tab.reset_button.isVisibleTo(tab) and not tab.register_button.isVisibleTo(tab)
+
+
+def test_enter_before_the_answer_opens_what_the_typed_text_finds_never_an_older_answer(
+    qtbot, app_ctx, services, monkeypatch
+):
+    """A fast typist or a barcode scanner: the number, then Enter, before its search is back."""
+    import threading
+
+    page = accounts_page(qtbot, app_ctx, services)
+    type_text(qtbot, page.search, "иван")
+    wait_idle(qtbot, app_ctx)
+    assert page.model.rowCount() == 1  # 3492 on screen
+    inner = services.accounts._inner
+    real, gate = inner.search, threading.Event()
+
+    def slow(actor, text, *args, **kwargs):
+        gate.wait(5)
+        return real(actor, text, *args, **kwargs)
+
+    monkeypatch.setattr(inner, "search", slow)
+    page.search.clear()
+    qtbot.keyClicks(page.search, "3493")
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)  # 3492's row is still on screen
+    assert page.account_tab() is None
+    gate.set()
+    wait_idle(qtbot, app_ctx)
+    wait_idle(qtbot, app_ctx)  # the search's answer, then the account's header
+    assert page.account_tab() is not None and page.account_tab().account.number == "3493"
+    # Nothing matches: Enter opens nothing.
+    page.focus_search()
+    page.search.clear()
+    type_text(qtbot, page.search, "жжжж")
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    wait_idle(qtbot, app_ctx)
+    assert page.tabs.count() == 2
+
+
+def test_a_double_enter_opens_one_tab(qtbot, app_ctx, services):
+    page = accounts_page(qtbot, app_ctx, services)
+    qtbot.keyClicks(page.search, "3492")
+    wait_idle(qtbot, app_ctx)
+    page.open_row(0)
+    page.open_row(0)  # before the first tab is made
+    wait_idle(qtbot, app_ctx)
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
+        "Поиск",
+        "3492 Иванов И.И.",
+    ]

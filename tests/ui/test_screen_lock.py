@@ -13,6 +13,7 @@ from tests.ui.conftest import wait_idle
 from tests.ui.test_kiosk_idle import MESSAGE_BOX
 from tests.ui.test_office import staff_sign_in
 from ui.app import Controller
+from ui.pages.base import BasePage
 from ui.screen_lock import LockPanel
 
 
@@ -68,6 +69,8 @@ def test_a_locked_desk_signs_out_with_its_own_button(qtbot, app_ctx):
     qtbot.mouseClick(panel.logout_button, Qt.MouseButton.LeftButton)
     assert desk.main is None and desk.login is not None and desk.login.isVisible()
     assert QApplication.clipboard().text() == ""
+    # The pages behind the lock went with the window: nothing of the desk is left.
+    qtbot.waitUntil(lambda: not [w for w in QApplication.allWidgets() if isinstance(w, BasePage)])
     wait_idle(qtbot, app_ctx)
     desk.login.close()
 

@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.failures import retry_read
 from desktop.formatting import money
 from ui.account_tab import AccountTab
 from ui.context import PageContext
 from ui.forms import make_button
 from ui.models.text_table import TextTableModel
 from ui.pages.base import BasePage
+from ui.tasks import Cancelled
 
 if TYPE_CHECKING:
     from desktop.account_rows import FoundAccount
@@ -128,6 +130,9 @@ class AccountsPage(BasePage):
         self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
 
         self._asked = 0  # the latest keystroke's number: older answers are dropped
+        self._current = True  # the rows shown answer the text in the field
+        self._open_when_found = False  # Enter pressed before the answer came
+        self._opening: set[int] = set()  # accounts whose tab is being made
         for keys, slot in (("Ctrl+F", self.focus_search), ("Ctrl+W", self.close_current)):
             QShortcut(QKeySequence(keys), self, slot)
 
@@ -149,20 +154,37 @@ class AccountsPage(BasePage):
 
     def _query(self, text: str) -> None:
         self._asked += 1
+        self._current = False  # the rows shown answer an earlier text: Enter waits
         asked, actor, accounts = self._asked, self.ctx.actor, self.ctx.services.accounts
         if not text.strip():
             self.model.set_found([])
             self.count.setText("")
+            self._current, self._open_when_found = True, False
             return
-        self.call(lambda: accounts.search(actor, text), lambda result: self._found(asked, result))
+        # A keystroke's search still queued when the next comes is skipped (``wanted``).
+        self.ctx.tasks.run(
+            lambda: accounts.search(actor, text),
+            lambda result: self._found(asked, result),
+            self._search_failed,
+            owner=self,
+            wanted=lambda: asked == self._asked,
+        )
+
+    def _search_failed(self, error: Exception) -> None:
+        if not isinstance(error, Cancelled):  # a later keystroke's search replaced it
+            self.messages.error(error)
 
     def _found(self, asked: int, result: SearchResult) -> None:
         if asked != self._asked:
             return  # a later keystroke's answer is on its way
         self.model.set_found(list(result.rows))
         self.count.setText(count_text(result))
+        self._current = True
         if result.rows:
             self.table.selectRow(0)
+        if self._open_when_found:  # Enter came before this answer (a fast typist, a scanner)
+            self._open_when_found = False
+            self.open_row(0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.search and isinstance(event, QKeyEvent):
@@ -173,8 +195,11 @@ class AccountsPage(BasePage):
                 self.table.setFocus(Qt.FocusReason.OtherFocusReason)
                 self.table.selectRow(max(self.table.currentIndex().row(), 0))
                 return True
-            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.model.rowCount():
-                self.open_row(max(self.table.currentIndex().row(), 0))
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if not self._current:
+                    self._open_when_found = True  # the rows on screen are not this text's
+                elif self.model.rowCount():
+                    self.open_row(max(self.table.currentIndex().row(), 0))
                 return True
         return super().eventFilter(watched, event)
 
@@ -191,10 +216,23 @@ class AccountsPage(BasePage):
             if isinstance(tab, AccountTab) and tab.account.id == account_id:
                 self.tabs.setCurrentIndex(index)
                 return
+        if account_id in self._opening:
+            return  # a second Enter or click while its tab is being made
+        self._opening.add(account_id)
         actor, accounts = self.ctx.actor, self.ctx.services.accounts
-        self.load(lambda: accounts.get_by_id(actor, account_id), self._opened)
+        self.ctx.tasks.run(
+            lambda: retry_read(lambda: accounts.get_by_id(actor, account_id)),
+            self._opened,
+            lambda error: self._not_opened(account_id, error),
+            owner=self,
+        )
+
+    def _not_opened(self, account_id: int, error: Exception) -> None:
+        self._opening.discard(account_id)
+        self.messages.error(error)
 
     def _opened(self, info: Any) -> None:
+        self._opening.discard(info.id)
         tab = AccountTab(self.ctx, info)
         index = self.tabs.addTab(tab, f"{info.number} {info.fio}")
         self.tabs.setTabToolTip(index, f"Лицевой счет {info.number}, {info.address}")
