@@ -34,11 +34,11 @@ from desktop.mail import normalize_email
 from desktop.mail_queue import EMAIL, queue
 from desktop.permissions import Permission, allows, require
 from desktop.settings import Settings
+from desktop.support_filters import in_place, matching
 from desktop.support_queue import (
     QueueStatus,
+    answer_by_mail,
     answer_letter,
-    in_place,
-    matching,
     note_number,
     queue_status,
     typed_number,
@@ -349,7 +349,7 @@ class SupportService:
     def _tell(self, s: Session, request: SupportRequest, body: str, now: datetime) -> bool:
         """Queue a letter with the answer when the author left an e-mail and the office has
         SMTP (without it the answer waits on their support form); whether one was queued."""
-        if not self.settings.smtp.configured or "@" not in request.contact:
+        if not answer_by_mail(request.contact, self.settings.smtp.configured):
             return False
         try:
             recipient = normalize_email(request.contact)

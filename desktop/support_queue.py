@@ -1,17 +1,13 @@
 """The office's queue of support requests («Обращения»): a request's place in it (new, in
-work, answered, closed) and its conditions, the number a visitor typed at the login window,
-the filter by text and the letter that tells a resident the office has answered."""
+work, answered, closed), the number a visitor typed at the login window, the match of a typed
+filter and the letter that tells a resident the office has answered. No database here: the
+screens use it too."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from db.models import Account, RequestStatus, SupportRequest
 from db.search import normalize
 
 # How ``SupportService.create`` keeps the account number a visitor typed: their word, in the
@@ -85,43 +81,23 @@ def answer_letter(request_id: int, topic: str, body: str, *, has_account: bool) 
     return ANSWER_SUBJECT.format(id=request_id), text
 
 
-def in_place(status: QueueStatus) -> tuple[Any, ...]:
-    """The conditions of one place in the queue."""
-    if status is QueueStatus.NEW:
-        return (
-            SupportRequest.status == RequestStatus.OPEN,
-            SupportRequest.assigned_staff_id.is_(None),
-        )
-    if status is QueueStatus.IN_WORK:
-        return (
-            SupportRequest.status == RequestStatus.OPEN,
-            SupportRequest.assigned_staff_id.is_not(None),
-        )
-    return (SupportRequest.status == RequestStatus(status.value),)
+def answer_by_mail(contact: str, smtp_configured: bool) -> bool:
+    """Whether an answer is also mailed: the author left an e-mail and the office has SMTP
+    (without it the answer waits on their support form)."""
+    return smtp_configured and "@" in contact
 
 
-def matching(s: Session, where: list[Any], typed: str, limit: int | None) -> list[int]:
-    """The ids of the requests meeting ``where`` whose words hold what was typed, newest
-    first: read as short rows and compared here, where case and ё/е fold alike on both
-    databases."""
-    short = (
-        select(
-            SupportRequest.id,
-            SupportRequest.topic,
-            SupportRequest.message,
-            SupportRequest.contact,
-            Account.number,
-            Account.fio,
-        )
-        .outerjoin(Account, Account.id == SupportRequest.account_id)
-        .where(*where)
-        .order_by(SupportRequest.created_at.desc(), SupportRequest.id.desc())
+def answered_text(request_id: int, contact: str, *, has_account: bool, mailed: bool) -> str:
+    """What the office's screen says once an answer is saved."""
+    where = (
+        "Житель увидит его в кабинете, в окне «Обратиться в техподдержку»."
+        if has_account
+        else "Автор писал без входа в кабинет: ответьте ему и по телефону или почте."
     )
-    found: list[int] = []
-    for row in s.execute(short):
-        fields = (f"№{row.id}", str(row.id), row.topic, row.message, row.contact)
-        if matches(typed, (*fields, row.number or "", row.fio or "")):
-            found.append(row.id)
-            if limit is not None and len(found) >= limit:
-                break
-    return found
+    if mailed:
+        where = (
+            f"Письмо с ответом уйдет на {contact}."
+            if not has_account
+            else f"{where} Письмо с ответом уйдет на {contact}."
+        )
+    return f"Ответ на обращение № {request_id} сохранен. {where}"

@@ -34,6 +34,8 @@ def add_requests(
         contact="+7 900 000-41-05",
         status=RequestStatus.ANSWERED,
         created_at=now - timedelta(days=6, hours=5),
+        assigned_staff_id=operator.id,  # who answered it took it in work
+        assigned_at=now - timedelta(days=5, hours=2),
     )
     answered.answers.append(
         SupportAnswer(
