@@ -136,9 +136,10 @@ class RequestsPage(BasePage):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        for section, width in ((0, 50), (1, 130), (2, 200), (4, 100), (5, 170)):
+        for section, width in ((0, 40), (1, 120), (4, 95), (5, 130)):
             header.resizeSection(section, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        for stretched in (2, 3):  # the account (or why none) and the topic share the rest
+            header.setSectionResizeMode(stretched, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._chosen)
 
         details = QWidget()
@@ -150,12 +151,13 @@ class RequestsPage(BasePage):
         self.thread = QPlainTextEdit()
         self.thread.setReadOnly(True)
         self.thread.setAccessibleName("Текст обращения и ответы")
-        column.addWidget(self.thread, 2)
+        column.addWidget(self.thread, 1)
         self.answer = QPlainTextEdit()
         self.answer.setAccessibleName("Ответ жителю")
         self.answer.setPlaceholderText("Текст ответа (Ctrl+Enter — отправить)")
         self.answer.setTabChangesFocus(True)
-        column.addWidget(self.answer, 1)
+        self.answer.setMaximumHeight(110)
+        column.addWidget(self.answer)
         buttons = QHBoxLayout()
         self.take_button = make_button("Взять в работу", clicked=self.take, row=buttons)
         self.answer_button = make_button(
@@ -174,8 +176,8 @@ class RequestsPage(BasePage):
         split.setChildrenCollapsible(False)
         split.addWidget(self.table)
         split.addWidget(details)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
         self.layout_.addWidget(split, 1)
 
         for keys, slot in (
