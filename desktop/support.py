@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, insert, select, text
+from sqlalchemy import Select, String, insert, literal, select, text
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from db.engine import Database
@@ -212,7 +212,7 @@ class SupportService:
                 return RequestInfo(
                     request_id, now, topic, message, contact, RequestStatus.OPEN, None, ()
                 )
-            return _load(s, request_id)
+            return _load(s, request_id, office=False)  # a resident's: theirs to read
 
     def contact_of(self, actor: Actor) -> str:
         """The phone or e-mail a signed-in resident registered with, to answer them at; ""
@@ -247,15 +247,16 @@ class SupportService:
         unanswered ones with ``open_only``, those in one place of the queue with ``status``,
         those whose number, topic, text, contact, account or its ФИО hold every word of
         ``text``."""
+        office = allows(actor, Permission.ANSWER_SUPPORT)
         where: list[Any] = []
-        if not allows(actor, Permission.ANSWER_SUPPORT):
+        if not office:
             where.append(SupportRequest.account_id == actor.account_id)
         if open_only:
             where.append(SupportRequest.status == RequestStatus.OPEN)
         if status is not None:
             where.extend(in_place(status))
         query = (
-            _requests()
+            _requests(office)
             .where(*where)
             .order_by(SupportRequest.created_at.desc(), SupportRequest.id.desc())
         )
@@ -446,23 +447,24 @@ def _get(s: Session, request_id: int) -> SupportRequest:
 _ASSIGNEE = aliased(StaffUser)
 
 
-def _requests() -> Select[SupportRequest, str, str]:
-    """Requests with their account's number, the name of whoever has them in work and, in
-    one more query, their answers."""
+def _requests(office: bool = True) -> Select[SupportRequest, str, str]:
+    """Requests with their account's number, for the office the name of whoever has them in
+    work (a resident's database role may not read the staff) and, in one more query, their
+    answers."""
     # The number and the name are None where there is none (the outer joins); the columns'
     # types cannot say so.
-    return (
-        select(SupportRequest, Account.number, _ASSIGNEE.full_name)
-        .outerjoin(Account, Account.id == SupportRequest.account_id)
-        .outerjoin(_ASSIGNEE, _ASSIGNEE.id == SupportRequest.assigned_staff_id)
-        .options(selectinload(SupportRequest.answers))
+    name: Any = _ASSIGNEE.full_name if office else literal(None, String)
+    query = select(SupportRequest, Account.number, name).outerjoin(
+        Account, Account.id == SupportRequest.account_id
     )
+    if office:
+        query = query.outerjoin(_ASSIGNEE, _ASSIGNEE.id == SupportRequest.assigned_staff_id)
+    return query.options(selectinload(SupportRequest.answers))
 
 
-def _load(s: Session, request_id: int) -> RequestInfo:
-    request, number, assignee = s.execute(
-        _requests().where(SupportRequest.id == request_id).execution_options(populate_existing=True)
-    ).one()
+def _load(s: Session, request_id: int, *, office: bool = True) -> RequestInfo:
+    query = _requests(office).where(SupportRequest.id == request_id)
+    request, number, assignee = s.execute(query.execution_options(populate_existing=True)).one()
     return _info(request, number, assignee)
 
 
