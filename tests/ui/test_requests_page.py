@@ -13,7 +13,7 @@ from tests.ui.test_login import type_text
 from tests.ui.test_office import click_item, staff_window
 from ui.context import AppContext
 from ui.pages.registry import Page
-from ui.pages.requests import FILTER_NAME, PLACES, RequestsPage
+from ui.pages.requests import FILTER_NAME, PLACES, SHOWN, RequestsPage, count_text
 
 LEFT = Qt.MouseButton.LeftButton
 OPERATOR = "Смирнова Т.В. (оператор, демо)"
@@ -83,9 +83,7 @@ def test_the_queue_answers_request_1_and_the_resident_sees_the_answer(
     assert [a.body for a in mine.answers] == ["Показания приняты, перерасчет будет в июле."]
 
 
-def test_take_in_work_and_close_keep_the_selection(
-    qtbot, app_ctx: AppContext, services: Services
-):
+def test_take_in_work_and_close_keep_the_selection(qtbot, app_ctx: AppContext, services: Services):
     page = requests_page(qtbot, app_ctx, services)
     choose(qtbot, page, 3)
     qtbot.mouseClick(page.take_button, LEFT)
@@ -134,3 +132,9 @@ def test_filters_from_the_keyboard(qtbot, app_ctx: AppContext, services: Service
     qtbot.waitUntil(lambda: page.model.rowCount() == 0)
     assert page.count.text() == "Обращений нет."
     assert page.thread.toPlainText() == "" and not page.answer_button.isEnabled()
+
+
+def test_the_count_says_when_only_the_newest_are_listed():
+    assert count_text(0) == "Обращений нет."
+    assert count_text(SHOWN) == f"Обращений: {SHOWN}."
+    assert count_text(SHOWN + 1).startswith(f"Показаны {SHOWN} самых новых")

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 FILTER_NAME = "Поиск обращений"
 NO_ACCOUNT = "без лицевого счета"
+SHOWN = 500  # the newest listed; a filter finds older ones
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 # The places to choose from: (label, place; None with open_only — every unanswered one).
@@ -48,6 +49,13 @@ PLACES: tuple[tuple[str, QueueStatus | None, bool], ...] = (
     ("Закрытые", QueueStatus.CLOSED, False),
     ("Все", None, False),
 )
+
+
+def count_text(found: int) -> str:
+    """How many are listed: all, or the newest ``SHOWN`` of more."""
+    if found > SHOWN:
+        return f"Показаны {SHOWN} самых новых: уточните поиск или выберите, какие показать."
+    return f"Обращений: {found}." if found else "Обращений нет."
 
 
 def account_text(request: RequestInfo) -> str:
@@ -214,15 +222,17 @@ class RequestsPage(BasePage):
             self._keep = current.id
 
         def read() -> list[RequestInfo]:
-            return support.list_for(actor, open_only=open_only, status=status, text=text)
+            return support.list_for(
+                actor, open_only=open_only, status=status, text=text, limit=SHOWN + 1
+            )
 
         self.load(read, lambda found: self._listed(asked, found))
 
     def _listed(self, asked: int, found: list[RequestInfo]) -> None:
         if asked != self._asked:
             return  # a later filter's answer is on its way
-        self.model.set_requests(found)
-        self.count.setText(f"Обращений: {len(found)}." if found else "Обращений нет.")
+        self.model.set_requests(found[:SHOWN])
+        self.count.setText(count_text(len(found)))
         row = self.model.row_of(self._keep) if self._keep is not None else -1
         if row < 0 and found:
             row = 0
