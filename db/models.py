@@ -384,6 +384,9 @@ class SupportRequest(Base):
     contact: Mapped[str] = mapped_column(String(200))
     status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Who took it in work («Взять в работу») and when; None while nobody has.
+    assigned_staff_id: Mapped[int | None] = mapped_column(Id, ForeignKey("staff_user.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     answers: Mapped[list[SupportAnswer]] = relationship(
         back_populates="request", order_by="SupportAnswer.created_at"

@@ -176,7 +176,7 @@ def build_services(
         receipt_mail=guarded(
             ReceiptMailService(db, clock, settings, documents, postman=postman), sessions
         ),
-        support=guarded(SupportService(db, clock, settings), sessions),
+        support=guarded(SupportService(db, clock, settings, postman=postman), sessions),
         outbox=guarded(OutboxService(db, clock, settings), sessions),
         documents=guarded(documents, sessions),
         exchange=guarded(ImportService(db, clock), sessions),

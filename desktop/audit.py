@@ -71,7 +71,8 @@ class AuditAction(enum.StrEnum):
     RECEIPT_MAIL = "receipt.mail"  # to the resident's e-mail on file (db.roles_mail)
     STATEMENT_EXPORT = "statement.export"
     SUPPORT_CREATE = "support.create"
-    SUPPORT_ANSWER = "support.answer"
+    SUPPORT_ANSWER = "support.answer"  # and, to an author who left an e-mail, a letter
+    SUPPORT_ASSIGN = "support.assign"  # taken in work («Взять в работу»)
     SUPPORT_CLOSE = "support.close"
     OUTBOX_PRINT = "outbox.print"
     OUTBOX_HAND_OUT = "outbox.hand_out"
@@ -110,6 +111,7 @@ _LABELS = {
     AuditAction.STATEMENT_EXPORT: "Выгрузка ведомости",
     AuditAction.SUPPORT_CREATE: "Новое обращение в техподдержку",
     AuditAction.SUPPORT_ANSWER: "Ответ на обращение",
+    AuditAction.SUPPORT_ASSIGN: "Обращение взято в работу",
     AuditAction.SUPPORT_CLOSE: "Обращение закрыто",
     AuditAction.OUTBOX_PRINT: "Печать памятки с паролем",
     AuditAction.OUTBOX_HAND_OUT: "Памятка выдана жителю",

@@ -7,10 +7,10 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, insert, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, String, insert, literal, select, text
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from db.engine import Database
 from db.models import (
@@ -31,9 +31,22 @@ from desktop.auth.contacts import normalize_phone
 from desktop.clock import Clock
 from desktop.errors import NotFoundError, UserError, ValidationError
 from desktop.mail import normalize_email
+from desktop.mail_queue import EMAIL, queue
 from desktop.permissions import Permission, allows, require
 from desktop.settings import Settings
+from desktop.support_filters import in_place, matching
+from desktop.support_queue import (
+    QueueStatus,
+    answer_by_mail,
+    answer_letter,
+    note_number,
+    queue_status,
+    typed_number,
+)
 from desktop.text import clean_text
+
+if TYPE_CHECKING:
+    from desktop.mail_queue import BackgroundSender, InlineSender
 
 TOPIC_LENGTH = 200  # SupportRequest.topic
 CONTACT_LENGTH = 200  # SupportRequest.contact
@@ -90,15 +103,34 @@ class RequestInfo:
     status: RequestStatus
     account_number: str | None  # None: written from the login window, before signing in
     answers: tuple[AnswerInfo, ...]
+    assignee_id: int | None = None  # the staff member who took it in work
+    assignee: str = ""  # their name
+
+    @property
+    def queue_status(self) -> QueueStatus:
+        return queue_status(self.status, self.assignee_id is not None)
+
+    @property
+    def typed_number(self) -> str:
+        """The account number its author typed without signing in, "" if none."""
+        return typed_number(self.message) if self.account_number is None else ""
 
 
 class SupportService:
-    """Creates support requests, lists them for residents and staff, lets staff answer."""
+    """Creates support requests, lists them for residents and staff, lets staff take them
+    in work, answer (telling an author who left an e-mail by mail) and close them."""
 
-    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        postman: BackgroundSender | InlineSender | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
+        self.postman = postman
 
     def create(
         self,
@@ -143,7 +175,7 @@ class SupportService:
             if not number.isascii() or not number.isdigit() or len(number) > NUMBER_LENGTH:
                 problems.append(NUMBER_REFUSED)
             else:
-                message = f"Номер лицевого счета (со слов автора): {number}\n\n{message}"
+                message = note_number(number, message)
         if problems:
             raise ValidationError("\n".join(problems))
         # Staff have no account of their own: a request they type is not tied to one.
@@ -180,7 +212,7 @@ class SupportService:
                 return RequestInfo(
                     request_id, now, topic, message, contact, RequestStatus.OPEN, None, ()
                 )
-            return _load(s, request_id)
+            return _load(s, request_id, office=False)  # a resident's: theirs to read
 
     def contact_of(self, actor: Actor) -> str:
         """The phone or e-mail a signed-in resident registered with, to answer them at; ""
@@ -203,19 +235,65 @@ class SupportService:
         return phone_text(row.phone) if row.phone else row.email
 
     def list_for(
-        self, actor: Actor, *, open_only: bool = False, limit: int | None = None
+        self,
+        actor: Actor,
+        *,
+        open_only: bool = False,
+        limit: int | None = None,
+        status: QueueStatus | None = None,
+        text: str = "",
     ) -> list[RequestInfo]:
-        """Newest first: a resident's own requests, or for staff everyone's (only the
-        unanswered ones with ``open_only``)."""
-        query = _requests().order_by(SupportRequest.created_at.desc(), SupportRequest.id.desc())
-        if not allows(actor, Permission.ANSWER_SUPPORT):
-            query = query.where(SupportRequest.account_id == actor.account_id)
+        """Newest first: a resident's own requests, or for staff everyone's — only the
+        unanswered ones with ``open_only``, those in one place of the queue with ``status``,
+        those whose number, topic, text, contact, account or its ФИО hold every word of
+        ``text``."""
+        office = allows(actor, Permission.ANSWER_SUPPORT)
+        where: list[Any] = []
+        if not office:
+            where.append(SupportRequest.account_id == actor.account_id)
         if open_only:
-            query = query.where(SupportRequest.status == RequestStatus.OPEN)
-        if limit is not None:
-            query = query.limit(limit)
+            where.append(SupportRequest.status == RequestStatus.OPEN)
+        if status is not None:
+            where.extend(in_place(status))
+        query = (
+            _requests(office)
+            .where(*where)
+            .order_by(SupportRequest.created_at.desc(), SupportRequest.id.desc())
+        )
         with self.db.read() as s:
-            return [_info(request, number) for request, number in s.execute(query)]
+            if text.strip():
+                query = query.where(SupportRequest.id.in_(matching(s, where, text, limit)))
+            if limit is not None:
+                query = query.limit(limit)
+            return [_info(*row) for row in s.execute(query)]
+
+    def assign(self, actor: Actor, request_id: int) -> RequestInfo:
+        """«Взять в работу»: the staff member takes the request; a colleague's request passes
+        to them (the audit log keeps whose it was). Taking one's own again changes nothing."""
+        require(actor, Permission.ANSWER_SUPPORT)
+        if actor.staff_id is None:
+            raise ValidationError("Взять обращение в работу может только сотрудник офиса.")
+        with self.db.unit_of_work() as s:
+            request = _get(s, request_id)
+            if request.status == RequestStatus.CLOSED:
+                raise ValidationError(
+                    f"Обращение № {request_id} закрыто, брать его в работу уже не нужно."
+                )
+            if request.assigned_staff_id != actor.staff_id:
+                previous = request.assigned_staff_id
+                now = self.clock.now()
+                request.assigned_staff_id, request.assigned_at = actor.staff_id, now
+                audit.record(
+                    s,
+                    now,
+                    actor,
+                    AuditAction.SUPPORT_ASSIGN,
+                    account_id=request.account_id,
+                    request_id=request.id,
+                    previous_staff_id=previous,
+                )
+                s.flush()
+            return _load(s, request.id)
 
     def answer(self, actor: Actor, request_id: int, body: str) -> RequestInfo:
         """Staff answer a request; the resident sees the answer in their list."""
@@ -251,6 +329,9 @@ class SupportService:
                 )
             )
             request.status = RequestStatus.ANSWERED
+            if request.assigned_staff_id is None and actor.staff_id is not None:
+                request.assigned_staff_id, request.assigned_at = actor.staff_id, now
+            mailed = self._tell(s, request, body, now)
             audit.record(
                 s,
                 now,
@@ -258,9 +339,37 @@ class SupportService:
                 AuditAction.SUPPORT_ANSWER,
                 account_id=request.account_id,
                 request_id=request.id,
+                mailed=mailed,
             )
             s.flush()
-            return _load(s, request.id)
+            answered = _load(s, request.id)
+        if mailed and self.postman is not None:
+            self.postman.notify()
+        return answered
+
+    def _tell(self, s: Session, request: SupportRequest, body: str, now: datetime) -> bool:
+        """Queue a letter with the answer when the author left an e-mail and the office has
+        SMTP (without it the answer waits on their support form); whether one was queued."""
+        if not answer_by_mail(request.contact, self.settings.smtp.configured):
+            return False
+        try:
+            recipient = normalize_email(request.contact)
+        except UserError:
+            return False
+        subject, letter = answer_letter(
+            request.id, request.topic, body, has_account=request.account_id is not None
+        )
+        queue(
+            s,
+            channel=EMAIL,
+            recipient=recipient,
+            subject=subject,
+            body=letter,
+            account_id=request.account_id,
+            now=now,
+            expires_at=None,
+        )
+        return True
 
     def close(self, actor: Actor, request_id: int) -> RequestInfo:
         """Staff close a request that needs nothing more; closing twice changes nothing."""
@@ -335,25 +444,31 @@ def _get(s: Session, request_id: int) -> SupportRequest:
     return request
 
 
-def _requests() -> Select[SupportRequest, str]:
-    """Requests with their account's number and, in one more query, their answers."""
-    # The number is None for a request with no account (the outer join); the column's type
-    # cannot say so.
-    return (
-        select(SupportRequest, Account.number)
-        .outerjoin(Account, Account.id == SupportRequest.account_id)
-        .options(selectinload(SupportRequest.answers))
+_ASSIGNEE = aliased(StaffUser)
+
+
+def _requests(office: bool = True) -> Select[SupportRequest, str, str]:
+    """Requests with their account's number, for the office the name of whoever has them in
+    work (a resident's database role may not read the staff) and, in one more query, their
+    answers."""
+    # The number and the name are None where there is none (the outer joins); the columns'
+    # types cannot say so.
+    name: Any = _ASSIGNEE.full_name if office else literal(None, String)
+    query = select(SupportRequest, Account.number, name).outerjoin(
+        Account, Account.id == SupportRequest.account_id
     )
+    if office:
+        query = query.outerjoin(_ASSIGNEE, _ASSIGNEE.id == SupportRequest.assigned_staff_id)
+    return query.options(selectinload(SupportRequest.answers))
 
 
-def _load(s: Session, request_id: int) -> RequestInfo:
-    request, number = s.execute(
-        _requests().where(SupportRequest.id == request_id).execution_options(populate_existing=True)
-    ).one()
-    return _info(request, number)
+def _load(s: Session, request_id: int, *, office: bool = True) -> RequestInfo:
+    query = _requests(office).where(SupportRequest.id == request_id)
+    request, number, assignee = s.execute(query.execution_options(populate_existing=True)).one()
+    return _info(request, number, assignee)
 
 
-def _info(request: SupportRequest, number: str | None) -> RequestInfo:
+def _info(request: SupportRequest, number: str | None, assignee: str | None) -> RequestInfo:
     return RequestInfo(
         id=request.id,
         created_at=request.created_at,
@@ -366,4 +481,6 @@ def _info(request: SupportRequest, number: str | None) -> RequestInfo:
             AnswerInfo(author=a.author, body=a.body, created_at=a.created_at)
             for a in request.answers
         ),
+        assignee_id=request.assigned_staff_id,
+        assignee=assignee or "",
     )

@@ -103,6 +103,7 @@ class World:
     meter: int
     resident: Actor
     tmp: Path
+    request: int = 0  # the resident's support request, for the office to answer
     password: str = RESIDENT_PASSWORD  # the resident's, as the password change left it
     serial: Iterator[int] = field(default_factory=lambda: iter(range(1, 10**6)))
 
@@ -314,6 +315,16 @@ FIELDS: list[Field] = [
         lambda w, v: w.services.support.create(None, "Пароль", "Не приходит пароль", v),
         TEXT | NUMBERS | CLEANED,
     ),
+    Field(
+        "support: answer",
+        lambda w, v: w.services.support.answer(CLERK, w.request, v),
+        TEXT | NUMBERS | CLEANED,
+    ),
+    Field(
+        "support: queue filter",
+        lambda w, v: w.services.support.list_for(CLERK, text=v),
+        frozenset(HOSTILE),
+    ),
     *_settings_fields(),
     Field(
         "exchange: import --profile",
@@ -460,7 +471,8 @@ def world(database: Database, database_url: str, tmp_path: Path) -> Iterator[Wor
     services.auth.create_staff("admin", "Админ А.А.", "admin", STAFF_PASSWORD)
     services.auth.create_staff("operator", "Оператор О.О.", "clerk", STAFF_PASSWORD)
     resident = Actor.resident(account, "3492")
-    yield World(database, database_url, services, account, meter, resident, tmp_path)
+    request = services.support.create(resident, "Счетчик", "Как заменить?", "+79160000000").id
+    yield World(database, database_url, services, account, meter, resident, tmp_path, request)
 
 
 def outcome(world: World, item: Field, label: str) -> str | None:

@@ -21,14 +21,11 @@ from db.models import (
     Premises,
     Reading,
     Receipt,
-    RequestStatus,
     ResidentCredential,
     Service,
     StaffRole,
     StaffUser,
     StatementRow,
-    SupportAnswer,
-    SupportRequest,
 )
 from desktop.auth import codes
 from desktop.billing.penalty import PenaltyRules
@@ -56,6 +53,7 @@ from desktop.demo.catalog import (
 )
 from desktop.demo.households import household_statement
 from desktop.demo.payments import DemoPayments
+from desktop.demo.requests import add_requests
 from desktop.demo.seed import (
     SEED_AREA,
     SEED_CHANGED_ON,
@@ -143,7 +141,9 @@ class Builder:
                 codes.set_code(s, account.id, code, self.now, "system")
                 registration.append((household.number, household.fio, code))
             self._household(household, account)
-        self._support(dict((h.number, a) for h, a in others))
+        self.requests = add_requests(
+            self.s, dict((h.number, a) for h, a in others), self.staff["operator"], self.now
+        )
         s.add_all([*self.periods, *self.rows, *self.receipts, *self.payments.rows(self.today)])
         s.flush()
         return DemoSummary(
@@ -446,39 +446,3 @@ class Builder:
                 total = sum((amounts[4] for amounts, _volume in rows.values()), ZERO)
                 description = f"Квитанция 679/30 Моск. области {h.number}"
                 self._receipt(account, last_day(month), month, description, total)
-
-    # -- support requests
-
-    def _support(self, accounts: dict[str, Account]) -> None:
-        asked = SupportRequest(
-            account_id=accounts["3493"].id,
-            topic="Передача показаний",
-            message=(
-                "Здравствуйте! При передаче показаний горячей воды программа пишет, что расход "
-                "слишком большой. Показания верные: у нас гостили родственники. Что делать?"
-            ),
-            contact="petrova@demo.example",
-            status=RequestStatus.OPEN,
-            created_at=self.now - timedelta(days=1, hours=3),
-        )
-        answered = SupportRequest(
-            account_id=accounts["4105"].id,
-            topic="Рассрочка задолженности",
-            message="Прошу рассмотреть возможность погасить долг частями в течение полугода.",
-            contact="+7 900 000-41-05",
-            status=RequestStatus.ANSWERED,
-            created_at=self.now - timedelta(days=6, hours=5),
-        )
-        answered.answers.append(
-            SupportAnswer(
-                staff_id=self.staff["operator"].id,
-                author=self.staff["operator"].full_name,
-                body=(
-                    "Добрый день! Рассрочку оформляем по заявлению в офисе. Приходите в часы "
-                    "приёма с паспортом — подготовим соглашение и график платежей."
-                ),
-                created_at=self.now - timedelta(days=5, hours=2),
-            )
-        )
-        self.s.add_all([asked, answered])
-        self.requests = 2

@@ -461,6 +461,12 @@ def test_the_office_does_its_real_work(cluster: Cluster, clock: FixedClock) -> N
         clerk.readings.create_period(desk, account.id)
         water = clerk.readings.readings(desk, account.id, JUNE)[0]
         clerk.readings.submit(desk, account.id, JUNE, {water.key: Decimal("256")})
+        # The queue of requests: who has one is read from the staff's plain columns.
+        asked = clerk.support.create(desk, "Счетчик", "Житель просит перезвонить", "+79150000000")
+        assert clerk.support.assign(desk, asked.id).assignee != ""
+        clerk.support.answer(desk, asked.id, "Перезвонили.")
+        assert [r.id for r in clerk.support.list_for(desk, text="перезвонить")] == [asked.id]
+        assert clerk.support.close(desk, asked.id).status == "closed"
         desk = clerk.auth.change_password(desk, CLERK_PASSWORD, NEW_PASSWORD)
 
         # The administrator at a clerk's desk: the database refuses, and says so in Russian.

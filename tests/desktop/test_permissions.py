@@ -270,6 +270,9 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
         RESIDENTS,
         STAFF,
     ),
+    "support.assign": Guarded(
+        lambda w, a: w.services.support.assign(a, w.request_id), RESIDENTS, STAFF
+    ),
     "support.close": Guarded(
         lambda w, a: w.services.support.close(a, w.request_id), RESIDENTS, STAFF
     ),

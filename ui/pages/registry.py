@@ -28,6 +28,7 @@ class Page(enum.Enum):
     SLIPS = "slips"
     EXCHANGE = "exchange"
     ACCOUNTS = "accounts"
+    REQUESTS = "requests"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ PAGES = (
     _resident(Page.STATEMENT, "Ведомость", "ui.pages.statement", "StatementPage"),
     _resident(Page.PASSWORD, "Изменить пароль", "ui.pages.password", "PasswordPage"),
     _staff(Page.ACCOUNTS, "Лицевые счета", "ui.pages.accounts", "AccountsPage", first=True),
+    _staff(Page.REQUESTS, "Обращения", "ui.pages.requests", "RequestsPage"),
     _staff(Page.PRINT_RECEIPTS, "Печать квитанций", "ui.office", "ReceiptBatchPage"),
     _staff(Page.SLIPS, "Памятки для жителей", "ui.outbox", "OutboxPage"),
     # Loading 1C's and the bank's files is the administrator's (Permission.IMPORT).
