@@ -32,6 +32,7 @@ EXPORT_LIMIT = 1_000_000
 """Rows an export writes at most (a sheet holds 1 048 576)."""
 ACCOUNT_LIMIT = 30
 LOGIN_LIMIT = 50
+_Query = Select[int, datetime, str, str, bool, str, str]
 HEADERS = ("Когда", "Кто", "Лицевой счет", "Действие", "Итог", "Подробности")
 
 
@@ -157,8 +158,8 @@ class AuditLogService:
 
     # -- reading
 
-    def _query(self, actor: Actor, filters: AuditFilter, own: str | None) -> Select[Any]:
-        query = (
+    def _query(self, actor: Actor, filters: AuditFilter, own: str | None) -> _Query:
+        query: _Query = (
             select(
                 AuditEntry.id,
                 AuditEntry.at,
@@ -207,7 +208,7 @@ class AuditLogService:
             raise missing
         return found
 
-    def _batches(self, query: Select[Any], state: TaskState | None) -> Iterator[list[LogRow]]:
+    def _batches(self, query: _Query, state: TaskState | None) -> Iterator[list[LogRow]]:
         """Every matching entry, a page at a time by id (constant memory, short reads)."""
         before: int | None = None
         done = 0
