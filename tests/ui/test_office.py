@@ -124,7 +124,9 @@ def test_the_controller_opens_the_workplace_and_logout_returns(qtbot, app_ctx) -
     assert office.windowTitle() == "Рабочее место сотрудника — operator"
     sidebar = office.sidebar
     titles = [sidebar.item(row).text() for row in range(sidebar.count())]
-    assert titles == ["Лицевые счета", "Печать квитанций", "Памятки для жителей", "Выйти"]
+    assert titles == [
+        "Лицевые счета", "Печать квитанций", "Памятки для жителей", "Журнал действий", "Выйти"
+    ]  # fmt: skip
     assert [label.text() for label in office.header_labels] == [
         "Рабочее место сотрудника",
         "Смирнова Т.В. (оператор, демо)\nЛогин: operator",

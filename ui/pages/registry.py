@@ -28,6 +28,7 @@ class Page(enum.Enum):
     SLIPS = "slips"
     EXCHANGE = "exchange"
     ACCOUNTS = "accounts"
+    AUDIT_LOG = "audit_log"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ PAGES = (
     _staff(Page.ACCOUNTS, "Лицевые счета", "ui.pages.accounts", "AccountsPage", first=True),
     _staff(Page.PRINT_RECEIPTS, "Печать квитанций", "ui.office", "ReceiptBatchPage"),
     _staff(Page.SLIPS, "Памятки для жителей", "ui.outbox", "OutboxPage"),
+    # The administrator sees every entry, a clerk their own (desktop.audit_log).
+    _staff(Page.AUDIT_LOG, "Журнал действий", "ui.pages.audit_log", "AuditLogPage"),
     # Loading 1C's and the bank's files is the administrator's (Permission.IMPORT).
     PageSpec(
         Page.EXCHANGE, "Обмен данными", "ui.exchange", "ExchangePage", frozenset({OFFICE}), ADMINS
