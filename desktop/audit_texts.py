@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from db.models import StaffRole
+from desktop.months import month_name
 
 ROLE_NAMES = {StaffRole.CLERK: "Оператор", StaffRole.ADMIN: "Администратор"}
 
@@ -62,6 +64,17 @@ KEY_NAMES = {
     "total": "всего",
     "void_codes": "аннулировано кодов",
     "filters": "отбор",
+    "changes": "изменения",
+    "from_month": "из месяца",
+    "needs_attention": "внимание",
+    "below_previous": "меньше предыдущих",
+    "confirmation": "подтверждено",
+    "zone": "тариф",
+    "account": "лицевой счет",
+    "staff": "сотрудник",
+    "action": "действие",
+    "from": "с",
+    "to": "по",
 }
 
 # Stored words the screens say otherwise.
@@ -115,10 +128,21 @@ def details_text(details: Mapping[str, Any]) -> str:
     """The details as «причина: …; логин: operator», empty values left out."""
     parts = []
     for key, value in details.items():
-        shown = value_text(value)
+        shown = _month_text(value) if key in MONTH_KEYS else value_text(value)
         if shown:
             parts.append(f"{KEY_NAMES.get(key, key)}: {shown}")
     return "; ".join(parts)
+
+
+MONTH_KEYS = frozenset({"month", "from_month"})
+
+
+def _month_text(value: Any) -> str:
+    """«2017-06-01» as «июнь 2017»; anything else as it is."""
+    try:
+        return month_name(date.fromisoformat(str(value))).lower()
+    except ValueError:
+        return value_text(value)
 
 
 def value_text(value: Any) -> str:
@@ -129,8 +153,23 @@ def value_text(value: Any) -> str:
     if value is False:
         return "нет"
     if isinstance(value, dict):
-        return ", ".join(f"{KEY_NAMES.get(k, k)} {value_text(v)}" for k, v in value.items())
+        if "meter" in value and "new" in value:
+            return _change_text(value)
+        shown = ((KEY_NAMES.get(k, k), value_text(v)) for k, v in value.items())
+        return ", ".join(f"{key} {text}" for key, text in shown if text)
     if isinstance(value, list):
         return ", ".join(value_text(item) for item in value)
     text = str(value)
     return VALUE_NAMES.get(text, text)
+
+
+def _change_text(change: Mapping[str, Any]) -> str:
+    """A reading's change: «Эл.эн. №123: 4512 → 4620»."""
+    meter = str(change["meter"])
+    zone = change.get("zone")
+    if isinstance(zone, int) and zone > 1:
+        meter += f" T{zone}"
+    old = change.get("old") or "—"
+    text = f"{meter}: {old} → {change['new']}"
+    confirmed = value_text(change.get("confirmation"))
+    return f"{text} (подтверждено: {confirmed})" if confirmed else text

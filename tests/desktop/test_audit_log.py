@@ -131,7 +131,7 @@ def test_the_export_reads_back_with_openpyxl_and_is_audited(services: Services, 
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("Когда", "Кто", "Лицевой счет", "Действие", "Итог", "Подробности")
     assert rows[1][1:5] == (CLERK_TEXT, "3492", "Передача показаний", "успешно")
-    assert "месяц: 2017-06-01" in rows[1][5]
+    assert "месяц: июнь 2017" in rows[1][5]
     newest = services.audit_log.entries(clerk).rows[0]
     assert newest.action == "Выгрузка журнала действий"
     assert "файл: Журнал действий.xlsx" in newest.details and "строк: 1" in newest.details
@@ -154,3 +154,7 @@ def test_actors_and_details_in_words():
     details = parse_details('{"channel": "kiosk", "one_time": false, "reason": null}')
     assert details_text(details) == "откуда: киоск; одноразовый пароль: нет"
     assert details_text(parse_details("not json")) == "текст: not json"
+    change = {"meter": "Эл.эн. №7", "zone": 2, "old": None, "new": "4620", "confirmation": None}
+    assert details_text({"month": "2017-06-01", "changes": [change]}) == (
+        "месяц: июнь 2017; изменения: Эл.эн. №7 T2: — → 4620"
+    )

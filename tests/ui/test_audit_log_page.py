@@ -65,7 +65,7 @@ def test_the_clerk_and_the_account_in_their_own_columns(
     ]  # fmt: skip
     rows = cells(page)
     assert rows[0][1:5] == [CLERK, "3492", "Передача показаний", "успешно"]
-    assert "месяц: 2017-06-01" in rows[0][5]
+    assert "месяц: июнь 2017" in rows[0][5]
     assert {row[1] for row in rows} == {CLERK}  # a clerk: their own entries only
     assert not page.verify_button.isVisible() and not page.status.isVisible()
     assert page.count.text() == f"Всего: {plural(len(rows), 'запись', 'записи', 'записей')}."

@@ -171,7 +171,7 @@ class AuditLogPage(BasePage):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        for section, width in ((0, 120), (1, 230), (2, 70), (3, 210), (4, 70)):
+        for section, width in ((0, 116), (1, 200), (2, 66), (3, 180), (4, 66)):
             header.resizeSection(section, width)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.layout_.addWidget(self.table, 1)
