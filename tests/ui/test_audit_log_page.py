@@ -70,6 +70,9 @@ def test_the_clerk_and_the_account_in_their_own_columns(
     assert not page.verify_button.isVisible() and not page.status.isVisible()
     assert page.count.text() == f"Всего: {plural(len(rows), 'запись', 'записи', 'записей')}."
     assert not page.more_button.isVisible()
+    page.table.selectRow(0)  # the chosen entry whole, under the table
+    assert page.detail.text().startswith(f"№{page.model.entries[0].id}: Передача показаний")
+    assert "лицевой счет 3492" in page.detail.text()
     qtmodeltester.check(model)
     window.close()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -123,7 +123,7 @@ class AuditLogPage(BasePage):
         period_row = QHBoxLayout()
         period_row.addWidget(self.period)
         period_row.addWidget(self.date_from)
-        to_label = QLabel("по")
+        to_label = QLabel(" по ")
         to_label.setBuddy(self.date_to)
         period_row.addWidget(to_label)
         period_row.addWidget(self.date_to)
@@ -171,10 +171,18 @@ class AuditLogPage(BasePage):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        for section, width in ((0, 116), (1, 200), (2, 66), (3, 180), (4, 66)):
+        for section, width in ((0, 128), (1, 190), (2, 74), (3, 176), (4, 66)):
             header.resizeSection(section, width)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.layout_.addWidget(self.table, 1)
+        self.detail = QLabel("")
+        self.detail.setAccessibleName("Выбранная запись")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.layout_.addWidget(self.detail)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda cur, _p: self._describe(cur.row())
+        )
         bottom = QHBoxLayout()
         self.count = QLabel("")
         self.count.setObjectName("hint")
@@ -266,6 +274,17 @@ class AuditLogPage(BasePage):
             self.table.selectRow(ids.index(kept))
         self.count.setText(count_text(self.model.rowCount(), page.more))
         self.more_button.setVisible(page.more)
+        self._describe(self.table.currentIndex().row())
+
+    def _describe(self, row: int) -> None:
+        """The chosen entry whole, under the table: its details are often wider than it."""
+        if not 0 <= row < len(self.model.entries):
+            self.detail.clear()
+            return
+        entry = self.model.entries[row]
+        account = f", лицевой счет {entry.account}" if entry.account else ""
+        text = f"№{entry.id}: {entry.action} — {entry.outcome}. {entry.actor}{account}."
+        self.detail.setText(f"{text} {entry.details}" if entry.details else text)
 
     def _period_toggled(self, on: bool) -> None:
         self.date_from.setEnabled(on)
