@@ -5,6 +5,7 @@ exported to XLSX, and its hash chain verified (``desktop.audit.verify``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -33,6 +34,8 @@ EXPORT_LIMIT = 1_000_000
 ACCOUNT_LIMIT = 30
 LOGIN_LIMIT = 50
 _Query = Select[int, datetime, str, str, bool, str, str]
+_NUMBER = re.compile(r"[0-9]+(?:-[0-9]+)*")  # as an account number is written
+_LOGIN = re.compile(r"[A-Za-z0-9._-]+")  # as a staff login is
 HEADERS = ("Когда", "Кто", "Лицевой счет", "Действие", "Итог", "Подробности")
 
 
@@ -179,8 +182,10 @@ class AuditLogService:
             query = query.where(AuditEntry.account_id == self._account_id(number))
         login = filters.staff_login.strip()
         if login:
-            if len(login) > LOGIN_LIMIT:
-                raise UserError("Такого сотрудника нет: логин слишком длинный.")
+            if len(login) > LOGIN_LIMIT or not _LOGIN.fullmatch(login):
+                raise UserError(
+                    "Сотрудника с таким логином нет: логин — латинские буквы, цифры, «.», «_», «-»."
+                )
             query = query.where(AuditEntry.actor == f"staff:{login}")
         if filters.action is not None:
             names = [str(filters.action)]
@@ -199,9 +204,11 @@ class AuditLogService:
         return query
 
     def _account_id(self, number: str) -> int:
-        missing = UserError(f"Лицевого счета «{number[:ACCOUNT_LIMIT]}» нет. Проверьте номер.")
-        if len(number) > ACCOUNT_LIMIT:
-            raise missing
+        if len(number) > ACCOUNT_LIMIT or not _NUMBER.fullmatch(number):
+            raise UserError(
+                "Номер лицевого счета — цифры (бывает, группы цифр через дефис). Проверьте номер."
+            )
+        missing = UserError(f"Лицевого счета «{number}» нет. Проверьте номер.")
         with self.db.read() as s:
             found = s.scalar(select(Account.id).where(Account.number == number))
         if found is None:
