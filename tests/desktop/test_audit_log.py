@@ -158,3 +158,25 @@ def test_actors_and_details_in_words():
     assert details_text({"month": "2017-06-01", "changes": [change]}) == (
         "месяц: июнь 2017; изменения: Эл.эн. №7 T2: — → 4620"
     )
+
+
+def test_each_filter_reads_through_an_index(services: Services):
+    """The log may hold millions of rows: on SQLite, whose plans are stable, every filter is a
+    search of an index, never a scan of the table."""
+    if services.db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's planner chooses by the table's statistics")
+    from sqlalchemy import text
+
+    log = services.audit_log
+    filters = {
+        "ix_audit_log_actor_id": AuditFilter(staff_login="operator"),
+        "ix_audit_log_action": AuditFilter(action=AuditAction.READINGS_SUBMIT),
+        "ix_audit_log_at": AuditFilter(date_from=JUNE, date_to=JUNE),
+        "ix_audit_log_account_at": AuditFilter(account="3492"),
+    }
+    for index, chosen in filters.items():
+        query = log._query(SYSTEM, chosen, None).limit(201)
+        with services.db.engine.connect() as conn:
+            sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+            plan = [row[-1] for row in conn.execute(text("EXPLAIN QUERY PLAN " + sql))]
+        assert plan[0].startswith(f"SEARCH audit_log USING INDEX {index} "), plan
