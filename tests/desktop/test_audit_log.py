@@ -180,3 +180,18 @@ def test_each_filter_reads_through_an_index(services: Services):
             sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
             plan = [row[-1] for row in conn.execute(text("EXPLAIN QUERY PLAN " + sql))]
         assert plan[0].startswith(f"SEARCH audit_log USING INDEX {index} "), plan
+
+
+def test_a_cancelled_export_leaves_no_file_and_no_entry(services: Services, tmp_path: Path):
+    from desktop.common.tasks import Cancelled, TaskState
+
+    admin = _staff(services, "admin")
+    before = services.audit_log.entries(admin).rows
+    state = TaskState()
+    state.cancel()
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(Cancelled):
+        services.audit_log.export_xlsx(admin, None, folder / "log.xlsx", state=state)
+    assert list(folder.iterdir()) == []
+    assert services.audit_log.entries(admin).rows == before
