@@ -22,7 +22,10 @@ class AuditEntry(Base):
     PostgreSQL, stamps ``db_role`` with the login that wrote it (migration 0009)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_account_at", "account_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_log_account_at", "account_id", "at"),
+        Index("ix_audit_log_actor_id", "actor", "id"),  # «Журнал действий» by staff member
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -84,6 +84,7 @@ class AuditAction(enum.StrEnum):
     IMPORT = "exchange.import"  # a file from 1C applied (its batch's id), or refused (ok false)
     METER_VERIFY = "meter.verify"  # a meter's new verification date, from its certificate
     READINGS_EXPORT = "readings.export"  # a month's readings for 1C or ГИС ЖКХ
+    AUDIT_EXPORT = "audit.export"  # the log's filtered entries to XLSX
 
     @property
     def label(self) -> str:
@@ -123,6 +124,7 @@ _LABELS = {
     AuditAction.IMPORT: "Загрузка файла обмена",
     AuditAction.METER_VERIFY: "Новая дата поверки счетчика",
     AuditAction.READINGS_EXPORT: "Выгрузка показаний",
+    AuditAction.AUDIT_EXPORT: "Выгрузка журнала действий",
 }
 
 LEGACY_NAMES = {

@@ -31,7 +31,8 @@ class Permission(enum.Enum):
     ANSWER_SUPPORT = "answer_support"  # and see every resident's requests
     IMPORT = "import"
     EXPORT = "export"
-    SEE_AUDIT_LOG = "see_audit_log"
+    SEE_AUDIT_LOG = "see_audit_log"  # every entry
+    SEE_OWN_AUDIT_ENTRIES = "see_own_audit_entries"  # a staff member's own actions
     MANAGE_STAFF = "manage_staff"
     CHANGE_SETTINGS = "change_settings"
 
@@ -54,6 +55,7 @@ _LABELS = {
     Permission.IMPORT: "загружать данные из 1С и банка",
     Permission.EXPORT: "выгружать данные в 1С и ГИС ЖКХ",
     Permission.SEE_AUDIT_LOG: "смотреть журнал действий",
+    Permission.SEE_OWN_AUDIT_ENTRIES: "смотреть журнал своих действий",
     Permission.MANAGE_STAFF: "управлять сотрудниками",
     Permission.CHANGE_SETTINGS: "менять настройки организации",
 }
@@ -71,6 +73,7 @@ _CLERK = frozenset(
         Permission.HANDLE_OUTBOX,
         Permission.ANSWER_SUPPORT,
         Permission.EXPORT,
+        Permission.SEE_OWN_AUDIT_ENTRIES,
     }
 )
 # Loading 1C's and the bank's files rewrites many accounts at once: the administrator's.

@@ -133,6 +133,23 @@ def demo_services(shooter: Shooter, path: Path, **settings: Any) -> Services:
     return build_services(db, Settings(database_url=url, **settings), clock)
 
 
+def clerk_reads_3492(services: Services) -> None:
+    """The operator enters 3492's electricity for November, as at the counter."""
+    from sqlalchemy import select
+
+    from db.models import Account
+    from desktop.demo import DEMO_STAFF
+
+    clerk = services.auth.staff_login("operator", DEMO_STAFF["operator"]).actor
+    with services.db.read() as s:
+        account = s.scalars(select(Account.id).where(Account.number == "3492")).one()
+    month = services.readings.create_period(clerk, account).month
+    rows = [r for r in services.readings.readings(clerk, account, month) if not r.locked_reason]
+    row = rows[-1]
+    value = (row.current or row.previous) + 12
+    services.readings.submit(clerk, account, month, {(row.meter_id, row.zone): value})
+
+
 def shoot_all(shooter: Shooter, temp: Path) -> None:
     from desktop.demo import DEMO_PASSWORD, DEMO_REGISTRATION_CODES, DEMO_STAFF
     from desktop.resources import resource
@@ -289,6 +306,7 @@ def shoot_all(shooter: Shooter, temp: Path) -> None:
     services.auth.register(
         "Фёдорова О.Ю.", "5210", "+7 915 000-52-10", "p@mail.ru", DEMO_REGISTRATION_CODES["5210"]
     )
+    clerk_reads_3492(services)  # so that «Журнал действий» shows the clerk serving 3492
     for spec in pages_for(OFFICE, "clerk"):
         base = "office" if spec.page is Page.PRINT_RECEIPTS else spec.page.value
         for name, size in ((base, LARGE), (f"small-{base}", SMALL)):
@@ -352,6 +370,22 @@ def shoot_all(shooter: Shooter, temp: Path) -> None:
         exchange.exporter.start_export(str(path.parent / "readings.csv"), date(2026, 11, 1), "csv")
         shooter.settle(office)
         shooter.save(main, "exchange-export")
+        main.close()
+
+    # --- the administrator's «Журнал действий», its chain checked -----------------------------
+    for name, size in (("audit-log-admin", LARGE), ("small-audit-log-admin", SMALL)):
+        if not shooter.wanted(name):
+            continue
+        admin = services.auth.staff_login("admin", DEMO_STAFF["admin"])
+        main = window(PageContext.for_sign_in(office, admin), size)
+        main.show_page(Page.AUDIT_LOG)
+        shooter.settle(office)
+        log = main.page(Page.AUDIT_LOG)
+        log.verify()
+        shooter.settle(office)
+        log.table.selectRow(4)  # the clerk's reading for 3492, its details under the table
+        shooter.settle(office)
+        shooter.save(main, name)
         main.close()
 
     for ctx in (office, kiosk):

@@ -31,6 +31,7 @@ from db.engine import Database
 from db.models import Base, ResidentCredential, StaffRole
 from desktop.actors import Actor
 from desktop.app import Services, build_services
+from desktop.audit_log import AuditFilter
 from desktop.cli import main
 from desktop.clock import FixedClock
 from desktop.errors import UserError
@@ -79,6 +80,8 @@ LOGINS = frozenset({"nan", "inf"})
 """A Latin letter, then Latin letters, digits, «.», «_», «-» make a login."""
 PASSWORDS = frozenset({"sql-quote", "sql-drop", "rtl-mark", "huge", "exponent"})
 """Long enough, not common: a password may hold any character that can be typed."""
+BLANK = frozenset({"whitespace", "unicode-spaces", "empty"})
+"""Nothing typed: an optional filter left empty."""
 ANY_TEXT = frozenset(HOSTILE) - {"nul", "nul-only", "bad-encoding"}
 """A machine's own text setting (an SMTP user name, say): anything that can be stored."""
 
@@ -280,6 +283,18 @@ FIELDS: list[Field] = [
             f"clerk{next(w.serial)}", v, "clerk", STAFF_PASSWORD
         ),
         NAMES,
+    ),
+    # «Журнал действий»'s filters: empty (or blank) narrows nothing
+    Field(
+        "audit log filter: account",
+        lambda w, v: w.services.audit_log.entries(ADMIN, AuditFilter(account=v)),
+        BLANK,
+    ),
+    Field(
+        "audit log filter: staff login",
+        lambda w, v: w.services.audit_log.entries(ADMIN, AuditFilter(staff_login=v)),
+        BLANK | LOGINS,
+        neutral=True,  # a login of no one's finds no entries, as one who did nothing
     ),
     Field("staff sign-in: login", lambda w, v: w.services.auth.staff_login(v, STAFF_PASSWORD)),
     Field("staff disable: login", lambda w, v: w.services.auth.set_staff_active(v, False)),

@@ -1,3 +1,3 @@
 """Alembic migrations. HEAD is checked against Alembic's own head by a test."""
 
-HEAD = "0019"
+HEAD = "0020"

@@ -353,6 +353,19 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
         NOT_ADMIN,
         ("admin", "system"),
     ),
+    # -- «Журнал действий»: the administrator's whole log, a clerk's own entries
+    "audit_log.entries": Guarded(lambda w, a: w.services.audit_log.entries(a), RESIDENTS, STAFF),
+    "audit_log.staff_members": Guarded(
+        lambda w, a: w.services.audit_log.staff_members(a), RESIDENTS, STAFF
+    ),
+    "audit_log.export_xlsx": Guarded(
+        lambda w, a: w.services.audit_log.export_xlsx(a, None, _scratch_file("log.xlsx")),
+        RESIDENTS,
+        STAFF,
+    ),
+    "audit_log.verify": Guarded(
+        lambda w, a: w.services.audit_log.verify(a), NOT_ADMIN, ("admin", "system")
+    ),
     "organisation.change": Guarded(
         lambda w, a: w.services.organisation.change(
             a, "readings.jump_factor", "2,5", w.services.settings

@@ -126,7 +126,8 @@ def test_the_controller_opens_the_workplace_and_logout_returns(qtbot, app_ctx) -
     sidebar = office.sidebar
     titles = [sidebar.item(row).text() for row in range(sidebar.count())]
     assert titles == [
-        "Лицевые счета", "Обращения", "Печать квитанций", "Памятки для жителей", "Выйти",
+        "Лицевые счета", "Обращения", "Печать квитанций", "Памятки для жителей",
+        "Журнал действий", "Выйти",
     ]  # fmt: skip
     assert [label.text() for label in office.header_labels] == [
         "Рабочее место сотрудника",

@@ -29,6 +29,7 @@ class Page(enum.Enum):
     EXCHANGE = "exchange"
     ACCOUNTS = "accounts"
     REQUESTS = "requests"
+    AUDIT_LOG = "audit_log"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ PAGES = (
     _staff(Page.REQUESTS, "Обращения", "ui.pages.requests", "RequestsPage"),
     _staff(Page.PRINT_RECEIPTS, "Печать квитанций", "ui.office", "ReceiptBatchPage"),
     _staff(Page.SLIPS, "Памятки для жителей", "ui.outbox", "OutboxPage"),
+    # The administrator sees every entry, a clerk their own (desktop.audit_log).
+    _staff(Page.AUDIT_LOG, "Журнал действий", "ui.pages.audit_log", "AuditLogPage"),
     # Loading 1C's and the bank's files is the administrator's (Permission.IMPORT).
     PageSpec(
         Page.EXCHANGE, "Обмен данными", "ui.exchange", "ExchangePage", frozenset({OFFICE}), ADMINS
