@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QBoxLayout,
     QFrame,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -126,3 +130,23 @@ def card(title: str) -> tuple[QFrame, QVBoxLayout]:
     layout.addWidget(heading)
     layout.addSpacing(8)
     return frame, layout
+
+
+def row_table(
+    model: QAbstractItemModel, name: str, widths: dict[int, int], stretch: tuple[int, ...]
+) -> QTableView:
+    """A read-only list of rows chosen one at a time (the staff's queues and results):
+    ``widths`` of columns in pixels, the ``stretch`` columns share the rest."""
+    table = QTableView()
+    table.setAccessibleName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    for section, width in widths.items():
+        header.resizeSection(section, width)
+    for section in stretch:
+        header.setSectionResizeMode(section, QHeaderView.ResizeMode.Stretch)
+    return table

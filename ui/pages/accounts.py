@@ -13,13 +13,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -29,7 +26,7 @@ from desktop.failures import retry_read
 from desktop.formatting import money
 from ui.account_tab import AccountTab
 from ui.context import PageContext
-from ui.forms import make_button
+from ui.forms import make_button, row_table
 from ui.models.text_table import TextTableModel
 from ui.pages.base import BasePage
 from ui.tasks import Cancelled
@@ -104,17 +101,8 @@ class AccountsPage(BasePage):
         self.count.setObjectName("hint")
         column.addWidget(self.count)
         self.model = FoundModel(self)
-        self.table = QTableView()
-        self.table.setAccessibleName("Найденные лицевые счета")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        for section, width in ((0, 120), (1, 220), (3, 110), (4, 120)):
-            header.resizeSection(section, width)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        widths = {0: 120, 1: 220, 3: 110, 4: 120}
+        self.table = row_table(self.model, "Найденные лицевые счета", widths, (2,))
         self.table.activated.connect(lambda index: self.open_row(index.row()))
         column.addWidget(self.table, 1)
         recent_row = QHBoxLayout()

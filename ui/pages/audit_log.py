@@ -12,17 +12,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
-    QTableView,
     QWidget,
 )
 
@@ -32,7 +29,7 @@ from desktop.common.plural import plural
 from desktop.permissions import Permission, allows
 from ui import dialogs
 from ui.context import PageContext
-from ui.forms import make_button
+from ui.forms import make_button, row_table
 from ui.job_controls import JobControls
 from ui.models.audit_log import AuditLogModel
 from ui.pages.base import BasePage
@@ -162,18 +159,9 @@ class AuditLogPage(BasePage):
         self.layout_.addWidget(self.status)
 
         self.model = AuditLogModel(self)
-        self.table = QTableView()
-        self.table.setAccessibleName("Записи журнала")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        widths = {0: 128, 1: 190, 2: 74, 3: 176, 4: 66}
+        self.table = row_table(self.model, "Записи журнала", widths, (5,))
         self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        for section, width in ((0, 128), (1, 190), (2, 74), (3, 176), (4, 66)):
-            header.resizeSection(section, width)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.layout_.addWidget(self.table, 1)
         self.detail = QLabel("")
         self.detail.setAccessibleName("Выбранная запись")

@@ -12,22 +12,19 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.support_queue import QueueStatus, answer_by_mail, answered_text
 from ui.context import PageContext
-from ui.forms import make_button
+from ui.forms import make_button, row_table
 from ui.models.text_table import TextTableModel
 from ui.pages.base import BasePage
 from ui.support import when
@@ -136,18 +133,9 @@ class RequestsPage(BasePage):
         self.layout_.addWidget(self.count)
 
         self.model = QueueModel(self)
-        self.table = QTableView()
-        self.table.setAccessibleName("Обращения в очереди")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        for section, width in ((0, 40), (1, 120), (4, 95), (5, 130)):
-            header.resizeSection(section, width)
-        for stretched in (2, 3):  # the account (or why none) and the topic share the rest
-            header.setSectionResizeMode(stretched, QHeaderView.ResizeMode.Stretch)
+        # The account (or why none) and the topic share what the other columns leave.
+        widths = {0: 40, 1: 120, 4: 95, 5: 130}
+        self.table = row_table(self.model, "Обращения в очереди", widths, (2, 3))
         self.table.selectionModel().selectionChanged.connect(self._chosen)
 
         details = QWidget()
