@@ -201,6 +201,11 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
         NOT_ADMIN,
         ("admin", "system"),
     ),
+    "auth.reset_staff_password": Guarded(  # a new temporary password for the operator
+        lambda w, a: w.services.auth.reset_staff_password("operator", by=a),
+        NOT_ADMIN,
+        ("admin", "system"),
+    ),
     # -- readings, in an order where each allowed call leaves the next something to do
     "readings.window": Anonymous("the window's days are printed on every receipt"),
     "readings.periods": Guarded(
