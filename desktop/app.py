@@ -16,6 +16,7 @@ from db.migrate import current_revision, holds_other_tables, upgrade
 from db.roles import may_read_outbox
 from desktop.accounts import AccountService
 from desktop.auth import AuthService, local_device_id
+from desktop.backup import BackupService
 from desktop.clock import Clock, SystemClock
 from desktop.documents.service import DocumentService
 from desktop.errors import (
@@ -60,6 +61,7 @@ class Services:
     readings_export: ReadingsExportService
     organisation: OrganisationSettings
     kiosk_pin: KioskPin
+    backup: BackupService
     sessions: SessionGuard
     # Delivers queued e-mail after commit (None without SMTP: letters are slips), and who
     # wakes it: a background thread, or the caller's thread right after the commit.
@@ -183,6 +185,7 @@ def build_services(
         readings_export=guarded(ReadingsExportService(db, clock), sessions),
         organisation=guarded(OrganisationSettings(db, clock), sessions),
         kiosk_pin=guarded(KioskPin(db, clock), sessions),
+        backup=guarded(BackupService(db, clock), sessions),
         sessions=sessions,
         mail_sender=sender,
         postman=postman,

@@ -34,6 +34,7 @@ class Permission(enum.Enum):
     SEE_AUDIT_LOG = "see_audit_log"
     MANAGE_STAFF = "manage_staff"
     CHANGE_SETTINGS = "change_settings"
+    BACKUP = "backup"  # copies of the whole database, and restores from them
 
     @property
     def label(self) -> str:
@@ -56,6 +57,7 @@ _LABELS = {
     Permission.SEE_AUDIT_LOG: "смотреть журнал действий",
     Permission.MANAGE_STAFF: "управлять сотрудниками",
     Permission.CHANGE_SETTINGS: "менять настройки организации",
+    Permission.BACKUP: "делать резервные копии базы и восстанавливать её",
 }
 
 _RESIDENT = frozenset({Permission.READ_OWN_ACCOUNT})
@@ -79,6 +81,7 @@ _ADMIN = _CLERK | {
     Permission.SEE_AUDIT_LOG,
     Permission.MANAGE_STAFF,
     Permission.CHANGE_SETTINGS,
+    Permission.BACKUP,
 }
 
 GRANTS: Mapping[ActorKind, frozenset[Permission]] = {
