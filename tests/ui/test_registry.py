@@ -17,7 +17,12 @@ from ui.pages.registry import PAGES, Page, first_page, pages_for
 
 RESIDENT_PAGES = [Page.DEBT, Page.METERS, Page.RECEIPTS, Page.STATEMENT, Page.PASSWORD]
 STAFF_PAGES = [Page.ACCOUNTS, Page.PRINT_RECEIPTS, Page.SLIPS]
-ADMIN_PAGES = [*STAFF_PAGES, Page.EXCHANGE]  # loading files from 1C is the administrator's
+ADMIN_PAGES = [
+    *STAFF_PAGES,
+    Page.EXCHANGE,
+    Page.STAFF,
+    Page.BACKUP,
+]  # loading files from 1C is the administrator's
 
 
 @pytest.mark.parametrize(

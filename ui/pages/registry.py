@@ -28,6 +28,8 @@ class Page(enum.Enum):
     SLIPS = "slips"
     EXCHANGE = "exchange"
     ACCOUNTS = "accounts"
+    STAFF = "staff"
+    BACKUP = "backup"
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,10 @@ PAGES = (
     # Loading 1C's and the bank's files is the administrator's (Permission.IMPORT).
     PageSpec(
         Page.EXCHANGE, "Обмен данными", "ui.exchange", "ExchangePage", frozenset({OFFICE}), ADMINS
+    ),
+    PageSpec(Page.STAFF, "Сотрудники", "ui.pages.staff", "StaffPage", frozenset({OFFICE}), ADMINS),
+    PageSpec(
+        Page.BACKUP, "Резервная копия", "ui.pages.backup", "BackupPage", frozenset({OFFICE}), ADMINS
     ),
 )
 
