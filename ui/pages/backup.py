@@ -66,11 +66,15 @@ class BackupPage(BasePage):
     def _show_folder(self) -> None:
         self.folder_label.setText(f"Папка для копий: {self.folder}")
 
+    def set_folder(self, folder: Path) -> None:
+        """Where the next copies go."""
+        self.folder = folder
+        self._show_folder()
+
     def _choose(self) -> None:
         folder = dialogs.choose_folder(self, "Папка для резервных копий")
         if folder:
-            self.folder = Path(folder)
-            self._show_folder()
+            self.set_folder(Path(folder))
 
     def _busy(self, busy: bool) -> None:
         for button in (self.choose, self.create, self.restore):
