@@ -40,16 +40,30 @@ class PostgresBackupError(UserError):
     commands for it."""
 
 
+def printable(path: Path) -> str:
+    """A path as text that can be printed and stored: a name in no valid encoding (POSIX
+    names are bytes) keeps its undecodable bytes as \\x escapes."""
+    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass(frozen=True)
 class BackupResult:
     path: Path
     size: int  # bytes
+
+    @property
+    def shown(self) -> str:
+        return printable(self.path)
 
 
 @dataclass(frozen=True)
 class RestoreResult:
     source: Path
     kept: Path  # the copy of the database as it was before the restore
+
+    @property
+    def shown(self) -> str:
+        return printable(self.source)
 
 
 def postgres_commands(url: URL, output: str = "cabinet.dump") -> tuple[str, str]:
@@ -121,7 +135,12 @@ class BackupService:
         size = target.stat().st_size
         with self.db.unit_of_work() as s:
             audit.record(
-                s, self.clock.now(), by, AuditAction.BACKUP_CREATE, file=str(target), size=size
+                s,
+                self.clock.now(),
+                by,
+                AuditAction.BACKUP_CREATE,
+                file=printable(target),
+                size=size,
             )
         return BackupResult(target, size)
 
@@ -131,8 +150,8 @@ class BackupService:
         _check(by)
         live = self._live_path()
         path = Path(source).expanduser()
-        if "\0" in str(path) or not path.is_file():
-            raise UserError(f"Файл «{source}» не найден. Укажите файл резервной копии.")
+        if not _is_file(path):
+            raise UserError(f"Файл «{printable(path)}» не найден. Укажите файл резервной копии.")
         if _same_file(path, live):
             raise UserError("Это сама рабочая база, а не резервная копия. Укажите файл копии.")
         _check_copy(path, "Файл", schema=self._schema())
@@ -149,7 +168,12 @@ class BackupService:
             ) from None
         with self.db.unit_of_work() as s:
             audit.record(
-                s, self.clock.now(), by, AuditAction.BACKUP_RESTORE, file=str(path), kept=str(kept)
+                s,
+                self.clock.now(),
+                by,
+                AuditAction.BACKUP_RESTORE,
+                file=printable(path),
+                kept=printable(kept),
             )
         return RestoreResult(path, kept)
 
@@ -170,6 +194,14 @@ def _check(by: Actor) -> None:
 
 def _quoted(text: str) -> str:
     return f'"{text}"' if any(c.isspace() for c in text) else text
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` names a file; False for a name no file can have (too long, a NUL)."""
+    try:
+        return "\0" not in str(path) and path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -38,7 +38,7 @@ def cmd_backup(services: Services, args: argparse.Namespace) -> int:
     if hint:
         raise UserError(hint)
     result = services.backup.create(args.output, by=actor)
-    print(f"Резервная копия сохранена: {result.path} ({result.size // 1024} КБ), проверена.")
+    print(f"Резервная копия сохранена: {result.shown} ({result.size // 1024} КБ), проверена.")
     return 0
 
 
@@ -62,7 +62,7 @@ def cmd_restore(services: Services, args: argparse.Namespace) -> int:
             return 1
     result = services.backup.restore(args.source, by=actor)
     print(
-        f"База восстановлена из копии {result.source}. Прежняя база сохранена: {result.kept}. "
+        f"База восстановлена из копии {result.shown}. Прежняя база сохранена: {result.kept}. "
         "Сотрудникам на рабочих местах нужно войти снова."
     )
     return 0

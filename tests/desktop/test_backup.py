@@ -8,6 +8,7 @@ import io
 import sqlite3
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -74,8 +75,10 @@ def test_a_backup_taken_while_another_desk_writes_is_one_consistent_moment(
     thread.start()
     services = open_services(demo_sqlite, create=False)
     try:
-        while written[0] < 50:
+        deadline = time.monotonic() + 60
+        while written[0] < 50 and thread.is_alive() and time.monotonic() < deadline:
             stop.wait(0.01)
+        assert written[0] >= 50, "the other desk did not write"
         seen: list[tuple[int, int]] = []
         folder = tmp_path / "copies"
         folder.mkdir()

@@ -98,7 +98,7 @@ class BackupPage(BasePage):
         def done(result: BackupResult) -> None:
             self._busy(False)
             self.messages.success(
-                f"Копия сохранена и проверена: {result.path} ({result.size // 1024} КБ)."
+                f"Копия сохранена и проверена: {result.shown} ({result.size // 1024} КБ)."
             )
 
         self.call(lambda: backup.create(target, by=actor), done, self._failed)
