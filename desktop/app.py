@@ -17,6 +17,7 @@ from db.roles import may_read_outbox
 from desktop.accounts import AccountService
 from desktop.audit_log import AuditLogService
 from desktop.auth import AuthService, local_device_id
+from desktop.backup import BackupService
 from desktop.clock import Clock, SystemClock
 from desktop.documents.service import DocumentService
 from desktop.errors import (
@@ -62,6 +63,7 @@ class Services:
     organisation: OrganisationSettings
     kiosk_pin: KioskPin
     audit_log: AuditLogService
+    backup: BackupService
     sessions: SessionGuard
     # Delivers queued e-mail after commit (None without SMTP: letters are slips), and who
     # wakes it: a background thread, or the caller's thread right after the commit.
@@ -186,6 +188,7 @@ def build_services(
         organisation=guarded(OrganisationSettings(db, clock), sessions),
         kiosk_pin=guarded(KioskPin(db, clock), sessions),
         audit_log=guarded(AuditLogService(db, clock), sessions),
+        backup=guarded(BackupService(db, clock), sessions),
         sessions=sessions,
         mail_sender=sender,
         postman=postman,

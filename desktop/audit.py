@@ -62,6 +62,7 @@ class AuditAction(enum.StrEnum):
     STAFF_DISABLE = "staff.disable"  # and every session of theirs ended
     STAFF_ENABLE = "staff.enable"
     STAFF_UNLOCK = "staff.unlock"  # the password typed again at a desk locked after idle
+    STAFF_PASSWORD_RESET = "staff.password_reset"  # a new temporary one; sessions ended
     ACCOUNT_CREATE = "account.create"
     PERIOD_CREATE = "period.create"
     PERIOD_DELETE = "period.delete"
@@ -85,6 +86,8 @@ class AuditAction(enum.StrEnum):
     METER_VERIFY = "meter.verify"  # a meter's new verification date, from its certificate
     READINGS_EXPORT = "readings.export"  # a month's readings for 1C or ГИС ЖКХ
     AUDIT_EXPORT = "audit.export"  # the log's filtered entries to XLSX
+    BACKUP_CREATE = "backup.create"  # a copy of the SQLite database (its file in the details)
+    BACKUP_RESTORE = "backup.restore"  # the database replaced by a copy (the old one kept)
 
     @property
     def label(self) -> str:
@@ -102,6 +105,7 @@ _LABELS = {
     AuditAction.STAFF_DISABLE: "Сотрудник отключен",
     AuditAction.STAFF_ENABLE: "Сотрудник снова допущен к работе",
     AuditAction.STAFF_UNLOCK: "Разблокировка рабочего места",
+    AuditAction.STAFF_PASSWORD_RESET: "Сброс пароля сотрудника",
     AuditAction.ACCOUNT_CREATE: "Новый лицевой счет",
     AuditAction.PERIOD_CREATE: "Новый период показаний",
     AuditAction.PERIOD_DELETE: "Удаление периода показаний",
@@ -125,6 +129,8 @@ _LABELS = {
     AuditAction.METER_VERIFY: "Новая дата поверки счетчика",
     AuditAction.READINGS_EXPORT: "Выгрузка показаний",
     AuditAction.AUDIT_EXPORT: "Выгрузка журнала действий",
+    AuditAction.BACKUP_CREATE: "Резервная копия базы",
+    AuditAction.BACKUP_RESTORE: "Восстановление базы из резервной копии",
 }
 
 LEGACY_NAMES = {

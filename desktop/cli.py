@@ -143,6 +143,7 @@ def build_parser() -> Parser:
     mail_send.set_defaults(run=cmd_mail_send)
 
     from desktop.audit_commands import add_audit_commands
+    from desktop.backup_commands import add_backup_commands
     from desktop.documents.commands import add_document_commands
     from desktop.exchange.commands import add_exchange_commands
     from desktop.meter_commands import add_meter_commands
@@ -150,6 +151,7 @@ def build_parser() -> Parser:
     from desktop.staff_commands import add_staff_commands
 
     add_staff_commands(commands, common)
+    add_backup_commands(commands, common)
     add_document_commands(commands, common)
     add_exchange_commands(commands, common)
     add_meter_commands(commands, common)

@@ -35,6 +35,7 @@ class Permission(enum.Enum):
     SEE_OWN_AUDIT_ENTRIES = "see_own_audit_entries"  # a staff member's own actions
     MANAGE_STAFF = "manage_staff"
     CHANGE_SETTINGS = "change_settings"
+    BACKUP = "backup"  # copies of the whole database, and restores from them
 
     @property
     def label(self) -> str:
@@ -58,6 +59,7 @@ _LABELS = {
     Permission.SEE_OWN_AUDIT_ENTRIES: "смотреть журнал своих действий",
     Permission.MANAGE_STAFF: "управлять сотрудниками",
     Permission.CHANGE_SETTINGS: "менять настройки организации",
+    Permission.BACKUP: "делать резервные копии базы и восстанавливать её",
 }
 
 _RESIDENT = frozenset({Permission.READ_OWN_ACCOUNT})
@@ -82,6 +84,7 @@ _ADMIN = _CLERK | {
     Permission.SEE_AUDIT_LOG,
     Permission.MANAGE_STAFF,
     Permission.CHANGE_SETTINGS,
+    Permission.BACKUP,
 }
 
 GRANTS: Mapping[ActorKind, frozenset[Permission]] = {

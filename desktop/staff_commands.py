@@ -1,6 +1,6 @@
-"""The staff commands: ``staff add`` (the first administrator too), ``staff list``, and
+"""The staff commands: ``staff add`` (the first administrator too), ``staff list``,
 ``staff disable`` / ``staff enable`` — disabling ends the staff member's sessions at every
-desk at once."""
+desk at once — and ``staff reset-password`` (a temporary password, changed at sign-in)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,13 @@ def add_staff_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         action = actions.add_parser(name, parents=[common], help=text)
         action.add_argument("login", metavar="ЛОГИН", help="логин сотрудника")
         action.set_defaults(run=cmd_staff_set_active, active=active)
+    reset = actions.add_parser(
+        "reset-password",
+        parents=[common],
+        help="новый временный пароль (показывается один раз); сеансы сотрудника завершатся",
+    )
+    reset.add_argument("login", metavar="ЛОГИН", help="логин сотрудника")
+    reset.set_defaults(run=cmd_staff_reset_password)
 
 
 ROLE_NAMES = {"admin": "администратор", "clerk": "оператор"}
@@ -115,4 +122,14 @@ def cmd_staff_set_active(services: Services, args: argparse.Namespace) -> int:
             f"Сотрудник {staff.full_name} ({staff.login}) отключен: войти он не сможет, "
             "его открытые сеансы завершены."
         )
+    return 0
+
+
+def cmd_staff_reset_password(services: Services, args: argparse.Namespace) -> int:
+    password = services.auth.reset_staff_password(args.login, by=cli_actor())
+    print(
+        f"Временный пароль сотрудника {args.login.strip().casefold()}: {password}\n"
+        "Он показан один раз: передайте его сотруднику. При входе программа попросит "
+        "придумать свой пароль; открытые сеансы сотрудника завершены."
+    )
     return 0

@@ -386,6 +386,43 @@ def shoot_all(shooter: Shooter, temp: Path) -> None:
         log.table.selectRow(4)  # the clerk's reading for 3492, its details under the table
         shooter.settle(office)
         shooter.save(main, name)
+    # --- the administrator's «Сотрудники» and «Резервная копия», at 1024×768 ---------------
+    if shooter.wanted("staff"):  # a clerk just added: the temporary password shown once
+        from ui.password_slip import PasswordSlipDialog
+
+        admin = services.auth.staff_login("admin", DEMO_STAFF["admin"])
+        main = window(PageContext.for_sign_in(office, admin), SMALL)
+        main.show_page(Page.STAFF)
+        shooter.settle(office)
+        staff = main.page(Page.STAFF)
+        staff.login.setText("petrova")
+        staff.full_name.setText("Петрова Е.В.")
+        shown: list[tuple[str, str, str]] = []
+        import ui.pages.staff as staff_module
+
+        real_show = staff_module.show_password
+        staff_module.show_password = lambda _parent, *slip: shown.append(slip)
+        staff.add.click()
+        shooter.settle(office)
+        staff_module.show_password = real_show
+        slip = PasswordSlipDialog(main, *shown[0])
+        slip.show()
+        slip.move(main.geometry().center() - slip.rect().center())
+        shooter.settle(office)
+        shooter.save(main, "staff")
+        shooter.save(slip, "staff-password")
+        slip.close()
+        main.close()
+    if shooter.wanted("backup"):
+        admin = services.auth.staff_login("admin", DEMO_STAFF["admin"])
+        main = window(PageContext.for_sign_in(office, admin), SMALL)
+        main.show_page(Page.BACKUP)
+        shooter.settle(office)
+        backup = main.page(Page.BACKUP)
+        backup.set_folder(path.parent)
+        backup.create.click()
+        shooter.settle(office)
+        shooter.save(main, "backup")
         main.close()
 
     for ctx in (office, kiosk):

@@ -299,6 +299,7 @@ FIELDS: list[Field] = [
     Field("staff sign-in: login", lambda w, v: w.services.auth.staff_login(v, STAFF_PASSWORD)),
     Field("staff disable: login", lambda w, v: w.services.auth.set_staff_active(v, False)),
     Field("staff sign-in: password", lambda w, v: w.services.auth.staff_login("operator", v)),
+    Field("staff reset password: login", lambda w, v: w.services.auth.reset_staff_password(v)),
     # -- readings -----------------------------------------------------------------------
     Field(
         "readings: value",
@@ -364,6 +365,12 @@ FIELDS: list[Field] = [
             "receipts", "--period", "2017-06", "--building", v, "--output", str(w.tmp / "r.pdf")
         ),
     ),
+    Field(
+        "cli: backup --output",
+        lambda w, v: w.cli("backup", "--output", str(w.tmp / f"{v}.db")),
+        ANY_TEXT | {"bad-encoding"},  # any name a file can have (PostgreSQL: the commands)
+    ),
+    Field("cli: restore FILE", lambda w, v: w.cli("restore", str(w.tmp / v), "--yes")),
     Field("cli: settings set KEY", lambda w, v: w.cli("settings", "set", v, "10")),
     Field(
         "cli: settings set readings.jump_factor",

@@ -101,3 +101,16 @@ def choose_printer(parent: QWidget | None) -> QPrinter | None:
     dialog.setWindowTitle("Печать")
     accepted = dialog.exec() == QDialog.DialogCode.Accepted
     return printer if accepted else None
+
+
+def choose_folder(parent: QWidget | None, title: str) -> str:
+    """Ask for a folder, starting in ``save_folder()``; "" when the person cancels."""
+    from PySide6.QtWidgets import QFileDialog
+
+    global _last_folder
+    if _forbidden:
+        return ""
+    folder = QFileDialog.getExistingDirectory(parent, title, save_folder())
+    if folder:
+        _last_folder = folder
+    return folder

@@ -131,6 +131,11 @@ class AuthService:
         (see StaffAuth.set_active)."""
         return self.staff.set_active(login, active, by=by)
 
+    def reset_staff_password(self, login: str, *, by: Actor = SYSTEM) -> str:
+        """A new temporary password for a staff member, shown once; they change it at their
+        next sign-in and their sessions end (see StaffAuth.reset_password)."""
+        return self.staff.reset_password(login, by=by)
+
     def unlock(self, actor: Actor, password: str) -> None:
         """The staff member's password typed again at a desk locked after idle (see
         StaffAuth.unlock)."""

@@ -22,9 +22,9 @@ from desktop.auth.throttle import Throttle, printable_name
 from desktop.clock import Clock
 from desktop.common.problems import ProblemError
 from desktop.errors import AccessDeniedError
-from desktop.passwords import check_policy, hash_password
+from desktop.passwords import check_policy, hash_password, one_time_password
 from desktop.permissions import Permission, allows
-from desktop.sessions import STAFF_DISABLED, end_sessions
+from desktop.sessions import PASSWORD_RESET, STAFF_DISABLED, end_sessions
 
 FULL_NAME_LIMIT = 200  # the column's length
 UNLOCK_FAILED = "Неверный пароль. Введите пароль, с которым вы входили в программу."
@@ -119,15 +119,7 @@ class StaffAuth:
         with self.db.unit_of_work() as s:
             if not active:
                 _lock_admins(s)
-            user = (
-                staff_by_login(s, login_value) if printable_name(login_value, LOGIN_LIMIT) else None
-            )
-            if user is None:
-                raise ProblemError.one(
-                    f"Сотрудника с логином «{login_value}» нет. Проверьте логин в списке "
-                    "сотрудников.",
-                    field="login",
-                )
+            user = _member(s, login_value)
             if not active and user.id == by.staff_id:
                 raise ProblemError.one(
                     "Свою учетную запись отключить нельзя: это сделает другой администратор.",
@@ -160,6 +152,37 @@ class StaffAuth:
                         sessions_ended=ended,
                     )
             return _info(user)
+
+    def reset_password(self, login: str, *, by: Actor = SYSTEM) -> str:
+        """Give a staff member a new temporary password (returned once, to be handed over on
+        a slip): they must change it at their next sign-in, and every session of theirs ends
+        at once. For an administrator (or the system); one's own password is changed, not
+        reset."""
+        if not allows(by, Permission.MANAGE_STAFF):
+            raise AccessDeniedError("Сбрасывать пароли сотрудников может только администратор.")
+        login_value = login.strip().casefold()
+        password = one_time_password()
+        password_hash = hash_password(password)  # before the transaction: no lock for Argon2
+        with self.db.unit_of_work() as s:
+            user = _member(s, login_value)
+            if user.id == by.staff_id:
+                raise ProblemError.one(
+                    "Свой пароль не сбрасывают, а меняют: страница «Изменить пароль».",
+                    field="login",
+                )
+            now = self.clock.now()
+            user.password_hash = password_hash
+            user.must_change = True
+            ended = end_sessions(s, now, PASSWORD_RESET, staff_id=user.id)
+            audit.record(
+                s,
+                now,
+                by,
+                AuditAction.STAFF_PASSWORD_RESET,
+                login=user.login,
+                sessions_ended=ended,
+            )
+        return password
 
     def unlock(self, actor: Actor, password: str) -> None:
         """The signed-in staff member types their password again at a desk locked after idle:
@@ -300,6 +323,17 @@ def _new_staff(
             field="role",
         ) from None
     return login_value, name, role_value
+
+
+def _member(s: OrmSession, login_value: str) -> StaffUser:
+    """The staff member with this login, locked for the change; Russian message if none."""
+    user = staff_by_login(s, login_value) if printable_name(login_value, LOGIN_LIMIT) else None
+    if user is None:
+        raise ProblemError.one(
+            f"Сотрудника с логином «{login_value}» нет. Проверьте логин в списке сотрудников.",
+            field="login",
+        )
+    return user
 
 
 def _info(user: StaffUser) -> StaffInfo:

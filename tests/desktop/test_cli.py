@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import io
 import os
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 from db.engine import Database
 from db.models import Account, AuditEntry, StaffUser
 from desktop.app import open_services
+from desktop.auth import LoginError
 from desktop.cli import main
 from desktop.sessions import SessionEndedError
 
@@ -300,6 +302,30 @@ def test_a_clerk_is_disabled_and_enabled_from_the_command_line(database_url, cap
         assert services.auth.staff_login("petrov", STAFF_PASSWORD).actor.kind == "clerk"
     finally:
         services.close()
+
+
+def test_a_clerks_password_is_reset_from_the_command_line(database_url, capsys, monkeypatch):
+    assert main(["db", "upgrade", "--database-url", database_url]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO(STAFF_PASSWORD + "\n"))
+    assert main(["staff", "add", "--login", "petrov", "--name", "Петров П.П.", "--role",
+                 "clerk", "--password-stdin", "--database-url", database_url]) == 0  # fmt: skip
+    capsys.readouterr()
+    code, out, err = run(
+        capsys, "staff", "reset-password", "Petrov", "--database-url", database_url
+    )
+    assert (code, err) == (0, "") and "показан один раз" in out
+    password = re.search(r"Временный пароль сотрудника petrov: (\S+)", out).group(1)
+    services = open_services(database_url, create=False)
+    try:
+        with pytest.raises(LoginError):
+            services.auth.staff_login("petrov", STAFF_PASSWORD)
+        assert services.auth.staff_login("petrov", password).must_change_password
+    finally:
+        services.close()
+    code, out, err = run(
+        capsys, "staff", "reset-password", "nobody", "--database-url", database_url
+    )
+    assert code == 1 and out == "" and "Сотрудника с логином «nobody» нет" in err
 
 
 @pytest.mark.parametrize(

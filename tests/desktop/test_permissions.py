@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import io
+import sqlite3
 import tempfile
 import typing
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from db.engine import Database
 from db.models import Account, Base, StaffRole
 from desktop.actors import SYSTEM, Actor, ActorKind
 from desktop.app import Services, build_services
+from desktop.backup import PostgresBackupError
 from desktop.clock import FixedClock
 from desktop.demo import DEMO_REGISTRATION_CODES, DEMO_STAFF, build_demo
 from desktop.errors import AccessDeniedError, UserError
@@ -120,6 +122,24 @@ def _scratch_file(name: str, content: str | None = None) -> Path:
     return path
 
 
+def _backup(w: World, a: Actor) -> None:
+    try:
+        w.services.backup.create(_scratch_file("copy.db"), by=a)
+    except PostgresBackupError:  # refused after the permission: the server's own tools
+        assert not w.services.db.is_sqlite
+
+
+def _restore(w: World, a: Actor) -> None:
+    copy = _scratch_file("copy.db")
+    if w.services.db.is_sqlite:  # a copy made behind the service's back: nothing audited
+        with sqlite3.connect(w.services.db.url.database or "") as live, sqlite3.connect(copy) as c:
+            live.backup(c)
+    try:
+        w.services.backup.restore(copy, by=a)
+    except PostgresBackupError:
+        assert not w.services.db.is_sqlite
+
+
 def _support_lists(w: World) -> None:
     support = w.services.support
     mine = support.list_for(w.resident)
@@ -198,6 +218,11 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
     ),
     "auth.set_staff_active": Guarded(  # the demo's operator, already active: nothing changes
         lambda w, a: w.services.auth.set_staff_active("operator", True, by=a),
+        NOT_ADMIN,
+        ("admin", "system"),
+    ),
+    "auth.reset_staff_password": Guarded(  # a new temporary password for the operator
+        lambda w, a: w.services.auth.reset_staff_password("operator", by=a),
         NOT_ADMIN,
         ("admin", "system"),
     ),
@@ -366,6 +391,11 @@ CASES: dict[str, Guarded | Filtered | Anonymous] = {
     "audit_log.verify": Guarded(
         lambda w, a: w.services.audit_log.verify(a), NOT_ADMIN, ("admin", "system")
     ),
+    "backup.postgres_hint": Guarded(
+        lambda w, a: w.services.backup.postgres_hint(a), NOT_ADMIN, ("admin", "system")
+    ),
+    "backup.create": Guarded(_backup, NOT_ADMIN, ("admin", "system")),
+    "backup.restore": Guarded(_restore, NOT_ADMIN, ("admin", "system")),
     "organisation.change": Guarded(
         lambda w, a: w.services.organisation.change(
             a, "readings.jump_factor", "2,5", w.services.settings

@@ -153,3 +153,32 @@ def test_only_a_staff_member_unlocks(auth: AuthService, database: Database) -> N
     with pytest.raises(AccessDeniedError):
         auth.unlock(SYSTEM, NEW_PASSWORD)
     assert _audit(database, "staff.unlock") == []
+
+
+def test_an_administrator_resets_a_clerks_password_to_a_temporary_one_shown_once(
+    auth: AuthService, database: Database
+) -> None:
+    admin = auth.staff_login("admin", NEW_PASSWORD).actor
+    counter = auth.staff_login("kassa", CLERK_PASSWORD).actor
+    with pytest.raises(AccessDeniedError):
+        auth.reset_staff_password("admin", by=counter)
+    with pytest.raises(ProblemError, match="меняют"):
+        auth.reset_staff_password("admin", by=admin)
+    with pytest.raises(ProblemError, match="нет"):
+        auth.reset_staff_password("nobody", by=admin)
+    assert _audit(database, "staff.password_reset") == []
+
+    temporary = auth.reset_staff_password(" Kassa ", by=admin)
+
+    assert _sessions(database, "kassa") == [(True, "password_reset")]
+    with pytest.raises(SessionEndedError):
+        auth.logout(counter)
+    with pytest.raises(LoginError):
+        auth.staff_login("kassa", CLERK_PASSWORD)
+    signed = auth.staff_login("kassa", temporary)
+    assert signed.must_change_password
+    (kassa,) = [s for s in auth.list_staff(SYSTEM) if s.login == "kassa"]
+    assert kassa.must_change_password
+    assert _audit(database, "staff.password_reset") == [
+        ("staff:admin", {"login": "kassa", "sessions_ended": 1})
+    ]

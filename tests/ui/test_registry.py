@@ -17,7 +17,8 @@ from ui.pages.registry import PAGES, Page, first_page, pages_for
 
 RESIDENT_PAGES = [Page.DEBT, Page.METERS, Page.RECEIPTS, Page.STATEMENT, Page.PASSWORD]
 STAFF_PAGES = [Page.ACCOUNTS, Page.REQUESTS, Page.PRINT_RECEIPTS, Page.SLIPS, Page.AUDIT_LOG]
-ADMIN_PAGES = [*STAFF_PAGES, Page.EXCHANGE]  # loading files from 1C is the administrator's
+# Loading files from 1C, the staff and the backups are the administrator's.
+ADMIN_PAGES = [*STAFF_PAGES, Page.EXCHANGE, Page.STAFF, Page.BACKUP]
 
 
 @pytest.mark.parametrize(

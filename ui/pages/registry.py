@@ -30,6 +30,8 @@ class Page(enum.Enum):
     ACCOUNTS = "accounts"
     REQUESTS = "requests"
     AUDIT_LOG = "audit_log"
+    STAFF = "staff"
+    BACKUP = "backup"
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,10 @@ PAGES = (
     # Loading 1C's and the bank's files is the administrator's (Permission.IMPORT).
     PageSpec(
         Page.EXCHANGE, "Обмен данными", "ui.exchange", "ExchangePage", frozenset({OFFICE}), ADMINS
+    ),
+    PageSpec(Page.STAFF, "Сотрудники", "ui.pages.staff", "StaffPage", frozenset({OFFICE}), ADMINS),
+    PageSpec(
+        Page.BACKUP, "Резервная копия", "ui.pages.backup", "BackupPage", frozenset({OFFICE}), ADMINS
     ),
 )
 
