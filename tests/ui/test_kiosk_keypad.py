@@ -71,6 +71,23 @@ def test_a_resident_signs_in_with_the_keypad_alone(qtbot, kiosk) -> None:
     assert not card.isVisible()
 
 
+def test_the_next_resident_finds_the_keyboard_as_the_first_did(qtbot, kiosk) -> None:
+    """Tried on a real display: the Latin layout (or a capital) one resident chose for a
+    password stayed for the next one after the logout."""
+    login = kiosk.open_login(register=True)
+    card = kiosk.keypad
+    qtbot.waitUntil(card.isVisible)
+    keyboard = card.keyboard
+    qtbot.mouseClick(keyboard.keys["ABC"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(keyboard.keys["⇧"], Qt.MouseButton.LeftButton)
+    assert "q" in keyboard.keys and keyboard.keys["q"].text() == "Q"
+    kiosk.show_welcome()  # as the idle logout and «На главную» do
+    login = kiosk.open_login(register=True)
+    qtbot.waitUntil(lambda: card.isVisible() and card.field is login.fio)
+    assert "й" in keyboard.keys and keyboard.keys["й"].text() == "й"
+    assert keyboard.keys["ABC"].text() == "ABC"
+
+
 def test_the_keyboard_types_russian_capitals_spaces_and_corrections(qtbot, kiosk) -> None:
     login = kiosk.open_login(register=True)
     card = kiosk.keypad

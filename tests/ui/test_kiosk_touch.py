@@ -9,9 +9,11 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontInfo
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QAbstractScrollArea,
     QApplication,
     QHeaderView,
@@ -19,6 +21,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScroller,
+    QTableWidget,
+    QTableWidgetItem,
     QWidget,
 )
 
@@ -125,3 +129,63 @@ def test_the_office_keeps_its_desktop_look(qapp, sizes) -> None:
     assert not qapp.findChildren(touch.Kinetic)
     touch.apply(qapp)  # for the fixture to take off again
     assert QApplication.font().pixelSize() == sizes.body
+
+
+def swipe(
+    qtbot, view: QAbstractItemView, start: QPoint, end: QPoint, steps: int = 12, pause: int = 30
+) -> None:
+    """A finger put down at ``start``, slid to ``end`` and lifted (the real display's events:
+    the press, the moves with the button held, the release), ``pause`` ms between moves."""
+    viewport = view.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, steps + 1):
+        qtbot.wait(pause)
+        QTest.mouseMove(viewport, start + (end - start) * step / steps)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end)
+    qtbot.wait(50)
+
+
+def test_a_swipe_on_a_list_with_nothing_to_scroll_picks_no_row_it_slides_over(qtbot, sizes) -> None:
+    """Tried on a real display: a list or table whose rows all fit (a short receipts list,
+    the sidebar, the periods once they fit) has nothing to drag, and the rows followed the
+    finger as on a desktop — the row it was lifted on got chosen (another period shown,
+    another page opened). A finger sliding is not a choice: the row it went down on stays
+    the only one touched."""
+    view = QTableWidget(4, 1)
+    for row in range(4):
+        view.setItem(row, 0, QTableWidgetItem(f"Квитанция {row + 1}"))
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.resize(360, 6 * sizes.target + 40)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    assert QScroller.hasScroller(view.viewport())  # the kiosk's drag-to-scroll is on
+    assert view.verticalScrollBar().maximum() == 0  # and there is nothing to scroll
+    first, last = (view.visualItemRect(view.item(row, 0)).center() for row in (0, 3))
+    # Lifted before the scroller hands the press on and after; from a row not chosen yet and
+    # from the row already chosen (which a desktop view chooses again only on release).
+    for chosen, pause in ((1, 10), (1, 40), (0, 10), (0, 40)):
+        view.setCurrentCell(chosen, 0)
+        swipe(qtbot, view, first, last, pause=pause)
+        assert view.currentRow() == 0, f"the row the finger was lifted on got chosen ({pause})"
+    view.close()
+
+
+def test_a_swipe_on_a_long_list_still_scrolls_it(qtbot, sizes) -> None:
+    """The rows kept from a sliding finger are only the view's: dragging the content still
+    scrolls it."""
+    view = QTableWidget(40, 1)
+    for row in range(40):
+        view.setItem(row, 0, QTableWidgetItem(f"Период {row + 1}"))
+    view.resize(360, 6 * sizes.target)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    bar = view.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0
+    bottom = view.viewport().rect().bottom() - 10
+    swipe(qtbot, view, QPoint(100, bottom), QPoint(100, 10), steps=12)
+    qtbot.waitUntil(lambda: bar.value() > sizes.target, timeout=3000)
+    view.close()

@@ -113,9 +113,13 @@ class KioskController(Controller):
     def _screen_changed(self, _index: int) -> None:
         # «На главную» from the login form: what was typed there goes.
         front = self.shell.stack.currentWidget()
-        if front in (self.shell.welcome, self.unavailable) and self.login is not None:
+        if front not in (self.shell.welcome, self.unavailable):
+            return
+        if self.login is not None:
             login, self.login = self.login, None
             self._close(login, None)
+        for card in self.keypads.cards():  # the next resident's keyboard: Russian, no capital
+            card.keyboard.reset()
 
     def _went_down(self) -> None:
         """No database: the welcome screen gives way to «Сервис временно недоступен» (a

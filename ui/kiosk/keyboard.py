@@ -80,6 +80,12 @@ class Keyboard(QWidget):
         self.keys[SWITCH].setText("Рус" if self.latin else "ABC")
         self.keys[SWITCH].setAccessibleName("Русские буквы" if self.latin else "Латинские буквы")
 
+    def reset(self) -> None:
+        """Russian letters, no capital: as the next resident should find it."""
+        if self.latin or self.shift:
+            self.latin = self.shift = False
+            self._layout_letters()
+
     def press(self, key: str) -> None:
         if key == ENTER:
             self.entered.emit()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import theme
+from ui.kiosk.slides import RowSlides
 
 TARGET_MM = 12.0  # the smallest thing a finger must hit
 MIN_BODY_PX = 20
@@ -106,16 +107,18 @@ QHeaderView::section {{ padding: {pad // 2}px 8px; }}
 
 class Kinetic(QObject):
     """Gives every scrolling view, as it is first shown, drag-to-scroll and rows a finger
-    can hit (views in popups, a combo box's list, keep their own handling); and widens the
-    cabinet's sidebar to its larger text."""
+    can hit (views in popups, a combo box's list, keep their own handling), rows a sliding
+    finger does not choose (``ui.kiosk.slides``); and widens the cabinet's sidebar to its
+    larger text."""
 
     def __init__(self, sizes: TouchSizes, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.sizes = sizes
+        self.slides = RowSlides()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.Show:
-            return False
+            return self.slides.filter(watched, event)
         if isinstance(watched, QFrame) and watched.objectName() == "sidebarPanel":
             widen(watched, self.sizes.target)
         elif (
