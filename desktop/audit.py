@@ -213,6 +213,9 @@ def record(
         raise ValueError(f"audit actions are AuditAction members, not {action!r}")
     name = actor if isinstance(actor, str) else actor.label
     text_details = json.dumps(details, ensure_ascii=False, default=str, sort_keys=True)
+    # Typed text may hold a lone surrogate (hostile input): kept as its JSON escape, so the
+    # entry is stored and hashed as UTF-8 like any other, and reads back the same.
+    text_details = text_details.encode("utf-8", "backslashreplace").decode("utf-8")
     pending = session.info.setdefault(_PENDING, [])
     pending.append(_Pending(at, name, str(action), account_id, ok, text_details))
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date
 
@@ -184,3 +185,17 @@ def test_everything_a_clerk_does_for_3492_records_the_clerk_and_the_account(
         AuditAction.OUTBOX_HAND_OUT,
         AuditAction.RESIDENT_REGISTER,
     }
+
+
+def test_typed_text_with_a_lone_surrogate_is_recorded_and_the_chain_holds(
+    database: Database, clock: FixedClock
+):
+    """Hostile input (a failed import's reason naming a typed profile «\\udc80…») must not
+    keep an entry out of the log: it is stored as UTF-8 and reads back the same."""
+    typed = "sber\udc80\ud800bank"
+    with database.unit_of_work() as s:
+        audit.record(s, clock.now(), SYSTEM, AuditAction.IMPORT, ok=False, reasons=[typed])
+    with database.read() as s:
+        [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "exchange.import"))
+    assert json.loads(entry.details) == {"reasons": [typed]}
+    assert audit.verify(database, SYSTEM).intact
