@@ -71,9 +71,11 @@ def test_a_backup_taken_while_another_desk_writes_is_one_consistent_moment(
             written[0] = n
         writer.close()
 
+    # The desk opens its services first: the other desk's back-to-back writes hold SQLite's
+    # write lock nearly all the time, and opening may write (CI saw «База занята» here).
+    services = open_services(demo_sqlite, create=False)
     thread = threading.Thread(target=desk)
     thread.start()
-    services = open_services(demo_sqlite, create=False)
     try:
         deadline = time.monotonic() + 60
         while written[0] < 50 and thread.is_alive() and time.monotonic() < deadline:
