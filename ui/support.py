@@ -81,8 +81,15 @@ def describe_request(request: RequestInfo) -> str:
         request.message,
         "",
     ]
+    return with_answers(
+        lines, request, "Ответа пока нет: сотрудники офиса ответят здесь и по указанному контакту."
+    )
+
+
+def with_answers(lines: list[str], request: RequestInfo, none_yet: str) -> str:
+    """A request's text (``lines``) followed by its answers, or ``none_yet`` without any."""
     if not request.answers:
-        lines.append("Ответа пока нет: сотрудники офиса ответят здесь и по указанному контакту.")
+        lines.append(none_yet)
     for answer in request.answers:
         lines += [f"Ответ от {when(answer.created_at)}, {answer.author}:", answer.body, ""]
     return "\n".join(lines).rstrip()

@@ -27,7 +27,7 @@ from ui.context import PageContext
 from ui.forms import make_button, row_table
 from ui.models.text_table import TextTableModel
 from ui.pages.base import BasePage
-from ui.support import when
+from ui.support import when, with_answers
 
 if TYPE_CHECKING:
     from desktop.support import RequestInfo
@@ -75,11 +75,7 @@ def thread_text(request: RequestInfo) -> str:
         request.message,
         "",
     ]
-    if not request.answers:
-        lines.append("Ответа пока нет.")
-    for answer in request.answers:
-        lines += [f"Ответ от {when(answer.created_at)}, {answer.author}:", answer.body, ""]
-    return "\n".join(lines).rstrip()
+    return with_answers(lines, request, "Ответа пока нет.")
 
 
 class QueueModel(TextTableModel):
